@@ -1,0 +1,44 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+namespace noctua::core {
+
+/// Event time: wall-clock time points, millisecond resolution is enough everywhere.
+using TimePoint = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
+
+/// Source of "now" for everything after the sources (DESIGN.md: event time).
+/// Implementations are thread-safe.
+class Clock {
+public:
+    virtual ~Clock() = default;
+    [[nodiscard]] virtual TimePoint now() const = 0;
+};
+
+/// The real wall clock.
+class SystemClock final : public Clock {
+public:
+    [[nodiscard]] TimePoint now() const override;
+};
+
+/// A clock that only moves when told to; for tests and replay. Thread-safe.
+class ManualClock final : public Clock {
+public:
+    explicit ManualClock(TimePoint start = TimePoint{}) : now_(start.time_since_epoch().count()) {}
+    [[nodiscard]] TimePoint now() const override {
+        return TimePoint{std::chrono::milliseconds{now_.load()}};
+    }
+    void set(TimePoint t) { now_.store(t.time_since_epoch().count()); }
+    void advance(std::chrono::milliseconds d) { now_.fetch_add(d.count()); }
+
+private:
+    std::atomic<std::chrono::milliseconds::rep> now_;
+};
+
+/// RFC 3339 in UTC with second precision and a Z, e.g. "2024-05-01T10:00:00Z";
+/// milliseconds are added when non-zero ("…T10:00:00.250Z").
+[[nodiscard]] std::string format_rfc3339(TimePoint t);
+
+}  // namespace noctua::core

@@ -1,0 +1,120 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace noctua::core {
+
+using Header = std::pair<std::string, std::string>;
+using Headers = std::vector<Header>;
+
+/// Case-insensitive header lookup; the first match wins.
+[[nodiscard]] std::optional<std::string_view> find_header(const Headers& headers,
+                                                          std::string_view name);
+
+// ---------------------------------------------------------------------------------------------
+// Outbound HTTP (probes, receivers)
+
+/// One outbound HTTP request.
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    Headers headers;
+    std::string body;
+    /// Total time allowed for the exchange, connection included.
+    std::chrono::milliseconds timeout{10'000};
+    /// Connect phase only; zero means "same as timeout".
+    std::chrono::milliseconds connect_timeout{0};
+    /// Larger bodies abort the transfer with TransportError::too_large.
+    std::size_t max_response_bytes = 1024 * 1024;
+    bool follow_redirects = false;
+    int max_redirects = 5;
+    bool verify_tls = true;
+};
+
+/// Why an exchange failed before an HTTP status was known. A bounded set: it becomes a label.
+enum class TransportError {
+    none,
+    dns,
+    connect,
+    tls,
+    timeout,
+    too_large,
+    redirect,
+    send,
+    receive,
+    cancelled,
+    other,
+};
+[[nodiscard]] std::string_view to_string(TransportError e);
+
+/// Per-phase durations in seconds, from the start of the exchange (libcurl's timing model).
+struct HttpTimings {
+    double dns = 0;
+    double connect = 0;
+    double tls = 0;
+    double first_byte = 0;
+    double total = 0;
+};
+
+/// The outcome of an exchange: a transport error, or a status with headers and body.
+/// A transport error is kept apart from the HTTP status; never one int for both.
+struct HttpResponse {
+    TransportError error = TransportError::none;
+    std::string error_message;  ///< detail for logs when error != none
+    int status = 0;
+    Headers headers;
+    std::string body;
+    HttpTimings timings;
+
+    [[nodiscard]] bool transport_ok() const { return error == TransportError::none; }
+};
+
+/// Asynchronous HTTP client. Probes and channels reach the network only through this.
+class HttpClient {
+public:
+    using Handler = std::function<void(HttpResponse)>;
+    virtual ~HttpClient() = default;
+
+    /// Starts `request`. `handler` runs exactly once, never inline from this call, on a thread
+    /// running the client's io_context; callers that own a strand post back to it.
+    /// When the client is stopped, pending handlers complete with TransportError::cancelled.
+    virtual void async_request(HttpRequest request, Handler handler) = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Inbound HTTP (our server): plain values, so handlers are testable without sockets.
+
+struct ServerRequest {
+    std::string method;  ///< "GET", "POST", …
+    std::string target;  ///< raw request target, "/api/v1/status?x=1"
+    std::string path;    ///< target without the query, percent-decoding not applied
+    std::string query;   ///< after '?', may be empty
+    Headers headers;
+    std::string body;
+    std::string remote_address;
+    bool remote_is_loopback = false;
+};
+
+struct ServerResponse {
+    int status = 200;
+    std::string content_type = "application/json";
+    Headers headers;
+    std::string body;
+
+    /// `{"status":"error","error":"<message>"}` with the given status code.
+    [[nodiscard]] static ServerResponse json_error(int status, std::string_view message);
+    [[nodiscard]] static ServerResponse json(int status, std::string body);
+    [[nodiscard]] static ServerResponse text(int status, std::string body);
+};
+
+/// The value of query parameter `name` in `query` ("a=1&b=2"), percent-decoded.
+[[nodiscard]] std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
+}  // namespace noctua::core

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace noctua::core {
+
+/// Appends `s` to `out` as a JSON string literal (quotes included), escaping as RFC 8259 says.
+void append_json_string(std::string& out, std::string_view s);
+
+/// A small streaming JSON writer for responses and payloads we produce (parsing is simdjson's).
+/// Commas are inserted automatically. Not thread-safe; one writer per document.
+///
+///     JsonWriter w; w.begin_object(); w.key("a"); w.value(1); w.end_object();
+class JsonWriter {
+public:
+    JsonWriter& begin_object();
+    JsonWriter& end_object();
+    JsonWriter& begin_array();
+    JsonWriter& end_array();
+    JsonWriter& key(std::string_view k);
+    JsonWriter& value(std::string_view s);
+    JsonWriter& value(const char* s) { return value(std::string_view{s}); }
+    JsonWriter& value(const std::string& s) { return value(std::string_view{s}); }
+    JsonWriter& value(bool b);
+    JsonWriter& value(double d);  ///< NaN and infinities become null
+    JsonWriter& value(std::int64_t i);
+    JsonWriter& value(int i) { return value(static_cast<std::int64_t>(i)); }
+    JsonWriter& value(std::uint64_t i);
+    JsonWriter& null();
+    /// Inserts already-serialized JSON as one value.
+    JsonWriter& raw(std::string_view json);
+
+    /// key + value in one call.
+    template <class T>
+    JsonWriter& field(std::string_view k, const T& v) {
+        key(k);
+        return value(v);
+    }
+
+    [[nodiscard]] const std::string& str() const& { return out_; }
+    [[nodiscard]] std::string str() && { return std::move(out_); }
+
+private:
+    void before_value();
+    std::string out_;
+    std::vector<bool> first_;  // per open container: no element written yet
+    bool after_key_ = false;
+};
+
+}  // namespace noctua::core

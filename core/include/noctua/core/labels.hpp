@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace noctua::core {
+
+/// A set of (name, value) pairs kept sorted by name, names unique.
+/// The identity of a series and of an alert. A value type; not thread-safe for mutation.
+class Labels {
+public:
+    using Pair = std::pair<std::string, std::string>;
+
+    Labels() = default;
+    Labels(std::initializer_list<Pair> pairs);
+
+    /// Sets `name` to `value`, replacing an existing value. An empty value removes the label
+    /// (as Prometheus and Alertmanager treat empty label values).
+    void set(std::string_view name, std::string_view value);
+    void erase(std::string_view name);
+    [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const;
+    [[nodiscard]] bool contains(std::string_view name) const { return get(name).has_value(); }
+
+    /// Adds every label of `other` that is not yet present here.
+    void merge_missing(const Labels& other);
+
+    [[nodiscard]] const std::vector<Pair>& pairs() const { return pairs_; }
+    [[nodiscard]] bool empty() const { return pairs_.empty(); }
+    [[nodiscard]] std::size_t size() const { return pairs_.size(); }
+
+    /// A stable 64-bit FNV-1a hash of the sorted pairs: the same on every run and machine.
+    [[nodiscard]] std::uint64_t fingerprint() const;
+    /// The fingerprint as 16 lower-case hex digits (Alertmanager's format).
+    [[nodiscard]] std::string fingerprint_hex() const;
+
+    /// `{a="1", b="2"}`, for logs and messages.
+    [[nodiscard]] std::string to_string() const;
+
+    friend bool operator==(const Labels&, const Labels&) = default;
+
+private:
+    std::vector<Pair> pairs_;
+};
+
+}  // namespace noctua::core

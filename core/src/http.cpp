@@ -1,0 +1,106 @@
+#include "noctua/core/http.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "noctua/core/json.hpp"
+
+namespace noctua::core {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out += ' ';
+        } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+                   hex_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) {
+    for (const auto& [k, v] : headers) {
+        if (iequals(k, name)) return std::string_view{v};
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(TransportError e) {
+    switch (e) {
+        case TransportError::none: return "none";
+        case TransportError::dns: return "dns";
+        case TransportError::connect: return "connect";
+        case TransportError::tls: return "tls";
+        case TransportError::timeout: return "timeout";
+        case TransportError::too_large: return "body_too_large";
+        case TransportError::redirect: return "redirect";
+        case TransportError::send: return "send";
+        case TransportError::receive: return "receive";
+        case TransportError::cancelled: return "cancelled";
+        case TransportError::other: return "other";
+    }
+    return "other";
+}
+
+ServerResponse ServerResponse::json_error(int status, std::string_view message) {
+    JsonWriter w;
+    w.begin_object().field("status", "error").field("error", message).end_object();
+    return json(status, std::move(w).str());
+}
+
+ServerResponse ServerResponse::json(int status, std::string body) {
+    ServerResponse r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = std::move(body);
+    return r;
+}
+
+ServerResponse ServerResponse::text(int status, std::string body) {
+    ServerResponse r;
+    r.status = status;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(body);
+    return r;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto part = query.substr(0, amp);
+        auto eq = part.find('=');
+        auto key = part.substr(0, eq);
+        if (percent_decode(key) == name) {
+            return eq == std::string_view::npos ? std::string{} : percent_decode(part.substr(eq + 1));
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+}  // namespace noctua::core

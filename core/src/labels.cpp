@@ -1,0 +1,86 @@
+#include "noctua/core/labels.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace noctua::core {
+namespace {
+
+auto lower_bound_name(std::vector<Labels::Pair>& pairs, std::string_view name) {
+    return std::lower_bound(pairs.begin(), pairs.end(), name,
+                            [](const Labels::Pair& p, std::string_view n) { return p.first < n; });
+}
+
+}  // namespace
+
+Labels::Labels(std::initializer_list<Pair> pairs) {
+    for (const auto& [k, v] : pairs) set(k, v);
+}
+
+void Labels::set(std::string_view name, std::string_view value) {
+    if (value.empty()) {
+        erase(name);
+        return;
+    }
+    auto it = lower_bound_name(pairs_, name);
+    if (it != pairs_.end() && it->first == name) {
+        it->second = value;
+    } else {
+        pairs_.insert(it, Pair{std::string(name), std::string(value)});
+    }
+}
+
+void Labels::erase(std::string_view name) {
+    auto it = lower_bound_name(pairs_, name);
+    if (it != pairs_.end() && it->first == name) pairs_.erase(it);
+}
+
+std::optional<std::string_view> Labels::get(std::string_view name) const {
+    auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
+                               [](const Pair& p, std::string_view n) { return p.first < n; });
+    if (it != pairs_.end() && it->first == name) return std::string_view{it->second};
+    return std::nullopt;
+}
+
+void Labels::merge_missing(const Labels& other) {
+    for (const auto& [k, v] : other.pairs_) {
+        if (!contains(k)) set(k, v);
+    }
+}
+
+std::uint64_t Labels::fingerprint() const {
+    // FNV-1a 64 over name 0xff value 0xff …: stable across runs, machines and instances.
+    constexpr std::uint64_t kOffset = 14695981039346656037ULL;
+    constexpr std::uint64_t kPrime = 1099511628211ULL;
+    std::uint64_t h = kOffset;
+    auto mix = [&](std::string_view s) {
+        for (unsigned char c : s) {
+            h ^= c;
+            h *= kPrime;
+        }
+        h ^= 0xffU;
+        h *= kPrime;
+    };
+    for (const auto& [k, v] : pairs_) {
+        mix(k);
+        mix(v);
+    }
+    return h;
+}
+
+std::string Labels::fingerprint_hex() const { return fmt::format("{:016x}", fingerprint()); }
+
+std::string Labels::to_string() const {
+    std::string out = "{";
+    bool first = true;
+    for (const auto& [k, v] : pairs_) {
+        if (!first) out += ", ";
+        first = false;
+        out += fmt::format("{}=\"{}\"", k, v);
+    }
+    out += "}";
+    return out;
+}
+
+}  // namespace noctua::core

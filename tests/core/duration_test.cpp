@@ -1,0 +1,48 @@
+#include <catch2/catch.hpp>
+
+#include "noctua/core/clock.hpp"
+#include "noctua/core/duration.hpp"
+
+using namespace noctua::core;
+using namespace std::chrono_literals;
+
+TEST_CASE("parse_duration: units and compounds", "[core][unit]") {
+    CHECK(parse_duration("250ms").value() == 250ms);
+    CHECK(parse_duration("30s").value() == 30s);
+    CHECK(parse_duration("5m").value() == 5min);
+    CHECK(parse_duration("1h30m").value() == 90min);
+    CHECK(parse_duration("2d").value() == 48h);
+    CHECK(parse_duration("1w").value() == 168h);
+    CHECK(parse_duration("0s").value() == 0ms);
+}
+
+TEST_CASE("parse_duration: rejects bare numbers, unknown units and junk", "[core][unit]") {
+    for (const char* bad : {"", "30", "5x", "-5s", "s", "1h30", "1.5s", "99999999999999999w"}) {
+        INFO(bad);
+        auto r = parse_duration(bad);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == Errc::parse);
+    }
+}
+
+TEST_CASE("format_duration: round-trips", "[core][unit]") {
+    for (const char* s : {"250ms", "30s", "5m", "1h30m", "2d", "1w1d", "1m5s250ms"}) {
+        CHECK(format_duration(parse_duration(s).value()) == s);
+    }
+    CHECK(format_duration(0ms) == "0s");
+}
+
+TEST_CASE("format_rfc3339: UTC with optional milliseconds", "[core][unit]") {
+    CHECK(format_rfc3339(TimePoint{0ms}) == "1970-01-01T00:00:00Z");
+    CHECK(format_rfc3339(TimePoint{1714557600000ms}) == "2024-05-01T10:00:00Z");
+    CHECK(format_rfc3339(TimePoint{1714557600250ms}) == "2024-05-01T10:00:00.250Z");
+}
+
+TEST_CASE("ManualClock: moves only when told", "[core][unit]") {
+    ManualClock clock{TimePoint{1000ms}};
+    CHECK(clock.now() == TimePoint{1000ms});
+    clock.advance(5s);
+    CHECK(clock.now() == TimePoint{6000ms});
+    clock.set(TimePoint{42ms});
+    CHECK(clock.now() == TimePoint{42ms});
+}

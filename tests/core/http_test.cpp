@@ -1,0 +1,27 @@
+#include <catch2/catch.hpp>
+
+#include "noctua/core/http.hpp"
+
+using namespace noctua::core;
+
+TEST_CASE("find_header: case-insensitive", "[core][unit]") {
+    Headers h{{"Content-Type", "application/json"}, {"X-A", "1"}};
+    CHECK(find_header(h, "content-type") == "application/json");
+    CHECK(find_header(h, "x-a") == "1");
+    CHECK_FALSE(find_header(h, "x-b"));
+}
+
+TEST_CASE("query_param: decodes and finds", "[core][unit]") {
+    CHECK(query_param("a=1&b=hello%20world&c", "b") == "hello world");
+    CHECK(query_param("a=1&b=2", "a") == "1");
+    CHECK(query_param("a=1&c", "c") == "");
+    CHECK_FALSE(query_param("a=1", "z"));
+    CHECK(query_param("x=%zz", "x") == "%zz");
+}
+
+TEST_CASE("ServerResponse::json_error: JSON body with the message", "[core][unit]") {
+    auto r = ServerResponse::json_error(404, "no \"route\"");
+    CHECK(r.status == 404);
+    CHECK(r.content_type == "application/json");
+    CHECK(r.body == R"({"status":"error","error":"no \"route\""})");
+}

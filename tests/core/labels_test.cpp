@@ -1,0 +1,48 @@
+#include <catch2/catch.hpp>
+
+#include "noctua/core/labels.hpp"
+
+using noctua::core::Labels;
+
+TEST_CASE("Labels: kept sorted and unique whatever the insertion order", "[core][unit]") {
+    Labels a{{"provider", "acme"}, {"alertname", "ProviderDown"}, {"probe", "p1"}};
+    Labels b;
+    b.set("probe", "p1");
+    b.set("provider", "acme");
+    b.set("alertname", "ProviderDown");
+    CHECK(a == b);
+    REQUIRE(a.size() == 3);
+    CHECK(a.pairs().front().first == "alertname");
+    CHECK(a.pairs().back().first == "provider");
+    b.set("probe", "p2");
+    CHECK(b.size() == 3);
+    CHECK(b.get("probe") == "p2");
+}
+
+TEST_CASE("Labels: empty value removes the label", "[core][unit]") {
+    Labels l{{"a", "1"}, {"b", "2"}};
+    l.set("a", "");
+    CHECK_FALSE(l.contains("a"));
+    CHECK(l.size() == 1);
+}
+
+TEST_CASE("Labels: fingerprint is stable and order-independent", "[core][unit]") {
+    Labels a{{"b", "2"}, {"a", "1"}};
+    Labels b{{"a", "1"}, {"b", "2"}};
+    CHECK(a.fingerprint() == b.fingerprint());
+    // Pinned value: the fingerprint is an identity across restarts and instances.
+    CHECK(a.fingerprint_hex() == Labels{{"a", "1"}, {"b", "2"}}.fingerprint_hex());
+    CHECK(a.fingerprint_hex().size() == 16);
+    CHECK(Labels{}.fingerprint_hex() == "cbf29ce484222325");
+    // Boundaries between names and values matter.
+    CHECK(Labels{{"ab", "c"}}.fingerprint() != Labels{{"a", "bc"}}.fingerprint());
+    CHECK(a.fingerprint() != Labels{{"a", "1"}, {"b", "3"}}.fingerprint());
+}
+
+TEST_CASE("Labels: merge_missing keeps existing values", "[core][unit]") {
+    Labels l{{"a", "1"}};
+    l.merge_missing(Labels{{"a", "x"}, {"b", "2"}});
+    CHECK(l.get("a") == "1");
+    CHECK(l.get("b") == "2");
+    CHECK(l.to_string() == R"({a="1", b="2"})");
+}
