@@ -1,0 +1,118 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "noctua/alerts/notification.hpp"
+#include "noctua/config/config.hpp"
+#include "noctua/core/clock.hpp"
+#include "noctua/core/duration.hpp"
+#include "noctua/core/http.hpp"
+#include "noctua/core/result.hpp"
+
+namespace noctua::alerts {
+
+/// The result of one delivery attempt.
+struct DeliveryOutcome {
+    enum class Kind { delivered, retry, failed };
+    Kind kind = Kind::delivered;
+    std::optional<core::Duration> retry_after;  ///< the service's own hint, if any
+    std::string message;
+
+    [[nodiscard]] static DeliveryOutcome delivered() { return {}; }
+    [[nodiscard]] static DeliveryOutcome retry(std::string msg,
+                                               std::optional<core::Duration> after = {}) {
+        return {Kind::retry, after, std::move(msg)};
+    }
+    [[nodiscard]] static DeliveryOutcome failed(std::string msg) {
+        return {Kind::failed, std::nullopt, std::move(msg)};
+    }
+};
+
+/// The generic HTTP receiver contract (CONTRACTS.md retry matrix): 2xx delivered; transport
+/// errors, 429 and 5xx retried (honouring Retry-After in seconds); other statuses final.
+[[nodiscard]] DeliveryOutcome classify_http_response(const core::HttpResponse& response);
+
+/// The alerting library's metrics, declared in one place (STYLE.md §11).
+struct AlertMetrics {
+    explicit AlertMetrics(prometheus::Registry& registry);
+    prometheus::Family<prometheus::Counter>& notifications;  ///< {receiver,result}
+    prometheus::Family<prometheus::Counter>& attempts;       ///< {receiver,outcome}
+    prometheus::Family<prometheus::Gauge>& pending;          ///< {receiver}
+    prometheus::Family<prometheus::Gauge>& firing;           ///< {alertname,severity}
+    prometheus::Family<prometheus::Counter>& transitions;    ///< {alertname,state}
+};
+
+/// What a channel may use, and nothing else (STYLE.md §4).
+struct ChannelContext {
+    core::HttpClient& http;
+    const core::Clock& clock;
+    std::string external_url;
+};
+
+/// A receiver kind's sender. Non-virtual interface: deliver() logs the attempt and its outcome
+/// and calls the kind's do_deliver(); retries, ordering and metrics belong to the Dispatcher.
+///
+/// Thread-safety: deliver() is called from the dispatcher's strand; `done` may run on any
+/// io_context thread, exactly once.
+class ChannelBase {
+public:
+    using Done = std::function<void(DeliveryOutcome)>;
+
+    explicit ChannelBase(config::ReceiverConfig config) : config_(std::move(config)) {}
+    virtual ~ChannelBase() = default;
+    ChannelBase(const ChannelBase&) = delete;
+    ChannelBase& operator=(const ChannelBase&) = delete;
+
+    [[nodiscard]] const config::ReceiverConfig& config() const { return config_; }
+    [[nodiscard]] const std::string& name() const { return config_.name; }
+
+    /// One delivery attempt of `n`; `done` runs exactly once.
+    void deliver(const Notification& n, int attempt, Done done);
+
+protected:
+    virtual void do_deliver(const Notification& n, Done done) = 0;
+
+private:
+    config::ReceiverConfig config_;
+};
+
+/// Creates channels of one receiver kind.
+class ChannelFactory {
+public:
+    virtual ~ChannelFactory() = default;
+    [[nodiscard]] virtual std::string_view kind() const = 0;
+    [[nodiscard]] virtual core::Result<std::unique_ptr<ChannelBase>> create(
+        const config::ReceiverConfig& config, ChannelContext& context) const = 0;
+};
+
+/// Receiver kinds by name. Filled at start-up by register_builtin_channels(), then read-only.
+class ChannelRegistry {
+public:
+    /// Registering a kind twice is a programming error (aborts).
+    void add(std::unique_ptr<ChannelFactory> factory);
+    [[nodiscard]] const ChannelFactory* find(std::string_view kind) const;
+    [[nodiscard]] std::vector<std::string> kinds() const;  ///< sorted
+
+    /// Creates a channel, or an error naming the known kinds.
+    [[nodiscard]] core::Result<std::unique_ptr<ChannelBase>> create(
+        const config::ReceiverConfig& config, ChannelContext& context) const;
+
+private:
+    std::map<std::string, std::unique_ptr<ChannelFactory>, std::less<>> factories_;
+};
+
+/// Registers `log` and `webhook`.
+void register_builtin_channels(ChannelRegistry& registry);
+
+}  // namespace noctua::alerts

@@ -1,0 +1,104 @@
+#include "noctua/alerts/channel.hpp"
+
+#include <charconv>
+
+#include "noctua/core/assert.hpp"
+#include "noctua/core/log.hpp"
+
+namespace noctua::alerts {
+
+DeliveryOutcome classify_http_response(const core::HttpResponse& r) {
+    if (!r.transport_ok()) {
+        return DeliveryOutcome::retry(std::string(core::to_string(r.error)) + ": " +
+                                      r.error_message);
+    }
+    if (r.status >= 200 && r.status < 300) return DeliveryOutcome::delivered();
+    const std::string msg = "unexpected status code " + std::to_string(r.status);
+    if (r.status == 429 || r.status >= 500) {
+        std::optional<core::Duration> after;
+        if (auto h = core::find_header(r.headers, "Retry-After")) {
+            long long secs = 0;
+            auto [ptr, ec] = std::from_chars(h->data(), h->data() + h->size(), secs);
+            if (ec == std::errc{} && secs >= 0) after = std::chrono::seconds(secs);
+        }
+        return DeliveryOutcome::retry(msg, after);
+    }
+    return DeliveryOutcome::failed(msg);
+}
+
+AlertMetrics::AlertMetrics(prometheus::Registry& registry)
+    : notifications(prometheus::BuildCounter()
+                        .Name("noctua_notifications_total")
+                        .Help("Notifications finished, by receiver and result (delivered|failed)")
+                        .Register(registry)),
+      attempts(prometheus::BuildCounter()
+                   .Name("noctua_notification_attempts_total")
+                   .Help("Delivery attempts by receiver and outcome (delivered|retry|failed)")
+                   .Register(registry)),
+      pending(prometheus::BuildGauge()
+                  .Name("noctua_notifications_pending")
+                  .Help("Notifications queued or being retried, by receiver")
+                  .Register(registry)),
+      firing(prometheus::BuildGauge()
+                 .Name("noctua_alerts_firing")
+                 .Help("Alerts currently firing, by alertname and severity")
+                 .Register(registry)),
+      transitions(prometheus::BuildCounter()
+                      .Name("noctua_alert_transitions_total")
+                      .Help("Alert state changes by alertname and new state")
+                      .Register(registry)) {}
+
+void ChannelBase::deliver(const Notification& n, int attempt, Done done) {
+    auto log = core::logger("alerts");
+    log->debug("delivering notification={} receiver={} kind={} attempt={} status={}", n.id,
+               name(), config_.kind, attempt, to_string(n.status()));
+    do_deliver(n, [log, id = n.id, receiver = name(), attempt,
+                   done = std::move(done)](DeliveryOutcome outcome) {
+        switch (outcome.kind) {
+            case DeliveryOutcome::Kind::delivered:
+                log->info("delivered notification={} receiver={} attempt={}", id, receiver,
+                          attempt);
+                break;
+            case DeliveryOutcome::Kind::retry:
+                log->warn("delivery failed, will retry notification={} receiver={} attempt={} "
+                          "error=\"{}\"",
+                          id, receiver, attempt, outcome.message);
+                break;
+            case DeliveryOutcome::Kind::failed:
+                log->error("delivery failed permanently notification={} receiver={} "
+                           "attempt={} error=\"{}\"",
+                           id, receiver, attempt, outcome.message);
+                break;
+        }
+        done(std::move(outcome));
+    });
+}
+
+void ChannelRegistry::add(std::unique_ptr<ChannelFactory> factory) {
+    NOCTUA_CHECK(factory != nullptr);
+    std::string kind{factory->kind()};
+    NOCTUA_CHECK(!factories_.contains(kind));
+    factories_.emplace(std::move(kind), std::move(factory));
+}
+
+const ChannelFactory* ChannelRegistry::find(std::string_view kind) const {
+    auto it = factories_.find(kind);
+    return it == factories_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> ChannelRegistry::kinds() const {
+    std::vector<std::string> out;
+    for (const auto& [k, f] : factories_) out.push_back(k);
+    return out;
+}
+
+core::Result<std::unique_ptr<ChannelBase>> ChannelRegistry::create(
+    const config::ReceiverConfig& config, ChannelContext& context) const {
+    if (const auto* f = find(config.kind)) return f->create(config, context);
+    std::string known;
+    for (const auto& k : kinds()) known += (known.empty() ? "" : ", ") + k;
+    return core::fail(core::Errc::invalid_argument,
+                      "unknown receiver kind \"" + config.kind + "\" (known: " + known + ")");
+}
+
+}  // namespace noctua::alerts

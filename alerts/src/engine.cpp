@@ -1,0 +1,63 @@
+#include "noctua/alerts/engine.hpp"
+
+#include <algorithm>
+
+namespace noctua::alerts {
+
+std::string_view to_string(AlertState s) {
+    return s == AlertState::firing ? "firing" : "resolved";
+}
+
+AlertEngine::AlertEngine(OnTransition on_transition) : on_transition_(std::move(on_transition)) {}
+
+std::optional<Alert> AlertEngine::update(const AlertInput& input) {
+    const auto fp = input.labels.fingerprint();
+    auto it = firing_.find(fp);
+    if (input.active) {
+        if (it != firing_.end()) {
+            it->second.annotations = input.annotations;
+            it->second.updated_at = input.at;
+            return std::nullopt;
+        }
+        Alert a;
+        a.labels = input.labels;
+        a.annotations = input.annotations;
+        a.state = AlertState::firing;
+        a.starts_at = input.at;
+        a.updated_at = input.at;
+        firing_.emplace(fp, a);
+        if (on_transition_) on_transition_(a);
+        return a;
+    }
+    if (it == firing_.end()) return std::nullopt;
+    Alert a = std::move(it->second);
+    firing_.erase(it);
+    // Keep the firing annotations (what broke) and add what the resolving input says.
+    for (const auto& [k, v] : input.annotations) a.annotations[k] = v;
+    a.state = AlertState::resolved;
+    a.ends_at = input.at;
+    a.updated_at = input.at;
+    if (on_transition_) on_transition_(a);
+    return a;
+}
+
+void AlertEngine::resolve_if(const std::function<bool(const Alert&)>& pred, core::TimePoint at) {
+    std::vector<AlertInput> to_resolve;
+    for (const auto& [fp, a] : firing_) {
+        if (pred(a)) to_resolve.push_back(AlertInput{a.labels, {}, false, at});
+    }
+    for (const auto& in : to_resolve) update(in);
+}
+
+std::vector<Alert> AlertEngine::firing() const {
+    std::vector<Alert> out;
+    out.reserve(firing_.size());
+    for (const auto& [fp, a] : firing_) out.push_back(a);
+    std::sort(out.begin(), out.end(), [](const Alert& x, const Alert& y) {
+        if (x.starts_at != y.starts_at) return x.starts_at < y.starts_at;
+        return x.fingerprint() < y.fingerprint();
+    });
+    return out;
+}
+
+}  // namespace noctua::alerts

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "noctua/probes/probe.hpp"
+
+namespace noctua::probes {
+
+/// The probe library's metrics, declared in one place (STYLE.md §11).
+struct ProbeMetrics {
+    explicit ProbeMetrics(prometheus::Registry& registry);
+    prometheus::Family<prometheus::Gauge>& success;         ///< {probe,provider}
+    prometheus::Family<prometheus::Histogram>& duration;    ///< {probe,provider}
+    prometheus::Family<prometheus::Counter>& runs;          ///< {probe,provider,result}
+    prometheus::Family<prometheus::Counter>& failures;      ///< {probe,provider,reason}
+    prometheus::Family<prometheus::Counter>& skipped;       ///< {probe,provider}
+};
+
+/// A probe's place in the status page.
+struct ProbeStatus {
+    config::ProbeConfig config;
+    std::optional<ProbeResult> last;
+    bool running = false;
+    std::uint64_t runs = 0;
+};
+
+/// Runs every configured probe on its own steady_timer (STYLE.md §6): the next run is due one
+/// interval (plus jitter) after the previous one *started*; a run still going when the next is
+/// due is skipped and counted, not queued; each run has its own timeout plus a watchdog.
+/// Results go to `on_result` and to the metrics.
+///
+/// Executor: the strand given at construction; every public method must be called on it,
+/// and `on_result` is called on it.
+class Scheduler {
+public:
+    using OnResult = std::function<void(const ProbeResult&)>;
+
+    Scheduler(boost::asio::any_io_executor strand, const ProbeRegistry& registry,
+              ProbeContext context, ProbeMetrics& metrics, OnResult on_result,
+              std::uint64_t seed);
+    ~Scheduler();
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    /// Makes the running set equal to `probes`: unchanged probes keep running with their
+    /// state, changed ones restart, removed ones stop (their metric series go too). All or
+    /// nothing: if any probe cannot be created, nothing changes and the error is returned.
+    [[nodiscard]] core::Result<void> apply(const std::vector<config::ProbeConfig>& probes);
+
+    /// Runs probe `id` now through the normal path (skipped if it is running).
+    /// False if there is no such probe.
+    bool run_now(std::string_view id);
+
+    /// Cancels all timers; results of runs still in flight are ignored.
+    void stop();
+
+    [[nodiscard]] std::vector<ProbeStatus> status() const;
+
+private:
+    struct Entry;
+    void schedule(const std::shared_ptr<Entry>& e, std::chrono::steady_clock::duration delay);
+    void start_run(const std::shared_ptr<Entry>& e);
+    void finish_run(const std::shared_ptr<Entry>& e, std::uint64_t generation, ProbeResult r);
+    void remove_metrics(Entry& e);
+    std::chrono::steady_clock::duration jitter(const config::ProbeConfig& c);
+
+    boost::asio::any_io_executor strand_;
+    const ProbeRegistry& registry_;
+    ProbeContext context_;
+    ProbeMetrics& metrics_;
+    OnResult on_result_;
+    std::mt19937_64 rng_;
+    std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
+    bool stopped_ = false;
+};
+
+}  // namespace noctua::probes

@@ -1,0 +1,55 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "noctua/alerts/engine.hpp"
+
+using namespace noctua;
+using alerts::AlertInput;
+using alerts::AlertState;
+
+namespace {
+core::TimePoint at(int s) { return core::TimePoint{std::chrono::seconds(s)}; }
+core::Labels labels(std::string provider) {
+    return core::Labels{{"alertname", "ProviderDown"}, {"provider", std::move(provider)}};
+}
+}  // namespace
+
+TEST_CASE("AlertEngine: one firing and one resolved transition per episode", "[alerts][unit]") {
+    std::vector<alerts::Alert> seen;
+    alerts::AlertEngine engine{[&](const alerts::Alert& a) { seen.push_back(a); }};
+
+    REQUIRE(engine.update(AlertInput{labels("acme"), {{"summary", "down"}}, true, at(10)}));
+    CHECK_FALSE(engine.update(AlertInput{labels("acme"), {{"summary", "still"}}, true, at(20)}));
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].state == AlertState::firing);
+    CHECK(seen[0].starts_at == at(10));
+    REQUIRE(engine.firing().size() == 1);
+    CHECK(engine.firing()[0].annotations.at("summary") == "still");
+
+    // Resolving something that never fired does nothing.
+    CHECK_FALSE(engine.update(AlertInput{labels("zeta"), {}, false, at(25)}));
+
+    auto resolved = engine.update(AlertInput{labels("acme"), {{"summary", "up"}}, false, at(30)});
+    REQUIRE(resolved);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[1].state == AlertState::resolved);
+    CHECK(seen[1].starts_at == at(10));
+    CHECK(seen[1].ends_at == at(30));
+    CHECK(seen[1].fingerprint() == seen[0].fingerprint());
+    CHECK(engine.firing().empty());
+    CHECK_FALSE(engine.update(AlertInput{labels("acme"), {}, false, at(40)}));
+}
+
+TEST_CASE("AlertEngine: resolve_if resolves only matching alerts", "[alerts][unit]") {
+    int transitions = 0;
+    alerts::AlertEngine engine{[&](const alerts::Alert&) { ++transitions; }};
+    engine.update(AlertInput{labels("acme"), {}, true, at(1)});
+    engine.update(AlertInput{labels("zeta"), {}, true, at(2)});
+    engine.resolve_if([](const alerts::Alert& a) { return a.labels.get("provider") == "acme"; },
+                      at(3));
+    CHECK(transitions == 3);
+    auto firing = engine.firing();
+    REQUIRE(firing.size() == 1);
+    CHECK(firing[0].labels.get("provider") == "zeta");
+}

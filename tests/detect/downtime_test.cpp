@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include "noctua/detect/downtime.hpp"
+
+using namespace noctua;
+using namespace std::chrono_literals;
+using detect::HealthTracker;
+
+namespace {
+core::TimePoint at(int seconds) { return core::TimePoint{std::chrono::seconds(seconds)}; }
+}  // namespace
+
+TEST_CASE("HealthTracker: goes down after N consecutive failures", "[detect][unit]") {
+    HealthTracker t{3, 2};
+    CHECK(t.observe(false, at(0)) == HealthTracker::Change::none);
+    CHECK(t.observe(false, at(10)) == HealthTracker::Change::none);
+    CHECK_FALSE(t.down());
+    CHECK(t.observe(false, at(20)) == HealthTracker::Change::went_down);
+    CHECK(t.down());
+    CHECK(t.failing_since() == at(0));
+    CHECK(t.since() == at(20));
+    // Staying down reports nothing new.
+    CHECK(t.observe(false, at(30)) == HealthTracker::Change::none);
+}
+
+TEST_CASE("HealthTracker: a success breaks the run of failures", "[detect][unit]") {
+    HealthTracker t{3, 2};
+    t.observe(false, at(0));
+    t.observe(false, at(10));
+    CHECK(t.observe(true, at(20)) == HealthTracker::Change::none);
+    t.observe(false, at(30));
+    t.observe(false, at(40));
+    CHECK_FALSE(t.down());
+    CHECK(t.observe(false, at(50)) == HealthTracker::Change::went_down);
+    CHECK(t.failing_since() == at(30));
+}
+
+TEST_CASE("HealthTracker: recovers after M consecutive successes only", "[detect][unit]") {
+    HealthTracker t{1, 3};
+    CHECK(t.observe(false, at(0)) == HealthTracker::Change::went_down);
+    CHECK(t.observe(true, at(10)) == HealthTracker::Change::none);
+    CHECK(t.observe(true, at(20)) == HealthTracker::Change::none);
+    CHECK(t.observe(false, at(30)) == HealthTracker::Change::none);  // flap: still down
+    CHECK(t.down());
+    CHECK(t.observe(true, at(40)) == HealthTracker::Change::none);
+    CHECK(t.observe(true, at(50)) == HealthTracker::Change::none);
+    CHECK(t.observe(true, at(60)) == HealthTracker::Change::went_up);
+    CHECK_FALSE(t.down());
+    CHECK(t.since() == at(60));
+}
+
+TEST_CASE("HealthTracker: successes while up never signal", "[detect][unit]") {
+    HealthTracker t{2, 2};
+    for (int i = 0; i < 10; ++i) CHECK(t.observe(true, at(i)) == HealthTracker::Change::none);
+}
+
+TEST_CASE("DowntimeRule: fires once and resolves once per series", "[detect][unit]") {
+    config::RuleConfig rc;
+    rc.name = "ProviderDown";
+    rc.failures = 2;
+    rc.successes = 1;
+    rc.severity = "critical";
+    rc.annotations["runbook_url"] = "http://runbooks/provider-down";
+    detect::DowntimeRule rule{rc};
+    core::Labels a{{"probe", "acme-balance"}, {"provider", "acme"}};
+    core::Labels b{{"probe", "zeta-balance"}, {"provider", "zeta"}};
+
+    CHECK_FALSE(rule.observe({a, at(0), 0}, "status 503"));
+    CHECK_FALSE(rule.observe({b, at(0), 0}, "timeout"));
+    auto fired = rule.observe({a, at(10), 0}, "status 503");
+    REQUIRE(fired);
+    CHECK(fired->active);
+    CHECK(fired->rule == "ProviderDown");
+    CHECK(fired->labels.get("severity") == "critical");
+    CHECK(fired->labels.get("provider") == "acme");
+    CHECK(fired->annotations.at("runbook_url") == "http://runbooks/provider-down");
+    CHECK(fired->annotations.at("failure") == "status 503");
+    CHECK(fired->summary.find("acme is down") != std::string::npos);
+    CHECK(fired->at == at(10));
+    CHECK_FALSE(rule.observe({a, at(20), 0}, "status 503"));  // no repeat
+    CHECK(rule.series_count() == 2);
+
+    auto resolved = rule.observe({a, at(30), 1});
+    REQUIRE(resolved);
+    CHECK_FALSE(resolved->active);
+    CHECK(resolved->labels == fired->labels);  // same identity
+    CHECK_FALSE(rule.observe({a, at(40), 1}));
+}
+
+TEST_CASE("DowntimeRule: watches listed probes or all", "[detect][unit]") {
+    config::RuleConfig rc;
+    rc.name = "X";
+    detect::DowntimeRule all{rc};
+    CHECK(all.watches("anything"));
+    rc.probes = {"p1"};
+    detect::DowntimeRule some{rc};
+    CHECK(some.watches("p1"));
+    CHECK_FALSE(some.watches("p2"));
+}
+
+TEST_CASE("DowntimeRule: adopt_state keeps a down series down across reload", "[detect][unit]") {
+    config::RuleConfig rc;
+    rc.name = "ProviderDown";
+    rc.failures = 1;
+    rc.successes = 2;
+    detect::DowntimeRule old{rc};
+    core::Labels a{{"probe", "p"}, {"provider", "acme"}};
+    REQUIRE(old.observe({a, at(0), 0}, "connect"));
+    rc.successes = 1;  // the new config resolves faster
+    detect::DowntimeRule fresh{rc};
+    fresh.adopt_state(old);
+    CHECK_FALSE(fresh.observe({a, at(10), 0}, "connect"));  // no second firing
+    auto r = fresh.observe({a, at(20), 1});
+    REQUIRE(r);
+    CHECK_FALSE(r->active);
+}

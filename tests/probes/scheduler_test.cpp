@@ -1,0 +1,138 @@
+#include <catch2/catch.hpp>
+
+#include <boost/asio/strand.hpp>
+
+#include "noctua/probes/scheduler.hpp"
+#include "noctua/testing/fake_http_client.hpp"
+#include "noctua/testing/run_until.hpp"
+
+using namespace noctua;
+using namespace std::chrono_literals;
+
+namespace {
+
+config::ProbeConfig probe(std::string id, core::Duration interval = 20ms) {
+    config::ProbeConfig c;
+    c.id = std::move(id);
+    c.provider = "acme";
+    c.url = "http://127.0.0.1:1/x";
+    c.interval = interval;
+    c.timeout = 5s;
+    c.jitter = 0ms;
+    return c;
+}
+
+struct Fixture {
+    boost::asio::io_context ioc;
+    testing::FakeHttpClient http{ioc};
+    core::ManualClock clock;
+    probes::ProbeRegistry registry;
+    prometheus::Registry prom;
+    probes::ProbeMetrics metrics{prom};
+    boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
+    std::vector<probes::ProbeResult> results;
+    std::unique_ptr<probes::Scheduler> scheduler;
+
+    Fixture() {
+        probes::register_builtin_probes(registry);
+        scheduler = std::make_unique<probes::Scheduler>(
+            strand, registry, probes::ProbeContext{http, clock}, metrics,
+            [this](const probes::ProbeResult& r) { results.push_back(r); }, 42);
+    }
+    std::size_t count(std::string_view id) const {
+        return static_cast<std::size_t>(std::count_if(
+            results.begin(), results.end(), [&](const auto& r) { return r.probe == id; }));
+    }
+    double gauge(const std::string& id) {
+        return metrics.success.Add({{"probe", id}, {"provider", "acme"}}).Value();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Scheduler: runs each probe repeatedly on its interval", "[probes][unit]") {
+    Fixture f;
+    REQUIRE(f.scheduler->apply({probe("a"), probe("b")}).has_value());
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") >= 3 && f.count("b") >= 3; }));
+    CHECK(f.gauge("a") == 1);
+    auto st = f.scheduler->status();
+    REQUIRE(st.size() == 2);
+    CHECK(st[0].last.has_value());
+    CHECK(st[0].runs >= 3);
+}
+
+TEST_CASE("Scheduler: a run still going is skipped, not queued", "[probes][unit]") {
+    Fixture f;
+    f.http.hold = true;
+    REQUIRE(f.scheduler->apply({probe("slow")}).has_value());
+    auto skipped = [&] { return f.metrics.skipped.Add({{"probe", "slow"}, {"provider", "acme"}}).Value(); };
+    REQUIRE(testing::run_until(f.ioc, [&] { return skipped() >= 3; }));
+    // Only one request went out while the first was held.
+    CHECK(f.http.request_count() == 1);
+    f.http.hold = false;
+    f.http.release();
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("slow") >= 2; }));
+}
+
+TEST_CASE("Scheduler: failures feed metrics with their reason", "[probes][unit]") {
+    Fixture f;
+    f.http.default_response.status = 500;
+    REQUIRE(f.scheduler->apply({probe("a")}).has_value());
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") >= 2; }));
+    CHECK(f.gauge("a") == 0);
+    CHECK(f.metrics.failures.Add({{"probe", "a"}, {"provider", "acme"}, {"reason", "status"}}).Value() >= 2);
+    CHECK(f.metrics.runs.Add({{"probe", "a"}, {"provider", "acme"}, {"result", "failure"}}).Value() >= 2);
+}
+
+TEST_CASE("Scheduler: apply keeps unchanged probes, restarts changed, drops removed",
+          "[probes][unit]") {
+    Fixture f;
+    REQUIRE(f.scheduler->apply({probe("keep", 1h), probe("gone", 1h), probe("change", 1h)}).has_value());
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 3; }));  // first runs
+
+    auto changed = probe("change", 1h);
+    changed.headers = {{"X-New", "1"}};
+    REQUIRE(f.scheduler->apply({probe("keep", 1h), changed}).has_value());
+    // Only the changed probe runs again (its first run); "keep" waits out its hour.
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 4; }));
+    f.ioc.poll();
+    CHECK(f.results.size() == 4);
+    CHECK(f.results.back().probe == "change");
+    auto st = f.scheduler->status();
+    REQUIRE(st.size() == 2);
+    CHECK(st[0].config.id == "change");
+    CHECK(st[0].runs == 2);  // history carried over
+    CHECK(st[1].config.id == "keep");
+    CHECK(st[1].runs == 1);
+    // The removed probe's series are gone from /metrics.
+    bool gone_found = false;
+    for (const auto& fam : f.prom.Collect()) {
+        for (const auto& m : fam.metric) {
+            for (const auto& l : m.label) {
+                if (l.value == "gone") gone_found = true;
+            }
+        }
+    }
+    CHECK_FALSE(gone_found);
+}
+
+TEST_CASE("Scheduler: a failing apply changes nothing", "[probes][unit]") {
+    Fixture f;
+    REQUIRE(f.scheduler->apply({probe("a", 1h)}).has_value());
+    auto bad = probe("b", 1h);
+    bad.kind = "nope";
+    auto r = f.scheduler->apply({bad});
+    REQUIRE_FALSE(r.has_value());
+    auto st = f.scheduler->status();
+    REQUIRE(st.size() == 1);
+    CHECK(st[0].config.id == "a");
+}
+
+TEST_CASE("Scheduler: run_now goes through the same path", "[probes][unit]") {
+    Fixture f;
+    REQUIRE(f.scheduler->apply({probe("a", 1h)}).has_value());
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 1; }));
+    CHECK(f.scheduler->run_now("a"));
+    CHECK_FALSE(f.scheduler->run_now("zzz"));
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
+}
