@@ -110,7 +110,7 @@ struct RuleConfig {
     int failures = 3;   ///< consecutive failures to fire
     int successes = 2;  ///< consecutive successes to resolve
     std::string severity = "critical";
-    core::Labels labels;                       ///< extra labels on the alert
+    core::Labels labels;                             ///< extra labels on the alert
     std::map<std::string, std::string> annotations;  ///< e.g. runbook_url, dashboard
     friend bool operator==(const RuleConfig&, const RuleConfig&) = default;
 };
@@ -151,14 +151,25 @@ struct Config {
 
 using LoadResult = std::expected<Config, std::vector<ConfigError>>;
 
-/// Reads and validates `path`. Every problem is collected, not only the first.
-/// Environment variables and secret files are read here (and only here).
+/// Reads and validates `path`. Every problem is collected, not only the first, and returned
+/// in file order; key paths use 0-based indices (`probes[0].interval`). On success every
+/// derived default is resolved (probe jitter, probe url, provider name, external_url).
+/// Environment variables and secret files are read here (and only here); a relative `*_file`
+/// path is relative to the directory of `path`. Blocking I/O: call at startup or from a
+/// reload worker, never on an io_context thread. Reads the environment, so it must not race
+/// with setenv(). Throws only std::bad_alloc.
 [[nodiscard]] LoadResult load_file(const std::filesystem::path& path);
 
-/// Validates TOML text; `file` names it in errors.
+/// Validates TOML text as load_file() does; `file` names it in errors and relative `*_file`
+/// paths are relative to the current directory.
 [[nodiscard]] LoadResult load_string(std::string_view toml, std::string_view file = "<string>");
 
-/// A one-line summary for `noctua check`: "3 providers, 4 probes, 1 rule, 2 receivers".
+/// A one-line summary for `noctua check`:
+/// "config OK: 3 providers, 4 probes, 1 rule, 2 receivers". Never contains a secret.
 [[nodiscard]] std::string summary(const Config& config);
+
+/// Parses a size with a unit: "100B", "10MB" (powers of 1000), "512KiB", "1MiB" (powers of
+/// 1024); B, KB, MB, GB, TB, KiB, MiB, GiB, TiB. A bare number is an error (STYLE.md §10).
+[[nodiscard]] core::Result<std::size_t> parse_size(std::string_view text);
 
 }  // namespace noctua::config

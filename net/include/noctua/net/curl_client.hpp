@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <system_error>
 
 #include <boost/asio/io_context.hpp>
 
@@ -9,6 +10,7 @@
 namespace noctua::net {
 
 /// Holds curl_global_init/cleanup for the process; create one in main before any thread.
+/// Throws std::runtime_error when curl_global_init fails.
 class CurlGlobal {
 public:
     CurlGlobal();
@@ -26,7 +28,15 @@ public:
 /// enforced in the write callback, and explicit redirect and TLS-verification settings.
 ///
 /// Lifetime: stop() (or the destructor) cancels all in-flight requests; their handlers run
-/// with TransportError::cancelled. Must be destroyed before the io_context.
+/// with TransportError::cancelled. Must be destroyed before the io_context. Both stop() and
+/// the destructor are asynchronous (they post to the strand): cancelled handlers run as the
+/// io_context runs, possibly after the destructor has returned.
+///
+/// Thread-safety: async_request(), stop() and in_flight() may be called from any thread.
+/// Handlers are posted to the io_context (not the strand), so they may run on any of its
+/// threads. On a transport error, `status` and `headers` hold what had arrived (often 0 and
+/// nothing) and `body` is empty. Connections and DNS results are cached and reused across
+/// requests, as libcurl does by default.
 class CurlHttpClient final : public core::HttpClient {
 public:
     explicit CurlHttpClient(boost::asio::io_context& ioc);
@@ -47,5 +57,13 @@ private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };
+
+/// The category of libcurl's CURLcode values (messages from curl_easy_strerror), so curl
+/// errors can travel as std::error_code.
+[[nodiscard]] const std::error_category& curl_category() noexcept;
+
+/// Maps an error of curl_category() to the bounded TransportError set; other categories and
+/// unknown codes give `other`, a zero code `none`.
+[[nodiscard]] core::TransportError to_transport_error(std::error_code ec) noexcept;
 
 }  // namespace noctua::net

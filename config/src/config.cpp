@@ -1,0 +1,240 @@
+#include "noctua/config/config.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "parse.hpp"
+#include "section.hpp"
+#include "text.hpp"
+
+namespace noctua::config {
+namespace {
+
+using detail::LoadContext;
+using detail::Parsed;
+using detail::ParsedProbe;
+using detail::quote;
+using detail::Section;
+
+constexpr std::string_view kRootKeys[] = {"external_url", "logging", "probes", "providers",
+                                          "receivers",    "route",   "rules",  "server"};
+
+/// Everything parsed from one document, with the Sections kept for cross-reference errors.
+struct Draft {
+    Config config;
+    std::vector<Parsed<ProviderConfig>> providers;
+    std::vector<ParsedProbe> probes;
+    std::vector<Parsed<RuleConfig>> rules;
+    std::vector<Parsed<ReceiverConfig>> receivers;
+    std::optional<Section> route;
+};
+
+/// Reports every repeated id after its first definition, naming the first one's line.
+template <class Item, class IdOf>
+void check_unique(const std::vector<Item>& items, std::string_view key, std::string_view noun,
+                  IdOf id_of) {
+    std::map<std::string, int, std::less<>> first_line;
+    for (const auto& item : items) {
+        const std::string& id = id_of(item.config);
+        if (id.empty()) continue;
+        auto [it, inserted] = first_line.emplace(id, item.section.pos_of(key).line);
+        if (!inserted) {
+            item.section.error(key, fmt::format("duplicate {} {} (first defined at line {})", noun,
+                                                quote(id), it->second));
+        }
+    }
+}
+
+template <class Item, class IdOf>
+std::vector<std::string> ids(const std::vector<Item>& items, IdOf id_of) {
+    std::vector<std::string> out;
+    for (const auto& item : items) {
+        if (!id_of(item.config).empty()) out.push_back(id_of(item.config));
+    }
+    return out;
+}
+
+void parse_root(const Section& root, Draft& draft) {
+    root.check_keys(kRootKeys);
+    if (auto s = root.subtable("logging")) detail::parse_logging(*s, draft.config.logging);
+    if (auto s = root.subtable("server")) detail::parse_server(*s, draft.config.server);
+
+    std::string external_url;
+    if (root.read_string("external_url", external_url)) {
+        if (detail::is_http_url(external_url)) {
+            while (external_url.ends_with('/')) external_url.pop_back();
+            draft.config.external_url = std::move(external_url);
+        } else {
+            root.error("external_url", "must start with http:// or https://");
+        }
+    }
+    // Derived default, like probe jitter: links in alerts point at the listen address.
+    if (draft.config.external_url.empty()) {
+        draft.config.external_url = "http://" + draft.config.server.listen;
+    }
+
+    for (auto& s : root.table_array("providers")) {
+        draft.providers.push_back({detail::parse_provider(s), s});
+    }
+    for (auto& s : root.table_array("probes")) draft.probes.push_back(detail::parse_probe(s));
+    for (auto& s : root.table_array("rules")) draft.rules.push_back({detail::parse_rule(s), s});
+    for (auto& s : root.table_array("receivers")) {
+        draft.receivers.push_back({detail::parse_receiver(s), s});
+    }
+    draft.route = root.subtable("route");
+    if (draft.route) detail::parse_route(*draft.route, draft.config.route);
+}
+
+void check_probe_references(Draft& draft) {
+    std::map<std::string, const ProviderConfig*, std::less<>> providers;
+    for (const auto& p : draft.providers) {
+        if (!p.config.id.empty()) providers.emplace(p.config.id, &p.config);
+    }
+    const auto provider_ids = ids(
+        draft.providers, [](const auto& c) -> auto& { return c.id; });
+    for (auto& probe : draft.probes) {
+        const std::string& id = probe.config.provider;
+        if (id.empty()) continue;
+        const auto it = providers.find(id);
+        if (it == providers.end()) {
+            probe.section.error("provider", detail::unknown_message("provider", "providers", id,
+                                                                    provider_ids, true));
+            continue;
+        }
+        if (!probe.path) continue;
+        const ProviderConfig& provider = *it->second;
+        if (provider.base_url.empty()) {
+            probe.section.error("path", fmt::format("provider {} has no base_url: set it, or give "
+                                                    "this probe a full url",
+                                                    quote(id)));
+            continue;
+        }
+        probe.config.url = provider.base_url + *probe.path;
+    }
+}
+
+void check_rule_references(const Draft& draft) {
+    const auto probe_ids = ids(
+        draft.probes, [](const auto& c) -> auto& { return c.id; });
+    const std::set<std::string, std::less<>> known(probe_ids.begin(), probe_ids.end());
+    for (const auto& rule : draft.rules) {
+        const auto& refs = rule.config.probes;
+        const toml::node* node = rule.section.node("probes");
+        for (std::size_t i = 0; i < refs.size(); ++i) {
+            if (known.contains(refs[i])) continue;
+            // refs was read from this array, so element i exists.
+            const toml::node& element = *node->as_array()->get(i);
+            rule.section.context().error(
+                detail::position(element.source()),
+                fmt::format("{}[{}]", rule.section.path_of("probes"), i),
+                detail::unknown_message("probe", "probes", refs[i], probe_ids, true));
+        }
+    }
+}
+
+void check_route(const Section& root, const Draft& draft) {
+    const auto receiver_names = ids(
+        draft.receivers, [](const auto& c) -> auto& { return c.name; });
+    if (!draft.route) {
+        if (!draft.receivers.empty()) {
+            root.context().error(draft.receivers.front().section.pos(), "route",
+                                 "missing required table [route]: receivers are defined, so "
+                                 "route.receiver must name the one alerts go to");
+        }
+        return;
+    }
+    const std::string& name = draft.config.route.receiver;
+    if (name.empty()) return;
+    if (std::find(receiver_names.begin(), receiver_names.end(), name) == receiver_names.end()) {
+        draft.route->error("receiver", detail::unknown_message("receiver", "receivers", name,
+                                                               receiver_names, true));
+    }
+}
+
+LoadResult load_text(std::string_view text, std::string file, std::filesystem::path base_dir) {
+    toml::table document;
+    try {
+        document = toml::parse(text, std::string_view{file});
+    } catch (const toml::parse_error& e) {
+        return std::unexpected(std::vector<ConfigError>{
+            ConfigError{file, detail::position(e.source()), "", std::string(e.description())}});
+    }
+
+    LoadContext ctx(file, std::move(base_dir));
+    const Section root(document, "", ctx);
+    Draft draft;
+    draft.config.path = file;
+    parse_root(root, draft);
+
+    const auto id = [](const auto& c) -> auto& { return c.id; };
+    const auto name = [](const auto& c) -> auto& { return c.name; };
+    check_unique(draft.providers, "id", "provider id", id);
+    check_unique(draft.probes, "id", "probe id", id);
+    check_unique(draft.rules, "name", "rule name", name);
+    check_unique(draft.receivers, "name", "receiver name", name);
+    check_probe_references(draft);
+    check_rule_references(draft);
+    check_route(root, draft);
+
+    if (ctx.has_errors()) return std::unexpected(ctx.take_errors());
+
+    Config& config = draft.config;
+    for (auto& p : draft.providers) config.providers.push_back(std::move(p.config));
+    for (auto& p : draft.probes) config.probes.push_back(std::move(p.config));
+    for (auto& r : draft.rules) config.rules.push_back(std::move(r.config));
+    for (auto& r : draft.receivers) config.receivers.push_back(std::move(r.config));
+    return std::move(config);
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+    std::string out = file;
+    if (pos.line > 0) out += fmt::format(":{}:{}", pos.line, pos.column);
+    out += ": ";
+    if (!key_path.empty()) {
+        out += key_path;
+        out += ": ";
+    }
+    out += message;
+    return out;
+}
+
+const ProviderConfig* Config::find_provider(std::string_view id) const {
+    const auto it = std::find_if(providers.begin(), providers.end(),
+                                 [&](const ProviderConfig& p) { return p.id == id; });
+    return it == providers.end() ? nullptr : &*it;
+}
+
+const ReceiverConfig* Config::find_receiver(std::string_view name) const {
+    const auto it = std::find_if(receivers.begin(), receivers.end(),
+                                 [&](const ReceiverConfig& r) { return r.name == name; });
+    return it == receivers.end() ? nullptr : &*it;
+}
+
+LoadResult load_string(std::string_view toml, std::string_view file) {
+    return load_text(toml, std::string(file), {});
+}
+
+LoadResult load_file(const std::filesystem::path& path) {
+    auto text = detail::read_file(path);
+    if (!text) {
+        return std::unexpected(
+            std::vector<ConfigError>{ConfigError{path.string(), {}, "", text.error().message}});
+    }
+    return load_text(*text, path.string(), path.parent_path());
+}
+
+std::string summary(const Config& config) {
+    using detail::count_noun;
+    return fmt::format("config OK: {}, {}, {}, {}",
+                       count_noun(config.providers.size(), "provider", "providers"),
+                       count_noun(config.probes.size(), "probe", "probes"),
+                       count_noun(config.rules.size(), "rule", "rules"),
+                       count_noun(config.receivers.size(), "receiver", "receivers"));
+}
+
+}  // namespace noctua::config

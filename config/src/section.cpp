@@ -1,0 +1,280 @@
+#include "section.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "text.hpp"
+
+namespace noctua::config::detail {
+namespace {
+
+std::string got(const toml::node& node) { return fmt::format("got {}", type_name(node.type())); }
+
+}  // namespace
+
+void LoadContext::error(SourcePos pos, std::string key_path, std::string message) {
+    errors_.push_back(ConfigError{file_, pos, std::move(key_path), std::move(message)});
+}
+
+std::vector<ConfigError> LoadContext::take_errors() {
+    // Report in file order, like a compiler; errors found in the same place keep their order.
+    std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
+    });
+    return std::move(errors_);
+}
+
+SourcePos position(const toml::source_region& region) {
+    return SourcePos{static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+}
+
+std::string_view type_name(toml::node_type type) {
+    switch (type) {
+        case toml::node_type::table:
+            return "table";
+        case toml::node_type::array:
+            return "array";
+        case toml::node_type::string:
+            return "string";
+        case toml::node_type::integer:
+            return "integer";
+        case toml::node_type::floating_point:
+            return "floating-point";
+        case toml::node_type::boolean:
+            return "boolean";
+        case toml::node_type::date:
+            return "date";
+        case toml::node_type::time:
+            return "time";
+        case toml::node_type::date_time:
+            return "date-time";
+        case toml::node_type::none:
+            break;
+    }
+    return "nothing";
+}
+
+std::string Section::path_of(std::string_view key) const {
+    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+}
+
+const toml::node* Section::node(std::string_view key) const { return table_->get(key); }
+
+SourcePos Section::pos_of(std::string_view key) const {
+    const toml::node* n = node(key);
+    return n != nullptr ? position(n->source()) : pos();
+}
+
+void Section::error(std::string message) const { ctx_->error(pos(), path_, std::move(message)); }
+
+void Section::error(std::string_view key, std::string message) const {
+    ctx_->error(pos_of(key), path_of(key), std::move(message));
+}
+
+void Section::check_keys(std::span<const std::string_view> known) const {
+    for (auto&& [key, value] : *table_) {
+        const std::string_view name = key.str();
+        if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+        ctx_->error(position(key.source()), path_of(name),
+                    unknown_message("key", "keys", name,
+                                    std::vector<std::string>(known.begin(), known.end()), false));
+    }
+}
+
+bool Section::require(std::string_view key) const {
+    if (contains(key)) return true;
+    error(fmt::format("missing required key {}", quote(key)));
+    return false;
+}
+
+bool Section::read_string(std::string_view key, std::string& out) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return false;
+    if (const auto* s = n->as_string()) {
+        out = s->get();
+        return true;
+    }
+    error(key, "expected a string, " + got(*n));
+    return false;
+}
+
+bool Section::read_bool(std::string_view key, bool& out) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return false;
+    if (const auto* b = n->as_boolean()) {
+        out = b->get();
+        return true;
+    }
+    error(key, "expected a boolean (true or false), " + got(*n));
+    return false;
+}
+
+bool Section::read_int(std::string_view key, int& out, int min, int max) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return false;
+    const auto* i = n->as_integer();
+    if (i == nullptr) {
+        error(key, "expected an integer, " + got(*n));
+        return false;
+    }
+    const std::int64_t v = i->get();
+    if (v < min) {
+        error(key, fmt::format("must be at least {}, got {}", min, v));
+        return false;
+    }
+    if (v > max) {
+        error(key, fmt::format("must be at most {}, got {}", max, v));
+        return false;
+    }
+    out = static_cast<int>(v);
+    return true;
+}
+
+bool Section::read_duration(std::string_view key, core::Duration& out) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return false;
+    const auto* s = n->as_string();
+    if (s == nullptr) {
+        const bool number = n->is_integer() || n->is_floating_point();
+        error(key, fmt::format("expected a duration string such as \"30s\", {}{}", got(*n),
+                               number ? " (durations need a unit: ms, s, m, h, d, w)" : ""));
+        return false;
+    }
+    auto parsed = core::parse_duration(s->get());
+    if (!parsed) {
+        error(key, parsed.error().message);
+        return false;
+    }
+    out = *parsed;
+    return true;
+}
+
+bool Section::read_size(std::string_view key, std::size_t& out) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return false;
+    const auto* s = n->as_string();
+    if (s == nullptr) {
+        const bool number = n->is_integer() || n->is_floating_point();
+        error(key, fmt::format("expected a size string such as \"1MiB\", {}{}", got(*n),
+                               number ? " (sizes need a unit: B, KB, MB, GB, KiB, MiB, GiB)" : ""));
+        return false;
+    }
+    auto parsed = parse_size(s->get());
+    if (!parsed) {
+        error(key, parsed.error().message);
+        return false;
+    }
+    out = *parsed;
+    return true;
+}
+
+bool Section::read_labels(std::string_view key, core::Labels& out) const {
+    std::map<std::string, std::string> map;
+    if (!read_string_map(key, map, &is_label_name, "[a-zA-Z_][a-zA-Z0-9_]*")) return false;
+    bool ok = true;
+    const Section labels(*node(key)->as_table(), path_of(key), *ctx_);
+    for (const auto& [name, value] : map) {
+        // An empty value would silently remove the label (Prometheus semantics).
+        if (value.empty()) {
+            labels.error(name, "label value must not be empty");
+            ok = false;
+        }
+    }
+    if (!ok) return false;
+    core::Labels result;
+    for (const auto& [name, value] : map) result.set(name, value);
+    out = std::move(result);
+    return true;
+}
+
+bool Section::read_string_map(std::string_view key, std::map<std::string, std::string>& out,
+                              bool (*valid_name)(std::string_view),
+                              std::string_view name_rule) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return false;
+    const auto* table = n->as_table();
+    if (table == nullptr) {
+        error(key, "expected a table such as { name = \"value\" }, " + got(*n));
+        return false;
+    }
+    const Section sub(*table, path_of(key), *ctx_);
+    std::map<std::string, std::string> result;
+    bool ok = true;
+    for (auto&& [k, v] : *table) {
+        const std::string_view name = k.str();
+        if (!valid_name(name)) {
+            ctx_->error(position(k.source()), sub.path_of(name),
+                        fmt::format("invalid name {}: must match {}", quote(name), name_rule));
+            ok = false;
+        }
+        const auto* s = v.as_string();
+        if (s == nullptr) {
+            sub.error(name, "expected a string, " + got(v));
+            ok = false;
+            continue;
+        }
+        result.emplace(std::string(name), s->get());
+    }
+    if (!ok) return false;
+    out = std::move(result);
+    return true;
+}
+
+bool Section::read_string_list(std::string_view key, std::vector<std::string>& out) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return false;
+    const auto* array = n->as_array();
+    if (array == nullptr) {
+        error(key, "expected an array of strings, " + got(*n));
+        return false;
+    }
+    std::vector<std::string> result;
+    bool ok = true;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        if (const auto* s = element.as_string()) {
+            result.push_back(s->get());
+        } else {
+            ctx_->error(position(element.source()), fmt::format("{}[{}]", path_of(key), i),
+                        "expected a string, " + got(element));
+            ok = false;
+        }
+    }
+    if (!ok) return false;
+    out = std::move(result);
+    return true;
+}
+
+std::optional<Section> Section::subtable(std::string_view key) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return std::nullopt;
+    if (const auto* t = n->as_table()) return Section(*t, path_of(key), *ctx_);
+    error(key, fmt::format("expected a table ([{}]), {}", path_of(key), got(*n)));
+    return std::nullopt;
+}
+
+std::vector<Section> Section::table_array(std::string_view key) const {
+    std::vector<Section> result;
+    const toml::node* n = node(key);
+    if (n == nullptr) return result;
+    const auto* array = n->as_array();
+    if (array == nullptr) {
+        error(key, fmt::format("expected an array of tables ([[{}]]), {}", path_of(key), got(*n)));
+        return result;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        auto path = fmt::format("{}[{}]", path_of(key), i);
+        if (const auto* t = element.as_table()) {
+            result.emplace_back(*t, std::move(path), *ctx_);
+        } else {
+            ctx_->error(position(element.source()), std::move(path),
+                        "expected a table, " + got(element));
+        }
+    }
+    return result;
+}
+
+}  // namespace noctua::config::detail

@@ -1,0 +1,197 @@
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "parse.hpp"
+#include "text.hpp"
+
+namespace noctua::config::detail {
+namespace {
+
+constexpr int kIntMax = std::numeric_limits<int>::max();
+
+constexpr std::string_view kLoggingKeys[] = {"format", "level"};
+constexpr std::string_view kLogLevels[] = {"critical", "debug", "error", "info",
+                                           "off",      "trace", "warn"};
+constexpr std::string_view kLogFormats[] = {"json", "text"};
+
+constexpr std::string_view kServerKeys[] = {"admin_token_env", "admin_token_file",
+                                            "body_limit",      "listen",
+                                            "read_timeout",    "shutdown_timeout"};
+
+constexpr std::string_view kProviderKeys[] = {"base_url", "id", "labels", "name"};
+
+constexpr std::string_view kRuleKeys[] = {"annotations", "failures", "kind",     "labels",
+                                          "name",        "probes",   "severity", "successes"};
+constexpr std::string_view kSeverities[] = {"critical", "info", "warning"};
+
+constexpr std::string_view kReceiverKeys[] = {
+    "initial_backoff", "kind",    "max_attempts", "max_backoff", "name",
+    "send_resolved",   "timeout", "url",          "url_env",     "url_file"};
+
+constexpr std::string_view kRouteKeys[] = {"receiver"};
+
+bool one_of(std::string_view value, std::span<const std::string_view> allowed) {
+    return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+/// Reads `key` as one of `allowed`; reports an unknown value listing the allowed ones.
+bool read_choice(const Section& s, std::string_view key, std::string_view noun,
+                 std::string_view plural, std::span<const std::string_view> allowed,
+                 std::string& out) {
+    std::string value;
+    if (!s.read_string(key, value)) return false;
+    if (!one_of(value, allowed)) {
+        s.error(key,
+                unknown_message(noun, plural, value,
+                                std::vector<std::string>(allowed.begin(), allowed.end()), false));
+        return false;
+    }
+    out = std::move(value);
+    return true;
+}
+
+/// Durations that must be strictly positive (timeouts, backoffs).
+void read_positive_duration(const Section& s, std::string_view key, core::Duration& out) {
+    core::Duration value{};
+    if (!s.read_duration(key, value)) return;
+    if (value <= core::Duration::zero()) {
+        s.error(key, "must be greater than 0");
+        return;
+    }
+    out = value;
+}
+
+}  // namespace
+
+void check_id(const Section& s, std::string_view key, const std::string& value) {
+    if (!is_valid_id(value)) {
+        s.error(key,
+                fmt::format("invalid id {}: use letters, digits, '_', '.' and '-'", quote(value)));
+    }
+}
+
+void parse_logging(const Section& s, LoggingConfig& out) {
+    s.check_keys(kLoggingKeys);
+    read_choice(s, "level", "log level", "values", kLogLevels, out.level);
+    std::string format;
+    if (read_choice(s, "format", "log format", "values", kLogFormats, format)) {
+        out.format = format == "json" ? LogFormat::json : LogFormat::text;
+    }
+}
+
+void parse_server(const Section& s, ServerConfig& out) {
+    s.check_keys(kServerKeys);
+    std::string listen;
+    if (s.read_string("listen", listen)) {
+        if (parse_host_port(listen)) {
+            out.listen = listen;
+        } else {
+            s.error("listen", fmt::format("invalid listen address {}: expected host:port such as "
+                                          "\"127.0.0.1:9464\" or \"[::1]:9464\"",
+                                          quote(listen)));
+        }
+    }
+    out.admin_token = read_secret(s, "admin_token", false);
+    std::size_t body_limit = 0;
+    if (s.read_size("body_limit", body_limit)) {
+        if (body_limit == 0) {
+            s.error("body_limit", "must be greater than 0");
+        } else {
+            out.body_limit_bytes = body_limit;
+        }
+    }
+    read_positive_duration(s, "read_timeout", out.read_timeout);
+    read_positive_duration(s, "shutdown_timeout", out.shutdown_timeout);
+
+    // A token that failed to load has already been reported; only its absence is checked here.
+    const bool token_given = s.contains("admin_token_env") || s.contains("admin_token_file");
+    const auto host_port = parse_host_port(out.listen);
+    if (!token_given && host_port && !is_loopback_host(host_port->host)) {
+        s.error("listen",
+                "admin routes need a token unless listen is loopback: set "
+                "admin_token_env or admin_token_file");
+    }
+}
+
+ProviderConfig parse_provider(const Section& s) {
+    ProviderConfig out;
+    s.check_keys(kProviderKeys);
+    if (s.require("id") && s.read_string("id", out.id)) check_id(s, "id", out.id);
+    if (!s.read_string("name", out.name)) out.name = out.id;
+    std::string base_url;
+    if (s.read_string("base_url", base_url)) {
+        if (is_http_url(base_url)) {
+            while (base_url.ends_with('/')) base_url.pop_back();
+            out.base_url = std::move(base_url);
+        } else {
+            s.error("base_url", "must start with http:// or https://");
+        }
+    }
+    s.read_labels("labels", out.labels);
+    return out;
+}
+
+RuleConfig parse_rule(const Section& s) {
+    RuleConfig out;
+    s.check_keys(kRuleKeys);
+    if (s.require("name") && s.read_string("name", out.name)) check_id(s, "name", out.name);
+    read_choice(s, "kind", "rule kind", "kinds", kRuleKinds, out.kind);
+    s.read_string_list("probes", out.probes);
+    s.read_int("failures", out.failures, 1, kIntMax);
+    s.read_int("successes", out.successes, 1, kIntMax);
+    read_choice(s, "severity", "severity", "values", kSeverities, out.severity);
+    s.read_labels("labels", out.labels);
+    s.read_string_map("annotations", out.annotations, &is_label_name, "[a-zA-Z_][a-zA-Z0-9_]*");
+    return out;
+}
+
+ReceiverConfig parse_receiver(const Section& s) {
+    ReceiverConfig out;
+    s.check_keys(kReceiverKeys);
+    if (s.require("name") && s.read_string("name", out.name)) check_id(s, "name", out.name);
+    const bool has_kind = s.require("kind") && read_choice(s, "kind", "receiver kind", "kinds",
+                                                           kReceiverKinds, out.kind);
+    const bool url_given = s.contains("url") || s.contains("url_env") || s.contains("url_file");
+    if (has_kind && out.kind == "log") {
+        for (std::string_view key : {"url", "url_env", "url_file"}) {
+            if (s.contains(key)) s.error(key, "log receivers take no url");
+        }
+    } else {
+        out.url = read_secret(s, "url", true);
+        // The URL may come from a secret: name where it came from, never the value.
+        if (out.url && !is_http_url(out.url->reveal())) {
+            const std::string_view key = s.contains("url")       ? "url"
+                                         : s.contains("url_env") ? "url_env"
+                                                                 : "url_file";
+            s.error(key, out.url->source() == "inline"
+                             ? std::string("must start with http:// or https://")
+                             : fmt::format("url from {} must start with http:// or https://",
+                                           out.url->source()));
+            out.url.reset();
+        }
+        if (has_kind && out.kind == "webhook" && !url_given) {
+            s.error("webhook receivers need one of url, url_env or url_file");
+        }
+    }
+    read_positive_duration(s, "timeout", out.timeout);
+    s.read_bool("send_resolved", out.send_resolved);
+    s.read_int("max_attempts", out.max_attempts, 1, kIntMax);
+    read_positive_duration(s, "initial_backoff", out.initial_backoff);
+    read_positive_duration(s, "max_backoff", out.max_backoff);
+    if (out.max_backoff < out.initial_backoff) {
+        s.error(s.contains("max_backoff") ? "max_backoff" : "initial_backoff",
+                fmt::format("max_backoff ({}) must not be less than initial_backoff ({})",
+                            core::format_duration(out.max_backoff),
+                            core::format_duration(out.initial_backoff)));
+    }
+    return out;
+}
+
+void parse_route(const Section& s, RouteConfig& out) {
+    s.check_keys(kRouteKeys);
+    if (s.require("receiver")) s.read_string("receiver", out.receiver);
+}
+
+}  // namespace noctua::config::detail

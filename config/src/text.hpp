@@ -1,0 +1,55 @@
+#pragma once
+
+// Private to noctua::config: small string checks and message builders shared by the parsers.
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace noctua::config::detail {
+
+/// Levenshtein distance, for "did you mean" suggestions.
+[[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `word` within `max_distance` edits and fewer edits than `word` has
+/// characters (ties: the smallest name).
+[[nodiscard]] std::optional<std::string> closest(std::string_view word,
+                                                 std::span<const std::string> candidates,
+                                                 std::size_t max_distance = 2);
+
+/// `"text"` with quotes, backslashes and control characters escaped.
+[[nodiscard]] std::string quote(std::string_view text);
+
+/// `unknown <noun> "value" (did you mean "x"?); known <plural>: a, b` — `known` is sorted and
+/// shown quoted when `quote_known`; with nothing known: `; no <plural> are defined`.
+[[nodiscard]] std::string unknown_message(std::string_view noun, std::string_view plural,
+                                          std::string_view value, std::vector<std::string> known,
+                                          bool quote_known);
+
+/// Ids of providers, probes, rules and receivers: `[a-zA-Z0-9_.-]+`.
+[[nodiscard]] bool is_valid_id(std::string_view id);
+/// Prometheus label names: `[a-zA-Z_][a-zA-Z0-9_]*`.
+[[nodiscard]] bool is_label_name(std::string_view name);
+/// HTTP header field names (RFC 9110 token characters).
+[[nodiscard]] bool is_header_name(std::string_view name);
+/// Starts with `http://` or `https://` and has a host part after it.
+[[nodiscard]] bool is_http_url(std::string_view url);
+
+struct HostPort {
+    std::string host;  ///< without IPv6 brackets
+    int port = 0;
+};
+
+/// "host:port", "[v6]:port"; port 0–65535. nullopt when malformed.
+[[nodiscard]] std::optional<HostPort> parse_host_port(std::string_view text);
+/// localhost, 127.0.0.0/8 and ::1.
+[[nodiscard]] bool is_loopback_host(std::string_view host);
+
+/// "1 rule" / "2 rules".
+[[nodiscard]] std::string count_noun(std::size_t n, std::string_view singular,
+                                     std::string_view plural);
+
+}  // namespace noctua::config::detail

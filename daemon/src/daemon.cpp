@@ -1,0 +1,385 @@
+#include "noctua/daemon/daemon.hpp"
+
+#include <future>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <prometheus/registry.h>
+
+#include "noctua/alerts/channel.hpp"
+#include "noctua/alerts/dispatcher.hpp"
+#include "noctua/alerts/engine.hpp"
+#include "noctua/core/log.hpp"
+#include "noctua/core/version.hpp"
+#include "noctua/daemon/logging.hpp"
+#include "noctua/detect/downtime.hpp"
+#include "noctua/net/curl_client.hpp"
+#include "noctua/net/http_server.hpp"
+#include "noctua/probes/scheduler.hpp"
+#include "routes.hpp"
+
+namespace noctua::daemon {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::uint64_t pick_seed(std::uint64_t seed) {
+    if (seed != 0) return seed;
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+std::string errors_to_string(const std::vector<config::ConfigError>& errors) {
+    std::string out;
+    for (const auto& e : errors) {
+        if (!out.empty()) out += "\n";
+        out += e.to_string();
+    }
+    return out;
+}
+
+}  // namespace
+
+/// Daemon-level metrics (STYLE.md §11).
+struct DaemonMetrics {
+    explicit DaemonMetrics(prometheus::Registry& r)
+        : build_info(prometheus::BuildGauge()
+                         .Name("noctua_build_info")
+                         .Help("Always 1; the version label says which build runs")
+                         .Register(r)),
+          reload_ok(prometheus::BuildGauge()
+                        .Name("noctua_config_last_reload_successful")
+                        .Help("1 if the last configuration (re)load succeeded, else 0")
+                        .Register(r)
+                        .Add({})),
+          reload_ts(prometheus::BuildGauge()
+                        .Name("noctua_config_last_reload_success_timestamp_seconds")
+                        .Help("When the configuration was last loaded successfully")
+                        .Register(r)
+                        .Add({})),
+          reload_failures(prometheus::BuildCounter()
+                              .Name("noctua_config_reload_failures_total")
+                              .Help("Configuration reloads rejected as invalid")
+                              .Register(r)
+                              .Add({})),
+          start_time(prometheus::BuildGauge()
+                         .Name("noctua_start_time_seconds")
+                         .Help("When this process started, in Unix seconds")
+                         .Register(r)
+                         .Add({})) {}
+    prometheus::Family<prometheus::Gauge>& build_info;
+    prometheus::Gauge& reload_ok;
+    prometheus::Gauge& reload_ts;
+    prometheus::Counter& reload_failures;
+    prometheus::Gauge& start_time;
+};
+
+// Executor: `strand` for everything marked "pipeline"; the rest is set before start().
+struct Daemon::Impl : public Services {
+    Impl(config::Config c, DaemonOptions o)
+        : cfg(std::move(c)),
+          options(std::move(o)),
+          strand(asio::make_strand(ioc)),
+          signals(ioc),
+          work(asio::make_work_guard(ioc)),
+          http(ioc),
+          daemon_metrics(registry),
+          probe_metrics(registry),
+          alert_metrics(registry),
+          seed(pick_seed(options.seed)),
+          engine([this](const alerts::Alert& a) { on_transition(a); }),
+          dispatcher(strand, alert_metrics, seed ^ 0x9e3779b97f4a7c15ULL) {
+        probes::register_builtin_probes(probe_registry);
+        alerts::register_builtin_channels(channel_registry);
+        scheduler = std::make_unique<probes::Scheduler>(
+            strand, probe_registry, probes::ProbeContext{http, clock}, probe_metrics,
+            [this](const probes::ProbeResult& r) { on_probe_result(r); }, seed);
+        router = make_router(*this);
+        daemon_metrics.build_info.Add({{"version", std::string(core::version())}}).Set(1);
+        daemon_metrics.start_time.Set(
+            std::chrono::duration<double>(clock.now().time_since_epoch()).count());
+    }
+
+    config::Config cfg;  // pipeline
+    DaemonOptions options;
+    asio::io_context ioc;
+    asio::strand<asio::io_context::executor_type> strand;
+    asio::signal_set signals;
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+    asio::thread_pool blocking{1};  // file reads for reloads (STYLE.md §5)
+    core::SystemClock clock;
+    net::CurlHttpClient http;
+    prometheus::Registry registry;
+    DaemonMetrics daemon_metrics;
+    probes::ProbeMetrics probe_metrics;
+    alerts::AlertMetrics alert_metrics;
+    std::uint64_t seed;
+    probes::ProbeRegistry probe_registry;
+    alerts::ChannelRegistry channel_registry;
+    std::unique_ptr<probes::Scheduler> scheduler;        // pipeline
+    std::vector<detect::DowntimeRule> rules;             // pipeline
+    alerts::AlertEngine engine;                          // pipeline
+    alerts::Dispatcher dispatcher;                       // pipeline
+    std::uint64_t next_notification_id = 1;              // pipeline
+    std::unique_ptr<alerts::ChannelContext> channel_ctx;  // pipeline
+    std::optional<config::LoggingConfig> logging_applied;  // pipeline
+    net::Router router;
+    std::unique_ptr<net::HttpServer> server;
+    std::atomic<bool> stopping{false};
+    std::atomic<bool> ready{false};
+
+    // ---- Services (routes.hpp)
+    const prometheus::Registry& metrics_registry() const override { return registry; }
+    bool is_ready() const override { return ready && !stopping; }
+    void on_pipeline(std::function<void()> fn) override { asio::post(strand, std::move(fn)); }
+    const config::Config& config() const override { return cfg; }
+    const probes::Scheduler& probe_scheduler() const override { return *scheduler; }
+    probes::Scheduler& probe_scheduler() override { return *scheduler; }
+    const alerts::AlertEngine& alert_engine() const override { return engine; }
+    std::size_t notifications_pending() const override { return dispatcher.pending(); }
+    void reload_from_file(std::function<void(core::Result<void>)> done) override {
+        request_reload(std::move(done));
+    }
+
+    // ---- pipeline
+
+    void on_probe_result(const probes::ProbeResult& r) {
+        core::Labels series{{"probe", r.probe}, {"provider", r.provider}};
+        core::Sample sample{series, r.started, r.success ? 1.0 : 0.0};
+        for (auto& rule : rules) {
+            if (!rule.watches(r.probe)) continue;
+            auto sig = rule.observe(sample, r.message);
+            if (!sig) continue;
+            alerts::AlertInput in;
+            in.labels = sig->labels;
+            in.labels.set("alertname", sig->rule);
+            if (const auto* p = cfg.find_provider(r.provider)) in.labels.merge_missing(p->labels);
+            in.annotations = {sig->annotations.begin(), sig->annotations.end()};
+            in.active = sig->active;
+            in.at = sig->at;
+            engine.update(in);
+        }
+    }
+
+    void on_transition(const alerts::Alert& a) {
+        const auto severity = std::string(a.labels.get("severity").value_or(""));
+        const auto name = std::string(a.alertname());
+        alert_metrics.transitions.Add({{"alertname", name}, {"state", std::string(to_string(a.state))}})
+            .Increment();
+        alert_metrics.firing.Add({{"alertname", name}, {"severity", severity}})
+            .Increment(a.state == alerts::AlertState::firing ? 1 : -1);
+        core::logger("alerts")->info("alert {} alertname={} labels={}", to_string(a.state), name,
+                                     a.labels.to_string());
+        if (cfg.route.receiver.empty()) return;
+        dispatcher.enqueue(
+            alerts::make_notification(next_notification_id++, cfg.route.receiver, a, clock.now()));
+    }
+
+    /// Applies `next` on the pipeline strand: all or nothing.
+    core::Result<void> apply(config::Config next) {
+        auto log = core::logger("daemon");
+        if (server && next.server.listen != cfg.server.listen) {
+            log->warn("server.listen changed from {} to {}; restart to apply it", cfg.server.listen,
+                      next.server.listen);
+        }
+        if (options.log_level) next.logging.level = *options.log_level;
+        if (options.log_format) next.logging.format = *options.log_format;
+        // Build the new parts first; nothing changes until all of them exist.
+        auto ctx = std::make_unique<alerts::ChannelContext>(
+            alerts::ChannelContext{http, clock, external_url(next)});
+        std::map<std::string, std::shared_ptr<alerts::ChannelBase>> channels;
+        for (const auto& rc : next.receivers) {
+            auto ch = channel_registry.create(rc, *ctx);
+            if (!ch) return std::unexpected(ch.error());
+            channels.emplace(rc.name, std::shared_ptr<alerts::ChannelBase>(std::move(*ch)));
+        }
+        if (auto r = scheduler->apply(next.probes); !r) return r;
+
+        std::vector<detect::DowntimeRule> next_rules;
+        for (const auto& rc : next.rules) {
+            detect::DowntimeRule rule{rc};
+            for (const auto& old : rules) {
+                if (old.config().name == rc.name) rule.adopt_state(old);
+            }
+            next_rules.push_back(std::move(rule));
+        }
+        rules = std::move(next_rules);
+        dispatcher.set_channels(std::move(channels));
+        channel_ctx = std::move(ctx);
+        cfg = std::move(next);
+
+        // Alerts whose rule or probe is gone resolve now rather than hang forever.
+        engine.resolve_if(
+            [this](const alerts::Alert& a) {
+                const bool rule_exists = std::any_of(rules.begin(), rules.end(), [&](const auto& r) {
+                    return r.config().name == a.alertname();
+                });
+                auto probe = a.labels.get("probe");
+                const bool probe_exists =
+                    !probe || std::any_of(cfg.probes.begin(), cfg.probes.end(),
+                                          [&](const auto& p) { return p.id == *probe; });
+                return !rule_exists || !probe_exists;
+            },
+            clock.now());
+        if (cfg.logging != logging_applied) {
+            if (auto r = setup_logging(cfg.logging.level, cfg.logging.format); !r) {
+                log->warn("logging settings not applied: {}", r.error().message);
+            }
+            logging_applied = cfg.logging;
+        }
+        daemon_metrics.reload_ok.Set(1);
+        daemon_metrics.reload_ts.Set(
+            std::chrono::duration<double>(clock.now().time_since_epoch()).count());
+        return {};
+    }
+
+    void reload_failed(const std::string& why) {
+        daemon_metrics.reload_ok.Set(0);
+        daemon_metrics.reload_failures.Increment();
+        core::logger("daemon")->error("configuration reload rejected, keeping the running one:\n{}",
+                                      why);
+    }
+
+    void request_reload(std::function<void(core::Result<void>)> done) {
+        if (options.config_path.empty()) {
+            if (done) done(core::fail(core::Errc::unavailable, "no config file to reload from"));
+            return;
+        }
+        core::logger("daemon")->info("reloading configuration from {}", options.config_path);
+        // Reading the file blocks: do it off the io_context, apply on the pipeline strand.
+        asio::post(blocking, [this, done = std::move(done)]() mutable {
+            auto loaded = config::load_file(options.config_path);
+            asio::post(strand, [this, loaded = std::move(loaded), done = std::move(done)]() mutable {
+                core::Result<void> result;
+                if (!loaded) {
+                    auto why = errors_to_string(loaded.error());
+                    reload_failed(why);
+                    result = core::fail(core::Errc::invalid_argument, why);
+                } else if (auto r = apply(std::move(*loaded)); !r) {
+                    reload_failed(r.error().message);
+                    result = r;
+                } else {
+                    core::logger("daemon")->info("configuration reloaded: {}", config::summary(cfg));
+                }
+                if (done) done(std::move(result));
+            });
+        });
+    }
+
+    static std::string external_url(const config::Config& c) {
+        if (!c.external_url.empty()) return c.external_url;
+        return "http://" + c.server.listen;
+    }
+
+    void wait_for_signals() {
+        signals.async_wait([this](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            if (sig == SIGHUP) {
+                request_reload(nullptr);
+                wait_for_signals();
+                return;
+            }
+            core::logger("daemon")->info("signal {} received, stopping", sig);
+            stop();
+        });
+    }
+
+    /// Graceful stop: stop accepting and probing, drain deliveries within the deadline, then
+    /// let run() return.
+    void stop() {
+        if (stopping.exchange(true)) return;
+        asio::post(strand, [this] {
+            if (server) server->stop();
+            scheduler->stop();
+            const auto left = dispatcher.pending();
+            if (left > 0) {
+                core::logger("daemon")->info("waiting up to {} for {} notification(s)",
+                                             core::format_duration(cfg.server.shutdown_timeout),
+                                             left);
+            }
+            dispatcher.drain(cfg.server.shutdown_timeout, [this](std::size_t undelivered) {
+                if (undelivered > 0) {
+                    core::logger("daemon")->error(
+                        "stopping with {} notification(s) undelivered", undelivered);
+                }
+                dispatcher.stop();
+                http.stop();
+                boost::system::error_code ignored;
+                signals.cancel(ignored);
+                work.reset();
+            });
+        });
+    }
+};
+
+Daemon::Daemon(config::Config config, DaemonOptions options)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(options))) {}
+
+Daemon::~Daemon() {
+    if (!impl_) return;
+    impl_->scheduler->stop();
+    impl_->dispatcher.stop();
+    impl_->http.stop();
+    if (impl_->server) impl_->server->stop();
+    impl_->blocking.join();
+}
+
+core::Result<void> Daemon::start() {
+    auto& d = *impl_;
+    net::HttpServer::Options so;
+    so.listen = d.cfg.server.listen;
+    so.body_limit = d.cfg.server.body_limit_bytes;
+    so.read_timeout = d.cfg.server.read_timeout;
+    d.server = std::make_unique<net::HttpServer>(d.ioc, d.router, so);
+    if (auto r = d.server->start(); !r) return r;
+
+    // The first apply runs before the io_context does; nothing else touches the pipeline yet.
+    auto first = d.cfg;
+    if (auto r = d.apply(std::move(first)); !r) return r;
+
+    if (d.options.handle_signals) {
+        d.signals.add(SIGINT);
+        d.signals.add(SIGTERM);
+        d.signals.add(SIGHUP);
+        d.wait_for_signals();
+    }
+    d.ready = true;
+    auto host = net::parse_listen_address(d.cfg.server.listen);
+    core::logger("daemon")->info("noctua {} listening on http://{}:{} ({})", core::version(),
+                                 host ? host->first : d.cfg.server.listen, d.server->port(),
+                                 config::summary(d.cfg));
+    return {};
+}
+
+void Daemon::run() {
+    auto& d = *impl_;
+    std::vector<std::thread> extra;
+    for (unsigned i = 1; i < d.options.threads; ++i) extra.emplace_back([&d] { d.ioc.run(); });
+    d.ioc.run();
+    for (auto& t : extra) t.join();
+}
+
+void Daemon::request_stop() { impl_->stop(); }
+
+core::Result<void> Daemon::reload(config::Config config) {
+    std::promise<core::Result<void>> done;
+    auto fut = done.get_future();
+    asio::post(impl_->strand, [this, &done, config = std::move(config)]() mutable {
+        auto r = impl_->apply(std::move(config));
+        if (!r) impl_->reload_failed(r.error().message);
+        done.set_value(std::move(r));
+    });
+    return fut.get();
+}
+
+std::uint16_t Daemon::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+}  // namespace noctua::daemon

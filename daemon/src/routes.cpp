@@ -1,0 +1,188 @@
+#include "routes.hpp"
+
+#include <openssl/crypto.h>
+#include <prometheus/text_serializer.h>
+
+#include "noctua/core/json.hpp"
+#include "noctua/core/version.hpp"
+
+namespace noctua::daemon {
+namespace {
+
+using core::ServerRequest;
+using core::ServerResponse;
+
+void write_result(core::JsonWriter& w, const probes::ProbeResult& r) {
+    w.begin_object();
+    w.field("started", core::format_rfc3339(r.started));
+    w.field("duration_seconds", std::chrono::duration<double>(r.duration).count());
+    w.field("success", r.success);
+    if (!r.success) {
+        w.field("failure_reason", r.failure_reason);
+        w.field("message", r.message);
+    }
+    if (r.http_status != 0) w.field("http_status", r.http_status);
+    w.end_object();
+}
+
+void write_probe(core::JsonWriter& w, const probes::ProbeStatus& p) {
+    w.begin_object();
+    w.field("id", p.config.id);
+    w.field("provider", p.config.provider);
+    w.field("kind", p.config.kind);
+    w.field("interval", core::format_duration(p.config.interval));
+    w.field("running", p.running);
+    w.field("runs", static_cast<std::uint64_t>(p.runs));
+    w.key("last");
+    if (p.last) {
+        write_result(w, *p.last);
+    } else {
+        w.null();
+    }
+    w.end_object();
+}
+
+void write_alert(core::JsonWriter& w, const alerts::Alert& a) {
+    w.begin_object();
+    w.field("fingerprint", a.labels.fingerprint_hex());
+    w.field("state", to_string(a.state));
+    w.key("labels").begin_object();
+    for (const auto& [k, v] : a.labels.pairs()) w.field(k, v);
+    w.end_object();
+    w.key("annotations").begin_object();
+    for (const auto& [k, v] : a.annotations) w.field(k, v);
+    w.end_object();
+    w.field("startsAt", core::format_rfc3339(a.starts_at));
+    w.end_object();
+}
+
+ServerResponse ok_json(std::string body) { return ServerResponse::json(200, std::move(body)); }
+
+}  // namespace
+
+bool admin_authorized(const ServerRequest& request, const config::ServerConfig& server) {
+    if (!server.admin_token) return true;  // config check: loopback-only listen
+    auto h = core::find_header(request.headers, "Authorization");
+    if (!h || !h->starts_with("Bearer ")) return false;
+    auto given = h->substr(7);
+    const auto& want = server.admin_token->reveal();
+    return given.size() == want.size() &&
+           CRYPTO_memcmp(given.data(), want.data(), want.size()) == 0;
+}
+
+net::Router make_router(Services& s) {
+    net::Router r;
+
+    r.add("GET", "/metrics", [&s](const ServerRequest&, const net::PathParams&) {
+        prometheus::TextSerializer serializer;
+        auto body = serializer.Serialize(s.metrics_registry().Collect());
+        ServerResponse resp = ServerResponse::text(200, std::move(body));
+        resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        return resp;
+    });
+
+    r.add("GET", "/healthz", [](const ServerRequest&, const net::PathParams&) {
+        return ServerResponse::text(200, "ok\n");
+    });
+
+    r.add("GET", "/readyz", [&s](const ServerRequest&, const net::PathParams&) {
+        return s.is_ready() ? ServerResponse::text(200, "ready\n")
+                            : ServerResponse::text(503, "not ready\n");
+    });
+
+    r.add_async("GET", "/api/v1/status",
+                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
+                    s.on_pipeline([&s, respond = std::move(respond)] {
+                        core::JsonWriter w;
+                        w.begin_object();
+                        w.field("status", "success");
+                        w.field("version", std::string(core::version()));
+                        w.field("ready", s.is_ready());
+                        w.field("config", config::summary(s.config()));
+                        w.key("probes").begin_array();
+                        for (const auto& p : s.probe_scheduler().status()) write_probe(w, p);
+                        w.end_array();
+                        w.key("alerts").begin_array();
+                        for (const auto& a : s.alert_engine().firing()) write_alert(w, a);
+                        w.end_array();
+                        w.field("notifications_pending",
+                                static_cast<std::uint64_t>(s.notifications_pending()));
+                        w.end_object();
+                        respond(ok_json(std::move(w).str()));
+                    });
+                });
+
+    r.add_async("GET", "/api/v1/alerts",
+                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
+                    s.on_pipeline([&s, respond = std::move(respond)] {
+                        core::JsonWriter w;
+                        w.begin_object().field("status", "success").key("data").begin_array();
+                        for (const auto& a : s.alert_engine().firing()) write_alert(w, a);
+                        w.end_array().end_object();
+                        respond(ok_json(std::move(w).str()));
+                    });
+                });
+
+    r.add_async("GET", "/api/v1/probes",
+                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
+                    s.on_pipeline([&s, respond = std::move(respond)] {
+                        core::JsonWriter w;
+                        w.begin_object().field("status", "success").key("data").begin_array();
+                        for (const auto& p : s.probe_scheduler().status()) write_probe(w, p);
+                        w.end_array().end_object();
+                        respond(ok_json(std::move(w).str()));
+                    });
+                });
+
+    r.add_async("GET", "/api/v1/probes/{id}",
+                [&s](const ServerRequest&, const net::PathParams& params,
+                     net::Router::Respond respond) {
+                    s.on_pipeline([&s, id = params.at("id"), respond = std::move(respond)] {
+                        for (const auto& p : s.probe_scheduler().status()) {
+                            if (p.config.id != id) continue;
+                            core::JsonWriter w;
+                            w.begin_object().field("status", "success").key("data");
+                            write_probe(w, p);
+                            w.end_object();
+                            respond(ok_json(std::move(w).str()));
+                            return;
+                        }
+                        respond(ServerResponse::json_error(404, "no probe \"" + id + "\""));
+                    });
+                });
+
+    r.add_async("POST", "/api/v1/probes/{id}/run",
+                [&s](const ServerRequest& req, const net::PathParams& params,
+                     net::Router::Respond respond) {
+                    s.on_pipeline([&s, req, id = params.at("id"), respond = std::move(respond)] {
+                        if (!admin_authorized(req, s.config().server)) {
+                            respond(ServerResponse::json_error(401, "admin token required"));
+                            return;
+                        }
+                        if (!s.probe_scheduler().run_now(id)) {
+                            respond(ServerResponse::json_error(404, "no probe \"" + id + "\""));
+                            return;
+                        }
+                        respond(ServerResponse::json(202, R"({"status":"success"})"));
+                    });
+                });
+
+    r.add_async("POST", "/api/v1/reload",
+                [&s](const ServerRequest& req, const net::PathParams&,
+                     net::Router::Respond respond) {
+                    s.on_pipeline([&s, req, respond = std::move(respond)]() mutable {
+                        if (!admin_authorized(req, s.config().server)) {
+                            respond(ServerResponse::json_error(401, "admin token required"));
+                            return;
+                        }
+                        s.reload_from_file([respond = std::move(respond)](core::Result<void> result) {
+                            respond(result ? ServerResponse::json(200, R"({"status":"success"})")
+                                           : ServerResponse::json_error(400, result.error().message));
+                        });
+                    });
+                });
+
+    return r;
+}
+
+}  // namespace noctua::daemon

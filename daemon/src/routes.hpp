@@ -1,0 +1,38 @@
+#pragma once
+
+#include <functional>
+
+#include <prometheus/registry.h>
+
+#include "noctua/alerts/engine.hpp"
+#include "noctua/config/config.hpp"
+#include "noctua/net/router.hpp"
+#include "noctua/probes/scheduler.hpp"
+
+namespace noctua::daemon {
+
+/// What the HTTP routes may reach. Pipeline accessors may only be used inside on_pipeline().
+class Services {
+public:
+    virtual ~Services() = default;
+    [[nodiscard]] virtual const prometheus::Registry& metrics_registry() const = 0;
+    [[nodiscard]] virtual bool is_ready() const = 0;
+    /// Runs `fn` on the pipeline strand.
+    virtual void on_pipeline(std::function<void()> fn) = 0;
+    [[nodiscard]] virtual const config::Config& config() const = 0;                  // pipeline
+    [[nodiscard]] virtual const probes::Scheduler& probe_scheduler() const = 0;      // pipeline
+    [[nodiscard]] virtual probes::Scheduler& probe_scheduler() = 0;                  // pipeline
+    [[nodiscard]] virtual const alerts::AlertEngine& alert_engine() const = 0;       // pipeline
+    [[nodiscard]] virtual std::size_t notifications_pending() const = 0;             // pipeline
+    virtual void reload_from_file(std::function<void(core::Result<void>)> done) = 0;
+};
+
+/// The daemon's routes: /metrics, /healthz, /readyz and /api/v1/*.
+[[nodiscard]] net::Router make_router(Services& services);
+
+/// Admin routes need `Authorization: Bearer <server.admin_token>` when a token is configured;
+/// without one the config guarantees the server listens on loopback only.
+[[nodiscard]] bool admin_authorized(const core::ServerRequest& request,
+                                    const config::ServerConfig& server);
+
+}  // namespace noctua::daemon

@@ -1,0 +1,24 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "noctua/config/config.hpp"
+
+TEST_CASE("config: every file in config/examples loads without errors", "[config][unit]") {
+    // Examples must load as shipped: no environment variables, no secret files.
+    // fleet.toml and scenario-*.toml are noctua-sim's files, loaded by the simulator's tests.
+    int loaded = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(NOCTUA_EXAMPLES_DIR)) {
+        if (!entry.is_regular_file() || entry.path().extension() != ".toml") continue;
+        const auto name = entry.path().filename().string();
+        if (name == "fleet.toml" || name.starts_with("scenario")) continue;
+        INFO(entry.path().string());
+        auto result = noctua::config::load_file(entry.path());
+        if (!result) {
+            for (const auto& e : result.error()) UNSCOPED_INFO(e.to_string());
+        }
+        CHECK(result.has_value());
+        ++loaded;
+    }
+    CHECK(loaded >= 3);  // minimal, full, demo
+}
