@@ -23,11 +23,13 @@ int hex_value(char c) {
     return -1;
 }
 
-std::string percent_decode(std::string_view s) {
+}  // namespace
+
+std::string percent_decode(std::string_view s, bool plus_as_space) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
+        if (plus_as_space && s[i] == '+') {
             out += ' ';
         } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
                    hex_value(s[i + 2]) >= 0) {
@@ -39,8 +41,6 @@ std::string percent_decode(std::string_view s) {
     }
     return out;
 }
-
-}  // namespace
 
 std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) {
     for (const auto& [k, v] : headers) {
@@ -94,8 +94,9 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
         auto part = query.substr(0, amp);
         auto eq = part.find('=');
         auto key = part.substr(0, eq);
-        if (percent_decode(key) == name) {
-            return eq == std::string_view::npos ? std::string{} : percent_decode(part.substr(eq + 1));
+        if (percent_decode(key, true) == name) {
+            return eq == std::string_view::npos ? std::string{}
+                                                : percent_decode(part.substr(eq + 1), true);
         }
         if (amp == std::string_view::npos) break;
         query.remove_prefix(amp + 1);

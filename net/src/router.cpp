@@ -29,29 +29,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
     return segments;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Path segments use RFC 3986 decoding: '+' stays '+', malformed escapes stay as they are.
-std::string percent_decode_segment(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-            hex_value(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 bool matches(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path) {
     if (pattern.size() != path.size()) return false;
     for (std::size_t i = 0; i < pattern.size(); ++i) {
@@ -190,7 +167,7 @@ void Router::dispatch(const core::ServerRequest& request, Respond respond) const
         for (std::size_t i = 0; i < best->segments.size(); ++i) {
             const auto& segment = best->segments[i];
             if (!is_capture(segment)) continue;
-            params.emplace(segment.substr(1, segment.size() - 2), percent_decode_segment(path[i]));
+            params.emplace(segment.substr(1, segment.size() - 2), core::percent_decode(path[i], false));
         }
         best->handler(request, params, once);
     } catch (...) {

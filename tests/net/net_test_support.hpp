@@ -18,25 +18,13 @@
 #include <boost/asio/write.hpp>
 
 #include "noctua/net/curl_client.hpp"
+#include "noctua/testing/run_until.hpp"
 
 namespace noctua::net::test {
 
 using namespace std::chrono_literals;
 
-/// Runs `ioc` one handler at a time until `pred()` holds or `timeout` passes; returns pred().
-/// Safe while other threads also run `ioc` (pred must then be thread-safe).
-template <class Pred>
-[[nodiscard]] bool run_until(boost::asio::io_context& ioc, Pred&& pred,
-                             std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-        const auto now = std::chrono::steady_clock::now();
-        if (now >= deadline) return pred();
-        if (ioc.stopped()) ioc.restart();
-        ioc.run_one_for(std::min<std::chrono::steady_clock::duration>(deadline - now, 50ms));
-    }
-    return true;
-}
+using noctua::testing::run_until;
 
 /// curl_global_init once for the test process, as main does for the daemon.
 inline void ensure_curl_global() {

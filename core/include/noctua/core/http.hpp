@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,6 +37,23 @@ struct HttpRequest {
     bool follow_redirects = false;
     int max_redirects = 5;
     bool verify_tls = true;
+    std::string ca_file;           ///< PEM bundle to verify the server with; empty: system store
+    std::string client_cert_file;  ///< PEM client certificate (mutual TLS); empty: none
+    std::string client_key_file;   ///< its key; empty: in client_cert_file
+    int ip_version = 0;            ///< 0 any, 4 or 6
+    std::string proxy;             ///< proxy URL; empty: libcurl's default (environment)
+    /// A new connection that is closed afterwards, so every exchange measures DNS, connect and
+    /// TLS (probes, like blackbox_exporter). Off: connections are reused.
+    bool fresh_connection = false;
+    /// Read the server certificate's expiry and issuer (needs a new connection to see it).
+    bool want_certificate = false;
+};
+
+/// What a probe needs to know of the server's leaf certificate.
+struct TlsCertificate {
+    std::int64_t not_after = 0;  ///< Unix seconds
+    std::string issuer;
+    std::string subject;
 };
 
 /// Why an exchange failed before an HTTP status was known. A bounded set: it becomes a label.
@@ -72,6 +90,8 @@ struct HttpResponse {
     Headers headers;
     std::string body;
     HttpTimings timings;
+    /// Set when the request asked for it and a TLS handshake took place.
+    std::optional<TlsCertificate> certificate;
 
     [[nodiscard]] bool transport_ok() const { return error == TransportError::none; }
 };
@@ -113,6 +133,10 @@ struct ServerResponse {
     [[nodiscard]] static ServerResponse json(int status, std::string body);
     [[nodiscard]] static ServerResponse text(int status, std::string body);
 };
+
+/// Decodes %XX escapes; malformed escapes stay as they are. `plus_as_space` for query strings
+/// (application/x-www-form-urlencoded), off for path segments (RFC 3986).
+[[nodiscard]] std::string percent_decode(std::string_view s, bool plus_as_space);
 
 /// The value of query parameter `name` in `query` ("a=1&b=2"), percent-decoded.
 [[nodiscard]] std::optional<std::string> query_param(std::string_view query, std::string_view name);
