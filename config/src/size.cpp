@@ -2,6 +2,8 @@
 #include <cstdint>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "noctua/config/config.hpp"
 
 namespace noctua::config {
@@ -27,7 +29,8 @@ constexpr SizeUnit kSizeUnits[] = {
 }  // namespace
 
 core::Result<std::size_t> parse_size(std::string_view text) {
-    const std::string shown = "\"" + std::string(text) + "\"";
+    // fmt rather than operator+: GCC 12 -O2 raises a false -Wrestrict on "x" + std::string.
+    const std::string shown = fmt::format("\"{}\"", text);
     std::uint64_t n = 0;
     const char* end = text.data() + text.size();
     auto [ptr, ec] = std::from_chars(text.data(), end, n);
