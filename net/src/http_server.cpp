@@ -252,6 +252,14 @@ private:
         if (closed_ || queue_.empty() || id < queue_.front().id) return;
         const auto index = static_cast<std::size_t>(id - queue_.front().id);
         if (index >= queue_.size()) return;
+        if (response.reset_connection) {
+            // SO_LINGER with a zero timeout makes close() send RST: the client sees a reset.
+            beast::error_code ignored;
+            stream_.socket().set_option(boost::asio::socket_base::linger(true, 0), ignored);
+            closed_ = true;
+            stream_.close();
+            return;
+        }
         queue_[index].response = build_response(version, head, std::move(response));
         do_write();
     }

@@ -37,7 +37,7 @@ void add_sim_routes(net::Router& router, SimService& service, ResponseDelayer& d
     auto handler = [&service, &delayer](const core::ServerRequest& request, const net::PathParams&,
                                         net::Router::Respond respond) {
         Reply reply = service.handle(request);
-        // A reset cannot be expressed through the Router; the 502 body stands in for it.
+        reply.response.reset_connection = reply.reset;
         delayer.defer(reply.delay, std::move(respond), std::move(reply.response));
     };
     std::string pattern;

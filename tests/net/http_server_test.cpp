@@ -560,3 +560,21 @@ TEST_CASE("HttpServer: stop closes idle connections and lets in-flight responses
     CHECK_THAT(busy.received(), Catch::Contains("Connection: close"));
     CHECK(busy.received().ends_with("finished"));
 }
+
+TEST_CASE("HttpServer: reset_connection drops the connection instead of answering",
+          "[net][integration]") {
+    Router router;
+    router.add("GET", "/reset", [](const ServerRequest&, const PathParams&) {
+        ServerResponse r = ServerResponse::json_error(502, "never sent");
+        r.reset_connection = true;
+        return r;
+    });
+    router.add("GET", "/ok", [](const ServerRequest&, const PathParams&) {
+        return ServerResponse::text(200, "ok");
+    });
+    Loopback lb{router};
+    auto reset = lb.get("/reset");
+    CHECK(reset.error == TransportError::receive);
+    CHECK(reset.status == 0);
+    CHECK(lb.get("/ok").status == 200);  // the server carries on
+}

@@ -127,6 +127,9 @@ struct ServerResponse {
     std::string content_type = "application/json";
     Headers headers;
     std::string body;
+    /// Drop the connection with a TCP reset instead of answering (fault-injecting fakes and
+    /// the simulator's "connection reset" outage).
+    bool reset_connection = false;
 
     /// `{"status":"error","error":"<message>"}` with the given status code.
     [[nodiscard]] static ServerResponse json_error(int status, std::string_view message);

@@ -23,7 +23,8 @@ struct Reply {
     core::ServerResponse response;
     /// Hold the response this long before sending it (latency faults, outage "timeout").
     std::chrono::milliseconds delay{0};
-    /// Close the connection instead of answering (outage "reset"), as far as the server allows.
+    /// Reset the connection instead of answering (outage "reset"); the 502 body is for
+    /// callers that are not a socket (tests through Router::dispatch_sync).
     bool reset = false;
 };
 
