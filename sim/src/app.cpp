@@ -18,6 +18,7 @@
 #include "noctua/net/http_server.hpp"
 #include "noctua/net/router.hpp"
 #include "noctua/sim/generator.hpp"
+#include "noctua/sim/kafka_sink.hpp"
 #include "noctua/sim/runner.hpp"
 #include "noctua/sim/scenario.hpp"
 #include "noctua/sim/server.hpp"
@@ -110,6 +111,9 @@ Traffic (generated only when a sink or a scenario is given):
                          http://127.0.0.1:9464/api/v1/events
   --events-token TOKEN   bearer token for --events-url (default: $NOCTUA_SIM_EVENTS_TOKEN)
   --batch N              events per POST (default 500)
+  --kafka-brokers LIST   produce events to Kafka (bootstrap servers, e.g. 127.0.0.1:9092),
+                         keyed by provider so each provider stays in one partition
+  --kafka-topic TOPIC    topic for --kafka-brokers (default transactions)
   --rate N               fleet events per minute at the weekly peak (default: fleet file, 600)
   --speed X|max          event time runs X times faster than the wall clock (default 1;
                          60 = an hour per minute; max = as fast as possible)
@@ -171,6 +175,8 @@ core::Result<CliOptions> parse_cli(const std::vector<std::string>& args) {
         else if (flag == "--out") o.out = *v;
         else if (flag == "--events-url") o.events_url = *v;
         else if (flag == "--events-token") o.events_token = *v;
+        else if (flag == "--kafka-brokers") o.kafka_brokers = *v;
+        else if (flag == "--kafka-topic") o.kafka_topic = *v;
         else if (flag == "--log-level") {
             constexpr std::array<std::string_view, 7> kLevels{"trace", "debug", "info", "warn",
                                                              "error", "critical", "off"};
@@ -255,9 +261,10 @@ int run(const CliOptions& o) {
         scenario = std::move(*loaded);
     }
 
-    const bool traffic = !o.out.empty() || !o.events_url.empty() || scenario.has_value();
+    const bool traffic = !o.out.empty() || !o.events_url.empty() || !o.kafka_brokers.empty() ||
+                         scenario.has_value();
     if (o.listen.empty() && !traffic) {
-        std::fprintf(stderr, "nothing to do: give --listen and/or --out, --events-url (see --help)\n");
+        std::fprintf(stderr, "nothing to do: give --listen and/or --out, --events-url, --kafka-brokers (see --help)\n");
         return 2;
     }
 
@@ -305,6 +312,16 @@ int run(const CliOptions& o) {
         push = std::make_unique<HttpPushSink>(*client, HttpPushSink::Options{o.events_url, o.events_token, o.batch});
         tee.add(*push);
     }
+    std::unique_ptr<KafkaSink> kafka;
+    if (!o.kafka_brokers.empty()) {
+        auto made = KafkaSink::create({o.kafka_brokers, o.kafka_topic});
+        if (!made) {
+            std::fprintf(stderr, "--kafka-brokers: %s\n", made.error().message.c_str());
+            return 2;
+        }
+        kafka = std::move(*made);
+        tee.add(*kafka);
+    }
     if (tee.empty()) tee.add(null_sink);
 
     const auto now = wall.now();
@@ -335,6 +352,10 @@ int run(const CliOptions& o) {
         ro.max_events = o.count;
         runner = std::make_unique<TrafficRunner>(ioc, *generator, tee, wall, ro, [&] {
             spdlog::info("traffic done events={}", runner->emitted());
+            if (kafka) {
+                const auto st = kafka->stats();
+                spdlog::info("events kafka delivered={} failed={}", st.delivered, st.failed);
+            }
             if (push) {
                 const auto st = push->stats();
                 spdlog::info("events push sent={} dropped={} failed_requests={}", st.sent_events,

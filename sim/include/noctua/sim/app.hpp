@@ -20,6 +20,8 @@ struct CliOptions {
     std::string out;             ///< JSON-lines file, "-" = stdout
     std::string events_url;      ///< Noctua's /api/v1/events
     std::string events_token;    ///< bearer token for events_url
+    std::string kafka_brokers;   ///< produce events to Kafka (bootstrap servers)
+    std::string kafka_topic = "transactions";
     std::size_t batch = 500;
     std::optional<double> rate;  ///< peak events per minute (overrides the fleet file)
     double speed = 1.0;          ///< 0 = as fast as possible
