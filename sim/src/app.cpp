@@ -23,6 +23,7 @@
 #include "noctua/sim/scenario.hpp"
 #include "noctua/sim/server.hpp"
 #include "noctua/sim/service.hpp"
+#include "noctua/sim/tls_front.hpp"
 
 namespace noctua::sim {
 namespace {
@@ -102,6 +103,9 @@ Usage: noctua-sim [options]
 Serving provider APIs (provider ID is served under http://HOST:PORT/ID/...):
   --listen HOST:PORT     serve every provider and the /sim control API on one port
                          (port 0 picks a free port; "listening on HOST:PORT" is printed)
+  --tls-listen HOST:PORT the same API over TLS; SNI ID.localhost selects the provider whose
+                         tls_error fault applies (https://acme.localhost:PORT/acme/...)
+  --tls-ca-out FILE      write the CA certificate that signs the TLS front's certificates
   --fleet FILE           fleet file (TOML); default: one provider "acme" (ES, EUR,
                          static token "demo-token")
 
@@ -136,7 +140,9 @@ Control API (JSON): GET /sim/providers, GET /sim/providers/ID,
 Fault kinds: outage (mode 5xx|timeout|reset), latency {"ms"}, balance_drain {"over"},
   token_failure, operator_failure {"operator"}, country_failure {"country"},
   customer_wallet_dry {"customer"}, traffic_drop {"factor"}, traffic_shift {"to","factor"},
-  catalogue_change, rate_limit {"limit"}; every kind takes an optional "for":"15m".
+  catalogue_change, rate_limit {"limit"},
+  tls_error (mode expired|self_signed|wrong_host|handshake; on the --tls-listen port);
+  every kind takes an optional "for":"15m".
 SIGINT/SIGTERM stop the simulator cleanly (exit 0). Exit codes: 0 ok, 1 runtime failure,
 2 bad usage or bad files. Details: docs/simulator.md.
 )";
@@ -176,6 +182,8 @@ core::Result<CliOptions> parse_cli(const std::vector<std::string>& args) {
         else if (flag == "--events-url") o.events_url = *v;
         else if (flag == "--events-token") o.events_token = *v;
         else if (flag == "--kafka-brokers") o.kafka_brokers = *v;
+        else if (flag == "--tls-listen") o.tls_listen = *v;
+        else if (flag == "--tls-ca-out") o.tls_ca_out = *v;
         else if (flag == "--kafka-topic") o.kafka_topic = *v;
         else if (flag == "--log-level") {
             constexpr std::array<std::string_view, 7> kLevels{"trace", "debug", "info", "warn",
@@ -290,6 +298,45 @@ int run(const CliOptions& o) {
         std::fflush(stdout);
         spdlog::info("serving providers={} port={}", fleet.providers.size(), server->port());
     }
+    std::unique_ptr<TlsFront> tls;
+    auto provider_ids = [](SimService& svc) {
+        std::vector<std::string> ids;
+        for (auto& p : svc.providers()) ids.push_back(p->id());
+        return ids;
+    };
+    if (!o.tls_listen.empty()) {
+        if (!server) {
+            std::fprintf(stderr, "--tls-listen needs --listen (TLS is relayed to that port)\n");
+            return 2;
+        }
+        tls = std::make_unique<TlsFront>(
+            ioc, TlsFront::Options{o.tls_listen, server->port(), provider_ids(service)},
+            [&service, &wall](std::string_view id) -> std::optional<TlsMode> {
+                auto* p = service.find(id);
+                if (p == nullptr) return std::nullopt;
+                p->expire_faults(wall.now());
+                const auto* f = p->faults().find(FaultKind::tls_error);
+                return f == nullptr ? std::nullopt : std::optional<TlsMode>{f->tls};
+            });
+        if (auto started = tls->start(); !started) {
+            std::fprintf(stderr, "--tls-listen %s: %s\n", o.tls_listen.c_str(),
+                         started.error().message.c_str());
+            return 1;
+        }
+        if (!o.tls_ca_out.empty()) {
+            std::FILE* f = std::fopen(o.tls_ca_out.c_str(), "w");
+            if (f == nullptr) {
+                std::fprintf(stderr, "--tls-ca-out %s: cannot open for writing\n", o.tls_ca_out.c_str());
+                return 2;
+            }
+            std::fwrite(tls->ca_pem().data(), 1, tls->ca_pem().size(), f);
+            std::fclose(f);
+        }
+        auto taddr = net::parse_listen_address(o.tls_listen);
+        std::printf("tls listening on %s:%u\n", taddr ? taddr->first.c_str() : "?",
+                    static_cast<unsigned>(tls->port()));
+        std::fflush(stdout);
+    }
 
     // Sinks and the runner.
     std::FILE* out_file = nullptr;
@@ -339,6 +386,7 @@ int run(const CliOptions& o) {
         tee.flush();
         delayer.cancel_all();
         if (server) server->stop();
+        if (tls) tls->stop();
         if (client) client->stop();
         signals.cancel();
     };

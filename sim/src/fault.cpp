@@ -12,7 +12,7 @@
 namespace noctua::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 11> kKinds{{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 12> kKinds{{
     {FaultKind::outage, "outage"},
     {FaultKind::latency, "latency"},
     {FaultKind::balance_drain, "balance_drain"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 11> kKinds{{
     {FaultKind::traffic_shift, "traffic_shift"},
     {FaultKind::catalogue_change, "catalogue_change"},
     {FaultKind::rate_limit, "rate_limit"},
+    {FaultKind::tls_error, "tls_error"},
 }};
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -65,6 +66,16 @@ std::string_view to_string(OutageMode m) {
     return "5xx";
 }
 
+std::string_view to_string(TlsMode m) {
+    switch (m) {
+        case TlsMode::expired: return "expired";
+        case TlsMode::self_signed: return "self_signed";
+        case TlsMode::wrong_host: return "wrong_host";
+        case TlsMode::handshake: return "handshake";
+    }
+    return "expired";
+}
+
 std::optional<core::TimePoint> Fault::until() const {
     if (lasts.count() <= 0) return std::nullopt;
     return since + lasts;
@@ -104,6 +115,7 @@ core::Result<Fault> parse_fault_json(std::string_view body) {
         case FaultKind::traffic_drop: allowed = {"factor"}; break;
         case FaultKind::traffic_shift: allowed = {"to", "factor"}; break;
         case FaultKind::rate_limit: allowed = {"limit"}; break;
+        case FaultKind::tls_error: allowed = {"mode"}; break;
         case FaultKind::token_failure:
         case FaultKind::catalogue_change: break;
     }
@@ -207,6 +219,16 @@ core::Result<Fault> parse_fault_json(std::string_view body) {
             f.limit = static_cast<int>(limit);
             break;
         }
+        case FaultKind::tls_error: {
+            std::string mode = "expired";
+            if (r = get_string("mode", mode, false); !r) return std::unexpected(r.error());
+            if (mode == "expired") f.tls = TlsMode::expired;
+            else if (mode == "self_signed") f.tls = TlsMode::self_signed;
+            else if (mode == "wrong_host") f.tls = TlsMode::wrong_host;
+            else if (mode == "handshake") f.tls = TlsMode::handshake;
+            else return core::fail(core::Errc::invalid_argument, "\"mode\" must be expired, self_signed, wrong_host or handshake");
+            break;
+        }
         case FaultKind::token_failure:
         case FaultKind::catalogue_change: break;
     }
@@ -231,6 +253,7 @@ void write_fault(core::JsonWriter& w, const Fault& f) {
         case FaultKind::traffic_drop: w.field("factor", f.factor); break;
         case FaultKind::traffic_shift: w.field("to", f.target).field("factor", f.factor); break;
         case FaultKind::rate_limit: w.field("limit", f.limit); break;
+        case FaultKind::tls_error: w.field("mode", to_string(f.tls)); break;
         case FaultKind::token_failure:
         case FaultKind::catalogue_change: break;
     }

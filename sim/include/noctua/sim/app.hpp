@@ -14,6 +14,8 @@ namespace noctua::sim {
 /// The noctua-sim command line (docs/simulator.md). Defaults live here.
 struct CliOptions {
     std::string listen;          ///< "host:port"; empty = no HTTP server
+    std::string tls_listen;      ///< "host:port" for the TLS front; needs listen
+    std::string tls_ca_out;      ///< write the TLS front's CA certificate (PEM) here
     std::string fleet;           ///< fleet file; empty = the built-in one-provider fleet
     std::string scenario;        ///< fault timeline file
     std::optional<std::uint64_t> seed;

@@ -27,6 +27,8 @@ enum class FaultKind {
     traffic_shift,        ///< the provider's traffic (times `factor`, default 1) moves to `to`
     catalogue_change,     ///< an operator disappears, one is renamed, one changes its range
     rate_limit,           ///< the API allows only `limit` requests per minute (429 beyond)
+    tls_error,            ///< on the TLS port (SNI <id>.localhost): expired, self-signed or
+                          ///< wrong-host certificate, or a failed handshake
 };
 [[nodiscard]] std::string_view to_string(FaultKind k);
 [[nodiscard]] std::optional<FaultKind> parse_fault_kind(std::string_view s);
@@ -34,10 +36,14 @@ enum class FaultKind {
 enum class OutageMode { http_5xx, timeout, reset };
 [[nodiscard]] std::string_view to_string(OutageMode m);
 
+enum class TlsMode { expired, self_signed, wrong_host, handshake };
+[[nodiscard]] std::string_view to_string(TlsMode m);
+
 /// One active fault. A value type.
 struct Fault {
     FaultKind kind = FaultKind::outage;
     OutageMode mode = OutageMode::http_5xx;  ///< outage only
+    TlsMode tls = TlsMode::expired;           ///< tls_error only
     int status = 503;                         ///< outage 5xx: the status answered
     std::chrono::milliseconds ms{0};          ///< latency: added delay; outage timeout: hold time
     std::string target;  ///< operator (name or id), country ISO, customer, or traffic_shift "to"
