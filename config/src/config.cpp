@@ -19,8 +19,10 @@ using detail::ParsedProbe;
 using detail::quote;
 using detail::Section;
 
-constexpr std::string_view kRootKeys[] = {"external_url", "logging", "probes", "providers",
-                                          "receivers",    "route",   "rules",  "server"};
+constexpr std::string_view kRootKeys[] = {"external_url", "logging", "probes",  "providers",
+                                          "receivers",    "route",   "rules",   "server",
+                                          "storage",      "streams", "windows",
+                                          "probing"};
 
 /// Everything parsed from one document, with the Sections kept for cross-reference errors.
 struct Draft {
@@ -30,6 +32,7 @@ struct Draft {
     std::vector<Parsed<RuleConfig>> rules;
     std::vector<Parsed<ReceiverConfig>> receivers;
     std::optional<Section> route;
+    std::vector<Parsed<StreamConfig>> streams;
 };
 
 /// Reports every repeated id after its first definition, naming the first one's line.
@@ -80,12 +83,19 @@ void parse_root(const Section& root, Draft& draft) {
         draft.providers.push_back({detail::parse_provider(s), s});
     }
     for (auto& s : root.table_array("probes")) draft.probes.push_back(detail::parse_probe(s));
+    if (auto s = root.subtable("probing")) detail::parse_probing(*s, draft.config.probing);
     for (auto& s : root.table_array("rules")) draft.rules.push_back({detail::parse_rule(s), s});
     for (auto& s : root.table_array("receivers")) {
         draft.receivers.push_back({detail::parse_receiver(s), s});
     }
     draft.route = root.subtable("route");
     if (draft.route) detail::parse_route(*draft.route, draft.config.route);
+    for (auto& s : root.table_array("streams")) draft.streams.push_back({detail::parse_stream(s), s});
+    if (auto s = root.subtable("windows")) detail::parse_windows(*s, draft.config.windows);
+    if (draft.config.windows.sets.empty()) {
+        draft.config.windows.sets = detail::default_dimension_sets();
+    }
+    if (auto s = root.subtable("storage")) detail::parse_storage(*s, draft.config.storage);
 }
 
 void check_probe_references(Draft& draft) {
@@ -104,8 +114,19 @@ void check_probe_references(Draft& draft) {
                                                                     provider_ids, true));
             continue;
         }
-        if (!probe.path) continue;
         const ProviderConfig& provider = *it->second;
+        probe.config.auth = provider.auth;
+        for (auto& step : probe.config.steps) {
+            if (!step.url.starts_with('/')) continue;
+            if (provider.base_url.empty()) {
+                probe.section.error("steps", fmt::format("step {} uses path but provider {} has no "
+                                                         "base_url",
+                                                         quote(step.name), quote(id)));
+                continue;
+            }
+            step.url = provider.base_url + step.url;
+        }
+        if (!probe.path) continue;
         if (provider.base_url.empty()) {
             probe.section.error("path", fmt::format("provider {} has no base_url: set it, or give "
                                                     "this probe a full url",
@@ -154,6 +175,19 @@ void check_route(const Section& root, const Draft& draft) {
     }
 }
 
+/// At most one `kind = "http"` stream: it owns POST /api/v1/events.
+void check_streams(const Draft& draft) {
+    bool http_seen = false;
+    for (const auto& st : draft.streams) {
+        if (st.config.kind != "http") continue;
+        if (http_seen) {
+            st.section.error("kind", "only one stream may have kind \"http\" (it owns POST "
+                                     "/api/v1/events)");
+        }
+        http_seen = true;
+    }
+}
+
 LoadResult load_text(std::string_view text, std::string file, std::filesystem::path base_dir) {
     toml::table document;
     try {
@@ -175,6 +209,8 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     check_unique(draft.probes, "id", "probe id", id);
     check_unique(draft.rules, "name", "rule name", name);
     check_unique(draft.receivers, "name", "receiver name", name);
+    check_unique(draft.streams, "id", "stream id", id);
+    check_streams(draft);
     check_probe_references(draft);
     check_rule_references(draft);
     check_route(root, draft);
@@ -186,6 +222,7 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     for (auto& p : draft.probes) config.probes.push_back(std::move(p.config));
     for (auto& r : draft.rules) config.rules.push_back(std::move(r.config));
     for (auto& r : draft.receivers) config.receivers.push_back(std::move(r.config));
+    for (auto& st : draft.streams) config.streams.push_back(std::move(st.config));
     return std::move(config);
 }
 

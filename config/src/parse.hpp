@@ -13,9 +13,11 @@
 
 namespace noctua::config::detail {
 
-inline constexpr std::string_view kProbeKinds[] = {"http"};
-inline constexpr std::string_view kRuleKinds[] = {"downtime"};
+inline constexpr std::string_view kProbeKinds[] = {"dns", "heartbeat", "http", "scenario", "tcp", "tls"};
+inline constexpr std::string_view kRuleKinds[] = {"balance", "downtime", "latency",
+                                                   "traffic_loss"};
 inline constexpr std::string_view kReceiverKinds[] = {"log", "webhook"};
+inline constexpr std::string_view kStreamKinds[] = {"file", "http", "kafka"};
 
 /// A parsed entry plus the Section it came from, kept for the cross-reference pass.
 template <class T>
@@ -35,9 +37,20 @@ void parse_logging(const Section& s, LoggingConfig& out);
 void parse_server(const Section& s, ServerConfig& out);
 [[nodiscard]] ProviderConfig parse_provider(const Section& s);
 [[nodiscard]] ParsedProbe parse_probe(const Section& s);
-[[nodiscard]] RuleConfig parse_rule(const Section& s);
+[[nodiscard]] RuleConfig parse_rule(const Section& s);  // rule_section.cpp
 [[nodiscard]] ReceiverConfig parse_receiver(const Section& s);
 void parse_route(const Section& s, RouteConfig& out);
+/// The issue-5 keys of a probe of `kind` (expect, extract, TLS files, kinds' own keys).
+void parse_probe_extras(const Section& s, ParsedProbe& probe, const std::string& kind);  // probe_extras.cpp
+/// `[probing]`: scheduler limits.
+void parse_probing(const Section& s, ProbingConfig& out);  // probe_extras.cpp
+/// `[providers.auth]`, or nullopt when absent or invalid (reported).
+[[nodiscard]] std::optional<AuthConfig> parse_auth(const Section& provider);        // probe_extras.cpp
+[[nodiscard]] StreamConfig parse_stream(const Section& s);      // stream_section.cpp
+void parse_windows(const Section& s, WindowsConfig& out);       // stream_section.cpp
+void parse_storage(const Section& s, StorageConfig& out);       // stream_section.cpp
+/// The default `[[windows.sets]]` when none are configured.
+[[nodiscard]] std::vector<DimensionSetConfig> default_dimension_sets();
 
 /// Reads a secret from `<base>_env`, `<base>_file` or (when `inline_allowed`) `<base>` itself.
 /// Reports more than one of them, an unset or empty variable, an unreadable or empty file; the

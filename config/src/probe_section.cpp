@@ -15,7 +15,11 @@ constexpr std::string_view kProbeKeys[] = {
     "body",     "expected_status",   "follow_redirects", "headers",
     "id",       "interval",          "jitter",           "kind",
     "labels",   "max_response_size", "method",           "path",
-    "provider", "timeout",           "tls_insecure",     "url"};
+    "provider", "timeout",           "tls_insecure",     "url",
+    // probe_extras.cpp
+    "body_file", "dns", "expect", "extract", "extract_labels", "grace", "ip_version",
+    "keep_alive", "max_redirects", "proxy", "query", "steps", "target", "tls_ca_file",
+    "tls_cert_file", "tls_key_file", "tls_server_name", "token_env", "token_file"};
 constexpr std::string_view kMethods[] = {"DELETE", "GET",  "HEAD", "OPTIONS",
                                          "PATCH",  "POST", "PUT"};
 constexpr core::Duration kMinInterval = 1s;
@@ -201,6 +205,7 @@ ParsedProbe parse_probe(const Section& s) {
     if (s.require("id") && s.read_string("id", out.id)) check_id(s, "id", out.id);
     if (s.require("provider")) s.read_string("provider", out.provider);
     std::string kind;
+    bool kind_ok = !s.contains("kind");
     if (s.read_string("kind", kind)) {
         if (std::find(std::begin(kProbeKinds), std::end(kProbeKinds), kind) ==
             std::end(kProbeKinds)) {
@@ -209,9 +214,10 @@ ParsedProbe parse_probe(const Section& s) {
                                     {std::begin(kProbeKinds), std::end(kProbeKinds)}, false));
         } else {
             out.kind = std::move(kind);
+            kind_ok = true;
         }
     }
-    read_target(s, probe);
+    if (out.kind == "http") read_target(s, probe);
 
     std::string method;
     if (s.read_string("method", method)) {
@@ -241,6 +247,8 @@ ParsedProbe parse_probe(const Section& s) {
     s.read_bool("follow_redirects", out.follow_redirects);
     s.read_bool("tls_insecure", out.tls_insecure);
     s.read_labels("labels", out.labels);
+    // Only a known kind's keys can be checked; an unknown kind is already reported.
+    if (kind_ok) parse_probe_extras(s, probe, out.kind);
     return probe;
 }
 

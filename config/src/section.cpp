@@ -132,6 +132,30 @@ bool Section::read_int(std::string_view key, int& out, int min, int max) const {
     return true;
 }
 
+bool Section::read_number(std::string_view key, double& out, double min, double max) const {
+    const toml::node* n = node(key);
+    if (n == nullptr) return false;
+    double v = 0;
+    if (const auto* f = n->as_floating_point()) {
+        v = f->get();
+    } else if (const auto* i = n->as_integer()) {
+        v = static_cast<double>(i->get());
+    } else {
+        error(key, "expected a number, " + got(*n));
+        return false;
+    }
+    if (!(v >= min)) {
+        error(key, fmt::format("must be at least {}, got {}", min, v));
+        return false;
+    }
+    if (!(v <= max)) {
+        error(key, fmt::format("must be at most {}, got {}", max, v));
+        return false;
+    }
+    out = v;
+    return true;
+}
+
 bool Section::read_duration(std::string_view key, core::Duration& out) const {
     const toml::node* n = node(key);
     if (n == nullptr) return false;

@@ -77,6 +77,8 @@ public:
     bool read_string(std::string_view key, std::string& out) const;
     bool read_bool(std::string_view key, bool& out) const;
     bool read_int(std::string_view key, int& out, int min, int max) const;
+    /// An integer or floating-point number within [min, max] (NaN is rejected).
+    bool read_number(std::string_view key, double& out, double min, double max) const;
     bool read_duration(std::string_view key, core::Duration& out) const;
     bool read_size(std::string_view key, std::size_t& out) const;
     /// A table of label name → non-empty string value; names must be label names.

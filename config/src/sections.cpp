@@ -20,11 +20,8 @@ constexpr std::string_view kServerKeys[] = {"admin_token_env", "admin_token_file
                                             "body_limit",      "listen",
                                             "read_timeout",    "shutdown_timeout"};
 
-constexpr std::string_view kProviderKeys[] = {"base_url", "id", "labels", "name"};
+constexpr std::string_view kProviderKeys[] = {"auth", "base_url", "id", "labels", "max_concurrency", "name"};
 
-constexpr std::string_view kRuleKeys[] = {"annotations", "failures", "kind",     "labels",
-                                          "name",        "probes",   "severity", "successes"};
-constexpr std::string_view kSeverities[] = {"critical", "info", "warning"};
 
 constexpr std::string_view kReceiverKeys[] = {
     "initial_backoff", "kind",    "max_attempts", "max_backoff", "name",
@@ -130,22 +127,12 @@ ProviderConfig parse_provider(const Section& s) {
         }
     }
     s.read_labels("labels", out.labels);
+    out.auth = parse_auth(s);
+    s.read_int("max_concurrency", out.max_concurrency, 0, kIntMax);
     return out;
 }
 
-RuleConfig parse_rule(const Section& s) {
-    RuleConfig out;
-    s.check_keys(kRuleKeys);
-    if (s.require("name") && s.read_string("name", out.name)) check_id(s, "name", out.name);
-    read_choice(s, "kind", "rule kind", "kinds", kRuleKinds, out.kind);
-    s.read_string_list("probes", out.probes);
-    s.read_int("failures", out.failures, 1, kIntMax);
-    s.read_int("successes", out.successes, 1, kIntMax);
-    read_choice(s, "severity", "severity", "values", kSeverities, out.severity);
-    s.read_labels("labels", out.labels);
-    s.read_string_map("annotations", out.annotations, &is_label_name, "[a-zA-Z_][a-zA-Z0-9_]*");
-    return out;
-}
+// parse_rule lives in rule_section.cpp.
 
 ReceiverConfig parse_receiver(const Section& s) {
     ReceiverConfig out;

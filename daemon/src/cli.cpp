@@ -14,6 +14,7 @@
 #include "noctua/core/version.hpp"
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/daemon/logging.hpp"
+#include "replay_command.hpp"
 
 namespace noctua::daemon {
 namespace {
@@ -27,12 +28,14 @@ constexpr std::string_view kMainHelp = R"(noctua — NOC monitoring and alerting
 Usage:
   noctua run -c FILE [--log-level LEVEL] [--log-format text|json] [--threads N]
   noctua check -c FILE
+  noctua replay --input FILE --as volume|success_ratio|latency|balance [--config FILE]
   noctua help [COMMAND]
   noctua --version | --help
 
 Commands:
   run     Run the daemon: probes, detection, alerts, HTTP API and /metrics.
   check   Validate a configuration file; print every problem as FILE:LINE:COL: key: message.
+  replay  Backtest detection on a recorded CSV series; one JSON line per alert transition.
   help    Show help for a command.
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration.
@@ -210,7 +213,19 @@ int run_cli(int argc, char** argv) {
             fmt::print("{}", kCheckHelp);
             return kOk;
         }
+        if (args[1] == "replay") {
+            fmt::print("{}", kReplayHelp);
+            return kOk;
+        }
         return usage_error(fmt::format("unknown command \"{}\"", args[1]), "");
+    }
+    if (first == "replay") {
+        try {
+            return cmd_replay({args.begin() + 1, args.end()});
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "noctua: fatal: {}\n", e.what());
+            return kRuntimeFailure;
+        }
     }
     Args a;
     a.command = std::string(first);

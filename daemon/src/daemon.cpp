@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <prometheus/registry.h>
@@ -19,11 +20,19 @@
 #include "noctua/core/log.hpp"
 #include "noctua/core/version.hpp"
 #include "noctua/daemon/logging.hpp"
-#include "noctua/detect/downtime.hpp"
+#include "noctua/detect/detector.hpp"
 #include "noctua/net/curl_client.hpp"
 #include "noctua/net/http_server.hpp"
+#include "noctua/probes/auth.hpp"
+#include "noctua/probes/heartbeat.hpp"
 #include "noctua/probes/scheduler.hpp"
+#include "noctua/streams/checkpoint.hpp"
+#include "noctua/streams/file_tail.hpp"
+#include "noctua/streams/http_push.hpp"
+#include "noctua/streams/kafka_source.hpp"
+#include "noctua/streams/pipeline.hpp"
 #include "routes.hpp"
+#include "stream_samples.hpp"
 
 namespace noctua::daemon {
 
@@ -98,9 +107,12 @@ struct Daemon::Impl : public Services {
           engine([this](const alerts::Alert& a) { on_transition(a); }),
           dispatcher(strand, alert_metrics, seed ^ 0x9e3779b97f4a7c15ULL) {
         probes::register_builtin_probes(probe_registry);
+        detect::register_builtin_detectors(detector_registry);
         alerts::register_builtin_channels(channel_registry);
         scheduler = std::make_unique<probes::Scheduler>(
-            strand, probe_registry, probes::ProbeContext{http, clock}, probe_metrics,
+            strand, probe_registry,
+            probes::ProbeContext{http, clock, ioc.get_executor(), &authenticator, &heartbeats},
+            probe_metrics,
             [this](const probes::ProbeResult& r) { on_probe_result(r); }, seed);
         router = make_router(*this);
         daemon_metrics.build_info.Add({{"version", std::string(core::version())}}).Set(1);
@@ -124,8 +136,11 @@ struct Daemon::Impl : public Services {
     std::uint64_t seed;
     probes::ProbeRegistry probe_registry;
     alerts::ChannelRegistry channel_registry;
+    probes::Authenticator authenticator{http, clock};  // thread-safe; before the scheduler
+    probes::HeartbeatBoard heartbeats{clock};          // thread-safe; outlives heartbeat probes
     std::unique_ptr<probes::Scheduler> scheduler;        // pipeline
-    std::vector<detect::DowntimeRule> rules;             // pipeline
+    detect::DetectorRegistry detector_registry;
+    std::vector<std::unique_ptr<detect::Detector>> rules;  // pipeline
     alerts::AlertEngine engine;                          // pipeline
     alerts::Dispatcher dispatcher;                       // pipeline
     std::uint64_t next_notification_id = 1;              // pipeline
@@ -136,11 +151,104 @@ struct Daemon::Impl : public Services {
     std::atomic<bool> stopping{false};
     std::atomic<bool> ready{false};
 
+    // ---- transaction streams (issue 6). The ingest pipeline parses and aggregates on its own
+    // thread so that a flood of events never delays probes or alert delivery; closed window
+    // buckets come back to the pipeline strand as samples (on_stream_samples).
+    streams::StreamMetrics stream_metrics{registry};
+    std::unique_ptr<streams::IngestPipeline> ingest;
+    std::unique_ptr<streams::HttpPush> push;
+    std::unique_ptr<store::Store> state;                // [storage]; used on the ingest thread
+    std::unique_ptr<streams::Checkpointer> checkpoint;  // ingest thread; null without storage
+    std::vector<std::unique_ptr<streams::FileTail>> tails;  // each on its own thread
+    std::vector<std::unique_ptr<streams::KafkaSource>> consumers;  // each on its own thread
+    asio::steady_timer snapshot_timer{strand};              // pipeline
+
+    /// Creates the ingest pipeline and the push handler from cfg.streams (before run()).
+    core::Result<void> start_streams() {
+        if (cfg.streams.empty()) return {};
+        ingest = std::make_unique<streams::IngestPipeline>(
+            cfg.windows, clock, &stream_metrics, [this](std::vector<core::Sample>&& samples) {
+                asio::post(strand, [this, samples = std::move(samples)] { on_stream_samples(samples); });
+            });
+        if (!cfg.storage.path.empty()) {
+            // Opened and restored before the ingest thread starts (blocking, at startup).
+            auto opened = store::Store::open(cfg.storage.path);
+            if (!opened) return std::unexpected(opened.error());
+            state = std::move(*opened);
+            checkpoint = std::make_unique<streams::Checkpointer>(*state, *ingest, &stream_metrics);
+            if (auto r = checkpoint->restore(); !r) {
+                core::logger("streams")->warn("window snapshot in {} not restored, starting empty: {}",
+                                              cfg.storage.path, r.error().message);
+            } else if (*r) {
+                core::logger("streams")->info("windows restored from {}", cfg.storage.path);
+            }
+        }
+        for (const auto& sc : cfg.streams) {
+            if (sc.kind == "http") {
+                push = std::make_unique<streams::HttpPush>(sc, *ingest, stream_metrics, clock);
+            } else if (sc.kind == "file") {
+                tails.push_back(std::make_unique<streams::FileTail>(sc, *ingest, stream_metrics,
+                                                                    checkpoint.get()));
+            } else if (sc.kind == "kafka") {
+                auto made = streams::KafkaSource::create(sc, *ingest, stream_metrics);
+                if (!made) return std::unexpected(made.error());
+                consumers.push_back(std::move(*made));
+            } else {
+                core::logger("streams")->warn("stream {} of kind {} is not supported by this build yet",
+                                              sc.id, sc.kind);
+            }
+        }
+        ingest->start();
+        for (auto& t : tails) t->start();
+        for (auto& c : consumers) c->start();
+        if (checkpoint) schedule_snapshot();
+        return {};
+    }
+
+    /// Every windows.snapshot_interval: windows + file offsets to the store, on the ingest
+    /// thread (pipeline strand timer; the save itself never runs on an io thread).
+    void schedule_snapshot() {
+        snapshot_timer.expires_after(cfg.windows.snapshot_interval);
+        snapshot_timer.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping) return;
+            ingest->post([this] { (void)checkpoint->save(); });
+            schedule_snapshot();
+        });
+    }
+
+    /// Stops the sources and the ingest thread, then saves the final snapshot (idempotent).
+    void stop_streams() {
+        for (auto& t : tails) t->stop();
+        for (auto& c : consumers) c->stop();  // applies and commits what it polled
+        if (!ingest || ingest->stopped()) return;
+        ingest->stop();
+        if (checkpoint) (void)checkpoint->save();  // the ingest thread is joined: exclusive
+    }
+
+    /// Window samples to the detectors (pipeline). Labels carry `set` and `metric`; rules pick
+    /// their set with a matcher. Latency quantiles arrive in ms; detectors take seconds.
+    void on_stream_samples(const std::vector<core::Sample>& samples) {
+        for (const auto& s : samples) {
+            if (auto m = to_detector_sample(s)) {
+                feed(m->first, m->second, {}, m->second.labels.get("provider").value_or(""));
+            }
+        }
+    }
+
+    void ingest_events(const core::ServerRequest& request, net::Router::Respond respond) override {
+        if (!push) {
+            respond(core::ServerResponse::json_error(404, "no stream of kind \"http\" is configured"));
+            return;
+        }
+        push->handle(request, std::move(respond));
+    }
+
     // ---- Services (routes.hpp)
     const prometheus::Registry& metrics_registry() const override { return registry; }
     bool is_ready() const override { return ready && !stopping; }
     void on_pipeline(std::function<void()> fn) override { asio::post(strand, std::move(fn)); }
     const config::Config& config() const override { return cfg; }
+    probes::HeartbeatBoard& heartbeat_board() override { return heartbeats; }
     const probes::Scheduler& probe_scheduler() const override { return *scheduler; }
     probes::Scheduler& probe_scheduler() override { return *scheduler; }
     const alerts::AlertEngine& alert_engine() const override { return engine; }
@@ -153,20 +261,68 @@ struct Daemon::Impl : public Services {
 
     void on_probe_result(const probes::ProbeResult& r) {
         core::Labels series{{"probe", r.probe}, {"provider", r.provider}};
-        core::Sample sample{series, r.started, r.success ? 1.0 : 0.0};
+        // The bounded failure reason travels to the alert as an annotation (issue 5).
+        const std::map<std::string, std::string> reason{{"failure_reason", r.failure_reason}};
+        feed(detect::Measure::probe, core::Sample{series, r.started, r.success ? 1.0 : 0.0},
+             r.message, r.provider, r.success ? nullptr : &reason);
+        // Extracted balances feed the balance rules (labels: probe, provider + extract_labels).
+        for (const auto& v : r.values) {
+            if (v.name != "balance") continue;
+            core::Labels labels = series;
+            labels.merge_missing(r.value_labels);
+            feed(detect::Measure::balance, core::Sample{labels, r.started, v.value}, {},
+                 r.provider);
+        }
+    }
+
+    /// Routes one sample to every rule that consumes it and turns signals into alert updates.
+    void feed(detect::Measure m, const core::Sample& sample, std::string_view detail,
+              std::string_view provider,
+              const std::map<std::string, std::string>* extra_annotations = nullptr) {
+        std::vector<detect::Signal> out;
         for (auto& rule : rules) {
-            if (!rule.watches(r.probe)) continue;
-            auto sig = rule.observe(sample, r.message);
-            if (!sig) continue;
+            if (rule->consumes(m) && rule->matches(sample.labels)) {
+                rule->observe(m, sample, detail, out);
+            }
+        }
+        emit(out, provider, extra_annotations);
+    }
+
+    /// Turns detector signals into alert updates (pipeline). An empty `provider` is taken from
+    /// each signal's labels.
+    void emit(const std::vector<detect::Signal>& out, std::string_view provider,
+              const std::map<std::string, std::string>* extra_annotations = nullptr) {
+        for (const auto& sig : out) {
             alerts::AlertInput in;
-            in.labels = sig->labels;
-            in.labels.set("alertname", sig->rule);
-            if (const auto* p = cfg.find_provider(r.provider)) in.labels.merge_missing(p->labels);
-            in.annotations = {sig->annotations.begin(), sig->annotations.end()};
-            in.active = sig->active;
-            in.at = sig->at;
+            in.labels = sig.labels;
+            in.labels.set("alertname", sig.rule);
+            const auto prov = provider.empty() ? sig.labels.get("provider").value_or("") : provider;
+            if (const auto* p = cfg.find_provider(prov)) in.labels.merge_missing(p->labels);
+            in.annotations = {sig.annotations.begin(), sig.annotations.end()};
+            if (extra_annotations != nullptr && sig.active) {
+                for (const auto& [k, v] : *extra_annotations) in.annotations.emplace(k, v);
+            }
+            in.active = sig.active;
+            in.at = sig.at;
             engine.update(in);
         }
+    }
+
+    /// Detectors also need time to pass without samples: a stream that falls silent, a burst
+    /// that ends, a burn rate that decays (issue 4). Every kTick the rules are advanced to now.
+    static constexpr auto kTick = std::chrono::seconds(10);
+    asio::steady_timer tick_timer{strand};  // pipeline
+
+    void schedule_tick() {
+        tick_timer.expires_after(kTick);
+        tick_timer.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping) return;
+            std::vector<detect::Signal> out;
+            const auto now = clock.now();
+            for (auto& rule : rules) rule->advance(now, out);
+            emit(out, {});
+            schedule_tick();
+        });
     }
 
     void on_transition(const alerts::Alert& a) {
@@ -202,14 +358,30 @@ struct Daemon::Impl : public Services {
             channels.emplace(rc.name, std::shared_ptr<alerts::ChannelBase>(std::move(*ch)));
         }
         if (auto r = scheduler->apply(next.probes); !r) return r;
-
-        std::vector<detect::DowntimeRule> next_rules;
-        for (const auto& rc : next.rules) {
-            detect::DowntimeRule rule{rc};
-            for (const auto& old : rules) {
-                if (old.config().name == rc.name) rule.adopt_state(old);
+        probes::SchedulerLimits limits;
+        limits.max_concurrency = next.probing.max_concurrency;
+        limits.history = next.probing.history;
+        for (const auto& p : next.providers) {
+            if (p.max_concurrency > 0) limits.per_provider.emplace(p.id, p.max_concurrency);
+        }
+        scheduler->set_limits(std::move(limits));
+        for (const auto& p : next.probes) {
+            // An explicit switch, but never a silent one (issue 5).
+            if (p.tls_insecure) {
+                log->warn("probe {} does not verify TLS certificates (tls_insecure = true)", p.id);
             }
-            next_rules.push_back(std::move(rule));
+        }
+
+        std::vector<std::unique_ptr<detect::Detector>> next_rules;
+        for (const auto& rc : next.rules) {
+            auto rule = detector_registry.create(rc);
+            if (!rule) return std::unexpected(rule.error());
+            for (const auto& old : rules) {
+                if (old->config().name == rc.name && old->config().kind == rc.kind) {
+                    (*rule)->adopt_state(*old);
+                }
+            }
+            next_rules.push_back(std::move(*rule));
         }
         rules = std::move(next_rules);
         dispatcher.set_channels(std::move(channels));
@@ -220,7 +392,7 @@ struct Daemon::Impl : public Services {
         engine.resolve_if(
             [this](const alerts::Alert& a) {
                 const bool rule_exists = std::any_of(rules.begin(), rules.end(), [&](const auto& r) {
-                    return r.config().name == a.alertname();
+                    return r->config().name == a.alertname();
                 });
                 auto probe = a.labels.get("probe");
                 const bool probe_exists =
@@ -296,9 +468,12 @@ struct Daemon::Impl : public Services {
     /// let run() return.
     void stop() {
         if (stopping.exchange(true)) return;
+        if (push) push->stop();
         asio::post(strand, [this] {
             if (server) server->stop();
             scheduler->stop();
+            tick_timer.cancel();
+            snapshot_timer.cancel();
             const auto left = dispatcher.pending();
             if (left > 0) {
                 core::logger("daemon")->info("waiting up to {} for {} notification(s)",
@@ -325,6 +500,7 @@ Daemon::Daemon(config::Config config, DaemonOptions options)
 
 Daemon::~Daemon() {
     if (!impl_) return;
+    impl_->stop_streams();
     impl_->scheduler->stop();
     impl_->dispatcher.stop();
     impl_->http.stop();
@@ -337,6 +513,9 @@ core::Result<void> Daemon::start() {
     net::HttpServer::Options so;
     so.listen = d.cfg.server.listen;
     so.body_limit = d.cfg.server.body_limit_bytes;
+    for (const auto& sc : d.cfg.streams) {
+        if (sc.kind == "http") so.body_limit = std::max(so.body_limit, sc.body_limit);
+    }
     so.read_timeout = d.cfg.server.read_timeout;
     d.server = std::make_unique<net::HttpServer>(d.ioc, d.router, so);
     if (auto r = d.server->start(); !r) return r;
@@ -345,12 +524,15 @@ core::Result<void> Daemon::start() {
     auto first = d.cfg;
     if (auto r = d.apply(std::move(first)); !r) return r;
 
+    if (auto r = d.start_streams(); !r) return r;
+
     if (d.options.handle_signals) {
         d.signals.add(SIGINT);
         d.signals.add(SIGTERM);
         d.signals.add(SIGHUP);
         d.wait_for_signals();
     }
+    d.schedule_tick();
     d.ready = true;
     auto host = net::parse_listen_address(d.cfg.server.listen);
     core::logger("daemon")->info("noctua {} listening on http://{}:{} ({})", core::version(),

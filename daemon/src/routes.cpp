@@ -22,10 +22,51 @@ void write_result(core::JsonWriter& w, const probes::ProbeResult& r) {
         w.field("message", r.message);
     }
     if (r.http_status != 0) w.field("http_status", r.http_status);
+    // Issue 5: phases, certificate, extracted values, scenario steps.
+    if (r.timings.total > 0) {
+        const auto p = probes::phases(r.timings);
+        w.key("phases").begin_object();
+        w.field("dns", p.dns).field("connect", p.connect).field("tls", p.tls);
+        w.field("first_byte", p.first_byte).field("transfer", p.transfer);
+        w.end_object();
+    }
+    if (r.certificate) {
+        w.key("certificate").begin_object();
+        w.field("not_after", core::format_rfc3339(core::TimePoint{std::chrono::seconds{r.certificate->not_after}}));
+        w.field("issuer", r.certificate->issuer);
+        w.field("subject", r.certificate->subject);
+        w.end_object();
+    }
+    if (!r.values.empty()) {
+        w.key("values").begin_object();
+        for (const auto& v : r.values) w.field(v.name, v.value);
+        w.end_object();
+        if (!r.value_labels.empty()) {
+            w.key("value_labels").begin_object();
+            for (const auto& [k, v] : r.value_labels.pairs()) w.field(k, v);
+            w.end_object();
+        }
+    }
+    if (!r.steps.empty()) {
+        w.key("steps").begin_array();
+        for (const auto& s : r.steps) {
+            w.begin_object();
+            w.field("name", s.name);
+            w.field("success", s.success);
+            if (s.skipped) w.field("skipped", true);
+            if (!s.failure_reason.empty()) w.field("failure_reason", s.failure_reason);
+            if (!s.message.empty()) w.field("message", s.message);
+            if (s.http_status != 0) w.field("http_status", s.http_status);
+            if (s.attempts > 1) w.field("attempts", s.attempts);
+            w.field("duration_seconds", std::chrono::duration<double>(s.duration).count());
+            w.end_object();
+        }
+        w.end_array();
+    }
     w.end_object();
 }
 
-void write_probe(core::JsonWriter& w, const probes::ProbeStatus& p) {
+void write_probe(core::JsonWriter& w, const probes::ProbeStatus& p, bool with_history = false) {
     w.begin_object();
     w.field("id", p.config.id);
     w.field("provider", p.config.provider);
@@ -38,6 +79,11 @@ void write_probe(core::JsonWriter& w, const probes::ProbeStatus& p) {
         write_result(w, *p.last);
     } else {
         w.null();
+    }
+    if (with_history) {
+        w.key("history").begin_array();
+        for (const auto& r : p.history) write_result(w, r);
+        w.end_array();
     }
     w.end_object();
 }
@@ -142,7 +188,7 @@ net::Router make_router(Services& s) {
                             if (p.config.id != id) continue;
                             core::JsonWriter w;
                             w.begin_object().field("status", "success").key("data");
-                            write_probe(w, p);
+                            write_probe(w, p, true);
                             w.end_object();
                             respond(ok_json(std::move(w).str()));
                             return;
@@ -180,6 +226,34 @@ net::Router make_router(Services& s) {
                                            : ServerResponse::json_error(400, result.error().message));
                         });
                     });
+                });
+
+    // Push heartbeats (issue 5): the probe's own token, as a bearer token or ?token=; not the
+    // admin token, so a cron job can beat without admin rights.
+    r.add("POST", "/api/v1/heartbeats/{id}",
+          [&s](const ServerRequest& req, const net::PathParams& params) {
+              std::string token;
+              if (auto h = core::find_header(req.headers, "Authorization"); h && h->starts_with("Bearer ")) {
+                  token = std::string(h->substr(7));
+              } else if (auto q = core::query_param(req.query, "token")) {
+                  token = std::move(*q);
+              }
+              switch (s.heartbeat_board().beat(params.at("id"), token)) {
+                  case probes::HeartbeatBoard::BeatResult::ok:
+                      return ServerResponse::json(202, R"({"status":"success"})");
+                  case probes::HeartbeatBoard::BeatResult::bad_token:
+                      return ServerResponse::json_error(401, "invalid heartbeat token");
+                  case probes::HeartbeatBoard::BeatResult::unknown_id:
+                      break;
+              }
+              return ServerResponse::json_error(404, "no heartbeat probe \"" + params.at("id") + "\"");
+          });
+
+    // Ingest (issue 6): authenticated by the stream's token or HMAC signature, not the admin
+    // token; parsed on the ingest thread, never on the connection's.
+    r.add_async("POST", "/api/v1/events",
+                [&s](const ServerRequest& req, const net::PathParams&, net::Router::Respond respond) {
+                    s.ingest_events(req, std::move(respond));
                 });
 
     return r;

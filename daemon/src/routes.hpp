@@ -7,6 +7,7 @@
 #include "noctua/alerts/engine.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/net/router.hpp"
+#include "noctua/probes/heartbeat.hpp"
 #include "noctua/probes/scheduler.hpp"
 
 namespace noctua::daemon {
@@ -20,11 +21,16 @@ public:
     /// Runs `fn` on the pipeline strand.
     virtual void on_pipeline(std::function<void()> fn) = 0;
     [[nodiscard]] virtual const config::Config& config() const = 0;                  // pipeline
+    /// Push heartbeats (issue 5); thread-safe, usable from any thread.
+    [[nodiscard]] virtual probes::HeartbeatBoard& heartbeat_board() = 0;
     [[nodiscard]] virtual const probes::Scheduler& probe_scheduler() const = 0;      // pipeline
     [[nodiscard]] virtual probes::Scheduler& probe_scheduler() = 0;                  // pipeline
     [[nodiscard]] virtual const alerts::AlertEngine& alert_engine() const = 0;       // pipeline
     [[nodiscard]] virtual std::size_t notifications_pending() const = 0;             // pipeline
     virtual void reload_from_file(std::function<void(core::Result<void>)> done) = 0;
+    /// POST /api/v1/events: hands the request to the `kind = "http"` stream (404 without one).
+    /// Any thread; `respond` is called once, possibly from the ingest thread.
+    virtual void ingest_events(const core::ServerRequest& request, net::Router::Respond respond) = 0;
 };
 
 /// The daemon's routes: /metrics, /healthz, /readyz and /api/v1/*.

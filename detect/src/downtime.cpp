@@ -39,11 +39,31 @@ HealthTracker::Change HealthTracker::observe(bool success, core::TimePoint at) {
     return Change::none;
 }
 
-DowntimeRule::DowntimeRule(config::RuleConfig rule) : rule_(std::move(rule)) {}
+DowntimeRule::DowntimeRule(config::RuleConfig rule) : Detector(std::move(rule)) {}
 
 bool DowntimeRule::watches(std::string_view probe_id) const {
     return rule_.probes.empty() ||
            std::find(rule_.probes.begin(), rule_.probes.end(), probe_id) != rule_.probes.end();
+}
+
+bool DowntimeRule::is_flapping(const Series& s) const {
+    const int window = rule_.downtime.flap_window;
+    if (window < 3 || static_cast<int>(s.recent.size()) < window) return false;
+    int changes = 0;
+    for (std::size_t i = 1; i < s.recent.size(); ++i) changes += s.recent[i] != s.recent[i - 1];
+    return static_cast<double>(changes) / static_cast<double>(window - 1) >
+           rule_.downtime.flap_threshold;
+}
+
+bool DowntimeRule::flapping(const core::Labels& series) const {
+    auto it = series_.find(series.fingerprint());
+    return it != series_.end() && is_flapping(it->second);
+}
+
+void DowntimeRule::observe(Measure m, const core::Sample& sample, std::string_view detail,
+                           std::vector<Signal>& out) {
+    if (m != Measure::probe) return;
+    if (auto sig = observe(sample, detail)) out.push_back(std::move(*sig));
 }
 
 std::optional<Signal> DowntimeRule::observe(const core::Sample& sample, std::string_view detail) {
@@ -51,42 +71,50 @@ std::optional<Signal> DowntimeRule::observe(const core::Sample& sample, std::str
     auto it = series_.find(fp);
     if (it == series_.end()) {
         it = series_
-                 .emplace(fp, Series{sample.labels, HealthTracker{rule_.failures, rule_.successes}, {}})
+                 .emplace(fp, Series{sample.labels,
+                                     HealthTracker{rule_.failures, rule_.successes}, {}, {}, false})
                  .first;
     }
     auto& s = it->second;
     const bool success = sample.value > 0.5;
     if (!success) s.last_detail = std::string(detail);
-    const auto change = s.tracker.observe(success, sample.time);
-    if (change == HealthTracker::Change::none) return std::nullopt;
+    s.recent.push_back(success);
+    while (static_cast<int>(s.recent.size()) > std::max(0, rule_.downtime.flap_window)) {
+        s.recent.pop_front();
+    }
+    s.tracker.observe(success, sample.time);
+    const bool flapping = is_flapping(s);
+    // Flap damping: a firing alert holds while the results keep flipping.
+    bool down = s.tracker.down();
+    if (s.reported_down && !down && flapping) down = true;
+    if (down == s.reported_down) return std::nullopt;
+    s.reported_down = down;
 
-    Signal sig;
-    sig.rule = rule_.name;
-    sig.labels = s.labels;
-    sig.labels.set("severity", rule_.severity);
-    sig.labels.merge_missing(rule_.labels);
-    sig.at = sample.time;
-    sig.active = change == HealthTracker::Change::went_down;
-    sig.value = sample.value;
-    sig.annotations.insert(rule_.annotations.begin(), rule_.annotations.end());
     const auto probe = s.labels.get("probe").value_or("?");
     const auto provider = s.labels.get("provider").value_or("?");
-    if (sig.active) {
-        sig.summary = fmt::format("{} is down: probe {} failed {} times in a row since {} ({})",
-                                  provider, probe, s.tracker.consecutive_failures(),
-                                  core::format_rfc3339(s.tracker.failing_since()),
-                                  s.last_detail.empty() ? "no detail" : s.last_detail);
+    std::string summary;
+    if (down) {
+        summary = fmt::format("{} is down: probe {} failed {} times in a row since {} ({})",
+                              provider, probe, s.tracker.consecutive_failures(),
+                              core::format_rfc3339(s.tracker.failing_since()),
+                              s.last_detail.empty() ? "no detail" : s.last_detail);
+    } else {
+        summary = fmt::format("{} is up again: probe {} passed {} times in a row", provider,
+                              probe, s.tracker.consecutive_successes());
+    }
+    auto sig = make_signal(s.labels, sample.time, down, sample.value, std::move(summary));
+    if (down) {
         sig.annotations["failure"] = s.last_detail;
         sig.annotations["failing_since"] = core::format_rfc3339(s.tracker.failing_since());
-    } else {
-        sig.summary = fmt::format("{} is up again: probe {} passed {} times in a row", provider,
-                                  probe, s.tracker.consecutive_successes());
     }
-    sig.annotations["summary"] = sig.summary;
     return sig;
 }
 
 void DowntimeRule::forget(const core::Labels& series) { series_.erase(series.fingerprint()); }
+
+void DowntimeRule::adopt_state(const Detector& old) {
+    if (const auto* prev = dynamic_cast<const DowntimeRule*>(&old)) adopt_state(*prev);
+}
 
 void DowntimeRule::adopt_state(const DowntimeRule& old) {
     for (const auto& [fp, s] : old.series_) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include <ctime>
+
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -60,6 +62,35 @@ std::string_view trim(std::string_view s) {
         s.remove_suffix(1);
     }
     return s;
+}
+
+// "Nov 22 16:00:00 2027 GMT" (OpenSSL's ASN1_TIME_print) as Unix seconds; 0 when malformed.
+std::int64_t parse_cert_time(const std::string& text) {
+    std::tm tm{};
+    const char* end = ::strptime(text.c_str(), "%b %d %H:%M:%S %Y", &tm);
+    if (end == nullptr) return 0;
+    return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+// The leaf certificate's expiry, issuer and subject from CURLOPT_CERTINFO, when present.
+void read_certificate(CURL* easy, core::HttpResponse& response) {
+    curl_certinfo* info = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr ||
+        info->num_of_certs < 1) {
+        return;
+    }
+    core::TlsCertificate cert;
+    for (curl_slist* field = info->certinfo[0]; field != nullptr; field = field->next) {
+        const std::string_view line(field->data);
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        const auto name = line.substr(0, colon);
+        const std::string value(line.substr(colon + 1));
+        if (name == "Expire date") cert.not_after = parse_cert_time(value);
+        else if (name == "Issuer") cert.issuer = value;
+        else if (name == "Subject") cert.subject = value;
+    }
+    if (cert.not_after != 0) response.certificate = std::move(cert);
 }
 
 // One request: the easy handle and everything curl points into while the transfer runs.
@@ -290,6 +321,22 @@ CURLcode CurlHttpClient::Impl::configure(Transfer& t, const core::HttpRequest& r
     set(CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects));
     set(CURLOPT_SSL_VERIFYPEER, request.verify_tls ? 1L : 0L);
     set(CURLOPT_SSL_VERIFYHOST, request.verify_tls ? 2L : 0L);
+    if (!request.ca_file.empty()) set(CURLOPT_CAINFO, request.ca_file.c_str());
+    if (!request.client_cert_file.empty()) {
+        set(CURLOPT_SSLCERT, request.client_cert_file.c_str());
+        set(CURLOPT_SSLKEY, (request.client_key_file.empty() ? request.client_cert_file
+                                                             : request.client_key_file)
+                                .c_str());
+    }
+    set(CURLOPT_IPRESOLVE, request.ip_version == 4   ? CURL_IPRESOLVE_V4
+                           : request.ip_version == 6 ? CURL_IPRESOLVE_V6
+                                                     : CURL_IPRESOLVE_WHATEVER);
+    if (!request.proxy.empty()) set(CURLOPT_PROXY, request.proxy.c_str());
+    if (request.fresh_connection) {
+        set(CURLOPT_FRESH_CONNECT, 1L);
+        set(CURLOPT_FORBID_REUSE, 1L);
+    }
+    if (request.want_certificate) set(CURLOPT_CERTINFO, 1L);
     // Announced sizes are refused before any byte is read; the write callback covers the rest.
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
     set(CURLOPT_WRITEFUNCTION, &Impl::on_write);
@@ -588,6 +635,7 @@ void CurlHttpClient::Impl::finish(CURL* easy, CURLcode result) {
     if (curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &value) == CURLE_OK) {
         response.timings.total = to_seconds(value);
     }
+    read_certificate(easy, response);
 
     if (result != CURLE_OK) {
         response.error = transfer->too_large

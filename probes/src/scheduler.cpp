@@ -1,5 +1,7 @@
 #include "noctua/probes/scheduler.hpp"
 
+#include <array>
+
 #include <fmt/format.h>
 
 #include <boost/asio/post.hpp>
@@ -11,6 +13,11 @@ namespace noctua::probes {
 namespace {
 const prometheus::Histogram::BucketBoundaries kDurationBuckets{
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+const prometheus::Histogram::BucketBoundaries kLatenessBuckets{
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
+const prometheus::Histogram::BucketBoundaries kPhaseBuckets{
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+constexpr const char* kPhaseNames[] = {"dns", "connect", "tls", "first_byte", "transfer"};
 }  // namespace
 
 ProbeMetrics::ProbeMetrics(prometheus::Registry& registry)
@@ -33,23 +40,70 @@ ProbeMetrics::ProbeMetrics(prometheus::Registry& registry)
       skipped(prometheus::BuildCounter()
                   .Name("noctua_probe_skipped_total")
                   .Help("Runs skipped because the previous run was still going")
-                  .Register(registry)) {}
+                  .Register(registry)),
+      phase(prometheus::BuildHistogram()
+                .Name("noctua_probe_phase_seconds")
+                .Help("Durations of the phases of probe exchanges (dns, connect, tls, first_byte, "
+                      "transfer), per provider")
+                .Register(registry)),
+      cert_expiry(prometheus::BuildGauge()
+                      .Name("noctua_probe_cert_expiry_timestamp_seconds")
+                      .Help("When the probed server's TLS certificate expires, in Unix seconds")
+                      .Register(registry)),
+      value(prometheus::BuildGauge()
+                .Name("noctua_probe_value")
+                .Help("Named values extracted from the probe's last successful response")
+                .Register(registry)),
+      step_success(prometheus::BuildGauge()
+                       .Name("noctua_probe_step_success")
+                       .Help("1 if the scenario step passed in the last run, 0 if not")
+                       .Register(registry)),
+      step_duration(prometheus::BuildGauge()
+                        .Name("noctua_probe_step_duration_seconds")
+                        .Help("Duration of the scenario step in the last run")
+                        .Register(registry)),
+      throttled(prometheus::BuildCounter()
+                    .Name("noctua_probe_throttled_total")
+                    .Help("Runs that waited for a concurrency slot")
+                    .Register(registry)),
+      lateness(prometheus::BuildHistogram()
+                   .Name("noctua_probe_schedule_lateness_seconds")
+                   .Help("How late probe runs start against when they were due")
+                   .Register(registry)
+                   .Add({}, kLatenessBuckets)),
+      in_flight(prometheus::BuildGauge()
+                    .Name("noctua_probe_runs_in_flight")
+                    .Help("Probe runs in flight")
+                    .Register(registry)
+                    .Add({})) {}
 
 // Executor: scheduler strand (all fields).
 struct Scheduler::Entry {
-    config::ProbeConfig config;
     std::shared_ptr<Probe> probe;
+    const config::ProbeConfig& config;  // the probe's own copy: one per probe, not two
     boost::asio::steady_timer timer;
     boost::asio::steady_timer watchdog;
     bool running = false;
+    bool waiting = false;  // in waiting_ for a concurrency slot
     bool removed = false;
+    std::chrono::steady_clock::time_point due{};  // when the current run was due
     std::uint64_t generation = 0;  // bumped per run; stale completions are ignored
     std::uint64_t runs = 0;
     std::optional<ProbeResult> last;
+    std::deque<ProbeResult> history;
     std::set<std::string> failure_reasons;  // label values added to failures, for removal
+    std::set<std::map<std::string, std::string>> value_series;  // noctua_probe_value labels
+    std::set<std::string> steps;                                // step label values
+    bool has_cert = false;
+    // Series of this probe, looked up once (Family::Add hashes a label map on every call).
+    prometheus::Gauge* success = nullptr;
+    prometheus::Histogram* duration = nullptr;
+    prometheus::Counter* runs_ok = nullptr;
+    prometheus::Counter* runs_failed = nullptr;
+    std::array<prometheus::Histogram*, 5> phase{};  // per provider, shared by its probes
 
-    Entry(config::ProbeConfig c, std::shared_ptr<Probe> p, const boost::asio::any_io_executor& ex)
-        : config(std::move(c)), probe(std::move(p)), timer(ex), watchdog(ex) {}
+    Entry(std::shared_ptr<Probe> p, const boost::asio::any_io_executor& ex)
+        : probe(std::move(p)), config(probe->config()), timer(ex), watchdog(ex) {}
 
     prometheus::Labels labels() const {
         return {{"probe", config.id}, {"provider", config.provider}};
@@ -83,6 +137,12 @@ std::chrono::steady_clock::duration Scheduler::jitter(const config::ProbeConfig&
     return core::Duration{d(rng_)};
 }
 
+std::chrono::steady_clock::duration Scheduler::first_delay(const config::ProbeConfig& c) {
+    if (c.jitter.count() <= 0) return {};
+    std::uniform_int_distribution<core::Duration::rep> d(0, c.interval.count() - 1);
+    return core::Duration{d(rng_)};
+}
+
 core::Result<void> Scheduler::apply(const std::vector<config::ProbeConfig>& probes) {
     // Create every new or changed probe first, so a failure changes nothing.
     std::map<std::string, std::shared_ptr<Probe>> created;
@@ -112,13 +172,17 @@ core::Result<void> Scheduler::apply(const std::vector<config::ProbeConfig>& prob
     for (const auto& c : probes) {
         auto made = created.find(c.id);
         if (made == created.end()) continue;  // unchanged: keeps running as it was
-        auto e = std::make_shared<Entry>(c, made->second, strand_);
+        auto e = std::make_shared<Entry>(made->second, strand_);
         auto old = entries_.find(c.id);
         if (old != entries_.end()) {
             // Changed: keep what it showed, restart it with the new settings.
             e->last = old->second->last;
             e->runs = old->second->runs;
+            e->history = old->second->history;
             e->failure_reasons = old->second->failure_reasons;
+            e->value_series = old->second->value_series;
+            e->steps = old->second->steps;
+            e->has_cert = old->second->has_cert;
             old->second->removed = true;
             old->second->timer.cancel();
             old->second->watchdog.cancel();
@@ -127,8 +191,9 @@ core::Result<void> Scheduler::apply(const std::vector<config::ProbeConfig>& prob
         } else {
             entries_.emplace(c.id, e);
         }
-        // The first run is jittered so probes do not all start together.
-        schedule(e, jitter(c));
+        // The first run is spread over the whole interval (when jitter is on), so thousands of
+        // probes with one interval do not start, and keep starting, as one herd.
+        schedule(e, first_delay(c));
     }
     return {};
 }
@@ -137,6 +202,7 @@ void Scheduler::schedule(const std::shared_ptr<Entry>& e,
                          std::chrono::steady_clock::duration delay) {
     if (stopped_ || e->removed) return;
     e->timer.expires_after(delay);
+    e->due = std::chrono::steady_clock::now() + delay;
     e->timer.async_wait([this, e](boost::system::error_code ec) {
         if (ec || e->removed || stopped_) return;
         // Measured from when this run is due to start, not from when it ends.
@@ -148,16 +214,72 @@ void Scheduler::schedule(const std::shared_ptr<Entry>& e,
 bool Scheduler::run_now(std::string_view id) {
     auto it = entries_.find(id);
     if (it == entries_.end()) return false;
+    it->second->due = std::chrono::steady_clock::now();
     start_run(it->second);
     return true;
 }
 
+void Scheduler::set_limits(SchedulerLimits limits) {
+    limits_ = std::move(limits);
+    start_waiting();
+}
+
+bool Scheduler::has_slot(const Entry& e) const {
+    if (limits_.max_concurrency > 0 && in_flight_ >= limits_.max_concurrency) return false;
+    auto lim = limits_.per_provider.find(e.config.provider);
+    if (lim == limits_.per_provider.end() || lim->second <= 0) return true;
+    auto used = provider_in_flight_.find(e.config.provider);
+    return used == provider_in_flight_.end() || used->second < lim->second;
+}
+
+void Scheduler::release_slot(const Entry& e) {
+    --in_flight_;
+    metrics_.in_flight.Set(in_flight_);
+    auto it = provider_in_flight_.find(e.config.provider);
+    if (it != provider_in_flight_.end() && --it->second <= 0) provider_in_flight_.erase(it);
+}
+
+void Scheduler::start_waiting() {
+    // First come, first served, but a probe whose provider is full does not block others.
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+        auto e = *it;
+        if (e->removed || stopped_) {
+            e->waiting = false;
+            it = waiting_.erase(it);
+            continue;
+        }
+        if (limits_.max_concurrency > 0 && in_flight_ >= limits_.max_concurrency) return;
+        if (!has_slot(*e)) {
+            ++it;
+            continue;
+        }
+        it = waiting_.erase(it);
+        e->waiting = false;
+        launch(e);
+    }
+}
+
 void Scheduler::start_run(const std::shared_ptr<Entry>& e) {
-    if (e->running) {
+    if (e->running || e->waiting) {
         metrics_.skipped.Add(e->labels()).Increment();
         core::logger("probes")->warn("probe still running, run skipped probe={}", e->config.id);
         return;
     }
+    if (!has_slot(*e)) {
+        e->waiting = true;
+        waiting_.push_back(e);
+        metrics_.throttled.Add({{"provider", e->config.provider}}).Increment();
+        return;
+    }
+    launch(e);
+}
+
+void Scheduler::launch(const std::shared_ptr<Entry>& e) {
+    metrics_.lateness.Observe(std::max(
+        0.0, std::chrono::duration<double>(std::chrono::steady_clock::now() - e->due).count()));
+    ++in_flight_;
+    ++provider_in_flight_[e->config.provider];
+    metrics_.in_flight.Set(in_flight_);
     e->running = true;
     const auto generation = ++e->generation;
     // The probe's own timeout (curl's) should always win; the watchdog catches a probe that
@@ -183,17 +305,35 @@ void Scheduler::start_run(const std::shared_ptr<Entry>& e) {
 
 void Scheduler::finish_run(const std::shared_ptr<Entry>& e, std::uint64_t generation,
                            ProbeResult r) {
-    if (e->removed || stopped_ || !e->running || e->generation != generation) return;
+    if (!e->running || e->generation != generation) return;
     e->running = false;
+    release_slot(*e);
+    if (e->removed || stopped_) return;
     e->watchdog.cancel();
     ++e->runs;
+    record_metrics(*e, r);
+    e->last = r;
+    e->history.push_back(r);
+    while (e->history.size() > std::max<std::size_t>(limits_.history, 1)) e->history.pop_front();
+    if (on_result_) on_result_(r);
+    start_waiting();
+}
+
+void Scheduler::record_metrics(Entry& entry, const ProbeResult& r) {
+    auto* e = &entry;
     const auto labels = e->labels();
-    metrics_.success.Add(labels).Set(r.success ? 1 : 0);
-    metrics_.duration.Add(labels, kDurationBuckets)
-        .Observe(std::chrono::duration<double>(r.duration).count());
-    auto run_labels = labels;
-    run_labels.emplace("result", r.success ? "success" : "failure");
-    metrics_.runs.Add(run_labels).Increment();
+    if (e->success == nullptr) {
+        e->success = &metrics_.success.Add(labels);
+        e->duration = &metrics_.duration.Add(labels, kDurationBuckets);
+        auto l = labels;
+        l.emplace("result", "success");
+        e->runs_ok = &metrics_.runs.Add(l);
+        l["result"] = "failure";
+        e->runs_failed = &metrics_.runs.Add(l);
+    }
+    e->success->Set(r.success ? 1 : 0);
+    e->duration->Observe(std::chrono::duration<double>(r.duration).count());
+    (r.success ? e->runs_ok : e->runs_failed)->Increment();
     if (!r.success) {
         auto fail_labels = labels;
         fail_labels.emplace("reason", r.failure_reason);
@@ -202,8 +342,35 @@ void Scheduler::finish_run(const std::shared_ptr<Entry>& e, std::uint64_t genera
         core::logger("probes")->debug("probe failed probe={} provider={} reason={} message=\"{}\"",
                                       r.probe, r.provider, r.failure_reason, r.message);
     }
-    e->last = r;
-    if (on_result_) on_result_(r);
+    if (r.timings.total > 0) {
+        const auto p = phases(r.timings);
+        const double values[] = {p.dns, p.connect, p.tls, p.first_byte, p.transfer};
+        for (std::size_t i = 0; i < std::size(kPhaseNames); ++i) {
+            if (e->phase[i] == nullptr) {
+                e->phase[i] = &metrics_.phase.Add({{"provider", e->config.provider}, {"phase", kPhaseNames[i]}},
+                                                  kPhaseBuckets);
+            }
+            e->phase[i]->Observe(values[i]);
+        }
+    }
+    if (r.certificate) {
+        metrics_.cert_expiry.Add(labels).Set(static_cast<double>(r.certificate->not_after));
+        e->has_cert = true;
+    }
+    for (const auto& v : r.values) {
+        auto l = labels;
+        l.emplace("name", v.name);
+        for (const auto& [k, val] : r.value_labels.pairs()) l.emplace(k, val);
+        metrics_.value.Add(l).Set(v.value);
+        e->value_series.insert(l);
+    }
+    for (const auto& s : r.steps) {
+        auto l = labels;
+        l.emplace("step", s.name);
+        metrics_.step_success.Add(l).Set(s.success ? 1 : 0);
+        metrics_.step_duration.Add(l).Set(std::chrono::duration<double>(s.duration).count());
+        e->steps.insert(s.name);
+    }
 }
 
 void Scheduler::remove_metrics(Entry& e) {
@@ -221,12 +388,22 @@ void Scheduler::remove_metrics(Entry& e) {
         metrics_.failures.Remove(&metrics_.failures.Add(l));
     }
     metrics_.skipped.Remove(&metrics_.skipped.Add(labels));
+    if (e.has_cert) metrics_.cert_expiry.Remove(&metrics_.cert_expiry.Add(labels));
+    for (const auto& l : e.value_series) metrics_.value.Remove(&metrics_.value.Add(l));
+    for (const auto& step : e.steps) {
+        auto l = labels;
+        l.emplace("step", step);
+        metrics_.step_success.Remove(&metrics_.step_success.Add(l));
+        metrics_.step_duration.Remove(&metrics_.step_duration.Add(l));
+    }
 }
 
 std::vector<ProbeStatus> Scheduler::status() const {
     std::vector<ProbeStatus> out;
     out.reserve(entries_.size());
-    for (const auto& [id, e] : entries_) out.push_back({e->config, e->last, e->running, e->runs});
+    for (const auto& [id, e] : entries_) {
+        out.push_back({e->config, e->last, e->running, e->runs, {e->history.begin(), e->history.end()}});
+    }
     return out;
 }
 

@@ -119,8 +119,9 @@ TEST_CASE("config: a full config with every key round-trips into the structs", "
 
     REQUIRE(c.providers.size() == 2);
     CHECK(c.providers[0] == ProviderConfig{"acme", "ACME Topups", "http://127.0.0.1:18080/acme",
-                                           core::Labels{{"country", "ES"}, {"tier", "1"}}});
-    CHECK(c.providers[1] == ProviderConfig{"beta", "beta", "https://beta.example", {}});
+                                           core::Labels{{"country", "ES"}, {"tier", "1"}},
+                                           std::nullopt, 0});
+    CHECK(c.providers[1] == ProviderConfig{"beta", "beta", "https://beta.example", {}, std::nullopt, 0});
 
     REQUIRE(c.probes.size() == 3);
     ProbeConfig acme;
@@ -155,7 +156,12 @@ TEST_CASE("config: a full config with every key round-trips into the structs", "
         3,
         "warning",
         core::Labels{{"team", "noc"}},
-        {{"runbook_url", "https://runbooks.example/provider-down"}, {"summary", "down"}}};
+        {{"runbook_url", "https://runbooks.example/provider-down"}, {"summary", "down"}},
+        {},   // match
+        {},   // traffic_loss
+        {},   // balance
+        {},   // downtime (stream, flaps)
+        {}};  // latency
     CHECK(c.rules[0] == rule);
 
     REQUIRE(c.receivers.size() == 2);

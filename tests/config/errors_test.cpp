@@ -73,15 +73,17 @@ path = "/x"
 intervall = "30s"
 )")),
                    StartsWith("test.toml:8:1: probes[0].intervall: unknown key \"intervall\" "
-                              "(did you mean \"interval\"?); known keys: body, expected_status, "
-                              "follow_redirects, headers, id, interval, jitter, kind, labels, "
-                              "max_response_size, method, path, provider, timeout, tls_insecure, "
-                              "url"));
+                              "(did you mean \"interval\"?); known keys: body, body_file, dns, "
+                              "expect, expected_status, extract, extract_labels, "
+                              "follow_redirects, grace, headers, id, interval, ip_version, "
+                              "jitter, keep_alive, kind, labels, max_redirects, "
+                              "max_response_size, method and 15 more"));
     }
     SECTION("without a suggestion when nothing is close") {
-        CHECK(error_of("storage = 1\n") ==
-              "test.toml:1:1: storage: unknown key \"storage\"; known keys: external_url, "
-              "logging, probes, providers, receivers, route, rules, server");
+        CHECK(error_of("database = 1\n") ==
+              "test.toml:1:1: database: unknown key \"database\"; known keys: external_url, "
+              "logging, probes, probing, providers, receivers, route, rules, server, storage, "
+              "streams, windows");
     }
 }
 
@@ -337,10 +339,10 @@ TEST_CASE("config: unknown kinds list the known kinds sorted", "[config][unit]")
     CHECK(error_of(with_provider("[[probes]]\nid = \"p\"\nprovider = \"acme\"\npath = \"/\"\n"
                                  "kind = \"htp\"\n")) ==
           "test.toml:8:8: probes[0].kind: unknown probe kind \"htp\" (did you mean \"http\"?); "
-          "known kinds: http");
-    CHECK(error_of("[[rules]]\nname = \"R\"\nkind = \"traffic_loss\"\n") ==
-          "test.toml:3:8: rules[0].kind: unknown rule kind \"traffic_loss\"; known kinds: "
-          "downtime");
+          "known kinds: dns, heartbeat, http, scenario, tcp, tls");
+    CHECK(error_of("[[rules]]\nname = \"R\"\nkind = \"traffic_los\"\n") ==
+          "test.toml:3:8: rules[0].kind: unknown rule kind \"traffic_los\" (did you mean "
+          "\"traffic_loss\"?); known kinds: balance, downtime, latency, traffic_loss");
     CHECK(error_of("[[receivers]]\nname = \"r\"\nkind = \"slack\"\n[route]\nreceiver = \"r\"\n") ==
           "test.toml:3:8: receivers[0].kind: unknown receiver kind \"slack\"; known kinds: log, "
           "webhook");
@@ -438,9 +440,10 @@ failures = 0
                         "test.toml:7:12: providers[0].labels.bad-name: invalid name \"bad-name\": "
                         "must match [a-zA-Z_][a-zA-Z0-9_]*",
                         "test.toml:13:1: probes[0].intervall: unknown key \"intervall\" (did you "
-                        "mean \"interval\"?); known keys: body, expected_status, follow_redirects, "
-                        "headers, id, interval, jitter, kind, labels, max_response_size, method, "
-                        "path, provider, timeout, tls_insecure, url",
+                        "mean \"interval\"?); known keys: body, body_file, dns, expect, "
+                        "expected_status, extract, extract_labels, follow_redirects, grace, "
+                        "headers, id, interval, ip_version, jitter, keep_alive, kind, labels, "
+                        "max_redirects, max_response_size, method and 15 more",
                         "test.toml:14:11: probes[0].timeout: expected a duration string such as "
                         "\"30s\", got integer (durations need a unit: ms, s, m, h, d, w)",
                         "test.toml:18:11: rules[0].probes[0]: unknown probe \"q\"; known probes: "

@@ -114,3 +114,39 @@ TEST_CASE("DowntimeRule: adopt_state keeps a down series down across reload", "[
     REQUIRE(r);
     CHECK_FALSE(r->active);
 }
+
+TEST_CASE("DowntimeRule: flap damping holds a firing alert while results flip",
+          "[detect][unit]") {
+    config::RuleConfig rc;
+    rc.name = "ProviderDown";
+    rc.failures = 2;
+    rc.successes = 1;
+    rc.downtime.flap_window = 6;
+    rc.downtime.flap_threshold = 0.5;
+    detect::DowntimeRule rule{rc};
+    const core::Labels series{{"probe", "p"}, {"provider", "x"}};
+    auto obs = [&](bool ok, int t) { return rule.observe({series, at(t), ok ? 1.0 : 0.0}); };
+    REQUIRE(obs(false, 0) == std::nullopt);
+    auto fired = obs(false, 10);
+    REQUIRE(fired);
+    CHECK(fired->active);
+    // Without damping the first success would resolve; the history is not flapping yet.
+    auto up = obs(true, 20);
+    REQUIRE(up);
+    CHECK_FALSE(up->active);
+    // Now flip: fail, fail (fires), pass, fail, pass... the alert stays firing.
+    REQUIRE(obs(false, 30) == std::nullopt);
+    auto again = obs(false, 40);
+    REQUIRE(again);
+    CHECK(again->active);
+    CHECK(obs(true, 50) == std::nullopt);  // flapping: held
+    CHECK(rule.flapping(series));
+    CHECK(obs(false, 60) == std::nullopt);
+    CHECK(obs(true, 70) == std::nullopt);
+    // Settles: enough stable successes end the flapping and resolve.
+    std::optional<detect::Signal> resolved;
+    for (int t = 80; t < 200 && !resolved; t += 10) resolved = obs(true, t);
+    REQUIRE(resolved);
+    CHECK_FALSE(resolved->active);
+    CHECK_FALSE(rule.flapping(series));
+}

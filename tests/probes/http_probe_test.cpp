@@ -104,5 +104,5 @@ TEST_CASE("ProbeRegistry: unknown kind lists the known ones", "[probes][unit]") 
     c.kind = "smoke-signal";
     auto p = f.registry.create(c, f.ctx);
     REQUIRE_FALSE(p.has_value());
-    CHECK(p.error().message == "unknown probe kind \"smoke-signal\" (known: http)");
+    CHECK(p.error().message == "unknown probe kind \"smoke-signal\" (known: dns, heartbeat, http, scenario, tcp, tls)");
 }

@@ -136,3 +136,72 @@ TEST_CASE("Scheduler: run_now goes through the same path", "[probes][unit]") {
     CHECK_FALSE(f.scheduler->run_now("zzz"));
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
 }
+
+TEST_CASE("Scheduler: concurrency limits make runs wait, history keeps the last N",
+          "[probes][unit]") {
+    Fixture f;
+    f.http.hold = true;
+    probes::SchedulerLimits limits;
+    limits.max_concurrency = 2;
+    limits.history = 2;
+    f.scheduler->set_limits(limits);
+    REQUIRE(f.scheduler->apply({probe("a", 1h), probe("b", 1h), probe("c", 1h)}).has_value());
+    // All three are due at once; only two may be in flight.
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.http.request_count() == 2; }));
+    f.ioc.poll();
+    CHECK(f.http.request_count() == 2);
+    CHECK(f.metrics.in_flight.Value() == 2);
+    CHECK(f.metrics.throttled.Add({{"provider", "acme"}}).Value() == 1);
+    // A finished run hands its slot to the waiting one.
+    f.http.release();
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.http.request_count() == 3; }));
+    f.http.hold = false;
+    f.http.release();
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 3; }));
+    CHECK(f.metrics.in_flight.Value() == 0);
+
+    // Per provider: one at a time for acme.
+    limits.max_concurrency = 0;
+    limits.per_provider = {{"acme", 1}};
+    f.scheduler->set_limits(limits);
+    f.http.hold = true;
+    CHECK(f.scheduler->run_now("a"));
+    CHECK(f.scheduler->run_now("b"));
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.http.request_count() == 4; }));
+    f.ioc.poll();
+    CHECK(f.http.request_count() == 4);
+    // b is still waiting when asked again: skipped, not queued twice.
+    CHECK(f.scheduler->run_now("b"));
+    CHECK(f.metrics.skipped.Add({{"probe", "b"}, {"provider", "acme"}}).Value() == 1);
+    f.http.hold = false;
+    f.http.release();
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 5; }));
+    CHECK(f.http.request_count() == 5);
+
+    CHECK(f.scheduler->run_now("a"));
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 6; }));
+    for (const auto& st : f.scheduler->status()) {
+        if (st.config.id == "a") CHECK(st.history.size() == 2);  // 3 runs, 2 kept
+    }
+    CHECK(f.metrics.lateness.Collect().histogram.sample_count == 6);
+}
+
+TEST_CASE("Scheduler: with jitter the first runs are spread over the interval", "[probes][unit]") {
+    Fixture f;
+    std::vector<config::ProbeConfig> spread, herd;
+    for (int i = 0; i < 50; ++i) {
+        auto c = probe("s" + std::to_string(i), 1h);
+        c.jitter = 1ms;  // on: first runs spread over the hour
+        spread.push_back(c);
+        auto h = probe("h" + std::to_string(i), 1h);  // jitter 0: first run at once
+        herd.push_back(h);
+    }
+    spread.insert(spread.end(), herd.begin(), herd.end());
+    REQUIRE(f.scheduler->apply(spread).has_value());
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() >= 50; }));
+    f.ioc.run_for(std::chrono::milliseconds(50));
+    std::size_t spread_runs = 0;
+    for (const auto& r : f.results) spread_runs += r.probe.starts_with("s") ? 1 : 0;
+    CHECK(f.results.size() - spread_runs == 50);
+    CHECK(spread_runs < 3);  // uniform over an hour: almost none in the first moments
+}

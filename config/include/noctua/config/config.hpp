@@ -66,11 +66,35 @@ struct ServerConfig {
     friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
 
+/// How a provider's probes authenticate (`[providers.auth]`); shared by all its probes.
+struct AuthConfig {
+    std::string type;  ///< bearer | basic | api_key | oauth2_client_credentials
+    std::optional<Secret> token;     ///< bearer: `Authorization: Bearer <token>`
+    std::string username;            ///< basic
+    std::optional<Secret> password;  ///< basic
+    std::string header = "X-API-Key";  ///< api_key: the header carrying the key
+    std::optional<Secret> key;         ///< api_key
+    // oauth2_client_credentials
+    std::string token_url;
+    std::optional<Secret> client_id;
+    std::optional<Secret> client_secret;
+    std::string audience;  ///< Reloadly: the product URL the token is for
+    std::string scope;
+    /// "json": Reloadly's JSON body with audience; "form": RFC 6749 form-encoded body with
+    /// HTTP Basic client authentication.
+    std::string style = "json";
+    core::Duration refresh_before = std::chrono::seconds(60);  ///< refresh this long before expiry
+    core::Duration timeout = std::chrono::seconds(10);         ///< for the token request
+    friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
+};
+
 struct ProviderConfig {
     std::string id;
     std::string name;      ///< display name; defaults to id
     std::string base_url;  ///< "https://topups.example"; probes with `path` are relative to it
     core::Labels labels;   ///< extra labels put on this provider's series and alerts
+    std::optional<AuthConfig> auth;  ///< used by every probe of this provider
+    int max_concurrency = 0;         ///< probe runs in flight at once for it; 0 = unlimited
     friend bool operator==(const ProviderConfig&, const ProviderConfig&) = default;
 };
 
@@ -79,6 +103,49 @@ struct StatusRange {
     int low = 200;
     int high = 299;
     friend bool operator==(const StatusRange&, const StatusRange&) = default;
+};
+
+/// `extract = { balance = "body.balance" }`: a named number taken from each response.
+struct ExtractConfig {
+    std::string name;
+    std::string expression;
+    friend bool operator==(const ExtractConfig&, const ExtractConfig&) = default;
+};
+
+/// `extract_labels = { currency = { from = "body.currencyCode", allow = ["USD"] } }`: a string
+/// that becomes a label of the extracted values when it is in `allow` (else "other").
+struct ExtractLabelConfig {
+    std::string name;
+    std::string expression;
+    std::vector<std::string> allow;
+    friend bool operator==(const ExtractLabelConfig&, const ExtractLabelConfig&) = default;
+};
+
+/// `[probes.dns]` of a `kind = "dns"` probe.
+struct DnsCheckConfig {
+    std::string name;             ///< the name queried
+    std::string type = "A";       ///< A, AAAA, CNAME, TXT, MX, NS
+    std::string rcode = "NOERROR";  ///< expected response code
+    std::vector<std::string> answers;  ///< each must be among the answers (empty: any)
+    friend bool operator==(const DnsCheckConfig&, const DnsCheckConfig&) = default;
+};
+
+/// One step of a `kind = "scenario"` probe. Strings may hold `{{ }}` templates.
+struct ScenarioStepConfig {
+    std::string name;
+    std::string method = "GET";
+    std::string url;  ///< template; `path` steps are resolved against the provider's base_url
+    std::vector<std::pair<std::string, std::string>> headers;  ///< values are templates
+    std::string body;                                          ///< template
+    std::vector<std::string> expect;
+    std::vector<ExtractConfig> extract;
+    bool always_run = false;  ///< runs even after a failed step (clean-up)
+    bool auth = true;         ///< send the provider's credentials
+    /// Poll: repeat the step until `until` holds, at most `attempts` times, `poll_interval` apart.
+    std::string until;
+    int attempts = 1;
+    core::Duration poll_interval = std::chrono::seconds(1);
+    friend bool operator==(const ScenarioStepConfig&, const ScenarioStepConfig&) = default;
 };
 
 struct ProbeConfig {
@@ -91,7 +158,8 @@ struct ProbeConfig {
     std::string body;
     core::Duration interval = std::chrono::seconds(30);
     core::Duration timeout = std::chrono::seconds(10);
-    /// Random delay in [0, jitter) added to the first run and each interval. Default: 10% of
+    /// Random delay in [0, jitter) added to each interval; when non-zero the first run is spread
+    /// over [0, interval) (probes::Scheduler). Default: 10% of
     /// interval (set when loading; zero turns jitter off).
     core::Duration jitter = core::Duration{-1};
     std::vector<StatusRange> expected_status{StatusRange{200, 299}};
@@ -99,7 +167,86 @@ struct ProbeConfig {
     bool follow_redirects = false;
     bool tls_insecure = false;
     core::Labels labels;
+    // ---- issue 5: assertions, extraction, transport options, other kinds
+    std::vector<std::string> expect;  ///< expressions (config/expr.hpp), all must hold
+    std::vector<ExtractConfig> extract;          ///< named numbers
+    std::vector<ExtractLabelConfig> extract_labels;  ///< allow-listed strings as labels
+    int max_redirects = 5;
+    std::string tls_ca_file;    ///< PEM bundle to verify the server with (absolute path)
+    std::string tls_cert_file;  ///< client certificate (PEM)
+    std::string tls_key_file;   ///< its private key (PEM)
+    std::string tls_server_name;  ///< tls kind: SNI and name to verify; default the host
+    int ip_version = 0;           ///< 0 any, 4 or 6
+    std::string proxy;            ///< http(s) proxy URL; empty: none
+    bool keep_alive = false;      ///< reuse connections (phases then omit connect/tls)
+    std::string target;           ///< tcp, tls, dns: "host:port"
+    std::optional<DnsCheckConfig> dns;
+    std::vector<ScenarioStepConfig> steps;  ///< scenario
+    std::optional<Secret> heartbeat_token;  ///< heartbeat
+    core::Duration grace = std::chrono::seconds(0);  ///< heartbeat: allowed lateness
+    std::optional<AuthConfig> auth;  ///< resolved from the provider
     friend bool operator==(const ProbeConfig&, const ProbeConfig&) = default;
+};
+
+/// `kind = "traffic_loss"`: observed volume against a learned seasonal expectation
+/// (docs/configuration.md, "Traffic loss"). The defaults are what `bench/detect` scores.
+struct TrafficLossConfig {
+    core::Duration window = std::chrono::minutes(30);  ///< observed vs expected over this
+    core::Duration for_ = std::chrono::minutes(15);    ///< `for`: low this long to fire
+    core::Duration resolve_for = std::chrono::minutes(15);  ///< recovered this long to resolve
+    double ratio = 0.5;          ///< fire below observed/expected = ratio (at most)
+    double resolve_ratio = 0.75;  ///< hysteresis: resolve at or above this ratio
+    double min_expected = 20;    ///< no verdict while the expected volume in `window` is lower
+    double sensitivity = 3.5;    ///< noisy series: threshold = min(ratio, e^(-sensitivity·dev))
+    core::Duration resolution = std::chrono::minutes(5);  ///< slot of the learned profile
+    int weeks = 4;  ///< weekly seasonality: median of the same slot over this many weeks
+    int days = 7;   ///< daily seasonality: median of the same slot over this many days
+    core::Duration recent = std::chrono::hours(2);  ///< level fallback while history is short
+    core::Duration learn_half_life = std::chrono::hours(72);  ///< of the typical deviation
+    friend bool operator==(const TrafficLossConfig&, const TrafficLossConfig&) = default;
+};
+
+/// `kind = "balance"`: thresholds and time to exhaustion on balance samples
+/// (docs/configuration.md, "Balance").
+struct BalanceRuleConfig {
+    std::optional<double> warning;   ///< fire (severity warning) at or below this balance
+    std::optional<double> critical;  ///< fire (severity critical) at or below this balance
+    /// Time to exhaustion (balance / burn rate) at or below which the rule fires; zero: off.
+    core::Duration exhaustion_warning = std::chrono::hours(6);
+    core::Duration exhaustion_critical = std::chrono::hours(1);
+    core::Duration burn_window = std::chrono::hours(1);  ///< spending is measured over this
+    /// Insufficient-balance errors within `burst_window` that fire at once; 0: off.
+    int burst = 5;
+    core::Duration burst_window = std::chrono::minutes(2);
+    core::Duration for_ = std::chrono::seconds(0);  ///< `for`
+    friend bool operator==(const BalanceRuleConfig&, const BalanceRuleConfig&) = default;
+};
+
+/// `kind = "downtime"` over a stream success ratio (`source = "stream"`): a ratio under a
+/// threshold with a minimum volume, and multi-window burn-rate alerts when `slo` is set.
+struct SuccessRatioConfig {
+    std::string source = "probe";  ///< "probe" (N failures) or "stream" (success ratio)
+    double min_ratio = 0.9;        ///< fire below this success ratio over `window`
+    core::Duration window = std::chrono::minutes(5);
+    int min_transactions = 20;  ///< no verdict on fewer transactions in `window`
+    core::Duration for_ = std::chrono::minutes(2);  ///< `for`
+    double slo = 0;  ///< e.g. 0.99: burn-rate alerts (1h/5m at 14.4x, 6h/30m at 6x); 0 = off
+    /// Consecutive-failure flap damping for probes: state changes among the last
+    /// `flap_window` results above `flap_threshold` hold the alert firing; 0 = off.
+    int flap_window = 20;
+    double flap_threshold = 0.5;
+    friend bool operator==(const SuccessRatioConfig&, const SuccessRatioConfig&) = default;
+};
+
+/// `kind = "latency"`: a quantile over a window above a threshold and above its baseline.
+struct LatencyRuleConfig {
+    double quantile = 0.95;
+    core::Duration window = std::chrono::minutes(5);
+    core::Duration threshold = std::chrono::seconds(2);  ///< absolute floor to fire
+    double baseline_factor = 2;  ///< and above this multiple of its own baseline
+    core::Duration baseline_window = std::chrono::hours(24);
+    core::Duration for_ = std::chrono::minutes(5);  ///< `for`
+    friend bool operator==(const LatencyRuleConfig&, const LatencyRuleConfig&) = default;
 };
 
 struct RuleConfig {
@@ -112,6 +259,12 @@ struct RuleConfig {
     std::string severity = "critical";
     core::Labels labels;                             ///< extra labels on the alert
     std::map<std::string, std::string> annotations;  ///< e.g. runbook_url, dashboard
+    /// Only series carrying all of these labels (e.g. provider, currency) are watched.
+    core::Labels match;
+    TrafficLossConfig traffic_loss;  ///< kind = "traffic_loss"
+    BalanceRuleConfig balance;       ///< kind = "balance"
+    SuccessRatioConfig downtime;     ///< kind = "downtime" (stream source, burn rate, flaps)
+    LatencyRuleConfig latency;       ///< kind = "latency"
     friend bool operator==(const RuleConfig&, const RuleConfig&) = default;
 };
 
@@ -133,6 +286,73 @@ struct RouteConfig {
     friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };
 
+/// One set of dimensions transaction windows are kept by (`[[windows.sets]]`), e.g.
+/// `by = ["provider", "country"]`.
+struct DimensionSetConfig {
+    std::string name;             ///< default: the dimensions joined by "_" ("provider_country")
+    std::vector<std::string> by;  ///< provider|operator|country|product|customer|currency|<label>
+    std::size_t max_series = 10000;  ///< beyond it new series go to the `__other__` series
+    bool metrics = false;  ///< also export `noctua_window_transactions_total` for this set
+    friend bool operator==(const DimensionSetConfig&, const DimensionSetConfig&) = default;
+};
+
+/// `[windows]`: live per-dimension aggregation of the transaction streams (docs/events.md).
+struct WindowsConfig {
+    core::Duration bucket = std::chrono::minutes(1);
+    core::Duration recent = std::chrono::hours(3);  ///< how long `bucket`-sized buckets are kept
+    core::Duration history_bucket = std::chrono::hours(1);  ///< coarser buckets for baselines
+    core::Duration retention = std::chrono::days(35);       ///< how long history is kept
+    core::Duration allowed_lateness = std::chrono::minutes(2);
+    core::Duration max_future = std::chrono::minutes(5);  ///< events further ahead are rejected
+    core::Duration dedup_horizon = std::chrono::minutes(10);
+    std::size_t dedup_max_ids = 2'000'000;  ///< ids remembered per horizon at most
+    std::size_t max_event_bytes = 64 * 1024;
+    /// Event `labels` that are kept (and may be used as dimensions); others are dropped.
+    std::vector<std::string> labels;
+    /// Default when `[[windows.sets]]` is absent: provider, provider_country, provider_operator.
+    std::vector<DimensionSetConfig> sets;
+    core::Duration snapshot_interval = std::chrono::minutes(5);
+    friend bool operator==(const WindowsConfig&, const WindowsConfig&) = default;
+};
+
+/// One transaction source (`[[streams]]`).
+struct StreamConfig {
+    std::string id;
+    std::string kind;  ///< "http" | "file" | "kafka"
+    // http: POST /api/v1/events
+    std::optional<Secret> token;        ///< `Authorization: Bearer <token>`
+    std::optional<Secret> hmac_secret;  ///< Standard Webhooks key ("whsec_<base64>" or raw)
+    core::Duration signature_tolerance = std::chrono::minutes(5);
+    std::size_t body_limit = 1024 * 1024;
+    std::size_t max_decompressed = 16 * 1024 * 1024;  ///< gzip bodies inflate to at most this
+    std::size_t queue_limit = 64;  ///< batches waiting to be applied before 429
+    // file
+    std::vector<std::string> paths;  ///< globs of JSON-lines files
+    core::Duration poll_interval = std::chrono::seconds(1);
+    bool start_at_end = false;  ///< new files with no stored offset: skip existing content
+    // kafka
+    std::string brokers;
+    std::vector<std::string> topics;
+    std::string group_id = "noctua";
+    std::map<std::string, std::string> kafka_options;  ///< extra librdkafka properties
+    friend bool operator==(const StreamConfig&, const StreamConfig&) = default;
+};
+
+/// `[storage]`: the SQLite database (offsets, window snapshots).
+struct StorageConfig {
+    std::string path;  ///< empty: nothing is persisted
+    friend bool operator==(const StorageConfig&, const StorageConfig&) = default;
+};
+
+/// `[probing]`: limits of the probe scheduler (issue 5).
+struct ProbingConfig {
+    /// Probe runs in flight at once, whole process; 0 = unlimited. Bounds memory under
+    /// overload (each run in flight holds libcurl buffers, ~20-30 KB).
+    int max_concurrency = 1000;
+    std::size_t history = 10;  ///< results kept per probe for GET /api/v1/probes/{id}
+    friend bool operator==(const ProbingConfig&, const ProbingConfig&) = default;
+};
+
 /// The whole validated configuration: immutable once loaded, swapped whole on reload.
 struct Config {
     std::string path;  ///< the file it came from, for messages
@@ -144,6 +364,10 @@ struct Config {
     std::vector<RuleConfig> rules;
     std::vector<ReceiverConfig> receivers;
     RouteConfig route;
+    std::vector<StreamConfig> streams;
+    WindowsConfig windows;
+    StorageConfig storage;
+    ProbingConfig probing;
 
     [[nodiscard]] const ProviderConfig* find_provider(std::string_view id) const;
     [[nodiscard]] const ReceiverConfig* find_receiver(std::string_view name) const;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "noctua/config/config.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/sample.hpp"
+#include "noctua/detect/detector.hpp"
 #include "noctua/detect/signal.hpp"
 
 namespace noctua::detect {
@@ -51,37 +53,47 @@ private:
 /// The `downtime` rule over probe results: one HealthTracker per series (probe), signals on
 /// changes only. The sample value is 1 for a passed probe and 0 for a failed one.
 ///
+/// Flap damping: when more than `flap_threshold` of the last `flap_window` results changed
+/// state, the series is flapping; an alert that fired then stays firing (annotated
+/// `flapping`) until the results settle, instead of resolving and firing again each time.
+///
 /// Not thread-safe: owned by the daemon's pipeline strand.
-class DowntimeRule {
+class DowntimeRule final : public Detector {
 public:
     explicit DowntimeRule(config::RuleConfig rule);
-
-    [[nodiscard]] const config::RuleConfig& config() const { return rule_; }
 
     /// True when this rule watches the probe `probe_id`.
     [[nodiscard]] bool watches(std::string_view probe_id) const;
 
     /// Feeds one probe outcome. `detail` says why it failed ("status 503", "timeout: …").
-    /// Returns a Signal when the series' state changes.
+    /// Returns a Signal when the series' alert state changes.
     std::optional<Signal> observe(const core::Sample& sample, std::string_view detail = {});
-
-    /// Forgets series that are no longer fed (removed probes).
-    void forget(const core::Labels& series);
-
-    /// Current trackers, for status pages and reload carry-over.
-    [[nodiscard]] std::size_t series_count() const { return series_.size(); }
 
     /// Carries the state of every series over from `old` (same rule name, after a reload).
     /// Trackers keep their counters; thresholds come from this rule's config.
     void adopt_state(const DowntimeRule& old);
+
+    /// Whether the series is flapping now (see the class comment).
+    [[nodiscard]] bool flapping(const core::Labels& series) const;
+
+    // Detector
+    [[nodiscard]] bool consumes(Measure m) const override { return m == Measure::probe; }
+    void observe(Measure m, const core::Sample& sample, std::string_view detail,
+                 std::vector<Signal>& out) override;
+    void adopt_state(const Detector& old) override;
+    /// Forgets series that are no longer fed (removed probes).
+    void forget(const core::Labels& series) override;
+    [[nodiscard]] std::size_t series_count() const override { return series_.size(); }
 
 private:
     struct Series {
         core::Labels labels;
         HealthTracker tracker;
         std::string last_detail;
+        std::deque<bool> recent;  // the last flap_window results, newest at the back
+        bool reported_down = false;  // what the last signal said
     };
-    config::RuleConfig rule_;
+    [[nodiscard]] bool is_flapping(const Series& s) const;
     std::unordered_map<std::uint64_t, Series> series_;
 };
 

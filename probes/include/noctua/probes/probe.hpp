@@ -7,13 +7,35 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include "noctua/config/config.hpp"
+#include "noctua/core/sample.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/http.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::probes {
+
+/// A named number taken from a response (`extract`), e.g. {"balance", 5000.23}.
+struct ExtractedValue {
+    std::string name;
+    double value = 0;
+    friend bool operator==(const ExtractedValue&, const ExtractedValue&) = default;
+};
+
+/// One step of a scenario run.
+struct StepResult {
+    std::string name;
+    bool success = false;
+    bool skipped = false;  ///< not run because an earlier step failed
+    std::string failure_reason;
+    std::string message;
+    int http_status = 0;
+    int attempts = 0;
+    core::Duration duration{};
+};
 
 /// The outcome of one probe run. A failed target is data, not an error (STYLE.md §1).
 struct ProbeResult {
@@ -22,18 +44,48 @@ struct ProbeResult {
     core::TimePoint started{};
     core::Duration duration{};
     bool success = false;
-    /// Bounded (a metric label): "" on success, else dns, connect, tls, timeout, status,
-    /// body_too_large, redirect, send, receive, cancelled, other.
+    /// Bounded (a metric label, see kFailureReasons): "" on success.
     std::string failure_reason;
     std::string message;  ///< human detail: "status 503, expected 200-299"
     int http_status = 0;
+    /// Cumulative times from the start (libcurl's model); phases() turns them into phases.
     core::HttpTimings timings;
+    std::vector<ExtractedValue> values;  ///< `extract`, in config order
+    core::Labels value_labels;           ///< `extract_labels` (allow-listed values or "other")
+    std::optional<core::TlsCertificate> certificate;  ///< http over TLS and tls probes
+    std::vector<StepResult> steps;                    ///< scenario probes
 };
 
-/// What a probe may use, and nothing else (STYLE.md §4).
+/// Every failure_reason a probe can give; the set is closed so it can be a metric label.
+inline constexpr std::string_view kFailureReasons[] = {
+    "assertion", "auth",    "body_too_large", "cancelled", "connect", "dns",
+    "extraction", "heartbeat", "other",       "receive",   "redirect", "send",
+    "status",    "timeout", "tls"};
+
+/// Durations of the phases of an exchange, in seconds: dns, connect, tls, first_byte
+/// (request sent until the first response byte), transfer (the rest). Phases that did not
+/// happen (a reused connection, plain HTTP) are 0.
+struct Phases {
+    double dns = 0, connect = 0, tls = 0, first_byte = 0, transfer = 0;
+};
+[[nodiscard]] Phases phases(const core::HttpTimings& t);
+
+/// The samples detectors get from a result's extracted values: labels {probe, provider,
+/// name} plus value_labels, at `started`.
+[[nodiscard]] std::vector<core::Sample> value_samples(const ProbeResult& r);
+
+class Authenticator;
+class HeartbeatBoard;
+
+/// What a probe may use, and nothing else (STYLE.md §4). The pointers are optional: kinds
+/// that need one refuse to be created without it.
 struct ProbeContext {
     core::HttpClient& http;
     const core::Clock& clock;
+    /// For kinds with their own sockets (tcp, tls, dns) and scenario poll timers.
+    boost::asio::any_io_executor executor{};
+    Authenticator* auth = nullptr;        ///< provider credentials, OAuth2 token cache
+    HeartbeatBoard* heartbeats = nullptr;  ///< heartbeat kind
 };
 
 /// One configured check. async_run() starts a run; `done` is called exactly once, on an
@@ -70,7 +122,7 @@ private:
     std::map<std::string, std::unique_ptr<ProbeFactory>, std::less<>> factories_;
 };
 
-/// Registers the built-in kinds (`http`).
+/// Registers the built-in kinds: dns, heartbeat, http, scenario, tcp, tls.
 void register_builtin_probes(ProbeRegistry& registry);
 
 /// Checks an HTTP status against the probe's expected ranges.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +31,23 @@ struct ProbeMetrics {
     prometheus::Family<prometheus::Counter>& runs;          ///< {probe,provider,result}
     prometheus::Family<prometheus::Counter>& failures;      ///< {probe,provider,reason}
     prometheus::Family<prometheus::Counter>& skipped;       ///< {probe,provider}
+    prometheus::Family<prometheus::Histogram>& phase;       ///< {provider,phase}
+    prometheus::Family<prometheus::Gauge>& cert_expiry;     ///< {probe,provider}, Unix seconds
+    prometheus::Family<prometheus::Gauge>& value;           ///< {probe,provider,name,+labels}
+    prometheus::Family<prometheus::Gauge>& step_success;    ///< {probe,provider,step}
+    prometheus::Family<prometheus::Gauge>& step_duration;   ///< {probe,provider,step}
+    prometheus::Family<prometheus::Counter>& throttled;     ///< {provider}: runs that waited
+    /// How late runs start against when they were due (timer and concurrency-limit delay).
+    prometheus::Histogram& lateness;
+    prometheus::Gauge& in_flight;
+};
+
+/// Limits on runs in flight; a run over a limit waits for a free slot (first come, first
+/// served), and if it is still waiting when its next run is due, that next run is skipped.
+struct SchedulerLimits {
+    int max_concurrency = 0;                    ///< whole process; 0 = unlimited (config: 1000)
+    std::map<std::string, int> per_provider;    ///< provider id -> limit (0 = unlimited)
+    std::size_t history = 10;                   ///< results kept per probe for the API
 };
 
 /// A probe's place in the status page.
@@ -38,6 +56,7 @@ struct ProbeStatus {
     std::optional<ProbeResult> last;
     bool running = false;
     std::uint64_t runs = 0;
+    std::vector<ProbeResult> history;  ///< the last SchedulerLimits::history results, newest last
 };
 
 /// Runs every configured probe on its own steady_timer (STYLE.md §6): the next run is due one
@@ -63,6 +82,9 @@ public:
     /// nothing: if any probe cannot be created, nothing changes and the error is returned.
     [[nodiscard]] core::Result<void> apply(const std::vector<config::ProbeConfig>& probes);
 
+    /// Sets the concurrency limits and history length; takes effect for the next runs.
+    void set_limits(SchedulerLimits limits);
+
     /// Runs probe `id` now through the normal path (skipped if it is running).
     /// False if there is no such probe.
     bool run_now(std::string_view id);
@@ -76,9 +98,15 @@ private:
     struct Entry;
     void schedule(const std::shared_ptr<Entry>& e, std::chrono::steady_clock::duration delay);
     void start_run(const std::shared_ptr<Entry>& e);
+    void launch(const std::shared_ptr<Entry>& e);
+    bool has_slot(const Entry& e) const;
+    void release_slot(const Entry& e);
+    void start_waiting();
+    void record_metrics(Entry& e, const ProbeResult& r);
     void finish_run(const std::shared_ptr<Entry>& e, std::uint64_t generation, ProbeResult r);
     void remove_metrics(Entry& e);
     std::chrono::steady_clock::duration jitter(const config::ProbeConfig& c);
+    std::chrono::steady_clock::duration first_delay(const config::ProbeConfig& c);
 
     boost::asio::any_io_executor strand_;
     const ProbeRegistry& registry_;
@@ -87,6 +115,10 @@ private:
     OnResult on_result_;
     std::mt19937_64 rng_;
     std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
+    SchedulerLimits limits_;
+    int in_flight_ = 0;
+    std::map<std::string, int, std::less<>> provider_in_flight_;
+    std::deque<std::shared_ptr<Entry>> waiting_;
     bool stopped_ = false;
 };
 

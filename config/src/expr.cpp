@@ -1,0 +1,485 @@
+#include "noctua/config/expr.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "noctua/core/duration.hpp"
+#include "text.hpp"
+
+namespace noctua::config::expr {
+namespace {
+
+using Unexpected = std::unexpected<SyntaxError>;
+
+bool is_ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+bool is_ident_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// Recursive descent over the source text; errors carry byte offsets.
+class Parser {
+public:
+    explicit Parser(std::string_view text) : text_(text) {}
+
+    std::expected<NodePtr, SyntaxError> parse_all() {
+        auto e = parse_or();
+        if (!e) return e;
+        skip_space();
+        if (pos_ < text_.size()) {
+            return fail(pos_, fmt::format("unexpected {} after the expression", describe_here()));
+        }
+        return e;
+    }
+
+private:
+    static Unexpected fail(std::size_t at, std::string message) {
+        return Unexpected(SyntaxError{at, std::move(message)});
+    }
+
+    std::string describe_here() const {
+        if (pos_ >= text_.size()) return "end of expression";
+        std::size_t n = 1;
+        while (pos_ + n < text_.size() && n < 12 && !std::isspace(static_cast<unsigned char>(text_[pos_ + n]))) ++n;
+        return detail::quote(text_.substr(pos_, n));
+    }
+
+    void skip_space() {
+        while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])) != 0) ++pos_;
+    }
+
+    bool eat(std::string_view token) {
+        skip_space();
+        if (text_.substr(pos_, token.size()) != token) return false;
+        pos_ += token.size();
+        return true;
+    }
+
+    /// A keyword operator (`and`, `in`…): the word must not continue as an identifier.
+    bool eat_word(std::string_view word) {
+        skip_space();
+        if (text_.substr(pos_, word.size()) != word) return false;
+        const std::size_t end = pos_ + word.size();
+        if (end < text_.size() && is_ident_char(text_[end])) return false;
+        pos_ = end;
+        return true;
+    }
+
+    static NodePtr binary(Op op, std::size_t at, NodePtr a, NodePtr b) {
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::binary;
+        n->op = op;
+        n->offset = at;
+        n->children = {std::move(a), std::move(b)};
+        return n;
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_or() {
+        auto left = parse_and();
+        if (!left) return left;
+        while (true) {
+            const std::size_t at = pos_;
+            if (!eat("||") && !eat_word("or")) return left;
+            auto right = parse_and();
+            if (!right) return right;
+            left = binary(Op::logical_or, at, *left, *right);
+        }
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_and() {
+        auto left = parse_not();
+        if (!left) return left;
+        while (true) {
+            const std::size_t at = pos_;
+            if (!eat("&&") && !eat_word("and")) return left;
+            auto right = parse_not();
+            if (!right) return right;
+            left = binary(Op::logical_and, at, *left, *right);
+        }
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_not() {
+        skip_space();
+        const std::size_t at = pos_;
+        bool negate = false;
+        if (text_.substr(pos_, 1) == "!" && text_.substr(pos_, 2) != "!=") {
+            ++pos_;
+            negate = true;
+        } else if (eat_word("not")) {
+            negate = true;
+        }
+        if (!negate) return parse_comparison();
+        auto operand = parse_not();
+        if (!operand) return operand;
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::unary;
+        n->op = Op::logical_not;
+        n->offset = at;
+        n->children = {std::move(*operand)};
+        return NodePtr(n);
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_comparison() {
+        auto left = parse_primary();
+        if (!left) return left;
+        skip_space();
+        const std::size_t at = pos_;
+        std::optional<Op> op;
+        // Two-character operators first so "<=" is not read as "<".
+        if (eat("==")) op = Op::eq;
+        else if (eat("!=")) op = Op::ne;
+        else if (eat("<=")) op = Op::le;
+        else if (eat(">=")) op = Op::ge;
+        else if (eat("=~")) op = Op::matches;
+        else if (eat("<")) op = Op::lt;
+        else if (eat(">")) op = Op::gt;
+        else if (eat_word("in")) op = Op::in;
+        else if (eat_word("contains")) op = Op::contains;
+        else if (eat_word("matches")) op = Op::matches;
+        if (!op) {
+            if (pos_ < text_.size() && text_[pos_] == '=') {
+                return fail(pos_, "use == to compare (a single = is not an operator)");
+            }
+            return left;
+        }
+        auto right = parse_primary();
+        if (!right) return right;
+        if (*op == Op::matches && (*right)->kind == Node::Kind::string) {
+            try {
+                std::regex check((*right)->text, std::regex::ECMAScript);
+            } catch (const std::regex_error& e) {
+                return fail((*right)->offset, fmt::format("invalid regular expression {}: {}",
+                                                          detail::quote((*right)->text), e.what()));
+            }
+        }
+        if (*op == Op::in && (*right)->kind != Node::Kind::list && (*right)->kind != Node::Kind::range &&
+            (*right)->kind != Node::Kind::path && (*right)->kind != Node::Kind::call) {
+            return fail((*right)->offset,
+                        "`in` needs a list such as [200, 201], a range such as 200..299 or a path");
+        }
+        skip_space();
+        if (pos_ < text_.size() && (text_[pos_] == '<' || text_[pos_] == '>' || text_.substr(pos_, 2) == "==")) {
+            return fail(pos_, "comparisons do not chain: join them with &&");
+        }
+        return binary(*op, at, std::move(*left), std::move(*right));
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_number() {
+        const std::size_t start = pos_;
+        if (text_[pos_] == '-') ++pos_;
+        while (pos_ < text_.size() && is_digit(text_[pos_])) ++pos_;
+        bool fraction = false;
+        if (pos_ + 1 < text_.size() && text_[pos_] == '.' && is_digit(text_[pos_ + 1])) {
+            fraction = true;
+            ++pos_;
+            while (pos_ < text_.size() && is_digit(text_[pos_])) ++pos_;
+        }
+        auto n = std::make_shared<Node>();
+        n->offset = start;
+        n->kind = Node::Kind::number;
+        if (pos_ < text_.size() && std::isalpha(static_cast<unsigned char>(text_[pos_])) != 0) {
+            // A duration such as 500ms, 14d or 1h30m: letters and digits run together.
+            while (pos_ < text_.size() && std::isalnum(static_cast<unsigned char>(text_[pos_])) != 0) ++pos_;
+            const auto word = text_.substr(start, pos_ - start);
+            auto d = fraction || word.front() == '-' ? core::Result<core::Duration>(core::fail(core::Errc::parse, ""))
+                                                     : core::parse_duration(word);
+            if (!d) {
+                return fail(start, fmt::format("invalid duration {}: use a whole number with a unit "
+                                               "(ms, s, m, h, d, w) such as 500ms or 14d",
+                                               detail::quote(word)));
+            }
+            n->number = std::chrono::duration<double>(*d).count();
+            n->is_duration = true;
+            return NodePtr(n);
+        }
+        const auto word = text_.substr(start, pos_ - start);
+        double value = 0;
+        auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+        if (ec != std::errc{} || ptr != word.data() + word.size()) {
+            return fail(start, fmt::format("invalid number {}", detail::quote(word)));
+        }
+        n->number = value;
+        // An inclusive range of whole numbers: 200..299.
+        if (!fraction && text_.substr(pos_, 2) == "..") {
+            pos_ += 2;
+            const std::size_t high_at = pos_;
+            if (pos_ >= text_.size() || !(is_digit(text_[pos_]) || text_[pos_] == '-')) {
+                return fail(high_at, "a range needs an upper bound, such as 200..299");
+            }
+            auto high = parse_number();
+            if (!high) return high;
+            if ((*high)->kind != Node::Kind::number || (*high)->is_duration) {
+                return fail(high_at, "a range's bounds are whole numbers, such as 200..299");
+            }
+            if ((*high)->number < value) {
+                return fail(start, "invalid range: the lower bound must come first");
+            }
+            auto r = std::make_shared<Node>();
+            r->kind = Node::Kind::range;
+            r->offset = start;
+            r->children = {NodePtr(n), std::move(*high)};
+            return NodePtr(r);
+        }
+        return NodePtr(n);
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_string() {
+        const std::size_t start = pos_;
+        const char quote = text_[pos_++];
+        std::string out;
+        while (pos_ < text_.size() && text_[pos_] != quote) {
+            char c = text_[pos_++];
+            if (c == '\\') {
+                if (pos_ >= text_.size()) break;
+                const char e = text_[pos_++];
+                switch (e) {
+                    case 'n': out += '\n'; break;
+                    case 't': out += '\t'; break;
+                    case 'r': out += '\r'; break;
+                    case '\\': case '"': case '\'': out += e; break;
+                    default:
+                        // Regular expressions keep their escapes: "\d" stays "\d".
+                        out += '\\';
+                        out += e;
+                }
+                continue;
+            }
+            out += c;
+        }
+        if (pos_ >= text_.size()) return fail(start, "unterminated string");
+        ++pos_;
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::string;
+        n->offset = start;
+        n->text = std::move(out);
+        return NodePtr(n);
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_list() {
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::list;
+        n->offset = pos_;
+        ++pos_;  // '['
+        if (eat("]")) return NodePtr(n);
+        while (true) {
+            auto item = parse_primary();
+            if (!item) return item;
+            n->children.push_back(std::move(*item));
+            if (eat("]")) return NodePtr(n);
+            if (!eat(",")) return fail(pos_, fmt::format("expected , or ] in the list, found {}", describe_here()));
+        }
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_path(std::size_t start, std::string root) {
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::path;
+        n->offset = start;
+        n->path.push_back(PathSegment{std::move(root), 0, false});
+        while (pos_ < text_.size()) {
+            if (text_[pos_] == '.' && text_.substr(pos_, 2) != "..") {
+                ++pos_;
+                if (pos_ >= text_.size() || !(is_ident_start(text_[pos_]) || is_digit(text_[pos_]))) {
+                    return fail(pos_, "expected a name after '.'");
+                }
+                const std::size_t s = pos_;
+                while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
+                n->path.push_back(PathSegment{std::string(text_.substr(s, pos_ - s)), 0, false});
+            } else if (text_[pos_] == '[') {
+                ++pos_;
+                skip_space();
+                if (pos_ < text_.size() && (text_[pos_] == '"' || text_[pos_] == '\'')) {
+                    auto key = parse_string();
+                    if (!key) return key;
+                    n->path.push_back(PathSegment{(*key)->text, 0, false});
+                } else {
+                    const std::size_t s = pos_;
+                    while (pos_ < text_.size() && is_digit(text_[pos_])) ++pos_;
+                    std::size_t index = 0;
+                    if (s == pos_ || std::from_chars(text_.data() + s, text_.data() + pos_, index).ec != std::errc{}) {
+                        return fail(s, "expected an index such as [0] or a quoted key such as [\"name\"]");
+                    }
+                    n->path.push_back(PathSegment{{}, index, true});
+                }
+                if (!eat("]")) return fail(pos_, "expected ]");
+            } else {
+                break;
+            }
+        }
+        n->text = std::string(text_.substr(start, pos_ - start));
+        return NodePtr(n);
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_primary() {
+        skip_space();
+        if (pos_ >= text_.size()) return fail(pos_, "expected a value, found the end of the expression");
+        const char c = text_[pos_];
+        const std::size_t start = pos_;
+        if (is_digit(c) || (c == '-' && pos_ + 1 < text_.size() && is_digit(text_[pos_ + 1]))) return parse_number();
+        if (c == '"' || c == '\'') return parse_string();
+        if (c == '[') return parse_list();
+        if (c == '(') {
+            ++pos_;
+            auto inner = parse_or();
+            if (!inner) return inner;
+            if (!eat(")")) return fail(pos_, fmt::format("expected ), found {}", describe_here()));
+            return inner;
+        }
+        if (!is_ident_start(c)) return fail(pos_, fmt::format("expected a value, found {}", describe_here()));
+        while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
+        std::string word(text_.substr(start, pos_ - start));
+        if (word == "true" || word == "false") {
+            auto n = std::make_shared<Node>();
+            n->kind = Node::Kind::boolean;
+            n->boolean = word == "true";
+            n->offset = start;
+            return NodePtr(n);
+        }
+        if (word == "null") {
+            auto n = std::make_shared<Node>();
+            n->offset = start;
+            return NodePtr(n);
+        }
+        skip_space();
+        if (pos_ < text_.size() && text_[pos_] == '(') {
+            static constexpr std::string_view kFunctions[] = {"exists", "len", "lower"};
+            if (std::find(std::begin(kFunctions), std::end(kFunctions), word) == std::end(kFunctions)) {
+                return fail(start, fmt::format("unknown function {}; known functions: exists, len, lower",
+                                               detail::quote(word)));
+            }
+            ++pos_;
+            auto arg = parse_or();
+            if (!arg) return arg;
+            if (!eat(")")) return fail(pos_, fmt::format("{}() takes one argument; expected )", word));
+            if (word == "exists" && (*arg)->kind != Node::Kind::path) {
+                return fail((*arg)->offset, "exists() takes a path such as body.transactionId");
+            }
+            auto n = std::make_shared<Node>();
+            n->kind = Node::Kind::call;
+            n->offset = start;
+            n->text = std::move(word);
+            n->children = {std::move(*arg)};
+            return NodePtr(n);
+        }
+        pos_ = start + word.size();
+        return parse_path(start, std::move(word));
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+void collect_roots(const Node& n, std::set<std::string>& out) {
+    if (n.kind == Node::Kind::path) out.insert(n.path.front().key);
+    for (const auto& c : n.children) collect_roots(*c, out);
+}
+
+const Node* first_bad_root(const Node& n, std::span<const std::string_view> allowed) {
+    if (n.kind == Node::Kind::path &&
+        std::find(allowed.begin(), allowed.end(), n.path.front().key) == allowed.end()) {
+        return &n;
+    }
+    for (const auto& c : n.children) {
+        if (const auto* bad = first_bad_root(*c, allowed)) return bad;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+std::string_view to_string(Op op) {
+    switch (op) {
+        case Op::eq: return "==";
+        case Op::ne: return "!=";
+        case Op::lt: return "<";
+        case Op::le: return "<=";
+        case Op::gt: return ">";
+        case Op::ge: return ">=";
+        case Op::in: return "in";
+        case Op::contains: return "contains";
+        case Op::matches: return "matches";
+        case Op::logical_and: return "&&";
+        case Op::logical_or: return "||";
+        case Op::logical_not: return "!";
+    }
+    return "?";
+}
+
+std::vector<std::string> Expression::roots() const {
+    std::set<std::string> out;
+    if (root_) collect_roots(*root_, out);
+    return {out.begin(), out.end()};
+}
+
+std::expected<Expression, SyntaxError> parse(std::string_view text) {
+    try {
+        Parser p(text);
+        auto root = p.parse_all();
+        if (!root) return Unexpected(root.error());
+        return Expression(std::string(text), std::move(*root));
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& e) {
+        return Unexpected(SyntaxError{0, e.what()});
+    }
+}
+
+std::expected<void, SyntaxError> check_roots(const Expression& e,
+                                             std::span<const std::string_view> allowed) {
+    if (e.empty()) return {};
+    const Node* bad = first_bad_root(e.root(), allowed);
+    if (bad == nullptr) return {};
+    const std::vector<std::string> known(allowed.begin(), allowed.end());
+    return Unexpected(SyntaxError{
+        bad->offset, detail::unknown_message("name", "names", bad->path.front().key, known, false)});
+}
+
+bool Template::has_holes() const {
+    return std::any_of(parts.begin(), parts.end(), [](const Part& p) { return !p.expression.empty(); });
+}
+
+std::expected<Template, SyntaxError> parse_template(std::string_view text) {
+    Template t;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto open = text.find("{{", pos);
+        if (open == std::string_view::npos) {
+            t.parts.push_back({std::string(text.substr(pos)), {}, pos});
+            break;
+        }
+        if (open > pos) t.parts.push_back({std::string(text.substr(pos, open - pos)), {}, pos});
+        const auto close = text.find("}}", open + 2);
+        if (close == std::string_view::npos) {
+            return Unexpected(SyntaxError{open, "unclosed {{: expected }}"});
+        }
+        auto inner = text.substr(open + 2, close - open - 2);
+        const auto first = inner.find_first_not_of(" \t");
+        if (first == std::string_view::npos) {
+            return Unexpected(SyntaxError{open, "empty {{ }}"});
+        }
+        inner = inner.substr(first, inner.find_last_not_of(" \t") - first + 1);
+        const std::size_t at = open + 2 + first;
+        auto e = parse(inner);
+        if (!e) return Unexpected(SyntaxError{at + e.error().offset, e.error().message});
+        t.parts.push_back({{}, std::move(*e), at});
+        pos = close + 2;
+    }
+    return t;
+}
+
+std::expected<void, SyntaxError> check_roots(const Template& t,
+                                             std::span<const std::string_view> allowed) {
+    for (const auto& part : t.parts) {
+        if (part.expression.empty()) continue;
+        if (auto r = check_roots(part.expression, allowed); !r) {
+            return Unexpected(SyntaxError{part.offset + r.error().offset, r.error().message});
+        }
+    }
+    return {};
+}
+
+}  // namespace noctua::config::expr

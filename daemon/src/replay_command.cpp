@@ -1,0 +1,310 @@
+#include "replay_command.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "noctua/config/config.hpp"
+#include "noctua/detect/replay.hpp"
+#include "noctua/streams/event.hpp"
+#include "noctua/streams/windows.hpp"
+#include "stream_samples.hpp"
+
+namespace noctua::daemon {
+
+const std::string_view kReplayHelp =
+    R"(Usage: noctua replay --input FILE --as volume|success_ratio|latency|balance [options]
+       noctua replay --events FILE.ndjson [options]
+
+Backtests detection: reads a recorded series and feeds it, in event time, through the same
+detector code the daemon runs, then prints one JSON object per line per alert transition:
+  {"at":"2014-11-27T06:30:00Z","alertname":"TrafficLoss","state":"firing","labels":{...},
+   "value":0.41,"summary":"..."}
+and later the same alert with "state":"resolved".
+
+Input: CSV of timestamp,value (NAB) or TimeStamp,Value[,Label] (extra columns ignored), header
+optional, times ISO 8601 (quoted or not; naive times are UTC) or Unix seconds. Repeated
+timestamps both count; missing ones are gaps, not zeros.
+
+Without --config each kind runs with its shipped defaults (volume: TrafficLoss,
+success_ratio: SuccessRateLow, latency: LatencyHigh, balance: BalanceLow); with --config
+every [[rules]] entry whose kind consumes the series runs.
+
+With --events the input is raw transactions, one JSON event per line (docs/events.md), in
+roughly event-time order: they go through the same stream windows as live ingest ([windows]
+of --config, or the defaults), and the closed buckets' samples (volume, success_ratio,
+latency_p95, insufficient-balance errors) feed the rules (--config's, or the defaults for
+volume, success_ratio and latency).
+
+Options:
+  -i, --input FILE       the CSV series (required unless --events)
+      --as KIND          volume | success_ratio | latency | balance (required with --input)
+      --events FILE      replay raw transactions (NDJSON) through the stream windows
+  -c, --config FILE      take the rules from this configuration file
+      --label NAME=VALUE label the series (repeatable; default series=<file name>), e.g. to
+                         meet a rule's `match`
+  -h, --help             this help
+Exit codes: 0 ok, 1 unreadable input, 2 bad usage or bad configuration.
+)";
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kRuntimeFailure = 1;
+constexpr int kUsage = 2;
+
+int usage(std::string_view msg) {
+    fmt::print(stderr, "noctua: {}\nRun 'noctua replay --help' for usage.\n", msg);
+    return kUsage;
+}
+
+std::optional<std::string> read_whole(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return std::move(ss).str();
+}
+
+/// Prints transitions as JSON lines, buffered.
+class TransitionPrinter {
+public:
+    ~TransitionPrinter() { flush(); }
+    void print(const std::vector<detect::Signal>& signals) {
+        for (const auto& sig : signals) {
+            out_ += detect::transition_json(sig);
+            out_ += '\n';
+        }
+        if (out_.size() > (1u << 16)) flush();
+    }
+    void flush() {
+        std::fwrite(out_.data(), 1, out_.size(), stdout);
+        std::fflush(stdout);
+        out_.clear();
+    }
+
+private:
+    std::string out_;
+};
+
+/// Creates the detectors for `rules` that consume any of `measures`.
+core::Result<std::vector<std::unique_ptr<detect::Detector>>> make_detectors(
+    const std::vector<config::RuleConfig>& rules, std::initializer_list<detect::Measure> measures) {
+    detect::DetectorRegistry registry;
+    detect::register_builtin_detectors(registry);
+    std::vector<std::unique_ptr<detect::Detector>> out;
+    for (const auto& rule : rules) {
+        auto d = registry.create(rule);
+        if (!d) return core::fail(d.error().code, "rule " + rule.name + ": " + d.error().message);
+        for (auto m : measures) {
+            if ((*d)->consumes(m)) {
+                out.push_back(std::move(*d));
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+int replay_events(const std::string& path, const std::string& config_path) {
+    // The defaults a new user gets: an empty file's windows and the shipped rules.
+    auto loaded = config::load_string("", "<defaults>");
+    if (!config_path.empty()) loaded = config::load_file(config_path);
+    if (!loaded) {
+        for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.to_string());
+        return kUsage;
+    }
+    std::vector<config::RuleConfig> rules = loaded->rules;
+    if (config_path.empty()) {
+        for (auto m : {detect::Measure::volume, detect::Measure::success_ratio,
+                       detect::Measure::latency}) {
+            rules.push_back(detect::default_rule(m));
+        }
+    }
+    auto detectors = make_detectors(rules, {detect::Measure::volume, detect::Measure::success_ratio,
+                                            detect::Measure::latency,
+                                            detect::Measure::insufficient_balance});
+    if (!detectors) {
+        fmt::print(stderr, "noctua: {}\n", detectors.error().message);
+        return kUsage;
+    }
+    if (detectors->empty()) return usage("no rule consumes stream samples");
+    auto text = read_whole(path);
+    if (!text) {
+        fmt::print(stderr, "noctua: cannot read {}\n", path);
+        return kRuntimeFailure;
+    }
+
+    detect::Replayer replayer(std::move(*detectors));
+    TransitionPrinter printer;
+    streams::WindowStore windows(loaded->windows, nullptr, [&](std::vector<core::Sample>&& samples) {
+        for (const auto& s : samples) {
+            if (auto m = to_detector_sample(s)) printer.print(replayer.feed(m->first, m->second));
+        }
+    });
+    // History is the point of a replay: accept any age, judge nothing against the wall clock.
+    streams::ParseOptions po;
+    po.max_event_bytes = loaded->windows.max_event_bytes;
+    po.max_future = std::chrono::years(100);
+    po.max_age = std::chrono::years(100);
+    po.allowed_labels = loaded->windows.labels;
+    streams::EventParser parser(po);
+    std::size_t rejected = 0;
+    std::optional<core::TimePoint> last;
+    const auto now = core::SystemClock{}.now();
+    parser.parse_lines(
+        *text, now,
+        [&](const streams::TxEvent& e) {
+            windows.add(e);
+            // Event time drives the watermark: buckets close as the replay passes them.
+            if (!last || e.ts > *last) {
+                last = e.ts;
+                windows.advance(e.ts);
+                // Detectors live at the watermark: samples of closed buckets are never older.
+                printer.print(replayer.advance(windows.watermark()));
+            }
+        },
+        [&](std::size_t line, streams::Rejection r) {
+            if (++rejected <= 5) {
+                fmt::print(stderr, "noctua: {}:{}: rejected: {}{}{}\n", path, line,
+                           streams::to_string(r.reason), r.field.empty() ? "" : " ", r.field);
+            }
+        });
+    if (last) {
+        // Close the last buckets.
+        const auto end = *last + loaded->windows.bucket + loaded->windows.allowed_lateness;
+        windows.advance(end);
+        printer.print(replayer.advance(windows.watermark()));
+    }
+    if (rejected > 0) fmt::print(stderr, "noctua: {}: {} event(s) rejected\n", path, rejected);
+    return kOk;
+}
+
+}  // namespace
+
+int cmd_replay(const std::vector<std::string_view>& args) {
+    std::string input, as, config_path, events;
+    core::Labels labels;
+    bool labelled = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        std::string_view value;
+        bool inline_value = false;
+        if (arg.starts_with("--") && arg.find('=') != std::string_view::npos) {
+            value = arg.substr(arg.find('=') + 1);
+            arg = arg.substr(0, arg.find('='));
+            inline_value = true;
+        }
+        auto need = [&](std::string_view what) -> bool {
+            if (inline_value) return true;
+            if (i + 1 >= args.size()) return false;
+            value = args[++i];
+            (void)what;
+            return true;
+        };
+        if (arg == "-h" || arg == "--help") {
+            fmt::print("{}", kReplayHelp);
+            return kOk;
+        }
+        if (arg == "-i" || arg == "--input") {
+            if (!need("file")) return usage(fmt::format("{} needs a file", arg));
+            input = value;
+        } else if (arg == "--events") {
+            if (!need("file")) return usage("--events needs a file");
+            events = value;
+        } else if (arg == "--as") {
+            if (!need("kind")) return usage("--as needs volume|success_ratio|latency|balance");
+            as = value;
+        } else if (arg == "-c" || arg == "--config") {
+            if (!need("file")) return usage(fmt::format("{} needs a file", arg));
+            config_path = value;
+        } else if (arg == "--label") {
+            const auto eq = need("label") ? value.find('=') : std::string_view::npos;
+            if (eq == std::string_view::npos || eq == 0 || eq + 1 >= value.size()) {
+                return usage("--label needs NAME=VALUE");
+            }
+            labels.set(value.substr(0, eq), value.substr(eq + 1));
+            labelled = true;
+        } else {
+            return usage(fmt::format("unknown {} \"{}\"",
+                                     arg.starts_with("-") ? "flag" : "argument", arg));
+        }
+    }
+    if (!events.empty()) {
+        if (!input.empty() || !as.empty()) return usage("--events replaces --input and --as");
+        return replay_events(events, config_path);
+    }
+    if (input.empty()) return usage("--input FILE is required");
+    if (as.empty()) return usage("--as volume|success_ratio|latency|balance is required");
+    const auto measure = detect::parse_measure(as);
+    if (!measure || (*measure != detect::Measure::volume &&
+                     *measure != detect::Measure::success_ratio &&
+                     *measure != detect::Measure::latency &&
+                     *measure != detect::Measure::balance)) {
+        return usage(fmt::format(
+            "--as must be volume, success_ratio, latency or balance, not \"{}\"", as));
+    }
+
+    detect::DetectorRegistry registry;
+    detect::register_builtin_detectors(registry);
+    std::vector<config::RuleConfig> rules;
+    if (config_path.empty()) {
+        rules.push_back(detect::default_rule(*measure));
+    } else {
+        auto loaded = config::load_file(config_path);
+        if (!loaded) {
+            for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.to_string());
+            return kUsage;
+        }
+        rules = loaded->rules;
+    }
+    std::vector<std::unique_ptr<detect::Detector>> detectors;
+    for (const auto& rule : rules) {
+        auto d = registry.create(rule);
+        if (!d) {
+            fmt::print(stderr, "noctua: rule {}: {}\n", rule.name, d.error().message);
+            return kUsage;
+        }
+        if ((*d)->consumes(*measure)) detectors.push_back(std::move(*d));
+    }
+    if (detectors.empty()) {
+        return usage(fmt::format("no rule in {} consumes {} series", config_path, as));
+    }
+
+    auto text = read_whole(input);
+    if (!text) {
+        fmt::print(stderr, "noctua: cannot read {}\n", input);
+        return kRuntimeFailure;
+    }
+    if (!labelled) labels.set("series", std::filesystem::path(input).stem().string());
+    auto series = detect::read_series_csv(*text, labels);
+    if (!series) {
+        fmt::print(stderr, "noctua: {}: {}\n", input, series.error().message);
+        return kRuntimeFailure;
+    }
+    if (series->skipped > 0) {
+        fmt::print(stderr, "noctua: {}: skipped {} unusable row(s)\n", input, series->skipped);
+    }
+    detect::Replayer replayer(std::move(detectors));
+    std::string out;
+    for (const auto& sample : series->samples) {
+        for (const auto& sig : replayer.feed(*measure, sample)) {
+            out += detect::transition_json(sig);
+            out += '\n';
+        }
+        if (out.size() > (1u << 16)) {
+            std::fwrite(out.data(), 1, out.size(), stdout);
+            out.clear();
+        }
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    return kOk;
+}
+
+}  // namespace noctua::daemon

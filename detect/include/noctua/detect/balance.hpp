@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include "noctua/detect/detector.hpp"
+
+namespace noctua::detect {
+
+/// The `balance` rule, for provider floats and customer wallets alike (any series of balance
+/// samples, e.g. labels {provider, currency} or {customer, currency}).
+///
+/// - Thresholds: at or below `warning` / `critical` it fires with that severity.
+/// - Time to exhaustion: balance ÷ burn rate, where the burn rate is the spending over
+///   `burn_window` — the sum of the balance *decreases* between consecutive samples divided
+///   by the time they span. A top-up raises the balance and is not negative spending, so a
+///   deposit neither hides the burn nor resets it. At or below `exhaustion_warning` /
+///   `exhaustion_critical` it fires ("balance lasts about 3 h at the current spend").
+/// - A burst of `burst` insufficient-balance errors within `burst_window`
+///   (Measure::insufficient_balance) fires critical at once, with label
+///   `reason="insufficient_balance_errors"`.
+///
+/// The alert carries `severity` = warning|critical; a change of level resolves the old alert
+/// and fires the new one. Leaving a level needs 20% headroom (hysteresis).
+/// Not thread-safe (see Detector).
+class BalanceDetector final : public Detector {
+public:
+    explicit BalanceDetector(config::RuleConfig rule);
+
+    /// Burn rate (units per hour) and time to exhaustion (seconds) at the last sample.
+    struct Status {
+        double balance = 0;
+        double burn_per_hour = 0;
+        std::optional<double> exhaustion_seconds;  ///< nullopt: not spending
+        std::string level;                         ///< "", "warning" or "critical"
+    };
+    [[nodiscard]] std::optional<Status> status(const core::Labels& series) const;
+
+    // Detector
+    [[nodiscard]] bool consumes(Measure m) const override {
+        return m == Measure::balance || m == Measure::insufficient_balance;
+    }
+    void observe(Measure m, const core::Sample& sample, std::string_view detail,
+                 std::vector<Signal>& out) override;
+    /// Resolves error bursts once `burst_window` passes without insufficient-balance errors.
+    void advance(core::TimePoint now, std::vector<Signal>& out) override;
+    void adopt_state(const Detector& old) override;
+    void forget(const core::Labels& series) override;
+    [[nodiscard]] std::size_t series_count() const override { return series_.size(); }
+
+private:
+    struct Series {
+        core::Labels labels;
+        std::deque<std::pair<core::TimePoint, double>> balances;
+        std::string reported;  // "", "warning", "critical"
+        std::string pending;
+        core::TimePoint pending_since{};
+        std::deque<std::pair<core::TimePoint, double>> errors;
+        bool burst_firing = false;
+        Status last;
+        bool seen = false;
+    };
+    Series& get(const core::Labels& labels);
+    void on_balance(Series& s, core::TimePoint t, double balance, std::vector<Signal>& out);
+    void on_errors(Series& s, core::TimePoint t, double count, std::vector<Signal>& out);
+    void check_burst_end(Series& s, core::TimePoint now, std::vector<Signal>& out);
+    std::unordered_map<std::uint64_t, Series> series_;
+};
+
+}  // namespace noctua::detect

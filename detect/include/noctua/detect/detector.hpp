@@ -1,0 +1,122 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "noctua/config/config.hpp"
+#include "noctua/core/result.hpp"
+#include "noctua/core/sample.hpp"
+#include "noctua/detect/signal.hpp"
+
+namespace noctua::detect {
+
+/// What a sample measures; the daemon (and `noctua replay --as`) routes each sample to the
+/// detectors that consume its measure.
+enum class Measure {
+    probe,                 ///< one probe run: 1 passed, 0 failed
+    outcome,               ///< one classified stream transaction: 1 success, 0 provider fault
+    success_ratio,         ///< a success ratio over one interval, in [0, 1]
+    volume,                ///< transactions (or any volume) in one interval
+    latency,               ///< one latency observation, in seconds
+    balance,               ///< an account or wallet balance
+    insufficient_balance,  ///< insufficient-balance errors seen (count) at the sample time
+};
+
+/// "probe", "outcome", "success_ratio", "volume", "latency", "balance", "insufficient_balance".
+[[nodiscard]] std::string_view to_string(Measure m);
+/// The inverse of to_string(); nullopt for an unknown name.
+[[nodiscard]] std::optional<Measure> parse_measure(std::string_view name);
+
+/// One rule's detector: a pure state machine from samples (labels, event time, value) to
+/// Signals on transitions. Time only comes in with the samples and advance(), never from a
+/// clock, so the same code runs live, in tests and in `noctua replay`.
+///
+/// Not thread-safe: owned by one strand (the daemon's pipeline) or one replay loop. Samples
+/// of one series must arrive in event-time order; older ones are ignored.
+class Detector {
+public:
+    explicit Detector(config::RuleConfig rule) : rule_(std::move(rule)) {}
+    virtual ~Detector() = default;
+    Detector(const Detector&) = delete;
+    Detector& operator=(const Detector&) = delete;
+
+    /// The rule this detector runs; its `name` is the alertname of every signal.
+    [[nodiscard]] const config::RuleConfig& config() const { return rule_; }
+
+    /// Whether samples of measure `m` feed this detector.
+    [[nodiscard]] virtual bool consumes(Measure m) const = 0;
+
+    /// Whether `series` is in scope: it carries every `match` label and, when the rule lists
+    /// `probes`, its `probe` label (if any) is one of them.
+    [[nodiscard]] bool matches(const core::Labels& series) const;
+
+    /// Feeds one sample of measure `m` (which this detector consumes, for a matching series).
+    /// `detail` is a human reason for a failed probe ("status 503"). Appends a Signal to `out`
+    /// for every alert transition the sample causes.
+    virtual void observe(Measure m, const core::Sample& sample, std::string_view detail,
+                         std::vector<Signal>& out) = 0;
+
+    /// Moves event time to `now` without a sample: lets detectors notice absence (a series
+    /// that stopped reporting). Default: nothing.
+    virtual void advance(core::TimePoint now, std::vector<Signal>& out);
+
+    /// Carries series state over from `old`, a detector of the same kind and rule name from
+    /// before a reload; settings come from this detector's config. Default: nothing.
+    virtual void adopt_state(const Detector& old);
+
+    /// Forgets one series (e.g. a removed probe).
+    virtual void forget(const core::Labels& series) = 0;
+
+    /// Series currently tracked.
+    [[nodiscard]] virtual std::size_t series_count() const = 0;
+
+protected:
+    /// A Signal for `series` with the rule's name, severity, labels and annotations filled in;
+    /// `summary` is copied into the "summary" annotation.
+    [[nodiscard]] Signal make_signal(const core::Labels& series, core::TimePoint at, bool active,
+                                     double value, std::string summary) const;
+
+    config::RuleConfig rule_;
+};
+
+/// Creates the detector of one rule kind (STYLE.md §4). The rule is already validated by
+/// config; create() only fails on combinations config cannot see.
+class DetectorFactory {
+public:
+    virtual ~DetectorFactory() = default;
+    /// "downtime", "traffic_loss", "balance", "latency".
+    [[nodiscard]] virtual std::string_view kind() const = 0;
+    [[nodiscard]] virtual core::Result<std::unique_ptr<Detector>> create(
+        const config::RuleConfig& rule) const = 0;
+};
+
+/// The explicit registry of rule kinds. Filled once at startup (register_builtin_detectors),
+/// then read-only: safe to read from any thread without a lock.
+class DetectorRegistry {
+public:
+    /// Registering a kind twice is a programming error (aborts).
+    void add(std::unique_ptr<DetectorFactory> factory);
+    [[nodiscard]] const DetectorFactory* find(std::string_view kind) const;
+    [[nodiscard]] std::vector<std::string> kinds() const;  ///< sorted
+    /// Creates the detector for `rule`, or an error naming the known kinds.
+    [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
+        const config::RuleConfig& rule) const;
+
+private:
+    std::map<std::string, std::unique_ptr<DetectorFactory>, std::less<>> factories_;
+};
+
+/// Registers the built-in kinds: balance, downtime, latency, traffic_loss.
+void register_builtin_detectors(DetectorRegistry& registry);
+
+/// The rule `noctua replay` runs for `m` without `--config`: the shipped defaults of the kind
+/// that consumes it (volume: TrafficLoss; success_ratio and outcome: SuccessRateLow (downtime
+/// from the stream); latency: LatencyHigh; balance: BalanceLow; probe: ProviderDown).
+[[nodiscard]] config::RuleConfig default_rule(Measure m);
+
+}  // namespace noctua::detect

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include "noctua/detect/detector.hpp"
+
+namespace noctua::detect {
+
+/// The `latency` rule: the `quantile` (p95 by default) of the latency observations (seconds)
+/// over `window` against an absolute `threshold` and against its own baseline.
+///
+/// The baseline is an exponentially weighted average of the quantile, learned while not
+/// firing, with a half-life of `baseline_window`. It fires when the quantile stays above both
+/// the threshold and `baseline_factor` × baseline for `for`, and resolves when it falls back
+/// under 90% of either. Not thread-safe (see Detector).
+class LatencyDetector final : public Detector {
+public:
+    explicit LatencyDetector(config::RuleConfig rule);
+
+    /// The window quantile and the baseline at the last sample.
+    struct Status {
+        double quantile = 0;
+        double baseline = 0;
+        bool firing = false;
+    };
+    [[nodiscard]] std::optional<Status> status(const core::Labels& series) const;
+
+    // Detector
+    [[nodiscard]] bool consumes(Measure m) const override { return m == Measure::latency; }
+    void observe(Measure m, const core::Sample& sample, std::string_view detail,
+                 std::vector<Signal>& out) override;
+    void adopt_state(const Detector& old) override;
+    void forget(const core::Labels& series) override;
+    [[nodiscard]] std::size_t series_count() const override { return series_.size(); }
+
+private:
+    struct Series {
+        core::Labels labels;
+        std::deque<std::pair<core::TimePoint, double>> window;
+        std::optional<double> baseline;
+        std::optional<core::TimePoint> baseline_at;
+        std::optional<core::TimePoint> high_since;
+        bool firing = false;
+        Status last;
+    };
+    std::unordered_map<std::uint64_t, Series> series_;
+};
+
+}  // namespace noctua::detect

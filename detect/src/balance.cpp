@@ -1,0 +1,185 @@
+#include "noctua/detect/balance.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "util.hpp"
+
+namespace noctua::detect {
+namespace {
+
+/// Leaving a level needs this much headroom over its thresholds.
+constexpr double kHysteresis = 1.2;
+
+int rank(std::string_view level) { return level == "critical" ? 2 : level == "warning" ? 1 : 0; }
+std::string_view level_name(int r) { return r == 2 ? "critical" : r == 1 ? "warning" : ""; }
+
+double seconds(core::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+BalanceDetector::BalanceDetector(config::RuleConfig rule) : Detector(std::move(rule)) {}
+
+BalanceDetector::Series& BalanceDetector::get(const core::Labels& labels) {
+    auto [it, added] = series_.try_emplace(labels.fingerprint());
+    if (added) it->second.labels = labels;
+    return it->second;
+}
+
+std::optional<BalanceDetector::Status> BalanceDetector::status(const core::Labels& series) const {
+    auto it = series_.find(series.fingerprint());
+    if (it == series_.end() || !it->second.seen) return std::nullopt;
+    return it->second.last;
+}
+
+void BalanceDetector::observe(Measure m, const core::Sample& sample, std::string_view,
+                              std::vector<Signal>& out) {
+    if (!std::isfinite(sample.value)) return;
+    if (m == Measure::balance) on_balance(get(sample.labels), sample.time, sample.value, out);
+    if (m == Measure::insufficient_balance) {
+        on_errors(get(sample.labels), sample.time, sample.value, out);
+    }
+}
+
+void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
+                                 std::vector<Signal>& out) {
+    const auto& c = rule_.balance;
+    if (!s.balances.empty() && t < s.balances.back().first) return;  // out of order
+    s.balances.emplace_back(t, balance);
+    while (s.balances.size() > 2 && s.balances.front().first < t - c.burn_window) {
+        s.balances.pop_front();
+    }
+    // Spending = the sum of decreases over the time they span. A top-up (an increase) is not
+    // negative spending: its interval, whose spending the deposit hides, is left out.
+    double spent = 0;
+    double span = 0;
+    for (std::size_t i = 1; i < s.balances.size(); ++i) {
+        const double drop = s.balances[i - 1].second - s.balances[i].second;
+        if (drop < 0) continue;
+        spent += drop;
+        span += seconds(s.balances[i].first - s.balances[i - 1].first);
+    }
+    const bool enough = span >= seconds(c.burn_window) / 4;
+    const double rate = enough && span > 0 ? spent / span : 0;  // per second
+    std::optional<double> tte;
+    if (balance <= 0) {
+        tte = 0;
+    } else if (rate > 0) {
+        tte = balance / rate;
+    }
+    s.seen = true;
+    s.last.balance = balance;
+    s.last.burn_per_hour = rate * 3600;
+    s.last.exhaustion_seconds = tte;
+
+    auto level_at = [&](double factor) {
+        auto below = [&](const std::optional<double>& thr) {
+            return thr && balance <= *thr + std::abs(*thr) * (factor - 1);
+        };
+        auto soon = [&](core::Duration limit) {
+            return limit > core::Duration::zero() && tte && *tte <= seconds(limit) * factor;
+        };
+        if (balance <= 0 || below(c.critical) || soon(c.exhaustion_critical)) return 2;
+        if (below(c.warning) || soon(c.exhaustion_warning)) return 1;
+        return 0;
+    };
+    const int current = rank(s.reported);
+    const int enter = level_at(1.0);
+    const int next = std::max(enter, std::min(current, level_at(kHysteresis)));
+    s.last.level = std::string(level_name(next));
+    if (next == current) {
+        s.pending.clear();
+        return;
+    }
+    if (next > current && c.for_ > core::Duration::zero()) {
+        if (s.pending != level_name(next)) {
+            s.pending = std::string(level_name(next));
+            s.pending_since = t;
+        }
+        if (t - s.pending_since < c.for_) return;
+    }
+    s.pending.clear();
+
+    const auto who = describe(s.labels);
+    std::string why;
+    if (tte && (*tte <= seconds(c.exhaustion_warning) * kHysteresis || balance <= 0)) {
+        why = balance <= 0 ? fmt::format("{} balance is exhausted ({})", who, human(balance))
+                           : fmt::format("{} balance {} lasts {} at the current spend ({}/h "
+                                         "over the last {})",
+                                         who, human(balance), about(*tte), human(rate * 3600),
+                                         format_span(c.burn_window));
+    } else {
+        const auto& thr = next == 2 ? c.critical : c.warning;
+        why = fmt::format("{} balance {} is at or below the {} threshold {}", who,
+                          human(balance), level_name(next), thr ? human(*thr) : "?");
+    }
+    if (current > 0) {
+        auto labels = s.labels;
+        labels.set("severity", level_name(current));
+        auto sig = make_signal(
+            labels, t, false, balance,
+            next > 0 ? fmt::format("{} (now {})", why, level_name(next))
+                     : fmt::format("{} balance {} is healthy again", who, human(balance)));
+        out.push_back(std::move(sig));
+    }
+    s.reported = std::string(level_name(next));
+    if (next == 0) return;
+    auto labels = s.labels;
+    labels.set("severity", level_name(next));
+    auto sig = make_signal(labels, t, true, balance, why);
+    sig.annotations["balance"] = human(balance);
+    sig.annotations["burn_per_hour"] = human(rate * 3600);
+    if (tte) sig.annotations["time_to_exhaustion"] = about(*tte);
+    out.push_back(std::move(sig));
+}
+
+void BalanceDetector::on_errors(Series& s, core::TimePoint t, double count,
+                                std::vector<Signal>& out) {
+    const auto& c = rule_.balance;
+    if (count <= 0 || c.burst <= 0) return;
+    check_burst_end(s, t, out);
+    s.errors.emplace_back(t, count);
+    while (!s.errors.empty() && s.errors.front().first <= t - c.burst_window) s.errors.pop_front();
+    double total = 0;
+    for (const auto& e : s.errors) total += e.second;
+    if (s.burst_firing || total < c.burst) return;
+    s.burst_firing = true;
+    auto labels = s.labels;
+    labels.set("severity", "critical");
+    labels.set("reason", "insufficient_balance_errors");
+    auto sig = make_signal(labels, t, true, total,
+                           fmt::format("{}: {} insufficient-balance errors in {}: traffic is "
+                                       "being lost for lack of balance",
+                                       describe(s.labels), human(total),
+                                       format_span(c.burst_window)));
+    out.push_back(std::move(sig));
+}
+
+void BalanceDetector::check_burst_end(Series& s, core::TimePoint now, std::vector<Signal>& out) {
+    if (!s.burst_firing) return;
+    if (!s.errors.empty() && s.errors.back().first > now - rule_.balance.burst_window) return;
+    s.burst_firing = false;
+    s.errors.clear();
+    auto labels = s.labels;
+    labels.set("severity", "critical");
+    labels.set("reason", "insufficient_balance_errors");
+    out.push_back(make_signal(labels, now, false, 0,
+                              fmt::format("{}: no insufficient-balance errors for {}",
+                                          describe(s.labels),
+                                          format_span(rule_.balance.burst_window))));
+}
+
+void BalanceDetector::advance(core::TimePoint now, std::vector<Signal>& out) {
+    for (auto& [fp, s] : series_) check_burst_end(s, now, out);
+}
+
+void BalanceDetector::adopt_state(const Detector& old) {
+    if (const auto* prev = dynamic_cast<const BalanceDetector*>(&old)) {
+        for (const auto& [fp, s] : prev->series_) series_.insert_or_assign(fp, s);
+    }
+}
+
+void BalanceDetector::forget(const core::Labels& series) { series_.erase(series.fingerprint()); }
+
+}  // namespace noctua::detect

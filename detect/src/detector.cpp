@@ -1,0 +1,165 @@
+#include "noctua/detect/detector.hpp"
+
+#include <algorithm>
+
+#include "noctua/core/assert.hpp"
+#include "noctua/detect/balance.hpp"
+#include "noctua/detect/downtime.hpp"
+#include "noctua/detect/latency.hpp"
+#include "noctua/detect/success_ratio.hpp"
+#include "noctua/detect/traffic_loss.hpp"
+
+namespace noctua::detect {
+namespace {
+
+constexpr std::pair<Measure, std::string_view> kMeasureNames[] = {
+    {Measure::probe, "probe"},
+    {Measure::outcome, "outcome"},
+    {Measure::success_ratio, "success_ratio"},
+    {Measure::volume, "volume"},
+    {Measure::latency, "latency"},
+    {Measure::balance, "balance"},
+    {Measure::insufficient_balance, "insufficient_balance"},
+};
+
+/// A factory for a kind whose detector is built from the rule alone.
+template <class D>
+class SimpleFactory final : public DetectorFactory {
+public:
+    explicit SimpleFactory(std::string_view kind) : kind_(kind) {}
+    [[nodiscard]] std::string_view kind() const override { return kind_; }
+    [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
+        const config::RuleConfig& rule) const override {
+        return std::make_unique<D>(rule);
+    }
+
+private:
+    std::string_view kind_;
+};
+
+/// `downtime` has two sources: consecutive probe failures, or the stream success ratio.
+class DowntimeFactory final : public DetectorFactory {
+public:
+    [[nodiscard]] std::string_view kind() const override { return "downtime"; }
+    [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
+        const config::RuleConfig& rule) const override {
+        if (rule.downtime.source == "stream") return std::make_unique<SuccessRatioDetector>(rule);
+        return std::make_unique<DowntimeRule>(rule);
+    }
+};
+
+}  // namespace
+
+std::string_view to_string(Measure m) {
+    for (const auto& [k, name] : kMeasureNames) {
+        if (k == m) return name;
+    }
+    return "?";
+}
+
+std::optional<Measure> parse_measure(std::string_view name) {
+    for (const auto& [k, n] : kMeasureNames) {
+        if (n == name) return k;
+    }
+    return std::nullopt;
+}
+
+bool Detector::matches(const core::Labels& series) const {
+    for (const auto& [k, v] : rule_.match.pairs()) {
+        if (series.get(k) != std::optional<std::string_view>(v)) return false;
+    }
+    if (!rule_.probes.empty()) {
+        if (auto probe = series.get("probe")) {
+            return std::find(rule_.probes.begin(), rule_.probes.end(), *probe) !=
+                   rule_.probes.end();
+        }
+    }
+    return true;
+}
+
+void Detector::advance(core::TimePoint, std::vector<Signal>&) {}
+
+void Detector::adopt_state(const Detector&) {}
+
+Signal Detector::make_signal(const core::Labels& series, core::TimePoint at, bool active,
+                             double value, std::string summary) const {
+    Signal sig;
+    sig.rule = rule_.name;
+    sig.labels = series;
+    if (!sig.labels.contains("severity")) sig.labels.set("severity", rule_.severity);
+    sig.labels.merge_missing(rule_.labels);
+    sig.at = at;
+    sig.active = active;
+    sig.value = value;
+    sig.annotations.insert(rule_.annotations.begin(), rule_.annotations.end());
+    sig.summary = std::move(summary);
+    sig.annotations["summary"] = sig.summary;
+    return sig;
+}
+
+void DetectorRegistry::add(std::unique_ptr<DetectorFactory> factory) {
+    NOCTUA_CHECK(factory != nullptr);
+    std::string kind{factory->kind()};
+    NOCTUA_CHECK(!factories_.contains(kind));
+    factories_.emplace(std::move(kind), std::move(factory));
+}
+
+const DetectorFactory* DetectorRegistry::find(std::string_view kind) const {
+    auto it = factories_.find(kind);
+    return it == factories_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> DetectorRegistry::kinds() const {
+    std::vector<std::string> out;
+    for (const auto& [k, f] : factories_) out.push_back(k);
+    return out;
+}
+
+core::Result<std::unique_ptr<Detector>> DetectorRegistry::create(
+    const config::RuleConfig& rule) const {
+    if (const auto* f = find(rule.kind)) return f->create(rule);
+    std::string known;
+    for (const auto& k : kinds()) known += (known.empty() ? "" : ", ") + k;
+    return core::fail(core::Errc::invalid_argument,
+                      "unknown rule kind \"" + rule.kind + "\" (known: " + known + ")");
+}
+
+void register_builtin_detectors(DetectorRegistry& registry) {
+    registry.add(std::make_unique<SimpleFactory<BalanceDetector>>("balance"));
+    registry.add(std::make_unique<DowntimeFactory>());
+    registry.add(std::make_unique<SimpleFactory<LatencyDetector>>("latency"));
+    registry.add(std::make_unique<SimpleFactory<TrafficLossDetector>>("traffic_loss"));
+}
+
+config::RuleConfig default_rule(Measure m) {
+    config::RuleConfig rule;
+    switch (m) {
+        case Measure::volume:
+            rule.name = "TrafficLoss";
+            rule.kind = "traffic_loss";
+            break;
+        case Measure::outcome:
+        case Measure::success_ratio:
+            rule.name = "SuccessRateLow";
+            rule.kind = "downtime";
+            rule.downtime.source = "stream";
+            break;
+        case Measure::latency:
+            rule.name = "LatencyHigh";
+            rule.kind = "latency";
+            rule.severity = "warning";
+            break;
+        case Measure::balance:
+        case Measure::insufficient_balance:
+            rule.name = "BalanceLow";
+            rule.kind = "balance";
+            break;
+        case Measure::probe:
+            rule.name = "ProviderDown";
+            rule.kind = "downtime";
+            break;
+    }
+    return rule;
+}
+
+}  // namespace noctua::detect

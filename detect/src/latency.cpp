@@ -1,0 +1,108 @@
+#include "noctua/detect/latency.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "util.hpp"
+
+namespace noctua::detect {
+namespace {
+
+constexpr double kResolveMargin = 0.9;
+
+double seconds(core::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+/// The q-quantile of `v` (nearest rank; `v` is reordered).
+double quantile(std::vector<double>& v, double q) {
+    const auto rank = static_cast<std::size_t>(
+        std::ceil(q * static_cast<double>(v.size())) - 1);
+    const auto k = std::min(rank, v.size() - 1);
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+}
+
+std::string ms_text(double s) { return fmt::format("{:.0f} ms", s * 1000); }
+
+}  // namespace
+
+LatencyDetector::LatencyDetector(config::RuleConfig rule) : Detector(std::move(rule)) {}
+
+std::optional<LatencyDetector::Status> LatencyDetector::status(const core::Labels& series) const {
+    auto it = series_.find(series.fingerprint());
+    if (it == series_.end() || it->second.window.empty()) return std::nullopt;
+    return it->second.last;
+}
+
+void LatencyDetector::observe(Measure m, const core::Sample& sample, std::string_view,
+                              std::vector<Signal>& out) {
+    if (m != Measure::latency || !std::isfinite(sample.value)) return;
+    const auto& c = rule_.latency;
+    auto [it, added] = series_.try_emplace(sample.labels.fingerprint());
+    auto& s = it->second;
+    if (added) s.labels = sample.labels;
+    const auto t = sample.time;
+    if (!s.window.empty() && t < s.window.back().first) return;  // out of order
+    s.window.emplace_back(t, sample.value);
+    while (s.window.front().first <= t - c.window) s.window.pop_front();
+    std::vector<double> values;
+    values.reserve(s.window.size());
+    for (const auto& [ts, v] : s.window) values.push_back(v);
+    const double q = quantile(values, c.quantile);
+
+    if (!s.firing) {
+        if (s.baseline && s.baseline_at) {
+            const double a = 1.0 - std::exp2(-seconds(t - *s.baseline_at) /
+                                              seconds(c.baseline_window));
+            *s.baseline += a * (q - *s.baseline);
+        } else {
+            s.baseline = q;
+        }
+        s.baseline_at = t;
+    }
+    const double baseline = *s.baseline;
+    const double threshold = seconds(c.threshold);
+    s.last = Status{q, baseline, s.firing};
+    const bool high = q > threshold && q > c.baseline_factor * baseline;
+    const auto pct = fmt::format("p{:.4g}", c.quantile * 100);
+    if (!s.firing) {
+        if (!high) {
+            s.high_since.reset();
+            return;
+        }
+        if (!s.high_since) s.high_since = t;
+        if (t - *s.high_since < c.for_) return;
+        s.firing = true;
+        s.last.firing = true;
+        auto sig = make_signal(
+            s.labels, t, true, q,
+            fmt::format("{} latency {} is {} over {}: above {} and {:.1f}x its baseline {}",
+                        describe(s.labels), pct, ms_text(q), format_span(c.window),
+                        ms_text(threshold), q / std::max(baseline, 1e-9), ms_text(baseline)));
+        sig.annotations["quantile"] = ms_text(q);
+        sig.annotations["baseline"] = ms_text(baseline);
+        sig.annotations["since"] = core::format_rfc3339(*s.high_since);
+        out.push_back(std::move(sig));
+        return;
+    }
+    const bool still = q > threshold * kResolveMargin &&
+                       q > c.baseline_factor * baseline * kResolveMargin;
+    if (still) return;
+    s.firing = false;
+    s.high_since.reset();
+    s.last.firing = false;
+    out.push_back(make_signal(s.labels, t, false, q,
+                              fmt::format("{} latency {} back to {}", describe(s.labels), pct,
+                                          ms_text(q))));
+}
+
+void LatencyDetector::adopt_state(const Detector& old) {
+    if (const auto* prev = dynamic_cast<const LatencyDetector*>(&old)) {
+        for (const auto& [fp, s] : prev->series_) series_.insert_or_assign(fp, s);
+    }
+}
+
+void LatencyDetector::forget(const core::Labels& series) { series_.erase(series.fingerprint()); }
+
+}  // namespace noctua::detect

@@ -1,0 +1,223 @@
+#include "noctua/probes/auth.hpp"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "noctua/core/json.hpp"
+#include "noctua/core/log.hpp"
+
+namespace noctua::probes {
+namespace {
+
+std::string form_encode(std::string_view s) {
+    std::string out;
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += ch;
+        } else if (c == ' ') {
+            out += '+';
+        } else {
+            out += fmt::format("%{:02X}", static_cast<unsigned>(c));
+        }
+    }
+    return out;
+}
+
+const std::string& reveal(const std::optional<config::Secret>& s) {
+    static const std::string empty;
+    return s ? s->reveal() : empty;
+}
+
+/// errorCode or error from a token endpoint's error body, for the failure message.
+std::string error_code(const std::string& body) {
+    simdjson::dom::parser parser;
+    auto doc = parser.parse(body);
+    if (doc.error()) return {};
+    for (const char* key : {"errorCode", "error"}) {
+        auto v = doc[key].get_string();
+        if (!v.error()) return std::string(v.value_unsafe());
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string base64(std::string_view data) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < data.size(); i += 3) {
+        const auto n = (static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16) |
+                       (static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8) |
+                       static_cast<unsigned>(static_cast<unsigned char>(data[i + 2]));
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += kAlphabet[(n >> 6) & 63];
+        out += kAlphabet[n & 63];
+    }
+    if (i < data.size()) {
+        const bool two = i + 1 < data.size();
+        const auto n = (static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16) |
+                       (two ? static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8 : 0U);
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += two ? kAlphabet[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+bool token_expired(const core::HttpResponse& response) {
+    if (response.status != 401) return false;
+    if (response.body.find("TOKEN_EXPIRED") != std::string::npos) return true;
+    auto www = core::find_header(response.headers, "WWW-Authenticate");
+    return www && www->find("invalid_token") != std::string_view::npos;
+}
+
+std::string Authenticator::key(const std::string& provider, const config::AuthConfig& auth) {
+    // Different credentials or audiences of one provider are different tokens.
+    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", provider, auth.token_url, reveal(auth.client_id),
+                       auth.audience, auth.scope, auth.style);
+}
+
+void Authenticator::async_headers(const std::string& provider, const config::AuthConfig& auth,
+                                  Done done) {
+    if (auth.type == "bearer") {
+        done(core::Headers{{"Authorization", "Bearer " + reveal(auth.token)}});
+        return;
+    }
+    if (auth.type == "basic") {
+        done(core::Headers{
+            {"Authorization", "Basic " + base64(auth.username + ":" + reveal(auth.password))}});
+        return;
+    }
+    if (auth.type == "api_key") {
+        done(core::Headers{{auth.header, reveal(auth.key)}});
+        return;
+    }
+    const auto k = key(provider, auth);
+    std::string token;
+    {
+        std::lock_guard lock(mu_);
+        auto& e = entries_[k];
+        if (!e.token.empty() && clock_.now() < e.refresh_at) {
+            token = e.token;
+        } else {
+            e.waiters.push_back(std::move(done));
+            if (e.fetching) return;
+            e.fetching = true;
+            ++requests_;
+        }
+    }
+    if (!token.empty()) {
+        done(core::Headers{{"Authorization", "Bearer " + token}});
+        return;
+    }
+    fetch(k, auth);
+}
+
+void Authenticator::fetch(const std::string& k, const config::AuthConfig& auth) {
+    core::HttpRequest req;
+    req.method = "POST";
+    req.url = auth.token_url;
+    req.timeout = auth.timeout;
+    req.max_response_bytes = 64 * 1024;
+    req.headers.emplace_back("Accept", "application/json");
+    if (auth.style == "json") {
+        core::JsonWriter w;
+        w.begin_object()
+            .field("client_id", reveal(auth.client_id))
+            .field("client_secret", reveal(auth.client_secret))
+            .field("grant_type", "client_credentials");
+        if (!auth.audience.empty()) w.field("audience", auth.audience);
+        if (!auth.scope.empty()) w.field("scope", auth.scope);
+        w.end_object();
+        req.body = std::move(w).str();
+        req.headers.emplace_back("Content-Type", "application/json");
+    } else {
+        // RFC 6749 §2.3.1: client credentials in HTTP Basic, form-encoded first.
+        req.headers.emplace_back(
+            "Authorization", "Basic " + base64(form_encode(reveal(auth.client_id)) + ":" +
+                                               form_encode(reveal(auth.client_secret))));
+        req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+        req.body = "grant_type=client_credentials";
+        if (!auth.scope.empty()) req.body += "&scope=" + form_encode(auth.scope);
+        if (!auth.audience.empty()) req.body += "&audience=" + form_encode(auth.audience);
+    }
+    http_.async_request(std::move(req), [this, k, auth](core::HttpResponse r) {
+        on_token(k, auth, std::move(r));
+    });
+}
+
+void Authenticator::on_token(const std::string& k, const config::AuthConfig& auth,
+                             core::HttpResponse r) {
+    core::Result<std::string> token = core::fail(core::Errc::unavailable, "");
+    double expires_in = 3600;  // RFC 6749 makes expires_in optional
+    if (!r.transport_ok()) {
+        token = core::fail(core::Errc::unavailable,
+                           fmt::format("token request failed: {}: {}", core::to_string(r.error),
+                                       r.error_message));
+    } else if (r.status != 200) {
+        const auto code = error_code(r.body);
+        token = core::fail(core::Errc::unavailable,
+                           fmt::format("token request answered {}{}", r.status,
+                                       code.empty() ? "" : " " + code));
+    } else {
+        simdjson::dom::parser parser;
+        auto doc = parser.parse(r.body);
+        auto access = doc["access_token"].get_string();
+        if (doc.error() || access.error() || access.value_unsafe().empty()) {
+            token = core::fail(core::Errc::unavailable, "token response has no access_token");
+        } else {
+            token = std::string(access.value_unsafe());
+            if (auto e = doc["expires_in"].get_double(); !e.error()) expires_in = e.value_unsafe();
+            else if (auto i = doc["expires_in"].get_int64(); !i.error()) expires_in = static_cast<double>(i.value_unsafe());
+        }
+    }
+    std::vector<Done> waiters;
+    {
+        std::lock_guard lock(mu_);
+        auto& e = entries_[k];
+        e.fetching = false;
+        waiters.swap(e.waiters);
+        if (token) {
+            e.token = *token;
+            const auto lifetime = std::chrono::milliseconds(static_cast<std::int64_t>(expires_in * 1000));
+            e.refresh_at = clock_.now() + std::max(std::chrono::milliseconds{0},
+                                                   lifetime - auth.refresh_before);
+        } else {
+            e.token.clear();
+        }
+    }
+    if (!token) {
+        core::logger("probes")->warn("oauth2 token fetch failed token_url={} reason=\"{}\"",
+                                     auth.token_url, token.error().message);
+    }
+    for (auto& w : waiters) {
+        if (token) {
+            w(core::Headers{{"Authorization", "Bearer " + *token}});
+        } else {
+            w(std::unexpected(token.error()));
+        }
+    }
+}
+
+void Authenticator::invalidate(const std::string& provider, const config::AuthConfig& auth,
+                               const std::string& token) {
+    if (auth.type != "oauth2_client_credentials") return;
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(key(provider, auth));
+    if (it == entries_.end()) return;
+    const std::string bearer = "Bearer " + it->second.token;
+    if (it->second.token == token || bearer == token) it->second.token.clear();
+}
+
+std::size_t Authenticator::token_requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+}
+
+}  // namespace noctua::probes

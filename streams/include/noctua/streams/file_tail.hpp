@@ -1,0 +1,99 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "noctua/config/config.hpp"
+#include "noctua/streams/checkpoint.hpp"
+#include "noctua/streams/metrics.hpp"
+#include "noctua/streams/pipeline.hpp"
+
+namespace noctua::streams {
+
+/// Where a FileTail stands in one file (for tests and status).
+struct TailedFile {
+    std::string path;
+    std::string identity;  ///< "<device>:<inode>"
+    std::int64_t offset = 0;  ///< bytes read and applied
+    std::int64_t size = 0;
+};
+
+/// A `kind = "file"` stream: follows JSON-lines files matched by `paths` (globs), polling
+/// every `poll_interval` on a thread of its own, and feeds complete lines to the
+/// IngestPipeline (applied there with apply_lines()).
+///
+/// - Appends are read from the last offset; a trailing line without '\n' waits for the rest.
+/// - Rotation: a file is identified by device and inode, so a renamed file is read to its end
+///   (through the descriptor kept open) and then forgotten, and the new file at the path is
+///   read from 0.
+/// - Truncation: a file shorter than its offset is read again from 0
+///   (noctua_ingest_source_errors_total{kind="truncated"}).
+/// - Offsets: with a Checkpointer, the offset of each applied chunk is noted on the ingest
+///   thread and persisted with the next window snapshot, and loaded again at start; so a
+///   restart resumes where the saved windows stopped (see Checkpointer). Without one, every
+///   start reads the files from the beginning (or the end with `start_at_end`).
+/// - `start_at_end`: files present at the first poll that have no stored offset start at
+///   their end; files that appear later are always read from 0.
+///
+/// Thread-safety: start(), stop() from one controlling thread. poll() runs one pass on the
+/// caller's thread; only when not started (tests, tools). Blocking file reads happen on the
+/// tail thread (or poll()'s caller), never on an io_context thread.
+class FileTail {
+public:
+    /// `checkpoint` may be null (nothing durable). Lines are read in chunks of `chunk_bytes`;
+    /// a line longer than a chunk is cut and rejected.
+    FileTail(const config::StreamConfig& config, IngestPipeline& pipeline,
+             StreamMetrics& metrics, Checkpointer* checkpoint,
+             std::size_t chunk_bytes = 1024 * 1024);
+    ~FileTail();
+    FileTail(const FileTail&) = delete;
+    FileTail& operator=(const FileTail&) = delete;
+
+    /// Starts the tail thread (polls at once, then every poll_interval).
+    void start();
+    /// Finishes the chunk being applied, stops and joins; idempotent.
+    void stop();
+
+    /// One pass over every matching file: reads what is new and waits until the ingest
+    /// thread has applied it. Not while started.
+    void poll();
+
+    /// The files followed after the last pass.
+    [[nodiscard]] std::vector<TailedFile> files() const;
+
+    [[nodiscard]] const std::string& id() const { return config_.id; }
+
+private:
+    struct Open;
+    bool read_file(Open& f, bool draining);
+    bool apply(std::string data, const std::string& identity, std::int64_t offset);
+    void forget(const std::string& identity);
+
+    config::StreamConfig config_;
+    IngestPipeline& pipeline_;
+    StreamMetrics& metrics_;
+    SourceCounters counters_;
+    Checkpointer* checkpoint_;
+    std::size_t chunk_bytes_;
+
+    // Tail thread (or poll()'s caller) only:
+    std::map<std::string, Open> open_;  // by identity
+    std::optional<std::map<std::string, std::int64_t>> stored_;  // loaded at the first pass
+    bool first_pass_ = true;
+    std::string buffer_;
+
+    mutable std::mutex mu_;  // guards files_, wake_; leaf lock
+    std::vector<TailedFile> files_;
+    std::condition_variable cv_;
+    bool wake_ = false;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
+}  // namespace noctua::streams

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <array>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "noctua/streams/event.hpp"
+
+namespace noctua::streams {
+
+/// Every metric of noctua::streams, declared in one place (STYLE.md §11). Labels are bounded:
+/// `source` is a configured stream id, `reason` a RejectReason, `set` a configured dimension
+/// set, `provider` is capped by the window store's cardinality limit. Thread-safe
+/// (prometheus-cpp metrics are).
+struct StreamMetrics {
+    explicit StreamMetrics(prometheus::Registry& registry);
+
+    prometheus::Family<prometheus::Counter>& events;            ///< {source}
+    prometheus::Family<prometheus::Counter>& rejected;          ///< {source,reason}
+    prometheus::Family<prometheus::Counter>& duplicates;        ///< {source}
+    prometheus::Family<prometheus::Counter>& late;              ///< {source}
+    prometheus::Family<prometheus::Counter>& saturated;         ///< {source}: 429/503 answers
+    prometheus::Family<prometheus::Counter>& auth_failures;     ///< {source,reason}
+    prometheus::Family<prometheus::Counter>& bytes;             ///< {source}
+    prometheus::Family<prometheus::Gauge>& queue;               ///< {source}: batches waiting
+    prometheus::Family<prometheus::Counter>& transactions;      ///< {provider,status}
+    prometheus::Family<prometheus::Counter>& window_transactions;  ///< {set,<dims>,status}
+    prometheus::Family<prometheus::Gauge>& series;              ///< {set}
+    prometheus::Family<prometheus::Counter>& overflow;          ///< {set}
+    prometheus::Family<prometheus::Counter>& dedup_rotations;   ///< {}: horizon cut short by size
+    prometheus::Family<prometheus::Gauge>& watermark;           ///< {}: closed-until, Unix s
+    prometheus::Family<prometheus::Counter>& source_errors;     ///< {source,kind}
+    prometheus::Family<prometheus::Gauge>& file_lag;            ///< {source}: unread bytes
+    prometheus::Family<prometheus::Counter>& snapshots;         ///< {result}
+};
+
+/// The per-source counters resolved once (a source's hot path never looks up a family).
+struct SourceCounters {
+    SourceCounters(StreamMetrics& m, const std::string& source);
+    prometheus::Counter& events;
+    prometheus::Counter& duplicates;
+    prometheus::Counter& late;
+    prometheus::Counter& bytes;
+    std::array<prometheus::Counter*, kRejectReasonCount> rejected{};
+};
+
+}  // namespace noctua::streams

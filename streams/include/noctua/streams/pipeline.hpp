@@ -1,0 +1,105 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "noctua/config/config.hpp"
+#include "noctua/core/clock.hpp"
+#include "noctua/streams/event.hpp"
+#include "noctua/streams/metrics.hpp"
+#include "noctua/streams/windows.hpp"
+
+namespace noctua::streams {
+
+/// One rejected line of a batch, for the push response.
+struct LineError {
+    std::size_t line = 0;
+    RejectReason reason = RejectReason::none;
+    std::string_view field;
+};
+
+/// What a batch did. `errors` holds the first few rejections (kMaxReportedErrors).
+struct BatchResult {
+    std::size_t accepted = 0;  ///< applied to the windows
+    std::size_t rejected = 0;  ///< invalid
+    std::size_t duplicates = 0;
+    std::size_t late = 0;
+    std::vector<LineError> errors;
+    /// Set when the batch as a whole could not be read (bad gzip, over max_decompressed, not
+    /// an array): an HTTP status (400/413) and a message; nothing was applied.
+    int failed_status = 0;
+    std::string failure;
+};
+inline constexpr std::size_t kMaxReportedErrors = 10;
+
+/// How a batch's bytes are framed and encoded.
+struct BatchFormat {
+    bool json_array = false;  ///< "[{…},{…}]" instead of one object per line
+    bool gzip = false;        ///< inflate first (at most `max_decompressed` bytes)
+    std::size_t max_decompressed = 16 * 1024 * 1024;
+};
+
+/// The ingest side of the streams: parses batches and applies them to the WindowStore on a
+/// thread of its own, so that a flood of transactions never delays probes or alert delivery
+/// on the daemon's io_context (STYLE.md §5: blocking and heavy work off the io threads).
+///
+/// Executor: a private io_context run by one thread ("ingest"); the parser, the windows and
+/// the sample sink live there. A timer advances the windows every `tick` by `clock`.
+/// Thread-safety: try_submit(), post(), pending() and stop() may be called from any thread.
+/// Back-pressure: try_submit() refuses batches beyond `queue_limit` waiting ones instead of
+/// buffering without bound (the HTTP source answers 429).
+/// Lifetime: stop() (or the destructor) finishes the batch in progress, drops queued ones
+/// without calling their `done`, and joins the thread.
+class IngestPipeline {
+public:
+    using Done = std::function<void(BatchResult)>;
+
+    IngestPipeline(const config::WindowsConfig& windows, const core::Clock& clock,
+                   StreamMetrics* metrics, WindowStore::SampleSink sink,
+                   std::chrono::milliseconds tick = std::chrono::seconds(1));
+    ~IngestPipeline();
+    IngestPipeline(const IngestPipeline&) = delete;
+    IngestPipeline& operator=(const IngestPipeline&) = delete;
+
+    /// Starts the ingest thread.
+    void start();
+    /// Stops and joins; idempotent.
+    void stop();
+
+    /// Queues `data` (NDJSON or an array, maybe gzip) for `counters`' source; `done` runs on the
+    /// ingest thread with the outcome. False, and nothing queued, when `queue_limit` batches
+    /// are already waiting or the pipeline is stopped.
+    [[nodiscard]] bool try_submit(SourceCounters& counters, std::string data, BatchFormat format,
+                                  std::size_t queue_limit, Done done);
+
+    /// Runs `fn` on the ingest thread with the windows (file and Kafka sources apply their
+    /// lines through apply_lines() there; snapshots are taken there).
+    void post(std::function<void()> fn);
+
+    /// Parses and applies NDJSON `data` now. Ingest thread only (inside post() or a Done).
+    BatchResult apply_lines(SourceCounters& counters, std::string& data);
+
+    /// Ingest thread only.
+    [[nodiscard]] WindowStore& windows();
+
+    /// Batches queued and not yet applied.
+    [[nodiscard]] std::size_t pending() const { return pending_.load(); }
+
+    /// True once stop() began: work posted from now on never runs.
+    [[nodiscard]] bool stopped() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::atomic<std::size_t> pending_{0};
+};
+
+/// Inflates gzip (or zlib) `in` into `out`, failing beyond `limit` output bytes (gzip bombs).
+/// Errors: Errc::invalid_argument (corrupt), Errc::unavailable (over the limit).
+[[nodiscard]] core::Result<void> gunzip(std::string_view in, std::string& out, std::size_t limit);
+
+}  // namespace noctua::streams

@@ -1,0 +1,216 @@
+#include "noctua/streams/pipeline.hpp"
+
+#include <optional>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <zlib.h>
+
+#include "noctua/core/log.hpp"
+
+namespace noctua::streams {
+
+namespace asio = boost::asio;
+
+core::Result<void> gunzip(std::string_view in, std::string& out, std::size_t limit) {
+    z_stream zs{};
+    // 32 + MAX_WBITS: accept gzip and zlib headers.
+    if (inflateInit2(&zs, 32 + MAX_WBITS) != Z_OK) {
+        return core::fail(core::Errc::internal, "inflateInit2 failed");
+    }
+    struct End {
+        z_stream* z;
+        ~End() { inflateEnd(z); }
+    } end{&zs};
+    out.clear();
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    char chunk[64 * 1024];
+    for (;;) {
+        zs.next_out = reinterpret_cast<Bytef*>(chunk);
+        zs.avail_out = sizeof chunk;
+        const int rc = inflate(&zs, Z_NO_FLUSH);
+        const std::size_t produced = sizeof chunk - zs.avail_out;
+        if (out.size() + produced > limit) {
+            return core::fail(core::Errc::unavailable,
+                              "decompressed body exceeds " + std::to_string(limit) + " bytes");
+        }
+        out.append(chunk, produced);
+        if (rc == Z_STREAM_END) return {};
+        if (rc != Z_OK && !(rc == Z_BUF_ERROR && produced > 0)) {
+            return core::fail(core::Errc::invalid_argument, "corrupt gzip body");
+        }
+        if (zs.avail_in == 0 && produced == 0) {
+            return core::fail(core::Errc::invalid_argument, "truncated gzip body");
+        }
+    }
+}
+
+// Executor: `ioc`, run by `thread` (the ingest thread).
+struct IngestPipeline::Impl {
+    Impl(const config::WindowsConfig& w, const core::Clock& c, StreamMetrics* m,
+         WindowStore::SampleSink sink, std::chrono::milliseconds t)
+        : clock(c),
+          tick(t),
+          parser(ParseOptions{w.max_event_bytes, w.max_future, w.retention, w.labels}),
+          windows(w, m, std::move(sink)),
+          lateness(w.allowed_lateness),
+          started(c.now()) {}
+
+    const core::Clock& clock;
+    std::chrono::milliseconds tick;
+    EventParser parser;
+    WindowStore windows;
+    asio::io_context ioc;
+    asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+    asio::steady_timer timer{ioc};
+    std::thread thread;
+    std::atomic<bool> stopped{false};
+    std::string inflated;  // ingest thread
+    core::Duration lateness;
+    std::optional<core::TimePoint> newest_event;  // ingest thread: max applied event time
+    core::TimePoint last_arrival{};               // ingest thread: wall time of that batch
+    core::TimePoint started;
+
+    /// Where the watermark should go now. While events flow it follows event time, so a
+    /// backfill (events hours or weeks old, sent as fast as possible) fills history instead of
+    /// arriving late; when the stream is idle for `allowed_lateness` it follows the wall clock,
+    /// so silence still closes buckets (and shows as zero volume). Before the first event it
+    /// waits the same grace. nullopt: do not advance yet.
+    std::optional<core::TimePoint> watermark_target() const {
+        const auto now = clock.now();
+        if (newest_event && now - last_arrival < lateness) return std::min(now, *newest_event);
+        if (!newest_event && now - started < lateness) return std::nullopt;
+        return now;
+    }
+
+    void advance() {
+        if (auto t = watermark_target()) windows.advance(*t);
+    }
+
+    /// Parses `text` (NDJSON, or an array) and applies it; false when an array body is not one.
+    bool apply(SourceCounters& counters, std::string& text, bool array, BatchResult& result) {
+        counters.bytes.Increment(static_cast<double>(text.size()));
+        auto on_event = [&](const TxEvent& e) {
+            switch (windows.add(e)) {
+                case AddOutcome::applied:
+                    ++result.accepted;
+                    if (!newest_event || e.ts > *newest_event) newest_event = e.ts;
+                    last_arrival = clock.now();
+                    break;
+                case AddOutcome::duplicate: ++result.duplicates; break;
+                case AddOutcome::late: ++result.late; break;
+            }
+        };
+        auto on_reject = [&](std::size_t line, Rejection r) {
+            ++result.rejected;
+            counters.rejected[static_cast<std::size_t>(r.reason)]->Increment();
+            if (result.errors.size() < kMaxReportedErrors) {
+                result.errors.push_back({line, r.reason, r.field});
+            }
+        };
+        bool ok = true;
+        if (array) {
+            ok = parser.parse_array(text, clock.now(), on_event, on_reject);
+        } else {
+            parser.parse_lines(text, clock.now(), on_event, on_reject);
+        }
+        counters.events.Increment(static_cast<double>(result.accepted));
+        counters.duplicates.Increment(static_cast<double>(result.duplicates));
+        counters.late.Increment(static_cast<double>(result.late));
+        return ok;
+    }
+
+    void schedule_tick() {
+        timer.expires_after(tick);
+        timer.async_wait([this](boost::system::error_code ec) {
+            if (ec) return;
+            advance();
+            schedule_tick();
+        });
+    }
+};
+
+IngestPipeline::IngestPipeline(const config::WindowsConfig& windows, const core::Clock& clock,
+                               StreamMetrics* metrics, WindowStore::SampleSink sink,
+                               std::chrono::milliseconds tick)
+    : impl_(std::make_unique<Impl>(windows, clock, metrics, std::move(sink), tick)) {}
+
+IngestPipeline::~IngestPipeline() { stop(); }
+
+void IngestPipeline::start() {
+    Impl& d = *impl_;
+    if (d.thread.joinable() || d.stopped) return;
+    asio::post(d.ioc, [&d] {
+        d.advance();
+        d.schedule_tick();
+    });
+    d.thread = std::thread([&d] {
+        // An exception escaping a handler would be a bug; keep the thread (and process) alive.
+        for (;;) {
+            try {
+                d.ioc.run();
+                return;
+            } catch (const std::exception& e) {
+                core::logger("streams")->error("ingest handler threw: {}", e.what());
+            }
+        }
+    });
+}
+
+void IngestPipeline::stop() {
+    Impl& d = *impl_;
+    if (d.stopped.exchange(true)) return;
+    asio::post(d.ioc, [&d] {
+        d.timer.cancel();
+        d.work.reset();
+        d.ioc.stop();
+    });
+    if (d.thread.joinable()) d.thread.join();
+}
+
+bool IngestPipeline::try_submit(SourceCounters& counters, std::string data, BatchFormat format,
+                                std::size_t queue_limit, Done done) {
+    if (impl_->stopped) return false;
+    std::size_t n = pending_.load();
+    do {
+        if (n >= queue_limit) return false;
+    } while (!pending_.compare_exchange_weak(n, n + 1));
+    asio::post(impl_->ioc, [this, &counters, data = std::move(data), format,
+                            done = std::move(done)]() mutable {
+        Impl& d = *impl_;
+        BatchResult result;
+        std::string* text = &data;
+        if (format.gzip) {
+            if (auto r = gunzip(data, d.inflated, format.max_decompressed); !r) {
+                result.failed_status = r.error().code == core::Errc::unavailable ? 413 : 400;
+                result.failure = r.error().message;
+            }
+            text = &d.inflated;
+        }
+        if (result.failed_status == 0 && !d.apply(counters, *text, format.json_array, result)) {
+            result.failed_status = 400;
+            result.failure = "body is not a JSON array of events";
+        }
+        pending_.fetch_sub(1);
+        if (done) done(std::move(result));
+    });
+    return true;
+}
+
+void IngestPipeline::post(std::function<void()> fn) { asio::post(impl_->ioc, std::move(fn)); }
+
+BatchResult IngestPipeline::apply_lines(SourceCounters& counters, std::string& data) {
+    BatchResult result;
+    impl_->apply(counters, data, false, result);
+    return result;
+}
+
+WindowStore& IngestPipeline::windows() { return impl_->windows; }
+
+bool IngestPipeline::stopped() const { return impl_->stopped.load(); }
+
+}  // namespace noctua::streams

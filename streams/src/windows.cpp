@@ -1,0 +1,684 @@
+#include "noctua/streams/windows.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+#include "noctua/streams/metrics.hpp"
+
+namespace noctua::streams {
+namespace {
+
+constexpr std::int64_t kUnset = std::numeric_limits<std::int64_t>::min();
+constexpr std::size_t kMaxErrorCodes = 4096;
+constexpr std::size_t kMaxProviders = 1000;  // bound of noctua_transactions_total{provider}
+constexpr char kKeySeparator = '\x1f';
+constexpr std::string_view kMagic = "NWS1";
+
+std::int64_t floor_to(std::int64_t t, std::int64_t width) {
+    const std::int64_t q = t / width;
+    return (t % width < 0 ? q - 1 : q) * width;
+}
+
+std::int64_t ms_of(core::TimePoint t) { return t.time_since_epoch().count(); }
+core::TimePoint tp(std::int64_t ms) { return core::TimePoint{std::chrono::milliseconds{ms}}; }
+
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+/// An open-addressing set of 64-bit id hashes (0 marks an empty slot). Grows by doubling.
+class IdSet {
+public:
+    void clear() {
+        slots_.assign(kInitial, 0);
+        size_ = 0;
+    }
+    [[nodiscard]] bool contains(std::uint64_t h) const {
+        if (slots_.empty()) return false;
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+            if (slots_[i] == h) return true;
+            if (slots_[i] == 0) return false;
+        }
+    }
+    void insert(std::uint64_t h) {
+        if (slots_.empty()) slots_.assign(kInitial, 0);
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+            if (slots_[i] == h) return;
+            if (slots_[i] == 0) {
+                slots_[i] = h;
+                ++size_;
+                return;
+            }
+        }
+    }
+    [[nodiscard]] std::size_t size() const { return size_; }
+    [[nodiscard]] std::size_t bytes() const { return slots_.capacity() * sizeof(std::uint64_t); }
+
+private:
+    static constexpr std::size_t kInitial = 1024;
+    void grow() {
+        std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+        old.swap(slots_);
+        size_ = 0;
+        for (auto h : old) {
+            if (h != 0) insert(h);
+        }
+    }
+    std::vector<std::uint64_t> slots_;
+    std::size_t size_ = 0;
+};
+
+/// Ids seen within the horizon: two generations of hashes, the older dropped when the newer
+/// spans the horizon (by event time) or holds half of max_ids.
+class Dedup {
+public:
+    Dedup(std::int64_t horizon_ms, std::size_t max_ids)
+        : horizon_ms_(horizon_ms), per_generation_(std::max<std::size_t>(max_ids / 2, 1)) {}
+
+    /// True when `id` was seen; otherwise remembers it. `early` is set when a generation
+    /// filled before the horizon passed.
+    bool seen(std::string_view id, std::int64_t ts_ms, bool& early) {
+        std::uint64_t h = std::hash<std::string_view>{}(id);
+        if (h == 0) h = 1;
+        if (current_.contains(h) || previous_.contains(h)) return true;
+        if (start_ms_ == kUnset) start_ms_ = ts_ms;
+        const bool full = current_.size() >= per_generation_;
+        if (ts_ms - start_ms_ >= horizon_ms_ || full) {
+            std::swap(current_, previous_);
+            current_.clear();
+            start_ms_ = ts_ms;
+            early = full;
+        }
+        current_.insert(h);
+        return false;
+    }
+    [[nodiscard]] std::size_t bytes() const { return current_.bytes() + previous_.bytes(); }
+
+private:
+    std::int64_t horizon_ms_;
+    std::size_t per_generation_;
+    std::int64_t start_ms_ = kUnset;
+    IdSet current_;
+    IdSet previous_;
+};
+
+enum class Dim : std::uint8_t { provider, operator_name, country, product, customer, currency, label };
+
+struct DimRef {
+    Dim dim;
+    std::size_t label_index = 0;  // into windows.labels for Dim::label
+    std::string name;
+};
+
+std::string_view value_of(const TxEvent& e, const DimRef& d) {
+    switch (d.dim) {
+        case Dim::provider: return e.provider;
+        case Dim::operator_name: return e.operator_name;
+        case Dim::country: return e.country;
+        case Dim::product: return e.product;
+        case Dim::customer: return e.customer;
+        case Dim::currency: return e.currency;
+        case Dim::label:
+            for (const auto& [k, v] : e.labels) {
+                if (k == d.name) return v;
+            }
+            return {};
+    }
+    return {};
+}
+
+struct Series {
+    core::Labels dims;
+    std::deque<Bucket> recent;
+    std::deque<Bucket> history;
+    std::int64_t last_event_ms = 0;
+    std::array<prometheus::Counter*, kStatusCount> exported{};
+};
+
+struct Set {
+    config::DimensionSetConfig config;
+    std::vector<DimRef> dims;
+    StringMap<Series> series;
+    prometheus::Gauge* gauge = nullptr;
+    prometheus::Counter* overflow = nullptr;
+};
+
+Bucket& bucket_at(std::deque<Bucket>& q, std::int64_t start) {
+    if (q.empty() || q.back().start_ms < start) {
+        q.emplace_back().start_ms = start;
+        return q.back();
+    }
+    for (auto it = q.end(); it != q.begin();) {
+        --it;
+        if (it->start_ms == start) return *it;
+        if (it->start_ms < start) {
+            Bucket b;
+            b.start_ms = start;
+            return *q.insert(it + 1, b);
+        }
+    }
+    Bucket b;
+    b.start_ms = start;
+    return *q.insert(q.begin(), b);
+}
+
+const Bucket* find_bucket(const std::deque<Bucket>& q, std::int64_t start) {
+    for (auto it = q.rbegin(); it != q.rend(); ++it) {
+        if (it->start_ms == start) return &*it;
+        if (it->start_ms < start) return nullptr;
+    }
+    return nullptr;
+}
+
+void apply(Bucket& b, const TxEvent& e, std::uint16_t error_id) {
+    ++b.by_status[static_cast<std::size_t>(e.status)];
+    if (e.has_latency) {
+        std::size_t i = 0;
+        while (i < kLatencyBoundsMs.size() && e.latency_ms > kLatencyBoundsMs[i]) ++i;
+        ++b.latency[i];
+        b.latency_sum_ms += e.latency_ms;
+    }
+    if (e.has_amount && e.status == TxStatus::success) b.amount_sum += e.amount;
+    if (error_id == 0) return;
+    for (std::size_t i = 0; i < kTopErrorCodes; ++i) {
+        if (b.error_ids[i] == error_id || b.error_ids[i] == 0) {
+            b.error_ids[i] = error_id;
+            ++b.error_counts[i];
+            return;
+        }
+    }
+    ++b.other_errors;
+}
+
+// ---- snapshot encoding (host byte order; the image is for this machine's store)
+
+class Writer {
+public:
+    template <class T>
+    void put(const T& v) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        out.append(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+    void str(std::string_view s) {
+        put(static_cast<std::uint32_t>(s.size()));
+        out.append(s);
+    }
+    std::string out;
+};
+
+class Reader {
+public:
+    explicit Reader(std::string_view in) : in_(in) {}
+    template <class T>
+    bool get(T& v) {
+        if (in_.size() < sizeof v) return false;
+        std::memcpy(&v, in_.data(), sizeof v);
+        in_.remove_prefix(sizeof v);
+        return true;
+    }
+    bool str(std::string& s) {
+        std::uint32_t n = 0;
+        if (!get(n) || in_.size() < n) return false;
+        s.assign(in_.substr(0, n));
+        in_.remove_prefix(n);
+        return true;
+    }
+    [[nodiscard]] bool done() const { return in_.empty(); }
+
+private:
+    std::string_view in_;
+};
+
+}  // namespace
+
+// ---- Bucket
+
+std::uint32_t Bucket::total() const {
+    std::uint32_t n = 0;
+    for (auto c : by_status) n += c;
+    return n;
+}
+
+std::optional<double> Bucket::success_ratio() const {
+    const std::uint32_t done = total() - count(TxStatus::pending);
+    if (done == 0) return std::nullopt;
+    return static_cast<double>(count(TxStatus::success)) / done;
+}
+
+std::uint32_t Bucket::latency_count() const {
+    std::uint32_t n = 0;
+    for (auto c : latency) n += c;
+    return n;
+}
+
+std::optional<double> Bucket::latency_quantile(double q) const {
+    const std::uint32_t n = latency_count();
+    if (n == 0) return std::nullopt;
+    const double rank = std::clamp(q, 0.0, 1.0) * n;
+    double seen = 0;
+    for (std::size_t i = 0; i < latency.size(); ++i) {
+        const double next = seen + latency[i];
+        if (next >= rank && latency[i] > 0) {
+            const double lower = i == 0 ? 0.0 : kLatencyBoundsMs[i - 1];
+            if (i == kLatencyBoundsMs.size()) return lower;
+            const double upper = kLatencyBoundsMs[i];
+            return lower + (upper - lower) * (rank - seen) / latency[i];
+        }
+        seen = next;
+    }
+    return kLatencyBoundsMs.back();
+}
+
+// ---- WindowStore
+
+struct WindowStore::Impl {
+    Impl(const config::WindowsConfig& c, StreamMetrics* m, SampleSink s)
+        : cfg(c),
+          metrics(m),
+          sink(std::move(s)),
+          bucket_ms(c.bucket.count()),
+          history_ms(c.history_bucket.count()),
+          dedup(c.dedup_horizon.count(), c.dedup_max_ids) {
+        for (const auto& sc : c.sets) {
+            Set set;
+            set.config = sc;
+            for (const auto& name : sc.by) {
+                DimRef d{Dim::label, 0, name};
+                if (name == "provider") d.dim = Dim::provider;
+                else if (name == "operator") d.dim = Dim::operator_name;
+                else if (name == "country") d.dim = Dim::country;
+                else if (name == "product") d.dim = Dim::product;
+                else if (name == "customer") d.dim = Dim::customer;
+                else if (name == "currency") d.dim = Dim::currency;
+                set.dims.push_back(std::move(d));
+            }
+            if (metrics) {
+                set.gauge = &metrics->series.Add({{"set", sc.name}});
+                set.overflow = &metrics->overflow.Add({{"set", sc.name}});
+            }
+            sets.push_back(std::move(set));
+        }
+        code_names = {"", std::string(kOverflowValue)};
+        if (metrics) {
+            dedup_early = &metrics->dedup_rotations.Add({});
+            watermark_gauge = &metrics->watermark.Add({});
+        }
+    }
+
+    config::WindowsConfig cfg;
+    StreamMetrics* metrics;
+    SampleSink sink;
+    std::int64_t bucket_ms;
+    std::int64_t history_ms;
+    Dedup dedup;
+    std::vector<Set> sets;
+    std::int64_t closed_until = kUnset;
+    std::int64_t earliest_open = kUnset;  // earliest bucket start since the last close
+    StringMap<std::uint16_t> codes;
+    std::vector<std::string> code_names;
+    StringMap<std::array<prometheus::Counter*, kStatusCount>> providers;
+    prometheus::Counter* dedup_early = nullptr;
+    prometheus::Gauge* watermark_gauge = nullptr;
+    std::string key;  // scratch
+
+    std::uint16_t intern(std::string_view code) {
+        if (code.empty()) return 0;
+        if (auto it = codes.find(code); it != codes.end()) return it->second;
+        if (code_names.size() >= kMaxErrorCodes) return 1;
+        const auto id = static_cast<std::uint16_t>(code_names.size());
+        code_names.emplace_back(code);
+        codes.emplace(std::string(code), id);
+        return id;
+    }
+
+    Series& series_for(Set& set, const TxEvent& e) {
+        key.clear();
+        for (const auto& d : set.dims) {
+            key.append(value_of(e, d));
+            key.push_back(kKeySeparator);
+        }
+        if (auto it = set.series.find(key); it != set.series.end()) return it->second;
+        if (set.series.size() >= set.config.max_series) {
+            if (set.overflow) set.overflow->Increment();
+            key.clear();
+            for (std::size_t i = 0; i < set.dims.size(); ++i) {
+                key.append(kOverflowValue);
+                key.push_back(kKeySeparator);
+            }
+            if (auto it = set.series.find(key); it != set.series.end()) return it->second;
+        }
+        Series& s = set.series[key];
+        const bool overflow = key.starts_with(kOverflowValue);
+        for (const auto& d : set.dims) {
+            s.dims.set(d.name, overflow ? kOverflowValue : value_of(e, d));
+        }
+        if (set.gauge) set.gauge->Set(static_cast<double>(set.series.size()));
+        return s;
+    }
+
+    /// The counters of a set with `metrics = true` (also after a restore).
+    void export_series(const Set& set, Series& s) {
+        for (std::size_t i = 0; i < kStatusCount; ++i) {
+            std::map<std::string, std::string> labels{{"set", set.config.name}};
+            for (const auto& [k, v] : s.dims.pairs()) labels.emplace(k, v);
+            labels.emplace("status", std::string(to_string(static_cast<TxStatus>(i))));
+            s.exported[i] = &metrics->window_transactions.Add(labels);
+        }
+    }
+
+    void count_transaction(const TxEvent& e) {
+        if (!metrics) return;
+        auto it = providers.find(e.provider);
+        if (it == providers.end()) {
+            const std::string name =
+                providers.size() >= kMaxProviders ? std::string(kOverflowValue) : e.provider;
+            it = providers.find(name);
+            if (it == providers.end()) {
+                std::array<prometheus::Counter*, kStatusCount> counters{};
+                for (std::size_t i = 0; i < kStatusCount; ++i) {
+                    counters[i] = &metrics->transactions.Add(
+                        {{"provider", name},
+                         {"status", std::string(to_string(static_cast<TxStatus>(i)))}});
+                }
+                it = providers.emplace(name, counters).first;
+            }
+        }
+        it->second[static_cast<std::size_t>(e.status)]->Increment();
+    }
+
+    void emit(std::vector<core::Sample>& out, const Set& set, const Series& s,
+              const Bucket* b, core::TimePoint end) {
+        auto sample = [&](std::string_view metric, double value) -> core::Sample& {
+            core::Sample& x = out.emplace_back();
+            x.labels = s.dims;
+            x.labels.set("set", set.config.name);
+            x.labels.set("metric", metric);
+            x.time = end;
+            x.value = value;
+            return x;
+        };
+        sample("volume", b ? b->total() : 0);
+        if (!b) return;
+        if (auto r = b->success_ratio()) {
+            // Weighted by the completed transactions, so a minimum volume means something.
+            sample("success_ratio", *r).weight = b->total() - b->count(TxStatus::pending);
+        }
+        if (b->latency_count() > 0) {
+            sample("latency_p50", *b->latency_quantile(0.50));
+            sample("latency_p95", *b->latency_quantile(0.95));
+            sample("latency_p99", *b->latency_quantile(0.99));
+        }
+        for (std::size_t i = 0; i < kTopErrorCodes && b->error_ids[i] != 0; ++i) {
+            sample("errors", b->error_counts[i]).labels.set("error_code", code_names[b->error_ids[i]]);
+        }
+        if (b->other_errors > 0) {
+            sample("errors", b->other_errors).labels.set("error_code", kOverflowValue);
+        }
+    }
+
+    void close_bucket(std::int64_t start, std::vector<core::Sample>& out) {
+        const core::TimePoint end = tp(start + bucket_ms);
+        for (const auto& set : sets) {
+            for (const auto& [k, s] : set.series) emit(out, set, s, find_bucket(s.recent, start), end);
+        }
+    }
+
+    void evict() {
+        const std::int64_t recent_cut = closed_until - cfg.recent.count();
+        const std::int64_t history_cut = closed_until - cfg.retention.count();
+        for (auto& set : sets) {
+            for (auto it = set.series.begin(); it != set.series.end();) {
+                Series& s = it->second;
+                while (!s.recent.empty() && s.recent.front().start_ms + bucket_ms <= recent_cut) {
+                    s.recent.pop_front();
+                }
+                while (!s.history.empty() && s.history.front().start_ms + history_ms <= history_cut) {
+                    s.history.pop_front();
+                }
+                if (s.recent.empty() && s.history.empty()) {
+                    it = set.series.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            if (set.gauge) set.gauge->Set(static_cast<double>(set.series.size()));
+        }
+    }
+};
+
+WindowStore::WindowStore(const config::WindowsConfig& config, StreamMetrics* metrics,
+                         SampleSink sink)
+    : impl_(std::make_unique<Impl>(config, metrics, std::move(sink))) {}
+WindowStore::~WindowStore() = default;
+
+AddOutcome WindowStore::add(const TxEvent& e) {
+    Impl& d = *impl_;
+    const std::int64_t ts = ms_of(e.ts);
+    if (d.closed_until != kUnset && ts < d.closed_until) return AddOutcome::late;
+    bool early = false;
+    if (d.dedup.seen(e.id, ts, early)) return AddOutcome::duplicate;
+    if (early && d.dedup_early) d.dedup_early->Increment();
+
+    const std::uint16_t error_id = d.intern(e.error_code);
+    const std::int64_t start = floor_to(ts, d.bucket_ms);
+    const std::int64_t hstart = floor_to(ts, d.history_ms);
+    if (d.earliest_open == kUnset || start < d.earliest_open) d.earliest_open = start;
+    for (auto& set : d.sets) {
+        Series& s = d.series_for(set, e);
+        apply(bucket_at(s.recent, start), e, error_id);
+        apply(bucket_at(s.history, hstart), e, error_id);
+        s.last_event_ms = std::max(s.last_event_ms, ts);
+        if (set.config.metrics && d.metrics && !s.exported[0]) d.export_series(set, s);
+        if (s.exported[0]) s.exported[static_cast<std::size_t>(e.status)]->Increment();
+    }
+    d.count_transaction(e);
+    return AddOutcome::applied;
+}
+
+void WindowStore::advance(core::TimePoint now) {
+    Impl& d = *impl_;
+    const std::int64_t target = floor_to(ms_of(now) - d.cfg.allowed_lateness.count(), d.bucket_ms);
+    if (d.closed_until == kUnset) {
+        d.closed_until = d.earliest_open == kUnset ? target : std::min(d.earliest_open, target);
+    }
+    if (target <= d.closed_until) return;
+    // After a long pause only the buckets still in `recent` are worth emitting.
+    d.closed_until = std::max(d.closed_until, target - d.cfg.recent.count());
+    std::vector<core::Sample> out;
+    while (d.closed_until < target) {
+        d.close_bucket(d.closed_until, out);
+        d.closed_until += d.bucket_ms;
+    }
+    d.earliest_open = kUnset;
+    d.evict();
+    if (d.watermark_gauge) d.watermark_gauge->Set(static_cast<double>(d.closed_until) / 1000.0);
+    if (!out.empty() && d.sink) d.sink(std::move(out));
+}
+
+core::TimePoint WindowStore::watermark() const {
+    return impl_->closed_until == kUnset ? core::TimePoint{} : tp(impl_->closed_until);
+}
+
+const Bucket* WindowStore::find(std::string_view set, const core::Labels& dims, core::TimePoint t,
+                                bool history) const {
+    for (const auto& s : impl_->sets) {
+        if (s.config.name != set) continue;
+        std::string key;
+        for (const auto& d : s.dims) {
+            key.append(dims.get(d.name).value_or(""));
+            key.push_back(kKeySeparator);
+        }
+        auto it = s.series.find(key);
+        if (it == s.series.end()) return nullptr;
+        const std::int64_t width = history ? impl_->history_ms : impl_->bucket_ms;
+        return find_bucket(history ? it->second.history : it->second.recent,
+                           floor_to(ms_of(t), width));
+    }
+    return nullptr;
+}
+
+std::string_view WindowStore::error_code(std::uint16_t id) const {
+    return id < impl_->code_names.size() ? std::string_view(impl_->code_names[id]) : "";
+}
+
+std::size_t WindowStore::series_count(std::string_view set) const {
+    for (const auto& s : impl_->sets) {
+        if (s.config.name == set) return s.series.size();
+    }
+    return 0;
+}
+
+WindowMemory WindowStore::memory() const {
+    WindowMemory m;
+    for (const auto& set : impl_->sets) {
+        // unordered_map node + bucket pointer, the key, the series and its labels.
+        m.bytes += set.series.bucket_count() * sizeof(void*);
+        for (const auto& [k, s] : set.series) {
+            ++m.series;
+            m.buckets += s.recent.size() + s.history.size();
+            m.bytes += sizeof(Series) + 2 * sizeof(void*) + k.capacity() + 1;
+            for (const auto& [n, v] : s.dims.pairs()) m.bytes += sizeof(n) * 2 + n.capacity() + v.capacity();
+            // deque: 512-byte nodes plus its map of node pointers.
+            for (const auto* q : {&s.recent, &s.history}) {
+                const std::size_t per_node = std::max<std::size_t>(1, 512 / sizeof(Bucket));
+                const std::size_t nodes = q->size() / per_node + 1;
+                m.bytes += nodes * 512 + (nodes + 8) * sizeof(void*);
+            }
+        }
+    }
+    m.bytes += impl_->dedup.bytes();
+    return m;
+}
+
+std::string WindowStore::snapshot() const {
+    const Impl& d = *impl_;
+    Writer w;
+    w.out.append(kMagic);
+    w.put(static_cast<std::uint32_t>(sizeof(Bucket)));
+    w.put(d.bucket_ms);
+    w.put(d.history_ms);
+    w.put(d.closed_until);
+    w.put(static_cast<std::uint32_t>(d.code_names.size()));
+    for (const auto& c : d.code_names) w.str(c);
+    w.put(static_cast<std::uint32_t>(d.sets.size()));
+    for (const auto& set : d.sets) {
+        w.str(set.config.name);
+        w.put(static_cast<std::uint32_t>(set.config.by.size()));
+        for (const auto& b : set.config.by) w.str(b);
+        w.put(static_cast<std::uint32_t>(set.series.size()));
+        for (const auto& [k, s] : set.series) {
+            w.str(k);
+            w.put(static_cast<std::uint32_t>(s.dims.size()));
+            for (const auto& [n, v] : s.dims.pairs()) {
+                w.str(n);
+                w.str(v);
+            }
+            w.put(s.last_event_ms);
+            for (const auto* q : {&s.recent, &s.history}) {
+                w.put(static_cast<std::uint32_t>(q->size()));
+                for (const auto& b : *q) w.put(b);
+            }
+        }
+    }
+    return std::move(w.out);
+}
+
+core::Result<void> WindowStore::restore(std::string_view image) {
+    auto corrupt = [] { return core::fail(core::Errc::parse, "corrupt window snapshot"); };
+    if (!image.starts_with(kMagic)) return core::fail(core::Errc::parse, "not a window snapshot");
+    Reader r(image.substr(kMagic.size()));
+    std::uint32_t bucket_size = 0;
+    std::int64_t bucket_ms = 0, history_ms = 0, closed_until = 0;
+    if (!r.get(bucket_size) || !r.get(bucket_ms) || !r.get(history_ms) || !r.get(closed_until)) {
+        return corrupt();
+    }
+    if (bucket_size != sizeof(Bucket)) {
+        return core::fail(core::Errc::parse, "window snapshot from another build");
+    }
+    std::uint32_t ncodes = 0;
+    if (!r.get(ncodes) || ncodes > kMaxErrorCodes) return corrupt();
+    std::vector<std::string> codes(ncodes);
+    for (auto& c : codes) {
+        if (!r.str(c)) return corrupt();
+    }
+    // Decode into fresh state first: a corrupt image leaves the store untouched.
+    Impl next(impl_->cfg, impl_->metrics, impl_->sink);
+    std::vector<std::uint16_t> remap(ncodes, 0);
+    for (std::uint32_t i = 1; i < ncodes; ++i) {
+        remap[i] = i == 1 ? 1 : next.intern(codes[i]);
+    }
+    std::uint32_t nsets = 0;
+    if (!r.get(nsets)) return corrupt();
+    for (std::uint32_t i = 0; i < nsets; ++i) {
+        std::string name;
+        std::uint32_t ndims = 0;
+        if (!r.str(name) || !r.get(ndims)) return corrupt();
+        std::vector<std::string> by(ndims);
+        for (auto& b : by) {
+            if (!r.str(b)) return corrupt();
+        }
+        Set* target = nullptr;
+        for (auto& s : next.sets) {
+            if (s.config.name == name && s.config.by == by) target = &s;
+        }
+        std::uint32_t nseries = 0;
+        if (!r.get(nseries)) return corrupt();
+        for (std::uint32_t j = 0; j < nseries; ++j) {
+            std::string key;
+            std::uint32_t nlabels = 0;
+            if (!r.str(key) || !r.get(nlabels)) return corrupt();
+            Series s;
+            for (std::uint32_t l = 0; l < nlabels; ++l) {
+                std::string n, v;
+                if (!r.str(n) || !r.str(v)) return corrupt();
+                s.dims.set(n, v);
+            }
+            if (!r.get(s.last_event_ms)) return corrupt();
+            for (auto [q, width] : {std::pair{&s.recent, bucket_ms}, std::pair{&s.history, history_ms}}) {
+                std::uint32_t n = 0;
+                if (!r.get(n)) return corrupt();
+                for (std::uint32_t b = 0; b < n; ++b) {
+                    Bucket bucket;
+                    if (!r.get(bucket)) return corrupt();
+                    for (auto& id : bucket.error_ids) {
+                        if (id >= ncodes) return corrupt();
+                        id = remap[id];
+                    }
+                    const std::int64_t want = q == &s.recent ? next.bucket_ms : next.history_ms;
+                    if (width == want) q->push_back(bucket);
+                }
+            }
+            if (target && (!s.recent.empty() || !s.history.empty()) &&
+                target->series.size() < target->config.max_series + 1) {
+                target->series.emplace(std::move(key), std::move(s));
+            }
+        }
+    }
+    if (!r.done()) return corrupt();
+    next.closed_until = bucket_ms == next.bucket_ms ? closed_until : kUnset;
+    for (auto& set : next.sets) {
+        if (set.gauge) set.gauge->Set(static_cast<double>(set.series.size()));
+    }
+    Impl& d = *impl_;
+    d.sets = std::move(next.sets);
+    d.codes = std::move(next.codes);
+    d.code_names = std::move(next.code_names);
+    d.closed_until = next.closed_until;
+    d.earliest_open = kUnset;
+    return {};
+}
+
+}  // namespace noctua::streams

@@ -1,0 +1,47 @@
+#include <catch2/catch.hpp>
+
+#include "detect_test_support.hpp"
+#include "noctua/detect/latency.hpp"
+
+using namespace noctua;
+using detect::Measure;
+using testing::feed;
+using testing::minute;
+
+TEST_CASE("Latency: p95 above threshold and above its baseline fires after `for`",
+          "[detect][unit]") {
+    detect::LatencyDetector d{detect::default_rule(Measure::latency)};
+    const core::Labels s{{"provider", "acme"}};
+    for (long m = 0; m < 120; ++m) CHECK(feed(d, Measure::latency, s, minute(m), 0.4).empty());
+    std::vector<detect::Signal> fired;
+    long at = 0;
+    for (long m = 120; m < 140 && fired.empty(); ++m) {
+        fired = feed(d, Measure::latency, s, minute(m), 3.0);
+        at = m;
+    }
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0].rule == "LatencyHigh");
+    CHECK(fired[0].value == Approx(3.0));
+    CHECK(at >= 125);
+    CHECK(at <= 128);
+    CHECK(fired[0].summary.find("p95") != std::string::npos);
+    std::vector<detect::Signal> resolved;
+    for (long m = 140; m < 160 && resolved.empty(); ++m) {
+        resolved = feed(d, Measure::latency, s, minute(m), 0.4);
+    }
+    REQUIRE(resolved.size() == 1);
+    CHECK_FALSE(resolved[0].active);
+}
+
+TEST_CASE("Latency: an always-slow series is judged against its own baseline",
+          "[detect][unit]") {
+    detect::LatencyDetector d{detect::default_rule(Measure::latency)};
+    const core::Labels s{{"provider", "slow"}};
+    // Always around 2.5 s: above the 2 s threshold but not above 2x its baseline.
+    for (long m = 0; m < 300; ++m) {
+        CHECK(feed(d, Measure::latency, s, minute(m), m % 2 == 0 ? 2.4 : 2.6).empty());
+    }
+    auto st = d.status(s);
+    REQUIRE(st);
+    CHECK(st->baseline == Approx(2.5).margin(0.15));
+}

@@ -1,0 +1,101 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "noctua/config/config.hpp"
+
+using namespace noctua;
+
+namespace {
+std::string errors(std::string_view toml) {
+    auto r = config::load_string(toml, "rules.toml");
+    if (r) return "";
+    std::string out;
+    for (const auto& e : r.error()) out += e.to_string() + "\n";
+    return out;
+}
+}  // namespace
+
+TEST_CASE("Rule config: each kind reads its own keys", "[detect][config][unit]") {
+    auto r = config::load_string(R"(
+[[rules]]
+name = "Float"
+kind = "balance"
+warning = 500
+critical = 100.5
+exhaustion_warning = "4h"
+exhaustion_critical = "30m"
+burn_window = "2h"
+burst = 3
+burst_window = "1m"
+match = { provider = "acme", currency = "USD" }
+
+[[rules]]
+name = "Slow"
+kind = "latency"
+quantile = 0.99
+threshold = "1500ms"
+baseline_factor = 3
+for = "10m"
+
+[[rules]]
+name = "SuccessLow"
+kind = "downtime"
+source = "stream"
+min_ratio = 0.8
+window = "10m"
+min_transactions = 50
+slo = 0.995
+)");
+    REQUIRE(r);
+    REQUIRE(r->rules.size() == 3);
+    const auto& b = r->rules[0].balance;
+    CHECK(b.warning == 500);
+    CHECK(b.critical == 100.5);
+    CHECK(b.exhaustion_warning == std::chrono::hours(4));
+    CHECK(b.burst == 3);
+    CHECK(r->rules[0].match.get("currency") == "USD");
+    const auto& l = r->rules[1].latency;
+    CHECK(l.quantile == 0.99);
+    CHECK(l.threshold == std::chrono::milliseconds(1500));
+    CHECK(l.for_ == std::chrono::minutes(10));
+    const auto& d = r->rules[2].downtime;
+    CHECK(d.source == "stream");
+    CHECK(d.min_transactions == 50);
+    CHECK(d.slo == 0.995);
+}
+
+TEST_CASE("Rule config: another kind's key, bad values and contradictions are positioned",
+          "[detect][config][unit]") {
+    const auto e = errors(R"([[rules]]
+name = "T"
+kind = "traffic_loss"
+failures = 3
+ratio = 0.6
+resolve_ratio = 0.4
+weeks = -1
+
+[[rules]]
+name = "B"
+kind = "balance"
+warning = 100
+critical = 200
+burn_window = "0s"
+)");
+    CHECK(e.find("rules.toml:4:1: rules[0].failures: unknown key") != std::string::npos);
+    CHECK(e.find("rules.toml:6:17: rules[0].resolve_ratio: resolve_ratio (0.4) must not be "
+                 "less than ratio (0.6)") != std::string::npos);
+    CHECK(e.find("rules[0].weeks: must be at least 0") != std::string::npos);
+    CHECK(e.find("rules.toml:13:12: rules[1].critical: critical (200) must not be above "
+                 "warning (100)") != std::string::npos);
+    CHECK(e.find("rules[1].burn_window: must be greater than 0") != std::string::npos);
+}
+
+TEST_CASE("Rule config: stream-only keys need source = \"stream\"", "[detect][config][unit]") {
+    const auto e = errors(R"([[rules]]
+name = "D"
+kind = "downtime"
+min_ratio = 0.9
+)");
+    CHECK(e.find("rules[0].min_ratio: only for source = \"stream\"") != std::string::npos);
+}

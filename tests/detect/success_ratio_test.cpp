@@ -1,0 +1,118 @@
+#include <catch2/catch.hpp>
+
+#include "detect_test_support.hpp"
+#include "noctua/detect/success_ratio.hpp"
+
+using namespace noctua;
+using detect::ErrorClass;
+using detect::Measure;
+using testing::minute;
+
+namespace {
+const core::Labels kProvider{{"provider", "acme"}};
+
+/// Feeds `n` transactions spread over minute `m`, `failed` of them provider faults.
+std::vector<detect::Signal> minute_of_traffic(detect::Detector& d, long m, int n, int failed) {
+    std::vector<detect::Signal> out;
+    for (int i = 0; i < n; ++i) {
+        const auto t = minute(m) + std::chrono::milliseconds(i * 60000 / n);
+        // Failures spread evenly over the minute.
+        const bool fail = (i * failed) % n < failed;
+        d.observe(Measure::outcome, core::Sample{kProvider, t, fail ? 0.0 : 1.0}, {}, out);
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("classify_error: customer errors and balance are not provider faults",
+          "[detect][unit]") {
+    CHECK(detect::classify_error("success", "") == ErrorClass::success);
+    CHECK(detect::classify_error("failed", "INVALID_RECIPIENT_PHONE") ==
+          ErrorClass::customer_error);
+    CHECK(detect::classify_error("failed", "phone_recently_recharged") ==
+          ErrorClass::customer_error);
+    CHECK(detect::classify_error("failed", "INSUFFICIENT_BALANCE") ==
+          ErrorClass::insufficient_balance);
+    CHECK(detect::classify_error("failed", "TOPUP_TRANSACTION_FAILED") ==
+          ErrorClass::provider_fault);
+    CHECK(detect::classify_error("timeout", "") == ErrorClass::provider_fault);
+    CHECK(detect::classify_error("failed", "") == ErrorClass::provider_fault);
+}
+
+TEST_CASE("SuccessRatio: a low ratio with enough volume fires after `for`", "[detect][unit]") {
+    detect::SuccessRatioDetector d{detect::default_rule(Measure::outcome)};
+    for (long m = 0; m < 10; ++m) CHECK(minute_of_traffic(d, m, 60, 1).empty());
+    std::vector<detect::Signal> fired;
+    long at = -1;
+    for (long m = 10; m < 20 && fired.empty(); ++m) {
+        fired = minute_of_traffic(d, m, 60, 40);
+        at = m;
+    }
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0].active);
+    CHECK(at >= 12);  // `for` = 2m after the ratio first dropped under 90%
+    CHECK(at <= 14);
+    CHECK(fired[0].summary.find("success ratio for provider=acme") != std::string::npos);
+    std::vector<detect::Signal> resolved;
+    for (long m = 20; m < 40 && resolved.empty(); ++m) resolved = minute_of_traffic(d, m, 60, 0);
+    REQUIRE(resolved.size() == 1);
+    CHECK_FALSE(resolved[0].active);
+}
+
+TEST_CASE("SuccessRatio: too few transactions give no verdict", "[detect][unit]") {
+    detect::SuccessRatioDetector d{detect::default_rule(Measure::outcome)};
+    for (long m = 0; m < 30; ++m) CHECK(minute_of_traffic(d, m, 3, 3).empty());
+}
+
+TEST_CASE("SuccessRatio: multi-window burn rate pages on a fast budget burn",
+          "[detect][unit]") {
+    auto r = detect::default_rule(Measure::outcome);
+    r.downtime.min_ratio = 0;  // only the burn-rate condition
+    r.downtime.slo = 0.99;
+    detect::SuccessRatioDetector d{r};
+    // Six clean hours, so every window is full.
+    for (long m = 0; m < 360; ++m) CHECK(minute_of_traffic(d, m, 100, 0).empty());
+    // 30% errors: burn rate 30x of a 1% budget. The 1h window needs ~29 min to pass 14.4x
+    // (the 6h one would need ~72 min to pass 6x).
+    std::vector<detect::Signal> fired;
+    long at = 0;
+    for (long m = 360; m < 480 && fired.empty(); ++m) {
+        fired = minute_of_traffic(d, m, 100, 30);
+        at = m;
+    }
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0].summary.find("burning the 99% SLO error budget") != std::string::npos);
+    CHECK(at >= 360 + 25);
+    CHECK(at <= 360 + 35);
+    CHECK(d.burn_rate(kProvider, std::chrono::minutes(5), minute(at)) == Approx(30).epsilon(0.05));
+    // Errors stop: the 5m window resets the page quickly.
+    std::vector<detect::Signal> resolved;
+    long end = at;
+    for (long m = at + 1; m < at + 30 && resolved.empty(); ++m) {
+        resolved = minute_of_traffic(d, m, 100, 0);
+        end = m;
+    }
+    REQUIRE(resolved.size() == 1);
+    CHECK(end - at <= 6);
+}
+
+TEST_CASE("SuccessRatio: window ratios count their transactions, not themselves",
+          "[detect][unit]") {
+    // One bucket ratio per minute, as stream windows emit them; the weight is the number of
+    // completed transactions behind it.
+    auto feed = [](detect::Detector& d, double ratio, double weight) {
+        std::vector<detect::Signal> fired;
+        for (long m = 0; m < 30 && fired.empty(); ++m) {
+            d.observe(Measure::success_ratio,
+                      core::Sample{kProvider, minute(m), m < 5 ? 1.0 : ratio, weight}, {}, fired);
+        }
+        return fired;
+    };
+    detect::SuccessRatioDetector quiet{detect::default_rule(Measure::success_ratio)};
+    // 0% success, but one transaction a minute: under min_transactions over the window.
+    CHECK(feed(quiet, 0.0, 1.0).empty());
+    detect::SuccessRatioDetector busy{detect::default_rule(Measure::success_ratio)};
+    auto fired = feed(busy, 0.0, 50.0);
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0].active);
+}

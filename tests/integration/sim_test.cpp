@@ -1,0 +1,245 @@
+// The daemon against noctua-sim's fleet, in-process on loopback: probes of a simulated provider
+// page when the simulator breaks it; the simulator's transaction stream is ingested.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include "noctua/config/config.hpp"
+#include "noctua/daemon/daemon.hpp"
+#include "noctua/net/curl_client.hpp"
+#include "noctua/net/http_server.hpp"
+#include "noctua/sim/fleet.hpp"
+#include "noctua/sim/generator.hpp"
+#include "noctua/sim/runner.hpp"
+#include "noctua/sim/server.hpp"
+#include "noctua/sim/service.hpp"
+#include "noctua/testing/loopback.hpp"
+#include "noctua/testing/run_until.hpp"
+
+using namespace noctua;
+using testing::http_call;
+
+namespace {
+
+sim::FleetSpec load_example_fleet() {
+    auto f = sim::load_fleet(std::string(NOCTUA_SOURCE_DIR) + "/config/examples/fleet.toml");
+    if (!f) throw std::runtime_error("fleet.toml: " + f.error().message);
+    return *f;
+}
+
+/// The example fleet served on 127.0.0.1:0 from its own thread, as `noctua-sim --listen`.
+struct SimFleet {
+    boost::asio::io_context ioc;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
+    core::SystemClock clock;
+    sim::FleetSpec fleet = load_example_fleet();
+    sim::SimService service{fleet, clock};
+    sim::ResponseDelayer delayer{ioc};
+    net::Router router;
+    std::unique_ptr<net::HttpServer> server;
+    std::thread thread;
+
+    SimFleet() {
+        sim::add_sim_routes(router, service, delayer);
+        server = std::make_unique<net::HttpServer>(ioc, router, net::HttpServer::Options{});
+        REQUIRE(server->start().has_value());
+        thread = std::thread([this] { ioc.run(); });
+    }
+    ~SimFleet() {
+        boost::asio::post(ioc, [this] {
+            delayer.cancel_all();
+            server->stop();
+        });
+        work.reset();
+        thread.join();
+    }
+    std::string url(std::string_view path) const {
+        return fmt::format("http://127.0.0.1:{}{}", server->port(), path);
+    }
+};
+
+struct Receiver {
+    std::mutex mu;
+    std::vector<std::string> bodies;  // guarded by mu
+    testing::LoopbackHttpServer server;
+    Receiver() {
+        server.router.add("POST", "/hook", [this](const core::ServerRequest& r, const net::PathParams&) {
+            std::lock_guard lock(mu);
+            bodies.push_back(r.body);
+            return core::ServerResponse::text(200, "");
+        });
+        server.start();
+    }
+    std::size_t count() {
+        std::lock_guard lock(mu);
+        return bodies.size();
+    }
+    std::string at(std::size_t i) {
+        std::lock_guard lock(mu);
+        return bodies.at(i);
+    }
+};
+
+struct RunningDaemon {
+    daemon::Daemon d;
+    std::thread thread;
+    explicit RunningDaemon(config::Config c) : d(std::move(c), daemon::DaemonOptions{}) {
+        REQUIRE(d.start().has_value());
+        thread = std::thread([this] { d.run(); });
+    }
+    ~RunningDaemon() {
+        d.request_stop();
+        thread.join();
+    }
+    std::string url(std::string_view path) const {
+        return fmt::format("http://127.0.0.1:{}{}", d.port(), path);
+    }
+};
+
+std::string daemon_config(const SimFleet& sim, const Receiver& rx) {
+    return fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+
+[[providers]]
+id = "acme"
+base_url = "{}"
+
+[[probes]]
+id = "acme-balance"
+provider = "acme"
+path = "/accounts/balance"
+headers = {{ Authorization = "Bearer demo-token", Accept = "application/com.reloadly.topups-v1+json" }}
+interval = "1h"
+jitter = "0s"
+timeout = "5s"
+
+[[rules]]
+name = "ProviderDown"
+kind = "downtime"
+failures = 2
+successes = 1
+
+[[streams]]
+id = "tx"
+kind = "http"
+token_env = "NOCTUA_TEST_INGEST_TOKEN"
+
+[[receivers]]
+name = "hook"
+kind = "webhook"
+url = "{}"
+
+[route]
+receiver = "hook"
+)",
+                       sim.url("/acme"), rx.server.url("/hook"));
+}
+
+std::string probe_field(const RunningDaemon& d, std::string_view field) {
+    auto r = http_call("GET", d.url("/api/v1/probes/acme-balance"));
+    auto pos = r.body.find(fmt::format("\"{}\":", field));
+    if (pos == std::string::npos) return {};
+    auto start = pos + field.size() + 3;
+    return r.body.substr(start, r.body.find_first_of(",}", start) - start);
+}
+
+void run_probe(const RunningDaemon& d) {
+    const auto before = probe_field(d, "runs");
+    REQUIRE(http_call("POST", d.url("/api/v1/probes/acme-balance/run")).status == 202);
+    REQUIRE(testing::wait_for([&] { return probe_field(d, "runs") != before; }));
+}
+
+}  // namespace
+
+TEST_CASE("sim + daemon: a simulated outage pages once and its recovery resolves it",
+          "[integration]") {
+    ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
+    SimFleet sim;
+    Receiver rx;
+    auto cfg = config::load_string(daemon_config(sim, rx), "sim-test.toml");
+    if (!cfg) {
+        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
+    }
+    REQUIRE(cfg.has_value());
+    RunningDaemon d{std::move(*cfg)};
+    REQUIRE(testing::wait_for([&] { return probe_field(d, "runs") == "1"; }));
+    CHECK(probe_field(d, "http_status") == "200");  // the static token and vendor Accept work
+
+    auto fault = http_call("POST", sim.url("/sim/providers/acme/fault"),
+                           R"({"kind":"outage","mode":"5xx"})");
+    REQUIRE(fault.status == 200);
+    run_probe(d);
+    run_probe(d);
+    REQUIRE(testing::wait_for([&] { return rx.count() == 1; }));
+    CHECK(rx.at(0).find(R"("status":"firing")") != std::string::npos);
+    CHECK(rx.at(0).find("status 503") != std::string::npos);
+
+    REQUIRE(http_call("POST", sim.url("/sim/providers/acme/heal")).status == 200);
+    run_probe(d);
+    REQUIRE(testing::wait_for([&] { return rx.count() == 2; }));
+    CHECK(rx.at(1).find(R"("status":"resolved")") != std::string::npos);
+}
+
+TEST_CASE("sim + daemon: the simulator's transaction stream is ingested over HTTP push",
+          "[integration]") {
+    ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
+    SimFleet sim;
+    Receiver rx;
+    auto cfg = config::load_string(daemon_config(sim, rx), "sim-test.toml");
+    REQUIRE(cfg.has_value());
+    RunningDaemon d{std::move(*cfg)};
+
+    // The generator and the push sink run on the test's own io_context, as in noctua-sim.
+    boost::asio::io_context ioc;
+    net::CurlHttpClient client{ioc};
+    core::SystemClock wall;
+    sim::SimService gen_fleet{sim.fleet, wall};
+    constexpr std::uint64_t kEvents = 3000;
+    sim::Generator generator{gen_fleet, sim.fleet.traffic, 42, wall.now() - std::chrono::hours(2)};
+    sim::HttpPushSink sink{client, {d.url("/api/v1/events"), "ingest-secret", 500}};
+    bool done = false;
+    sim::TrafficRunner::Options ro;
+    ro.speed = 0;
+    ro.max_events = kEvents;
+    sim::TrafficRunner runner{ioc, generator, sink, wall, ro, [&] { done = true; }};
+    runner.start();
+    REQUIRE(testing::run_until(ioc, [&] { return done; }, std::chrono::seconds(60)));
+    const auto st = sink.stats();
+    CHECK(st.sent_events == kEvents);
+    CHECK(st.dropped_events == 0);
+
+    // Every event is accounted for in the daemon's metrics.
+    auto total = [&] {
+        auto m = http_call("GET", d.url("/metrics")).body;
+        double sum = 0;
+        for (std::size_t pos = m.find("\nnoctua_transactions_total{"); pos != std::string::npos;
+             pos = m.find("\nnoctua_transactions_total{", pos + 1)) {
+            auto sp = m.find(' ', m.find('}', pos));
+            sum += std::stod(m.substr(sp + 1, m.find('\n', sp) - sp - 1));
+        }
+        return sum;
+    };
+    const bool all_counted = testing::wait_for(
+        [&] { return total() == static_cast<double>(kEvents); }, std::chrono::seconds(20));
+    if (!all_counted) {
+        auto m = http_call("GET", d.url("/metrics")).body;
+        std::istringstream lines(m);
+        for (std::string line; std::getline(lines, line);) {
+            if (line.starts_with("noctua_ingest") || line.starts_with("noctua_transactions")) {
+                UNSCOPED_INFO(line);
+            }
+        }
+    }
+    REQUIRE(all_counted);
+    auto metrics = http_call("GET", d.url("/metrics")).body;
+    CHECK(metrics.find(R"(noctua_transactions_total{provider="acme",status="success"})") !=
+          std::string::npos);
+}

@@ -1,0 +1,172 @@
+// The dns kind against a tiny UDP responder on 127.0.0.1:0 (never the system resolver).
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <optional>
+#include <thread>
+
+#include <arpa/inet.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "noctua/probes/dns.hpp"
+#include "noctua/probes/probe.hpp"
+#include "noctua/testing/fake_http_client.hpp"
+#include "noctua/testing/run_until.hpp"
+
+using namespace noctua;
+using namespace std::chrono_literals;
+using boost::asio::ip::udp;
+
+namespace {
+
+/// Answers A queries from `records`; unknown names get NXDOMAIN; with `silent`, nothing.
+class FakeDnsServer {
+public:
+    std::map<std::string, std::vector<std::string>> records;
+    bool silent = false;
+    std::atomic<int> queries{0};
+
+    FakeDnsServer() : socket_(ioc_, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {}
+    void start() {
+        receive();
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    ~FakeDnsServer() {
+        work_.reset();
+        ioc_.stop();
+        if (thread_.joinable()) thread_.join();
+    }
+    [[nodiscard]] std::string target() const {
+        return "127.0.0.1:" + std::to_string(socket_.local_endpoint().port());
+    }
+
+private:
+    void receive() {
+        socket_.async_receive_from(boost::asio::buffer(buf_), peer_, [this](auto ec, std::size_t n) {
+            if (ec) return;
+            ++queries;
+            if (!silent) answer(std::string(buf_.data(), n));
+            receive();
+        });
+    }
+    void answer(const std::string& q) {
+        // Question name: labels from offset 12.
+        std::string name;
+        std::size_t pos = 12;
+        while (pos < q.size() && q[pos] != 0) {
+            const auto len = static_cast<unsigned char>(q[pos]);
+            if (!name.empty()) name += '.';
+            name += q.substr(pos + 1, len);
+            pos += 1 + len;
+        }
+        const std::size_t question_end = pos + 5;
+        auto it = records.find(name);
+        std::string r = q.substr(0, 2);
+        const int rcode = it == records.end() ? 3 : 0;
+        r += static_cast<char>(0x81);
+        r += static_cast<char>(0x80 | rcode);
+        const auto count = static_cast<char>(it == records.end() ? 0 : it->second.size());
+        r += std::string("\0\1\0", 3) + count + std::string("\0\0\0\0", 4);
+        r += q.substr(12, question_end - 12);
+        if (it != records.end()) {
+            for (const auto& ip : it->second) {
+                unsigned char addr[4];
+                inet_pton(AF_INET, ip.c_str(), addr);
+                r += std::string("\xC0\x0C\0\1\0\1\0\0\0\x3C\0\4", 12);
+                r.append(reinterpret_cast<const char*>(addr), 4);
+            }
+        }
+        socket_.send_to(boost::asio::buffer(r), peer_);
+    }
+
+    boost::asio::io_context ioc_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
+    udp::socket socket_;
+    udp::endpoint peer_;
+    std::array<char, 512> buf_{};
+    std::thread thread_;
+};
+
+struct Fixture {
+    boost::asio::io_context ioc;
+    testing::FakeHttpClient http{ioc};
+    core::ManualClock clock;
+    probes::ProbeContext ctx{http, clock, ioc.get_executor(), nullptr, nullptr};
+    probes::ProbeRegistry registry;
+    Fixture() { probes::register_builtin_probes(registry); }
+    probes::ProbeResult run(const config::ProbeConfig& c) {
+        auto p = registry.create(c, ctx);
+        REQUIRE(p.has_value());
+        std::optional<probes::ProbeResult> result;
+        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
+        REQUIRE(testing::run_until(ioc, [&] { return result.has_value(); }));
+        return *result;
+    }
+};
+
+config::ProbeConfig dns_probe(std::string target, std::string name) {
+    config::ProbeConfig c;
+    c.id = "d";
+    c.provider = "acme";
+    c.kind = "dns";
+    c.target = std::move(target);
+    c.timeout = 2s;
+    c.dns = config::DnsCheckConfig{std::move(name), "A", "NOERROR", {}};
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("dns probe: answers, expected answers, rcode and expect", "[probes][integration]") {
+    FakeDnsServer server;
+    server.records["api.acme.test"] = {"10.0.0.1", "10.0.0.2"};
+    server.start();
+    Fixture f;
+    auto c = dns_probe(server.target(), "api.acme.test");
+    c.dns->answers = {"10.0.0.2"};
+    c.expect = {"len(answers) == 2", "answers[0] == '10.0.0.1'", "rcode == 'NOERROR'", "latency < 2s"};
+    auto r = f.run(c);
+    INFO(r.message);
+    CHECK(r.success);
+
+    c.dns->answers = {"10.9.9.9"};
+    r = f.run(c);
+    CHECK(r.failure_reason == "assertion");
+    CHECK(r.message == "answer 10.9.9.9 missing; got [10.0.0.1, 10.0.0.2]");
+
+    auto nx = dns_probe(server.target(), "nope.acme.test");
+    r = f.run(nx);
+    CHECK(r.message == "rcode NXDOMAIN, expected NOERROR");
+    nx.dns->rcode = "NXDOMAIN";
+    CHECK(f.run(nx).success);
+}
+
+TEST_CASE("dns probe: a server that never answers is a timeout", "[probes][integration]") {
+    FakeDnsServer server;
+    server.silent = true;
+    server.start();
+    Fixture f;
+    auto c = dns_probe(server.target(), "api.acme.test");
+    c.timeout = 200ms;
+    auto r = f.run(c);
+    CHECK(r.failure_reason == "timeout");
+    CHECK(server.queries == 1);
+}
+
+TEST_CASE("dns wire format: query layout and malformed responses", "[probes][unit]") {
+    const auto q = probes::dns_query(0x1234, "a.bc", 28);
+    CHECK(q == std::string("\x12\x34\x01\x00\0\1\0\0\0\0\0\0\1a\2bc\0\0\x1c\0\1", 22));
+    CHECK_FALSE(probes::parse_dns_response("short", 1).has_value());
+    auto wrong_id = q;
+    wrong_id[2] = static_cast<char>(0x81);
+    CHECK_FALSE(probes::parse_dns_response(wrong_id, 0x9999).has_value());
+    // A compression pointer loop is rejected, not followed forever.
+    std::string loop = std::string("\x12\x34\x81\x80\0\1\0\1\0\0\0\0", 12) + std::string("\xC0\x0C", 2) +
+                       std::string("\0\1\0\1", 4) + std::string("\xC0\x0C\0\1\0\1\0\0\0\1\0\4abcd", 16);
+    loop[12] = static_cast<char>(0xC0);
+    loop[13] = 0x0C;
+    CHECK_FALSE(probes::parse_dns_response(loop, 0x1234).has_value());
+}

@@ -1,0 +1,264 @@
+// Scenario probes against a Reloadly-shaped Beast fake (authenticate → balance → operators →
+// top-up → poll status → clean-up), and heartbeats.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "noctua/config/config.hpp"
+#include "noctua/net/curl_client.hpp"
+#include "noctua/probes/auth.hpp"
+#include "noctua/probes/heartbeat.hpp"
+#include "noctua/probes/probe.hpp"
+#include "noctua/testing/fake_http_client.hpp"
+#include "noctua/testing/loopback.hpp"
+#include "noctua/testing/run_until.hpp"
+
+using namespace noctua;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Just enough of CONTRACTS.md §10 to drive a scenario.
+struct FakeReloadly {
+    std::atomic<int> status_polls{0};
+    std::atomic<int> cleanups{0};
+    std::atomic<bool> topup_fails{false};
+    std::mutex mu;
+    std::string last_topup_body;   // guarded by mu
+    std::string last_cleanup_path; // guarded by mu
+    testing::LoopbackHttpServer server;
+
+    static bool authorized(const core::ServerRequest& r) {
+        return core::find_header(r.headers, "Authorization") == "Bearer tok-1";
+    }
+    static core::ServerResponse denied() {
+        return core::ServerResponse::json(401, R"({"message":"Full authentication is required","errorCode":"INVALID_TOKEN"})");
+    }
+
+    FakeReloadly() {
+        auto& r = server.router;
+        r.add("POST", "/oauth/token", [](const core::ServerRequest& req, const net::PathParams&) {
+            if (req.body.find("\"audience\":\"https://topups-sandbox.reloadly.com\"") == std::string::npos) {
+                return core::ServerResponse::json(401, R"({"errorCode":"INVALID_AUDIENCE"})");
+            }
+            return core::ServerResponse::json(200, R"({"access_token":"tok-1","expires_in":5184000,"token_type":"Bearer"})");
+        });
+        r.add("GET", "/accounts/balance", [](const core::ServerRequest& req, const net::PathParams&) {
+            if (!authorized(req)) return denied();
+            return core::ServerResponse::json(200, R"({"balance":5000.23,"currencyCode":"USD"})");
+        });
+        r.add("GET", "/operators/countries/{iso}", [](const core::ServerRequest& req, const net::PathParams& p) {
+            if (!authorized(req)) return denied();
+            return core::ServerResponse::json(200, fmt::format(R"([{{"id":535,"operatorId":535,"name":"Claro {}"}}])", p.at("iso")));
+        });
+        r.add("POST", "/topups-async", [this](const core::ServerRequest& req, const net::PathParams&) {
+            if (!authorized(req)) return denied();
+            std::lock_guard lock(mu);
+            last_topup_body = req.body;
+            if (topup_fails) return core::ServerResponse::json(400, R"({"errorCode":"INSUFFICIENT_BALANCE"})");
+            return core::ServerResponse::json(200, R"({"transactionId":4602843})");
+        });
+        r.add("GET", "/topups/{id}/status", [this](const core::ServerRequest& req, const net::PathParams& p) {
+            if (!authorized(req) || p.at("id") != "4602843") return denied();
+            const bool done = ++status_polls >= 3;
+            return core::ServerResponse::json(200, fmt::format(R"({{"code":null,"status":"{}","transaction":{{"transactionId":4602843}}}})",
+                                                               done ? "SUCCESSFUL" : "PROCESSING"));
+        });
+        r.add("DELETE", "/sandbox/topups/{id}", [this](const core::ServerRequest& req, const net::PathParams&) {
+            ++cleanups;
+            std::lock_guard lock(mu);
+            last_cleanup_path = req.path;
+            return core::ServerResponse::json(200, "{}");
+        });
+        server.start();
+    }
+};
+
+std::string scenario_config(const std::string& base) {
+    return fmt::format(R"TOML(
+[[providers]]
+id = "reloadly"
+base_url = "{0}"
+auth = {{ type = "oauth2_client_credentials", token_url = "{0}/oauth/token", client_id = "cid", client_secret = "sec", audience = "https://topups-sandbox.reloadly.com" }}
+
+[[probes]]
+id = "reloadly-e2e"
+provider = "reloadly"
+kind = "scenario"
+interval = "5m"
+timeout = "20s"
+
+[[probes.steps]]
+name = "balance"
+path = "/accounts/balance"
+headers = {{ Accept = "application/com.reloadly.topups-v1+json" }}
+expect = ["status == 200", "body.balance >= 1000"]
+extract = {{ balance = "body.balance" }}
+
+[[probes.steps]]
+name = "operators"
+path = "/operators/countries/GB"
+expect = ["len(body) > 0"]
+
+[[probes.steps]]
+name = "topup"
+method = "POST"
+path = "/topups-async"
+headers = {{ Content-Type = "application/json" }}
+body = '{{"operatorId":{{{{ steps.operators.body[0].id }}}},"amount":"5.00","customIdentifier":"noc-{{{{ uuid }}}}","recipientPhone":{{"countryCode":"GB","number":"447951731337"}}}}'
+expect = ["exists(body.transactionId)"]
+
+[[probes.steps]]
+name = "status"
+path = "/topups/{{{{ steps.topup.body.transactionId }}}}/status"
+until = "body.status == 'SUCCESSFUL'"
+attempts = 5
+poll_interval = "10ms"
+expect = ["body.status in ['SUCCESSFUL', 'PROCESSING']"]
+
+[[probes.steps]]
+name = "cleanup"
+method = "DELETE"
+path = "/sandbox/topups/{{{{ steps.topup.body.transactionId }}}}"
+always_run = true
+auth = false
+)TOML",
+                       base);
+}
+
+struct Fixture {
+    boost::asio::io_context ioc;
+    net::CurlHttpClient http{ioc};
+    core::SystemClock clock;
+    probes::Authenticator auth{http, clock};
+    probes::ProbeContext ctx{http, clock, ioc.get_executor(), &auth, nullptr};
+    probes::ProbeRegistry registry;
+    Fixture() { probes::register_builtin_probes(registry); }
+    ~Fixture() {
+        http.stop();
+        ioc.poll();
+    }
+    probes::ProbeResult run(const config::ProbeConfig& c) {
+        auto p = registry.create(c, ctx);
+        REQUIRE(p.has_value());
+        std::optional<probes::ProbeResult> result;
+        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
+        REQUIRE(testing::run_until(ioc, [&] { return result.has_value(); }, 20s));
+        return *result;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("scenario: variables pass between steps, polling ends on SUCCESSFUL, clean-up runs",
+          "[probes][integration]") {
+    FakeReloadly fake;
+    auto cfg = config::load_string(scenario_config(fake.server.url()), "s.toml");
+    if (!cfg) {
+        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
+    }
+    REQUIRE(cfg.has_value());
+    Fixture f;
+    auto r = f.run(cfg->probes[0]);
+    INFO(r.message);
+    REQUIRE(r.success);
+    REQUIRE(r.steps.size() == 5);
+    CHECK(r.steps[0].name == "balance");
+    CHECK(r.steps[3].attempts == 3);  // PROCESSING, PROCESSING, SUCCESSFUL
+    CHECK(fake.status_polls == 3);
+    CHECK(fake.cleanups == 1);
+    REQUIRE(r.values.size() == 1);
+    CHECK(r.values[0] == probes::ExtractedValue{"balance", 5000.23});
+    std::lock_guard lock(fake.mu);
+    CHECK_THAT(fake.last_topup_body, Catch::StartsWith(R"({"operatorId":535,"amount":"5.00","customIdentifier":"noc-)"));
+    CHECK(fake.last_cleanup_path == "/sandbox/topups/4602843");
+    CHECK(f.auth.token_requests() == 1);
+}
+
+TEST_CASE("scenario: a failing step skips the rest but clean-up still runs", "[probes][integration]") {
+    FakeReloadly fake;
+    fake.topup_fails = true;
+    auto cfg = config::load_string(scenario_config(fake.server.url()), "s.toml");
+    REQUIRE(cfg.has_value());
+    Fixture f;
+    auto r = f.run(cfg->probes[0]);
+    CHECK_FALSE(r.success);
+    CHECK(r.failure_reason == "status");
+    CHECK(r.message == "step topup: status 400, expected 200-299");
+    REQUIRE(r.steps.size() == 5);
+    CHECK(r.steps[3].skipped);
+    // The clean-up step ran (it was not skipped); here it had no transaction to remove.
+    CHECK_FALSE(r.steps[4].skipped);
+    CHECK(r.steps[4].message == "{{ steps.topup.body.transactionId }}: no key \"transactionId\" in body");
+    CHECK(fake.status_polls == 0);
+    CHECK(r.values.empty());
+}
+
+TEST_CASE("scenario: template and step-reference errors at check time", "[probes][unit]") {
+    const auto errors = [](const std::string& steps) {
+        auto c = config::load_string(R"([[providers]]
+id = "p"
+base_url = "http://127.0.0.1:1"
+[[probes]]
+id = "s"
+provider = "p"
+kind = "scenario"
+)" + steps,
+                                     "s.toml");
+        REQUIRE_FALSE(c.has_value());
+        std::vector<std::string> out;
+        for (const auto& e : c.error()) out.push_back(e.to_string());
+        return out;
+    };
+    auto e = errors("[[probes.steps]]\nname = \"a\"\npath = \"/x/{{ steps.b.body.id }}\"\n[[probes.steps]]\nname = \"b\"\npath = \"/y\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "s.toml:10:15: probes[0].steps[0].path: steps.b.body.id: no earlier step to refer to");
+    e = errors("[[probes.steps]]\nname = \"a\"\npath = \"/x/{{ steps.a.body.id\"\n");
+    CHECK_THAT(e[0], Catch::StartsWith("s.toml:10:12: probes[0].steps[0].path: unclosed {{"));
+    e = errors("[[probes.steps]]\nname = \"a\"\npath = \"/x\"\nbody = \"{{ uuidd }}\"\n");
+    CHECK_THAT(e[0], Catch::Contains("unknown name \"uuidd\" (did you mean \"uuid\"?)"));
+    e = errors("[[probes.steps]]\nname = \"a\"\npath = \"/x\"\nattempts = 3\n");
+    CHECK_THAT(e[0], Catch::Contains("attempts needs until"));
+}
+
+TEST_CASE("heartbeat: fails when no beat arrives within interval + grace", "[probes][unit]") {
+    boost::asio::io_context ioc;
+    testing::FakeHttpClient http{ioc};
+    core::ManualClock clock{core::TimePoint{1'000'000s}};
+    probes::HeartbeatBoard board{clock};
+    probes::ProbeContext ctx{http, clock, ioc.get_executor(), nullptr, &board};
+    probes::ProbeRegistry registry;
+    probes::register_builtin_probes(registry);
+    config::ProbeConfig c;
+    c.id = "nightly-export";
+    c.provider = "acme";
+    c.kind = "heartbeat";
+    c.interval = 1h;
+    c.grace = 5min;
+    c.heartbeat_token = config::Secret("hb-token", "inline");
+    auto p = registry.create(c, ctx);
+    REQUIRE(p.has_value());
+    const auto run = [&] {
+        std::optional<probes::ProbeResult> result;
+        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
+        REQUIRE(testing::run_until(ioc, [&] { return result.has_value(); }));
+        return *result;
+    };
+    CHECK(run().success);  // a new probe gets a full interval + grace
+    clock.advance(1h + 5min + 1s);
+    auto r = run();
+    CHECK_FALSE(r.success);
+    CHECK(r.failure_reason == "heartbeat");
+    CHECK(r.message == "no heartbeat for 1h5m1s (allowed: interval 1h + grace 5m)");
+    CHECK(board.beat("nightly-export", "wrong") == probes::HeartbeatBoard::BeatResult::bad_token);
+    CHECK(board.beat("other", "hb-token") == probes::HeartbeatBoard::BeatResult::unknown_id);
+    CHECK(board.beat("nightly-export", "hb-token") == probes::HeartbeatBoard::BeatResult::ok);
+    CHECK(run().success);
+    CHECK(board.beats("nightly-export") == 1);
+    p->reset();
+    CHECK_FALSE(board.last("nightly-export").has_value());  // unregistered with its probe
+}

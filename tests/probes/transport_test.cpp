@@ -1,0 +1,229 @@
+// http (through the real libcurl client), tcp and tls kinds against loopback servers: TLS with a
+// CA generated at test time, client certificates, insecure mode, expired and self-signed
+// certificates, and the bad-input cases (silent servers, endless bodies, redirect loops).
+#include <catch2/catch.hpp>
+
+#include <optional>
+
+#include "noctua/net/curl_client.hpp"
+#include "noctua/probes/auth.hpp"
+#include "noctua/probes/probe.hpp"
+#include "noctua/testing/loopback.hpp"
+#include "noctua/testing/run_until.hpp"
+#include "tls_support.hpp"
+
+using namespace noctua;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+    boost::asio::io_context ioc;
+    net::CurlHttpClient http{ioc};
+    core::SystemClock clock;
+    probes::Authenticator auth{http, clock};
+    probes::ProbeContext ctx{http, clock, ioc.get_executor(), &auth, nullptr};
+    probes::ProbeRegistry registry;
+    Fixture() { probes::register_builtin_probes(registry); }
+    ~Fixture() {
+        http.stop();
+        ioc.poll();
+    }
+
+    probes::ProbeResult run(const config::ProbeConfig& c) {
+        auto p = registry.create(c, ctx);
+        REQUIRE(p.has_value());
+        std::optional<probes::ProbeResult> result;
+        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
+        REQUIRE(testing::run_until(ioc, [&] { return result.has_value(); }, 20s));
+        return *result;
+    }
+};
+
+config::ProbeConfig http_probe(std::string url) {
+    config::ProbeConfig c;
+    c.id = "p";
+    c.provider = "acme";
+    c.url = std::move(url);
+    c.timeout = 5s;
+    c.jitter = 0ms;
+    return c;
+}
+
+config::ProbeConfig socket_probe(std::string kind, std::uint16_t port) {
+    config::ProbeConfig c;
+    c.id = "s";
+    c.provider = "acme";
+    c.kind = std::move(kind);
+    c.target = "127.0.0.1:" + std::to_string(port);
+    c.timeout = 5s;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("http over TLS: custom CA, certificate expiry and issuer", "[probes][integration]") {
+    testing::Pki pki;
+    testing::TlsHttpServer server(pki.server);
+    Fixture f;
+    auto c = http_probe(server.url("/balance"));
+    c.tls_ca_file = pki.ca_files.cert.string();
+    c.expect = {"cert.expires_in > 14d", "cert.issuer contains 'Noctua Test CA'", "body.ok == true"};
+    auto r = f.run(c);
+    INFO(r.message);
+    REQUIRE(r.success);
+    REQUIRE(r.certificate.has_value());
+    CHECK(r.certificate->not_after == pki.server_not_after);
+    CHECK(r.timings.tls > 0);
+    const auto ph = probes::phases(r.timings);
+    CHECK(ph.tls > 0);
+
+    c.expect = {"cert.expires_in > 60d"};
+    r = f.run(c);
+    CHECK(r.failure_reason == "assertion");
+    CHECK_THAT(r.message, Catch::StartsWith("cert.expires_in > 60d: cert.expires_in is "));
+
+    SECTION("without the CA the server is not trusted") {
+        c.tls_ca_file.clear();
+        c.expect.clear();
+        r = f.run(c);
+        CHECK(r.failure_reason == "tls");
+    }
+}
+
+TEST_CASE("http over TLS: expired and self-signed certificates fail as tls; insecure passes",
+          "[probes][integration]") {
+    testing::Pki pki;
+    Fixture f;
+    {
+        testing::TlsHttpServer server(pki.expired);
+        auto c = http_probe(server.url());
+        c.tls_ca_file = pki.ca_files.cert.string();
+        auto r = f.run(c);
+        CHECK(r.failure_reason == "tls");
+        CHECK_THAT(r.message, Catch::Contains("expired"));
+    }
+    {
+        testing::TlsHttpServer server(pki.self_signed);
+        auto c = http_probe(server.url());
+        c.tls_ca_file = pki.ca_files.cert.string();
+        CHECK(f.run(c).failure_reason == "tls");
+        c.tls_insecure = true;
+        auto r = f.run(c);
+        INFO(r.message);
+        CHECK(r.success);
+    }
+}
+
+TEST_CASE("http over TLS: a client certificate when the server requires one", "[probes][integration]") {
+    testing::Pki pki;
+    testing::TlsHttpServer server(pki.server, pki.ca_files.cert);
+    Fixture f;
+    auto c = http_probe(server.url());
+    c.tls_ca_file = pki.ca_files.cert.string();
+    auto r = f.run(c);
+    CHECK_FALSE(r.success);
+    c.tls_cert_file = pki.client.cert.string();
+    c.tls_key_file = pki.client.key.string();
+    r = f.run(c);
+    INFO(r.message);
+    CHECK(r.success);
+}
+
+TEST_CASE("http: bad targets fail with their reason, never past the timeout", "[probes][integration]") {
+    Fixture f;
+    SECTION("nothing listens") {
+        auto r = f.run(http_probe("http://127.0.0.1:1/"));
+        CHECK(r.failure_reason == "connect");
+    }
+    SECTION("a server that accepts and never answers") {
+        testing::SilentServer silent;
+        auto c = http_probe("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
+        c.timeout = 300ms;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = f.run(c);
+        CHECK(r.failure_reason == "timeout");
+        CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+    }
+    SECTION("endless bodies, redirect loops, invalid JSON") {
+        testing::LoopbackHttpServer server;
+        server.router.add("GET", "/big", [](const core::ServerRequest&, const net::PathParams&) {
+            return core::ServerResponse::text(200, std::string(256 * 1024, 'x'));
+        });
+        server.router.add("GET", "/loop", [](const core::ServerRequest&, const net::PathParams&) {
+            auto r = core::ServerResponse::text(302, "");
+            r.headers.emplace_back("Location", "/loop");
+            return r;
+        });
+        server.router.add("GET", "/json", [](const core::ServerRequest&, const net::PathParams&) {
+            return core::ServerResponse::json(200, "{\"balance\": 12,");
+        });
+        server.start();
+        auto c = http_probe(server.url("/big"));
+        c.max_response_bytes = 1024;
+        CHECK(f.run(c).failure_reason == "body_too_large");
+        c = http_probe(server.url("/loop"));
+        c.follow_redirects = true;
+        c.max_redirects = 3;
+        CHECK(f.run(c).failure_reason == "redirect");
+        c = http_probe(server.url("/json"));
+        c.expect = {"body.balance > 0"};
+        auto r = f.run(c);
+        CHECK(r.failure_reason == "assertion");
+        CHECK_THAT(r.message, Catch::Contains("not valid JSON"));
+    }
+}
+
+TEST_CASE("tcp probe: connects, or fails with connect", "[probes][integration]") {
+    testing::SilentServer server;
+    Fixture f;
+    auto c = socket_probe("tcp", server.port());
+    c.expect = {"phase.connect < 5s"};
+    auto r = f.run(c);
+    INFO(r.message);
+    CHECK(r.success);
+    CHECK(r.timings.connect > 0);
+    r = f.run(socket_probe("tcp", 1));
+    CHECK(r.failure_reason == "connect");
+}
+
+TEST_CASE("tls probe: handshake, expiry, issuer; bad certificates and silent servers",
+          "[probes][integration]") {
+    testing::Pki pki;
+    Fixture f;
+    {
+        testing::TlsHttpServer server(pki.server);
+        auto c = socket_probe("tls", server.port());
+        c.tls_ca_file = pki.ca_files.cert.string();
+        c.expect = {"cert.expires_in > 14d", "cert.issuer == 'CN=Noctua Test CA'"};
+        auto r = f.run(c);
+        INFO(r.message);
+        CHECK(r.success);
+        REQUIRE(r.certificate.has_value());
+        CHECK(r.certificate->not_after == pki.server_not_after);
+        CHECK(r.certificate->subject == "CN=localhost");
+        // The name checked is the target's host unless tls_server_name says otherwise.
+        c.tls_server_name = "other.example";
+        CHECK(f.run(c).failure_reason == "tls");
+    }
+    {
+        testing::TlsHttpServer server(pki.expired);
+        auto c = socket_probe("tls", server.port());
+        c.tls_ca_file = pki.ca_files.cert.string();
+        auto r = f.run(c);
+        CHECK(r.failure_reason == "tls");
+        CHECK_THAT(r.message, Catch::Contains("expired"));
+        // Insecure: the handshake passes, the expiry assertion still catches it.
+        c.tls_insecure = true;
+        c.expect = {"cert.expires_in > 0s"};
+        r = f.run(c);
+        CHECK(r.failure_reason == "assertion");
+    }
+    {
+        testing::SilentServer silent;
+        auto c = socket_probe("tls", silent.port());
+        c.timeout = 300ms;
+        auto r = f.run(c);
+        CHECK(r.failure_reason == "timeout");
+    }
+}

@@ -1,0 +1,136 @@
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "noctua/store/store.hpp"
+
+namespace fs = std::filesystem;
+using noctua::store::Batch;
+using noctua::store::Store;
+
+namespace {
+
+/// A fresh directory under the system temp dir, removed at scope exit.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        static std::atomic<int> n{0};
+        path = fs::temp_directory_path() /
+               ("noctua-store-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string file(const char* name) const { return (path / name).string(); }
+};
+
+std::unique_ptr<Store> open_ok(const std::string& path) {
+    auto s = Store::open(path);
+    REQUIRE(s.has_value());
+    return std::move(*s);
+}
+
+}  // namespace
+
+TEST_CASE("Store: offsets survive reopening", "[store][unit]") {
+    TempDir dir;
+    const auto db = dir.file("state.db");
+    {
+        auto s = open_ok(db);
+        CHECK(s->schema_version() == noctua::store::kSchemaVersion);
+        auto none = s->offset("tail", "1:2");
+        REQUIRE(none.has_value());
+        CHECK_FALSE(none->has_value());
+        REQUIRE(s->put_offset("tail", "1:2", 42).has_value());
+        REQUIRE(s->put_offset("tail", "1:2", 4200).has_value());  // replaces
+        REQUIRE(s->put_offset("tail", "1:3", 7).has_value());
+        REQUIRE(s->put_offset("other", "1:2", 1).has_value());
+    }
+    auto s = open_ok(db);
+    auto v = s->offset("tail", "1:2");
+    REQUIRE(v.has_value());
+    CHECK(*v == std::optional<std::int64_t>(4200));
+    auto all = s->offsets("tail");
+    REQUIRE(all.has_value());
+    CHECK(*all == std::map<std::string, std::int64_t>{{"1:2", 4200}, {"1:3", 7}});
+}
+
+TEST_CASE("Store: a batch commits offsets and blobs together and erases", "[store][unit]") {
+    TempDir dir;
+    auto s = open_ok(dir.file("state.db"));
+    REQUIRE(s->put_offset("tail", "gone", 5).has_value());
+    Batch b;
+    b.offsets.push_back({"tail", "a", 10});
+    b.offsets.push_back({"tail", "gone", std::nullopt});
+    std::string image("\0binary\xff", 8);
+    b.blobs.emplace_back("windows", image);
+    REQUIRE(s->commit(b).has_value());
+    auto all = s->offsets("tail");
+    REQUIRE(all.has_value());
+    CHECK(*all == std::map<std::string, std::int64_t>{{"a", 10}});
+    auto blob = s->blob("windows");
+    REQUIRE(blob.has_value());
+    REQUIRE(blob->has_value());
+    CHECK(**blob == image);
+    auto missing = s->blob("nothing");
+    REQUIRE(missing.has_value());
+    CHECK_FALSE(missing->has_value());
+    CHECK(s->commit(Batch{}).has_value());
+}
+
+TEST_CASE("Store: uses WAL journaling", "[store][unit]") {
+    TempDir dir;
+    const auto db = dir.file("state.db");
+    auto s = open_ok(db);
+    REQUIRE(s->put_offset("x", "y", 1).has_value());
+    CHECK(fs::exists(db + "-wal"));
+}
+
+TEST_CASE("Store: refuses a newer schema and a file that is not a database",
+          "[store][unit]") {
+    TempDir dir;
+    const auto db = dir.file("future.db");
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) ==
+                SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    auto r = Store::open(db);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == noctua::core::Errc::invalid_argument);
+    CHECK_THAT(r.error().message, Catch::Contains("newer"));
+
+    const auto junk = dir.file("junk.db");
+    std::ofstream(junk) << std::string(4096, 'x');
+    auto j = Store::open(junk);
+    REQUIRE_FALSE(j.has_value());
+    CHECK(j.error().code == noctua::core::Errc::io);
+
+    auto nodir = Store::open(dir.file("missing/dir/state.db"));
+    CHECK_FALSE(nodir.has_value());
+}
+
+TEST_CASE("Store: migrates a version-0 database in place", "[store][unit]") {
+    TempDir dir;
+    const auto db = dir.file("old.db");
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(raw, "CREATE TABLE unrelated (x)", nullptr, nullptr, nullptr) ==
+                SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    auto s = open_ok(db);
+    CHECK(s->schema_version() == noctua::store::kSchemaVersion);
+    CHECK(s->put_offset("a", "b", 3).has_value());
+}

@@ -1,0 +1,175 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "noctua/streams/event.hpp"
+
+using namespace noctua;
+using namespace noctua::streams;
+
+namespace {
+
+const core::TimePoint kNow = *parse_rfc3339("2024-05-01T10:00:00Z");
+
+struct Parsed {
+    Rejection rejection;
+    TxEvent event;
+};
+
+Parsed parse(std::string_view line, ParseOptions options = {}) {
+    EventParser parser(std::move(options));
+    Parsed out;
+    out.rejection = parser.parse(line, 0, kNow, out.event);
+    return out;
+}
+
+RejectReason reason_of(std::string_view line, ParseOptions options = {}) {
+    return parse(line, std::move(options)).rejection.reason;
+}
+
+constexpr std::string_view kSim =
+    R"({"id":"tx-1","ts":"2024-05-01T09:59:30Z","provider":"reloadly","status":"failed",)"
+    R"("operator":"Movistar ES","country":"ES","product":"airtime","customer":"cust-0001",)"
+    R"("error_code":"INSUFFICIENT_BALANCE","latency_ms":420,"amount":10.5,"currency":"EUR"})";
+
+}  // namespace
+
+TEST_CASE("EventParser: reads every field noctua-sim emits", "[streams][unit]") {
+    auto p = parse(kSim);
+    REQUIRE_FALSE(p.rejection);
+    const TxEvent& e = p.event;
+    CHECK(e.id == "tx-1");
+    CHECK(e.ts == *parse_rfc3339("2024-05-01T09:59:30Z"));
+    CHECK(e.provider == "reloadly");
+    CHECK(e.status == TxStatus::failed);
+    CHECK(e.operator_name == "Movistar ES");
+    CHECK(e.country == "ES");
+    CHECK(e.product == "airtime");
+    CHECK(e.customer == "cust-0001");
+    CHECK(e.error_code == "INSUFFICIENT_BALANCE");
+    CHECK(e.has_latency);
+    CHECK(e.latency_ms == 420);
+    CHECK(e.has_amount);
+    CHECK(e.amount == 10.5);
+    CHECK(e.currency == "EUR");
+}
+
+TEST_CASE("EventParser: epoch milliseconds, unknown fields and allow-listed labels",
+          "[streams][unit]") {
+    ParseOptions o;
+    o.allowed_labels = {"channel", "region"};
+    auto p = parse(R"({"id":"a","ts":1714557600000,"provider":"p","status":"success",)"
+                   R"("extra":{"nested":[1,2,3]},"labels":{"region":"eu","secret":"x","channel":"app"}})",
+                   o);
+    REQUIRE_FALSE(p.rejection);
+    CHECK(p.event.ts == kNow);
+    CHECK_FALSE(p.event.has_latency);
+    REQUIRE(p.event.labels.size() == 2);
+    CHECK(p.event.labels[0] == std::pair<std::string, std::string>{"channel", "app"});
+    CHECK(p.event.labels[1] == std::pair<std::string, std::string>{"region", "eu"});
+}
+
+TEST_CASE("EventParser: every reject reason", "[streams][unit]") {
+    const std::string ok_head = R"({"id":"a","ts":"2024-05-01T10:00:00Z","provider":"p",)";
+    SECTION("invalid_json") {
+        CHECK(reason_of("not json") == RejectReason::invalid_json);
+        CHECK(reason_of(R"({"id":"a","ts":)") == RejectReason::invalid_json);  // truncated
+        CHECK(reason_of(R"([1,2])") == RejectReason::invalid_json);            // not an object
+        CHECK(reason_of(ok_head + R"("status":"success"} trailing)") == RejectReason::invalid_json);
+    }
+    SECTION("invalid_utf8") {
+        CHECK(reason_of(ok_head + "\"status\":\"success\",\"customer\":\"\xff\xfe\"}") ==
+              RejectReason::invalid_utf8);
+    }
+    SECTION("too_large") {
+        ParseOptions o;
+        o.max_event_bytes = 100;
+        CHECK(reason_of(ok_head + R"("status":"success","customer":")" + std::string(200, 'x') +
+                            "\"}",
+                        o) == RejectReason::too_large);
+    }
+    SECTION("missing_field") {
+        auto p = parse(R"({"id":"a","ts":"2024-05-01T10:00:00Z","status":"success"})");
+        CHECK(p.rejection.reason == RejectReason::missing_field);
+        CHECK(p.rejection.field == "provider");
+        CHECK(parse(R"({"ts":"2024-05-01T10:00:00Z","provider":"p","status":"success"})")
+                  .rejection.field == "id");
+        CHECK(parse(ok_head + "\"amount\":1}").rejection.field == "status");
+    }
+    SECTION("wrong_type: numbers sent as strings and the reverse") {
+        auto p = parse(ok_head + R"("status":"success","latency_ms":"420"})");
+        CHECK(p.rejection.reason == RejectReason::wrong_type);
+        CHECK(p.rejection.field == "latency_ms");
+        CHECK(reason_of(ok_head + R"("status":"success","amount":"1.5"})") == RejectReason::wrong_type);
+        CHECK(reason_of(R"({"id":7,"ts":"2024-05-01T10:00:00Z","provider":"p","status":"success"})") ==
+              RejectReason::wrong_type);
+        CHECK(reason_of(ok_head + R"("status":"success","labels":{"a":1}})") ==
+              RejectReason::wrong_type);
+    }
+    SECTION("invalid_value") {
+        CHECK(reason_of(ok_head + R"("status":"success","country":"Spain"})") ==
+              RejectReason::invalid_value);
+        CHECK(reason_of(ok_head + R"("status":"success","country":"es"})") ==
+              RejectReason::invalid_value);
+        CHECK(reason_of(ok_head + R"("status":"success","latency_ms":-1})") ==
+              RejectReason::invalid_value);
+        CHECK(reason_of(R"({"id":"","ts":"2024-05-01T10:00:00Z","provider":"p","status":"success"})") ==
+              RejectReason::invalid_value);
+    }
+    SECTION("invalid_status") {
+        CHECK(reason_of(ok_head + R"("status":"ok"})") == RejectReason::invalid_status);
+    }
+    SECTION("invalid_timestamp") {
+        for (const char* ts : {"\"yesterday\"", "\"2024-13-01T00:00:00Z\"", "\"2023-02-29T00:00:00Z\"",
+                               "\"2024-05-01T10:00:00\"", "1.5e12"}) {
+            INFO(ts);
+            CHECK(reason_of(std::string(R"({"id":"a","provider":"p","status":"success","ts":)") +
+                            ts + "}") == RejectReason::invalid_timestamp);
+        }
+    }
+    SECTION("timestamp_out_of_range: far future or past") {
+        CHECK(reason_of(R"({"id":"a","ts":"2024-05-01T10:06:00Z","provider":"p","status":"success"})") ==
+              RejectReason::timestamp_out_of_range);
+        CHECK(reason_of(R"({"id":"a","ts":"2020-01-01T00:00:00Z","provider":"p","status":"success"})") ==
+              RejectReason::timestamp_out_of_range);
+        CHECK(reason_of(R"({"id":"a","ts":"2024-05-01T10:04:00Z","provider":"p","status":"success"})") ==
+              RejectReason::none);
+    }
+}
+
+TEST_CASE("parse_rfc3339: offsets, fractions, leap years", "[streams][unit]") {
+    CHECK(parse_rfc3339("2024-05-01T12:00:00+02:00") == kNow);
+    CHECK(parse_rfc3339("2024-05-01T10:00:00.250Z")->time_since_epoch().count() ==
+          kNow.time_since_epoch().count() + 250);
+    CHECK(parse_rfc3339("2024-02-29T00:00:00Z").has_value());
+    CHECK(parse_rfc3339("1970-01-01T00:00:00Z")->time_since_epoch().count() == 0);
+    CHECK_FALSE(parse_rfc3339("2024-05-01T10:00:00+2:00"));
+    CHECK_FALSE(parse_rfc3339("2024-05-01T10:00Z"));
+}
+
+TEST_CASE("EventParser: NDJSON and arrays number their lines", "[streams][unit]") {
+    EventParser parser{ParseOptions{}};
+    std::string body = std::string(kSim) + "\n\nnot json\r\n" + std::string(kSim) + "\r\n{\"id\":";
+    std::vector<std::string> ids;
+    std::vector<std::pair<std::size_t, RejectReason>> rejects;
+    parser.parse_lines(
+        body, kNow, [&](const TxEvent& e) { ids.push_back(e.id); },
+        [&](std::size_t line, Rejection r) { rejects.emplace_back(line, r.reason); });
+    CHECK(ids == std::vector<std::string>{"tx-1", "tx-1"});
+    REQUIRE(rejects.size() == 2);
+    CHECK(rejects[0] == std::pair<std::size_t, RejectReason>{3, RejectReason::invalid_json});
+    CHECK(rejects[1] == std::pair<std::size_t, RejectReason>{5, RejectReason::invalid_json});
+
+    std::string array = "[" + std::string(kSim) + ", 5, {\"id\":\"x\"}]";
+    ids.clear();
+    rejects.clear();
+    CHECK(parser.parse_array(
+        array, kNow, [&](const TxEvent& e) { ids.push_back(e.id); },
+        [&](std::size_t line, Rejection r) { rejects.emplace_back(line, r.reason); }));
+    CHECK(ids == std::vector<std::string>{"tx-1"});
+    REQUIRE(rejects.size() == 2);
+    CHECK(rejects[0] == std::pair<std::size_t, RejectReason>{2, RejectReason::invalid_json});
+    CHECK(rejects[1] == std::pair<std::size_t, RejectReason>{3, RejectReason::missing_field});
+    std::string broken = "[" + std::string(kSim);
+    CHECK_FALSE(parser.parse_array(broken, kNow, [](const TxEvent&) {}, [](std::size_t, Rejection) {}));
+}

@@ -1,0 +1,246 @@
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+#include <catch2/catch.hpp>
+#include <prometheus/registry.h>
+#include <unistd.h>
+
+#include "noctua/streams/checkpoint.hpp"
+#include "noctua/streams/file_tail.hpp"
+#include "noctua/testing/run_until.hpp"
+
+using namespace noctua;
+using namespace noctua::streams;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+const core::TimePoint kNow = *parse_rfc3339("2024-05-01T10:00:00Z");
+const core::TimePoint kEventTime = *parse_rfc3339("2024-05-01T09:59:00Z");
+
+std::string line(int i) {
+    return R"({"id":"tx-)" + std::to_string(i) +
+           R"(","ts":"2024-05-01T09:59:00Z","provider":"acme","status":"success"})" + "\n";
+}
+
+std::string lines(int from, int to) {
+    std::string out;
+    for (int i = from; i < to; ++i) out += line(i);
+    return out;
+}
+
+void append(const fs::path& p, std::string_view text) {
+    std::ofstream(p, std::ios::app | std::ios::binary) << text;
+}
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        static std::atomic<int> n{0};
+        path = fs::temp_directory_path() /
+               ("noctua-tail-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+/// A started pipeline, an optional store + checkpointer, and a tail driven by poll().
+struct Fixture {
+    TempDir dir;
+    core::ManualClock clock{kNow};
+    prometheus::Registry registry;
+    StreamMetrics metrics{registry};
+    config::StreamConfig cfg = [this] {
+        config::StreamConfig c;
+        c.id = "tail";
+        c.kind = "file";
+        c.paths = {(dir.path / "*.jsonl").string()};
+        c.poll_interval = 10ms;
+        return c;
+    }();
+    std::unique_ptr<store::Store> db;
+    std::unique_ptr<IngestPipeline> pipeline;
+    std::unique_ptr<Checkpointer> checkpoint;
+    std::unique_ptr<FileTail> tail;
+
+    explicit Fixture(bool durable = false, std::size_t chunk = 1024 * 1024) {
+        restart(durable, chunk);
+    }
+
+    /// Everything but the files and the database is created anew (a process restart).
+    void restart(bool durable, std::size_t chunk = 1024 * 1024) {
+        tail.reset();
+        checkpoint.reset();
+        pipeline.reset();
+        db.reset();
+        config::WindowsConfig windows;
+        windows.sets = {{"provider", {"provider"}, 100, false}};
+        pipeline = std::make_unique<IngestPipeline>(windows, clock, nullptr, nullptr);
+        if (durable) {
+            auto s = store::Store::open((dir.path / "state.db").string());
+            REQUIRE(s.has_value());
+            db = std::move(*s);
+            checkpoint = std::make_unique<Checkpointer>(*db, *pipeline, &metrics);
+            auto restored = checkpoint->restore();
+            REQUIRE(restored.has_value());
+        }
+        pipeline->start();
+        tail = std::make_unique<FileTail>(cfg, *pipeline, metrics, checkpoint.get(), chunk);
+    }
+
+    /// Runs `fn` on the ingest thread and waits for it.
+    template <class F>
+    auto on_ingest(F fn) {
+        std::packaged_task<decltype(fn())()> task(std::move(fn));
+        auto f = task.get_future();
+        pipeline->post([&task] { task(); });
+        REQUIRE(f.wait_for(10s) == std::future_status::ready);
+        return f.get();
+    }
+
+    /// Transactions of provider "acme" in the windows' 09:59 bucket.
+    std::uint32_t windowed() {
+        return on_ingest([this] {
+            const Bucket* b = pipeline->windows().find("provider", {{"provider", "acme"}}, kEventTime);
+            return b ? b->total() : 0u;
+        });
+    }
+    double accepted() { return metrics.events.Add({{"source", "tail"}}).Value(); }
+    double rejected(std::string reason) {
+        return metrics.rejected.Add({{"source", "tail"}, {"reason", std::move(reason)}}).Value();
+    }
+    double errors(std::string kind) {
+        return metrics.source_errors.Add({{"source", "tail"}, {"kind", std::move(kind)}}).Value();
+    }
+    void save() {
+        auto r = on_ingest([this] { return checkpoint->save(); });
+        REQUIRE(r.has_value());
+    }
+};
+
+}  // namespace
+
+TEST_CASE("FileTail: follows appends and waits for a line to be complete", "[streams][unit]") {
+    Fixture fx;
+    const auto file = fx.dir.path / "a.jsonl";
+    append(file, lines(0, 3));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 3);
+
+    append(file, line(3) + R"({"id":"tx-4","ts":"2024-05-01T09:59:00Z",)");  // half a line
+    fx.tail->poll();
+    CHECK(fx.windowed() == 4);
+    auto files = fx.tail->files();
+    REQUIRE(files.size() == 1);
+    CHECK(files[0].offset == static_cast<std::int64_t>(lines(0, 4).size()));
+
+    append(file, R"("provider":"acme","status":"success"})" "\n" "not json\n");
+    fx.tail->poll();
+    CHECK(fx.windowed() == 5);
+    CHECK(fx.rejected("invalid_json") == 1);
+    fx.tail->poll();  // nothing new: nothing applied twice
+    CHECK(fx.accepted() == 5);
+    CHECK(fx.metrics.file_lag.Add({{"source", "tail"}}).Value() == 0);
+}
+
+TEST_CASE("FileTail: reads a rotated file to its end, then the new file from 0",
+          "[streams][unit]") {
+    Fixture fx;
+    const auto file = fx.dir.path / "app.jsonl";
+    append(file, lines(0, 2));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 2);
+
+    append(file, lines(2, 4));                          // written before the rotation
+    fs::rename(file, fx.dir.path / "app.jsonl.1");      // no longer matched by *.jsonl
+    append(file, lines(4, 7));                          // the new file
+    fx.tail->poll();
+    CHECK(fx.windowed() == 7);
+    auto files = fx.tail->files();
+    REQUIRE(files.size() == 1);
+    CHECK(files[0].path == file.string());
+    CHECK(files[0].offset == static_cast<std::int64_t>(lines(4, 7).size()));
+}
+
+TEST_CASE("FileTail: a truncated file is read again from 0", "[streams][unit]") {
+    Fixture fx;
+    const auto file = fx.dir.path / "t.jsonl";
+    append(file, lines(0, 5));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 5);
+    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(5, 7); }  // shorter
+    fx.tail->poll();
+    CHECK(fx.windowed() == 7);
+    CHECK(fx.errors("truncated") == 1);
+}
+
+TEST_CASE("FileTail: a line longer than a chunk is cut and rejected, the rest goes on",
+          "[streams][unit]") {
+    Fixture fx(false, 256);
+    const auto file = fx.dir.path / "big.jsonl";
+    append(file, line(0) + std::string(1000, 'x') + "\n" + line(1));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 2);
+    CHECK(fx.rejected("invalid_json") >= 1);
+}
+
+TEST_CASE("FileTail: a restart resumes from the saved offset, nothing lost or counted twice",
+          "[streams][unit]") {
+    Fixture fx(true);
+    const auto a = fx.dir.path / "a.jsonl";
+    const auto b = fx.dir.path / "b.jsonl";
+    append(a, lines(0, 4));
+    append(b, lines(100, 102));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 6);
+    fx.save();  // windows + offsets
+
+    append(a, lines(4, 6));
+    fx.tail->poll();  // applied but not saved: a crash now loses these from the windows...
+    CHECK(fx.windowed() == 8);
+
+    fx.restart(true);  // ...and the restart reads them again, exactly once
+    CHECK(fx.windowed() == 6);
+    append(a, lines(6, 7));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 9);
+    fx.save();
+
+    fx.restart(true);
+    fx.tail->poll();
+    CHECK(fx.windowed() == 9);
+    auto offsets = fx.db->offsets("tail");
+    REQUIRE(offsets.has_value());
+    CHECK(offsets->size() == 2);
+}
+
+TEST_CASE("FileTail: start_at_end skips existing content of files without an offset",
+          "[streams][unit]") {
+    Fixture fx;
+    fx.cfg.start_at_end = true;
+    fx.restart(false);
+    const auto file = fx.dir.path / "old.jsonl";
+    append(file, lines(0, 3));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 0);
+    append(file, lines(3, 4));
+    append(fx.dir.path / "new.jsonl", lines(10, 12));  // appeared later: read from 0
+    fx.tail->poll();
+    CHECK(fx.windowed() == 3);
+}
+
+TEST_CASE("FileTail: the started thread follows a file on its own", "[streams][unit]") {
+    Fixture fx;
+    fx.tail->start();
+    append(fx.dir.path / "live.jsonl", lines(0, 50));
+    CHECK(testing::wait_for([&] { return fx.accepted() == 50; }));
+    fx.tail->stop();
+    CHECK(fx.windowed() == 50);
+}

@@ -1,0 +1,214 @@
+#include <catch2/catch.hpp>
+
+#include <future>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <prometheus/registry.h>
+#include <zlib.h>
+
+#include "noctua/streams/http_push.hpp"
+#include "noctua/testing/run_until.hpp"
+
+using namespace noctua;
+using namespace noctua::streams;
+using namespace std::chrono_literals;
+
+namespace {
+
+const core::TimePoint kNow = *parse_rfc3339("2024-05-01T10:00:00Z");
+
+std::string event_line(int i, std::string_view status = "success") {
+    return R"({"id":"tx-)" + std::to_string(i) +
+           R"(","ts":"2024-05-01T09:59:00Z","provider":"acme","status":")" + std::string(status) +
+           R"(","country":"ES","latency_ms":120})";
+}
+
+std::string gzip(std::string_view in) {
+    z_stream zs{};
+    REQUIRE(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                         Z_DEFAULT_STRATEGY) == Z_OK);
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+std::string sign(std::string_view key, std::string_view id, std::string_view ts,
+                 std::string_view body) {
+    const std::string msg = std::string(id) + "." + std::string(ts) + "." + std::string(body);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac, &len);
+    std::string b64(4 * ((len + 2) / 3), '\0');
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(len));
+    return "v1," + b64;
+}
+
+/// A pipeline, a push handler and a synchronous call helper.
+struct Fixture {
+    core::ManualClock clock{kNow};
+    prometheus::Registry registry;
+    StreamMetrics metrics{registry};
+    config::StreamConfig cfg = [] {
+        config::StreamConfig c;
+        c.id = "push";
+        c.kind = "http";
+        c.token = config::Secret("s3cret", "inline");
+        // "whsec_" + base64("0123456789abcdef0123456789abcdef")
+        c.hmac_secret = config::Secret("whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "inline");
+        c.queue_limit = 2;
+        c.max_decompressed = 64 * 1024;
+        return c;
+    }();
+    std::unique_ptr<IngestPipeline> pipeline;
+    std::unique_ptr<HttpPush> push;
+
+    Fixture() { restart(); }
+    void restart() {
+        push.reset();
+        pipeline = std::make_unique<IngestPipeline>(config::WindowsConfig{}, clock, &metrics, nullptr);
+        pipeline->start();
+        push = std::make_unique<HttpPush>(cfg, *pipeline, metrics, clock);
+    }
+
+    core::ServerResponse call(std::string body, core::Headers headers) {
+        core::ServerRequest req;
+        req.method = "POST";
+        req.path = req.target = "/api/v1/events";
+        req.body = std::move(body);
+        req.headers = std::move(headers);
+        std::promise<core::ServerResponse> p;
+        auto f = p.get_future();
+        push->handle(req, [&p](core::ServerResponse r) { p.set_value(std::move(r)); });
+        REQUIRE(f.wait_for(10s) == std::future_status::ready);
+        return f.get();
+    }
+    core::ServerResponse call_token(std::string body, core::Headers extra = {}) {
+        extra.emplace_back("Authorization", "Bearer s3cret");
+        return call(std::move(body), std::move(extra));
+    }
+    double metric(prometheus::Family<prometheus::Counter>& f, std::map<std::string, std::string> l) {
+        return f.Add(l).Value();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("HttpPush: NDJSON with a bearer token is applied and counted", "[streams][unit]") {
+    Fixture fx;
+    std::string body = event_line(1) + "\n" + event_line(2, "failed") + "\n" +
+                       R"({"id":"x","ts":"2024-05-01T09:59:00Z","status":"success"})" + "\n" +
+                       event_line(1) + "\n";
+    auto r = fx.call_token(body, {{"Content-Type", "application/x-ndjson"}});
+    CHECK(r.status == 200);
+    CHECK(r.body == R"({"status":"success","accepted":2,"rejected":1,"duplicates":1,"late":0,)"
+                    R"("errors":[{"line":3,"reason":"missing_field","field":"provider"}]})");
+    CHECK(fx.metric(fx.metrics.events, {{"source", "push"}}) == 2);
+    CHECK(fx.metric(fx.metrics.rejected, {{"source", "push"}, {"reason", "missing_field"}}) == 1);
+    CHECK(fx.metric(fx.metrics.duplicates, {{"source", "push"}}) == 1);
+    CHECK(fx.metric(fx.metrics.transactions, {{"provider", "acme"}, {"status", "failed"}}) == 1);
+
+    SECTION("a JSON array works too") {
+        auto a = fx.call_token("[" + event_line(3) + "," + event_line(4) + "]",
+                               {{"Content-Type", "application/json"}});
+        CHECK(a.status == 200);
+        CHECK(a.body.find(R"("accepted":2)") != std::string::npos);
+        auto bad = fx.call_token("[" + event_line(5), {{"Content-Type", "application/json"}});
+        CHECK(bad.status == 400);
+    }
+    SECTION("other content types are refused") {
+        CHECK(fx.call_token(event_line(6), {{"Content-Type", "application/xml"}}).status == 415);
+    }
+}
+
+TEST_CASE("HttpPush: bad credentials get 401 and a counted reason", "[streams][unit]") {
+    Fixture fx;
+    CHECK(fx.call(event_line(1), {}).status == 401);
+    CHECK(fx.call(event_line(1), {{"Authorization", "Bearer wrong"}}).status == 401);
+    CHECK(fx.call(event_line(1), {{"Authorization", "Bearer s3cre"}}).status == 401);
+    CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "missing"}}) == 1);
+    CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "bad_token"}}) == 2);
+    CHECK(fx.metric(fx.metrics.events, {{"source", "push"}}) == 0);
+}
+
+TEST_CASE("HttpPush: Standard Webhooks signatures, tolerance and replay", "[streams][unit]") {
+    Fixture fx;
+    const std::string key = "0123456789abcdef0123456789abcdef";
+    const std::string body = event_line(1) + "\n";
+    const std::string ts = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
+    auto headers = [&](std::string id, std::string t, std::string sig) {
+        return core::Headers{{"webhook-id", std::move(id)},
+                             {"webhook-timestamp", std::move(t)},
+                             {"webhook-signature", std::move(sig)}};
+    };
+    // Key rotation: any v1 entry may match.
+    auto ok = fx.call(body, headers("msg_1", ts, "v1,bm90IGl0 " + sign(key, "msg_1", ts, body)));
+    CHECK(ok.status == 200);
+    CHECK(fx.call(body, headers("msg_1", ts, sign(key, "msg_1", ts, body))).status == 401);  // replay
+    CHECK(fx.call(body + " ", headers("msg_2", ts, sign(key, "msg_2", ts, body))).status == 401);
+    CHECK(fx.call(body, headers("msg_3", ts, sign("other", "msg_3", ts, body))).status == 401);
+    const std::string old = std::to_string(std::stoll(ts) - 301);
+    CHECK(fx.call(body, headers("msg_4", old, sign(key, "msg_4", old, body))).status == 401);
+    const std::string soon = std::to_string(std::stoll(ts) + 299);
+    CHECK(fx.call(body, headers("msg_5", soon, sign(key, "msg_5", soon, body))).status == 200);
+    CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "replayed"}}) == 1);
+    CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "bad_signature"}}) == 2);
+    CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "stale_timestamp"}}) == 1);
+}
+
+TEST_CASE("HttpPush: gzip bodies, corrupt gzip and a gzip bomb", "[streams][unit]") {
+    Fixture fx;
+    std::string body;
+    for (int i = 0; i < 50; ++i) body += event_line(i) + "\n";
+    auto r = fx.call_token(gzip(body), {{"Content-Encoding", "gzip"}});
+    CHECK(r.status == 200);
+    CHECK(r.body.find(R"("accepted":50)") != std::string::npos);
+    CHECK(fx.call_token("definitely not gzip", {{"Content-Encoding", "gzip"}}).status == 400);
+    const std::string bomb = gzip(std::string(10 * 1024 * 1024, '\n'));  // 10 MiB of newlines
+    CHECK(bomb.size() < 64 * 1024);
+    CHECK(fx.call_token(bomb, {{"Content-Encoding", "gzip"}}).status == 413);
+    CHECK(fx.call_token(event_line(1), {{"Content-Encoding", "br"}}).status == 415);
+}
+
+TEST_CASE("HttpPush: a saturated pipeline answers 429 with Retry-After", "[streams][unit]") {
+    Fixture fx;
+    // Hold the ingest thread so batches queue up.
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::atomic<bool> holding{false};
+    fx.pipeline->post([&] {
+        holding = true;
+        released.wait();
+    });
+    REQUIRE(testing::wait_for([&] { return holding.load(); }));
+    core::ServerRequest req;
+    req.body = event_line(1);
+    req.headers = {{"Authorization", "Bearer s3cret"}};
+    std::vector<std::future<core::ServerResponse>> waiting;
+    std::vector<std::promise<core::ServerResponse>> promises(2);
+    for (auto& p : promises) {
+        waiting.push_back(p.get_future());
+        fx.push->handle(req, [&p](core::ServerResponse r) { p.set_value(std::move(r)); });
+    }
+    CHECK(fx.pipeline->pending() == 2);
+    auto r = fx.call_token(event_line(2));
+    CHECK(r.status == 429);
+    CHECK(core::find_header(r.headers, "Retry-After") == "1");
+    CHECK(fx.metric(fx.metrics.saturated, {{"source", "push"}}) == 1);
+    release.set_value();
+    for (auto& w : waiting) CHECK(w.get().status == 200);
+    CHECK(fx.call_token(event_line(3)).status == 200);
+
+    fx.push->stop();
+    auto stopping = fx.call_token(event_line(4));
+    CHECK(stopping.status == 503);
+    CHECK(core::find_header(stopping.headers, "Retry-After").has_value());
+}

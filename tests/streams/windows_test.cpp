@@ -1,0 +1,217 @@
+#include <catch2/catch.hpp>
+
+#include <prometheus/registry.h>
+
+#include "noctua/streams/metrics.hpp"
+#include "noctua/streams/windows.hpp"
+
+using namespace noctua;
+using namespace noctua::streams;
+using namespace std::chrono_literals;
+
+namespace {
+
+const core::TimePoint kT0 = *parse_rfc3339("2024-05-01T10:00:00Z");
+
+config::WindowsConfig windows_config() {
+    config::WindowsConfig c;
+    c.bucket = 1min;
+    c.recent = 10min;
+    c.history_bucket = 1h;
+    c.retention = 2h;
+    c.allowed_lateness = 30s;
+    c.dedup_horizon = 10min;
+    c.sets = {{"provider", {"provider"}, 3, false},
+              {"provider_country", {"provider", "country"}, 100, true}};
+    return c;
+}
+
+TxEvent event(std::string id, core::TimePoint ts, std::string provider, TxStatus status,
+              std::string country = "ES") {
+    TxEvent e;
+    e.id = std::move(id);
+    e.ts = ts;
+    e.provider = std::move(provider);
+    e.status = status;
+    e.country = std::move(country);
+    return e;
+}
+
+/// Samples collected from the sink.
+struct Sink {
+    std::vector<core::Sample> samples;
+    WindowStore::SampleSink fn() {
+        return [this](std::vector<core::Sample>&& s) {
+            samples.insert(samples.end(), s.begin(), s.end());
+        };
+    }
+    std::optional<double> value(std::string_view metric, std::string_view provider,
+                                core::TimePoint time, std::string_view set = "provider") const {
+        for (const auto& s : samples) {
+            if (s.labels.get("metric") == metric && s.labels.get("provider") == provider &&
+                s.labels.get("set") == set && s.time == time) {
+                return s.value;
+            }
+        }
+        return std::nullopt;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("WindowStore: counts, success ratio, quantiles and error codes per bucket",
+          "[streams][unit]") {
+    Sink sink;
+    WindowStore w(windows_config(), nullptr, sink.fn());
+    for (int i = 0; i < 8; ++i) {
+        auto e = event("s" + std::to_string(i), kT0 + std::chrono::seconds(i), "acme", TxStatus::success);
+        e.has_latency = true;
+        e.latency_ms = 100.0 + i;  // all in the (50, 100] and (100, 250] buckets
+        e.has_amount = true;
+        e.amount = 2.5;
+        CHECK(w.add(e) == AddOutcome::applied);
+    }
+    auto f = event("f1", kT0 + 10s, "acme", TxStatus::failed);
+    f.error_code = "INSUFFICIENT_BALANCE";
+    CHECK(w.add(f) == AddOutcome::applied);
+    f.id = "f2";
+    CHECK(w.add(f) == AddOutcome::applied);
+    CHECK(w.add(event("p1", kT0 + 20s, "acme", TxStatus::pending)) == AddOutcome::applied);
+
+    const Bucket* b = w.find("provider", core::Labels{{"provider", "acme"}}, kT0);
+    REQUIRE(b != nullptr);
+    CHECK(b->total() == 11);
+    CHECK(b->count(TxStatus::success) == 8);
+    CHECK(b->success_ratio() == Approx(0.8));  // pending excluded
+    CHECK(b->amount_sum == Approx(20.0));
+    CHECK(b->latency_count() == 8);
+    // 100 is in (50,100]; 101..107 in (100,250]: rank 4 is 3/7 into the second bucket.
+    CHECK(*b->latency_quantile(0.5) == Approx(100.0 + 150.0 * 3 / 7));
+    CHECK(w.error_code(b->error_ids[0]) == "INSUFFICIENT_BALANCE");
+    CHECK(b->error_counts[0] == 2);
+    const Bucket* h = w.find("provider", core::Labels{{"provider", "acme"}}, kT0, true);
+    REQUIRE(h != nullptr);
+    CHECK(h->total() == 11);
+
+    // The bucket closes once the watermark (now - lateness) passes its end.
+    w.advance(kT0 + 1min + 29s);
+    CHECK(sink.samples.empty());
+    w.advance(kT0 + 1min + 30s);
+    const auto end = kT0 + 1min;
+    CHECK(sink.value("volume", "acme", end) == 11);
+    CHECK(sink.value("success_ratio", "acme", end) == Approx(0.8));
+    CHECK(sink.value("latency_p50", "acme", end) == Approx(100.0 + 150.0 * 3 / 7));
+    CHECK(sink.value("volume", "acme", end, "provider_country") == 11);
+    bool error_sample = false;
+    for (const auto& s : sink.samples) {
+        if (s.labels.get("metric") == "errors" && s.labels.get("set") == "provider") {
+            CHECK(s.labels.get("error_code") == "INSUFFICIENT_BALANCE");
+            CHECK(s.value == 2);
+            error_sample = true;
+        }
+    }
+    CHECK(error_sample);
+
+    // A quiet minute still yields volume 0: traffic loss must be visible.
+    sink.samples.clear();
+    w.advance(kT0 + 2min + 30s);
+    CHECK(sink.value("volume", "acme", kT0 + 2min) == 0);
+    CHECK_FALSE(sink.value("success_ratio", "acme", kT0 + 2min));
+}
+
+TEST_CASE("WindowStore: late, out-of-order and duplicate events", "[streams][unit]") {
+    Sink sink;
+    WindowStore w(windows_config(), nullptr, sink.fn());
+    w.advance(kT0);  // watermark at 09:59
+    CHECK(w.watermark() == kT0 - 1min);
+    CHECK(w.add(event("a", kT0 + 50s, "acme", TxStatus::success)) == AddOutcome::applied);
+    // Out of order but within allowed lateness: its bucket is still open.
+    CHECK(w.add(event("b", kT0 - 20s, "acme", TxStatus::success)) == AddOutcome::applied);
+    // Before the watermark: late, dropped.
+    CHECK(w.add(event("c", kT0 - 2min, "acme", TxStatus::success)) == AddOutcome::late);
+    // Same id again (even with another timestamp): duplicate.
+    CHECK(w.add(event("a", kT0 + 55s, "acme", TxStatus::failed)) == AddOutcome::duplicate);
+    const Bucket* b = w.find("provider", core::Labels{{"provider", "acme"}}, kT0);
+    REQUIRE(b != nullptr);
+    CHECK(b->total() == 1);
+    const Bucket* prev = w.find("provider", core::Labels{{"provider", "acme"}}, kT0 - 20s);
+    REQUIRE(prev != nullptr);
+    CHECK(prev->total() == 1);
+
+    // The id is forgotten after the horizon (two generations).
+    CHECK(w.add(event("x", kT0 + 11min, "acme", TxStatus::success)) == AddOutcome::applied);
+    CHECK(w.add(event("y", kT0 + 22min, "acme", TxStatus::success)) == AddOutcome::applied);
+    CHECK(w.add(event("a", kT0 + 23min, "acme", TxStatus::success)) == AddOutcome::applied);
+}
+
+TEST_CASE("WindowStore: a set over max_series counts new series in __other__",
+          "[streams][unit]") {
+    prometheus::Registry registry;
+    StreamMetrics metrics(registry);
+    WindowStore w(windows_config(), &metrics, nullptr);
+    for (int i = 0; i < 5; ++i) {
+        CHECK(w.add(event("e" + std::to_string(i), kT0, "p" + std::to_string(i), TxStatus::success)) ==
+              AddOutcome::applied);
+    }
+    CHECK(w.add(event("e9", kT0, "p4", TxStatus::failed)) == AddOutcome::applied);
+    CHECK(w.series_count("provider") == 4);  // 3 + __other__
+    CHECK(w.series_count("provider_country") == 5);
+    const Bucket* other = w.find("provider", core::Labels{{"provider", "__other__"}}, kT0);
+    REQUIRE(other != nullptr);
+    CHECK(other->total() == 3);
+    CHECK(metrics.overflow.Add({{"set", "provider"}}).Value() == 3);
+    CHECK(metrics.series.Add({{"set", "provider"}}).Value() == 4);
+    CHECK(metrics.transactions.Add({{"provider", "p4"}, {"status", "failed"}}).Value() == 1);
+    CHECK(metrics.window_transactions
+              .Add({{"set", "provider_country"}, {"provider", "p4"}, {"country", "ES"},
+                    {"status", "success"}})
+              .Value() == 1);
+}
+
+TEST_CASE("WindowStore: old buckets and idle series are evicted", "[streams][unit]") {
+    WindowStore w(windows_config(), nullptr, nullptr);
+    CHECK(w.add(event("a", kT0, "acme", TxStatus::success)) == AddOutcome::applied);
+    w.advance(kT0 + 30min);
+    CHECK(w.find("provider", core::Labels{{"provider", "acme"}}, kT0) == nullptr);  // > recent
+    CHECK(w.find("provider", core::Labels{{"provider", "acme"}}, kT0, true) != nullptr);
+    CHECK(w.series_count("provider") == 1);
+    w.advance(kT0 + 4h);  // > retention: the series goes
+    CHECK(w.series_count("provider") == 0);
+}
+
+TEST_CASE("WindowStore: a snapshot restores series, buckets and the watermark",
+          "[streams][unit]") {
+    WindowStore a(windows_config(), nullptr, nullptr);
+    auto f = event("f", kT0 + 5s, "acme", TxStatus::failed);
+    f.error_code = "E42";
+    CHECK(a.add(f) == AddOutcome::applied);
+    CHECK(a.add(event("s", kT0 + 6s, "globex", TxStatus::success, "MX")) == AddOutcome::applied);
+    a.advance(kT0 + 40s);
+    const std::string image = a.snapshot();
+
+    Sink sink;
+    WindowStore b(windows_config(), nullptr, sink.fn());
+    REQUIRE(b.restore(image).has_value());
+    CHECK(b.watermark() == a.watermark());
+    const Bucket* bucket = b.find("provider_country", core::Labels{{"provider", "acme"}, {"country", "ES"}}, kT0);
+    REQUIRE(bucket != nullptr);
+    CHECK(bucket->count(TxStatus::failed) == 1);
+    CHECK(b.error_code(bucket->error_ids[0]) == "E42");
+    CHECK(b.series_count("provider") == 2);
+    b.advance(kT0 + 1min + 30s);
+    CHECK(sink.value("volume", "globex", kT0 + 1min) == 1);
+
+    SECTION("corrupt images leave the state untouched") {
+        CHECK_FALSE(b.restore("garbage").has_value());
+        CHECK_FALSE(b.restore(image.substr(0, image.size() - 3)).has_value());
+        CHECK(b.series_count("provider") == 2);
+    }
+    SECTION("a set whose dimensions changed is skipped") {
+        auto c = windows_config();
+        c.sets[1].by = {"provider", "operator"};
+        WindowStore d(c, nullptr, nullptr);
+        REQUIRE(d.restore(image).has_value());
+        CHECK(d.series_count("provider") == 2);
+        CHECK(d.series_count("provider_country") == 0);
+    }
+}
