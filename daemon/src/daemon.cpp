@@ -31,6 +31,7 @@
 #include "noctua/streams/http_push.hpp"
 #include "noctua/streams/kafka_source.hpp"
 #include "noctua/streams/pipeline.hpp"
+#include "causes.hpp"
 #include "routes.hpp"
 #include "stream_samples.hpp"
 
@@ -299,6 +300,7 @@ struct Daemon::Impl : public Services {
             const auto prov = provider.empty() ? sig.labels.get("provider").value_or("") : provider;
             if (const auto* p = cfg.find_provider(prov)) in.labels.merge_missing(p->labels);
             in.annotations = {sig.annotations.begin(), sig.annotations.end()};
+            if (sig.active) annotate_cause(sig, in);
             if (extra_annotations != nullptr && sig.active) {
                 for (const auto& [k, v] : *extra_annotations) in.annotations.emplace(k, v);
             }
@@ -306,6 +308,26 @@ struct Daemon::Impl : public Services {
             in.at = sig.at;
             engine.update(in);
         }
+    }
+
+    /// A traffic loss that another firing alert explains says so (DESIGN.md: a likely cause).
+    void annotate_cause(const detect::Signal& sig, alerts::AlertInput& in) {
+        const detect::Detector* source = nullptr;
+        for (const auto& r : rules) {
+            if (r->config().name == sig.rule) source = r.get();
+        }
+        if (source == nullptr || source->config().kind != "traffic_loss") return;
+        const auto firing = engine.firing();
+        std::vector<FiringAlert> explained;
+        for (const auto& a : firing) {
+            for (const auto& r : rules) {
+                if (r->config().name == a.alertname()) explained.push_back({&a, r->config().kind});
+            }
+        }
+        auto cause = likely_cause(sig.labels.get("provider").value_or(""), explained);
+        if (!cause) return;
+        in.annotations["likely_cause"] = *cause;
+        in.annotations["summary"] += "; likely cause: " + *cause;
     }
 
     /// Detectors also need time to pass without samples: a stream that falls silent, a burst
