@@ -14,11 +14,13 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/daemon/daemon.hpp"
-#include "noctua/testing/loopback.hpp"
-#include "noctua/testing/run_until.hpp"
+#include "harness.hpp"
 
 using namespace noctua;
 using testing::http_call;
+using testing::probe_runs;
+using testing::run_probe;
+using testing::RunningDaemon;
 
 namespace {
 
@@ -39,26 +41,8 @@ struct FakeProvider {
     }
 };
 
-/// A webhook receiver that records every payload.
-struct FakeReceiver {
-    std::mutex mu;
-    std::vector<std::string> bodies;  // guarded by mu
-    testing::LoopbackHttpServer server;
-    FakeReceiver() {
-        server.router.add("POST", "/hook", [this](const core::ServerRequest& r, const net::PathParams&) {
-            std::lock_guard lock(mu);
-            bodies.push_back(r.body);
-            return core::ServerResponse::text(200, "");
-        });
-        server.start();
-    }
-    std::vector<std::string> snapshot() {
-        std::lock_guard lock(mu);
-        return bodies;
-    }
-};
 
-std::string config_text(const FakeProvider& p, const FakeReceiver& r) {
+std::string config_text(const FakeProvider& p, testing::WebhookRecorder& r) {
     return fmt::format(R"(
 [server]
 listen = "127.0.0.1:0"
@@ -94,56 +78,18 @@ initial_backoff = "10ms"
 [route]
 receiver = "hook"
 )",
-                       p.server.url("/acme"), r.server.url("/hook"));
+                       p.server.url("/acme"), r.url());
 }
 
-/// Runs a daemon on its own thread.
-struct RunningDaemon {
-    daemon::Daemon d;
-    std::thread thread;
-    explicit RunningDaemon(config::Config c, std::string path = {})
-        : d(std::move(c), [&] {
-              daemon::DaemonOptions o;
-              o.config_path = std::move(path);
-              o.seed = 7;
-              return o;
-          }()) {
-        auto r = d.start();
-        REQUIRE(r.has_value());
-        thread = std::thread([this] { d.run(); });
-    }
-    ~RunningDaemon() {
-        d.request_stop();
-        thread.join();
-    }
-    std::string url(std::string_view path) const {
-        return fmt::format("http://127.0.0.1:{}{}", d.port(), path);
-    }
-};
 
-std::uint64_t probe_runs(const RunningDaemon& d, std::string_view id) {
-    auto r = http_call("GET", d.url("/api/v1/probes/" + std::string(id)));
-    if (r.status != 200) return 0;
-    simdjson::dom::parser parser;
-    auto doc = parser.parse(r.body);
-    if (doc.error()) return 0;
-    return uint64_t(doc.value()["data"]["runs"]);
-}
 
-/// Triggers one run through the API and waits until it has completed.
-void run_probe(const RunningDaemon& d, std::string_view id) {
-    const auto before = probe_runs(d, id);
-    auto r = http_call("POST", d.url(fmt::format("/api/v1/probes/{}/run", id)));
-    REQUIRE(r.status == 202);
-    REQUIRE(testing::wait_for([&] { return probe_runs(d, id) > before; }));
-}
 
 }  // namespace
 
 TEST_CASE("daemon: provider down fires one webhook, recovery resolves it once",
           "[integration]") {
     FakeProvider provider;
-    FakeReceiver receiver;
+    testing::WebhookRecorder receiver;
     auto cfg = config::load_string(config_text(provider, receiver), "test.toml");
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg)};
@@ -223,10 +169,10 @@ TEST_CASE("daemon: a receiver outage is retried until the webhook is delivered",
         return core::ServerResponse::text(200, "");
     });
     flaky.start();
-    FakeReceiver unused;
+    testing::WebhookRecorder unused;
     auto text = config_text(provider, unused);
-    auto pos = text.find(unused.server.url("/hook"));
-    text.replace(pos, unused.server.url("/hook").size(), flaky.url("/hook"));
+    auto pos = text.find(unused.url());
+    text.replace(pos, unused.url().size(), flaky.url("/hook"));
     auto cfg = config::load_string(text, "test.toml");
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg)};
@@ -247,7 +193,7 @@ TEST_CASE("daemon: a receiver outage is retried until the webhook is delivered",
 TEST_CASE("daemon: reload keeps unchanged probes and alerts, rejects a bad file",
           "[integration]") {
     FakeProvider provider;
-    FakeReceiver receiver;
+    testing::WebhookRecorder receiver;
     const auto dir = std::filesystem::temp_directory_path() /
                      fmt::format("noctua-reload-{}", std::random_device{}());
     std::filesystem::create_directories(dir);
@@ -256,7 +202,7 @@ TEST_CASE("daemon: reload keeps unchanged probes and alerts, rejects a bad file"
     std::ofstream(path) << text;
     auto cfg = config::load_file(path);
     REQUIRE(cfg.has_value());
-    RunningDaemon d{std::move(*cfg), path.string()};
+    RunningDaemon d{std::move(*cfg), testing::seeded(path.string())};
     REQUIRE(testing::wait_for([&] { return probe_runs(d, "acme-balance") >= 1; }));
     provider.healthy = false;
     run_probe(d, "acme-balance");
@@ -301,7 +247,7 @@ jitter = "0s"
 
 TEST_CASE("daemon: HTTP errors are JSON and malformed input does not hurt", "[integration]") {
     FakeProvider provider;
-    FakeReceiver receiver;
+    testing::WebhookRecorder receiver;
     auto cfg = config::load_string(config_text(provider, receiver), "test.toml");
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg)};

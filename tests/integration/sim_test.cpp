@@ -20,8 +20,7 @@
 #include "noctua/sim/runner.hpp"
 #include "noctua/sim/server.hpp"
 #include "noctua/sim/service.hpp"
-#include "noctua/testing/loopback.hpp"
-#include "noctua/testing/run_until.hpp"
+#include "harness.hpp"
 
 using namespace noctua;
 using testing::http_call;
@@ -65,45 +64,9 @@ struct SimFleet {
     }
 };
 
-struct Receiver {
-    std::mutex mu;
-    std::vector<std::string> bodies;  // guarded by mu
-    testing::LoopbackHttpServer server;
-    Receiver() {
-        server.router.add("POST", "/hook", [this](const core::ServerRequest& r, const net::PathParams&) {
-            std::lock_guard lock(mu);
-            bodies.push_back(r.body);
-            return core::ServerResponse::text(200, "");
-        });
-        server.start();
-    }
-    std::size_t count() {
-        std::lock_guard lock(mu);
-        return bodies.size();
-    }
-    std::string at(std::size_t i) {
-        std::lock_guard lock(mu);
-        return bodies.at(i);
-    }
-};
 
-struct RunningDaemon {
-    daemon::Daemon d;
-    std::thread thread;
-    explicit RunningDaemon(config::Config c) : d(std::move(c), daemon::DaemonOptions{}) {
-        REQUIRE(d.start().has_value());
-        thread = std::thread([this] { d.run(); });
-    }
-    ~RunningDaemon() {
-        d.request_stop();
-        thread.join();
-    }
-    std::string url(std::string_view path) const {
-        return fmt::format("http://127.0.0.1:{}{}", d.port(), path);
-    }
-};
 
-std::string daemon_config(const SimFleet& sim, const Receiver& rx) {
+std::string daemon_config(const SimFleet& sim, testing::WebhookRecorder& rx) {
     return fmt::format(R"(
 [server]
 listen = "127.0.0.1:0"
@@ -140,22 +103,10 @@ url = "{}"
 [route]
 receiver = "hook"
 )",
-                       sim.url("/acme"), rx.server.url("/hook"));
+                       sim.url("/acme"), rx.url());
 }
 
-std::string probe_field(const RunningDaemon& d, std::string_view field) {
-    auto r = http_call("GET", d.url("/api/v1/probes/acme-balance"));
-    auto pos = r.body.find(fmt::format("\"{}\":", field));
-    if (pos == std::string::npos) return {};
-    auto start = pos + field.size() + 3;
-    return r.body.substr(start, r.body.find_first_of(",}", start) - start);
-}
 
-void run_probe(const RunningDaemon& d) {
-    const auto before = probe_field(d, "runs");
-    REQUIRE(http_call("POST", d.url("/api/v1/probes/acme-balance/run")).status == 202);
-    REQUIRE(testing::wait_for([&] { return probe_field(d, "runs") != before; }));
-}
 
 }  // namespace
 
@@ -163,39 +114,41 @@ TEST_CASE("sim + daemon: a simulated outage pages once and its recovery resolves
           "[integration]") {
     ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
     SimFleet sim;
-    Receiver rx;
+    testing::WebhookRecorder rx;
     auto cfg = config::load_string(daemon_config(sim, rx), "sim-test.toml");
     if (!cfg) {
         for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
     }
     REQUIRE(cfg.has_value());
-    RunningDaemon d{std::move(*cfg)};
-    REQUIRE(testing::wait_for([&] { return probe_field(d, "runs") == "1"; }));
-    CHECK(probe_field(d, "http_status") == "200");  // the static token and vendor Accept work
+    testing::RunningDaemon d{std::move(*cfg)};
+    REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") == 1; }));
+    // The static token and vendor Accept work.
+    CHECK(http_call("GET", d.url("/api/v1/probes/acme-balance")).body.find(R"("http_status":200)") !=
+          std::string::npos);
 
     auto fault = http_call("POST", sim.url("/sim/providers/acme/fault"),
                            R"({"kind":"outage","mode":"5xx"})");
     REQUIRE(fault.status == 200);
-    run_probe(d);
-    run_probe(d);
+    testing::run_probe(d, "acme-balance");
+    testing::run_probe(d, "acme-balance");
     REQUIRE(testing::wait_for([&] { return rx.count() == 1; }));
-    CHECK(rx.at(0).find(R"("status":"firing")") != std::string::npos);
-    CHECK(rx.at(0).find("status 503") != std::string::npos);
+    CHECK(rx.snapshot().at(0).find(R"("status":"firing")") != std::string::npos);
+    CHECK(rx.snapshot().at(0).find("status 503") != std::string::npos);
 
     REQUIRE(http_call("POST", sim.url("/sim/providers/acme/heal")).status == 200);
-    run_probe(d);
+    testing::run_probe(d, "acme-balance");
     REQUIRE(testing::wait_for([&] { return rx.count() == 2; }));
-    CHECK(rx.at(1).find(R"("status":"resolved")") != std::string::npos);
+    CHECK(rx.snapshot().at(1).find(R"("status":"resolved")") != std::string::npos);
 }
 
 TEST_CASE("sim + daemon: the simulator's transaction stream is ingested over HTTP push",
           "[integration]") {
     ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
     SimFleet sim;
-    Receiver rx;
+    testing::WebhookRecorder rx;
     auto cfg = config::load_string(daemon_config(sim, rx), "sim-test.toml");
     REQUIRE(cfg.has_value());
-    RunningDaemon d{std::move(*cfg)};
+    testing::RunningDaemon d{std::move(*cfg)};
 
     // The generator and the push sink run on the test's own io_context, as in noctua-sim.
     boost::asio::io_context ioc;

@@ -1,0 +1,105 @@
+#pragma once
+
+// Shared pieces of the in-process integration tests: a running daemon, a webhook receiver
+// that records payloads, and probe helpers over the daemon's HTTP API.
+
+#include <catch2/catch.hpp>
+
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "noctua/config/config.hpp"
+#include "noctua/daemon/daemon.hpp"
+#include "noctua/testing/loopback.hpp"
+#include "noctua/testing/run_until.hpp"
+
+namespace noctua::testing {
+
+/// A webhook receiver on loopback that records every payload POSTed to /hook.
+class WebhookRecorder {
+public:
+    WebhookRecorder() {
+        server_.router.add("POST", "/hook",
+                           [this](const core::ServerRequest& r, const net::PathParams&) {
+                               std::lock_guard lock(mu_);
+                               bodies_.push_back(r.body);
+                               return core::ServerResponse::text(200, "");
+                           });
+        server_.start();
+    }
+    [[nodiscard]] std::string url() const { return server_.url("/hook"); }
+    [[nodiscard]] std::vector<std::string> snapshot() {
+        std::lock_guard lock(mu_);
+        return bodies_;
+    }
+    [[nodiscard]] std::size_t count() {
+        std::lock_guard lock(mu_);
+        return bodies_.size();
+    }
+
+private:
+    std::mutex mu_;
+    std::vector<std::string> bodies_;  // guarded by mu_
+    LoopbackHttpServer server_;
+};
+
+/// Options for a test daemon: a fixed seed, and the file reloads read (if any).
+inline daemon::DaemonOptions seeded(std::string config_path = {}) {
+    daemon::DaemonOptions o;
+    o.config_path = std::move(config_path);
+    o.seed = 7;
+    return o;
+}
+
+/// The daemon in-process on its own thread; stops gracefully when destroyed.
+class RunningDaemon {
+public:
+    explicit RunningDaemon(config::Config c, daemon::DaemonOptions options = seeded())
+        : d_(std::move(c), std::move(options)) {
+        REQUIRE(d_.start().has_value());
+        thread_ = std::thread([this] { d_.run(); });
+    }
+    ~RunningDaemon() {
+        d_.request_stop();
+        thread_.join();
+    }
+    RunningDaemon(const RunningDaemon&) = delete;
+    RunningDaemon& operator=(const RunningDaemon&) = delete;
+
+    [[nodiscard]] std::string url(std::string_view path) const {
+        return fmt::format("http://127.0.0.1:{}{}", d_.port(), path);
+    }
+    [[nodiscard]] daemon::Daemon& daemon() { return d_; }
+
+
+private:
+    daemon::Daemon d_;
+    std::thread thread_;
+};
+
+/// How many times probe `id` has run, from GET /api/v1/probes/{id} (0 if unknown).
+inline std::uint64_t probe_runs(const RunningDaemon& d, std::string_view id) {
+    auto r = http_call("GET", d.url("/api/v1/probes/" + std::string(id)));
+    if (r.status != 200) return 0;
+    simdjson::dom::parser parser;
+    auto doc = parser.parse(r.body);
+    if (doc.error()) return 0;
+    std::uint64_t runs = 0;
+    if (doc.value()["data"]["runs"].get(runs)) return 0;
+    return runs;
+}
+
+/// Triggers one run through POST /api/v1/probes/{id}/run and waits until it has completed.
+inline void run_probe(const RunningDaemon& d, std::string_view id) {
+    const auto before = probe_runs(d, id);
+    auto r = http_call("POST", d.url(fmt::format("/api/v1/probes/{}/run", id)));
+    REQUIRE(r.status == 202);
+    REQUIRE(wait_for([&] { return probe_runs(d, id) > before; }));
+}
+
+}  // namespace noctua::testing
