@@ -139,6 +139,7 @@ def p99_bound(before, after):
 
 
 def run_noctua(args, tmp, nginx, nginx_port, probes, rate):
+    # jitter 1 ms: first runs spread over the interval, then one run per interval per probe.
     interval = probes / rate
     listen = free_port()
     cfg = os.path.join(tmp, f"noctua-{probes}.toml")
@@ -148,7 +149,7 @@ def run_noctua(args, tmp, nginx, nginx_port, probes, rate):
         f.write(f'[[providers]]\nid = "nginx"\nbase_url = "http://127.0.0.1:{nginx_port}"\n')
         for i in range(probes):
             f.write(f'[[probes]]\nid = "p{i}"\nprovider = "nginx"\npath = "/balance/{i}"\n'
-                    f'interval = "{ms}ms"\ntimeout = "{min(ms, 5000) - 1}ms"\njitter = "{ms - 1}ms"\n'
+                    f'interval = "{ms}ms"\ntimeout = "{min(ms, 5000) - 1}ms"\njitter = "1ms"\n'
                     'expect = ["status == 200", "body.balance > 0"]\nextract = { balance = "body.balance" }\n')
     proc = subprocess.Popen([args.noctua, "run", "-c", cfg], stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "noctua.log"), "w"))
     try:

@@ -90,7 +90,37 @@ struct Scheduler::Entry {
     std::uint64_t generation = 0;  // bumped per run; stale completions are ignored
     std::uint64_t runs = 0;
     std::optional<ProbeResult> last;
-    std::deque<ProbeResult> history;
+    // A ring of the last results: allocated once, not a node per result (5,000 probes churn
+    // the heap otherwise). `next` is where the next result goes.
+    std::vector<ProbeResult> history;
+    std::size_t next = 0;
+
+    void remember(const ProbeResult& r, std::size_t keep) {
+        keep = std::max<std::size_t>(keep, 1);
+        if (history.size() > keep) {
+            history = ordered_history();
+            history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
+            next = 0;
+        }
+        if (history.size() < keep) {
+            if (next != 0) {
+                history = ordered_history();
+                next = 0;
+            }
+            history.reserve(keep);
+            history.push_back(r);
+            return;
+        }
+        history[next] = r;
+        next = (next + 1) % keep;
+    }
+    /// Oldest first.
+    std::vector<ProbeResult> ordered_history() const {
+        std::vector<ProbeResult> out;
+        out.reserve(history.size());
+        for (std::size_t i = 0; i < history.size(); ++i) out.push_back(history[(next + i) % history.size()]);
+        return out;
+    }
     std::set<std::string> failure_reasons;  // label values added to failures, for removal
     std::set<std::map<std::string, std::string>> value_series;  // noctua_probe_value labels
     std::set<std::string> steps;                                // step label values
@@ -178,7 +208,7 @@ core::Result<void> Scheduler::apply(const std::vector<config::ProbeConfig>& prob
             // Changed: keep what it showed, restart it with the new settings.
             e->last = old->second->last;
             e->runs = old->second->runs;
-            e->history = old->second->history;
+            e->history = old->second->ordered_history();
             e->failure_reasons = old->second->failure_reasons;
             e->value_series = old->second->value_series;
             e->steps = old->second->steps;
@@ -313,24 +343,29 @@ void Scheduler::finish_run(const std::shared_ptr<Entry>& e, std::uint64_t genera
     ++e->runs;
     record_metrics(*e, r);
     e->last = r;
-    e->history.push_back(r);
-    while (e->history.size() > std::max<std::size_t>(limits_.history, 1)) e->history.pop_front();
+    e->remember(r, limits_.history);
     if (on_result_) on_result_(r);
     start_waiting();
+}
+
+// Lazily, at the first result: a series must not read 0 (a failure) before the probe has run.
+void Scheduler::ensure_metrics(Entry& e) {
+    if (e.success != nullptr) return;
+    const auto labels = e.labels();
+    e.success = &metrics_.success.Add(labels);
+    e.duration = &metrics_.duration.Add(labels, kDurationBuckets);
+    auto l = labels;
+    l.emplace("result", "success");
+    e.runs_ok = &metrics_.runs.Add(l);
+    l["result"] = "failure";
+    e.runs_failed = &metrics_.runs.Add(l);
+    e.history.reserve(std::max<std::size_t>(limits_.history, 1));
 }
 
 void Scheduler::record_metrics(Entry& entry, const ProbeResult& r) {
     auto* e = &entry;
     const auto labels = e->labels();
-    if (e->success == nullptr) {
-        e->success = &metrics_.success.Add(labels);
-        e->duration = &metrics_.duration.Add(labels, kDurationBuckets);
-        auto l = labels;
-        l.emplace("result", "success");
-        e->runs_ok = &metrics_.runs.Add(l);
-        l["result"] = "failure";
-        e->runs_failed = &metrics_.runs.Add(l);
-    }
+    ensure_metrics(*e);
     e->success->Set(r.success ? 1 : 0);
     e->duration->Observe(std::chrono::duration<double>(r.duration).count());
     (r.success ? e->runs_ok : e->runs_failed)->Increment();
@@ -402,7 +437,7 @@ std::vector<ProbeStatus> Scheduler::status() const {
     std::vector<ProbeStatus> out;
     out.reserve(entries_.size());
     for (const auto& [id, e] : entries_) {
-        out.push_back({e->config, e->last, e->running, e->runs, {e->history.begin(), e->history.end()}});
+        out.push_back({e->config, e->last, e->running, e->runs, e->ordered_history()});
     }
     return out;
 }
