@@ -28,8 +28,8 @@ constexpr std::string_view kBalanceKeys[] = {
     "burn_window", "burst", "burst_window", "critical", "exhaustion_critical",
     "exhaustion_warning", "for", "probes", "warning"};
 constexpr std::string_view kLatencyKeys[] = {"baseline_factor", "baseline_window", "for",
-                                             "probes",          "quantile",        "severity",
-                                             "threshold",       "window"};
+                                             "min_samples",     "probes",          "quantile",
+                                             "severity",        "threshold",       "window"};
 constexpr std::string_view kSeverities[] = {"critical", "info", "warning"};
 constexpr std::string_view kSources[] = {"probe", "stream"};
 
@@ -150,6 +150,7 @@ void parse_latency(const Section& s, RuleConfig& out) {
     s.read_number("baseline_factor", l.baseline_factor, 0.0, kHuge);
     read_span(s, "baseline_window", l.baseline_window, false);
     read_span(s, "for", l.for_, true);
+    s.read_number("min_samples", l.min_samples, 0.0, kHuge);
 }
 
 }  // namespace

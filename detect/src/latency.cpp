@@ -45,7 +45,13 @@ void LatencyDetector::observe(Measure m, const core::Sample& sample, std::string
     const auto t = sample.time;
     if (!s.window.empty() && t < s.window.back().first) return;  // out of order
     s.window.emplace_back(t, sample.value);
-    while (s.window.front().first <= t - c.window) s.window.pop_front();
+    s.weights.push_back(std::max(sample.weight, 0.0));
+    while (s.window.front().first <= t - c.window) {
+        s.window.pop_front();
+        s.weights.pop_front();
+    }
+    double observations = 0;
+    for (double w : s.weights) observations += w;
     std::vector<double> values;
     values.reserve(s.window.size());
     for (const auto& [ts, v] : s.window) values.push_back(v);
@@ -64,7 +70,8 @@ void LatencyDetector::observe(Measure m, const core::Sample& sample, std::string
     const double baseline = *s.baseline;
     const double threshold = seconds(c.threshold);
     s.last = Status{q, baseline, s.firing};
-    const bool high = q > threshold && q > c.baseline_factor * baseline;
+    const bool high =
+        observations >= c.min_samples && q > threshold && q > c.baseline_factor * baseline;
     const auto pct = fmt::format("p{:.4g}", c.quantile * 100);
     if (!s.firing) {
         if (!high) {

@@ -417,9 +417,11 @@ struct WindowStore::Impl {
             sample("success_ratio", *r).weight = b->total() - b->count(TxStatus::pending);
         }
         if (b->latency_count() > 0) {
-            sample("latency_p50", *b->latency_quantile(0.50));
-            sample("latency_p95", *b->latency_quantile(0.95));
-            sample("latency_p99", *b->latency_quantile(0.99));
+            // Weighted by the latencies behind them, so min_samples means something.
+            const double n = b->latency_count();
+            sample("latency_p50", *b->latency_quantile(0.50)).weight = n;
+            sample("latency_p95", *b->latency_quantile(0.95)).weight = n;
+            sample("latency_p99", *b->latency_quantile(0.99)).weight = n;
         }
         for (std::size_t i = 0; i < kTopErrorCodes && b->error_ids[i] != 0; ++i) {
             sample("errors", b->error_counts[i]).labels.set("error_code", code_names[b->error_ids[i]]);

@@ -8,9 +8,18 @@ using detect::Measure;
 using testing::feed;
 using testing::minute;
 
+namespace {
+/// One sample a minute, each one observation: min_samples off, as for a probe's latency.
+config::RuleConfig probe_rule() {
+    auto rule = detect::default_rule(Measure::latency);
+    rule.latency.min_samples = 0;
+    return rule;
+}
+}  // namespace
+
 TEST_CASE("Latency: p95 above threshold and above its baseline fires after `for`",
           "[detect][unit]") {
-    detect::LatencyDetector d{detect::default_rule(Measure::latency)};
+    detect::LatencyDetector d{probe_rule()};
     const core::Labels s{{"provider", "acme"}};
     for (long m = 0; m < 120; ++m) CHECK(feed(d, Measure::latency, s, minute(m), 0.4).empty());
     std::vector<detect::Signal> fired;
@@ -35,7 +44,7 @@ TEST_CASE("Latency: p95 above threshold and above its baseline fires after `for`
 
 TEST_CASE("Latency: an always-slow series is judged against its own baseline",
           "[detect][unit]") {
-    detect::LatencyDetector d{detect::default_rule(Measure::latency)};
+    detect::LatencyDetector d{probe_rule()};
     const core::Labels s{{"provider", "slow"}};
     // Always around 2.5 s: above the 2 s threshold but not above 2x its baseline.
     for (long m = 0; m < 300; ++m) {
@@ -44,4 +53,22 @@ TEST_CASE("Latency: an always-slow series is judged against its own baseline",
     auto st = d.status(s);
     REQUIRE(st);
     CHECK(st->baseline == Approx(2.5).margin(0.15));
+}
+
+TEST_CASE("Latency: quantiles of a few transactions give no verdict", "[detect][unit]") {
+    // Window buckets' p95, weighted by the transactions behind them.
+    auto run = [](double weight) {
+        detect::LatencyDetector d{detect::default_rule(Measure::latency)};
+        const core::Labels s{{"provider", "acme"}};
+        std::vector<detect::Signal> fired;
+        for (long m = 0; m < 180 && fired.empty(); ++m) {
+            d.observe(Measure::latency, core::Sample{s, minute(m), m < 120 ? 0.4 : 3.0, weight},
+                      {}, fired);
+        }
+        return fired;
+    };
+    CHECK(run(1.0).empty());  // 5 transactions in the 5m window: under min_samples
+    auto fired = run(30.0);
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0].active);
 }

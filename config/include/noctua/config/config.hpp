@@ -246,6 +246,9 @@ struct LatencyRuleConfig {
     double baseline_factor = 2;  ///< and above this multiple of its own baseline
     core::Duration baseline_window = std::chrono::hours(24);
     core::Duration for_ = std::chrono::minutes(5);  ///< `for`
+    /// No verdict while fewer observations (Sample::weight: transactions behind a window's
+    /// quantile) are in `window`: a p95 of three transactions says nothing.
+    double min_samples = 20;
     friend bool operator==(const LatencyRuleConfig&, const LatencyRuleConfig&) = default;
 };
 

@@ -41,6 +41,7 @@ private:
     struct Series {
         core::Labels labels;
         std::deque<std::pair<core::TimePoint, double>> window;
+        std::deque<double> weights;  // Sample::weight of each window entry
         std::optional<double> baseline;
         std::optional<core::TimePoint> baseline_at;
         std::optional<core::TimePoint> high_since;
