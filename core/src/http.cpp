@@ -88,6 +88,21 @@ ServerResponse ServerResponse::text(int status, std::string body) {
     return r;
 }
 
+std::vector<std::string_view> split_path(std::string_view path) {
+    std::vector<std::string_view> out;
+    while (!path.empty()) {
+        if (path.front() == '/') {
+            path.remove_prefix(1);
+            continue;
+        }
+        const auto slash = path.find('/');
+        out.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash);
+    }
+    return out;
+}
+
 std::optional<std::string> query_param(std::string_view query, std::string_view name) {
     while (!query.empty()) {
         auto amp = query.find('&');

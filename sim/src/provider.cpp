@@ -34,20 +34,6 @@ constexpr std::array<std::string_view, 6> kAllAudiences{
 constexpr std::array<std::string_view, 7> kBrands{"Amazon", "Apple", "Google Play", "Netflix",
                                                   "Steam", "Spotify", "Uber"};
 
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> out;
-    while (!path.empty()) {
-        if (path.front() == '/') {
-            path.remove_prefix(1);
-            continue;
-        }
-        const auto slash = path.find('/');
-        out.push_back(path.substr(0, slash));
-        if (slash == std::string_view::npos) break;
-        path.remove_prefix(slash);
-    }
-    return out;
-}
 
 std::optional<std::int64_t> to_int(std::string_view s) {
     if (s.empty() || s.size() > 18) return std::nullopt;
@@ -495,7 +481,7 @@ ProviderSim::Auth ProviderSim::authenticate(const ServerRequest& req) {
 }
 
 Reply ProviderSim::route(const ServerRequest& req, std::string_view path) {
-    const auto seg = split_path(path);
+    const auto seg = core::split_path(path);
     const bool get = req.method == "GET" || req.method == "HEAD";
     const bool post = req.method == "POST";
 

@@ -13,20 +13,6 @@ namespace {
 
 using core::ServerResponse;
 
-std::vector<std::string_view> split(std::string_view path) {
-    std::vector<std::string_view> out;
-    while (!path.empty()) {
-        if (path.front() == '/') {
-            path.remove_prefix(1);
-            continue;
-        }
-        const auto slash = path.find('/');
-        out.push_back(path.substr(0, slash));
-        if (slash == std::string_view::npos) break;
-        path.remove_prefix(slash);
-    }
-    return out;
-}
 
 ServerResponse method_not_allowed(std::string_view allow) {
     auto r = ServerResponse::json_error(405, "method not allowed");
@@ -97,7 +83,7 @@ void SimService::write_provider(core::JsonWriter& w, ProviderSim& p) {
 }
 
 Reply SimService::control(const core::ServerRequest& req, std::string_view path) {
-    const auto seg = split(path);  // "sim", "providers", id, action
+    const auto seg = core::split_path(path);  // "sim", "providers", id, action
     const bool get = req.method == "GET";
     const bool post = req.method == "POST";
     auto json = [](int status, std::string body) { return Reply{ServerResponse::json(status, std::move(body))}; };

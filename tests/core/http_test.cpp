@@ -25,3 +25,11 @@ TEST_CASE("ServerResponse::json_error: JSON body with the message", "[core][unit
     CHECK(r.content_type == "application/json");
     CHECK(r.body == R"({"status":"error","error":"no \"route\""})");
 }
+
+TEST_CASE("split_path: non-empty segments", "[core][unit]") {
+    CHECK(split_path("/acme//accounts/balance/") ==
+          std::vector<std::string_view>{"acme", "accounts", "balance"});
+    CHECK(split_path("").empty());
+    CHECK(split_path("///").empty());
+    CHECK(split_path("x") == std::vector<std::string_view>{"x"});
+}

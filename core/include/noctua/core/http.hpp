@@ -141,6 +141,10 @@ struct ServerResponse {
 /// (application/x-www-form-urlencoded), off for path segments (RFC 3986).
 [[nodiscard]] std::string percent_decode(std::string_view s, bool plus_as_space);
 
+/// The non-empty segments of a URL path: "/acme//accounts/balance" → {"acme", "accounts",
+/// "balance"}. The views point into `path`.
+[[nodiscard]] std::vector<std::string_view> split_path(std::string_view path);
+
 /// The value of query parameter `name` in `query` ("a=1&b=2"), percent-decoded.
 [[nodiscard]] std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
