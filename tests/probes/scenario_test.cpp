@@ -16,6 +16,7 @@
 #include "noctua/testing/fake_http_client.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "probe_runner.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -130,27 +131,7 @@ auth = false
                        base);
 }
 
-struct Fixture {
-    boost::asio::io_context ioc;
-    net::CurlHttpClient http{ioc};
-    core::SystemClock clock;
-    probes::Authenticator auth{http, clock};
-    probes::ProbeContext ctx{http, clock, ioc.get_executor(), &auth, nullptr};
-    probes::ProbeRegistry registry;
-    Fixture() { probes::register_builtin_probes(registry); }
-    ~Fixture() {
-        http.stop();
-        ioc.poll();
-    }
-    probes::ProbeResult run(const config::ProbeConfig& c) {
-        auto p = registry.create(c, ctx);
-        REQUIRE(p.has_value());
-        std::optional<probes::ProbeResult> result;
-        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
-        REQUIRE(testing::run_until(ioc, [&] { return result.has_value(); }, 20s));
-        return *result;
-    }
-};
+using Fixture = testing::ProbeRunner<>;
 
 }  // namespace
 

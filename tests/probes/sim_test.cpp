@@ -22,6 +22,7 @@
 #include "noctua/sim/service.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "probe_runner.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -71,30 +72,9 @@ sim::FleetSpec fleet(core::Duration token_ttl = 24h) {
     return f;
 }
 
-struct Fixture {
-    boost::asio::io_context ioc;
-    net::CurlHttpClient http{ioc};
-    core::ManualClock clock{core::TimePoint{1'714'557'600'000ms}};
-    probes::Authenticator auth{http, clock};
-    probes::ProbeContext ctx{http, clock, ioc.get_executor(), &auth, nullptr};
-    probes::ProbeRegistry registry;
-    Fixture() { probes::register_builtin_probes(registry); }
-    ~Fixture() {
-        http.stop();
-        ioc.poll();
-    }
-    /// Runs `c` once; `tick` runs between io steps (to move the simulator's clock).
-    probes::ProbeResult run(const config::ProbeConfig& c, const std::function<void()>& tick = {}) {
-        auto p = registry.create(c, ctx);
-        REQUIRE(p.has_value());
-        std::optional<probes::ProbeResult> result;
-        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
-        REQUIRE(testing::run_until(ioc, [&] {
-            if (tick) tick();
-            return result.has_value();
-        }, 30s));
-        return *result;
-    }
+/// The simulator's clock starts at a fixed time; tokens expire against it.
+struct Fixture : testing::ProbeRunner<core::ManualClock> {
+    Fixture() { clock.set(core::TimePoint{1'714'557'600'000ms}); }
 };
 
 std::string read_text(const std::string& path) {

@@ -1,0 +1,55 @@
+#pragma once
+
+// Runs probes for real over loopback: libcurl, the provider Authenticator and the built-in
+// probe registry on a test-driven io_context.
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <optional>
+
+#include <boost/asio/io_context.hpp>
+
+#include "noctua/core/clock.hpp"
+#include "noctua/net/curl_client.hpp"
+#include "noctua/probes/auth.hpp"
+#include "noctua/probes/probe.hpp"
+#include "noctua/testing/run_until.hpp"
+
+namespace noctua::testing {
+
+template <class ClockT = core::SystemClock>
+struct ProbeRunner {
+    boost::asio::io_context ioc;
+    net::CurlHttpClient http{ioc};
+    ClockT clock;
+    probes::Authenticator auth{http, clock};
+    probes::ProbeContext ctx{http, clock, ioc.get_executor(), &auth, nullptr};
+    probes::ProbeRegistry registry;
+
+    ProbeRunner() { probes::register_builtin_probes(registry); }
+    ~ProbeRunner() {
+        http.stop();
+        ioc.poll();
+    }
+    ProbeRunner(const ProbeRunner&) = delete;
+    ProbeRunner& operator=(const ProbeRunner&) = delete;
+
+    /// Runs `c` once; `tick` runs between io steps (e.g. to move a simulator's clock).
+    probes::ProbeResult run(const config::ProbeConfig& c, const std::function<void()>& tick = {}) {
+        auto p = registry.create(c, ctx);
+        REQUIRE(p.has_value());
+        std::optional<probes::ProbeResult> result;
+        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
+        REQUIRE(run_until(
+            ioc,
+            [&] {
+                if (tick) tick();
+                return result.has_value();
+            },
+            std::chrono::seconds(30)));
+        return *result;
+    }
+};
+
+}  // namespace noctua::testing
