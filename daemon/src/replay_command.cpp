@@ -250,8 +250,6 @@ int cmd_replay(const std::vector<std::string_view>& args) {
             "--as must be volume, success_ratio, latency or balance, not \"{}\"", as));
     }
 
-    detect::DetectorRegistry registry;
-    detect::register_builtin_detectors(registry);
     std::vector<config::RuleConfig> rules;
     if (config_path.empty()) {
         rules.push_back(detect::default_rule(*measure));
@@ -263,15 +261,12 @@ int cmd_replay(const std::vector<std::string_view>& args) {
         }
         rules = loaded->rules;
     }
-    std::vector<std::unique_ptr<detect::Detector>> detectors;
-    for (const auto& rule : rules) {
-        auto d = registry.create(rule);
-        if (!d) {
-            fmt::print(stderr, "noctua: rule {}: {}\n", rule.name, d.error().message);
-            return kUsage;
-        }
-        if ((*d)->consumes(*measure)) detectors.push_back(std::move(*d));
+    auto made = make_detectors(rules, {*measure});
+    if (!made) {
+        fmt::print(stderr, "noctua: {}\n", made.error().message);
+        return kUsage;
     }
+    auto detectors = std::move(*made);
     if (detectors.empty()) {
         return usage(fmt::format("no rule in {} consumes {} series", config_path, as));
     }
