@@ -1,11 +1,83 @@
 #!/usr/bin/env bash
-# bench/ingest: builds ingest_bench (Release, separate build dir) and prints its figures.
-# Usage: bench/ingest/run.sh [events]
+# bench/ingest: builds ingest_bench and noctua (Release, separate build dir) and prints
+#   (a) parse + windows from memory, (memory) bytes per series-bucket,
+#   (b) HTTP push over loopback to the real daemon (`noctua run`), batches of 1,000,
+#   (c) file tail vs Debian's mtail over the same NDJSON file (mtail installed if missing).
+# Usage: bench/ingest/run.sh [events for (a)] [events for (c)] [batches for (b)]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build-bench}
+events=${1:-1000000}
+tail_events=${2:-1000000}
+batches=${3:-2000}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNOCTUA_BUILD_BENCH=ON \
       -DNOCTUA_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target ingest_bench -j2 >/dev/null
-"$build/bin/ingest_bench" parse "${1:-1000000}"
-"$build/bin/ingest_bench" memory 1000
+cmake --build "$build" --target ingest_bench noctua -j2 >/dev/null
+bench="$build/bin/ingest_bench"
+work=$(mktemp -d)
+daemon_pid=
+cleanup() {
+    if [[ -n "$daemon_pid" ]]; then kill "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bench" parse "$events"
+"$bench" memory 1000
+
+# (b) the real daemon with one http stream, pushed to by 2 keep-alive connections.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/push.toml" <<TOML
+[server]
+listen = "127.0.0.1:$port"
+
+[[streams]]
+id = "push"
+kind = "http"
+token_env = "NOCTUA_BENCH_TOKEN"
+queue_limit = 64
+TOML
+NOCTUA_BENCH_TOKEN=bench-token "$build/bin/noctua" run -c "$work/push.toml" >"$work/daemon.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+cpu0=$(awk '{print $14 + $15}' "/proc/$daemon_pid/stat")
+"$bench" push "$port" bench-token "$batches" 1000 2 5
+cpu1=$(awk '{print $14 + $15}' "/proc/$daemon_pid/stat")
+python3 -c "import os,sys; t=(int(sys.argv[2])-int(sys.argv[1]))/os.sysconf('SC_CLK_TCK'); n=5*int(sys.argv[3])*1000; print(f'    daemon CPU: {t:.2f} s for {n} events = {n/t:.0f} events per daemon CPU-second (io + ingest threads)')" "$cpu0" "$cpu1" "$batches"
+kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=
+
+# (c) the same NDJSON file through Noctua's file tail and through mtail (one regex, counted by
+# provider and status), in the same run.
+if ! command -v mtail >/dev/null; then
+    sudo -n apt-get install -y mtail >/dev/null 2>&1 || apt-get install -y mtail >/dev/null
+fi
+"$bench" generate "$work/tx.jsonl" "$tail_events"
+mkdir -p "$work/progs"
+cat >"$work/progs/tx.mtail" <<'MTAIL'
+counter transactions_total by provider, status
+/"provider":"(?P<provider>[^"]+)","status":"(?P<status>[^"]+)"/ {
+  transactions_total[$provider][$status]++
+}
+MTAIL
+noctua_line=$("$bench" tail "$work/tx.jsonl" "$tail_events")
+echo "$noctua_line"
+start=$(date +%s.%N)
+/usr/bin/time -f "%U %S" -o "$work/mtail.time" \
+    mtail --one_shot --one_shot_format=prometheus --progs "$work/progs" --logs "$work/tx.jsonl" \
+    --logtostderr --address=127.0.0.1 --port=0 >"$work/mtail.out" 2>"$work/mtail.err"
+end=$(date +%s.%N)
+counted=$(awk '/^transactions_total\{/ {s += $NF} END {print s + 0}' "$work/mtail.out")
+read -r user sys <"$work/mtail.time"
+python3 - "$noctua_line" "$counted" "$start" "$end" "$user" "$sys" <<'PY'
+import re, sys
+line, counted, start, end, user, sys_ = sys.argv[1:]
+counted = float(counted); wall = float(end) - float(start); cpu = float(user) + float(sys_)
+m = re.search(r"([0-9]+) events/s wall, ([0-9]+) events per CPU-second", line)
+n_wall, n_cpu = float(m.group(1)), float(m.group(2))
+print(f"mtail one-shot: {counted:.0f} events counted in {wall:.2f} s wall, {cpu:.2f} s CPU: "
+      f"{counted / wall:.0f} events/s wall, {counted / cpu:.0f} events per CPU-second")
+print(f"ratio noctua/mtail: {n_wall / (counted / wall):.1f}x (wall), {n_cpu / (counted / cpu):.1f}x (per CPU-second), target >= 10x")
+PY

@@ -33,6 +33,7 @@ core::Result<void> Checkpointer::save() {
         return r;
     }
     pending_.clear();
+    for (const auto& listener : listeners_) listener(batch.offsets);
     return {};
 }
 

@@ -215,8 +215,12 @@ void HttpPush::handle(const core::ServerRequest& request,
         const auto first = request.body.find_first_not_of(" \t\r\n");
         format.json_array = first != std::string::npos && request.body[first] == '[';
     }
+    // With room for the parser's padding, so the ingest thread does not copy the body again.
+    std::string body;
+    body.reserve(request.body.size() + kJsonPadding);
+    body.assign(request.body);
     const bool queued = pipeline_.try_submit(
-        counters_, request.body, format, config_.queue_limit,
+        counters_, std::move(body), format, config_.queue_limit,
         [respond](BatchResult result) {
             if (result.failed_status != 0) {
                 respond(ServerResponse::json_error(result.failed_status, result.failure));

@@ -2,8 +2,12 @@
 
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <future>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include <librdkafka/rdkafka.h>
@@ -34,6 +38,31 @@ using MessageHandle = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 
 constexpr std::size_t kMaxBatch = 1000;
 
+using TopicPartition = std::pair<std::string, std::int32_t>;
+
+/// The store key of a partition's offset: "topic:partition" (topic names have no ':').
+std::string offset_key(const TopicPartition& tp) {
+    return tp.first + ":" + std::to_string(tp.second);
+}
+
+std::optional<TopicPartition> parse_offset_key(std::string_view key) {
+    const auto colon = key.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::int32_t partition = 0;
+    const auto digits = key.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), partition);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+    return TopicPartition{std::string(key.substr(0, colon)), partition};
+}
+
+/// Offsets a snapshot made durable, handed from the saving (ingest) thread to the poll
+/// thread, which commits them. Shared with the Checkpointer's listener, which may outlive
+/// the source.
+struct Durable {
+    std::mutex mu;  // guards next; leaf lock
+    std::map<TopicPartition, std::int64_t> next;
+};
+
 }  // namespace
 
 // Executor: `thread` (the poll thread): the handle, the batch and every librdkafka callback
@@ -51,10 +80,15 @@ struct KafkaSource::Impl {
     // The polled batch not yet applied: NDJSON text and the next offset per partition.
     std::string batch;
     std::size_t batch_messages = 0;
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> next_offsets;
+    std::map<TopicPartition, std::int64_t> next_offsets;
+    // With a Checkpointer: offsets are committed only once a window snapshot holds them.
+    Checkpointer* checkpoint = nullptr;
+    std::shared_ptr<Durable> durable = std::make_shared<Durable>();
+    std::map<TopicPartition, std::int64_t> applied;  // next offset applied to the live windows
+    std::set<TopicPartition> owned;                   // assigned partitions
 
-    Impl(const config::StreamConfig& c, IngestPipeline& p, StreamMetrics& m)
-        : config(c), pipeline(p), metrics(m), counters(m, c.id) {}
+    Impl(const config::StreamConfig& c, IngestPipeline& p, StreamMetrics& m, Checkpointer* cp)
+        : config(c), pipeline(p), metrics(m), counters(m, c.id), checkpoint(cp) {}
 
     void error(std::string_view kind) {
         metrics.source_errors.Add({{"source", config.id}, {"kind", std::string(kind)}}).Increment();
@@ -64,19 +98,34 @@ struct KafkaSource::Impl {
     bool flush() {
         if (batch_messages == 0) return true;
         auto done = std::make_shared<std::promise<void>>();
-        auto applied = done->get_future();
+        auto ready = done->get_future();
         pipeline.post([this, done] {
             (void)pipeline.apply_lines(counters, batch);
+            // Noted on the ingest thread right after applying: the next snapshot holds both.
+            if (checkpoint) {
+                for (const auto& [tp, next] : next_offsets) {
+                    checkpoint->note_offset(config.id, offset_key(tp), next);
+                }
+            }
             done->set_value();
         });
         for (;;) {
-            if (applied.wait_for(std::chrono::milliseconds(50)) == std::future_status::ready) break;
+            if (ready.wait_for(std::chrono::milliseconds(50)) == std::future_status::ready) break;
             if (pipeline.stopped()) return false;  // not applied: not committed, re-delivered
         }
         try {
-            applied.get();
+            ready.get();
         } catch (const std::future_error&) {
             return false;
+        }
+        for (const auto& [tp, next] : next_offsets) applied[tp] = next;
+        if (checkpoint) {
+            // Committed by commit_durable() once a snapshot holds these events.
+            committed += batch_messages;
+            batch.clear();
+            batch_messages = 0;
+            next_offsets.clear();
+            return true;
         }
         ListHandle offsets(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
         for (const auto& [tp, next] : next_offsets) {
@@ -93,6 +142,53 @@ struct KafkaSource::Impl {
         batch_messages = 0;
         next_offsets.clear();
         return true;
+    }
+
+    /// Commits the offsets snapshots made durable, for the partitions this member owns.
+    void commit_durable() {
+        std::map<TopicPartition, std::int64_t> next;
+        {
+            std::lock_guard lock(durable->mu);
+            next.swap(durable->next);
+        }
+        ListHandle offsets(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
+        for (const auto& [tp, offset] : next) {
+            if (!owned.contains(tp)) continue;  // its new owner commits from now on
+            rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset =
+                offset;
+        }
+        if (offsets->cnt == 0) return;
+        if (auto err = rd_kafka_commit(rk.get(), offsets.get(), 0); err) {
+            core::logger("streams")->warn("kafka stream {}: commit failed: {}", config.id,
+                                          rd_kafka_err2str(err));
+            error("commit");
+        }
+    }
+
+    /// Where newly assigned partitions start: after what the live windows already hold, or
+    /// what the restored snapshot holds, or the group's committed offset, whichever is
+    /// furthest (a crash after a save but before its commit must not count events twice; a
+    /// partition another member consumed meanwhile starts at that member's commit).
+    void position(rd_kafka_t* handle, rd_kafka_topic_partition_list_t* parts) {
+        std::map<TopicPartition, std::int64_t> start = applied;
+        if (auto stored = checkpoint->store().offsets(config.id); stored) {
+            for (const auto& [key, value] : *stored) {
+                if (auto tp = parse_offset_key(key)) start.try_emplace(*tp, value);
+            }
+        } else {
+            error("offsets");
+        }
+        ListHandle committed_offsets(rd_kafka_topic_partition_list_copy(parts));
+        if (rd_kafka_committed(handle, committed_offsets.get(), 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            error("committed");
+        }
+        for (int i = 0; i < parts->cnt; ++i) {
+            auto& p = parts->elems[i];
+            const auto it = start.find({p.topic, p.partition});
+            if (it == start.end()) continue;
+            const std::int64_t committed_at = committed_offsets->elems[i].offset;
+            if (committed_at < 0 || it->second > committed_at) p.offset = it->second;
+        }
     }
 
     void take(const rd_kafka_message_t& m) {
@@ -116,6 +212,10 @@ struct KafkaSource::Impl {
         auto& d = *static_cast<Impl*>(opaque);
         const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+            if (d.checkpoint) d.position(rk, parts);
+            for (int i = 0; i < parts->cnt; ++i) {
+                d.owned.emplace(parts->elems[i].topic, parts->elems[i].partition);
+            }
             if (cooperative) {
                 if (auto* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
                 d.assigned += parts->cnt;
@@ -127,6 +227,10 @@ struct KafkaSource::Impl {
             // Partitions are taken away: what was polled from them is applied and committed
             // first, so their next owner starts right after it.
             (void)d.flush();
+            if (d.checkpoint) d.commit_durable();
+            for (int i = 0; i < parts->cnt; ++i) {
+                d.owned.erase({parts->elems[i].topic, parts->elems[i].partition});
+            }
             if (cooperative) {
                 if (auto* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);
                 d.assigned -= parts->cnt;
@@ -147,8 +251,10 @@ struct KafkaSource::Impl {
             if (batch_messages >= kMaxBatch || (!m && batch_messages > 0)) {
                 if (!flush()) break;
             }
+            if (checkpoint) commit_durable();
         }
         (void)flush();
+        if (checkpoint) commit_durable();
         rd_kafka_consumer_close(rk.get());  // leaves the group (revoke callback runs here)
     }
 };
@@ -159,8 +265,19 @@ KafkaSource::~KafkaSource() { stop(); }
 
 core::Result<std::unique_ptr<KafkaSource>> KafkaSource::create(const config::StreamConfig& config,
                                                                IngestPipeline& pipeline,
-                                                               StreamMetrics& metrics) {
-    auto impl = std::make_unique<Impl>(config, pipeline, metrics);
+                                                               StreamMetrics& metrics,
+                                                               Checkpointer* checkpoint) {
+    auto impl = std::make_unique<Impl>(config, pipeline, metrics, checkpoint);
+    if (checkpoint) {
+        checkpoint->on_saved([durable = impl->durable, id = config.id](
+                                 const std::vector<store::Batch::Offset>& saved) {
+            std::lock_guard lock(durable->mu);
+            for (const auto& o : saved) {
+                if (o.source != id || !o.value) continue;
+                if (auto tp = parse_offset_key(o.key)) durable->next[*tp] = *o.value;
+            }
+        });
+    }
     ConfHandle conf(rd_kafka_conf_new());
     std::array<char, 512> err{};
     auto set = [&](const std::string& k, const std::string& v) -> core::Result<void> {

@@ -55,7 +55,7 @@ struct IngestPipeline::Impl {
          WindowStore::SampleSink sink, std::chrono::milliseconds t)
         : clock(c),
           tick(t),
-          parser(ParseOptions{w.max_event_bytes, w.max_future, w.retention, w.labels}),
+          parser(ParseOptions{w.max_event_bytes, w.max_future, w.retention, w.labels, {}}),
           windows(w, m, std::move(sink)),
           lateness(w.allowed_lateness),
           started(c.now()) {}
@@ -99,7 +99,6 @@ struct IngestPipeline::Impl {
                 case AddOutcome::applied:
                     ++result.accepted;
                     if (!newest_event || e.ts > *newest_event) newest_event = e.ts;
-                    last_arrival = clock.now();
                     break;
                 case AddOutcome::duplicate: ++result.duplicates; break;
                 case AddOutcome::late: ++result.late; break;
@@ -118,6 +117,7 @@ struct IngestPipeline::Impl {
         } else {
             parser.parse_lines(text, clock.now(), on_event, on_reject);
         }
+        if (result.accepted > 0) last_arrival = clock.now();
         counters.events.Increment(static_cast<double>(result.accepted));
         counters.duplicates.Increment(static_cast<double>(result.duplicates));
         counters.late.Increment(static_cast<double>(result.late));

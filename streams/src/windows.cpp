@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <limits>
 #include <map>
 #include <unordered_map>
+#include <utility>
+
+#include <sys/mman.h>
 
 #include "noctua/streams/metrics.hpp"
 
@@ -17,7 +21,9 @@ constexpr std::int64_t kUnset = std::numeric_limits<std::int64_t>::min();
 constexpr std::size_t kMaxErrorCodes = 4096;
 constexpr std::size_t kMaxProviders = 1000;  // bound of noctua_transactions_total{provider}
 constexpr char kKeySeparator = '\x1f';
-constexpr std::string_view kMagic = "NWS1";
+/// Snapshot format: v2 buckets count transactions by error class; v1 images are converted.
+constexpr std::string_view kMagic = "NWS2";
+constexpr std::string_view kMagicV1 = "NWS1";
 
 std::int64_t floor_to(std::int64_t t, std::int64_t width) {
     const std::int64_t q = t / width;
@@ -36,15 +42,83 @@ struct StringHash {
 template <class V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
+/// A fast 64-bit hash of short strings (ids, dimension values), chained through `seed`. Only
+/// for in-memory tables: it is never persisted, so it may change between builds.
+std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) {
+    constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
+    auto mix = [](std::uint64_t h, std::uint64_t v) {
+        h = (h ^ v) * kMul;
+        return h ^ (h >> 29);
+    };
+    std::uint64_t h = mix(seed, s.size());
+    const char* p = s.data();
+    std::size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, p, 8);
+        h = mix(h, v);
+    }
+    if (n > 0) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, p, n);
+        h = mix(h, v);
+    }
+    // murmur3's finaliser: every input bit reaches every output bit.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+/// The dedup hash of an event id; never 0 (IdSet's empty slot).
+std::uint64_t id_hash(std::string_view id) {
+    const std::uint64_t h = hash_bytes(id, 0);
+    return h == 0 ? 1 : h;
+}
+
 /// An open-addressing set of 64-bit id hashes (0 marks an empty slot). Grows by doubling.
+/// Gives tables of 2 MiB and more transparent huge pages (Linux, THP "madvise" mode): random
+/// probes into millions of ids otherwise miss the TLB on top of the cache.
+template <class T>
+struct HugePageAllocator {
+    using value_type = T;
+    static constexpr std::size_t kHuge = 2 * 1024 * 1024;
+    HugePageAllocator() = default;
+    template <class U>
+    explicit HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes < kHuge) return std::allocator<T>{}.allocate(n);
+        const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+        void* p = std::aligned_alloc(kHuge, rounded);
+        if (!p) throw std::bad_alloc();
+        (void)madvise(p, rounded, MADV_HUGEPAGE);  // a hint: without THP it is only slower
+        return static_cast<T*>(p);
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        if (n * sizeof(T) < kHuge) {
+            std::allocator<T>{}.deallocate(p, n);
+        } else {
+            std::free(p);
+        }
+    }
+    friend bool operator==(const HugePageAllocator&, const HugePageAllocator&) { return true; }
+};
+
 class IdSet {
 public:
+    /// Empties the set and keeps its table: the next generation fills it as far again.
     void clear() {
-        slots_.assign(kInitial, 0);
+        if (slots_.empty()) {
+            slots_.assign(kInitial, 0);
+        } else {
+            std::fill(slots_.begin(), slots_.end(), 0);
+        }
         size_ = 0;
     }
     [[nodiscard]] bool contains(std::uint64_t h) const {
-        if (slots_.empty()) return false;
+        if (size_ == 0) return false;
         const std::size_t mask = slots_.size() - 1;
         for (std::size_t i = h & mask;; i = (i + 1) & mask) {
             if (slots_[i] == h) return true;
@@ -64,20 +138,25 @@ public:
             }
         }
     }
+    /// Starts loading the slot `h` probes first (a table of millions of ids misses the cache).
+    void prefetch(std::uint64_t h) const {
+        if (size_ != 0) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+    }
     [[nodiscard]] std::size_t size() const { return size_; }
     [[nodiscard]] std::size_t bytes() const { return slots_.capacity() * sizeof(std::uint64_t); }
 
 private:
     static constexpr std::size_t kInitial = 1024;
     void grow() {
-        std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+        Slots old(slots_.size() * 2, 0);
         old.swap(slots_);
         size_ = 0;
         for (auto h : old) {
             if (h != 0) insert(h);
         }
     }
-    std::vector<std::uint64_t> slots_;
+    using Slots = std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>>;
+    Slots slots_;
     std::size_t size_ = 0;
 };
 
@@ -88,11 +167,15 @@ public:
     Dedup(std::int64_t horizon_ms, std::size_t max_ids)
         : horizon_ms_(horizon_ms), per_generation_(std::max<std::size_t>(max_ids / 2, 1)) {}
 
-    /// True when `id` was seen; otherwise remembers it. `early` is set when a generation
-    /// filled before the horizon passed.
-    bool seen(std::string_view id, std::int64_t ts_ms, bool& early) {
-        std::uint64_t h = std::hash<std::string_view>{}(id);
-        if (h == 0) h = 1;
+    /// Starts loading the slots seen(h) will probe, so that other work hides the cache misses.
+    void prefetch(std::uint64_t h) const {
+        current_.prefetch(h);
+        previous_.prefetch(h);
+    }
+
+    /// True when the id with id_hash() `h` was seen; otherwise remembers it. `early` is set
+    /// when a generation filled before the horizon passed.
+    bool seen(std::uint64_t h, std::int64_t ts_ms, bool& early) {
         if (current_.contains(h) || previous_.contains(h)) return true;
         if (start_ms_ == kUnset) start_ms_ = ts_ms;
         const bool full = current_.size() >= per_generation_;
@@ -148,10 +231,62 @@ struct Series {
     std::array<prometheus::Counter*, kStatusCount> exported{};
 };
 
+using SeriesEntry = StringMap<Series>::value_type;
+
+/// Series by the hash of their dimension values, so that an event finds its series without
+/// building the key string. Open addressing over pointers into the set's map (whose nodes do
+/// not move); rebuilt after series are erased.
+class SeriesIndex {
+public:
+    void clear() {
+        slots_.clear();
+        size_ = 0;
+    }
+    /// The entry with hash `h` for which `eq(entry)` holds; nullptr when none.
+    template <class Eq>
+    [[nodiscard]] SeriesEntry* find(std::uint64_t h, Eq&& eq) const {
+        if (size_ == 0) return nullptr;
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = h & mask; slots_[i].entry; i = (i + 1) & mask) {
+            if (slots_[i].hash == h && eq(*slots_[i].entry)) return slots_[i].entry;
+        }
+        return nullptr;
+    }
+    void insert(std::uint64_t h, SeriesEntry* entry) {
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t i = h & mask;
+        while (slots_[i].entry) i = (i + 1) & mask;
+        slots_[i] = Slot{h, entry};
+        ++size_;
+    }
+
+private:
+    struct Slot {
+        std::uint64_t hash = 0;
+        SeriesEntry* entry = nullptr;
+    };
+    void grow() {
+        std::vector<Slot> old(std::max<std::size_t>(slots_.size() * 2, 64));
+        old.swap(slots_);
+        size_ = 0;
+        for (const auto& s : old) {
+            if (s.entry) insert(s.hash, s.entry);
+        }
+    }
+    std::vector<Slot> slots_;
+    std::size_t size_ = 0;
+};
+
 struct Set {
     config::DimensionSetConfig config;
     std::vector<DimRef> dims;
     StringMap<Series> series;
+    SeriesIndex index;
+    /// Set by Impl::lookup_series() for the event being added: its series if it exists, and
+    /// the hash of its dimension values.
+    SeriesEntry* hit = nullptr;
+    std::uint64_t hit_hash = 0;
     prometheus::Gauge* gauge = nullptr;
     prometheus::Counter* overflow = nullptr;
 };
@@ -183,8 +318,9 @@ const Bucket* find_bucket(const std::deque<Bucket>& q, std::int64_t start) {
     return nullptr;
 }
 
-void apply(Bucket& b, const TxEvent& e, std::uint16_t error_id) {
+void apply(Bucket& b, const TxEvent& e, std::uint16_t error_id, core::ErrorClass cls) {
     ++b.by_status[static_cast<std::size_t>(e.status)];
+    if (e.status != TxStatus::pending) ++b.by_class[static_cast<std::size_t>(cls)];
     if (e.has_latency) {
         std::size_t i = 0;
         while (i < kLatencyBoundsMs.size() && e.latency_ms > kLatencyBoundsMs[i]) ++i;
@@ -204,6 +340,48 @@ void apply(Bucket& b, const TxEvent& e, std::uint16_t error_id) {
 }
 
 // ---- snapshot encoding (host byte order; the image is for this machine's store)
+
+/// A bucket as format v1 stored it (before by_class).
+struct BucketV1 {
+    std::int64_t start_ms = 0;
+    std::array<std::uint32_t, kStatusCount> by_status{};
+    std::array<std::uint32_t, kLatencyBoundsMs.size() + 1> latency{};
+    double latency_sum_ms = 0;
+    double amount_sum = 0;
+    std::array<std::uint16_t, kTopErrorCodes> error_ids{};
+    std::array<std::uint32_t, kTopErrorCodes> error_counts{};
+    std::uint32_t other_errors = 0;
+};
+
+/// A v1 bucket with its classes rebuilt from the top error codes (`codes`: the image's code
+/// names); failures under codes it did not keep count as provider faults.
+Bucket upgrade(const BucketV1& v1, const std::vector<std::string>& codes) {
+    Bucket b;
+    b.start_ms = v1.start_ms;
+    b.by_status = v1.by_status;
+    b.latency = v1.latency;
+    b.latency_sum_ms = v1.latency_sum_ms;
+    b.amount_sum = v1.amount_sum;
+    b.error_ids = v1.error_ids;
+    b.error_counts = v1.error_counts;
+    b.other_errors = v1.other_errors;
+    auto at = [&](core::ErrorClass c) -> std::uint32_t& {
+        return b.by_class[static_cast<std::size_t>(c)];
+    };
+    at(core::ErrorClass::success) = b.count(TxStatus::success);
+    std::uint32_t failures = b.count(TxStatus::failed) + b.count(TxStatus::timeout) +
+                             b.count(TxStatus::refunded);
+    for (std::size_t i = 0; i < kTopErrorCodes; ++i) {
+        if (b.error_ids[i] == 0 || b.error_ids[i] >= codes.size()) continue;
+        const auto c = core::classify_error("failed", codes[b.error_ids[i]]);
+        if (c == core::ErrorClass::provider_fault) continue;
+        const std::uint32_t n = std::min(b.error_counts[i], failures);
+        at(c) += n;
+        failures -= n;
+    }
+    at(core::ErrorClass::provider_fault) = failures;
+    return b;
+}
 
 class Writer {
 public:
@@ -252,10 +430,14 @@ std::uint32_t Bucket::total() const {
     return n;
 }
 
+std::uint32_t Bucket::judged() const {
+    return count(core::ErrorClass::success) + count(core::ErrorClass::provider_fault);
+}
+
 std::optional<double> Bucket::success_ratio() const {
-    const std::uint32_t done = total() - count(TxStatus::pending);
-    if (done == 0) return std::nullopt;
-    return static_cast<double>(count(TxStatus::success)) / done;
+    const std::uint32_t n = judged();
+    if (n == 0) return std::nullopt;
+    return static_cast<double>(count(core::ErrorClass::success)) / n;
 }
 
 std::uint32_t Bucket::latency_count() const {
@@ -344,13 +526,66 @@ struct WindowStore::Impl {
         return id;
     }
 
+    /// The hash of `e`'s values for `set`, as key_hash() of the series key they make.
+    static std::uint64_t event_hash(const Set& set, const TxEvent& e) {
+        std::uint64_t h = 0;
+        for (const auto& d : set.dims) h = hash_bytes(value_of(e, d), h);
+        return h;
+    }
+
+    /// The hash of a series key (the values, each followed by kKeySeparator).
+    static std::uint64_t key_hash(std::string_view key) {
+        std::uint64_t h = 0;
+        while (!key.empty()) {
+            const std::size_t end = std::min(key.find(kKeySeparator), key.size());
+            h = hash_bytes(key.substr(0, end), h);
+            key.remove_prefix(std::min(end + 1, key.size()));
+        }
+        return h;
+    }
+
+    /// Whether `key` is the series key `e`'s values make for `set` (without building it).
+    static bool key_matches(std::string_view key, const Set& set, const TxEvent& e) {
+        for (const auto& d : set.dims) {
+            const std::string_view v = value_of(e, d);
+            if (key.size() <= v.size() || key[v.size()] != kKeySeparator ||
+                key.substr(0, v.size()) != v) {
+                return false;
+            }
+            key.remove_prefix(v.size() + 1);
+        }
+        return key.empty();
+    }
+
+    /// Finds (without creating) each set's series for `e` into Set::hit.
+    void lookup_series(const TxEvent& e) {
+        for (auto& set : sets) {
+            set.hit_hash = event_hash(set, e);
+            set.hit = set.index.find(set.hit_hash, [&](const SeriesEntry& entry) {
+                return key_matches(entry.first, set, e);
+            });
+        }
+    }
+
+    /// Rebuilds a set's index after series were erased or restored.
+    static void reindex(Set& set) {
+        set.index.clear();
+        for (auto& entry : set.series) set.index.insert(key_hash(entry.first), &entry);
+        set.hit = nullptr;
+    }
+
+    /// The series of `e` in `set`, created (or the overflow series) when new. Call
+    /// lookup_series(e) first.
     Series& series_for(Set& set, const TxEvent& e) {
+        if (SeriesEntry* hit = std::exchange(set.hit, nullptr)) return hit->second;
         key.clear();
         for (const auto& d : set.dims) {
             key.append(value_of(e, d));
             key.push_back(kKeySeparator);
         }
+        // A key the index does not know (values holding the separator) is still in the map.
         if (auto it = set.series.find(key); it != set.series.end()) return it->second;
+        std::uint64_t h = set.hit_hash;
         if (set.series.size() >= set.config.max_series) {
             if (set.overflow) set.overflow->Increment();
             key.clear();
@@ -359,8 +594,11 @@ struct WindowStore::Impl {
                 key.push_back(kKeySeparator);
             }
             if (auto it = set.series.find(key); it != set.series.end()) return it->second;
+            h = key_hash(key);
         }
-        Series& s = set.series[key];
+        auto& entry = *set.series.try_emplace(key).first;
+        set.index.insert(h, &entry);
+        Series& s = entry.second;
         const bool overflow = key.starts_with(kOverflowValue);
         for (const auto& d : set.dims) {
             s.dims.set(d.name, overflow ? kOverflowValue : value_of(e, d));
@@ -413,8 +651,11 @@ struct WindowStore::Impl {
         sample("volume", b ? b->total() : 0);
         if (!b) return;
         if (auto r = b->success_ratio()) {
-            // Weighted by the completed transactions, so a minimum volume means something.
-            sample("success_ratio", *r).weight = b->total() - b->count(TxStatus::pending);
+            // Weighted by the transactions judged, so a minimum volume means something.
+            sample("success_ratio", *r).weight = b->judged();
+        }
+        if (const auto n = b->count(core::ErrorClass::insufficient_balance); n > 0) {
+            sample("insufficient_balance", n);
         }
         if (b->latency_count() > 0) {
             // Weighted by the latencies behind them, so min_samples means something.
@@ -442,6 +683,7 @@ struct WindowStore::Impl {
         const std::int64_t recent_cut = closed_until - cfg.recent.count();
         const std::int64_t history_cut = closed_until - cfg.retention.count();
         for (auto& set : sets) {
+            const std::size_t before = set.series.size();
             for (auto it = set.series.begin(); it != set.series.end();) {
                 Series& s = it->second;
                 while (!s.recent.empty() && s.recent.front().start_ms + bucket_ms <= recent_cut) {
@@ -456,6 +698,7 @@ struct WindowStore::Impl {
                     ++it;
                 }
             }
+            if (set.series.size() != before) reindex(set);
             if (set.gauge) set.gauge->Set(static_cast<double>(set.series.size()));
         }
     }
@@ -470,18 +713,26 @@ AddOutcome WindowStore::add(const TxEvent& e) {
     Impl& d = *impl_;
     const std::int64_t ts = ms_of(e.ts);
     if (d.closed_until != kUnset && ts < d.closed_until) return AddOutcome::late;
+    // The dedup probe is likely a cache miss (millions of ids); the series lookups hide it.
+    const std::uint64_t id = id_hash(e.id);
+    d.dedup.prefetch(id);
+    d.lookup_series(e);
     bool early = false;
-    if (d.dedup.seen(e.id, ts, early)) return AddOutcome::duplicate;
+    if (d.dedup.seen(id, ts, early)) return AddOutcome::duplicate;
     if (early && d.dedup_early) d.dedup_early->Increment();
 
     const std::uint16_t error_id = d.intern(e.error_code);
+    // Classified once per event, at ingest: the buckets keep counts by class, not codes.
+    const core::ErrorClass cls = e.status == TxStatus::success && e.error_code.empty()
+                                     ? core::ErrorClass::success
+                                     : core::classify_error(to_string(e.status), e.error_code);
     const std::int64_t start = floor_to(ts, d.bucket_ms);
     const std::int64_t hstart = floor_to(ts, d.history_ms);
     if (d.earliest_open == kUnset || start < d.earliest_open) d.earliest_open = start;
     for (auto& set : d.sets) {
         Series& s = d.series_for(set, e);
-        apply(bucket_at(s.recent, start), e, error_id);
-        apply(bucket_at(s.history, hstart), e, error_id);
+        apply(bucket_at(s.recent, start), e, error_id, cls);
+        apply(bucket_at(s.history, hstart), e, error_id, cls);
         s.last_event_ms = std::max(s.last_event_ms, ts);
         if (set.config.metrics && d.metrics && !s.exported[0]) d.export_series(set, s);
         if (s.exported[0]) s.exported[static_cast<std::size_t>(e.status)]->Increment();
@@ -600,14 +851,17 @@ std::string WindowStore::snapshot() const {
 
 core::Result<void> WindowStore::restore(std::string_view image) {
     auto corrupt = [] { return core::fail(core::Errc::parse, "corrupt window snapshot"); };
-    if (!image.starts_with(kMagic)) return core::fail(core::Errc::parse, "not a window snapshot");
+    const bool v1 = image.starts_with(kMagicV1);
+    if (!v1 && !image.starts_with(kMagic)) {
+        return core::fail(core::Errc::parse, "not a window snapshot");
+    }
     Reader r(image.substr(kMagic.size()));
     std::uint32_t bucket_size = 0;
     std::int64_t bucket_ms = 0, history_ms = 0, closed_until = 0;
     if (!r.get(bucket_size) || !r.get(bucket_ms) || !r.get(history_ms) || !r.get(closed_until)) {
         return corrupt();
     }
-    if (bucket_size != sizeof(Bucket)) {
+    if (bucket_size != (v1 ? sizeof(BucketV1) : sizeof(Bucket))) {
         return core::fail(core::Errc::parse, "window snapshot from another build");
     }
     std::uint32_t ncodes = 0;
@@ -654,7 +908,13 @@ core::Result<void> WindowStore::restore(std::string_view image) {
                 if (!r.get(n)) return corrupt();
                 for (std::uint32_t b = 0; b < n; ++b) {
                     Bucket bucket;
-                    if (!r.get(bucket)) return corrupt();
+                    if (v1) {
+                        BucketV1 old;
+                        if (!r.get(old)) return corrupt();
+                        bucket = upgrade(old, codes);
+                    } else if (!r.get(bucket)) {
+                        return corrupt();
+                    }
                     for (auto& id : bucket.error_ids) {
                         if (id >= ncodes) return corrupt();
                         id = remap[id];
@@ -676,6 +936,7 @@ core::Result<void> WindowStore::restore(std::string_view image) {
     }
     Impl& d = *impl_;
     d.sets = std::move(next.sets);
+    for (auto& set : d.sets) Impl::reindex(set);
     d.codes = std::move(next.codes);
     d.code_names = std::move(next.code_names);
     d.closed_until = next.closed_until;

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
+
+#include <stdlib.h>
 
 #include <fmt/format.h>
 
@@ -13,9 +16,11 @@
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "harness.hpp"
 
 using namespace noctua;
 using testing::http_call;
+using testing::probe_runs;
 
 TEST_CASE("daemon: pushed transactions are authenticated, applied and exported",
           "[integration]") {
@@ -159,4 +164,140 @@ path = "{}"
         CHECK(has(metrics(), R"(noctua_ingest_duplicate_events_total{source="tail"} 0)"));
     });
     std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+/// The value of the Prometheus sample line starting with `series` (-1 if absent).
+double scrape(const std::string& metrics, std::string_view series) {
+    for (std::size_t at = metrics.find(series); at != std::string::npos;
+         at = metrics.find(series, at + 1)) {
+        if (at != 0 && metrics[at - 1] != '\n') continue;
+        const auto value = at + series.size();
+        if (value >= metrics.size() || metrics[value] != ' ') continue;
+        return std::stod(metrics.substr(value + 1, metrics.find('\n', value) - value - 1));
+    }
+    return -1;
+}
+
+}  // namespace
+
+TEST_CASE("daemon: under an ingest flood (429s) probes stay on time and alerts are delivered",
+          "[integration]") {
+    // A provider that is down from the start, and a receiver for the page it causes.
+    testing::LoopbackHttpServer provider;
+    provider.router.add("GET", "/acme/accounts/balance",
+                        [](const core::ServerRequest&, const net::PathParams&) {
+                            return core::ServerResponse::json_error(503, "down");
+                        });
+    provider.start();
+    testing::WebhookRecorder receiver;
+    ::setenv("NOCTUA_TEST_FLOOD_TOKEN", "flood", 1);  // read when the config loads
+    auto cfg = config::load_string(fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+shutdown_timeout = "5s"
+
+[[providers]]
+id = "acme"
+base_url = "{}"
+
+[[probes]]
+id = "acme-balance"
+provider = "acme"
+path = "/accounts/balance"
+interval = "1s"
+jitter = "0s"
+timeout = "1s"
+
+[[rules]]
+name = "ProviderDown"
+kind = "downtime"
+failures = 2
+successes = 1
+severity = "critical"
+
+[[receivers]]
+name = "hook"
+kind = "webhook"
+url = "{}"
+initial_backoff = "10ms"
+
+[route]
+receiver = "hook"
+
+[[streams]]
+id = "push"
+kind = "http"
+token_env = "NOCTUA_TEST_FLOOD_TOKEN"
+queue_limit = 1
+)",
+                                               provider.url("/acme"), receiver.url()),
+                                   "flood.toml");
+    REQUIRE(cfg.has_value());
+    testing::RunningDaemon d{std::move(*cfg)};
+
+    // Batches big enough that the ingest thread always has one in hand and one queued.
+    const auto now = core::format_rfc3339(core::SystemClock{}.now());
+    std::string batch;
+    for (int i = 0; i < 2000; ++i) {
+        batch += fmt::format(R"({{"id":"tx-{}","ts":"{}","provider":"acme","status":"success",)"
+                             R"("country":"ES","operator":"ES-op1","latency_ms":120}})"
+                             "\n",
+                             i, now);
+    }
+    const core::Headers auth{{"Authorization", "Bearer flood"},
+                             {"Content-Type", "application/x-ndjson"}};
+    std::atomic<bool> stop{false};
+    std::atomic<int> applied{0}, refused{0}, refused_without_retry_after{0}, other{0};
+    std::vector<std::thread> flood;
+    for (int t = 0; t < 3; ++t) {
+        flood.emplace_back([&] {
+            while (!stop) {
+                const auto r = http_call("POST", d.url("/api/v1/events"), batch, auth);
+                if (r.status == 200) {
+                    ++applied;
+                } else if (r.status == 429) {
+                    ++refused;
+                    bool retry_after = false;
+                    for (const auto& [k, v] : r.headers) retry_after |= k == "Retry-After";
+                    if (!retry_after) ++refused_without_retry_after;
+                } else {
+                    ++other;
+                }
+            }
+        });
+    }
+    struct Join {
+        std::atomic<bool>& stop;
+        std::vector<std::thread>& threads;
+        ~Join() {
+            stop = true;
+            for (auto& t : threads) t.join();
+        }
+    } join{stop, flood};
+
+    // Saturated: pushes are refused instead of queued without bound.
+    REQUIRE(testing::wait_for([&] { return refused > 0; }, std::chrono::seconds(30)));
+    const auto runs_at_saturation = probe_runs(d, "acme-balance");
+    // Probes keep running (every second) and the page goes out while the flood goes on.
+    REQUIRE(testing::wait_for(
+        [&] {
+            return receiver.count() >= 1 && probe_runs(d, "acme-balance") >= runs_at_saturation + 3;
+        },
+        std::chrono::seconds(30)));
+    const int refused_at_alert = refused;
+    REQUIRE(testing::wait_for([&] { return refused > refused_at_alert; }, std::chrono::seconds(30)));
+    stop = true;
+
+    CHECK(receiver.snapshot()[0].find(R"("alertname":"ProviderDown")") != std::string::npos);
+    CHECK(applied > 0);
+    CHECK(refused_without_retry_after == 0);
+    CHECK(other == 0);
+    // Every probe run started within a second of when it was due, flood or not.
+    const auto metrics = http_call("GET", d.url("/metrics")).body;
+    const double runs = scrape(metrics, "noctua_probe_schedule_lateness_seconds_count");
+    REQUIRE(runs >= 3);
+    CHECK(scrape(metrics, R"(noctua_probe_schedule_lateness_seconds_bucket{le="1"})") == runs);
+    CHECK(scrape(metrics, R"(noctua_ingest_saturated_total{source="push"})") >= 1);
 }

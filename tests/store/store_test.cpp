@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "noctua/store/store.hpp"
+#include "noctua/testing/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using noctua::store::Batch;
@@ -15,22 +16,7 @@ using noctua::store::Store;
 
 namespace {
 
-/// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static std::atomic<int> n{0};
-        path = fs::temp_directory_path() /
-               ("noctua-store-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const char* name) const { return (path / name).string(); }
-};
+using noctua::testing::TempDir;
 
 std::unique_ptr<Store> open_ok(const std::string& path) {
     auto s = Store::open(path);

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "noctua/streams/event.hpp"
 
@@ -172,4 +173,74 @@ TEST_CASE("EventParser: NDJSON and arrays number their lines", "[streams][unit]"
     CHECK(rejects[1] == std::pair<std::size_t, RejectReason>{3, RejectReason::missing_field});
     std::string broken = "[" + std::string(kSim);
     CHECK_FALSE(parser.parse_array(broken, kNow, [](const TxEvent&) {}, [](std::size_t, Rejection) {}));
+}
+
+TEST_CASE("EventParser: every kernel this CPU runs parses as the generic one", "[streams][unit]") {
+    const std::string h = R"({"id":"a","ts":"2024-05-01T10:00:00Z","provider":"p",)";
+    const std::vector<std::string> lines = {
+        std::string(kSim),
+        // Escapes in keys and values take the slow path; they must mean the same.
+        R"({"\u0069d":"tx-\"1\"","ts":"2024-05-01T09:59:30.250+02:00","provider":"re\\load\u00e9",)"
+        R"("status":"\u0073uccess","operator":"Mo\/vistar","labels":{"ch\u0061nnel":"app"}})",
+        h + R"("status":"pending","latency_ms":0,"amount":-0.0,"unknown":{"x":[1,{"y":"\""}]}})",
+        R"({"id":"a","ts":1714557600000,"provider":"p","status":"timeout"})",
+        h + R"("status":"refunded","country":"ES","error_code":""})",
+        "not json",
+        R"({"id":"a","ts":)",
+        h + R"("status":"success"} trailing)",
+        h + "\"status\":\"success\",\"customer\":\"\xff\xfe\"}",
+        R"({"id":"a","ts":"2024-05-01T10:00:00Z","status":"success"})",
+        h + R"("status":"success","latency_ms":"420"})",
+        h + R"("status":"success","amount":true})",
+        R"({"id":7,"ts":"2024-05-01T10:00:00Z","provider":"p","status":"success"})",
+        h + R"("status":"success","country":"es"})",
+        h + R"("status":"success","latency_ms":-1})",
+        h + R"("status":"ok"})",
+        h + R"("status":"succes"})",
+        R"({"id":"a","provider":"p","status":"success","ts":"2024-13-01T00:00:00Z"})",
+        R"({"id":"a","ts":"2020-01-01T00:00:00Z","provider":"p","status":"success"})",
+        h + R"("status":"success","latency_ms":1e999})",
+    };
+    ParseOptions generic;
+    generic.kernel = "generic";
+    generic.allowed_labels = {"channel"};
+    EventParser reference(generic);
+    REQUIRE(reference.kernel_name() == "generic");
+    for (const char* kernel : {"haswell", "icelake"}) {
+        ParseOptions o = generic;
+        o.kernel = kernel;
+        EventParser parser(o);
+        // A CPU without the kernel's instructions gets the generic one instead.
+        if (parser.kernel_name() != kernel) {
+            CHECK(parser.kernel_name() == "generic");
+            continue;
+        }
+        for (const auto& line : lines) {
+            INFO(kernel << ": " << line);
+            TxEvent a, b;
+            const Rejection ra = reference.parse(line, 0, kNow, a);
+            const Rejection rb = parser.parse(line, 0, kNow, b);
+            CHECK(ra.reason == rb.reason);
+            CHECK(ra.field == rb.field);
+            if (ra || rb) continue;
+            CHECK(a.id == b.id);
+            CHECK(a.ts == b.ts);
+            CHECK(a.provider == b.provider);
+            CHECK(a.status == b.status);
+            CHECK(a.operator_name == b.operator_name);
+            CHECK(a.country == b.country);
+            CHECK(a.error_code == b.error_code);
+            CHECK(a.latency_ms == b.latency_ms);
+            CHECK(a.amount == b.amount);
+            CHECK(a.labels == b.labels);
+        }
+    }
+    // The escaped line decodes (keys included) rather than being ignored.
+    TxEvent e;
+    REQUIRE_FALSE(reference.parse(lines[1], 0, kNow, e));
+    CHECK(e.id == "tx-\"1\"");
+    CHECK(e.provider == "re\\load\xc3\xa9");
+    CHECK(e.operator_name == "Mo/vistar");
+    REQUIRE(e.labels.size() == 1);
+    CHECK(e.labels[0].second == "app");
 }

@@ -10,6 +10,7 @@
 #include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/file_tail.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "noctua/testing/temp_dir.hpp"
 
 using namespace noctua;
 using namespace noctua::streams;
@@ -36,20 +37,7 @@ void append(const fs::path& p, std::string_view text) {
     std::ofstream(p, std::ios::app | std::ios::binary) << text;
 }
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static std::atomic<int> n{0};
-        path = fs::temp_directory_path() /
-               ("noctua-tail-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using noctua::testing::TempDir;
 
 /// A started pipeline, an optional store + checkpointer, and a tail driven by poll().
 struct Fixture {

@@ -82,7 +82,10 @@ TEST_CASE("WindowStore: counts, success ratio, quantiles and error codes per buc
     REQUIRE(b != nullptr);
     CHECK(b->total() == 11);
     CHECK(b->count(TxStatus::success) == 8);
-    CHECK(b->success_ratio() == Approx(0.8));  // pending excluded
+    // Insufficient balance is not the provider's failure, pending is not done yet.
+    CHECK(b->success_ratio() == Approx(1.0));
+    CHECK(b->judged() == 8);
+    CHECK(b->count(core::ErrorClass::insufficient_balance) == 2);
     CHECK(b->amount_sum == Approx(20.0));
     CHECK(b->latency_count() == 8);
     // 100 is in (50,100]; 101..107 in (100,250]: rank 4 is 3/7 into the second bucket.
@@ -99,7 +102,8 @@ TEST_CASE("WindowStore: counts, success ratio, quantiles and error codes per buc
     w.advance(kT0 + 1min + 30s);
     const auto end = kT0 + 1min;
     CHECK(sink.value("volume", "acme", end) == 11);
-    CHECK(sink.value("success_ratio", "acme", end) == Approx(0.8));
+    CHECK(sink.value("success_ratio", "acme", end) == Approx(1.0));
+    CHECK(sink.value("insufficient_balance", "acme", end) == 2);
     CHECK(sink.value("latency_p50", "acme", end) == Approx(100.0 + 150.0 * 3 / 7));
     CHECK(sink.value("volume", "acme", end, "provider_country") == 11);
     bool error_sample = false;
@@ -214,4 +218,168 @@ TEST_CASE("WindowStore: a snapshot restores series, buckets and the watermark",
         CHECK(d.series_count("provider") == 2);
         CHECK(d.series_count("provider_country") == 0);
     }
+}
+
+TEST_CASE("WindowStore: failures are counted by class at ingest", "[streams][unit]") {
+    Sink sink;
+    WindowStore w(windows_config(), nullptr, sink.fn());
+    int n = 0;
+    auto add = [&](TxStatus status, std::string code, int count, core::TimePoint at = kT0) {
+        for (int i = 0; i < count; ++i) {
+            ++n;
+            auto e = event("e" + std::to_string(n), at + std::chrono::seconds(n % 50), "acme",
+                           status);
+            e.error_code = code;
+            REQUIRE(w.add(e) == AddOutcome::applied);
+        }
+    };
+    add(TxStatus::success, "", 60);
+    add(TxStatus::failed, "INVALID_RECIPIENT_PHONE", 30);     // customer
+    add(TxStatus::failed, "phone_recently_recharged", 5);     // customer, any case
+    add(TxStatus::failed, "INSUFFICIENT_FUNDS", 4);           // balance
+    add(TxStatus::failed, "TRANSACTION_CANNOT_BE_PROCESSED_AT_THE_MOMENT", 10);  // provider
+    add(TxStatus::timeout, "", 3);                            // provider
+    add(TxStatus::refunded, "TOPUP_TRANSACTION_FAILED", 2);   // provider
+    add(TxStatus::pending, "", 7);                            // not done
+
+    const Bucket* b = w.find("provider", core::Labels{{"provider", "acme"}}, kT0);
+    REQUIRE(b != nullptr);
+    CHECK(b->total() == 121);
+    CHECK(b->count(core::ErrorClass::success) == 60);
+    CHECK(b->count(core::ErrorClass::customer_error) == 35);
+    CHECK(b->count(core::ErrorClass::insufficient_balance) == 4);
+    CHECK(b->count(core::ErrorClass::provider_fault) == 15);
+    CHECK(b->judged() == 75);
+    CHECK(*b->success_ratio() == Approx(60.0 / 75));
+    const Bucket* h = w.find("provider", core::Labels{{"provider", "acme"}}, kT0, true);
+    REQUIRE(h != nullptr);
+    CHECK(h->by_class == b->by_class);
+
+    w.advance(kT0 + 2min);
+    CHECK(sink.value("success_ratio", "acme", kT0 + 1min) == Approx(0.8));
+    CHECK(sink.value("insufficient_balance", "acme", kT0 + 1min) == 4);
+    for (const auto& s : sink.samples) {
+        if (s.labels.get("metric") == "success_ratio") CHECK(s.weight == 75);
+    }
+    // A bucket of customer errors alone has no success ratio at all.
+    sink.samples.clear();
+    add(TxStatus::failed, "INVALID_RECIPIENT_PHONE", 3, kT0 + 2min);
+    add(TxStatus::failed, "INVALID_AMOUNT", 1, kT0 + 2min);
+    w.advance(kT0 + 4min);
+    CHECK(sink.value("volume", "acme", kT0 + 3min) == 4);
+    CHECK_FALSE(sink.value("success_ratio", "acme", kT0 + 3min));
+    // Compact: memory per series-bucket stays far under 1 KiB.
+    CHECK(sizeof(Bucket) <= 136);
+}
+
+TEST_CASE("WindowStore: class counts survive a snapshot; a v1 image is converted",
+          "[streams][unit]") {
+    WindowStore a(windows_config(), nullptr, nullptr);
+    auto f = event("f", kT0 + 5s, "acme", TxStatus::failed);
+    f.error_code = "INVALID_RECIPIENT_PHONE";
+    REQUIRE(a.add(f) == AddOutcome::applied);
+    REQUIRE(a.add(event("s", kT0 + 6s, "acme", TxStatus::success)) == AddOutcome::applied);
+    WindowStore b(windows_config(), nullptr, nullptr);
+    REQUIRE(b.restore(a.snapshot()).has_value());
+    const Bucket* got = b.find("provider", core::Labels{{"provider", "acme"}}, kT0);
+    REQUIRE(got != nullptr);
+    CHECK(got->count(core::ErrorClass::customer_error) == 1);
+    CHECK(got->count(core::ErrorClass::success) == 1);
+
+    // Format v1 (before by_class), written field by field as that build did.
+    std::string v1 = "NWS1";
+    auto put = [&](const auto& v) { v1.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    auto str = [&](std::string_view text) {
+        put(static_cast<std::uint32_t>(text.size()));
+        v1.append(text);
+    };
+    struct OldBucket {
+        std::int64_t start_ms;
+        std::array<std::uint32_t, kStatusCount> by_status;
+        std::array<std::uint32_t, kLatencyBoundsMs.size() + 1> latency;
+        double latency_sum_ms;
+        double amount_sum;
+        std::array<std::uint16_t, kTopErrorCodes> error_ids;
+        std::array<std::uint32_t, kTopErrorCodes> error_counts;
+        std::uint32_t other_errors;
+    };
+    put(static_cast<std::uint32_t>(sizeof(OldBucket)));
+    put(std::int64_t{60'000});       // bucket
+    put(std::int64_t{3'600'000});    // history bucket
+    put(kT0.time_since_epoch().count() - 60'000);  // watermark
+    put(std::uint32_t{4});
+    for (auto code : {"", "__other__", "INVALID_RECIPIENT_PHONE", "INSUFFICIENT_BALANCE"}) {
+        str(code);
+    }
+    put(std::uint32_t{1});
+    str("provider");
+    put(std::uint32_t{1});
+    str("provider");
+    put(std::uint32_t{1});
+    str("acme\x1f");
+    put(std::uint32_t{1});
+    str("provider");
+    str("acme");
+    put(kT0.time_since_epoch().count());
+    OldBucket old{};
+    old.start_ms = kT0.time_since_epoch().count();
+    old.by_status = {50, 17, 1, 2, 0};  // success, failed, pending, timeout, refunded
+    old.error_ids = {2, 3, 0, 0};
+    old.error_counts = {9, 3, 0, 0};
+    old.other_errors = 0;
+    put(std::uint32_t{1});
+    put(old);
+    put(std::uint32_t{0});
+
+    WindowStore c(windows_config(), nullptr, nullptr);
+    REQUIRE(c.restore(v1).has_value());
+    const Bucket* up = c.find("provider", core::Labels{{"provider", "acme"}}, kT0);
+    REQUIRE(up != nullptr);
+    CHECK(up->count(TxStatus::success) == 50);
+    CHECK(up->count(core::ErrorClass::success) == 50);
+    CHECK(up->count(core::ErrorClass::customer_error) == 9);
+    CHECK(up->count(core::ErrorClass::insufficient_balance) == 3);
+    CHECK(up->count(core::ErrorClass::provider_fault) == 7);  // 17 + 2 - 9 - 3
+    CHECK(c.error_code(up->error_ids[0]) == "INVALID_RECIPIENT_PHONE");
+    // v2 only from here on.
+    CHECK(c.snapshot().starts_with("NWS2"));
+}
+
+TEST_CASE("WindowStore: events find their series again after evictions and a restore",
+          "[streams][unit]") {
+    auto cfg = windows_config();
+    cfg.sets = {{"provider_country", {"provider", "country"}, 1000, false}};
+    WindowStore w(cfg, nullptr, nullptr);
+    // Many series, so that the index grows; values that need care (empty, the key separator).
+    for (int i = 0; i < 200; ++i) {
+        REQUIRE(w.add(event("a" + std::to_string(i), kT0, "p" + std::to_string(i),
+                            TxStatus::success)) == AddOutcome::applied);
+    }
+    const std::string odd = std::string("x\x1fy");
+    REQUIRE(w.add(event("odd-1", kT0, odd, TxStatus::success, "")) == AddOutcome::applied);
+    REQUIRE(w.add(event("odd-2", kT0, odd, TxStatus::failed, "")) == AddOutcome::applied);
+    CHECK(w.series_count("provider_country") == 201);
+    const Bucket* b = w.find("provider_country", {{"provider", odd}, {"country", ""}}, kT0);
+    REQUIRE(b != nullptr);
+    CHECK(b->total() == 2);
+
+    // Evict all but the series that keep getting events, then add to the survivors.
+    REQUIRE(w.add(event("b-keep", kT0 + 3h + 20min, "p7", TxStatus::success)) ==
+            AddOutcome::applied);
+    w.advance(kT0 + 3h + 30min);  // past `recent` and `retention` for everything at kT0
+    CHECK(w.series_count("provider_country") == 1);
+    const core::TimePoint later = kT0 + 3h + 40min;
+    REQUIRE(w.add(event("c-keep", later, "p7", TxStatus::success)) == AddOutcome::applied);
+    REQUIRE(w.add(event("c-new", later, "p8", TxStatus::success)) == AddOutcome::applied);
+    CHECK(w.series_count("provider_country") == 2);
+    CHECK(w.find("provider_country", {{"provider", "p7"}, {"country", "ES"}}, later, true)->total() ==
+          2);
+
+    // A restored store puts events into the restored series, not into new ones.
+    WindowStore r(cfg, nullptr, nullptr);
+    REQUIRE(r.restore(w.snapshot()).has_value());
+    REQUIRE(r.add(event("d-keep", later + 1min, "p7", TxStatus::success)) == AddOutcome::applied);
+    CHECK(r.series_count("provider_country") == 2);
+    CHECK(r.find("provider_country", {{"provider", "p7"}, {"country", "ES"}}, later, true)->total() ==
+          3);
 }

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "noctua/core/result.hpp"
 #include "noctua/store/store.hpp"
@@ -43,12 +45,19 @@ public:
 
     [[nodiscard]] store::Store& store() { return store_; }
 
+    /// Called after each successful save(), on the thread that saved, with the offsets that
+    /// save made durable (KafkaSource commits them to the broker then). Register before the
+    /// pipeline starts; a listener must stay callable as long as the Checkpointer saves.
+    using SavedListener = std::function<void(const std::vector<store::Batch::Offset>&)>;
+    void on_saved(SavedListener listener) { listeners_.push_back(std::move(listener)); }
+
 private:
     store::Store& store_;
     IngestPipeline& pipeline_;
     StreamMetrics* metrics_;
     std::string name_;
     std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>> pending_;
+    std::vector<SavedListener> listeners_;
 };
 
 }  // namespace noctua::streams

@@ -72,6 +72,10 @@ struct ParseOptions {
     core::Duration max_future = std::chrono::minutes(5);
     core::Duration max_age = std::chrono::days(35);
     std::vector<std::string> allowed_labels;  ///< event labels kept; the rest are ignored
+    /// The simdjson kernel the parser is compiled for: "" picks the best this CPU runs
+    /// ("icelake", "haswell", else "generic"); naming one the CPU cannot run gives "generic".
+    /// For tests and benchmarks; every kernel parses identically.
+    std::string kernel;
 };
 
 /// Parses one JSON object per call with simdjson On-Demand into a reused TxEvent. Unknown
@@ -103,6 +107,8 @@ public:
                      OnReject&& on_reject);
 
     [[nodiscard]] const ParseOptions& options() const { return options_; }
+    /// The kernel this parser runs ("icelake", "haswell" or "generic").
+    [[nodiscard]] std::string_view kernel_name() const;
 
 private:
     struct Impl;

@@ -5,6 +5,7 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/core/result.hpp"
+#include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/metrics.hpp"
 #include "noctua/streams/pipeline.hpp"
 
@@ -15,17 +16,31 @@ namespace noctua::streams {
 /// message, or NDJSON), applied through the IngestPipeline.
 ///
 /// At-least-once: auto-commit is off; a poll batch (up to 1000 messages) is applied on the
-/// ingest thread first and its offsets are committed synchronously afterwards. On a rebalance
-/// the pending batch is applied and committed before the partitions are given up, so the
-/// next owner starts after them; a crash between apply and commit re-delivers that batch
-/// (duplicates within `windows.dedup_horizon` are dropped by id).
+/// ingest thread first, and its offsets are committed afterwards:
+/// - Without a Checkpointer (no `[storage]`), right after applying. On a rebalance the
+///   pending batch is applied and committed before the partitions are given up, so the next
+///   owner starts after them; a crash between apply and commit re-delivers that batch
+///   (duplicates within `windows.dedup_horizon` are dropped by id).
+/// - With a Checkpointer, only once a window snapshot holds the events: the offsets are noted
+///   on the ingest thread with the events and stored in the snapshot's transaction, and
+///   committed to the group after that save. A crash (which loses the windows since the last
+///   snapshot) therefore resumes from the snapshot's position, and nothing is lost. On
+///   assignment a partition starts at the furthest of: what the live windows hold (a
+///   partition given back after a rebalance), the stored offset (a crash after a save but
+///   before its commit), and the group's committed offset (another member went further);
+///   so nothing is counted twice either. A rebalance hands partitions over at the last
+///   snapshot's position: the next owner re-reads what came after it (its own windows do not
+///   hold it).
 ///
 /// Executor: a thread of its own ("kafka poll"); start()/stop() from one controlling thread.
 class KafkaSource {
 public:
     /// Errors: Errc::invalid_argument for a property librdkafka refuses.
+    /// `checkpoint` may be null; otherwise it must outlive the source, and the source
+    /// registers a Checkpointer::on_saved() listener (create before the pipeline starts).
     [[nodiscard]] static core::Result<std::unique_ptr<KafkaSource>> create(
-        const config::StreamConfig& config, IngestPipeline& pipeline, StreamMetrics& metrics);
+        const config::StreamConfig& config, IngestPipeline& pipeline, StreamMetrics& metrics,
+        Checkpointer* checkpoint = nullptr);
     ~KafkaSource();
     KafkaSource(const KafkaSource&) = delete;
     KafkaSource& operator=(const KafkaSource&) = delete;
@@ -35,7 +50,8 @@ public:
     /// Applies and commits what was polled, leaves the group, joins; idempotent.
     void stop();
 
-    /// Messages applied and committed so far.
+    /// Messages applied so far (and committed, or with a Checkpointer noted for the next
+    /// snapshot).
     [[nodiscard]] std::uint64_t committed() const;
     /// Partitions currently assigned to this member.
     [[nodiscard]] int assigned() const;

@@ -11,6 +11,7 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/core/clock.hpp"
+#include "noctua/core/error_class.hpp"
 #include "noctua/core/result.hpp"
 #include "noctua/core/sample.hpp"
 #include "noctua/streams/event.hpp"
@@ -27,10 +28,13 @@ inline constexpr std::size_t kTopErrorCodes = 4;
 /// interning limit.
 inline constexpr std::string_view kOverflowValue = "__other__";
 
-/// The aggregate of one series over one bucket of event time. Plain data (~120 bytes).
+/// The aggregate of one series over one bucket of event time. Plain data (136 bytes).
 struct Bucket {
     std::int64_t start_ms = 0;
     std::array<std::uint32_t, kStatusCount> by_status{};
+    /// Completed (not pending) transactions by core::classify_error(), counted at ingest.
+    std::array<std::uint32_t, core::kErrorClassCount> by_class{};
+    std::uint32_t other_errors = 0;  ///< errors whose code found no slot in `error_ids`
     std::array<std::uint32_t, kLatencyBoundsMs.size() + 1> latency{};
     double latency_sum_ms = 0;
     double amount_sum = 0;  ///< amounts of successful transactions
@@ -38,12 +42,18 @@ struct Bucket {
     /// that find no free slot are counted in `other_errors`.
     std::array<std::uint16_t, kTopErrorCodes> error_ids{};
     std::array<std::uint32_t, kTopErrorCodes> error_counts{};
-    std::uint32_t other_errors = 0;
 
     [[nodiscard]] std::uint32_t total() const;
     [[nodiscard]] std::uint32_t count(TxStatus s) const { return by_status[static_cast<std::size_t>(s)]; }
-    /// success / (total − pending); nullopt when nothing completed.
+    [[nodiscard]] std::uint32_t count(core::ErrorClass c) const {
+        return by_class[static_cast<std::size_t>(c)];
+    }
+    /// The provider's success ratio: successes / (successes + provider faults). Customer
+    /// errors and insufficient balance are not the provider's failures and are left out, as
+    /// are pending transactions; nullopt when no transaction counts.
     [[nodiscard]] std::optional<double> success_ratio() const;
+    /// The transactions behind success_ratio(): successes + provider faults.
+    [[nodiscard]] std::uint32_t judged() const;
     [[nodiscard]] std::uint32_t latency_count() const;
     /// Histogram quantile with linear interpolation inside the bucket (as Prometheus'
     /// histogram_quantile); nullopt without latencies. The open last bucket reports its lower
@@ -73,8 +83,10 @@ struct WindowMemory {
 /// Buckets close on a watermark: bucket [s, s+bucket) closes once `now >= s + bucket +
 /// allowed_lateness` (advance()). On closing, every series of every set emits samples to the
 /// sink (labels: the dimensions, `set`, `metric`; time: the bucket end): `volume` (0 for a
-/// series that saw nothing, so traffic loss is visible), `success_ratio`, `latency_p50`,
-/// `latency_p95`, `latency_p99` (ms) and `errors` per top `error_code`.
+/// series that saw nothing, so traffic loss is visible), `success_ratio` (provider faults only,
+/// see Bucket::success_ratio(); weight: the transactions behind it), `insufficient_balance`
+/// (count, only when some), `latency_p50`, `latency_p95`, `latency_p99` (ms) and `errors` per
+/// top `error_code`.
 ///
 /// Not thread-safe: owned by one executor (the ingest strand); the sink runs on it.
 class WindowStore {
