@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "causes.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/detect/replay.hpp"
 #include "noctua/streams/event.hpp"
@@ -39,7 +41,9 @@ With --events the input is raw transactions, one JSON event per line (docs/event
 roughly event-time order: they go through the same stream windows as live ingest ([windows]
 of --config, or the defaults), and the closed buckets' samples (volume, success_ratio,
 latency_p95, insufficient-balance errors) feed the rules (--config's, or the defaults for
-volume, success_ratio and latency).
+volume, success_ratio, latency and balance). The window's success ratio counts provider
+faults only: customer errors (bad phone number, recently recharged) are left out and
+insufficient-balance errors go to the balance rule.
 
 Options:
   -i, --input FILE       the CSV series (required unless --events)
@@ -122,13 +126,13 @@ int replay_events(const std::string& path, const std::string& config_path) {
     std::vector<config::RuleConfig> rules = loaded->rules;
     if (config_path.empty()) {
         for (auto m : {detect::Measure::volume, detect::Measure::success_ratio,
-                       detect::Measure::latency}) {
+                       detect::Measure::latency, detect::Measure::insufficient_balance}) {
             rules.push_back(detect::default_rule(m));
         }
     }
-    auto detectors = make_detectors(rules, {detect::Measure::volume, detect::Measure::success_ratio,
-                                            detect::Measure::latency,
-                                            detect::Measure::insufficient_balance});
+    auto detectors =
+        make_detectors(rules, {detect::Measure::volume, detect::Measure::success_ratio,
+                               detect::Measure::latency, detect::Measure::insufficient_balance});
     if (!detectors) {
         fmt::print(stderr, "noctua: {}\n", detectors.error().message);
         return kUsage;
@@ -140,13 +144,36 @@ int replay_events(const std::string& path, const std::string& config_path) {
         return kRuntimeFailure;
     }
 
+    std::map<std::string, core::Duration> loss_rules;  // traffic_loss rule -> window
+    for (const auto& d : *detectors) {
+        if (d->config().kind == "traffic_loss")
+            loss_rules[d->config().name] = d->config().traffic_loss.window;
+    }
     detect::Replayer replayer(std::move(*detectors));
     TransitionPrinter printer;
-    streams::WindowStore windows(loaded->windows, nullptr, [&](std::vector<core::Sample>&& samples) {
-        for (const auto& s : samples) {
-            if (auto m = to_detector_sample(s)) printer.print(replayer.feed(m->first, m->second));
+    VolumeHistory volumes;
+    // A traffic loss names its likely cause in the summary, as the daemon's annotation does.
+    std::vector<detect::Signal> out;
+    auto explain =
+        [&](const std::vector<detect::Signal>& signals) -> const std::vector<detect::Signal>& {
+        out = signals;
+        for (auto& sig : out) {
+            auto rule = loss_rules.find(sig.rule);
+            if (!sig.active || rule == loss_rules.end()) continue;
+            if (auto cause = volumes.explain_loss(sig.labels, sig.at, rule->second)) {
+                sig.summary += "; likely cause: " + *cause;
+            }
         }
-    });
+        return out;
+    };
+    streams::WindowStore windows(
+        loaded->windows, nullptr, [&](std::vector<core::Sample>&& samples) {
+            for (const auto& s : samples) volumes.observe(s);
+            for (const auto& s : samples) {
+                if (auto m = to_detector_sample(s))
+                    printer.print(explain(replayer.feed(m->first, m->second)));
+            }
+        });
     // History is the point of a replay: accept any age, judge nothing against the wall clock.
     streams::ParseOptions po;
     po.max_event_bytes = loaded->windows.max_event_bytes;
@@ -166,7 +193,7 @@ int replay_events(const std::string& path, const std::string& config_path) {
                 last = e.ts;
                 windows.advance(e.ts);
                 // Detectors live at the watermark: samples of closed buckets are never older.
-                printer.print(replayer.advance(windows.watermark()));
+                printer.print(explain(replayer.advance(windows.watermark())));
             }
         },
         [&](std::size_t line, streams::Rejection r) {
@@ -179,7 +206,7 @@ int replay_events(const std::string& path, const std::string& config_path) {
         // Close the last buckets.
         const auto end = *last + loaded->windows.bucket + loaded->windows.allowed_lateness;
         windows.advance(end);
-        printer.print(replayer.advance(windows.watermark()));
+        printer.print(explain(replayer.advance(windows.watermark())));
     }
     if (rejected > 0) fmt::print(stderr, "noctua: {}: {} event(s) rejected\n", path, rejected);
     return kOk;
@@ -231,8 +258,8 @@ int cmd_replay(const std::vector<std::string_view>& args) {
             labels.set(value.substr(0, eq), value.substr(eq + 1));
             labelled = true;
         } else {
-            return usage(fmt::format("unknown {} \"{}\"",
-                                     arg.starts_with("-") ? "flag" : "argument", arg));
+            return usage(
+                fmt::format("unknown {} \"{}\"", arg.starts_with("-") ? "flag" : "argument", arg));
         }
     }
     if (!events.empty()) {
@@ -242,12 +269,11 @@ int cmd_replay(const std::vector<std::string_view>& args) {
     if (input.empty()) return usage("--input FILE is required");
     if (as.empty()) return usage("--as volume|success_ratio|latency|balance is required");
     const auto measure = detect::parse_measure(as);
-    if (!measure || (*measure != detect::Measure::volume &&
-                     *measure != detect::Measure::success_ratio &&
-                     *measure != detect::Measure::latency &&
-                     *measure != detect::Measure::balance)) {
-        return usage(fmt::format(
-            "--as must be volume, success_ratio, latency or balance, not \"{}\"", as));
+    if (!measure ||
+        (*measure != detect::Measure::volume && *measure != detect::Measure::success_ratio &&
+         *measure != detect::Measure::latency && *measure != detect::Measure::balance)) {
+        return usage(
+            fmt::format("--as must be volume, success_ratio, latency or balance, not \"{}\"", as));
     }
 
     std::vector<config::RuleConfig> rules;

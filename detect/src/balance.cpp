@@ -1,5 +1,6 @@
 #include "noctua/detect/balance.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -16,6 +17,13 @@ int rank(std::string_view level) { return level == "critical" ? 2 : level == "wa
 std::string_view level_name(int r) { return r == 2 ? "critical" : r == 1 ? "warning" : ""; }
 
 double seconds(core::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+/// An insufficient-balance burst resolves only after this long without such errors (or
+/// `burst_window`, if longer). A drained float fails in bursts — traffic pauses, retries come
+/// in waves — and resolving after 2 quiet minutes re-paged the same drain every pause
+/// (bench/detect/stream.sh). 15 minutes rides out those pauses while a topped-up float
+/// still resolves soon after traffic succeeds again (its errors stop at once).
+constexpr core::Duration kBurstHold = std::chrono::minutes(15);
 
 }  // namespace
 
@@ -158,7 +166,8 @@ void BalanceDetector::on_errors(Series& s, core::TimePoint t, double count,
 
 void BalanceDetector::check_burst_end(Series& s, core::TimePoint now, std::vector<Signal>& out) {
     if (!s.burst_firing) return;
-    if (!s.errors.empty() && s.errors.back().first > now - rule_.balance.burst_window) return;
+    const auto hold = std::max(kBurstHold, rule_.balance.burst_window);
+    if (!s.errors.empty() && s.errors.back().first > now - hold) return;
     s.burst_firing = false;
     s.errors.clear();
     auto labels = s.labels;
@@ -166,8 +175,7 @@ void BalanceDetector::check_burst_end(Series& s, core::TimePoint now, std::vecto
     labels.set("reason", "insufficient_balance_errors");
     out.push_back(make_signal(labels, now, false, 0,
                               fmt::format("{}: no insufficient-balance errors for {}",
-                                          describe(s.labels),
-                                          format_span(rule_.balance.burst_window))));
+                                          describe(s.labels), format_span(hold))));
 }
 
 void BalanceDetector::advance(core::TimePoint now, std::vector<Signal>& out) {

@@ -1,5 +1,6 @@
 #include "noctua/detect/latency.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -16,11 +17,23 @@ double seconds(core::Duration d) { return std::chrono::duration<double>(d).count
 
 /// The q-quantile of `v` (nearest rank; `v` is reordered).
 double quantile(std::vector<double>& v, double q) {
-    const auto rank = static_cast<std::size_t>(
-        std::ceil(q * static_cast<double>(v.size())) - 1);
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())) - 1);
     const auto k = std::min(rank, v.size() - 1);
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
     return v[k];
+}
+
+/// The weighted median of (value, weight) pairs (`v` is reordered).
+double weighted_median(std::vector<std::pair<double, double>>& v) {
+    std::sort(v.begin(), v.end());
+    double total = 0;
+    for (const auto& [x, w] : v) total += w;
+    double seen = 0;
+    for (const auto& [x, w] : v) {
+        seen += w;
+        if (seen >= total / 2) return x;
+    }
+    return v.back().first;
 }
 
 std::string ms_text(double s) { return fmt::format("{:.0f} ms", s * 1000); }
@@ -51,19 +64,41 @@ void LatencyDetector::observe(Measure m, const core::Sample& sample, std::string
         s.weights.pop_front();
     }
     double observations = 0;
-    for (double w : s.weights) observations += w;
-    std::vector<double> values;
-    values.reserve(s.window.size());
-    for (const auto& [ts, v] : s.window) values.push_back(v);
-    const double q = quantile(values, c.quantile);
+    bool summaries = false;
+    for (double w : s.weights) {
+        observations += w;
+        summaries = summaries || w > 1;
+    }
+    double q = 0;
+    if (summaries) {
+        // Samples that are already quantiles of many observations (stream windows): their
+        // weighted median estimates the window's quantile; the quantile *of* them would be
+        // the noisiest minute's.
+        std::vector<std::pair<double, double>> weighted;
+        weighted.reserve(s.window.size());
+        for (std::size_t i = 0; i < s.window.size(); ++i) {
+            weighted.emplace_back(s.window[i].second, s.weights[i]);
+        }
+        q = weighted_median(weighted);
+    } else {
+        std::vector<double> values;
+        values.reserve(s.window.size());
+        for (const auto& [ts, v] : s.window) values.push_back(v);
+        q = quantile(values, c.quantile);
+    }
 
     if (!s.firing) {
         if (s.baseline && s.baseline_at) {
-            const double a = 1.0 - std::exp2(-seconds(t - *s.baseline_at) /
-                                              seconds(c.baseline_window));
+            // While young, the plain mean of what it has seen: the first (night-time) values
+            // must not stand for the baseline for a whole half-life.
+            ++s.baseline_n;
+            const double a = std::max(
+                1.0 / s.baseline_n,
+                1.0 - std::exp2(-seconds(t - *s.baseline_at) / seconds(c.baseline_window)));
             *s.baseline += a * (q - *s.baseline);
         } else {
             s.baseline = q;
+            s.baseline_n = 1;
         }
         s.baseline_at = t;
     }
@@ -93,15 +128,15 @@ void LatencyDetector::observe(Measure m, const core::Sample& sample, std::string
         out.push_back(std::move(sig));
         return;
     }
-    const bool still = q > threshold * kResolveMargin &&
-                       q > c.baseline_factor * baseline * kResolveMargin;
+    const bool still =
+        q > threshold * kResolveMargin && q > c.baseline_factor * baseline * kResolveMargin;
     if (still) return;
     s.firing = false;
     s.high_since.reset();
     s.last.firing = false;
-    out.push_back(make_signal(s.labels, t, false, q,
-                              fmt::format("{} latency {} back to {}", describe(s.labels), pct,
-                                          ms_text(q))));
+    out.push_back(
+        make_signal(s.labels, t, false, q,
+                    fmt::format("{} latency {} back to {}", describe(s.labels), pct, ms_text(q))));
 }
 
 void LatencyDetector::adopt_state(const Detector& old) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -11,25 +10,6 @@
 
 namespace noctua::detect {
 namespace {
-
-// Reloadly's documented customer-side codes (CONTRACTS.md §10) and common synonyms.
-constexpr std::string_view kCustomerCodes[] = {
-    "COULD_NOT_AUTO_DETECT_OPERATOR",
-    "COUNTRY_NOT_SUPPORTED",
-    "INVALID_AMOUNT",
-    "INVALID_AMOUNT_FOR_OPERATOR",
-    "INVALID_PHONE_NUMBER",
-    "INVALID_RECIPIENT_PHONE",
-    "INVALID_SENDER_PHONE",
-    "MAX_DAILY_TRANSACTION_AMOUNT_REACHED",
-    "MAX_DAILY_TRANSACTION_COUNT_REACHED",
-    "PHONE_RECENTLY_RECHARGED",
-    "DUPLICATE_TRANSACTION",
-    "INVALID_PHONE",
-    "INVALID_REQUEST",
-};
-constexpr std::string_view kBalanceCodes[] = {"INSUFFICIENT_BALANCE", "INSUFFICIENT_FUNDS",
-                                              "LOW_BALANCE"};
 
 /// The SRE workbook's page conditions: (long window, short window, burn-rate factor).
 struct BurnWindow {
@@ -42,13 +22,21 @@ const std::array<BurnWindow, 2> kBurnWindows{{
     {std::chrono::hours(6), std::chrono::minutes(30), 6.0},
 }};
 constexpr auto kKeep = std::chrono::hours(6);
+/// A ratio under min_ratio must be so beyond chance: the Wilson score upper bound of the
+/// success ratio at this z (99.87% one-sided) must be under it. Three provider faults in 25
+/// transactions (88%) is noise at a 1% fault rate; an outage (near 0%) is not.
+constexpr double kWilsonZ = 3.0;
+/// How far a thin series' window may widen to reach min_transactions.
+constexpr int kWiden = 6;
 
-bool iequal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::toupper(static_cast<unsigned char>(x)) ==
-                      std::toupper(static_cast<unsigned char>(y));
-           });
+/// The Wilson score interval's upper bound for `ok` successes out of `n`.
+double wilson_upper(double ok, double n) {
+    if (n <= 0) return 1.0;
+    const double p = ok / n;
+    const double z2 = kWilsonZ * kWilsonZ;
+    const double centre = p + z2 / (2 * n);
+    const double margin = kWilsonZ * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+    return std::min(1.0, (centre + margin) / (1 + z2 / n));
 }
 
 std::int64_t minute_of(core::TimePoint t) {
@@ -56,18 +44,6 @@ std::int64_t minute_of(core::TimePoint t) {
 }
 
 }  // namespace
-
-ErrorClass classify_error(std::string_view status, std::string_view code) {
-    if (iequal(status, "success") && code.empty()) return ErrorClass::success;
-    for (auto c : kBalanceCodes) {
-        if (iequal(code, c)) return ErrorClass::insufficient_balance;
-    }
-    for (auto c : kCustomerCodes) {
-        if (iequal(code, c)) return ErrorClass::customer_error;
-    }
-    if (iequal(status, "success") || iequal(status, "pending")) return ErrorClass::success;
-    return ErrorClass::provider_fault;
-}
 
 SuccessRatioDetector::SuccessRatioDetector(config::RuleConfig rule) : Detector(std::move(rule)) {}
 
@@ -85,18 +61,17 @@ void SuccessRatioDetector::observe(Measure m, const core::Sample& sample, std::s
     const double weight = std::max(sample.weight, 0.0);
     s.buckets.back().ok += std::clamp(sample.value, 0.0, 1.0) * weight;
     s.buckets.back().total += weight;
-    const auto keep = std::max<core::Duration>(kKeep, rule_.downtime.window);
+    const auto keep = std::max<core::Duration>(kKeep, rule_.downtime.window * kWiden);
     while (!s.buckets.empty() &&
-           s.buckets.front().minute <= minute - std::chrono::duration_cast<std::chrono::minutes>(
-                                                    keep)
-                                                    .count()) {
+           s.buckets.front().minute <=
+               minute - std::chrono::duration_cast<std::chrono::minutes>(keep).count()) {
         s.buckets.pop_front();
     }
     evaluate(s, sample.time, out);
 }
 
 SuccessRatioDetector::Window SuccessRatioDetector::sum(const Series& s, core::Duration span,
-                                                        core::TimePoint now) const {
+                                                       core::TimePoint now) const {
     Window w;
     const auto from = minute_of(now - span);
     for (auto it = s.buckets.rbegin(); it != s.buckets.rend() && it->minute > from; ++it) {
@@ -118,10 +93,21 @@ double SuccessRatioDetector::burn_rate(const core::Labels& series, core::Duratio
 
 void SuccessRatioDetector::evaluate(Series& s, core::TimePoint now, std::vector<Signal>& out) {
     const auto& c = rule_.downtime;
-    const auto w = sum(s, c.window, now);
+    // A thin series (a small operator at night) widens its window, up to kWiden times, until
+    // it holds min_transactions: a slower verdict rather than none.
+    core::Duration span = c.window;
+    auto w = sum(s, span, now);
+    for (int k : {2, 3, kWiden}) {
+        if (w.total >= c.min_transactions) break;
+        span = c.window * k;
+        w = sum(s, span, now);
+    }
     const bool enough = w.total > 0 && w.total >= c.min_transactions;
+    // Too few transactions to judge is no evidence of recovery: a firing alert holds until
+    // enough transactions show it, or until none are left at all.
+    const bool thin_hold = s.firing && !enough && w.total > 0;
     const double ratio = w.total > 0 ? w.ok / w.total : 1.0;
-    bool low = enough && ratio < c.min_ratio;
+    bool low = enough && ratio < c.min_ratio && wilson_upper(w.ok, w.total) < c.min_ratio;
     if (low) {
         if (!s.low_since) s.low_since = now;
         low = now - *s.low_since >= c.for_;
@@ -141,29 +127,30 @@ void SuccessRatioDetector::evaluate(Series& s, core::TimePoint now, std::vector<
             hold = hold || (s.firing && s.burn_pair == static_cast<int>(i) && sr > bw.factor);
             if (lr > bw.factor && sr > bw.factor) {
                 pair = static_cast<int>(i);
-                burn = fmt::format("burning the {:.4g}% SLO error budget {:.1f}x over {} and "
-                                   "{:.1f}x over {} (page above {}x)",
-                                   c.slo * 100, lr, format_span(bw.long_span), sr,
-                                   format_span(bw.short_span), bw.factor);
+                burn = fmt::format(
+                    "burning the {:.4g}% SLO error budget {:.1f}x over {} and "
+                    "{:.1f}x over {} (page above {}x)",
+                    c.slo * 100, lr, format_span(bw.long_span), sr, format_span(bw.short_span),
+                    bw.factor);
                 break;
             }
         }
     }
-    const bool active = low || !burn.empty() || hold;
+    const bool active = low || !burn.empty() || hold || thin_hold;
     if (pair >= 0 && !s.firing) s.burn_pair = pair;
     if (active == s.firing) return;
     s.firing = active;
     std::string summary;
     if (active) {
-        summary = !burn.empty()
-                      ? fmt::format("{}: {}", describe(s.labels), burn)
-                      : fmt::format("success ratio for {} at {:.1f}% over {} ({} transactions; "
-                                    "threshold {:.1f}%)",
-                                    describe(s.labels), ratio * 100, format_span(c.window),
-                                    human(w.total), c.min_ratio * 100);
+        summary = !burn.empty() ? fmt::format("{}: {}", describe(s.labels), burn)
+                                : fmt::format(
+                                      "success ratio for {} at {:.1f}% over {} ({} transactions; "
+                                      "threshold {:.1f}%)",
+                                      describe(s.labels), ratio * 100, format_span(span),
+                                      human(w.total), c.min_ratio * 100);
     } else {
-        summary = fmt::format("success ratio for {} recovered: {:.1f}% over {}",
-                              describe(s.labels), ratio * 100, format_span(c.window));
+        summary = fmt::format("success ratio for {} recovered: {:.1f}% over {}", describe(s.labels),
+                              ratio * 100, format_span(span));
     }
     auto sig = make_signal(s.labels, now, active, ratio, std::move(summary));
     sig.annotations["success_ratio"] = fmt::format("{:.4f}", ratio);

@@ -20,6 +20,13 @@ constexpr double kInitialDeviation = 0.15;
 /// Deviations are clipped when learned, so one incident cannot teach "anything goes".
 constexpr double kDeviationClip = 1.0;
 constexpr double kMinRatioForLog = 1e-3;
+/// Counting noise: a shortfall must also exceed this many standard deviations of a Poisson
+/// count of the expected size, so that a series of a few dozen transactions per window does
+/// not page on chance (noctua replay --events over simulated traffic, bench/README.md).
+constexpr double kPoissonZ = 4.0;
+/// The recent-level fallback cannot tell a loss from the daily ramp it sits on (evenings
+/// halve traffic within two hours), so it needs a drop this much deeper.
+constexpr double kRecentBasisFactor = 0.5;
 
 std::int64_t ms(core::Duration d) { return d.count(); }
 
@@ -59,8 +66,9 @@ std::unique_ptr<TrafficLossDetector::Series> TrafficLossDetector::new_series(
     const std::int64_t res = ms(c.resolution);
     const std::int64_t day = ms(std::chrono::hours(24)) / res;
     const std::int64_t window_slots = std::max<std::int64_t>(1, ms(c.window) / res);
-    const std::int64_t reach = std::max({std::int64_t{c.weeks} * 7 * day, std::int64_t{c.days} * day,
-                                         window_slots + ms(c.recent) / res});
+    const std::int64_t reach =
+        std::max({std::int64_t{c.weeks} * 7 * day, std::int64_t{c.days} * day,
+                  window_slots + ms(c.recent) / res});
     auto s = std::make_unique<Series>();
     s->labels = labels;
     s->ring.assign(static_cast<std::size_t>(reach + window_slots + 1), kNoData);
@@ -173,9 +181,11 @@ void TrafficLossDetector::feed(Series& s, core::TimePoint t, double v, std::vect
     if (expected < c.min_expected || expected <= 0) return;  // quiet hours: no verdict
 
     const double ratio = observed / expected;
-    const double threshold = std::min(c.ratio, std::exp(-c.sensitivity * s.deviation));
+    double threshold = std::min(c.ratio, std::exp(-c.sensitivity * s.deviation));
+    if (basis == "recent") threshold *= kRecentBasisFactor;
     const bool stopped = observed <= 0;
-    const bool low = ratio < threshold || stopped;
+    const bool significant = expected - observed >= kPoissonZ * std::sqrt(expected);
+    const bool low = (ratio < threshold || stopped) && significant;
     if (!s.firing) {
         // Learn how far this series usually strays from its expectation.
         const double dev =
@@ -202,14 +212,15 @@ void TrafficLossDetector::feed(Series& s, core::TimePoint t, double v, std::vect
         s.high_since.reset();
         s.last.firing = true;
         const auto since = core::format_rfc3339(*s.low_since);
-        auto summary =
-            stopped ? fmt::format("no traffic at all for {} since {}: {} expected in {} ({} "
-                                  "baseline)",
-                                  describe(s.labels), since, human(expected), span, basis)
-                    : fmt::format("traffic for {} at {:.0f}% of expected since {}: {} "
-                                  "observed, {} expected in {} ({} baseline)",
-                                  describe(s.labels), ratio * 100, since, human(observed),
-                                  human(expected), span, basis);
+        auto summary = stopped ? fmt::format(
+                                     "no traffic at all for {} since {}: {} expected in {} ({} "
+                                     "baseline)",
+                                     describe(s.labels), since, human(expected), span, basis)
+                               : fmt::format(
+                                     "traffic for {} at {:.0f}% of expected since {}: {} "
+                                     "observed, {} expected in {} ({} baseline)",
+                                     describe(s.labels), ratio * 100, since, human(observed),
+                                     human(expected), span, basis);
         auto sig = make_signal(s.labels, t, true, ratio, std::move(summary));
         sig.annotations["observed"] = human(observed);
         sig.annotations["expected"] = human(expected);
@@ -244,12 +255,11 @@ void TrafficLossDetector::feed(Series& s, core::TimePoint t, double v, std::vect
 void TrafficLossDetector::adopt_state(const Detector& old) {
     const auto* prev = dynamic_cast<const TrafficLossDetector*>(&old);
     if (prev == nullptr) return;
-    const bool same_shape =
-        prev->rule_.traffic_loss.resolution == rule_.traffic_loss.resolution &&
-        prev->rule_.traffic_loss.window == rule_.traffic_loss.window &&
-        prev->rule_.traffic_loss.weeks == rule_.traffic_loss.weeks &&
-        prev->rule_.traffic_loss.days == rule_.traffic_loss.days &&
-        prev->rule_.traffic_loss.recent == rule_.traffic_loss.recent;
+    const bool same_shape = prev->rule_.traffic_loss.resolution == rule_.traffic_loss.resolution &&
+                            prev->rule_.traffic_loss.window == rule_.traffic_loss.window &&
+                            prev->rule_.traffic_loss.weeks == rule_.traffic_loss.weeks &&
+                            prev->rule_.traffic_loss.days == rule_.traffic_loss.days &&
+                            prev->rule_.traffic_loss.recent == rule_.traffic_loss.recent;
     for (const auto& [fp, s] : prev->series_) {
         if (same_shape) {
             series_.insert_or_assign(fp, std::make_unique<Series>(*s));

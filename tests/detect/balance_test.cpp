@@ -99,6 +99,66 @@ TEST_CASE("Balance: a burst of insufficient-balance errors fires at once", "[det
     d.advance(minute(1), out);
     CHECK(out.empty());  // still within the burst window
     d.advance(minute(3), out);
+    CHECK(out.empty());  // quiet for less than the 15-minute hold
+    d.advance(minute(15), out);
+    CHECK(out.empty());  // the last error came at 0:10, so 14m50s quiet
+    d.advance(minute(16), out);
+    REQUIRE(out.size() == 1);  // over 15 minutes after the last error
+    CHECK_FALSE(out[0].active);
+    CHECK(out[0].at == minute(16));
+}
+
+TEST_CASE("Balance: a drain that fails in waves is one alert until 15 quiet minutes",
+          "[detect][unit]") {
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    const core::Labels provider{{"provider", "giftly"}, {"set", "provider"}};
+    std::vector<detect::Signal> all;
+    auto errors_at = [&](long m, double n) {
+        for (auto& s : feed(d, Measure::insufficient_balance, provider, minute(m), n)) {
+            all.push_back(s);
+        }
+        d.advance(minute(m), all);
+    };
+    auto quiet_at = [&](long m) { d.advance(minute(m), all); };
+    // The float is empty for an hour: the failing traffic comes in waves, with pauses of up to
+    // 10 minutes between them (retries back off, the router tries elsewhere first).
+    for (long m = 0; m < 60; ++m) {
+        const bool pause = (m % 15) >= 5;  // 5 minutes of errors, then 10 quiet
+        if (pause) {
+            quiet_at(m);
+        } else {
+            errors_at(m, 8);
+        }
+    }
+    REQUIRE(all.size() == 1);  // fired once, at the first bucket, and stayed firing
+    CHECK(all[0].active);
+    CHECK(all[0].at == minute(0));
+    // Finance tops up: the last errors were at minute 49.
+    for (long m = 60; m < 64; ++m) quiet_at(m);
+    CHECK(all.size() == 1);
+    quiet_at(64);
+    REQUIRE(all.size() == 2);
+    CHECK_FALSE(all[1].active);
+    CHECK(all[1].at == minute(64));
+    CHECK(all[1].summary.find("no insufficient-balance errors for 15m") != std::string::npos);
+
+    SECTION("a later drain fires again") {
+        errors_at(120, 10);
+        REQUIRE(all.size() == 3);
+        CHECK(all[2].active);
+    }
+}
+
+TEST_CASE("Balance: a burst window longer than the hold is the hold", "[detect][unit]") {
+    auto r = detect::default_rule(Measure::balance);
+    r.balance.burst_window = std::chrono::minutes(30);
+    detect::BalanceDetector d{r};
+    const core::Labels wallet{{"customer", "c-7"}};
+    REQUIRE(feed(d, Measure::insufficient_balance, wallet, minute(0), 5).size() == 1);
+    std::vector<detect::Signal> out;
+    d.advance(minute(29), out);
+    CHECK(out.empty());
+    d.advance(minute(30), out);
     REQUIRE(out.size() == 1);
     CHECK_FALSE(out[0].active);
 }

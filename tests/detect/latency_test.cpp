@@ -42,8 +42,7 @@ TEST_CASE("Latency: p95 above threshold and above its baseline fires after `for`
     CHECK_FALSE(resolved[0].active);
 }
 
-TEST_CASE("Latency: an always-slow series is judged against its own baseline",
-          "[detect][unit]") {
+TEST_CASE("Latency: an always-slow series is judged against its own baseline", "[detect][unit]") {
     detect::LatencyDetector d{probe_rule()};
     const core::Labels s{{"provider", "slow"}};
     // Always around 2.5 s: above the 2 s threshold but not above 2x its baseline.
@@ -62,8 +61,8 @@ TEST_CASE("Latency: quantiles of a few transactions give no verdict", "[detect][
         const core::Labels s{{"provider", "acme"}};
         std::vector<detect::Signal> fired;
         for (long m = 0; m < 180 && fired.empty(); ++m) {
-            d.observe(Measure::latency, core::Sample{s, minute(m), m < 120 ? 0.4 : 3.0, weight},
-                      {}, fired);
+            d.observe(Measure::latency, core::Sample{s, minute(m), m < 120 ? 0.4 : 3.0, weight}, {},
+                      fired);
         }
         return fired;
     };
@@ -71,4 +70,38 @@ TEST_CASE("Latency: quantiles of a few transactions give no verdict", "[detect][
     auto fired = run(30.0);
     REQUIRE(fired.size() == 1);
     CHECK(fired[0].active);
+}
+
+TEST_CASE("Latency: stream p95s are combined by their weighted median", "[detect][unit]") {
+    // Per-minute p95s of 30 transactions each, as the stream windows emit them.
+    detect::LatencyDetector d{detect::default_rule(Measure::latency)};
+    const core::Labels s{{"provider", "acme"}};
+    std::vector<detect::Signal> out;
+    for (long m = 0; m < 120; ++m) {
+        d.observe(Measure::latency, core::Sample{s, minute(m), 0.4, 30}, {}, out);
+    }
+    // One noisy minute in three: the window's worst minute is 3 s, its median is not.
+    for (long m = 120; m < 180; ++m) {
+        d.observe(Measure::latency, core::Sample{s, minute(m), m % 3 == 0 ? 3.0 : 0.4, 30}, {},
+                  out);
+    }
+    CHECK(out.empty());
+    // Every minute slow: pages.
+    for (long m = 180; m < 200 && out.empty(); ++m) {
+        d.observe(Measure::latency, core::Sample{s, minute(m), 3.0, 30}, {}, out);
+    }
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].active);
+}
+
+TEST_CASE("Latency: a young baseline is the mean of what it saw, not its first value",
+          "[detect][unit]") {
+    detect::LatencyDetector d{probe_rule()};
+    const core::Labels s{{"provider", "acme"}};
+    // A quiet start at 0.2 s, then the usual 1.2 s for an hour.
+    for (long m = 0; m < 10; ++m) CHECK(feed(d, Measure::latency, s, minute(m), 0.2).empty());
+    for (long m = 10; m < 70; ++m) CHECK(feed(d, Measure::latency, s, minute(m), 1.2).empty());
+    auto st = d.status(s);
+    REQUIRE(st);
+    CHECK(st->baseline > 0.9);
 }

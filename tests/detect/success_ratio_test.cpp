@@ -4,7 +4,6 @@
 #include "noctua/detect/success_ratio.hpp"
 
 using namespace noctua;
-using detect::ErrorClass;
 using detect::Measure;
 using testing::minute;
 
@@ -23,21 +22,6 @@ std::vector<detect::Signal> minute_of_traffic(detect::Detector& d, long m, int n
     return out;
 }
 }  // namespace
-
-TEST_CASE("classify_error: customer errors and balance are not provider faults",
-          "[detect][unit]") {
-    CHECK(detect::classify_error("success", "") == ErrorClass::success);
-    CHECK(detect::classify_error("failed", "INVALID_RECIPIENT_PHONE") ==
-          ErrorClass::customer_error);
-    CHECK(detect::classify_error("failed", "phone_recently_recharged") ==
-          ErrorClass::customer_error);
-    CHECK(detect::classify_error("failed", "INSUFFICIENT_BALANCE") ==
-          ErrorClass::insufficient_balance);
-    CHECK(detect::classify_error("failed", "TOPUP_TRANSACTION_FAILED") ==
-          ErrorClass::provider_fault);
-    CHECK(detect::classify_error("timeout", "") == ErrorClass::provider_fault);
-    CHECK(detect::classify_error("failed", "") == ErrorClass::provider_fault);
-}
 
 TEST_CASE("SuccessRatio: a low ratio with enough volume fires after `for`", "[detect][unit]") {
     detect::SuccessRatioDetector d{detect::default_rule(Measure::outcome)};
@@ -61,11 +45,52 @@ TEST_CASE("SuccessRatio: a low ratio with enough volume fires after `for`", "[de
 
 TEST_CASE("SuccessRatio: too few transactions give no verdict", "[detect][unit]") {
     detect::SuccessRatioDetector d{detect::default_rule(Measure::outcome)};
-    for (long m = 0; m < 30; ++m) CHECK(minute_of_traffic(d, m, 3, 3).empty());
+    // Three failures every ten minutes: 9 in the widest window (6 x 5m), under 20.
+    for (long m = 0; m < 120; ++m) {
+        if (m % 10 == 0) CHECK(minute_of_traffic(d, m, 3, 3).empty());
+    }
+    std::vector<detect::Signal> out;
+    d.advance(minute(120), out);
+    CHECK(out.empty());
 }
 
-TEST_CASE("SuccessRatio: multi-window burn rate pages on a fast budget burn",
+TEST_CASE("SuccessRatio: a thin series is judged over a wider window", "[detect][unit]") {
+    detect::SuccessRatioDetector d{detect::default_rule(Measure::outcome)};
+    // Three transactions a minute (15 in 5m, under min_transactions = 20): the window widens
+    // to 10m and an outage still pages.
+    for (long m = 0; m < 30; ++m) CHECK(minute_of_traffic(d, m, 3, 0).empty());
+    std::vector<detect::Signal> fired;
+    long at = 0;
+    for (long m = 30; m < 60 && fired.empty(); ++m) {
+        fired = minute_of_traffic(d, m, 3, 3);
+        at = m;
+    }
+    REQUIRE(fired.size() == 1);
+    CHECK(fired[0].active);
+    CHECK(fired[0].summary.find("over 10m") != std::string::npos);
+    CHECK(at <= 40);
+    // Then traffic all but stops: one transaction is no evidence of recovery, so it holds.
+    std::vector<detect::Signal> out;
+    d.observe(Measure::outcome, core::Sample{kProvider, minute(at + 1), 1.0}, {}, out);
+    CHECK(out.empty());
+    // Enough successes resolve it.
+    for (long m = at + 2; m < at + 30 && out.empty(); ++m) out = minute_of_traffic(d, m, 10, 0);
+    REQUIRE(out.size() == 1);
+    CHECK_FALSE(out[0].active);
+}
+
+TEST_CASE("SuccessRatio: a few faults among few transactions are chance, not an outage",
           "[detect][unit]") {
+    detect::SuccessRatioDetector d{detect::default_rule(Measure::outcome)};
+    // 5 transactions a minute, 3 faults in a 5m window of 25: 88% < 90%, but within what a
+    // 1% fault rate gives by chance (Wilson upper bound ~98%).
+    for (long m = 0; m < 60; ++m) {
+        const int failed = m % 5 == 0 ? 3 : 0;
+        CHECK(minute_of_traffic(d, m, 5, failed).empty());
+    }
+}
+
+TEST_CASE("SuccessRatio: multi-window burn rate pages on a fast budget burn", "[detect][unit]") {
     auto r = detect::default_rule(Measure::outcome);
     r.downtime.min_ratio = 0;  // only the burn-rate condition
     r.downtime.slo = 0.99;
@@ -109,8 +134,9 @@ TEST_CASE("SuccessRatio: window ratios count their transactions, not themselves"
         return fired;
     };
     detect::SuccessRatioDetector quiet{detect::default_rule(Measure::success_ratio)};
-    // 0% success, but one transaction a minute: under min_transactions over the window.
-    CHECK(feed(quiet, 0.0, 1.0).empty());
+    // 0% success, but one transaction every two minutes: under min_transactions even over
+    // the widest window (6 x 5m).
+    CHECK(feed(quiet, 0.0, 0.5).empty());
     detect::SuccessRatioDetector busy{detect::default_rule(Measure::success_ratio)};
     auto fired = feed(busy, 0.0, 50.0);
     REQUIRE(fired.size() == 1);

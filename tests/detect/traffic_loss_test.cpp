@@ -56,8 +56,9 @@ TEST_CASE("TrafficLoss: a sustained drop fires after `for`, explained, and resol
     const core::Labels labels{{"provider", "acme"}};
     Run run;
     const long drop = 3 * 1440 + 12 * 60;  // day 3, noon
-    drive(d, labels, 0, drop + 24 * 60,
-          [&](long m) { return m >= drop && m < drop + 120 ? 0.3 * daily(m) : daily(m); }, run);
+    drive(
+        d, labels, 0, drop + 24 * 60,
+        [&](long m) { return m >= drop && m < drop + 120 ? 0.3 * daily(m) : daily(m); }, run);
     REQUIRE(run.fired);
     // Window 30m: the ratio crosses 0.5 within ~15 min, then `for` is 15 min.
     CHECK(*run.fired >= minute(drop + 15));
@@ -91,8 +92,9 @@ TEST_CASE("TrafficLoss: quiet hours under min_expected give no verdict", "[detec
     detect::TrafficLossDetector d{rule()};
     Run run;
     // Two events per 5 minutes: 12 expected per 30 minutes, under the default 20.
-    drive(d, {{"series", "quiet"}}, 0, 4 * 1440,
-          [](long m) { return m > 3 * 1440 ? 0.0 : 2.0; }, run);
+    drive(
+        d, {{"series", "quiet"}}, 0, 4 * 1440, [](long m) { return m > 3 * 1440 ? 0.0 : 2.0; },
+        run);
     CHECK(run.firings == 0);
 }
 
@@ -100,8 +102,9 @@ TEST_CASE("TrafficLoss: a full stop fires and says so", "[detect][unit]") {
     detect::TrafficLossDetector d{rule()};
     Run run;
     const long stop = 2 * 1440 + 9 * 60;
-    drive(d, {{"series", "s"}}, 0, stop + 120,
-          [&](long m) { return m >= stop ? 0.0 : daily(m); }, run);
+    drive(
+        d, {{"series", "s"}}, 0, stop + 120, [&](long m) { return m >= stop ? 0.0 : daily(m); },
+        run);
     REQUIRE(run.fired);
     CHECK(run.all.front().annotations.at("full_stop") == "true");
     CHECK(run.all.front().summary.find("no traffic at all") != std::string::npos);
@@ -139,16 +142,15 @@ TEST_CASE("TrafficLoss: one bad week in the history neither hides nor fakes a lo
     Run loss;
     const long start = 4 * 7 * 1440 + 1440;
     const long drop = start + 12 * 60;
-    drive(d, {{"series", "w"}}, start, start + 1440,
-          [&](long m) { return m >= drop && m < drop + 180 ? 0.4 * weekly(m) : weekly(m); },
-          loss);
+    drive(
+        d, {{"series", "w"}}, start, start + 1440,
+        [&](long m) { return m >= drop && m < drop + 180 ? 0.4 * weekly(m) : weekly(m); }, loss);
     REQUIRE(loss.fired);
     CHECK(*loss.fired <= minute(drop + 40));
     CHECK(loss.all.front().annotations.at("baseline") == "weekly");
 }
 
-TEST_CASE("TrafficLoss: a bursty series learns a wider band and pages far less",
-          "[detect][unit]") {
+TEST_CASE("TrafficLoss: a bursty series learns a wider band and pages far less", "[detect][unit]") {
     auto bursty_run = [](double sensitivity, Run& run) {
         auto r = rule();
         r.traffic_loss.sensitivity = sensitivity;
@@ -156,12 +158,13 @@ TEST_CASE("TrafficLoss: a bursty series learns a wider band and pages far less",
         std::mt19937 rng(42);  // seeded: deterministic
         std::lognormal_distribution<double> noise(0.0, 0.5);
         double factor = 1;
-        drive(*d, {{"series", "b"}}, 0, 21 * 1440,
-              [&](long m) {
-                  if (m % 60 == 0) factor = noise(rng);  // hourly swings of about ±60%
-                  return daily(m) * factor;
-              },
-              run);
+        drive(
+            *d, {{"series", "b"}}, 0, 21 * 1440,
+            [&](long m) {
+                if (m % 60 == 0) factor = noise(rng);  // hourly swings of about ±60%
+                return daily(m) * factor;
+            },
+            run);
         return d;
     };
     Run fixed, learned;
@@ -175,18 +178,18 @@ TEST_CASE("TrafficLoss: a bursty series learns a wider band and pages far less",
     CHECK(st->deviation > 0.3);
     // A real collapse still fires.
     Run drop;
-    drive(*d, {{"series", "b"}}, 21 * 1440, 22 * 1440, [&](long m) { return 0.02 * daily(m); },
-          drop);
+    drive(
+        *d, {{"series", "b"}}, 21 * 1440, 22 * 1440, [&](long m) { return 0.02 * daily(m); }, drop);
     CHECK(drop.firings >= 1);
 }
 
-TEST_CASE("TrafficLoss: falls back to the recent level while history is short",
-          "[detect][unit]") {
+TEST_CASE("TrafficLoss: falls back to the recent level while history is short", "[detect][unit]") {
     detect::TrafficLossDetector d{rule()};
     Run run;
     // Flat traffic for 10 hours, then a 90% drop: no daily history yet.
-    drive(d, {{"series", "new"}}, 0, 14 * 60,
-          [](long m) { return m >= 10 * 60 ? 10.0 : 100.0; }, run);
+    drive(
+        d, {{"series", "new"}}, 0, 14 * 60, [](long m) { return m >= 10 * 60 ? 10.0 : 100.0; },
+        run);
     REQUIRE(run.fired);
     CHECK(run.all.front().annotations.at("baseline") == "recent");
 }
@@ -201,8 +204,39 @@ TEST_CASE("TrafficLoss: reload keeps the learned profile", "[detect][unit]") {
     next.adopt_state(old);
     Run after;
     const long drop = 3 * 1440 + 12 * 60;
-    drive(next, {{"series", "k"}}, 3 * 1440, 4 * 1440,
-          [&](long m) { return m >= drop ? 0.1 * daily(m) : daily(m); }, after);
+    drive(
+        next, {{"series", "k"}}, 3 * 1440, 4 * 1440,
+        [&](long m) { return m >= drop ? 0.1 * daily(m) : daily(m); }, after);
     REQUIRE(after.fired);
     CHECK(*after.fired <= minute(drop + 35));
+}
+
+TEST_CASE("TrafficLoss: a shortfall within counting noise does not page", "[detect][unit]") {
+    // A small series: 4 transactions per 5 minutes (24 expected in the 30m window). Halving it
+    // (ratio 0.42) is 14 short, under 4 standard deviations of a Poisson count of 24 (19.6);
+    // losing it all is not.
+    auto run_with = [](double during) {
+        detect::TrafficLossDetector d{rule()};
+        Run run;
+        drive(
+            d, {{"series", "small"}}, 0, 9 * 1440,
+            [&](long m) { return m >= 8 * 1440 + 600 && m < 8 * 1440 + 720 ? during : 4.0; }, run);
+        return run;
+    };
+    CHECK_FALSE(run_with(10.0 / 6).fired);
+    CHECK(run_with(0.0).fired);
+}
+
+TEST_CASE("TrafficLoss: the recent-level fallback needs a deeper drop than a daily ramp",
+          "[detect][unit]") {
+    detect::TrafficLossDetector d{rule()};
+    Run run;
+    // No daily history yet; the evening halves traffic within two hours: not a loss.
+    drive(
+        d, {{"series", "ramp"}}, 0, 14 * 60,
+        [](long m) {
+            return m < 10 * 60 ? 100.0 : std::max(40.0, 100.0 - static_cast<double>(m - 600) * 0.5);
+        },
+        run);
+    CHECK_FALSE(run.fired);
 }

@@ -21,7 +21,9 @@ namespace noctua::detect {
 ///   `exhaustion_critical` it fires ("balance lasts about 3 h at the current spend").
 /// - A burst of `burst` insufficient-balance errors within `burst_window`
 ///   (Measure::insufficient_balance) fires critical at once, with label
-///   `reason="insufficient_balance_errors"`.
+///   `reason="insufficient_balance_errors"`. It stays firing while errors keep coming and
+///   resolves after 15 minutes (or `burst_window`, if longer) without any: one alert per
+///   drain, not one per pause in the failing traffic.
 ///
 /// The alert carries `severity` = warning|critical; a change of level resolves the old alert
 /// and fires the new one. Leaving a level needs 20% headroom (hysteresis).
@@ -45,7 +47,8 @@ public:
     }
     void observe(Measure m, const core::Sample& sample, std::string_view detail,
                  std::vector<Signal>& out) override;
-    /// Resolves error bursts once `burst_window` passes without insufficient-balance errors.
+    /// Resolves error bursts after 15 minutes (or `burst_window`, if longer) without
+    /// insufficient-balance errors.
     void advance(core::TimePoint now, std::vector<Signal>& out) override;
     void adopt_state(const Detector& old) override;
     void forget(const core::Labels& series) override;

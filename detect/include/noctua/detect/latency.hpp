@@ -16,7 +16,11 @@ namespace noctua::detect {
 /// The baseline is an exponentially weighted average of the quantile, learned while not
 /// firing, with a half-life of `baseline_window`. It fires when the quantile stays above both
 /// the threshold and `baseline_factor` × baseline for `for`, and resolves when it falls back
-/// under 90% of either. Not thread-safe (see Detector).
+/// under 90% of either. While young the baseline is the plain mean of the values seen (no
+/// first value dominating a half-life). No verdict on fewer than `min_samples` observations
+/// in the window. Samples that summarize many observations (Sample::weight > 1: a stream
+/// window's p95) are combined by their weighted median, raw observations by the quantile.
+/// Not thread-safe (see Detector).
 class LatencyDetector final : public Detector {
 public:
     explicit LatencyDetector(config::RuleConfig rule);
@@ -44,6 +48,7 @@ private:
         std::deque<double> weights;  // Sample::weight of each window entry
         std::optional<double> baseline;
         std::optional<core::TimePoint> baseline_at;
+        double baseline_n = 0;  // values learned
         std::optional<core::TimePoint> high_since;
         bool firing = false;
         Status last;

@@ -5,24 +5,15 @@
 #include <optional>
 #include <unordered_map>
 
+#include "noctua/core/error_class.hpp"
 #include "noctua/detect/detector.hpp"
 
 namespace noctua::detect {
 
-/// What a failed transaction says about the provider (see classify_error()).
-enum class ErrorClass {
-    success,               ///< not an error
-    provider_fault,        ///< counts against the provider's success ratio
-    customer_error,        ///< the customer's own mistake: never pages as an outage
-    insufficient_balance,  ///< goes to the balance detector, not the success ratio
-};
-
-/// Classifies a transaction by its status (success|failed|pending|timeout|refunded) and error
-/// code. Customer errors (bad phone number, recently recharged, invalid amount, daily limits)
-/// and insufficient balance are told apart from provider faults; an unknown code, a timeout
-/// or a failure without a code is a provider fault. Codes compare case-insensitively.
-/// Pure and thread-safe.
-[[nodiscard]] ErrorClass classify_error(std::string_view status, std::string_view error_code);
+/// The classification lives in core so that the stream windows count by class at ingest
+/// (streams must not depend on detect); detect re-exports it.
+using core::classify_error;
+using core::ErrorClass;
 
 /// `kind = "downtime"` with `source = "stream"`: the provider's success ratio from the
 /// transaction stream.
@@ -33,10 +24,13 @@ enum class ErrorClass {
 /// one-minute buckets.
 ///
 /// Fires when the ratio over `window` stays under `min_ratio` for `for` with at least
-/// `min_transactions` in the window; and, when `slo` is set, on multi-window burn rates
-/// (Google SRE workbook): error rate ÷ (1 − slo) above 14.4 over both 1 h and 5 m, or above 6
-/// over both 6 h and 30 m. The short window makes it resolve quickly once the errors stop.
-/// Not thread-safe (see Detector).
+/// `min_transactions` in the window, and under it beyond chance (the Wilson score upper bound
+/// at z = 3 is under `min_ratio` too: 3 faults in 25 transactions is noise, an outage is not).
+/// A window with fewer transactions widens (2×, 3×, 6× `window`) until it holds enough; a
+/// firing alert holds while too few transactions are left to judge. And, when `slo` is set, on
+/// multi-window burn rates (Google SRE workbook): error rate ÷ (1 − slo) above 14.4 over both 1 h
+/// and 5 m, or above 6 over both 6 h and 30 m. The short window makes it resolve quickly once the
+/// errors stop. Not thread-safe (see Detector).
 class SuccessRatioDetector final : public Detector {
 public:
     explicit SuccessRatioDetector(config::RuleConfig rule);

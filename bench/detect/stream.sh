@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# bench/detect/stream.sh: stream detection over 16 days of simulated transactions.
+#
+#   bench/detect/stream.sh [path/to/noctua] [path/to/noctua-sim]   (default: build/bin/…)
+#
+# 1. Quiet: 16 days of fault-free traffic from config/examples/fleet.toml replayed through the
+#    stream windows with the shipped defaults (`noctua replay --events`, no config): every
+#    alert is a false alarm.
+# 2. Found: the same 16 days with the faults of bench/detect/stream-faults.toml injected from
+#    day 9 on: every fault must raise an alert naming its provider between its start and its
+#    end (+30 min), and no alert may fire outside a fault.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+noctua="${1:-$root/build/bin/noctua}"
+sim="${2:-$(dirname "$noctua")/noctua-sim}"
+[[ -x "$noctua" && -x "$sim" ]] || { echo "need noctua and noctua-sim (build them first)" >&2; exit 1; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+start=2026-10-01T00:00:00Z
+
+"$sim" --fleet "$root/config/examples/fleet.toml" --out "$tmp/clean.ndjson" --start $start \
+  --duration 16d --speed max --log-level warn
+"$sim" --fleet "$root/config/examples/fleet.toml" --scenario "$here/stream-faults.toml" \
+  --out "$tmp/faults.ndjson" --start $start --duration 16d --speed max --log-level warn
+echo "events: $(wc -l < "$tmp/clean.ndjson") clean, $(wc -l < "$tmp/faults.ndjson") with faults"
+t0=$(date +%s.%N)
+"$noctua" replay --events "$tmp/clean.ndjson" > "$tmp/clean.jsonl"
+t1=$(date +%s.%N)
+"$noctua" replay --events "$tmp/faults.ndjson" > "$tmp/faults.jsonl"
+echo "replay of 16 days: $(python3 -c "print(f'{$t1 - $t0:.1f}')") s"
+
+python3 - "$here/stream-faults.toml" "$tmp/clean.jsonl" "$tmp/faults.jsonl" $start <<'PY'
+import datetime as dt, json, re, sys, tomllib
+steps = tomllib.load(open(sys.argv[1], "rb"))["step"]
+start = dt.datetime.fromisoformat(sys.argv[4].replace("Z", "+00:00"))
+def dur(s):
+    return dt.timedelta(seconds=sum(int(n) * {"d": 86400, "h": 3600, "m": 60, "s": 1}[u]
+                                    for n, u in re.findall(r"(\d+)([dhms])", s)))
+faults = []
+for s in steps:
+    if s["kind"] in ("clear", "heal"):
+        for f in faults:
+            if f["provider"] == s["provider"] and f["end"] is None:
+                f["end"] = start + dur(s["at"])
+        continue
+    at = start + dur(s["at"])
+    faults.append({"provider": s["provider"], "kind": s["kind"], "start": at,
+                   "end": at + dur(s["for"]) if "for" in s else None, "alerts": []})
+grace = dt.timedelta(minutes=30)
+def load(path):
+    out = []
+    for line in open(path):
+        j = json.loads(line)
+        if j["state"] == "firing":
+            j["t"] = dt.datetime.fromisoformat(j["at"].replace("Z", "+00:00"))
+            out.append(j)
+    return out
+clean = load(sys.argv[2])
+print(f"fault-free 16 days: {len(clean)} alerts (all false)")
+for a in clean:
+    print("  false:", a["at"], a["alertname"], a["labels"])
+false = []
+for a in load(sys.argv[3]):
+    hit = [f for f in faults if a["labels"].get("provider") == f["provider"]
+           and f["start"] <= a["t"] <= (f["end"] or a["t"]) + grace]
+    for f in hit:
+        f["alerts"].append(a)
+    if not hit:
+        false.append(a)
+found = 0
+delays = []
+for f in faults:
+    first = min(f["alerts"], key=lambda a: a["t"], default=None)
+    if first:
+        found += 1
+        delays.append((first["t"] - f["start"]).total_seconds() / 60)
+        names = sorted({a["alertname"] for a in f["alerts"]})
+        print(f"  {f['kind']:<16} {f['provider']:<10} found after {delays[-1]:.0f} min "
+              f"({len(f['alerts'])} alerts: {', '.join(names)}, first on set={first['labels'].get('set')})")
+    else:
+        print(f"  {f['kind']:<16} {f['provider']:<10} MISSED")
+for a in false:
+    print("  false:", a["at"], a["alertname"], a["labels"])
+delays.sort()
+median = delays[len(delays) // 2] if delays else float("nan")
+print(f"with faults: found {found}/{len(faults)}, false alarms {len(false)}, "
+      f"median delay {median:.0f} min, max {max(delays, default=float('nan')):.0f} min")
+PY
