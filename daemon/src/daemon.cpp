@@ -191,7 +191,8 @@ struct Daemon::Impl : public Services {
                 tails.push_back(std::make_unique<streams::FileTail>(sc, *ingest, stream_metrics,
                                                                     checkpoint.get()));
             } else if (sc.kind == "kafka") {
-                auto made = streams::KafkaSource::create(sc, *ingest, stream_metrics);
+                auto made = streams::KafkaSource::create(sc, *ingest, stream_metrics,
+                                                         checkpoint.get());
                 if (!made) return std::unexpected(made.error());
                 consumers.push_back(std::move(*made));
             } else {
@@ -220,7 +221,7 @@ struct Daemon::Impl : public Services {
     /// Stops the sources and the ingest thread, then saves the final snapshot (idempotent).
     void stop_streams() {
         for (auto& t : tails) t->stop();
-        for (auto& c : consumers) c->stop();  // applies and commits what it polled
+        for (auto& c : consumers) c->stop();  // applies what it polled (commits: see KafkaSource)
         if (!ingest || ingest->stopped()) return;
         ingest->stop();
         if (checkpoint) (void)checkpoint->save();  // the ingest thread is joined: exclusive
@@ -229,6 +230,8 @@ struct Daemon::Impl : public Services {
     /// Window samples to the detectors (pipeline). Labels carry `set` and `metric`; rules pick
     /// their set with a matcher. Latency quantiles arrive in ms; detectors take seconds.
     void on_stream_samples(const std::vector<core::Sample>& samples) {
+        // Volumes first: a traffic loss this batch raises is explained with them.
+        for (const auto& s : samples) volumes.observe(s);
         for (const auto& s : samples) {
             if (auto m = to_detector_sample(s)) {
                 feed(m->first, m->second, {}, m->second.labels.get("provider").value_or(""));
@@ -246,6 +249,9 @@ struct Daemon::Impl : public Services {
 
     // ---- Services (routes.hpp)
     const prometheus::Registry& metrics_registry() const override { return registry; }
+    std::vector<prometheus::MetricFamily> collect_extra_metrics() const override {
+        return probe_metrics.series.Collect();
+    }
     bool is_ready() const override { return ready && !stopping; }
     void on_pipeline(std::function<void()> fn) override { asio::post(strand, std::move(fn)); }
     const config::Config& config() const override { return cfg; }
@@ -310,6 +316,8 @@ struct Daemon::Impl : public Services {
         }
     }
 
+    VolumeHistory volumes;  // pipeline: stream-window volumes for likely causes
+
     /// A traffic loss that another firing alert explains says so (DESIGN.md: a likely cause).
     void annotate_cause(const detect::Signal& sig, alerts::AlertInput& in) {
         const detect::Detector* source = nullptr;
@@ -325,6 +333,11 @@ struct Daemon::Impl : public Services {
             }
         }
         auto cause = likely_cause(sig.labels.get("provider").value_or(""), explained);
+        // Otherwise the stream windows may show where the traffic went: one customer or
+        // country, or another provider (routing shift).
+        if (!cause) {
+            cause = volumes.explain_loss(sig.labels, sig.at, source->config().traffic_loss.window);
+        }
         if (!cause) return;
         in.annotations["likely_cause"] = *cause;
         in.annotations["summary"] += "; likely cause: " + *cause;

@@ -121,7 +121,11 @@ net::Router make_router(Services& s) {
 
     r.add("GET", "/metrics", [&s](const ServerRequest&, const net::PathParams&) {
         prometheus::TextSerializer serializer;
-        auto body = serializer.Serialize(s.metrics_registry().Collect());
+        auto families = s.metrics_registry().Collect();
+        auto extra = s.collect_extra_metrics();
+        families.insert(families.end(), std::make_move_iterator(extra.begin()),
+                        std::make_move_iterator(extra.end()));
+        auto body = serializer.Serialize(families);
         ServerResponse resp = ServerResponse::text(200, std::move(body));
         resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
         return resp;
@@ -146,7 +150,7 @@ net::Router make_router(Services& s) {
                         w.field("ready", s.is_ready());
                         w.field("config", config::summary(s.config()));
                         w.key("probes").begin_array();
-                        for (const auto& p : s.probe_scheduler().status()) write_probe(w, p);
+                        for (const auto& p : s.probe_scheduler().status(false)) write_probe(w, p);
                         w.end_array();
                         w.key("alerts").begin_array();
                         for (const auto& a : s.alert_engine().firing()) write_alert(w, a);
@@ -174,7 +178,7 @@ net::Router make_router(Services& s) {
                     s.on_pipeline([&s, respond = std::move(respond)] {
                         core::JsonWriter w;
                         w.begin_object().field("status", "success").key("data").begin_array();
-                        for (const auto& p : s.probe_scheduler().status()) write_probe(w, p);
+                        for (const auto& p : s.probe_scheduler().status(false)) write_probe(w, p);
                         w.end_array().end_object();
                         respond(ok_json(std::move(w).str()));
                     });
@@ -184,16 +188,16 @@ net::Router make_router(Services& s) {
                 [&s](const ServerRequest&, const net::PathParams& params,
                      net::Router::Respond respond) {
                     s.on_pipeline([&s, id = params.at("id"), respond = std::move(respond)] {
-                        for (const auto& p : s.probe_scheduler().status()) {
-                            if (p.config.id != id) continue;
-                            core::JsonWriter w;
-                            w.begin_object().field("status", "success").key("data");
-                            write_probe(w, p, true);
-                            w.end_object();
-                            respond(ok_json(std::move(w).str()));
+                        auto p = s.probe_scheduler().status_of(id);
+                        if (!p) {
+                            respond(ServerResponse::json_error(404, "no probe \"" + id + "\""));
                             return;
                         }
-                        respond(ServerResponse::json_error(404, "no probe \"" + id + "\""));
+                        core::JsonWriter w;
+                        w.begin_object().field("status", "success").key("data");
+                        write_probe(w, *p, true);
+                        w.end_object();
+                        respond(ok_json(std::move(w).str()));
                     });
                 });
 

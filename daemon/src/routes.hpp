@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include <prometheus/registry.h>
 
@@ -17,6 +18,11 @@ class Services {
 public:
     virtual ~Services() = default;
     [[nodiscard]] virtual const prometheus::Registry& metrics_registry() const = 0;
+    /// Metric families kept outside the registry (the per-probe series, probes::ProbeSeries),
+    /// served after it on /metrics. Thread-safe.
+    [[nodiscard]] virtual std::vector<prometheus::MetricFamily> collect_extra_metrics() const {
+        return {};
+    }
     [[nodiscard]] virtual bool is_ready() const = 0;
     /// Runs `fn` on the pipeline strand.
     virtual void on_pipeline(std::function<void()> fn) = 0;

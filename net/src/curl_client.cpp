@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <ctime>
 
@@ -52,6 +53,11 @@ public:
         return curl_easy_strerror(static_cast<CURLcode>(code));
     }
 };
+
+// Receive buffer per transfer (CURLOPT_BUFFERSIZE; curl's default is 16 KiB).
+constexpr long kReceiveBufferBytes = 4096;
+// Reset easy handles kept for reuse; more than this in flight at once are created and freed.
+constexpr std::size_t kMaxIdleHandles = 64;
 
 double to_seconds(curl_off_t microseconds) { return static_cast<double>(microseconds) / 1e6; }
 
@@ -232,10 +238,14 @@ struct CurlHttpClient::Impl : std::enable_shared_from_this<CurlHttpClient::Impl>
     asio::steady_timer timer_;
     std::map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
     std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
+    // Easy handles of finished transfers, reset and ready for the next (bounded): curl_easy_init
+    // and its buffers cost more than the request itself at thousands of probes a second.
+    std::vector<EasyHandle> idle_;
     MultiHandle multi_;
     std::atomic<std::size_t> in_flight_{0};
     bool stopped_ = false;
     bool destroying_ = false;
+    bool timeout_posted_ = false;  // an on_timeout() for a zero timeout is queued
 };
 
 CurlHttpClient::Impl::Impl(asio::io_context& io)
@@ -255,6 +265,7 @@ CurlHttpClient::Impl::~Impl() {
         for (auto& [easy, transfer] : transfers_) curl_multi_remove_handle(multi_.get(), easy);
     }
     transfers_.clear();
+    idle_.clear();
     // Closes cached connections through on_close_socket, so sockets_ must still be alive.
     multi_.reset();
     close_all_sockets();
@@ -273,7 +284,12 @@ void CurlHttpClient::Impl::start(core::HttpRequest request, Handler handler) {
         fail(*transfer, TransportError::cancelled, "client stopped");
         return;
     }
-    transfer->easy.reset(curl_easy_init());
+    if (!idle_.empty()) {
+        transfer->easy = std::move(idle_.back());
+        idle_.pop_back();
+    } else {
+        transfer->easy.reset(curl_easy_init());
+    }
     if (!transfer->easy) {
         fail(*transfer, TransportError::other, "curl_easy_init failed");
         return;
@@ -311,6 +327,9 @@ CURLcode CurlHttpClient::Impl::configure(Transfer& t, const core::HttpRequest& r
     t.url = request.url;
 
     set(CURLOPT_ERRORBUFFER, t.error.data());
+    // curl's default receive buffer is 16 KiB per transfer; API answers are small, and a large
+    // body only costs more write callbacks.
+    set(CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
     set(CURLOPT_URL, t.url.c_str());
     set(CURLOPT_NOSIGNAL, 1L);
     set(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -335,6 +354,9 @@ CURLcode CurlHttpClient::Impl::configure(Transfer& t, const core::HttpRequest& r
     if (request.fresh_connection) {
         set(CURLOPT_FRESH_CONNECT, 1L);
         set(CURLOPT_FORBID_REUSE, 1L);
+        // A pooled handle must not resume an earlier TLS session: a fresh connection means a
+        // full handshake, with the certificate chain (CURLOPT_CERTINFO) every time.
+        set(CURLOPT_SSL_SESSIONID_CACHE, 0L);
     }
     if (request.want_certificate) set(CURLOPT_CERTINFO, 1L);
     // Announced sizes are refused before any byte is read; the write callback covers the rest.
@@ -530,7 +552,21 @@ int CurlHttpClient::Impl::on_timer(CURLM* /*multi*/, long timeout_ms, void* user
         self.timer_.cancel();
         return 0;
     }
-    // Never call curl from inside its callback: a zero timeout also goes through the timer.
+    // Never call curl from inside its callback. "Now" (every new request asks for it) is a
+    // post rather than the timer: arming and firing the reactor's timerfd for it cost a tenth
+    // of a probe's CPU. The armed timer is left alone; if it fires early, curl just asks again.
+    if (timeout_ms == 0) {
+        if (!self.timeout_posted_) {
+            self.timeout_posted_ = true;
+            asio::post(self.strand_, [weak = self.weak_from_this()] {
+                if (auto impl = weak.lock()) {
+                    impl->timeout_posted_ = false;
+                    impl->on_timeout();
+                }
+            });
+        }
+        return 0;
+    }
     self.timer_.expires_after(std::chrono::milliseconds(timeout_ms));
     self.timer_.async_wait([weak = self.weak_from_this()](boost::system::error_code ec) {
         if (ec) return;
@@ -652,6 +688,11 @@ void CurlHttpClient::Impl::finish(CURL* easy, CURLcode result) {
     }
     curl_multi_remove_handle(multi_.get(), easy);
     complete(std::move(transfer->handler), std::move(response));
+    if (idle_.size() < kMaxIdleHandles) {
+        // Forgets every option (and the pointers into this Transfer); keeps curl's buffers.
+        curl_easy_reset(easy);
+        idle_.push_back(std::move(transfer->easy));
+    }
 }
 
 void CurlHttpClient::Impl::fail(Transfer& t, TransportError error, std::string message) {
@@ -679,6 +720,7 @@ void CurlHttpClient::Impl::do_stop() {
         fail(*transfer, TransportError::cancelled, "client stopped");
     }
     transfers.clear();
+    idle_.clear();
     timer_.cancel();
     // Closes cached connections; the sockets left (none, normally) are closed after it.
     multi_.reset();

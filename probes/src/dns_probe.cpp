@@ -1,6 +1,7 @@
 // The `dns` probe kind: one query over UDP to the configured server (RFC 1035 wire format,
-// built and parsed here: no resolver library, no system resolver), judged by rcode, expected
-// answers and `expect` (roots: rcode, answers, latency).
+// built and parsed here: no resolver library, no system resolver), asked again over TCP when
+// the UDP answer is truncated (TC bit, RFC 7766), judged by rcode, expected answers and
+// `expect` (roots: rcode, answers, latency).
 #include <arpa/inet.h>
 
 #include <memory>
@@ -8,7 +9,11 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "noctua/probes/dns.hpp"
@@ -21,6 +26,7 @@ namespace {
 
 namespace asio = boost::asio;
 using udp = asio::ip::udp;
+using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::pair<std::string_view, std::uint16_t> kTypes[] = {
@@ -183,17 +189,22 @@ private:
 struct DnsRun : std::enable_shared_from_this<DnsRun> {
     DnsRun(asio::any_io_executor ex, const config::ProbeConfig& c, const std::vector<detail::Program>& e,
            const core::Clock& cl, Probe::Done d)
-        : config(c), expect(e), clock(cl), socket(ex), timer(ex), done(std::move(d)) {}
+        : config(c), expect(e), clock(cl), socket(ex), tcp_socket(ex), timer(ex), done(std::move(d)) {}
 
     const config::ProbeConfig& config;
     const std::vector<detail::Program>& expect;
     const core::Clock& clock;
     udp::socket socket;
+    tcp::socket tcp_socket;  // the retry when the UDP answer was truncated
     asio::steady_timer timer;
     Probe::Done done;
     std::string query;
     std::array<char, 4096> buffer{};
     std::uint16_t id = 0;
+    udp::endpoint server;
+    bool over_tcp = false;
+    std::array<unsigned char, 2> tcp_length{};  // the 2-byte length prefix of a TCP answer
+    std::string tcp_answer;
     Clock::time_point start = Clock::now();
     core::TimePoint started{};
     bool finished = false;
@@ -211,7 +222,7 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
             return;
         }
         const auto port = static_cast<std::uint16_t>(std::stoi(config.target.substr(colon + 1)));
-        const udp::endpoint server(address, port);
+        server = udp::endpoint(address, port);
         socket.open(server.protocol(), ec);
         if (!ec) socket.connect(server, ec);  // only the server's answers are accepted
         if (ec) {
@@ -250,11 +261,15 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
     void on_answer(std::string_view msg) {
         auto parsed = parse_dns_response(msg, id);
         if (!parsed) {
-            if (msg.size() >= 2 && get16(msg, 0) != id) {
+            if (!over_tcp && msg.size() >= 2 && get16(msg, 0) != id) {
                 receive();  // a stray answer to an older query: keep waiting
                 return;
             }
             fail("receive", "dns: " + parsed.error().message);
+            return;
+        }
+        if (parsed->truncated && !over_tcp) {
+            ask_over_tcp();
             return;
         }
         const double latency = std::chrono::duration<double>(Clock::now() - start).count();
@@ -289,12 +304,63 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
         finish(std::move(r));
     }
 
+    // The same query over TCP to the same server and port, framed by a 2-byte length; the
+    // run's timer still bounds the whole exchange.
+    void ask_over_tcp() {
+        over_tcp = true;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        const tcp::endpoint to(server.address(), server.port());
+        tcp_socket.async_connect(to, [self = shared_from_this()](boost::system::error_code e) {
+            if (self->finished) return;
+            if (e) {
+                self->fail("connect", fmt::format("dns over tcp (answer truncated): {}: {}",
+                                                  self->config.target, e.message()));
+                return;
+            }
+            const auto n = static_cast<std::uint16_t>(self->query.size());
+            self->query.insert(0, 1, static_cast<char>(n >> 8));
+            self->query.insert(1, 1, static_cast<char>(n & 0xFF));
+            asio::async_write(self->tcp_socket, asio::buffer(self->query),
+                              [self](boost::system::error_code we, std::size_t) {
+                                  if (self->finished) return;
+                                  if (we) {
+                                      self->fail("send", "dns over tcp: send: " + we.message());
+                                      return;
+                                  }
+                                  self->read_tcp_answer();
+                              });
+        });
+    }
+
+    void read_tcp_answer() {
+        asio::async_read(tcp_socket, asio::buffer(tcp_length), [self = shared_from_this()](
+                                                                   boost::system::error_code e, std::size_t) {
+            if (self->finished) return;
+            if (e) {
+                self->fail("receive", "dns over tcp: " + e.message());
+                return;
+            }
+            self->tcp_answer.resize(static_cast<std::size_t>(self->tcp_length[0]) << 8 |
+                                    self->tcp_length[1]);
+            asio::async_read(self->tcp_socket, asio::buffer(self->tcp_answer),
+                             [self](boost::system::error_code re, std::size_t) {
+                                 if (self->finished) return;
+                                 if (re) {
+                                     self->fail("receive", "dns over tcp: " + re.message());
+                                     return;
+                                 }
+                                 self->on_answer(self->tcp_answer);
+                             });
+        });
+    }
+
     ProbeResult result() const {
         ProbeResult r;
         r.probe = config.id;
         r.provider = config.provider;
         r.started = started;
-        r.duration = std::chrono::duration_cast<core::Duration>(Clock::now() - start);
+        r.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
         return r;
     }
 
@@ -311,6 +377,7 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
         timer.cancel();
         boost::system::error_code ignored;
         socket.close(ignored);
+        tcp_socket.close(ignored);
         auto d = std::move(done);
         d(std::move(r));
     }

@@ -31,7 +31,7 @@ public:
                 res.probe = config_.id;
                 res.provider = config_.provider;
                 res.started = started;
-                res.duration = std::chrono::duration_cast<core::Duration>(
+                res.duration = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - mono_start);
                 detail::judge(x, config_, checks_, ctx_.clock.now(), res);
                 done(std::move(res));

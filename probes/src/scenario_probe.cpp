@@ -297,7 +297,7 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
         s.name = steps[index].config->name;
         s.http_status = judged.http_status;
         s.attempts = attempt;
-        s.duration = std::chrono::duration_cast<core::Duration>(Clock::now() - step_start);
+        s.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - step_start);
         s.failure_reason = judged.failure_reason;
         s.message = judged.message;
         return s;
@@ -324,7 +324,7 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
     }
 
     void finish() {
-        result.duration = std::chrono::duration_cast<core::Duration>(Clock::now() - start);
+        result.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
         if (!result.success) result.values.clear();  // values of a failed run are not trusted
         auto d = std::move(done);
         d(std::move(result));

@@ -1,6 +1,8 @@
 #include "noctua/probes/scheduler.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -11,8 +13,6 @@
 namespace noctua::probes {
 
 namespace {
-const prometheus::Histogram::BucketBoundaries kDurationBuckets{
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 const prometheus::Histogram::BucketBoundaries kLatenessBuckets{
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
 const prometheus::Histogram::BucketBoundaries kPhaseBuckets{
@@ -21,19 +21,7 @@ constexpr const char* kPhaseNames[] = {"dns", "connect", "tls", "first_byte", "t
 }  // namespace
 
 ProbeMetrics::ProbeMetrics(prometheus::Registry& registry)
-    : success(prometheus::BuildGauge()
-                  .Name("noctua_probe_success")
-                  .Help("1 if the probe's last run passed, 0 if it failed")
-                  .Register(registry)),
-      duration(prometheus::BuildHistogram()
-                   .Name("noctua_probe_duration_seconds")
-                   .Help("Duration of probe runs")
-                   .Register(registry)),
-      runs(prometheus::BuildCounter()
-               .Name("noctua_probe_runs_total")
-               .Help("Probe runs by result (success|failure)")
-               .Register(registry)),
-      failures(prometheus::BuildCounter()
+    : failures(prometheus::BuildCounter()
                    .Name("noctua_probe_failures_total")
                    .Help("Failed probe runs by bounded reason")
                    .Register(registry)),
@@ -77,6 +65,76 @@ ProbeMetrics::ProbeMetrics(prometheus::Registry& registry)
                     .Register(registry)
                     .Add({})) {}
 
+namespace {
+
+// One run in a probe's history, compact: what GET /api/v1/probes/{id} shows per run, minus
+// the certificate's issuer and subject and the value labels (the last result keeps them).
+// Phase times are floats (sub-microsecond for runs under 10 s).
+struct HistoryRecord {
+    core::TimePoint started{};
+    std::chrono::microseconds duration{};
+    std::array<float, 5> timings{};  // cumulative: dns, connect, tls, first_byte, total
+    std::int64_t cert_not_after = 0;
+    std::int32_t http_status = 0;
+    std::uint8_t reason = 0;  // 1 + index into kFailureReasons; 0: none
+    bool success = false;
+    std::string message;  // failures only
+    std::vector<ExtractedValue> values;
+    std::vector<StepResult> steps;  // scenario probes
+
+    static HistoryRecord from(const ProbeResult& r) {
+        HistoryRecord h;
+        h.assign(r);
+        return h;
+    }
+
+    // Reuses this record's buffers (the ring is rewritten 5,000 times a second).
+    void assign(const ProbeResult& r) {
+        started = r.started;
+        duration = r.duration;
+        timings = {static_cast<float>(r.timings.dns), static_cast<float>(r.timings.connect),
+                   static_cast<float>(r.timings.tls), static_cast<float>(r.timings.first_byte),
+                   static_cast<float>(r.timings.total)};
+        cert_not_after = r.certificate ? r.certificate->not_after : 0;
+        http_status = r.http_status;
+        success = r.success;
+        reason = 0;
+        if (!r.failure_reason.empty()) {
+            const auto* it = std::find(std::begin(kFailureReasons), std::end(kFailureReasons),
+                                       r.failure_reason);
+            if (it == std::end(kFailureReasons)) {
+                it = std::find(std::begin(kFailureReasons), std::end(kFailureReasons), "other");
+            }
+            reason = static_cast<std::uint8_t>(1 + (it - std::begin(kFailureReasons)));
+        }
+        message.assign(r.success ? std::string_view{} : std::string_view{r.message});
+        values.assign(r.values.begin(), r.values.end());
+        steps.assign(r.steps.begin(), r.steps.end());
+    }
+
+    ProbeResult result(const config::ProbeConfig& c) const {
+        ProbeResult r;
+        r.probe = c.id;
+        r.provider = c.provider;
+        r.started = started;
+        r.duration = duration;
+        r.success = success;
+        if (reason != 0) r.failure_reason = kFailureReasons[reason - 1];
+        r.message = message;
+        r.http_status = http_status;
+        r.timings = {timings[0], timings[1], timings[2], timings[3], timings[4]};
+        if (cert_not_after != 0) {
+            r.certificate.emplace();
+            r.certificate->not_after = cert_not_after;
+        }
+        r.values = values;
+        r.steps = steps;
+        return r;
+    }
+};
+
+}  // namespace
+
 // Executor: scheduler strand (all fields).
 struct Scheduler::Entry {
     std::shared_ptr<Probe> probe;
@@ -90,46 +148,58 @@ struct Scheduler::Entry {
     std::uint64_t generation = 0;  // bumped per run; stale completions are ignored
     std::uint64_t runs = 0;
     std::optional<ProbeResult> last;
-    // A ring of the last results: allocated once, not a node per result (5,000 probes churn
-    // the heap otherwise). `next` is where the next result goes.
-    std::vector<ProbeResult> history;
+    // A ring of the last results, compact (HistoryRecord), allocated once: full ProbeResults
+    // were a fifth of the daemon's memory with 5,000 probes. `next` is where the next goes.
+    std::vector<HistoryRecord> history;
     std::size_t next = 0;
 
     void remember(const ProbeResult& r, std::size_t keep) {
         keep = std::max<std::size_t>(keep, 1);
         if (history.size() > keep) {
-            history = ordered_history();
+            history = ordered_records();
             history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
             next = 0;
         }
         if (history.size() < keep) {
             if (next != 0) {
-                history = ordered_history();
+                history = ordered_records();
                 next = 0;
             }
             history.reserve(keep);
-            history.push_back(r);
+            history.push_back(HistoryRecord::from(r));
             return;
         }
-        history[next] = r;
+        history[next].assign(r);
         next = (next + 1) % keep;
     }
     /// Oldest first.
+    std::vector<HistoryRecord> ordered_records() const {
+        std::vector<HistoryRecord> out;
+        out.reserve(history.size());
+        for (std::size_t i = 0; i < history.size(); ++i) {
+            out.push_back(history[(next + i) % history.size()]);
+        }
+        return out;
+    }
+    /// Oldest first, as results for the API (see HistoryRecord for what they leave out).
     std::vector<ProbeResult> ordered_history() const {
         std::vector<ProbeResult> out;
         out.reserve(history.size());
-        for (std::size_t i = 0; i < history.size(); ++i) out.push_back(history[(next + i) % history.size()]);
+        for (std::size_t i = 0; i < history.size(); ++i) {
+            out.push_back(history[(next + i) % history.size()].result(config));
+        }
         return out;
     }
     std::set<std::string> failure_reasons;  // label values added to failures, for removal
-    std::set<std::map<std::string, std::string>> value_series;  // noctua_probe_value labels
+    struct ValueSeries {
+        std::string key;  // name, then value label pairs, '\0'-separated
+        prometheus::Gauge* gauge;
+    };
+    std::vector<ValueSeries> value_series;  // noctua_probe_value series of this probe
     std::set<std::string> steps;                                // step label values
     bool has_cert = false;
+    bool has_run = false;  // history reserved, series exist
     // Series of this probe, looked up once (Family::Add hashes a label map on every call).
-    prometheus::Gauge* success = nullptr;
-    prometheus::Histogram* duration = nullptr;
-    prometheus::Counter* runs_ok = nullptr;
-    prometheus::Counter* runs_failed = nullptr;
     std::array<prometheus::Histogram*, 5> phase{};  // per provider, shared by its probes
 
     Entry(std::shared_ptr<Probe> p, const boost::asio::any_io_executor& ex)
@@ -208,15 +278,19 @@ core::Result<void> Scheduler::apply(const std::vector<config::ProbeConfig>& prob
             // Changed: keep what it showed, restart it with the new settings.
             e->last = old->second->last;
             e->runs = old->second->runs;
-            e->history = old->second->ordered_history();
-            e->failure_reasons = old->second->failure_reasons;
-            e->value_series = old->second->value_series;
-            e->steps = old->second->steps;
-            e->has_cert = old->second->has_cert;
+            e->history = old->second->ordered_records();
             old->second->removed = true;
             old->second->timer.cancel();
             old->second->watchdog.cancel();
-            if (old->second->config.provider != c.provider) remove_metrics(*old->second);
+            if (old->second->config.provider != c.provider) {
+                // Its series carry the old provider label: gone with it.
+                remove_metrics(*old->second);
+            } else {
+                e->failure_reasons = old->second->failure_reasons;
+                e->value_series = old->second->value_series;
+                e->steps = old->second->steps;
+                e->has_cert = old->second->has_cert;
+            }
             old->second = e;
         } else {
             entries_.emplace(c.id, e);
@@ -292,7 +366,17 @@ void Scheduler::start_waiting() {
 void Scheduler::start_run(const std::shared_ptr<Entry>& e) {
     if (e->running || e->waiting) {
         metrics_.skipped.Add(e->labels()).Increment();
-        core::logger("probes")->warn("probe still running, run skipped probe={}", e->config.id);
+        // At most a line a second: an overloaded host skips thousands of runs a second.
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_skip_log_ >= std::chrono::seconds(1)) {
+            core::logger("probes")->warn(
+                "probe still running, run skipped probe={} skipped_unlogged={}", e->config.id,
+                skips_unlogged_);
+            last_skip_log_ = now;
+            skips_unlogged_ = 0;
+        } else {
+            ++skips_unlogged_;
+        }
         return;
     }
     if (!has_slot(*e)) {
@@ -350,27 +434,18 @@ void Scheduler::finish_run(const std::shared_ptr<Entry>& e, std::uint64_t genera
 
 // Lazily, at the first result: a series must not read 0 (a failure) before the probe has run.
 void Scheduler::ensure_metrics(Entry& e) {
-    if (e.success != nullptr) return;
-    const auto labels = e.labels();
-    e.success = &metrics_.success.Add(labels);
-    e.duration = &metrics_.duration.Add(labels, kDurationBuckets);
-    auto l = labels;
-    l.emplace("result", "success");
-    e.runs_ok = &metrics_.runs.Add(l);
-    l["result"] = "failure";
-    e.runs_failed = &metrics_.runs.Add(l);
+    if (e.has_run) return;
+    e.has_run = true;
     e.history.reserve(std::max<std::size_t>(limits_.history, 1));
 }
 
 void Scheduler::record_metrics(Entry& entry, const ProbeResult& r) {
     auto* e = &entry;
-    const auto labels = e->labels();
     ensure_metrics(*e);
-    e->success->Set(r.success ? 1 : 0);
-    e->duration->Observe(std::chrono::duration<double>(r.duration).count());
-    (r.success ? e->runs_ok : e->runs_failed)->Increment();
+    metrics_.series.record(e->config.id, e->config.provider, r.success,
+                           std::chrono::duration<double>(r.duration).count());
     if (!r.success) {
-        auto fail_labels = labels;
+        auto fail_labels = e->labels();
         fail_labels.emplace("reason", r.failure_reason);
         metrics_.failures.Add(fail_labels).Increment();
         e->failure_reasons.insert(r.failure_reason);
@@ -389,18 +464,30 @@ void Scheduler::record_metrics(Entry& entry, const ProbeResult& r) {
         }
     }
     if (r.certificate) {
-        metrics_.cert_expiry.Add(labels).Set(static_cast<double>(r.certificate->not_after));
+        metrics_.cert_expiry.Add(e->labels()).Set(static_cast<double>(r.certificate->not_after));
         e->has_cert = true;
     }
     for (const auto& v : r.values) {
-        auto l = labels;
-        l.emplace("name", v.name);
-        for (const auto& [k, val] : r.value_labels.pairs()) l.emplace(k, val);
-        metrics_.value.Add(l).Set(v.value);
-        e->value_series.insert(l);
+        // Looked up by a flat key: building a label map and hashing it per run was a good part
+        // of a probe's CPU.
+        std::string key = v.name;
+        for (const auto& [k, val] : r.value_labels.pairs()) {
+            key.append(1, '\0').append(k).append(1, '\0').append(val);
+        }
+        auto it = std::find_if(e->value_series.begin(), e->value_series.end(),
+                               [&](const auto& vs) { return vs.key == key; });
+        if (it == e->value_series.end()) {
+            auto l = e->labels();
+            l.emplace("name", v.name);
+            for (const auto& [k, val] : r.value_labels.pairs()) l.emplace(k, val);
+            auto& gauge = metrics_.value.Add(l);
+            it = e->value_series.insert(e->value_series.end(),
+                                        Entry::ValueSeries{std::move(key), &gauge});
+        }
+        it->gauge->Set(v.value);
     }
     for (const auto& s : r.steps) {
-        auto l = labels;
+        auto l = e->labels();
         l.emplace("step", s.name);
         metrics_.step_success.Add(l).Set(s.success ? 1 : 0);
         metrics_.step_duration.Add(l).Set(std::chrono::duration<double>(s.duration).count());
@@ -410,13 +497,7 @@ void Scheduler::record_metrics(Entry& entry, const ProbeResult& r) {
 
 void Scheduler::remove_metrics(Entry& e) {
     const auto labels = e.labels();
-    metrics_.success.Remove(&metrics_.success.Add(labels));
-    metrics_.duration.Remove(&metrics_.duration.Add(labels, kDurationBuckets));
-    for (const char* result : {"success", "failure"}) {
-        auto l = labels;
-        l.emplace("result", result);
-        metrics_.runs.Remove(&metrics_.runs.Add(l));
-    }
+    metrics_.series.remove(e.config.id);
     for (const auto& reason : e.failure_reasons) {
         auto l = labels;
         l.emplace("reason", reason);
@@ -424,7 +505,8 @@ void Scheduler::remove_metrics(Entry& e) {
     }
     metrics_.skipped.Remove(&metrics_.skipped.Add(labels));
     if (e.has_cert) metrics_.cert_expiry.Remove(&metrics_.cert_expiry.Add(labels));
-    for (const auto& l : e.value_series) metrics_.value.Remove(&metrics_.value.Add(l));
+    for (const auto& vs : e.value_series) metrics_.value.Remove(vs.gauge);
+    e.value_series.clear();
     for (const auto& step : e.steps) {
         auto l = labels;
         l.emplace("step", step);
@@ -433,13 +515,21 @@ void Scheduler::remove_metrics(Entry& e) {
     }
 }
 
-std::vector<ProbeStatus> Scheduler::status() const {
+std::vector<ProbeStatus> Scheduler::status(bool with_history) const {
     std::vector<ProbeStatus> out;
     out.reserve(entries_.size());
     for (const auto& [id, e] : entries_) {
-        out.push_back({e->config, e->last, e->running, e->runs, e->ordered_history()});
+        out.push_back({e->config, e->last, e->running, e->runs,
+                       with_history ? e->ordered_history() : std::vector<ProbeResult>{}});
     }
     return out;
+}
+
+std::optional<ProbeStatus> Scheduler::status_of(std::string_view id) const {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return std::nullopt;
+    const auto& e = *it->second;
+    return ProbeStatus{e.config, e.last, e.running, e.runs, e.ordered_history()};
 }
 
 }  // namespace noctua::probes

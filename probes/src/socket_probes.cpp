@@ -190,7 +190,7 @@ struct Run : std::enable_shared_from_this<Run> {
         r.probe = config.id;
         r.provider = config.provider;
         r.started = started;
-        r.duration = std::chrono::duration_cast<core::Duration>(Clock::now() - start);
+        r.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
         r.timings = seen.timings;
         r.certificate = seen.certificate;
         return r;

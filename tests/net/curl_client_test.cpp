@@ -145,6 +145,49 @@ TEST_CASE("CurlHttpClient: a body larger than max_response_bytes is too_large",
     }
 }
 
+TEST_CASE("CurlHttpClient: a reused easy handle carries nothing over from the last request",
+          "[net][integration]") {
+    // Finished transfers return their easy handle to a pool; the next request must start from
+    // clean options (method, body, headers) and read a body larger than the 4 KiB buffer whole.
+    noctua::net::test::ensure_curl_global();
+    asio::io_context ioc;
+    CurlHttpClient client(ioc);
+    const std::string big(64 * 1024, 'b');
+    Router router;
+    auto echo = [](const ServerRequest& r, const PathParams&) {
+        auto h = find_header(r.headers, "X-Test");
+        return ServerResponse::text(200, r.method + "|" + r.body + "|" + std::string(h ? *h : "-"));
+    };
+    router.add("POST", "/echo", echo);
+    router.add("GET", "/echo", echo);
+    router.add("GET", "/big", [&](const ServerRequest&, const PathParams&) {
+        return ServerResponse::text(200, big);
+    });
+    HttpServer server(ioc, router, {});
+    REQUIRE(server.start());
+
+    HttpRequest post;
+    post.method = "POST";
+    post.url = url_for(server.port(), "/echo");
+    post.body = "hello";
+    post.headers = {{"X-Test", "one"}};
+    CHECK(fetch(ioc, client, post).body == "POST|hello|one");
+    for (int i = 0; i < 3; ++i) {
+        HttpRequest get;
+        get.url = url_for(server.port(), "/echo");
+        auto r = fetch(ioc, client, get);
+        REQUIRE(r.transport_ok());
+        CHECK(r.body == "GET||-");
+        HttpRequest large;
+        large.url = url_for(server.port(), "/big");
+        large.fresh_connection = true;
+        auto b = fetch(ioc, client, large);
+        REQUIRE(b.transport_ok());
+        CHECK(b.body == big);
+        CHECK(b.timings.total > 0);
+    }
+}
+
 TEST_CASE("CurlHttpClient: redirects are followed only when asked", "[net][integration]") {
     noctua::net::test::ensure_curl_global();
     asio::io_context ioc;

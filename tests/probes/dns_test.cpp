@@ -9,7 +9,10 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 
 #include "noctua/probes/dns.hpp"
 #include "noctua/probes/probe.hpp"
@@ -18,20 +21,30 @@
 
 using namespace noctua;
 using namespace std::chrono_literals;
+using boost::asio::ip::tcp;
 using boost::asio::ip::udp;
 
 namespace {
 
 /// Answers A queries from `records`; unknown names get NXDOMAIN; with `silent`, nothing.
+/// With `truncate_udp`, UDP answers carry no records and the TC bit, and the full answer is
+/// served over TCP on the same port.
 class FakeDnsServer {
 public:
     std::map<std::string, std::vector<std::string>> records;
     bool silent = false;
+    std::atomic<bool> truncate_udp{false};
     std::atomic<int> queries{0};
+    std::atomic<int> tcp_queries{0};
 
-    FakeDnsServer() : socket_(ioc_, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {}
+    // TCP first on port 0, then UDP on the same number (a UDP port is rarely taken).
+    FakeDnsServer()
+        : acceptor_(ioc_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
+          socket_(ioc_, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                      acceptor_.local_endpoint().port())) {}
     void start() {
         receive();
+        accept();
         thread_ = std::thread([this] { ioc_.run(); });
     }
     ~FakeDnsServer() {
@@ -52,7 +65,29 @@ private:
             receive();
         });
     }
+    void accept() {
+        acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket peer) {
+            if (ec) return;
+            // One query per connection, read and answered synchronously on the server thread.
+            std::array<unsigned char, 2> len{};
+            boost::system::error_code rec;
+            boost::asio::read(peer, boost::asio::buffer(len), rec);
+            std::string q(static_cast<std::size_t>(len[0]) << 8 | len[1], '\0');
+            if (!rec) boost::asio::read(peer, boost::asio::buffer(q), rec);
+            if (!rec) {
+                ++tcp_queries;
+                const auto r = response(q, false);
+                std::string framed{static_cast<char>(r.size() >> 8), static_cast<char>(r.size() & 0xFF)};
+                framed += r;
+                boost::asio::write(peer, boost::asio::buffer(framed), rec);
+            }
+            accept();
+        });
+    }
     void answer(const std::string& q) {
+        socket_.send_to(boost::asio::buffer(response(q, truncate_udp)), peer_);
+    }
+    std::string response(const std::string& q, bool truncated) {
         // Question name: labels from offset 12.
         std::string name;
         std::size_t pos = 12;
@@ -66,7 +101,8 @@ private:
         auto it = records.find(name);
         std::string r = q.substr(0, 2);
         const int rcode = it == records.end() ? 3 : 0;
-        r += static_cast<char>(0x81);
+        r += static_cast<char>(truncated ? 0x83 : 0x81);
+        if (truncated) it = records.end();
         r += static_cast<char>(0x80 | rcode);
         const auto count = static_cast<char>(it == records.end() ? 0 : it->second.size());
         r += std::string("\0\1\0", 3) + count + std::string("\0\0\0\0", 4);
@@ -79,11 +115,12 @@ private:
                 r.append(reinterpret_cast<const char*>(addr), 4);
             }
         }
-        socket_.send_to(boost::asio::buffer(r), peer_);
+        return r;
     }
 
     boost::asio::io_context ioc_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
+    tcp::acceptor acceptor_;
     udp::socket socket_;
     udp::endpoint peer_;
     std::array<char, 512> buf_{};
@@ -169,4 +206,27 @@ TEST_CASE("dns wire format: query layout and malformed responses", "[probes][uni
     loop[12] = static_cast<char>(0xC0);
     loop[13] = 0x0C;
     CHECK_FALSE(probes::parse_dns_response(loop, 0x1234).has_value());
+}
+
+TEST_CASE("dns probe: a truncated UDP answer is asked again over TCP", "[probes][integration]") {
+    FakeDnsServer server;
+    server.records["big.acme.test"] = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
+    server.truncate_udp = true;
+    server.start();
+    Fixture f;
+    auto c = dns_probe(server.target(), "big.acme.test");
+    c.dns->answers = {"10.0.0.3"};
+    c.expect = {"len(answers) == 3"};
+    auto r = f.run(c);
+    INFO(r.message);
+    CHECK(r.success);
+    CHECK(server.queries == 1);
+    CHECK(server.tcp_queries == 1);
+
+    // Without the fallback the truncated answer (no records) would fail the assertion; an
+    // untruncated UDP answer never touches TCP.
+    server.truncate_udp = false;
+    r = f.run(c);
+    CHECK(r.success);
+    CHECK(server.tcp_queries == 1);
 }

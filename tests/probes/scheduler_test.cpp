@@ -44,7 +44,8 @@ struct Fixture {
             results.begin(), results.end(), [&](const auto& r) { return r.probe == id; }));
     }
     double gauge(const std::string& id) {
-        return metrics.success.Add({{"probe", id}, {"provider", "acme"}}).Value();
+        auto v = metrics.series.values(id);
+        return v ? v->success : -1;
     }
 };
 
@@ -81,7 +82,9 @@ TEST_CASE("Scheduler: failures feed metrics with their reason", "[probes][unit]"
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") >= 2; }));
     CHECK(f.gauge("a") == 0);
     CHECK(f.metrics.failures.Add({{"probe", "a"}, {"provider", "acme"}, {"reason", "status"}}).Value() >= 2);
-    CHECK(f.metrics.runs.Add({{"probe", "a"}, {"provider", "acme"}, {"result", "failure"}}).Value() >= 2);
+    REQUIRE(f.metrics.series.values("a").has_value());
+    CHECK(f.metrics.series.values("a")->runs_failure >= 2);
+    CHECK(f.metrics.series.values("a")->runs_success == 0);
 }
 
 TEST_CASE("Scheduler: apply keeps unchanged probes, restarts changed, drops removed",
@@ -204,4 +207,62 @@ TEST_CASE("Scheduler: with jitter the first runs are spread over the interval", 
     for (const auto& r : f.results) spread_runs += r.probe.starts_with("s") ? 1 : 0;
     CHECK(f.results.size() - spread_runs == 50);
     CHECK(spread_runs < 3);  // uniform over an hour: almost none in the first moments
+}
+
+TEST_CASE("Scheduler: history keeps each run's outcome; status(id) finds one probe",
+          "[probes][unit]") {
+    Fixture f;
+    probes::SchedulerLimits limits;
+    limits.history = 2;
+    f.scheduler->set_limits(limits);
+    auto c = probe("a", 1h);
+    c.extract = {{"balance", "body.balance"}};
+    core::HttpResponse ok;
+    ok.status = 200;
+    ok.body = R"({"balance": 12.5})";
+    ok.timings = {0.001, 0.002, 0, 0.004, 0.005};
+    f.http.push(ok);
+    f.http.push_status(503);
+    f.http.push(ok);
+    REQUIRE(f.scheduler->apply({c}).has_value());
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 1; }));
+    CHECK(f.scheduler->run_now("a"));
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
+
+    auto st = f.scheduler->status_of("a");
+    REQUIRE(st.has_value());
+    CHECK_FALSE(f.scheduler->status_of("zzz").has_value());
+    REQUIRE(st->history.size() == 2);
+    const auto& first = st->history[0];
+    CHECK(first.probe == "a");
+    CHECK(first.provider == "acme");
+    CHECK(first.success);
+    CHECK(first.http_status == 200);
+    CHECK(first.failure_reason.empty());
+    REQUIRE(first.values.size() == 1);
+    CHECK(first.values[0] == probes::ExtractedValue{"balance", 12.5});
+    CHECK(first.timings.first_byte == Approx(0.004));
+    CHECK(first.timings.total == Approx(0.005));
+    CHECK(first.started == f.results[0].started);
+    const auto& second = st->history[1];
+    CHECK_FALSE(second.success);
+    CHECK(second.http_status == 503);
+    CHECK(second.failure_reason == "status");
+    CHECK(second.message == f.results[1].message);
+    CHECK_FALSE(second.message.empty());
+
+    // The ring keeps the newest two, oldest first.
+    CHECK(f.scheduler->run_now("a"));
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 3; }));
+    st = f.scheduler->status_of("a");
+    REQUIRE(st->history.size() == 2);
+    CHECK_FALSE(st->history[0].success);
+    CHECK(st->history[1].success);
+    CHECK(f.scheduler->status(false)[0].history.empty());
+
+    // Removing the probe removes its series.
+    REQUIRE(f.metrics.series.values("a").has_value());
+    CHECK(f.metrics.series.values("a")->runs_success == 2);
+    REQUIRE(f.scheduler->apply({}).has_value());
+    CHECK_FALSE(f.metrics.series.values("a").has_value());
 }

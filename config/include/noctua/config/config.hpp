@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,30 @@ struct ServerConfig {
     friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
 
+/// An optional immutable value that copies share instead of duplicating: reads like
+/// std::optional<T> (has_value, *, ->), compares by value. A provider's AuthConfig (600 bytes)
+/// was copied into each of its probes, twice (the Config and the running probe).
+template <class T>
+class Shared {
+public:
+    Shared() = default;
+    Shared(std::nullopt_t) {}  // NOLINT(google-explicit-constructor): optional-like
+    Shared(T value) : p_(std::make_shared<const T>(std::move(value))) {}  // NOLINT: optional-like
+    Shared(std::optional<T> value) {  // NOLINT: optional-like
+        if (value) p_ = std::make_shared<const T>(std::move(*value));
+    }
+    [[nodiscard]] bool has_value() const { return p_ != nullptr; }
+    explicit operator bool() const { return has_value(); }
+    const T& operator*() const { return *p_; }
+    const T* operator->() const { return p_.get(); }
+    friend bool operator==(const Shared& a, const Shared& b) {
+        return a.p_ == b.p_ || (a.p_ && b.p_ && *a.p_ == *b.p_);
+    }
+
+private:
+    std::shared_ptr<const T> p_;
+};
+
 /// How a provider's probes authenticate (`[providers.auth]`); shared by all its probes.
 struct AuthConfig {
     std::string type;  ///< bearer | basic | api_key | oauth2_client_credentials
@@ -93,7 +118,7 @@ struct ProviderConfig {
     std::string name;      ///< display name; defaults to id
     std::string base_url;  ///< "https://topups.example"; probes with `path` are relative to it
     core::Labels labels;   ///< extra labels put on this provider's series and alerts
-    std::optional<AuthConfig> auth;  ///< used by every probe of this provider
+    Shared<AuthConfig> auth;  ///< used by every probe of this provider
     int max_concurrency = 0;         ///< probe runs in flight at once for it; 0 = unlimited
     friend bool operator==(const ProviderConfig&, const ProviderConfig&) = default;
 };
@@ -184,7 +209,7 @@ struct ProbeConfig {
     std::vector<ScenarioStepConfig> steps;  ///< scenario
     std::optional<Secret> heartbeat_token;  ///< heartbeat
     core::Duration grace = std::chrono::seconds(0);  ///< heartbeat: allowed lateness
-    std::optional<AuthConfig> auth;  ///< resolved from the provider
+    Shared<AuthConfig> auth;  ///< resolved from the provider (the same object, not a copy)
     friend bool operator==(const ProbeConfig&, const ProbeConfig&) = default;
 };
 

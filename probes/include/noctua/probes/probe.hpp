@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,7 +35,7 @@ struct StepResult {
     std::string message;
     int http_status = 0;
     int attempts = 0;
-    core::Duration duration{};
+    std::chrono::microseconds duration{};
 };
 
 /// The outcome of one probe run. A failed target is data, not an error (STYLE.md §1).
@@ -42,7 +43,8 @@ struct ProbeResult {
     std::string probe;
     std::string provider;
     core::TimePoint started{};
-    core::Duration duration{};
+    /// Wall time of the run at microsecond resolution (a local exchange takes well under 1 ms).
+    std::chrono::microseconds duration{};
     bool success = false;
     /// Bounded (a metric label, see kFailureReasons): "" on success.
     std::string failure_reason;

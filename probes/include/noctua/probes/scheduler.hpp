@@ -20,15 +20,16 @@
 #include <prometheus/registry.h>
 
 #include "noctua/probes/probe.hpp"
+#include "noctua/probes/probe_series.hpp"
 
 namespace noctua::probes {
 
 /// The probe library's metrics, declared in one place (STYLE.md §11).
 struct ProbeMetrics {
     explicit ProbeMetrics(prometheus::Registry& registry);
-    prometheus::Family<prometheus::Gauge>& success;         ///< {probe,provider}
-    prometheus::Family<prometheus::Histogram>& duration;    ///< {probe,provider}
-    prometheus::Family<prometheus::Counter>& runs;          ///< {probe,provider,result}
+    /// noctua_probe_success, noctua_probe_duration_seconds and noctua_probe_runs_total, one
+    /// set per probe: not in `registry`, so whoever serves /metrics must Collect() it too.
+    ProbeSeries series;
     prometheus::Family<prometheus::Counter>& failures;      ///< {probe,provider,reason}
     prometheus::Family<prometheus::Counter>& skipped;       ///< {probe,provider}
     prometheus::Family<prometheus::Histogram>& phase;       ///< {provider,phase}
@@ -56,7 +57,9 @@ struct ProbeStatus {
     std::optional<ProbeResult> last;
     bool running = false;
     std::uint64_t runs = 0;
-    std::vector<ProbeResult> history;  ///< the last SchedulerLimits::history results, newest last
+    /// The last SchedulerLimits::history results, newest last. Kept compact: these carry no
+    /// certificate issuer/subject and no value labels (`last` has them).
+    std::vector<ProbeResult> history;
 };
 
 /// Runs every configured probe on its own steady_timer (STYLE.md §6): the next run is due one
@@ -92,7 +95,11 @@ public:
     /// Cancels all timers; results of runs still in flight are ignored.
     void stop();
 
-    [[nodiscard]] std::vector<ProbeStatus> status() const;
+    /// Every probe, by id; `with_history` false leaves ProbeStatus::history empty (cheaper).
+    [[nodiscard]] std::vector<ProbeStatus> status(bool with_history = true) const;
+
+    /// One probe with its history, or nullopt if there is no such probe.
+    [[nodiscard]] std::optional<ProbeStatus> status_of(std::string_view id) const;
 
 private:
     struct Entry;
@@ -121,6 +128,9 @@ private:
     std::map<std::string, int, std::less<>> provider_in_flight_;
     std::deque<std::shared_ptr<Entry>> waiting_;
     bool stopped_ = false;
+    // Rate limit of the "run skipped" warning (noctua_probe_skipped_total counts them all).
+    std::chrono::steady_clock::time_point last_skip_log_{};
+    std::uint64_t skips_unlogged_ = 0;
 };
 
 }  // namespace noctua::probes
