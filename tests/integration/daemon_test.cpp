@@ -68,17 +68,9 @@ failures = 2
 successes = 1
 severity = "critical"
 annotations = {{ runbook_url = "http://runbooks/provider-down" }}
-
-[[receivers]]
-name = "hook"
-kind = "webhook"
-url = "{}"
-initial_backoff = "10ms"
-
-[route]
-receiver = "hook"
 )",
-                       p.server.url("/acme"), r.url());
+                       p.server.url("/acme")) +
+           r.route_toml();
 }
 
 

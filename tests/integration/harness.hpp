@@ -33,6 +33,21 @@ public:
         server_.start();
     }
     [[nodiscard]] std::string url() const { return server_.url("/hook"); }
+    /// A `[[receivers]]` entry named "hook" for this recorder and the `[route]` to it, to
+    /// append to a test's config.
+    [[nodiscard]] std::string route_toml() const {
+        return fmt::format(R"(
+[[receivers]]
+name = "hook"
+kind = "webhook"
+url = "{}"
+initial_backoff = "10ms"
+
+[route]
+receiver = "hook"
+)",
+                           url());
+    }
     [[nodiscard]] std::vector<std::string> snapshot() {
         std::lock_guard lock(mu_);
         return bodies_;

@@ -7,8 +7,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -17,6 +15,8 @@
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
+
+#include "harness.hpp"
 
 using namespace noctua;
 using testing::http_call;
@@ -37,63 +37,11 @@ struct Provider {
     }
 };
 
-struct Receiver {
-    std::mutex mu;
-    std::vector<std::string> bodies;  // guarded by mu
-    testing::LoopbackHttpServer server;
-    Receiver() {
-        server.router.add("POST", "/hook", [this](const core::ServerRequest& r, const net::PathParams&) {
-            std::lock_guard lock(mu);
-            bodies.push_back(r.body);
-            return core::ServerResponse::text(200, "");
-        });
-        server.start();
-    }
-    std::vector<std::string> snapshot() {
-        std::lock_guard lock(mu);
-        return bodies;
-    }
-};
-
-struct RunningDaemon {
-    daemon::Daemon d;
-    std::thread thread;
-    explicit RunningDaemon(config::Config c)
-        : d(std::move(c), [] {
-              daemon::DaemonOptions o;
-              o.seed = 5;
-              return o;
-          }()) {
-        REQUIRE(d.start().has_value());
-        thread = std::thread([this] { d.run(); });
-    }
-    ~RunningDaemon() {
-        d.request_stop();
-        thread.join();
-    }
-    std::string url(std::string_view path) const { return fmt::format("http://127.0.0.1:{}{}", d.port(), path); }
-};
-
-std::uint64_t runs(const RunningDaemon& d, std::string_view id) {
-    auto r = http_call("GET", d.url("/api/v1/probes/" + std::string(id)));
-    if (r.status != 200) return 0;
-    simdjson::dom::parser parser;
-    auto doc = parser.parse(r.body);
-    if (doc.error()) return 0;
-    return uint64_t(doc.value()["data"]["runs"]);
-}
-
-void run_probe(const RunningDaemon& d, std::string_view id) {
-    const auto before = runs(d, id);
-    REQUIRE(http_call("POST", d.url(fmt::format("/api/v1/probes/{}/run", id))).status == 202);
-    REQUIRE(testing::wait_for([&] { return runs(d, id) > before; }));
-}
-
 }  // namespace
 
 TEST_CASE("daemon probes: values, phases, history, heartbeats and failure reasons", "[integration]") {
     Provider provider;
-    Receiver receiver;
+    testing::WebhookRecorder receiver;
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("noctua-hb-{}", ::getpid());
     std::filesystem::create_directories(dir);
     {
@@ -138,18 +86,10 @@ kind = "downtime"
 probes = ["acme-balance"]
 failures = 1
 successes = 1
-
-[[receivers]]
-name = "hook"
-kind = "webhook"
-url = "{}"
-initial_backoff = "10ms"
-
-[route]
-receiver = "hook"
 )",
                                   provider.server.url("/acme"), (dir / "bearer.token").string(),
-                                  (dir / "hb.token").string(), receiver.server.url("/hook"));
+                                  (dir / "hb.token").string()) +
+                      receiver.route_toml();
     {
         std::ofstream(dir / "bearer.token") << "static-1\n";
     }
@@ -158,8 +98,8 @@ receiver = "hook"
         for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
     }
     REQUIRE(cfg.has_value());
-    RunningDaemon d{std::move(*cfg)};
-    REQUIRE(testing::wait_for([&] { return runs(d, "acme-balance") >= 1; }));
+    testing::RunningDaemon d{std::move(*cfg)};
+    REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") >= 1; }));
 
     auto metrics = http_call("GET", d.url("/metrics")).body;
     CHECK(metrics.find(R"(noctua_probe_value{currency="EUR",name="balance",probe="acme-balance",provider="acme"} 5000.25)") !=
@@ -173,18 +113,18 @@ receiver = "hook"
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/unknown"), "", {{"Authorization", "Bearer hb-secret"}}).status == 404);
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/nightly-export"), "", {{"Authorization", "Bearer hb-secret"}}).status == 202);
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/nightly-export?token=hb-secret")).status == 202);
-    run_probe(d, "nightly-export");
+    testing::run_probe(d, "nightly-export");
 
     // A low balance fails the assertion; the alert carries the bounded reason.
     provider.balance = 12.5;
-    run_probe(d, "acme-balance");
+    testing::run_probe(d, "acme-balance");
     REQUIRE(testing::wait_for([&] { return receiver.snapshot().size() == 1; }));
     simdjson::dom::parser parser;
     auto firing = parser.parse(receiver.snapshot()[0]).value();
     CHECK(std::string_view(firing["alerts"].at(0)["annotations"]["failure_reason"]) == "assertion");
 
-    run_probe(d, "acme-balance");
-    run_probe(d, "acme-balance");
+    testing::run_probe(d, "acme-balance");
+    testing::run_probe(d, "acme-balance");
     auto one = http_call("GET", d.url("/api/v1/probes/acme-balance"));
     REQUIRE(one.status == 200);
     simdjson::dom::parser p2;

@@ -94,16 +94,9 @@ successes = 1
 id = "tx"
 kind = "http"
 token_env = "NOCTUA_TEST_INGEST_TOKEN"
-
-[[receivers]]
-name = "hook"
-kind = "webhook"
-url = "{}"
-
-[route]
-receiver = "hook"
 )",
-                       sim.url("/acme"), rx.url());
+                       sim.url("/acme")) +
+           rx.route_toml();
 }
 
 

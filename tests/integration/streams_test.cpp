@@ -217,22 +217,14 @@ failures = 2
 successes = 1
 severity = "critical"
 
-[[receivers]]
-name = "hook"
-kind = "webhook"
-url = "{}"
-initial_backoff = "10ms"
-
-[route]
-receiver = "hook"
-
 [[streams]]
 id = "push"
 kind = "http"
 token_env = "NOCTUA_TEST_FLOOD_TOKEN"
 queue_limit = 1
 )",
-                                               provider.url("/acme"), receiver.url()),
+                                               provider.url("/acme")) +
+                                       receiver.route_toml(),
                                    "flood.toml");
     REQUIRE(cfg.has_value());
     testing::RunningDaemon d{std::move(*cfg)};
