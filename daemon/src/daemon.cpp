@@ -344,12 +344,12 @@ struct Daemon::Impl : public Services {
     }
 
     /// Detectors also need time to pass without samples: a stream that falls silent, a burst
-    /// that ends, a burn rate that decays (issue 4). Every kTick the rules are advanced to now.
-    static constexpr auto kTick = std::chrono::seconds(10);
+    /// that ends, a burn rate that decays (issue 4). Every `options.rule_tick` the rules are
+    /// advanced to now.
     asio::steady_timer tick_timer{strand};  // pipeline
 
     void schedule_tick() {
-        tick_timer.expires_after(kTick);
+        tick_timer.expires_after(options.rule_tick);
         tick_timer.async_wait([this](boost::system::error_code ec) {
             if (ec || stopping) return;
             std::vector<detect::Signal> out;

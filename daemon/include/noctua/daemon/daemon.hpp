@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,6 +23,10 @@ struct DaemonOptions {
     std::optional<config::LogFormat> log_format;
     /// Seed for jitter and backoff randomness; 0 picks one from std::random_device.
     std::uint64_t seed = 0;
+    /// How often the rules are advanced to the wall clock without samples (a stream falling
+    /// silent, a burst ending). Tests that backfill history through a live daemon lengthen it:
+    /// an advance to "now" in the middle of a backfill would make older samples late.
+    std::chrono::milliseconds rule_tick = std::chrono::seconds(10);
 };
 
 /// The whole process: one io_context, the HTTP server, the probe scheduler, the detectors,
