@@ -47,7 +47,9 @@ FileTail::FileTail(const config::StreamConfig& config, IngestPipeline& pipeline,
       metrics_(metrics),
       counters_(metrics, config.id),
       checkpoint_(checkpoint),
-      chunk_bytes_(std::max<std::size_t>(chunk_bytes, 64)) {}
+      chunk_bytes_(std::max<std::size_t>(chunk_bytes, 64)),
+      parser_(pipeline.parse_options()),
+      batches_{std::make_shared<ParsedBatch>(), std::make_shared<ParsedBatch>()} {}
 
 FileTail::~FileTail() { stop(); }
 
@@ -151,7 +153,11 @@ void FileTail::poll() {
 
     for (auto it = open_.begin(); it != open_.end();) {
         const bool draining = !seen.contains(it->first);  // renamed away or deleted
-        if (!read_file(it->second, draining)) return;     // stopping
+        if (!read_file(it->second, draining)) {  // stopping
+            (void)wait_applied();
+            return;
+        }
+        if (!wait_applied()) return;  // this file's last chunk is applied before it is forgotten
         if (draining) {
             log->info("file stream {}: {} rotated away, read to its end", config_.id,
                       it->second.path);
@@ -213,33 +219,47 @@ bool FileTail::read_file(Open& f, bool draining) {
         }
         buffer_.resize(take);
         const std::int64_t next = f.offset + static_cast<std::int64_t>(take);
-        if (!apply(std::move(buffer_), f.identity, next)) return false;
-        buffer_ = std::string();
+        if (!apply(f.identity, next)) return false;
         f.offset = next;
     }
     return true;
 }
 
-bool FileTail::apply(std::string data, const std::string& identity, std::int64_t offset) {
+bool FileTail::apply(const std::string& identity, std::int64_t offset) {
+    // Parse here, while the ingest thread applies the previous chunk.
+    std::shared_ptr<ParsedBatch> batch = batches_[next_batch_];
+    pipeline_.parse_lines(parser_, buffer_, *batch);
+    if (!wait_applied()) return false;
     auto done = std::make_shared<std::promise<void>>();
-    auto applied = done->get_future();
-    pipeline_.post([this, data = std::move(data), identity, offset, done]() mutable {
-        (void)pipeline_.apply_lines(counters_, data);
+    in_flight_ = done->get_future();
+    pipeline_.post([this, batch, identity, offset, done] {
+        (void)pipeline_.apply_parsed(counters_, *batch);
+        // Noted only once applied, so a restart never skips lines the windows did not see.
         if (checkpoint_) checkpoint_->note_offset(config_.id, identity, offset);
         done->set_value();
     });
-    // Wait for the ingest thread (bounded chunks keep memory flat). A stopped pipeline never
-    // runs the handler: give up then.
+    next_batch_ ^= 1;  // the other batch is free: its chunk was applied (wait_applied above)
+    return true;
+}
+
+bool FileTail::wait_applied() {
+    if (!in_flight_) return true;
+    // A stopped pipeline never runs the handler (the promise is then broken): give up.
     for (;;) {
-        if (applied.wait_for(std::chrono::milliseconds(50)) == std::future_status::ready) {
+        if (in_flight_->wait_for(std::chrono::milliseconds(50)) == std::future_status::ready) {
             try {
-                applied.get();
+                in_flight_->get();
+                in_flight_.reset();
                 return true;
             } catch (const std::future_error&) {
+                in_flight_.reset();
                 return false;
             }
         }
-        if (pipeline_.stopped()) return false;
+        if (pipeline_.stopped()) {
+            in_flight_.reset();
+            return false;
+        }
     }
 }
 

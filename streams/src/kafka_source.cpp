@@ -81,6 +81,10 @@ struct KafkaSource::Impl {
     std::string batch;
     std::size_t batch_messages = 0;
     std::map<TopicPartition, std::int64_t> next_offsets;
+    // Applied but not yet committed (no Checkpointer): a commit refused during a rebalance
+    // is retried at the next flush or when the partitions are revoked, not forgotten.
+    std::map<TopicPartition, std::int64_t> uncommitted;
+    std::size_t uncommitted_messages = 0;
     // With a Checkpointer: offsets are committed only once a window snapshot holds them.
     Checkpointer* checkpoint = nullptr;
     std::shared_ptr<Durable> durable = std::make_shared<Durable>();
@@ -127,21 +131,32 @@ struct KafkaSource::Impl {
             next_offsets.clear();
             return true;
         }
-        ListHandle offsets(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
-        for (const auto& [tp, next] : next_offsets) {
+        for (const auto& [tp, next] : next_offsets) uncommitted[tp] = next;
+        uncommitted_messages += batch_messages;
+        batch.clear();
+        batch_messages = 0;
+        next_offsets.clear();
+        commit_applied();
+        return true;
+    }
+
+    /// Commits what was applied and not committed yet (no Checkpointer); kept for a retry when
+    /// the broker refuses (e.g. REBALANCE_IN_PROGRESS).
+    void commit_applied() {
+        if (uncommitted.empty()) return;
+        ListHandle offsets(rd_kafka_topic_partition_list_new(static_cast<int>(uncommitted.size())));
+        for (const auto& [tp, next] : uncommitted) {
             rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = next;
         }
         if (auto err = rd_kafka_commit(rk.get(), offsets.get(), 0); err) {
             core::logger("streams")->warn("kafka stream {}: commit failed: {}", config.id,
                                           rd_kafka_err2str(err));
             error("commit");
-        } else {
-            committed += batch_messages;
+            return;
         }
-        batch.clear();
-        batch_messages = 0;
-        next_offsets.clear();
-        return true;
+        committed += uncommitted_messages;
+        uncommitted.clear();
+        uncommitted_messages = 0;
     }
 
     /// Commits the offsets snapshots made durable, for the partitions this member owns.
@@ -162,6 +177,11 @@ struct KafkaSource::Impl {
             core::logger("streams")->warn("kafka stream {}: commit failed: {}", config.id,
                                           rd_kafka_err2str(err));
             error("commit");
+            // Retried with the next save unless a newer offset is queued by then.
+            std::lock_guard lock(durable->mu);
+            for (const auto& [tp, offset] : next) {
+                if (owned.contains(tp)) durable->next.try_emplace(tp, offset);
+            }
         }
     }
 
@@ -227,9 +247,23 @@ struct KafkaSource::Impl {
             // Partitions are taken away: what was polled from them is applied and committed
             // first, so their next owner starts right after it.
             (void)d.flush();
-            if (d.checkpoint) d.commit_durable();
+            if (d.checkpoint) {
+                d.commit_durable();
+            } else {
+                d.commit_applied();  // retries a commit refused earlier in this rebalance
+            }
             for (int i = 0; i < parts->cnt; ++i) {
+                // Their next owner commits from now on; a stale offset of ours must not move
+                // the group's position back (it re-reads at most this much; dedup absorbs it).
                 d.owned.erase({parts->elems[i].topic, parts->elems[i].partition});
+                d.uncommitted.erase({parts->elems[i].topic, parts->elems[i].partition});
+            }
+            if (d.uncommitted.empty()) d.uncommitted_messages = 0;
+            if (d.checkpoint) {
+                std::lock_guard lock(d.durable->mu);
+                for (int i = 0; i < parts->cnt; ++i) {
+                    d.durable->next.erase({parts->elems[i].topic, parts->elems[i].partition});
+                }
             }
             if (cooperative) {
                 if (auto* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);

@@ -91,25 +91,41 @@ struct IngestPipeline::Impl {
         if (auto t = watermark_target()) windows.advance(*t);
     }
 
+    /// Applies one parsed event and counts its outcome in `result`.
+    void add_event(const TxEvent& e, BatchResult& result) {
+        switch (windows.add(e)) {
+            case AddOutcome::applied:
+                ++result.accepted;
+                if (!newest_event || e.ts > *newest_event) newest_event = e.ts;
+                break;
+            case AddOutcome::duplicate: ++result.duplicates; break;
+            case AddOutcome::late: ++result.late; break;
+        }
+    }
+
+    static void add_reject(SourceCounters& counters, std::size_t line, Rejection r,
+                           BatchResult& result) {
+        ++result.rejected;
+        counters.rejected[static_cast<std::size_t>(r.reason)]->Increment();
+        if (result.errors.size() < kMaxReportedErrors) {
+            result.errors.push_back({line, r.reason, r.field});
+        }
+    }
+
+    /// Counts a finished batch on the source's counters.
+    void finish(SourceCounters& counters, const BatchResult& result) {
+        if (result.accepted > 0) last_arrival = clock.now();
+        counters.events.Increment(static_cast<double>(result.accepted));
+        counters.duplicates.Increment(static_cast<double>(result.duplicates));
+        counters.late.Increment(static_cast<double>(result.late));
+    }
+
     /// Parses `text` (NDJSON, or an array) and applies it; false when an array body is not one.
     bool apply(SourceCounters& counters, std::string& text, bool array, BatchResult& result) {
         counters.bytes.Increment(static_cast<double>(text.size()));
-        auto on_event = [&](const TxEvent& e) {
-            switch (windows.add(e)) {
-                case AddOutcome::applied:
-                    ++result.accepted;
-                    if (!newest_event || e.ts > *newest_event) newest_event = e.ts;
-                    break;
-                case AddOutcome::duplicate: ++result.duplicates; break;
-                case AddOutcome::late: ++result.late; break;
-            }
-        };
+        auto on_event = [&](const TxEvent& e) { add_event(e, result); };
         auto on_reject = [&](std::size_t line, Rejection r) {
-            ++result.rejected;
-            counters.rejected[static_cast<std::size_t>(r.reason)]->Increment();
-            if (result.errors.size() < kMaxReportedErrors) {
-                result.errors.push_back({line, r.reason, r.field});
-            }
+            add_reject(counters, line, r, result);
         };
         bool ok = true;
         if (array) {
@@ -117,11 +133,16 @@ struct IngestPipeline::Impl {
         } else {
             parser.parse_lines(text, clock.now(), on_event, on_reject);
         }
-        if (result.accepted > 0) last_arrival = clock.now();
-        counters.events.Increment(static_cast<double>(result.accepted));
-        counters.duplicates.Increment(static_cast<double>(result.duplicates));
-        counters.late.Increment(static_cast<double>(result.late));
+        finish(counters, result);
         return ok;
+    }
+
+    /// Applies a batch parsed elsewhere, events and rejections in line order.
+    void apply(SourceCounters& counters, const ParsedBatch& batch, BatchResult& result) {
+        counters.bytes.Increment(static_cast<double>(batch.bytes));
+        for (std::size_t i = 0; i < batch.count; ++i) add_event(batch.events[i], result);
+        for (const auto& [line, r] : batch.rejections) add_reject(counters, line, r, result);
+        finish(counters, result);
     }
 
     void schedule_tick() {
@@ -208,6 +229,31 @@ BatchResult IngestPipeline::apply_lines(SourceCounters& counters, std::string& d
     impl_->apply(counters, data, false, result);
     return result;
 }
+
+void IngestPipeline::parse_lines(EventParser& parser, std::string& data,
+                                 ParsedBatch& out) const {
+    out.clear();
+    out.bytes = data.size();
+    parser.parse_lines(
+        data, impl_->clock.now(),
+        [&out](const TxEvent& e) {
+            if (out.count == out.events.size()) {
+                out.events.push_back(e);
+            } else {
+                out.events[out.count] = e;  // copy-assign: reuses the slot's string capacity
+            }
+            ++out.count;
+        },
+        [&out](std::size_t line, Rejection r) { out.rejections.emplace_back(line, r); });
+}
+
+BatchResult IngestPipeline::apply_parsed(SourceCounters& counters, const ParsedBatch& batch) {
+    BatchResult result;
+    impl_->apply(counters, batch, result);
+    return result;
+}
+
+const ParseOptions& IngestPipeline::parse_options() const { return impl_->parser.options(); }
 
 WindowStore& IngestPipeline::windows() { return impl_->windows; }
 

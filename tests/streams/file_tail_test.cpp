@@ -232,3 +232,60 @@ TEST_CASE("FileTail: the started thread follows a file on its own", "[streams][u
     fx.tail->stop();
     CHECK(fx.windowed() == 50);
 }
+
+TEST_CASE("IngestPipeline: a batch parsed off the ingest thread is applied and counted as "
+          "apply_lines does",
+          "[streams][unit]") {
+    Fixture parsed_side;
+    Fixture lines_side;
+    const std::string text = line(1) + line(2) + line(1) + "{not json\n" +
+                             R"({"id":"x","provider":"acme","status":"success"})" + "\n";
+    SourceCounters a(parsed_side.metrics, "tail");
+    SourceCounters b(lines_side.metrics, "tail");
+
+    EventParser parser(parsed_side.pipeline->parse_options());
+    ParsedBatch batch;
+    std::string copy = text;
+    parsed_side.pipeline->parse_lines(parser, copy, batch);  // this (test) thread
+    CHECK(batch.count == 3);
+    CHECK(batch.rejections.size() == 2);
+    CHECK(batch.bytes == text.size());
+
+    const BatchResult got =
+        parsed_side.on_ingest([&] { return parsed_side.pipeline->apply_parsed(a, batch); });
+    const BatchResult want = lines_side.on_ingest([&] {
+        std::string t = text;
+        return lines_side.pipeline->apply_lines(b, t);
+    });
+    CHECK(got.accepted == 2);
+    CHECK(got.accepted == want.accepted);
+    CHECK(got.duplicates == want.duplicates);
+    CHECK(got.rejected == want.rejected);
+    REQUIRE(got.errors.size() == want.errors.size());
+    for (std::size_t i = 0; i < got.errors.size(); ++i) {
+        CHECK(got.errors[i].line == want.errors[i].line);
+        CHECK(got.errors[i].reason == want.errors[i].reason);
+    }
+    CHECK(parsed_side.windowed() == 2);
+    CHECK(parsed_side.accepted() == lines_side.accepted());
+    CHECK(parsed_side.rejected("invalid_json") == 1);
+    CHECK(parsed_side.rejected("missing_field") == 1);
+    CHECK(parsed_side.metrics.bytes.Add({{"source", "tail"}}).Value() ==
+          lines_side.metrics.bytes.Add({{"source", "tail"}}).Value());
+
+    // Parsed again, the batch reuses its event slots (and their strings) instead of allocating.
+    const std::string long_id(40, 'z');
+    std::string next = R"({"id":")" + long_id +
+                       R"(","ts":"2024-05-01T09:59:00Z","provider":"acme","status":"success"})" + "\n";
+    parsed_side.pipeline->parse_lines(parser, next, batch);
+    REQUIRE(batch.count == 1);
+    const char* storage = batch.events[0].id.data();
+    next = R"({"id":")" + std::string(40, 'y') +
+           R"(","ts":"2024-05-01T09:59:00Z","provider":"acme","status":"success"})" + "\n";
+    parsed_side.pipeline->parse_lines(parser, next, batch);
+    REQUIRE(batch.count == 1);
+    CHECK(batch.rejections.empty());
+    CHECK(batch.events.size() == 3);
+    CHECK(batch.events[0].id == std::string(40, 'y'));
+    CHECK(batch.events[0].id.data() == storage);
+}

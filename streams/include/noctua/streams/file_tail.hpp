@@ -3,7 +3,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,7 +28,9 @@ struct TailedFile {
 
 /// A `kind = "file"` stream: follows JSON-lines files matched by `paths` (globs), polling
 /// every `poll_interval` on a thread of its own, and feeds complete lines to the
-/// IngestPipeline (applied there with apply_lines()).
+/// IngestPipeline. The tail thread parses each chunk itself (IngestPipeline::parse_lines) and
+/// the ingest thread only applies it (apply_parsed()), so parsing chunk n+1 overlaps applying
+/// chunk n; at most one chunk is in flight, and two ParsedBatch objects are recycled.
 ///
 /// - Appends are read from the last offset; a trailing line without '\n' waits for the rest.
 /// - Rotation: a file is identified by device and inode, so a renamed file is read to its end
@@ -72,7 +76,11 @@ public:
 private:
     struct Open;
     bool read_file(Open& f, bool draining);
-    bool apply(std::string data, const std::string& identity, std::int64_t offset);
+    /// Parses buffer_ and hands it to the ingest thread once the previous chunk is applied;
+    /// false when the pipeline stopped.
+    bool apply(const std::string& identity, std::int64_t offset);
+    /// Waits until the chunk in flight (if any) is applied; false when the pipeline stopped.
+    bool wait_applied();
     void forget(const std::string& identity);
 
     config::StreamConfig config_;
@@ -87,6 +95,10 @@ private:
     std::optional<std::map<std::string, std::int64_t>> stored_;  // loaded at the first pass
     bool first_pass_ = true;
     std::string buffer_;
+    EventParser parser_;
+    std::shared_ptr<ParsedBatch> batches_[2];  // shared with the apply handler in flight
+    std::size_t next_batch_ = 0;               // the one parse fills next
+    std::optional<std::future<void>> in_flight_;  // the chunk being applied
 
     mutable std::mutex mu_;  // guards files_, wake_; leaf lock
     std::vector<TailedFile> files_;

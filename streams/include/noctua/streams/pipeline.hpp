@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "noctua/config/config.hpp"
@@ -35,6 +36,23 @@ struct BatchResult {
     std::string failure;
 };
 inline constexpr std::size_t kMaxReportedErrors = 10;
+
+/// NDJSON lines parsed off the ingest thread (IngestPipeline::parse_lines), to be applied
+/// there with IngestPipeline::apply_parsed(). Reused batch after batch: events beyond `count`
+/// keep their string capacity, so a steady stream parses without allocating.
+struct ParsedBatch {
+    std::vector<TxEvent> events;  ///< [0, count) are this batch's events, in line order
+    std::size_t count = 0;
+    std::vector<std::pair<std::size_t, Rejection>> rejections;  ///< (line, why), in line order
+    std::size_t bytes = 0;  ///< size of the text parsed
+
+    /// Empties the batch, keeping its capacity.
+    void clear() {
+        count = 0;
+        rejections.clear();
+        bytes = 0;
+    }
+};
 
 /// How a batch's bytes are framed and encoded.
 struct BatchFormat {
@@ -82,6 +100,18 @@ public:
 
     /// Parses and applies NDJSON `data` now. Ingest thread only (inside post() or a Done).
     BatchResult apply_lines(SourceCounters& counters, std::string& data);
+
+    /// Parses NDJSON `data` into `out` (cleared first) with `parser`, on the caller's thread:
+    /// a source parses its next chunk while the ingest thread applies the previous one.
+    /// `parser` must be built from parse_options(); any thread (one parser per thread).
+    void parse_lines(EventParser& parser, std::string& data, ParsedBatch& out) const;
+
+    /// Applies a batch parsed by parse_lines(): to the windows, and counted exactly as
+    /// apply_lines() counts (bytes, events, duplicates, late, rejections). Ingest thread only.
+    BatchResult apply_parsed(SourceCounters& counters, const ParsedBatch& batch);
+
+    /// The options the pipeline's own parser uses (from the windows config).
+    [[nodiscard]] const ParseOptions& parse_options() const;
 
     /// Ingest thread only.
     [[nodiscard]] WindowStore& windows();
