@@ -19,6 +19,8 @@
 #include "noctua/testing/fake_http_client.hpp"
 #include "noctua/testing/run_until.hpp"
 
+#include "probe_runner.hpp"
+
 using namespace noctua;
 using namespace std::chrono_literals;
 using boost::asio::ip::tcp;
@@ -135,12 +137,7 @@ struct Fixture {
     probes::ProbeRegistry registry;
     Fixture() { probes::register_builtin_probes(registry); }
     probes::ProbeResult run(const config::ProbeConfig& c) {
-        auto p = registry.create(c, ctx);
-        REQUIRE(p.has_value());
-        std::optional<probes::ProbeResult> result;
-        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
-        REQUIRE(testing::run_until(ioc, [&] { return result.has_value(); }));
-        return *result;
+        return testing::create_and_run(ioc, registry, ctx, c);
     }
 };
 

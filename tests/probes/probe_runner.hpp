@@ -18,6 +18,32 @@
 
 namespace noctua::testing {
 
+/// Runs probe `p` once on `ioc` and returns its result; `tick` runs between io steps (e.g. to
+/// move a simulator's clock).
+inline probes::ProbeResult run_once(boost::asio::io_context& ioc, probes::Probe& p,
+                                    const std::function<void()>& tick = {}) {
+    std::optional<probes::ProbeResult> result;
+    p.async_run([&](probes::ProbeResult r) { result = std::move(r); });
+    REQUIRE(run_until(
+        ioc,
+        [&] {
+            if (tick) tick();
+            return result.has_value();
+        },
+        std::chrono::seconds(30)));
+    return *result;
+}
+
+/// Creates probe `c` from `registry` and runs it once (run_once()).
+inline probes::ProbeResult create_and_run(boost::asio::io_context& ioc,
+                                          const probes::ProbeRegistry& registry,
+                                          probes::ProbeContext& ctx, const config::ProbeConfig& c,
+                                          const std::function<void()>& tick = {}) {
+    auto p = registry.create(c, ctx);
+    REQUIRE(p.has_value());
+    return run_once(ioc, **p, tick);
+}
+
 template <class ClockT = core::SystemClock>
 struct ProbeRunner {
     boost::asio::io_context ioc;
@@ -37,18 +63,7 @@ struct ProbeRunner {
 
     /// Runs `c` once; `tick` runs between io steps (e.g. to move a simulator's clock).
     probes::ProbeResult run(const config::ProbeConfig& c, const std::function<void()>& tick = {}) {
-        auto p = registry.create(c, ctx);
-        REQUIRE(p.has_value());
-        std::optional<probes::ProbeResult> result;
-        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
-        REQUIRE(run_until(
-            ioc,
-            [&] {
-                if (tick) tick();
-                return result.has_value();
-            },
-            std::chrono::seconds(30)));
-        return *result;
+        return create_and_run(ioc, registry, ctx, c, tick);
     }
 };
 

@@ -223,12 +223,7 @@ TEST_CASE("heartbeat: fails when no beat arrives within interval + grace", "[pro
     c.heartbeat_token = config::Secret("hb-token", "inline");
     auto p = registry.create(c, ctx);
     REQUIRE(p.has_value());
-    const auto run = [&] {
-        std::optional<probes::ProbeResult> result;
-        (*p)->async_run([&](probes::ProbeResult r) { result = std::move(r); });
-        REQUIRE(testing::run_until(ioc, [&] { return result.has_value(); }));
-        return *result;
-    };
+    const auto run = [&] { return testing::run_once(ioc, **p); };
     CHECK(run().success);  // a new probe gets a full interval + grace
     clock.advance(1h + 5min + 1s);
     auto r = run();
