@@ -7,12 +7,11 @@
 #include <string_view>
 #include <vector>
 
-#include <malloc.h>
-
 #include <fmt/format.h>
 
 #include "noctua/config/config.hpp"
 #include "noctua/core/log.hpp"
+#include "noctua/core/memory.hpp"
 #include "noctua/core/version.hpp"
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/daemon/logging.hpp"
@@ -158,13 +157,7 @@ int cmd_check(const Args& a) {
 }
 
 int cmd_run(const Args& a) {
-    // Fixed malloc thresholds for a long-running daemon. By default glibc raises its mmap
-    // threshold to the size of the largest block freed (a multi-megabyte /metrics body with
-    // thousands of probes), after which such blocks come from the heap and their pages stay
-    // resident; setting the thresholds turns that off. Two arenas serve our few threads.
-    ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-    ::mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-    ::mallopt(M_ARENA_MAX, 2);
+    core::tune_allocator_for_daemon();
     auto loaded = config::load_file(a.config);
     if (!loaded) {
         print_errors(loaded.error());

@@ -3,6 +3,7 @@
 #include <future>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -18,6 +19,7 @@
 #include "noctua/alerts/dispatcher.hpp"
 #include "noctua/alerts/engine.hpp"
 #include "noctua/core/log.hpp"
+#include "noctua/core/memory.hpp"
 #include "noctua/core/version.hpp"
 #include "noctua/daemon/logging.hpp"
 #include "noctua/detect/detector.hpp"
@@ -121,7 +123,7 @@ struct Daemon::Impl : public Services {
             std::chrono::duration<double>(clock.now().time_since_epoch()).count());
     }
 
-    config::Config cfg;  // pipeline
+    config::Config cfg;  // pipeline; its probes are moved into the scheduler (empty here)
     DaemonOptions options;
     asio::io_context ioc;
     asio::strand<asio::io_context::executor_type> strand;
@@ -249,8 +251,8 @@ struct Daemon::Impl : public Services {
 
     // ---- Services (routes.hpp)
     const prometheus::Registry& metrics_registry() const override { return registry; }
-    std::vector<prometheus::MetricFamily> collect_extra_metrics() const override {
-        return probe_metrics.series.Collect();
+    void write_extra_metrics(std::string& out) const override {
+        probe_metrics.series.write_text(out);
     }
     bool is_ready() const override { return ready && !stopping; }
     void on_pipeline(std::function<void()> fn) override { asio::post(strand, std::move(fn)); }
@@ -392,7 +394,15 @@ struct Daemon::Impl : public Services {
             if (!ch) return std::unexpected(ch.error());
             channels.emplace(rc.name, std::shared_ptr<alerts::ChannelBase>(std::move(*ch)));
         }
-        if (auto r = scheduler->apply(next.probes); !r) return r;
+        for (const auto& p : next.probes) {
+            // An explicit switch, but never a silent one (issue 5).
+            if (p.tls_insecure) {
+                log->warn("probe {} does not verify TLS certificates (tls_insecure = true)", p.id);
+            }
+        }
+        // The probes take their configs: from here on the scheduler, not cfg.probes (left
+        // empty), has them — one ProbeConfig per probe, not two.
+        if (auto r = scheduler->apply(std::exchange(next.probes, {})); !r) return r;
         probes::SchedulerLimits limits;
         limits.max_concurrency = next.probing.max_concurrency;
         limits.history = next.probing.history;
@@ -400,12 +410,6 @@ struct Daemon::Impl : public Services {
             if (p.max_concurrency > 0) limits.per_provider.emplace(p.id, p.max_concurrency);
         }
         scheduler->set_limits(std::move(limits));
-        for (const auto& p : next.probes) {
-            // An explicit switch, but never a silent one (issue 5).
-            if (p.tls_insecure) {
-                log->warn("probe {} does not verify TLS certificates (tls_insecure = true)", p.id);
-            }
-        }
 
         std::vector<std::unique_ptr<detect::Detector>> next_rules;
         for (const auto& rc : next.rules) {
@@ -430,9 +434,7 @@ struct Daemon::Impl : public Services {
                     return r->config().name == a.alertname();
                 });
                 auto probe = a.labels.get("probe");
-                const bool probe_exists =
-                    !probe || std::any_of(cfg.probes.begin(), cfg.probes.end(),
-                                          [&](const auto& p) { return p.id == *probe; });
+                const bool probe_exists = !probe || scheduler->contains(*probe);
                 return !rule_exists || !probe_exists;
             },
             clock.now());
@@ -442,6 +444,9 @@ struct Daemon::Impl : public Services {
             }
             logging_applied = cfg.logging;
         }
+        // The parsed TOML tree and the replaced objects were freed just now; give their
+        // pages back (with thousands of probes, megabytes would otherwise stay resident).
+        core::release_free_memory();
         daemon_metrics.reload_ok.Set(1);
         daemon_metrics.reload_ts.Set(
             std::chrono::duration<double>(clock.now().time_since_epoch()).count());

@@ -120,12 +120,8 @@ net::Router make_router(Services& s) {
     net::Router r;
 
     r.add("GET", "/metrics", [&s](const ServerRequest&, const net::PathParams&) {
-        prometheus::TextSerializer serializer;
-        auto families = s.metrics_registry().Collect();
-        auto extra = s.collect_extra_metrics();
-        families.insert(families.end(), std::make_move_iterator(extra.begin()),
-                        std::make_move_iterator(extra.end()));
-        auto body = serializer.Serialize(families);
+        auto body = prometheus::TextSerializer().Serialize(s.metrics_registry().Collect());
+        s.write_extra_metrics(body);
         ServerResponse resp = ServerResponse::text(200, std::move(body));
         resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
         return resp;

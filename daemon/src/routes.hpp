@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <prometheus/registry.h>
@@ -18,11 +19,9 @@ class Services {
 public:
     virtual ~Services() = default;
     [[nodiscard]] virtual const prometheus::Registry& metrics_registry() const = 0;
-    /// Metric families kept outside the registry (the per-probe series, probes::ProbeSeries),
-    /// served after it on /metrics. Thread-safe.
-    [[nodiscard]] virtual std::vector<prometheus::MetricFamily> collect_extra_metrics() const {
-        return {};
-    }
+    /// Appends the series kept outside the registry (the per-probe series,
+    /// probes::ProbeSeries) to the /metrics body, in the text format. Thread-safe.
+    virtual void write_extra_metrics(std::string& /*out*/) const {}
     [[nodiscard]] virtual bool is_ready() const = 0;
     /// Runs `fn` on the pipeline strand.
     virtual void on_pipeline(std::function<void()> fn) = 0;

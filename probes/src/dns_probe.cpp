@@ -403,7 +403,7 @@ private:
 class DnsFactory final : public ProbeFactory {
 public:
     std::string_view kind() const override { return "dns"; }
-    core::Result<std::unique_ptr<Probe>> create(const config::ProbeConfig& c, ProbeContext& ctx) const override {
+    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         if (!ctx.executor) return core::fail(core::Errc::invalid_argument, "dns probes need an executor");
         if (!c.dns) return core::fail(core::Errc::invalid_argument, "dns probe without [probes.dns]");
         std::vector<detail::Program> expect;
@@ -412,7 +412,7 @@ public:
             if (!p) return std::unexpected(p.error());
             expect.push_back(std::move(*p));
         }
-        return std::make_unique<DnsProbe>(c, ctx, std::move(expect));
+        return std::make_unique<DnsProbe>(std::move(c), ctx, std::move(expect));
     }
 };
 

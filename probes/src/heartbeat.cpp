@@ -92,11 +92,11 @@ private:
 class HeartbeatFactory final : public ProbeFactory {
 public:
     std::string_view kind() const override { return "heartbeat"; }
-    core::Result<std::unique_ptr<Probe>> create(const config::ProbeConfig& c, ProbeContext& ctx) const override {
+    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         if (ctx.heartbeats == nullptr || !ctx.executor) {
             return core::fail(core::Errc::invalid_argument, "heartbeat probes need a heartbeat board");
         }
-        return std::make_unique<HeartbeatProbe>(c, ctx);
+        return std::make_unique<HeartbeatProbe>(std::move(c), ctx);
     }
 };
 

@@ -47,11 +47,10 @@ private:
 class HttpProbeFactory final : public ProbeFactory {
 public:
     std::string_view kind() const override { return "http"; }
-    core::Result<std::unique_ptr<Probe>> create(const config::ProbeConfig& c,
-                                                ProbeContext& ctx) const override {
+    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         auto checks = detail::Checks::compile(c.expect, c.extract, c.extract_labels);
         if (!checks) return std::unexpected(checks.error());
-        return std::make_unique<HttpProbe>(c, ctx, std::move(*checks));
+        return std::make_unique<HttpProbe>(std::move(c), ctx, std::move(*checks));
     }
 };
 

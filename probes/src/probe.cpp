@@ -25,9 +25,9 @@ std::vector<std::string> ProbeRegistry::kinds() const {
     return out;
 }
 
-core::Result<std::unique_ptr<Probe>> ProbeRegistry::create(const config::ProbeConfig& config,
+core::Result<std::unique_ptr<Probe>> ProbeRegistry::create(config::ProbeConfig config,
                                                            ProbeContext& context) const {
-    if (const auto* f = find(config.kind)) return f->create(config, context);
+    if (const auto* f = find(config.kind)) return f->create(std::move(config), context);
     std::string known;
     for (const auto& k : kinds()) known += (known.empty() ? "" : ", ") + k;
     return core::fail(core::Errc::invalid_argument,

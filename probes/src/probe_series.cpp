@@ -1,8 +1,12 @@
 #include "noctua/probes/probe_series.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <limits>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace noctua::probes {
 
@@ -47,58 +51,104 @@ std::optional<ProbeSeries::Values> ProbeSeries::values(std::string_view probe) c
     return v;
 }
 
-std::vector<prometheus::MetricFamily> ProbeSeries::Collect() const {
-    using prometheus::ClientMetric;
-    std::vector<prometheus::MetricFamily> out(3);
-    auto& success = out[0];
-    success.name = "noctua_probe_success";
-    success.help = "1 if the probe's last run passed, 0 if it failed";
-    success.type = prometheus::MetricType::Gauge;
-    auto& duration = out[1];
-    duration.name = "noctua_probe_duration_seconds";
-    duration.help = "Duration of probe runs";
-    duration.type = prometheus::MetricType::Histogram;
-    auto& runs = out[2];
-    runs.name = "noctua_probe_runs_total";
-    runs.help = "Probe runs by result (success|failure)";
-    runs.type = prometheus::MetricType::Counter;
+namespace {
 
-    std::lock_guard lock(mutex_);
-    success.metric.reserve(slots_.size());
-    duration.metric.reserve(slots_.size());
-    runs.metric.reserve(2 * slots_.size());
-    for (const auto& [probe, s] : slots_) {
-        // Label names sorted, as prometheus-cpp's own families print them.
-        std::vector<ClientMetric::Label> labels{{"probe", probe}, {"provider", s.provider}};
-
-        auto& g = success.metric.emplace_back();
-        g.label = labels;
-        g.gauge.value = s.success;
-
-        auto& h = duration.metric.emplace_back();
-        h.label = labels;
-        h.histogram.sample_sum = s.duration_sum;
-        h.histogram.bucket.reserve(s.buckets.size());
-        std::uint64_t cumulative = 0;
-        for (std::size_t i = 0; i < s.buckets.size(); ++i) {
-            cumulative += s.buckets[i];
-            const double bound = i < kDurationBuckets.size()
-                                     ? kDurationBuckets[i]
-                                     : std::numeric_limits<double>::infinity();
-            h.histogram.bucket.push_back({cumulative, bound});
-        }
-        h.histogram.sample_count = cumulative;
-
-        const std::pair<const char*, std::uint64_t> counts[] = {{"failure", s.runs_failure},
-                                                                {"success", s.runs_success}};
-        for (const auto& [result, count] : counts) {
-            auto& c = runs.metric.emplace_back();
-            c.label = labels;
-            c.label.push_back({"result", result});
-            c.counter.value = static_cast<double>(count);
+// Label values escaped as the text format wants (backslash, quote, newline).
+void append_label_value(std::string& out, std::string_view v) {
+    for (char c : v) {
+        switch (c) {
+            case '\\': out += "\\\\"; break;
+            case '"': out += "\\\""; break;
+            case '\n': out += "\\n"; break;
+            default: out += c;
         }
     }
-    return out;
+}
+
+// Numbers as prometheus-cpp's TextSerializer writes them ("%.16g", "+Inf").
+void append_number(std::string& out, double v) {
+    if (std::isinf(v)) {
+        out += v < 0 ? "-Inf" : "+Inf";
+    } else if (std::isnan(v)) {
+        out += "Nan";
+    } else {
+        fmt::format_to(std::back_inserter(out), "{:.16g}", v);
+    }
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view help,
+                   std::string_view type) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
+                   type);
+}
+
+}  // namespace
+
+void ProbeSeries::write_text(std::string& out) const {
+    std::lock_guard lock(mutex_);
+    // {probe="…",provider="…"} once per probe: the same labels start every line of it.
+    std::vector<std::string> labels;
+    labels.reserve(slots_.size());
+    for (const auto& [probe, s] : slots_) {
+        std::string l = "{probe=\"";
+        append_label_value(l, probe);
+        l += "\",provider=\"";
+        append_label_value(l, s.provider);
+        l += '"';
+        labels.push_back(std::move(l));
+    }
+    // 18 lines per probe (most of them the histogram), each its labels plus ~55 bytes.
+    std::size_t size = 512;
+    for (const auto& l : labels) size += 18 * (l.size() + 55);
+    out.reserve(out.size() + size);
+
+    append_header(out, "noctua_probe_success",
+                  "1 if the probe's last run passed, 0 if it failed", "gauge");
+    std::size_t i = 0;
+    for (const auto& [probe, s] : slots_) {
+        out += "noctua_probe_success";
+        out += labels[i++];
+        out += "} ";
+        append_number(out, s.success);
+        out += '\n';
+    }
+
+    append_header(out, "noctua_probe_duration_seconds", "Duration of probe runs", "histogram");
+    i = 0;
+    for (const auto& [probe, s] : slots_) {
+        const std::string& l = labels[i++];
+        std::uint64_t count = 0;
+        for (auto b : s.buckets) count += b;
+        fmt::format_to(std::back_inserter(out), "noctua_probe_duration_seconds_count{}}} {}\n", l,
+                       count);
+        out += "noctua_probe_duration_seconds_sum";
+        out += l;
+        out += "} ";
+        append_number(out, s.duration_sum);
+        out += '\n';
+        std::uint64_t cumulative = 0;
+        for (std::size_t b = 0; b < s.buckets.size(); ++b) {
+            cumulative += s.buckets[b];
+            out += "noctua_probe_duration_seconds_bucket";
+            out += l;
+            out += ",le=\"";
+            append_number(out, b < kDurationBuckets.size()
+                                   ? kDurationBuckets[b]
+                                   : std::numeric_limits<double>::infinity());
+            fmt::format_to(std::back_inserter(out), "\"}} {}\n", cumulative);
+        }
+    }
+
+    append_header(out, "noctua_probe_runs_total", "Probe runs by result (success|failure)",
+                  "counter");
+    i = 0;
+    for (const auto& [probe, s] : slots_) {
+        const std::string& l = labels[i++];
+        fmt::format_to(std::back_inserter(out),
+                       "noctua_probe_runs_total{},result=\"failure\"}} {}\n"
+                       "noctua_probe_runs_total{},result=\"success\"}} {}\n",
+                       l, s.runs_failure, l, s.runs_success);
+    }
 }
 
 }  // namespace noctua::probes

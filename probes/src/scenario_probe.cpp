@@ -374,7 +374,7 @@ void collect_env(const CompiledTemplate& t, std::set<std::string>& out) {
 class ScenarioFactory final : public ProbeFactory {
 public:
     std::string_view kind() const override { return "scenario"; }
-    core::Result<std::unique_ptr<Probe>> create(const config::ProbeConfig& c, ProbeContext& ctx) const override {
+    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         if (!ctx.executor) return core::fail(core::Errc::invalid_argument, "scenario probes need an executor");
         std::vector<CompiledStep> steps;
         std::set<std::string> env_names;
@@ -415,7 +415,7 @@ public:
         for (const auto& name : env_names) {
             if (const char* v = std::getenv(name.c_str())) env.emplace(name, v);  // NOLINT(concurrency-mt-unsafe)
         }
-        return std::make_unique<ScenarioProbe>(c, ctx, std::move(steps), std::move(env));
+        return std::make_unique<ScenarioProbe>(std::move(c), ctx, std::move(steps), std::move(env));
     }
 };
 

@@ -258,7 +258,7 @@ class SocketFactory final : public ProbeFactory {
 public:
     explicit SocketFactory(bool tls) : tls_(tls) {}
     std::string_view kind() const override { return tls_ ? "tls" : "tcp"; }
-    core::Result<std::unique_ptr<Probe>> create(const config::ProbeConfig& c, ProbeContext& ctx) const override {
+    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         if (!ctx.executor) return core::fail(core::Errc::invalid_argument, "tcp/tls probes need an executor");
         auto expect = compile(c.expect);
         if (!expect) return std::unexpected(expect.error());
@@ -268,7 +268,7 @@ public:
             if (!made) return std::unexpected(made.error());
             context = std::move(*made);
         }
-        return std::make_unique<SocketProbe>(c, ctx, std::move(context), std::move(*expect));
+        return std::make_unique<SocketProbe>(std::move(c), ctx, std::move(context), std::move(*expect));
     }
 
 private:

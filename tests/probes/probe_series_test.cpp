@@ -18,6 +18,12 @@ std::string text(const prometheus::Collectable& c) {
     return prometheus::TextSerializer().Serialize(c.Collect());
 }
 
+std::string text(const probes::ProbeSeries& s) {
+    std::string out;
+    s.write_text(out);
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("ProbeSeries: no series before a probe's first run", "[probes][unit]") {
@@ -72,7 +78,10 @@ TEST_CASE("ProbeSeries: exposition matches prometheus-cpp's own families", "[pro
         bool ok;
         double seconds;
     };
-    for (const Run& r : {Run{"b", true, 0.02}, Run{"a", false, 1.5}, Run{"a", true, 0.0001}}) {
+    // A label value that needs escaping, and a sum (0.1 + 0.2) whose shortest form differs
+    // from prometheus-cpp's "%.16g".
+    for (const Run& r : {Run{"b", true, 0.02}, Run{"a", false, 1.5}, Run{"a", true, 0.0001},
+                         Run{"q\"\\\n", true, 0.1}, Run{"q\"\\\n", false, 0.2}}) {
         s.record(r.probe, "acme", r.ok, r.seconds);
         const prometheus::Labels l{{"probe", r.probe}, {"provider", "acme"}};
         success.Add(l).Set(r.ok ? 1 : 0);
@@ -95,6 +104,8 @@ TEST_CASE("ProbeSeries: exposition matches prometheus-cpp's own families", "[pro
     };
     auto theirs = lines(text(reg));
     theirs.insert(R"(noctua_probe_runs_total{probe="b",provider="acme",result="failure"} 0)");
+    REQUIRE(text(s).find(R"(noctua_probe_duration_seconds_sum{probe="q\"\\\n",provider="acme"} 0.3)") !=
+            std::string::npos);
     CHECK(lines(text(s)) == theirs);
 }
 

@@ -266,3 +266,31 @@ TEST_CASE("Scheduler: history keeps each run's outcome; status(id) finds one pro
     REQUIRE(f.scheduler->apply({}).has_value());
     CHECK_FALSE(f.metrics.series.values("a").has_value());
 }
+
+TEST_CASE("Scheduler: history values keep their names across a reload that renames them",
+          "[probes][unit]") {
+    // History keeps a passing run's values by position in `extract` and names them from the
+    // config when read; a reload that changes the names must not rename past values.
+    Fixture f;
+    auto c = probe("a", 1h);
+    c.extract = {{"balance", "body.balance"}, {"fee", "body.fee"}};
+    core::HttpResponse ok;
+    ok.status = 200;
+    ok.body = R"({"balance": 12.5, "fee": 0.25, "float": 7})";
+    for (int i = 0; i < 3; ++i) f.http.push(ok);
+    REQUIRE(f.scheduler->apply({c}).has_value());
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 1; }));
+
+    auto renamed = c;
+    renamed.extract = {{"float", "body.float"}};
+    REQUIRE(f.scheduler->apply({renamed}).has_value());
+    CHECK(f.scheduler->run_now("a"));
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
+
+    auto st = f.scheduler->status_of("a");
+    REQUIRE(st.has_value());
+    REQUIRE(st->history.size() == 2);
+    CHECK(st->history[0].values == std::vector<probes::ExtractedValue>{{"balance", 12.5}, {"fee", 0.25}});
+    CHECK(st->history[1].values == std::vector<probes::ExtractedValue>{{"float", 7}});
+    CHECK(st->config.extract == renamed.extract);
+}

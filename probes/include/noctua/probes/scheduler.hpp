@@ -57,8 +57,7 @@ struct ProbeStatus {
     std::optional<ProbeResult> last;
     bool running = false;
     std::uint64_t runs = 0;
-    /// The last SchedulerLimits::history results, newest last. Kept compact: these carry no
-    /// certificate issuer/subject and no value labels (`last` has them).
+    /// The last SchedulerLimits::history results, newest last (the newest is `last`).
     std::vector<ProbeResult> history;
 };
 
@@ -83,7 +82,12 @@ public:
     /// Makes the running set equal to `probes`: unchanged probes keep running with their
     /// state, changed ones restart, removed ones stop (their metric series go too). All or
     /// nothing: if any probe cannot be created, nothing changes and the error is returned.
-    [[nodiscard]] core::Result<void> apply(const std::vector<config::ProbeConfig>& probes);
+    /// The probes take their configs (moved in: one copy per probe); status() and status_of()
+    /// show them.
+    [[nodiscard]] core::Result<void> apply(std::vector<config::ProbeConfig> probes);
+
+    /// Whether a probe with this id is configured.
+    [[nodiscard]] bool contains(std::string_view id) const { return entries_.contains(id); }
 
     /// Sets the concurrency limits and history length; takes effect for the next runs.
     void set_limits(SchedulerLimits limits);
