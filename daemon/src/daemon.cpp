@@ -35,6 +35,7 @@
 #include "noctua/streams/pipeline.hpp"
 #include "causes.hpp"
 #include "routes.hpp"
+#include "stream_clock.hpp"
 #include "stream_samples.hpp"
 
 namespace noctua::daemon {
@@ -86,12 +87,19 @@ struct DaemonMetrics {
                          .Name("noctua_start_time_seconds")
                          .Help("When this process started, in Unix seconds")
                          .Register(r)
-                         .Add({})) {}
+                         .Add({})),
+          rules_stream_time(prometheus::BuildGauge()
+                                .Name("noctua_rules_stream_time_seconds")
+                                .Help("Event time the stream-fed rules were last advanced to "
+                                      "(the windows' watermark; see docs/events.md)")
+                                .Register(r)
+                                .Add({})) {}
     prometheus::Family<prometheus::Gauge>& build_info;
     prometheus::Gauge& reload_ok;
     prometheus::Gauge& reload_ts;
     prometheus::Counter& reload_failures;
     prometheus::Gauge& start_time;
+    prometheus::Gauge& rules_stream_time;
 };
 
 // Executor: `strand` for everything marked "pipeline"; the rest is set before start().
@@ -169,6 +177,10 @@ struct Daemon::Impl : public Services {
     /// Creates the ingest pipeline and the push handler from cfg.streams (before run()).
     core::Result<void> start_streams() {
         if (cfg.streams.empty()) return {};
+        // Windows holding series emit a batch at least every bucket, or after a pause of
+        // allowed_lateness (a paused backfill); longer silence means they emit nothing.
+        stream_clock.emplace(cfg.windows.allowed_lateness,
+                             cfg.windows.allowed_lateness + 2 * cfg.windows.bucket, clock.now());
         ingest = std::make_unique<streams::IngestPipeline>(
             cfg.windows, clock, &stream_metrics, [this](std::vector<core::Sample>&& samples) {
                 asio::post(strand, [this, samples = std::move(samples)] { on_stream_samples(samples); });
@@ -232,6 +244,12 @@ struct Daemon::Impl : public Services {
     /// Window samples to the detectors (pipeline). Labels carry `set` and `metric`; rules pick
     /// their set with a matcher. Latency quantiles arrive in ms; detectors take seconds.
     void on_stream_samples(const std::vector<core::Sample>& samples) {
+        if (!samples.empty()) {
+            const auto newest = std::max_element(
+                samples.begin(), samples.end(),
+                [](const core::Sample& a, const core::Sample& b) { return a.time < b.time; });
+            stream_clock->on_samples(newest->time, clock.now());
+        }
         // Volumes first: a traffic loss this batch raises is explained with them.
         for (const auto& s : samples) volumes.observe(s);
         for (const auto& s : samples) {
@@ -347,8 +365,10 @@ struct Daemon::Impl : public Services {
 
     /// Detectors also need time to pass without samples: a stream that falls silent, a burst
     /// that ends, a burn rate that decays (issue 4). Every `options.rule_tick` the rules are
-    /// advanced to now.
+    /// advanced: probe-fed ones to now, stream-fed ones to the windows' watermark
+    /// (StreamClock), so that a backfill of old events is not made late by the wall clock.
     asio::steady_timer tick_timer{strand};  // pipeline
+    std::optional<StreamClock> stream_clock;  // pipeline; set when [[streams]] run
 
     void schedule_tick() {
         tick_timer.expires_after(options.rule_tick);
@@ -356,7 +376,19 @@ struct Daemon::Impl : public Services {
             if (ec || stopping) return;
             std::vector<detect::Signal> out;
             const auto now = clock.now();
-            for (auto& rule : rules) rule->advance(now, out);
+            const auto stream_now =
+                stream_clock ? stream_clock->now(now) : std::optional<core::TimePoint>(now);
+            if (stream_now) {
+                daemon_metrics.rules_stream_time.Set(
+                    std::chrono::duration<double>(stream_now->time_since_epoch()).count());
+            }
+            for (auto& rule : rules) {
+                if (!stream_fed(*rule)) {
+                    rule->advance(now, out);
+                } else if (stream_now) {
+                    rule->advance(*stream_now, out);
+                }
+            }
             emit(out, {});
             schedule_tick();
         });

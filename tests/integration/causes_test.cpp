@@ -30,26 +30,6 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-/// NDJSON lines for `per_minute` successful transactions of `provider` in [from, to).
-void transactions(std::vector<std::string>& lines, std::string_view provider, int per_minute,
-                  core::TimePoint from, core::TimePoint to) {
-    const auto step = core::Duration(60'000 / per_minute);
-    for (auto t = from; t < to; t += step) {
-        lines.push_back(fmt::format(
-            R"({{"id":"{}-{}","ts":"{}","provider":"{}","status":"success","country":"ES"}})"
-            "\n",
-            provider, t.time_since_epoch().count(), core::format_rfc3339(t), provider));
-    }
-}
-
-/// The value of the unlabelled Prometheus sample `name` (-1 if absent).
-double gauge(const std::string& metrics, std::string_view name) {
-    const auto at = metrics.find(fmt::format("\n{} ", name));
-    if (at == std::string::npos) return -1;
-    const auto value = at + name.size() + 2;
-    return std::stod(metrics.substr(value, metrics.find('\n', value) - value));
-}
-
 /// The `likely_cause` of the firing TrafficLoss alert for `provider` among the recorded
 /// webhook payloads: nullopt while there is no such alert, empty when it carries none.
 std::optional<std::string> traffic_loss_cause(const std::vector<std::string>& bodies,
@@ -106,11 +86,9 @@ match = {{ set = "provider" }}
 )") + receiver.route_toml(),
                                    "causes.toml");
     REQUIRE(cfg.has_value());
-    // No advance to the wall clock in the middle of the backfill (it would make the older
-    // samples late); the samples themselves drive the rules here.
-    auto options = testing::seeded();
-    options.rule_tick = std::chrono::hours(1);
-    testing::RunningDaemon d{std::move(*cfg), std::move(options)};
+    // The default rule tick: stream-fed rules follow the windows' watermark, so a tick in the
+    // middle of the backfill does not make its older samples late (backfill_test.cpp).
+    testing::RunningDaemon d{std::move(*cfg), testing::seeded()};
 
     // Event time, aligned to the 5-minute slots of the volume history: a day and a half hour
     // of steady traffic (2/min each for acme and beta), then from `shift` on acme gets none
@@ -122,20 +100,12 @@ match = {{ set = "provider" }}
     const core::TimePoint shift = end - hours(1);
     const core::TimePoint begin = shift - hours(25) - minutes(30);
 
-    const core::Headers auth{{"Authorization", "Bearer causes"},
-                             {"Content-Type", "application/x-ndjson"}};
     const auto push = [&](const std::vector<std::string>& lines) {
-        // Bodies under the 1 MiB limit; the lines of one batch are applied in order.
-        constexpr std::size_t kPerBody = 4000;
-        for (std::size_t i = 0; i < lines.size(); i += kPerBody) {
-            std::string body;
-            for (std::size_t j = i; j < std::min(lines.size(), i + kPerBody); ++j) body += lines[j];
-            const auto r = http_call("POST", d.url("/api/v1/events"), body, auth);
-            REQUIRE(r.status == 200);
-            CHECK(r.body.find(
-                      fmt::format(R"("accepted":{},)", std::min(kPerBody, lines.size() - i))) !=
-                  std::string::npos);
-        }
+        testing::push_events(d, lines, "causes");
+    };
+    const auto transactions = [](std::vector<std::string>& lines, std::string_view provider,
+                                 int per_minute, core::TimePoint from, core::TimePoint to) {
+        testing::transactions(lines, provider, per_minute, from, to, R"(,"country":"ES")");
     };
 
     std::vector<std::string> history;
@@ -150,8 +120,8 @@ match = {{ set = "provider" }}
         std::chrono::duration<double>((shift - minutes(3)).time_since_epoch()).count();
     REQUIRE(testing::wait_for(
         [&] {
-            return gauge(http_call("GET", d.url("/metrics")).body,
-                         "noctua_window_watermark_seconds") >= closed;
+            return testing::metric_value(http_call("GET", d.url("/metrics")).body,
+                                         "noctua_window_watermark_seconds") >= closed;
         },
         seconds(30)));
     CHECK(receiver.count() == 0);  // steady traffic pages nobody

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -14,6 +15,7 @@
 #include <simdjson.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/core/clock.hpp"
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
@@ -115,6 +117,47 @@ inline void run_probe(const RunningDaemon& d, std::string_view id) {
     auto r = http_call("POST", d.url(fmt::format("/api/v1/probes/{}/run", id)));
     REQUIRE(r.status == 202);
     REQUIRE(wait_for([&] { return probe_runs(d, id) > before; }));
+}
+
+/// NDJSON lines for `per_minute` successful transactions of `provider` in [from, to), ids
+/// unique per provider and time; `extra` is appended to each object (e.g. `,"country":"ES"`).
+inline void transactions(std::vector<std::string>& lines, std::string_view provider,
+                         int per_minute, core::TimePoint from, core::TimePoint to,
+                         std::string_view extra = {}) {
+    const auto step = core::Duration(60'000 / per_minute);
+    for (auto t = from; t < to; t += step) {
+        lines.push_back(
+            fmt::format(R"({{"id":"{}-{}","ts":"{}","provider":"{}","status":"success"{}}})"
+                        "\n",
+                        provider, t.time_since_epoch().count(), core::format_rfc3339(t),
+                        provider, extra));
+    }
+}
+
+/// Pushes `lines` to POST /api/v1/events with bearer `token`, in bodies under the 1 MiB
+/// limit, in order; each body must be accepted whole.
+inline void push_events(const RunningDaemon& d, const std::vector<std::string>& lines,
+                        std::string_view token) {
+    const core::Headers auth{{"Authorization", fmt::format("Bearer {}", token)},
+                             {"Content-Type", "application/x-ndjson"}};
+    constexpr std::size_t kPerBody = 4000;
+    for (std::size_t i = 0; i < lines.size(); i += kPerBody) {
+        std::string body;
+        for (std::size_t j = i; j < std::min(lines.size(), i + kPerBody); ++j) body += lines[j];
+        const auto r = http_call("POST", d.url("/api/v1/events"), body, auth);
+        REQUIRE(r.status == 200);
+        INFO(r.body);
+        CHECK(r.body.find(fmt::format(R"("accepted":{},)", std::min(kPerBody, lines.size() - i))) !=
+              std::string::npos);
+    }
+}
+
+/// The value of the unlabelled Prometheus sample `name` in a /metrics body (-1 if absent).
+inline double metric_value(const std::string& text, std::string_view name) {
+    const auto at = text.find(fmt::format("\n{} ", name));
+    if (at == std::string::npos) return -1;
+    const auto value = at + name.size() + 2;
+    return std::stod(text.substr(value, text.find('\n', value) - value));
 }
 
 }  // namespace noctua::testing

@@ -23,9 +23,10 @@ struct DaemonOptions {
     std::optional<config::LogFormat> log_format;
     /// Seed for jitter and backoff randomness; 0 picks one from std::random_device.
     std::uint64_t seed = 0;
-    /// How often the rules are advanced to the wall clock without samples (a stream falling
-    /// silent, a burst ending). Tests that backfill history through a live daemon lengthen it:
-    /// an advance to "now" in the middle of a backfill would make older samples late.
+    /// How often the rules are advanced without samples (a stream falling silent, a burst
+    /// ending): probe-fed rules to the wall clock, stream-fed rules to the windows' watermark,
+    /// so a backfill of old events through a live daemon is never made late (docs/events.md,
+    /// "Detection time").
     std::chrono::milliseconds rule_tick = std::chrono::seconds(10);
 };
 
