@@ -137,7 +137,7 @@ struct Daemon::Impl : public Services {
     asio::strand<asio::io_context::executor_type> strand;
     asio::signal_set signals;
     asio::executor_work_guard<asio::io_context::executor_type> work;
-    asio::thread_pool blocking{1};  // file reads for reloads (STYLE.md §5)
+    asio::thread_pool blocking{1};  // file reads for reloads, /metrics bodies (STYLE.md §5)
     core::SystemClock clock;
     net::CurlHttpClient http;
     prometheus::Registry registry;
@@ -274,6 +274,7 @@ struct Daemon::Impl : public Services {
     }
     bool is_ready() const override { return ready && !stopping; }
     void on_pipeline(std::function<void()> fn) override { asio::post(strand, std::move(fn)); }
+    void off_loop(std::function<void()> fn) override { asio::post(blocking, std::move(fn)); }
     const config::Config& config() const override { return cfg; }
     probes::HeartbeatBoard& heartbeat_board() override { return heartbeats; }
     const probes::Scheduler& probe_scheduler() const override { return *scheduler; }

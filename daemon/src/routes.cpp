@@ -119,13 +119,19 @@ bool admin_authorized(const ServerRequest& request, const config::ServerConfig& 
 net::Router make_router(Services& s) {
     net::Router r;
 
-    r.add("GET", "/metrics", [&s](const ServerRequest&, const net::PathParams&) {
-        auto body = prometheus::TextSerializer().Serialize(s.metrics_registry().Collect());
-        s.write_extra_metrics(body);
-        ServerResponse resp = ServerResponse::text(200, std::move(body));
-        resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        return resp;
-    });
+    // Off the io thread: with thousands of probes the body is megabytes and takes tens of
+    // milliseconds to write, during which due probe runs would wait and then start as a herd.
+    r.add_async("GET", "/metrics",
+                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
+                    s.off_loop([&s, respond = std::move(respond)] {
+                        auto body = prometheus::TextSerializer().Serialize(
+                            s.metrics_registry().Collect());
+                        s.write_extra_metrics(body);
+                        ServerResponse resp = ServerResponse::text(200, std::move(body));
+                        resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                        respond(std::move(resp));
+                    });
+                });
 
     r.add("GET", "/healthz", [](const ServerRequest&, const net::PathParams&) {
         return ServerResponse::text(200, "ok\n");

@@ -25,6 +25,8 @@ public:
     [[nodiscard]] virtual bool is_ready() const = 0;
     /// Runs `fn` on the pipeline strand.
     virtual void on_pipeline(std::function<void()> fn) = 0;
+    /// Runs `fn` off the io threads (long, thread-safe work such as writing /metrics).
+    virtual void off_loop(std::function<void()> fn) = 0;
     [[nodiscard]] virtual const config::Config& config() const = 0;                  // pipeline
     /// Push heartbeats (issue 5); thread-safe, usable from any thread.
     [[nodiscard]] virtual probes::HeartbeatBoard& heartbeat_board() = 0;

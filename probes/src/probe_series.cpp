@@ -85,11 +85,17 @@ void append_header(std::string& out, std::string_view name, std::string_view hel
 }  // namespace
 
 void ProbeSeries::write_text(std::string& out) const {
-    std::lock_guard lock(mutex_);
+    // A copy taken under the lock, formatted without it: record() (the probe loop) never waits
+    // for a scrape's formatting.
+    std::vector<std::pair<std::string, Slot>> slots;
+    {
+        std::lock_guard lock(mutex_);
+        slots.assign(slots_.begin(), slots_.end());
+    }
     // {probe="…",provider="…"} once per probe: the same labels start every line of it.
     std::vector<std::string> labels;
     labels.reserve(slots_.size());
-    for (const auto& [probe, s] : slots_) {
+    for (const auto& [probe, s] : slots) {
         std::string l = "{probe=\"";
         append_label_value(l, probe);
         l += "\",provider=\"";
@@ -105,7 +111,7 @@ void ProbeSeries::write_text(std::string& out) const {
     append_header(out, "noctua_probe_success",
                   "1 if the probe's last run passed, 0 if it failed", "gauge");
     std::size_t i = 0;
-    for (const auto& [probe, s] : slots_) {
+    for (const auto& [probe, s] : slots) {
         out += "noctua_probe_success";
         out += labels[i++];
         out += "} ";
@@ -115,7 +121,7 @@ void ProbeSeries::write_text(std::string& out) const {
 
     append_header(out, "noctua_probe_duration_seconds", "Duration of probe runs", "histogram");
     i = 0;
-    for (const auto& [probe, s] : slots_) {
+    for (const auto& [probe, s] : slots) {
         const std::string& l = labels[i++];
         std::uint64_t count = 0;
         for (auto b : s.buckets) count += b;
@@ -142,7 +148,7 @@ void ProbeSeries::write_text(std::string& out) const {
     append_header(out, "noctua_probe_runs_total", "Probe runs by result (success|failure)",
                   "counter");
     i = 0;
-    for (const auto& [probe, s] : slots_) {
+    for (const auto& [probe, s] : slots) {
         const std::string& l = labels[i++];
         fmt::format_to(std::back_inserter(out),
                        "noctua_probe_runs_total{},result=\"failure\"}} {}\n"

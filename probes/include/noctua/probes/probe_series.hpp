@@ -27,8 +27,8 @@ namespace noctua::probes {
 /// resident memory added by each of the first scrapes).
 ///
 /// Thread-safety: every method may be called from any thread (one mutex guards all slots;
-/// updates hold it for a few additions, write_text() while it writes). Slots are addressed by
-/// probe id; the exposition is sorted by it.
+/// updates hold it for a few additions, write_text() for a copy of the slots). Slots are
+/// addressed by probe id; the exposition is sorted by it.
 class ProbeSeries final {
 public:
     /// Upper bounds of the duration histogram's buckets, in seconds (+Inf is implied).
