@@ -15,6 +15,8 @@
 namespace noctua::probes {
 
 namespace {
+// Runs start on the points of this grid (Scheduler::schedule).
+constexpr std::chrono::milliseconds kRunGrid{10};
 const prometheus::Histogram::BucketBoundaries kLatenessBuckets{
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
 const prometheus::Histogram::BucketBoundaries kPhaseBuckets{
@@ -215,7 +217,8 @@ struct Scheduler::Entry {
     bool running = false;
     bool waiting = false;  // in waiting_ for a concurrency slot
     bool removed = false;
-    std::chrono::steady_clock::time_point due{};  // when the current run was due
+    std::chrono::steady_clock::time_point due{};     // when the current run was due
+    std::chrono::steady_clock::time_point anchor{};  // the timer's run, before the grid
     std::uint64_t generation = 0;  // bumped per run; stale completions are ignored
     std::uint64_t runs = 0;
     // A ring of the last results, compact (HistoryRecord), allocated once: full ProbeResults
@@ -381,11 +384,26 @@ core::Result<void> Scheduler::apply(std::vector<config::ProbeConfig> probes) {
 void Scheduler::schedule(const std::shared_ptr<Entry>& e,
                          std::chrono::steady_clock::duration delay) {
     if (stopped_ || e->removed) return;
-    e->timer.expires_after(delay);
-    e->due = std::chrono::steady_clock::now() + delay;
-    e->timer.async_wait([this, e](boost::system::error_code ec) {
+    const auto now = std::chrono::steady_clock::now();
+    // The next run is due one interval (plus jitter) after this one was due, not after the
+    // timer fired, so lateness does not add up run after run; a run overdue by more than an
+    // interval (the process was stopped) is due now rather than in a burst of catch-ups.
+    auto anchor =
+        e->anchor == std::chrono::steady_clock::time_point{} ? now + delay : e->anchor + delay;
+    if (anchor < now) anchor = now;
+    e->anchor = anchor;
+    // The timer fires on the next point of a kRunGrid grid, so runs due within one step start
+    // in one wakeup and their exchanges overlap: at 500 runs a second, spread by jitter, each
+    // run otherwise has wakeups of its own, and this is a fifth of the CPU per run (bench/
+    // README.md). It only moves the random jitter; lateness is measured from the grid point,
+    // and the anchor above stays off the grid, so intervals do not drift.
+    constexpr auto step = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kRunGrid);
+    const auto due = std::chrono::steady_clock::time_point{
+        (anchor.time_since_epoch() + step - std::chrono::steady_clock::duration{1}) / step * step};
+    e->timer.expires_at(due);
+    e->timer.async_wait([this, e, due](boost::system::error_code ec) {
         if (ec || e->removed || stopped_) return;
-        // Measured from when this run is due to start, not from when it ends.
+        e->due = due;
         schedule(e, e->config.interval + jitter(e->config));
         start_run(e);
     });
