@@ -508,11 +508,15 @@ struct Daemon::Impl : public Services {
                     auto why = errors_to_string(loaded.error());
                     reload_failed(why);
                     result = core::fail(core::Errc::invalid_argument, why);
-                } else if (auto r = apply(std::move(*loaded)); !r) {
-                    reload_failed(r.error().message);
-                    result = r;
                 } else {
-                    core::logger("daemon")->info("configuration reloaded: {}", config::summary(cfg));
+                    // Before apply(): the probes' configs move into the scheduler.
+                    const auto summary = config::summary(*loaded);
+                    if (auto r = apply(std::move(*loaded)); !r) {
+                        reload_failed(r.error().message);
+                        result = r;
+                    } else {
+                        core::logger("daemon")->info("configuration reloaded: {}", summary);
+                    }
                 }
                 if (done) done(std::move(result));
             });
@@ -594,6 +598,7 @@ core::Result<void> Daemon::start() {
     if (auto r = d.server->start(); !r) return r;
 
     // The first apply runs before the io_context does; nothing else touches the pipeline yet.
+    const auto summary = config::summary(d.cfg);  // before the probes move to the scheduler
     auto first = d.cfg;
     if (auto r = d.apply(std::move(first)); !r) return r;
 
@@ -608,9 +613,9 @@ core::Result<void> Daemon::start() {
     d.schedule_tick();
     d.ready = true;
     auto host = net::parse_listen_address(d.cfg.server.listen);
-    core::logger("daemon")->info("noctua {} listening on http://{}:{} ({})", core::version(),
-                                 host ? host->first : d.cfg.server.listen, d.server->port(),
-                                 config::summary(d.cfg));
+    core::logger("daemon")->info("noctua {} listening on http://{}:{} ({}; allocator {})",
+                                 core::version(), host ? host->first : d.cfg.server.listen,
+                                 d.server->port(), summary, core::allocator_name());
     return {};
 }
 

@@ -2,6 +2,7 @@
 # The noctua binary as an operator uses it. Bounded polling only; loopback only.
 set -uo pipefail
 NOCTUA=$1
+export NOCTUA_E2E_HEARTBEAT_TOKEN=e2e-token  # the heartbeat probe's (never called here)
 dir=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"; }
@@ -32,6 +33,15 @@ grep -q "bad.toml:7:12: probes\[0\].interval: " "$dir/err" || fail "interval err
 cat > "$dir/good.toml" <<'TOML'
 [server]
 listen = "127.0.0.1:0"
+[[providers]]
+id = "acme"
+base_url = "http://127.0.0.1:9"
+[[probes]]
+id = "nightly-export"
+provider = "acme"
+kind = "heartbeat"
+interval = "1h"
+token_env = "NOCTUA_E2E_HEARTBEAT_TOKEN"
 [[receivers]]
 name = "log"
 kind = "log"
@@ -46,6 +56,11 @@ pid=$!
 wait_for grep -q '"msg":"noctua .* listening on' "$dir/log" || fail "daemon did not start"
 port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -1)
 [ -n "$port" ] || fail "no port in log"
+# The summary counts the probes (their configs move into the scheduler at start), and names
+# the allocator the binary was linked with (jemalloc, except in sanitizer builds).
+grep -q 'listening on .*1 probe' "$dir/log" || fail "start-up summary: $(cat "$dir/log")"
+if ldd "$NOCTUA" | grep -q libjemalloc; then allocator=jemalloc; else allocator=libc; fi
+grep -q "allocator $allocator" "$dir/log" || fail "allocator $allocator not in: $(cat "$dir/log")"
 curl -fsS "http://127.0.0.1:$port/healthz" | grep -q ok || fail "/healthz"
 
 # SIGHUP with an invalid file: rejected, old config keeps running, metric reads 0
