@@ -1,6 +1,7 @@
 #include "noctua/streams/event.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -45,17 +46,23 @@ std::string_view to_string(TxStatus s) { return kStatusNames[static_cast<std::si
 std::string_view to_string(RejectReason r) { return kReasonNames[static_cast<std::size_t>(r)]; }
 
 std::optional<core::TimePoint> parse_rfc3339(std::string_view s) {
+    std::int64_t ms = 0;
+    if (!detail::rfc3339_ms(s, ms)) return std::nullopt;
+    return core::TimePoint{std::chrono::milliseconds{ms}};
+}
+
+bool detail::rfc3339_ms(std::string_view s, std::int64_t& out) {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
     if (s.size() < 20 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) ||
         s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
         !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
         !digits(s, 17, 2, sec)) {
-        return std::nullopt;
+        return false;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
     static constexpr int kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > kMonthDays[mo - 1] || (mo == 2 && d == 29 && !leap)) return std::nullopt;
+    if (d > kMonthDays[mo - 1] || (mo == 2 && d == 29 && !leap)) return false;
     std::size_t pos = 19;
     std::int64_t ms = 0;
     if (pos < s.size() && s[pos] == '.') {
@@ -66,31 +73,267 @@ std::optional<core::TimePoint> parse_rfc3339(std::string_view s) {
             ++n;
             ++pos;
         }
-        if (n == 0) return std::nullopt;
+        if (n == 0) return false;
         for (int i = n; i < 3; ++i) ms *= 10;
     }
     std::int64_t offset_min = 0;
-    if (pos == s.size()) return std::nullopt;
+    if (pos == s.size()) return false;
     if (s[pos] == 'Z' || s[pos] == 'z') {
         ++pos;
     } else if (s[pos] == '+' || s[pos] == '-') {
         int oh = 0, om = 0;
         if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
             !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
-            return std::nullopt;
+            return false;
         }
         offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
         pos += 6;
     } else {
-        return std::nullopt;
+        return false;
     }
-    if (pos != s.size()) return std::nullopt;
+    if (pos != s.size()) return false;
     const std::int64_t days =
         days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
     const std::int64_t secs =
         days * 86400 + h * 3600 + mi * 60 + std::min(sec, 59) - offset_min * 60;
-    return core::TimePoint{std::chrono::milliseconds{secs * 1000 + ms}};
+    out = secs * 1000 + ms;
+    return true;
 }
+
+// What the simdjson kernels do with the values they read (event_kernel.hpp): compiled once,
+// here, rather than once per kernel.
+namespace detail {
+namespace {
+
+Rejection reject(RejectReason r, std::string_view field = {}) { return Rejection{r, field}; }
+
+/// `s == lit` with the length known at compile time, so the comparison is inlined.
+template <std::size_t N>
+bool is(std::string_view s, const char (&lit)[N]) {
+    return s.size() == N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
+}
+
+std::optional<TxStatus> status_of(std::string_view s) {
+    if (is(s, "success")) return TxStatus::success;
+    if (is(s, "failed")) return TxStatus::failed;
+    if (is(s, "pending")) return TxStatus::pending;
+    if (is(s, "timeout")) return TxStatus::timeout;
+    if (is(s, "refunded")) return TxStatus::refunded;
+    return std::nullopt;
+}
+
+bool is_upper_alpha2(std::string_view s) {
+    return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
+/// `out = s`, without a call to memcpy for the short values events are made of (ids, names,
+/// codes): two overlapping loads and stores of 8 or 4 bytes, all within `s` and `out`.
+void assign(std::string& out, std::string_view s) {
+    // The size comes from `s`: libstdc++ 12 passes the operation the new capacity instead.
+    out.resize_and_overwrite(s.size(), [s](char* d, std::size_t) {
+        const char* src = s.data();
+        const std::size_t n = s.size();
+        if (n >= 8 && n <= 16) {
+            std::uint64_t a = 0, b = 0;
+            std::memcpy(&a, src, 8);
+            std::memcpy(&b, src + n - 8, 8);
+            std::memcpy(d, &a, 8);
+            std::memcpy(d + n - 8, &b, 8);
+        } else if (n >= 4 && n < 8) {
+            std::uint32_t a = 0, b = 0;
+            std::memcpy(&a, src, 4);
+            std::memcpy(&b, src + n - 4, 4);
+            std::memcpy(d, &a, 4);
+            std::memcpy(d + n - 4, &b, 4);
+        } else if (n < 4) {
+            for (std::size_t i = 0; i < n; ++i) d[i] = src[i];
+        } else {
+            std::memcpy(d, src, n);
+        }
+        return n;
+    });
+}
+
+/// Stores a string field; over-long or (unless allowed) empty values are invalid.
+Rejection store(std::string_view s, Field f, std::string& out, std::size_t max,
+                bool allow_empty = false) {
+    if (s.size() > max || (!allow_empty && s.empty())) {
+        return reject(RejectReason::invalid_value, field_name(f));
+    }
+    assign(out, s);
+    return {};
+}
+
+}  // namespace
+
+Field field_of(std::string_view key) {
+    // Dispatch on length first: most keys are told apart by it.
+    switch (key.size()) {
+        case 2:
+            if (is(key, "id")) return Field::id;
+            if (is(key, "ts")) return Field::ts;
+            break;
+        case 6:
+            if (is(key, "status")) return Field::status;
+            if (is(key, "amount")) return Field::amount;
+            if (is(key, "labels")) return Field::labels;
+            break;
+        case 7:
+            if (is(key, "country")) return Field::country;
+            if (is(key, "product")) return Field::product;
+            break;
+        case 8:
+            if (is(key, "provider")) return Field::provider;
+            if (is(key, "operator")) return Field::operator_name;
+            if (is(key, "customer")) return Field::customer;
+            if (is(key, "currency")) return Field::currency;
+            break;
+        case 10:
+            if (is(key, "error_code")) return Field::error_code;
+            if (is(key, "latency_ms")) return Field::latency_ms;
+            break;
+        default:
+            break;
+    }
+    return Field::other;
+}
+
+std::string_view field_name(Field f) {
+    switch (f) {
+        case Field::other:
+            return "";
+        case Field::id:
+            return "id";
+        case Field::ts:
+            return "ts";
+        case Field::provider:
+            return "provider";
+        case Field::status:
+            return "status";
+        case Field::operator_name:
+            return "operator";
+        case Field::country:
+            return "country";
+        case Field::product:
+            return "product";
+        case Field::customer:
+            return "customer";
+        case Field::error_code:
+            return "error_code";
+        case Field::currency:
+            return "currency";
+        case Field::latency_ms:
+            return "latency_ms";
+        case Field::amount:
+            return "amount";
+        case Field::labels:
+            return "labels";
+    }
+    return "";
+}
+
+EventBuilder::EventBuilder(TxEvent& out) : out_(out) {
+    out.id.clear();
+    out.provider.clear();
+    out.operator_name.clear();
+    out.country.clear();
+    out.product.clear();
+    out.customer.clear();
+    out.error_code.clear();
+    out.currency.clear();
+    out.labels.clear();
+    out.has_latency = false;
+    out.has_amount = false;
+}
+
+Rejection EventBuilder::string(Field f, std::string_view s) {
+    switch (f) {
+        case Field::id:
+            return store(s, f, out_.id, kMaxIdBytes);
+        case Field::ts: {
+            std::int64_t ms = 0;
+            if (!rfc3339_ms(s, ms)) return reject(RejectReason::invalid_timestamp, "ts");
+            ts_ms(ms);
+            return {};
+        }
+        case Field::status: {
+            const auto status = status_of(s);
+            if (!status) return reject(RejectReason::invalid_status, "status");
+            out_.status = *status;
+            has_status_ = true;
+            return {};
+        }
+        case Field::provider:
+            return store(s, f, out_.provider, kMaxValueBytes);
+        case Field::operator_name:
+            return store(s, f, out_.operator_name, kMaxValueBytes);
+        case Field::country: {
+            if (auto r = store(s, f, out_.country, 2)) return r;
+            if (!is_upper_alpha2(out_.country))
+                return reject(RejectReason::invalid_value, "country");
+            return {};
+        }
+        case Field::product:
+            return store(s, f, out_.product, kMaxValueBytes);
+        case Field::customer:
+            return store(s, f, out_.customer, kMaxValueBytes);
+        case Field::error_code:
+            return store(s, f, out_.error_code, kMaxValueBytes, true);
+        case Field::currency:
+            return store(s, f, out_.currency, 8);
+        case Field::other:
+        case Field::latency_ms:
+        case Field::amount:
+        case Field::labels:
+            break;  // not strings: the callers never pass them
+    }
+    return {};
+}
+
+Rejection EventBuilder::number(Field f, double d) {
+    if (!std::isfinite(d)) return reject(RejectReason::invalid_value, field_name(f));
+    if (f == Field::latency_ms) {
+        if (d < 0) return reject(RejectReason::invalid_value, "latency_ms");
+        out_.latency_ms = d;
+        out_.has_latency = true;
+    } else if (f == Field::amount) {
+        out_.amount = d;
+        out_.has_amount = true;
+    }
+    return {};
+}
+
+void EventBuilder::ts_ms(std::int64_t ms) {
+    out_.ts = core::TimePoint{std::chrono::milliseconds{ms}};
+    has_ts_ = true;
+}
+
+Rejection EventBuilder::finish(core::TimePoint now, const ParseOptions& options) {
+    TxEvent& out = out_;
+    if (out.id.empty()) return reject(RejectReason::missing_field, "id");
+    if (!has_ts_) return reject(RejectReason::missing_field, "ts");
+    if (out.provider.empty()) return reject(RejectReason::missing_field, "provider");
+    if (!has_status_) return reject(RejectReason::missing_field, "status");
+    if (out.ts > now + options.max_future || out.ts < now - options.max_age) {
+        return reject(RejectReason::timestamp_out_of_range, "ts");
+    }
+    if (out.labels.size() > 1) {
+        // Keep the allow-list order so label vectors compare equal across events.
+        std::vector<std::pair<std::string, std::string>> sorted;
+        for (const auto& a : options.allowed_labels) {
+            for (auto& l : out.labels) {
+                if (l.first == a) {
+                    sorted.push_back(std::move(l));
+                    break;
+                }
+            }
+        }
+        out.labels = std::move(sorted);
+    }
+    return {};
+}
+
+}  // namespace detail
 
 struct EventParser::Impl {
     std::unique_ptr<detail::KernelParser> kernel;

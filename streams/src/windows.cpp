@@ -12,6 +12,7 @@
 
 #include <sys/mman.h>
 
+#include "noctua/core/assert.hpp"
 #include "noctua/streams/metrics.hpp"
 
 namespace noctua::streams {
@@ -32,15 +33,6 @@ std::int64_t floor_to(std::int64_t t, std::int64_t width) {
 
 std::int64_t ms_of(core::TimePoint t) { return t.time_since_epoch().count(); }
 core::TimePoint tp(std::int64_t ms) { return core::TimePoint{std::chrono::milliseconds{ms}}; }
-
-struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-        return std::hash<std::string_view>{}(s);
-    }
-};
-template <class V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 /// A fast 64-bit hash of short strings (ids, dimension values), chained through `seed`. Only
 /// for in-memory tables: it is never persisted, so it may change between builds.
@@ -71,8 +63,18 @@ std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) {
     return h ^ (h >> 33);
 }
 
+/// Hashes the string keys of the maps below (providers, error codes, series keys) with
+/// hash_bytes(): cheaper than std::hash for the short strings they hold, which an event looks
+/// up several times.
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return hash_bytes(s, 0); }
+};
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
 /// The dedup hash of an event id; never 0 (IdSet's empty slot).
-std::uint64_t id_hash(std::string_view id) {
+std::uint64_t dedup_hash(std::string_view id) {
     const std::uint64_t h = hash_bytes(id, 0);
     return h == 0 ? 1 : h;
 }
@@ -112,6 +114,7 @@ public:
     void clear() {
         if (slots_.empty()) {
             slots_.assign(kInitial, 0);
+            mask_ = kInitial - 1;
         } else {
             std::fill(slots_.begin(), slots_.end(), 0);
         }
@@ -126,7 +129,10 @@ public:
         }
     }
     void insert(std::uint64_t h) {
-        if (slots_.empty()) slots_.assign(kInitial, 0);
+        if (slots_.empty()) {
+            slots_.assign(kInitial, 0);
+            mask_ = kInitial - 1;
+        }
         if ((size_ + 1) * 2 > slots_.size()) grow();
         const std::size_t mask = slots_.size() - 1;
         for (std::size_t i = h & mask;; i = (i + 1) & mask) {
@@ -140,7 +146,9 @@ public:
     }
     /// Starts loading the slot `h` probes first (a table of millions of ids misses the cache).
     void prefetch(std::uint64_t h) const {
-        if (size_ != 0) __builtin_prefetch(&slots_[h & (slots_.size() - 1)]);
+        // No `size_ != 0` test and the mask is a member: with either, GCC 12 dropped the
+        // prefetch instruction altogether. A prefetch never faults (nullptr while no slots).
+        __builtin_prefetch(slots_.data() + (h & mask_));
     }
     [[nodiscard]] std::size_t size() const { return size_; }
     [[nodiscard]] std::size_t bytes() const { return slots_.capacity() * sizeof(std::uint64_t); }
@@ -150,6 +158,7 @@ private:
     void grow() {
         Slots old(slots_.size() * 2, 0);
         old.swap(slots_);
+        mask_ = slots_.size() - 1;
         size_ = 0;
         for (auto h : old) {
             if (h != 0) insert(h);
@@ -157,6 +166,7 @@ private:
     }
     using Slots = std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>>;
     Slots slots_;
+    std::size_t mask_ = 0;  // slots_.size() - 1 once there are slots
     std::size_t size_ = 0;
 };
 
@@ -709,12 +719,16 @@ WindowStore::WindowStore(const config::WindowsConfig& config, StreamMetrics* met
     : impl_(std::make_unique<Impl>(config, metrics, std::move(sink))) {}
 WindowStore::~WindowStore() = default;
 
-AddOutcome WindowStore::add(const TxEvent& e) {
+std::uint64_t WindowStore::id_hash(std::string_view id) { return dedup_hash(id); }
+
+AddOutcome WindowStore::add(const TxEvent& e) { return add(e, dedup_hash(e.id)); }
+
+AddOutcome WindowStore::add(const TxEvent& e, std::uint64_t id) {
+    NOCTUA_ASSERT(id == dedup_hash(e.id));
     Impl& d = *impl_;
     const std::int64_t ts = ms_of(e.ts);
     if (d.closed_until != kUnset && ts < d.closed_until) return AddOutcome::late;
     // The dedup probe is likely a cache miss (millions of ids); the series lookups hide it.
-    const std::uint64_t id = id_hash(e.id);
     d.dedup.prefetch(id);
     d.lookup_series(e);
     bool early = false;
@@ -740,6 +754,8 @@ AddOutcome WindowStore::add(const TxEvent& e) {
     d.count_transaction(e);
     return AddOutcome::applied;
 }
+
+void WindowStore::prefetch(std::uint64_t id) const { impl_->dedup.prefetch(id); }
 
 void WindowStore::advance(core::TimePoint now) {
     Impl& d = *impl_;

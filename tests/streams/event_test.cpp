@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "noctua/streams/event.hpp"
@@ -243,4 +244,47 @@ TEST_CASE("EventParser: every kernel this CPU runs parses as the generic one", "
     CHECK(e.operator_name == "Mo/vistar");
     REQUIRE(e.labels.size() == 1);
     CHECK(e.labels[0].second == "app");
+}
+
+TEST_CASE("EventParser: flat lines with blanks, numbers and unknown fields", "[streams][unit]") {
+    ParseOptions o;
+    EventParser parser(o);
+    TxEvent e;
+    const std::string line =
+        R"( { "id" : "tx-9" , "ts":1714557600000,"provider":"dtone","status":"refunded",)"
+        R"("latency_ms":1.5e2,"amount":-0.25,"x":null,"y":true,"z":-12.5e-3,"country":"MX"} )";
+    REQUIRE_FALSE(parser.parse(line, 0, kNow, e));
+    CHECK(e.id == "tx-9");
+    CHECK(e.ts == kNow);
+    CHECK(e.provider == "dtone");
+    CHECK(e.status == TxStatus::refunded);
+    CHECK(e.latency_ms == 150);
+    CHECK(e.amount == -0.25);
+    CHECK(e.country == "MX");
+    // Inside the object, a bad value read before a syntax error further on is what the line is
+    // refused for (fields are read in document order); anything after the object is invalid
+    // JSON whatever the object holds.
+    const std::string head = R"({"id":"","ts":"2024-05-01T10:00:00Z","provider":"p",)";
+    const std::vector<std::pair<std::string, Rejection>> bad_lines = {
+        {head + R"("status":"success" x})", {RejectReason::invalid_value, "id"}},
+        {head + "\"status\":\"success\",\"product\":\"caf\xc3\xa9\"}",
+         {RejectReason::invalid_value, "id"}},
+        {head + R"("status":"success"} x)", {RejectReason::invalid_json, ""}},
+    };
+    for (const auto& [bad, want] : bad_lines) {
+        INFO(bad);
+        const Rejection got = parser.parse(bad, 0, kNow, e);
+        CHECK(got.reason == want.reason);
+        CHECK(got.field == want.field);
+    }
+    // The event reused from a line before is emptied: no field leaks into the next.
+    REQUIRE_FALSE(parser.parse(R"({"id":"a","ts":1714557600000,"provider":"p","status":"success",)"
+                               R"("country":"ES","latency_ms":1,"amount":2})",
+                               0, kNow, e));
+    REQUIRE_FALSE(parser.parse(
+        R"({"id":"b","ts":"2024-05-01T10:00:00Z","provider":"p","status":"success"})", 0, kNow, e));
+    CHECK(e.id == "b");
+    CHECK(e.country.empty());
+    CHECK_FALSE(e.has_latency);
+    CHECK_FALSE(e.has_amount);
 }

@@ -100,6 +100,14 @@ public:
     void parse_lines(std::string& buffer, core::TimePoint now, OnEvent&& on_event,
                      OnReject&& on_reject);
 
+    /// As parse_lines(), but each line is parsed straight into `slot()` (a `TxEvent&` the
+    /// caller owns, e.g. the next free element of a reused batch) instead of the parser's own
+    /// event, so that nothing is copied; `on_event()` (no argument) then commits that slot.
+    /// A slot whose line was rejected holds garbage and is handed out again.
+    template <class Slot, class OnEvent, class OnReject>
+    void parse_lines_into(std::string& buffer, core::TimePoint now, Slot&& slot,
+                          OnEvent&& on_event, OnReject&& on_reject);
+
     /// A JSON array of events ("[{…},{…}]"); elements are numbered from 1 as lines are.
     /// Returns false (nothing parsed) when the body is not an array.
     template <class OnEvent, class OnReject>
@@ -128,6 +136,14 @@ inline constexpr std::size_t kJsonPadding = 64;
 template <class OnEvent, class OnReject>
 void EventParser::parse_lines(std::string& buffer, core::TimePoint now, OnEvent&& on_event,
                               OnReject&& on_reject) {
+    parse_lines_into(
+        buffer, now, [this]() -> TxEvent& { return scratch_; },
+        [&] { on_event(static_cast<const TxEvent&>(scratch_)); }, on_reject);
+}
+
+template <class Slot, class OnEvent, class OnReject>
+void EventParser::parse_lines_into(std::string& buffer, core::TimePoint now, Slot&& slot,
+                                   OnEvent&& on_event, OnReject&& on_reject) {
     if (buffer.capacity() < buffer.size() + kJsonPadding) buffer.reserve(buffer.size() + kJsonPadding);
     const char* base = buffer.data();
     const std::size_t cap = buffer.capacity();
@@ -140,11 +156,11 @@ void EventParser::parse_lines(std::string& buffer, core::TimePoint now, OnEvent&
         std::size_t len = end - pos;
         if (len > 0 && base[pos + len - 1] == '\r') --len;
         if (len > 0) {
-            const Rejection r = parse(std::string_view(base + pos, len), cap - pos, now, scratch_);
+            const Rejection r = parse(std::string_view(base + pos, len), cap - pos, now, slot());
             if (r) {
                 on_reject(line, r);
             } else {
-                on_event(static_cast<const TxEvent&>(scratch_));
+                on_event();
             }
         }
         pos = end + 1;

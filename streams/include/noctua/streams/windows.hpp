@@ -101,6 +101,18 @@ public:
 
     /// Applies one parsed event.
     AddOutcome add(const TxEvent& event);
+    /// As add(event), with `id_hash` = id_hash(event.id) computed by the caller (for prefetch()).
+    AddOutcome add(const TxEvent& event, std::uint64_t id_hash);
+
+    /// The hash the dedup table keeps of an event id (in memory only; may change between
+    /// builds).
+    [[nodiscard]] static std::uint64_t id_hash(std::string_view id);
+
+    /// Starts loading the memory add() of the event with this id_hash() will need first: its
+    /// slots in the dedup table, a likely cache and TLB miss once the table holds millions of
+    /// ids. Changes nothing; call it a few events ahead of add() (IngestPipeline does for each
+    /// batch) so that the miss overlaps the work on the events before.
+    void prefetch(std::uint64_t id_hash) const;
 
     /// Closes every bucket the watermark has passed at `now`, emits their samples, evicts
     /// what is older than `recent` / `retention`. Call it periodically (the pipeline does,
