@@ -209,6 +209,82 @@ TEST_CASE("FileTail: a restart resumes from the saved offset, nothing lost or co
     CHECK(offsets->size() == 2);
 }
 
+namespace {
+
+/// Line `i` of a file whose ids come in groups of 4 lines: a group's first line (provider
+/// "acme") is applied and the later ones ("beta") are duplicates, so a line applied out of
+/// order would put "beta" in the windows. Lines 3, 13, 23… are not JSON; 7, 17, 27… lack
+/// their provider.
+std::string grouped_line(int i) {
+    if (i % 10 == 3) return "not json " + std::to_string(i) + "\n";
+    const std::string head =
+        R"({"id":"g-)" + std::to_string(i / 4) + R"(","ts":"2024-05-01T09:59:00Z",)";
+    if (i % 10 == 7) return head + R"("status":"success"})" "\n";
+    const std::string provider = i % 4 == 0 ? "acme" : "beta";
+    return head + R"("provider":")" + provider + R"(","status":"success"})" "\n";
+}
+
+std::string grouped_lines(int from, int to) {
+    std::string out;
+    for (int i = from; i < to; ++i) out += grouped_line(i);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("FileTail: chunks parsed partly on each thread are applied in line order, counted "
+          "exactly, and resumed at the right offset",
+          "[streams][unit]") {
+    // Chunks of 300 bytes hold 3-4 lines, so every chunk is cut in two (the tail thread parses
+    // the first part, the ingest thread the rest) and groups straddle the cut.
+    Fixture fx(true, 300);
+    const auto file = fx.dir.path / "g.jsonl";
+    auto by_provider = [&fx](std::string provider) {
+        return fx.on_ingest([&fx, provider] {
+            const Bucket* b = fx.pipeline->windows().find("provider", {{"provider", provider}},
+                                                          kEventTime);
+            return b ? b->total() : 0u;
+        });
+    };
+    auto duplicates = [&fx] { return fx.metrics.duplicates.Add({{"source", "tail"}}).Value(); };
+    auto bytes = [&fx] { return fx.metrics.bytes.Add({{"source", "tail"}}).Value(); };
+
+    append(file, grouped_lines(0, 32));
+    fx.tail->poll();
+    fx.save();
+    append(file, grouped_lines(32, 60));
+    fx.tail->poll();
+    // 60 lines: 6 not JSON, 6 without provider, 48 events in 15 groups of ids.
+    CHECK(by_provider("acme") == 15);
+    CHECK(by_provider("beta") == 0);
+    CHECK(fx.accepted() == 15);
+    CHECK(duplicates() == 33);
+    CHECK(fx.rejected("invalid_json") == 6);
+    CHECK(fx.rejected("missing_field") == 6);
+    CHECK(bytes() == static_cast<double>(grouped_lines(0, 60).size()));
+    auto files = fx.tail->files();
+    REQUIRE(files.size() == 1);
+    CHECK(files[0].offset == static_cast<std::int64_t>(grouped_lines(0, 60).size()));
+
+    // A crash before the next save: the restart restores the windows saved after line 32 and
+    // reads lines 32-59 again, exactly once (7 groups start there; 22 events, 6 rejected).
+    fx.restart(true, 300);
+    fx.tail->poll();
+    CHECK(by_provider("acme") == 15);
+    CHECK(by_provider("beta") == 0);
+    CHECK(fx.accepted() == 15 + 7);
+    CHECK(duplicates() == 33 + 15);
+    CHECK(fx.rejected("invalid_json") == 6 + 3);
+    CHECK(fx.rejected("missing_field") == 6 + 3);
+    CHECK(bytes() == static_cast<double>(grouped_lines(0, 60).size() +
+                                         grouped_lines(32, 60).size()));
+    fx.save();
+    auto offsets = fx.db->offsets("tail");
+    REQUIRE(offsets.has_value());
+    REQUIRE(offsets->size() == 1);
+    CHECK(offsets->begin()->second == static_cast<std::int64_t>(grouped_lines(0, 60).size()));
+}
+
 TEST_CASE("FileTail: start_at_end skips existing content of files without an offset",
           "[streams][unit]") {
     Fixture fx;

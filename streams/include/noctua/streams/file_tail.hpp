@@ -28,9 +28,11 @@ struct TailedFile {
 
 /// A `kind = "file"` stream: follows JSON-lines files matched by `paths` (globs), polling
 /// every `poll_interval` on a thread of its own, and feeds complete lines to the
-/// IngestPipeline. The tail thread parses each chunk itself (IngestPipeline::parse_lines) and
-/// the ingest thread only applies it (apply_parsed()), so parsing chunk n+1 overlaps applying
-/// chunk n; at most one chunk is in flight, and two ParsedBatch objects are recycled.
+/// IngestPipeline. Both threads parse: the tail thread parses the first ~60% of each chunk
+/// (IngestPipeline::parse_lines, cut at a line boundary) and posts it with the rest's bytes;
+/// the ingest thread applies that part (apply_parsed()), then parses and applies the rest
+/// itself, in line order. So parsing chunk n+1 overlaps applying (and finishing) chunk n; at
+/// most one chunk is in flight, and two chunks' buffers are recycled.
 ///
 /// - Appends are read from the last offset; a trailing line without '\n' waits for the rest.
 /// - Rotation: a file is identified by device and inode, so a renamed file is read to its end
@@ -76,8 +78,8 @@ public:
 private:
     struct Open;
     bool read_file(Open& f, bool draining);
-    /// Parses buffer_ and hands it to the ingest thread once the previous chunk is applied;
-    /// false when the pipeline stopped.
+    /// Parses the first part of buffer_ and hands it, with the rest, to the ingest thread
+    /// once the previous chunk is applied; false when the pipeline stopped.
     bool apply(const std::string& identity, std::int64_t offset);
     /// Waits until the chunk in flight (if any) is applied; false when the pipeline stopped.
     bool wait_applied();
@@ -96,9 +98,20 @@ private:
     bool first_pass_ = true;
     std::string buffer_;
     EventParser parser_;
-    std::shared_ptr<ParsedBatch> batches_[2];  // shared with the apply handler in flight
-    std::size_t next_batch_ = 0;               // the one parse fills next
+    /// A chunk on its way to the ingest thread: the lines this thread parsed, then the rest
+    /// of the chunk's bytes (with room for the parser's padding), which the ingest thread
+    /// parses itself.
+    struct Chunk {
+        ParsedBatch parsed;
+        std::string rest;
+    };
+    std::shared_ptr<Chunk> chunks_[2];  // shared with the apply handler in flight
+    std::size_t next_chunk_ = 0;        // the one this thread fills next
     std::optional<std::future<void>> in_flight_;  // the chunk being applied
+
+    // Ingest thread only (one chunk is applied at a time): parses Chunk::rest.
+    EventParser rest_parser_;
+    ParsedBatch rest_parsed_;
 
     mutable std::mutex mu_;  // guards files_, wake_; leaf lock
     std::vector<TailedFile> files_;
