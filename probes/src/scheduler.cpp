@@ -72,10 +72,11 @@ ProbeMetrics::ProbeMetrics(prometheus::Registry& registry)
 namespace {
 
 // One run in a probe's history, compact: what GET /api/v1/probes/{id} shows per run (the
-// newest is the probe's last result). 80 bytes, and no allocation for a passing run whose values are its first `extract` names
-// (the common case: a balance): those are kept inline, by position, and named from the
-// config when read. A failure's message, steps, other values, value labels and the
-// certificate's names go out of line, shared and immutable. With 5,000 probes × 10 runs this is 4 MB instead of 9.2 MB.
+// newest is the probe's last result). 80 bytes, and no allocation for a passing run whose
+// values are its first `extract` names (the common case: a balance): those are kept inline,
+// by position, and named from the config when read. A failure's message, steps, other
+// values, value labels and the certificate's names go out of line, shared and immutable.
+// With 5,000 probes × 10 runs this is 4 MB instead of 9.2 MB.
 struct HistoryRecord {
     struct Detail {
         std::string message;                 // failures only
