@@ -246,26 +246,28 @@ struct Scheduler::Entry {
         history[next].assign(r, config);
         next = (next + 1) % keep;
     }
+    /// The i-th record, oldest first (i < history.size()).
+    const HistoryRecord& record(std::size_t i) const {
+        return history[(next + i) % history.size()];
+    }
     /// Oldest first.
     std::vector<HistoryRecord> ordered_records() const {
         std::vector<HistoryRecord> out;
         out.reserve(history.size());
-        for (std::size_t i = 0; i < history.size(); ++i) {
-            out.push_back(history[(next + i) % history.size()]);
-        }
+        for (std::size_t i = 0; i < history.size(); ++i) out.push_back(record(i));
         return out;
     }
     /// The newest result (nullopt before the first run).
     std::optional<ProbeResult> last() const {
         if (history.empty()) return std::nullopt;
-        return history[(next + history.size() - 1) % history.size()].result(config);
+        return record(history.size() - 1).result(config);
     }
     /// Oldest first, as results for the API.
     std::vector<ProbeResult> ordered_history() const {
         std::vector<ProbeResult> out;
         out.reserve(history.size());
         for (std::size_t i = 0; i < history.size(); ++i) {
-            out.push_back(history[(next + i) % history.size()].result(config));
+            out.push_back(record(i).result(config));
         }
         return out;
     }
@@ -277,7 +279,6 @@ struct Scheduler::Entry {
     std::vector<ValueSeries> value_series;  // noctua_probe_value series of this probe
     std::set<std::string> steps;                                // step label values
     bool has_cert = false;
-    bool has_run = false;  // history reserved, series exist
     // Series of this probe, looked up once (Family::Add hashes a label map on every call).
     std::array<prometheus::Histogram*, 5> phase{};  // per provider, shared by its probes
 
@@ -526,16 +527,8 @@ void Scheduler::finish_run(const std::shared_ptr<Entry>& e, std::uint64_t genera
     start_waiting();
 }
 
-// Lazily, at the first result: a series must not read 0 (a failure) before the probe has run.
-void Scheduler::ensure_metrics(Entry& e) {
-    if (e.has_run) return;
-    e.has_run = true;
-    e.history.reserve(std::max<std::size_t>(limits_.history, 1));
-}
-
 void Scheduler::record_metrics(Entry& entry, const ProbeResult& r) {
     auto* e = &entry;
-    ensure_metrics(*e);
     metrics_.series.record(e->config.id, e->config.provider, r.success,
                            std::chrono::duration<double>(r.duration).count());
     if (!r.success) {

@@ -114,7 +114,6 @@ private:
     void release_slot(const Entry& e);
     void start_waiting();
     void record_metrics(Entry& e, const ProbeResult& r);
-    void ensure_metrics(Entry& e);
     void finish_run(const std::shared_ptr<Entry>& e, std::uint64_t generation, ProbeResult r);
     void remove_metrics(Entry& e);
     std::chrono::steady_clock::duration jitter(const config::ProbeConfig& c);
