@@ -70,40 +70,17 @@ std::vector<Firing> firing_traffic_loss(const testing::RunningDaemon& d) {
     return out;
 }
 
-std::string config_toml(std::string_view windows, const testing::WebhookRecorder& receiver) {
-    return fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "2s"
-
-[[streams]]
-id = "push"
-kind = "http"
-token_env = "NOCTUA_TEST_BACKFILL_TOKEN"
-
-[windows]
-{}
-
-[[windows.sets]]
-by = ["provider"]
-
-[[rules]]
-name = "TrafficLoss"
-kind = "traffic_loss"
-match = {{ set = "provider" }}
-)",
-                       windows) +
-           receiver.route_toml();
-}
+constexpr const char* kTokenEnv = "NOCTUA_TEST_BACKFILL_TOKEN";
 
 }  // namespace
 
 TEST_CASE("daemon: rule ticks during a backfill keep its history and page only the real loss",
           "[integration]") {
     testing::WebhookRecorder receiver;
-    ::setenv("NOCTUA_TEST_BACKFILL_TOKEN", "backfill", 1);  // read when the config loads
+    ::setenv(kTokenEnv, "backfill", 1);  // read when the config loads
     // `recent` holds the whole backfill: a watermark step never skips a bucket's samples.
-    auto cfg = config::load_string(config_toml(R"(recent = "27h")", receiver), "backfill.toml");
+    auto cfg = config::load_string(
+        testing::traffic_loss_push_toml(kTokenEnv, R"(recent = "27h")", receiver), "backfill.toml");
     REQUIRE(cfg.has_value());
     auto options = testing::seeded();
     options.rule_tick = std::chrono::milliseconds(20);  // many ticks during the backfill
@@ -169,11 +146,12 @@ TEST_CASE("daemon: rule ticks during a backfill keep its history and page only t
 TEST_CASE("daemon: a stream that falls silent still fires TrafficLoss, and time passes",
           "[integration]") {
     testing::WebhookRecorder receiver;
-    ::setenv("NOCTUA_TEST_BACKFILL_TOKEN", "backfill", 1);
+    ::setenv(kTokenEnv, "backfill", 1);
     // A short lateness so that the silence is trusted within seconds, not two minutes (and
     // still long enough for the push to arrive before the idle windows follow the clock).
-    auto cfg =
-        config::load_string(config_toml(R"(allowed_lateness = "5s")", receiver), "silent.toml");
+    auto cfg = config::load_string(
+        testing::traffic_loss_push_toml(kTokenEnv, R"(allowed_lateness = "5s")", receiver),
+        "silent.toml");
     REQUIRE(cfg.has_value());
     auto options = testing::seeded();
     options.rule_tick = std::chrono::milliseconds(20);

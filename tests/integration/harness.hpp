@@ -119,6 +119,38 @@ inline void run_probe(const RunningDaemon& d, std::string_view id) {
     REQUIRE(wait_for([&] { return probe_runs(d, id) > before; }));
 }
 
+/// A daemon config with one `kind = "http"` push stream (its bearer token in env var
+/// `token_env`), `windows_keys` under `[windows]`, a `["provider"]` window set, then `more`
+/// (e.g. another set), and a TrafficLoss rule on the provider set that pages `receiver`.
+inline std::string traffic_loss_push_toml(std::string_view token_env,
+                                          std::string_view windows_keys,
+                                          const WebhookRecorder& receiver,
+                                          std::string_view more = {}) {
+    return fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+shutdown_timeout = "2s"
+
+[[streams]]
+id = "push"
+kind = "http"
+token_env = "{}"
+
+[windows]
+{}
+
+[[windows.sets]]
+by = ["provider"]
+{}
+[[rules]]
+name = "TrafficLoss"
+kind = "traffic_loss"
+match = {{ set = "provider" }}
+)",
+                       token_env, windows_keys, more) +
+           receiver.route_toml();
+}
+
 /// NDJSON lines for `per_minute` successful transactions of `provider` in [from, to), ids
 /// unique per provider and time; `extra` is appended to each object (e.g. `,"country":"ES"`).
 inline void transactions(std::vector<std::string>& lines, std::string_view provider,
