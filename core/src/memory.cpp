@@ -25,15 +25,4 @@ void tune_allocator_for_daemon() {
 #endif
 }
 
-void release_free_memory() {
-    if (mallctl != nullptr) {
-        // MALLCTL_ARENAS_ALL (4096): every arena's unused dirty pages, now.
-        mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
-        return;
-    }
-#if defined(__GLIBC__)
-    ::malloc_trim(0);
-#endif
-}
-
 }  // namespace noctua::core

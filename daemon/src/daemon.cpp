@@ -477,9 +477,6 @@ struct Daemon::Impl : public Services {
             }
             logging_applied = cfg.logging;
         }
-        // The parsed TOML tree and the replaced objects were freed just now; give their
-        // pages back (with thousands of probes, megabytes would otherwise stay resident).
-        core::release_free_memory();
         daemon_metrics.reload_ok.Set(1);
         daemon_metrics.reload_ts.Set(
             std::chrono::duration<double>(clock.now().time_since_epoch()).count());

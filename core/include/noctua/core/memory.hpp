@@ -14,10 +14,4 @@ namespace noctua::core {
 /// which such blocks come from the heap and their pages stay resident. Call once, first thing.
 void tune_allocator_for_daemon();
 
-/// Returns the allocator's free pages to the system now (jemalloc: purge every arena; glibc:
-/// `malloc_trim`, which also releases whole free pages inside the heap, not only at its top). For after a
-/// burst of short-lived allocations, such as parsing a configuration of thousands of probes,
-/// whose holes would otherwise stay resident.
-void release_free_memory();
-
 }  // namespace noctua::core
