@@ -49,8 +49,7 @@ FileTail::FileTail(const config::StreamConfig& config, IngestPipeline& pipeline,
       checkpoint_(checkpoint),
       chunk_bytes_(std::max<std::size_t>(chunk_bytes, 64)),
       parser_(pipeline.parse_options()),
-      chunks_{std::make_shared<Chunk>(), std::make_shared<Chunk>()},
-      rest_parser_(pipeline.parse_options()) {}
+      chunks_{std::make_shared<Chunk>(), std::make_shared<Chunk>()} {}
 
 FileTail::~FileTail() { stop(); }
 
@@ -245,10 +244,7 @@ bool FileTail::apply(const std::string& identity, std::int64_t offset) {
     in_flight_ = done->get_future();
     pipeline_.post([this, chunk, identity, offset, done] {
         (void)pipeline_.apply_parsed(counters_, chunk->parsed);
-        if (!chunk->rest.empty()) {
-            pipeline_.parse_lines(rest_parser_, chunk->rest, rest_parsed_);
-            (void)pipeline_.apply_parsed(counters_, rest_parsed_);
-        }
+        if (!chunk->rest.empty()) (void)pipeline_.apply_lines(counters_, chunk->rest);
         // Noted only once both parts are applied, so a restart never skips lines the windows
         // did not see.
         if (checkpoint_) checkpoint_->note_offset(config_.id, identity, offset);

@@ -68,6 +68,7 @@ struct IngestPipeline::Impl {
     const core::Clock& clock;
     std::chrono::milliseconds tick;
     EventParser parser;
+    ParsedBatch scratch;  // NDJSON bodies are parsed into it, then applied (ingest thread)
     WindowStore windows;
     asio::io_context ioc;
     asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
@@ -128,19 +129,34 @@ struct IngestPipeline::Impl {
         counters.late.Increment(static_cast<double>(result.late));
     }
 
+    /// Parses NDJSON `data` with `p` into `out` (see IngestPipeline::parse_lines).
+    void parse(EventParser& p, std::string& data, ParsedBatch& out) const {
+        out.clear();
+        out.bytes = data.size();
+        // Each line is parsed into the batch's next slot (no copy); a slot keeps its strings'
+        // capacity from batch to batch.
+        p.parse_lines_into(
+            data, clock.now(),
+            [&out]() -> TxEvent& {
+                if (out.count == out.events.size()) out.events.emplace_back();
+                return out.events[out.count];
+            },
+            [&out] { ++out.count; },
+            [&out](std::size_t line, Rejection r) { out.rejections.emplace_back(line, r); });
+    }
+
     /// Parses `text` (NDJSON, or an array) and applies it; false when an array body is not one.
+    /// NDJSON goes through `scratch`, so that its dedup lookups are prefetched (apply(batch)).
     bool apply(SourceCounters& counters, std::string& text, bool array, BatchResult& result) {
-        counters.bytes.Increment(static_cast<double>(text.size()));
-        auto on_event = [&](const TxEvent& e) { add_event(e, result); };
-        auto on_reject = [&](std::size_t line, Rejection r) {
-            add_reject(counters, line, r, result);
-        };
-        bool ok = true;
-        if (array) {
-            ok = parser.parse_array(text, clock.now(), on_event, on_reject);
-        } else {
-            parser.parse_lines(text, clock.now(), on_event, on_reject);
+        if (!array) {
+            parse(parser, text, scratch);
+            apply(counters, scratch, result);
+            return true;
         }
+        counters.bytes.Increment(static_cast<double>(text.size()));
+        const bool ok = parser.parse_array(
+            text, clock.now(), [&](const TxEvent& e) { add_event(e, result); },
+            [&](std::size_t line, Rejection r) { add_reject(counters, line, r, result); });
         finish(counters, result);
         return ok;
     }
@@ -254,18 +270,7 @@ BatchResult IngestPipeline::apply_lines(SourceCounters& counters, std::string& d
 
 void IngestPipeline::parse_lines(EventParser& parser, std::string& data,
                                  ParsedBatch& out) const {
-    out.clear();
-    out.bytes = data.size();
-    // Each line is parsed into the batch's next slot (no copy); a slot keeps its strings'
-    // capacity from batch to batch.
-    parser.parse_lines_into(
-        data, impl_->clock.now(),
-        [&out]() -> TxEvent& {
-            if (out.count == out.events.size()) out.events.emplace_back();
-            return out.events[out.count];
-        },
-        [&out] { ++out.count; },
-        [&out](std::size_t line, Rejection r) { out.rejections.emplace_back(line, r); });
+    impl_->parse(parser, data, out);
 }
 
 BatchResult IngestPipeline::apply_parsed(SourceCounters& counters, const ParsedBatch& batch) {

@@ -30,8 +30,8 @@ struct TailedFile {
 /// every `poll_interval` on a thread of its own, and feeds complete lines to the
 /// IngestPipeline. Both threads parse: the tail thread parses the first ~60% of each chunk
 /// (IngestPipeline::parse_lines, cut at a line boundary) and posts it with the rest's bytes;
-/// the ingest thread applies that part (apply_parsed()), then parses and applies the rest
-/// itself, in line order. So parsing chunk n+1 overlaps applying (and finishing) chunk n; at
+/// the ingest thread applies that part (apply_parsed()), then the rest (apply_lines()), in
+/// line order. So parsing chunk n+1 overlaps applying (and finishing) chunk n; at
 /// most one chunk is in flight, and two chunks' buffers are recycled.
 ///
 /// - Appends are read from the last offset; a trailing line without '\n' waits for the rest.
@@ -108,10 +108,6 @@ private:
     std::shared_ptr<Chunk> chunks_[2];  // shared with the apply handler in flight
     std::size_t next_chunk_ = 0;        // the one this thread fills next
     std::optional<std::future<void>> in_flight_;  // the chunk being applied
-
-    // Ingest thread only (one chunk is applied at a time): parses Chunk::rest.
-    EventParser rest_parser_;
-    ParsedBatch rest_parsed_;
 
     mutable std::mutex mu_;  // guards files_, wake_; leaf lock
     std::vector<TailedFile> files_;

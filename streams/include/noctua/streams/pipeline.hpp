@@ -98,7 +98,8 @@ public:
     /// lines through apply_lines() there; snapshots are taken there).
     void post(std::function<void()> fn);
 
-    /// Parses and applies NDJSON `data` now. Ingest thread only (inside post() or a Done).
+    /// Parses and applies NDJSON `data` now, as parse_lines() + apply_parsed() (dedup lookups
+    /// prefetched). Ingest thread only (inside post() or a Done).
     BatchResult apply_lines(SourceCounters& counters, std::string& data);
 
     /// Parses NDJSON `data` into `out` (cleared first) with `parser`, on the caller's thread:
