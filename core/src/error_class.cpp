@@ -1,6 +1,6 @@
 #include "noctua/core/error_class.hpp"
 
-#include <algorithm>
+#include "ascii.hpp"
 
 namespace noctua::core {
 namespace {
@@ -24,12 +24,7 @@ constexpr std::string_view kCustomerCodes[] = {
 constexpr std::string_view kBalanceCodes[] = {"INSUFFICIENT_BALANCE", "INSUFFICIENT_FUNDS",
                                               "LOW_BALANCE"};
 
-char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool iequal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return upper(x) == upper(y); });
-}
+using detail::ascii_iequals;
 
 }  // namespace
 
@@ -48,16 +43,13 @@ std::string_view to_string(ErrorClass c) {
 }
 
 ErrorClass classify_error(std::string_view status, std::string_view code) {
-    if (code.empty() && (iequal(status, "success") || iequal(status, "pending"))) {
-        return ErrorClass::success;
-    }
     for (auto c : kBalanceCodes) {
-        if (iequal(code, c)) return ErrorClass::insufficient_balance;
+        if (ascii_iequals(code, c)) return ErrorClass::insufficient_balance;
     }
     for (auto c : kCustomerCodes) {
-        if (iequal(code, c)) return ErrorClass::customer_error;
+        if (ascii_iequals(code, c)) return ErrorClass::customer_error;
     }
-    if (iequal(status, "success") || iequal(status, "pending")) return ErrorClass::success;
+    if (ascii_iequals(status, "success") || ascii_iequals(status, "pending")) return ErrorClass::success;
     return ErrorClass::provider_fault;
 }
 

@@ -1,20 +1,10 @@
 #include "noctua/core/http.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include "noctua/core/json.hpp"
+#include "ascii.hpp"
 
 namespace noctua::core {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -44,7 +34,7 @@ std::string percent_decode(std::string_view s, bool plus_as_space) {
 
 std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) {
     for (const auto& [k, v] : headers) {
-        if (iequals(k, name)) return std::string_view{v};
+        if (detail::ascii_iequals(k, name)) return std::string_view{v};
     }
     return std::nullopt;
 }
