@@ -1,9 +1,12 @@
 #include "causes.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
+
+#include "noctua/core/arith.hpp"
 
 namespace noctua::daemon {
 namespace {
@@ -13,10 +16,6 @@ constexpr double kDominantShare = 0.6;
 /// Other providers' rise, as a share of the loss, that counts as a routing shift.
 constexpr double kShiftShare = 0.5;
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    return a / b - (a % b != 0 && (a < 0) != (b < 0) ? 1 : 0);
-}
 
 std::string per_hour(double v, core::Duration window) {
     const double hours = std::chrono::duration<double>(window).count() / 3600.0;
@@ -53,9 +52,8 @@ void VolumeHistory::observe(const core::Sample& sample) {
     }
     // A bucket's volume belongs to the slot of its start (samples carry the bucket end).
     const std::int64_t t = sample.time.time_since_epoch().count() - 1;
-    const std::int64_t slot = floor_div(t, kSlotMs);
-    const auto i = static_cast<std::size_t>(slot - floor_div(slot, kSlots) *
-                                                       static_cast<std::int64_t>(kSlots));
+    const std::int64_t slot = core::floor_div(t, kSlotMs);
+    const auto i = static_cast<std::size_t>(core::floor_mod(slot, std::ssize(s.slots)));
     if (s.slot_of[i] != slot) {
         s.slot_of[i] = slot;
         s.slots[i] = 0;
@@ -66,8 +64,7 @@ void VolumeHistory::observe(const core::Sample& sample) {
 double VolumeHistory::sum(const Series& s, std::int64_t from_slot, std::int64_t to_slot) const {
     double total = 0;
     for (std::int64_t slot = from_slot; slot < to_slot; ++slot) {
-        const auto i = static_cast<std::size_t>(slot - floor_div(slot, kSlots) *
-                                                           static_cast<std::int64_t>(kSlots));
+        const auto i = static_cast<std::size_t>(core::floor_mod(slot, std::ssize(s.slots)));
         if (s.slot_of[i] == slot) total += s.slots[i];
     }
     return total;
@@ -79,7 +76,7 @@ std::optional<std::string> VolumeHistory::explain_loss(const core::Labels& lost,
     const auto provider = lost.get("provider");
     if (!provider) return std::nullopt;
     // Whole slots: [to - n, to) now and the same slots a day earlier.
-    const std::int64_t to = floor_div(now.time_since_epoch().count(), kSlotMs);
+    const std::int64_t to = core::floor_div(now.time_since_epoch().count(), kSlotMs);
     const std::int64_t n = std::max<std::int64_t>(1, window.count() / kSlotMs);
     const std::int64_t day = kDayMs / kSlotMs;
     auto reference = [&](const Series& s) { return sum(s, to - n - day, to - day); };

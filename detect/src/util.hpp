@@ -10,17 +10,14 @@
 
 #include <fmt/format.h>
 
+#include "noctua/core/arith.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/labels.hpp"
 
 namespace noctua::detect {
 
-/// Floor division and modulo that round toward minus infinity (times before 1970 work too).
-inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-inline std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return a - floor_div(a, b) * b; }
+using core::floor_div;
+using core::floor_mod;
 
 /// The median of `v` (reordered); the mean of the two middle values for an even count.
 inline double median(std::vector<double>& v) {

@@ -12,6 +12,7 @@
 
 #include <sys/mman.h>
 
+#include "noctua/core/arith.hpp"
 #include "noctua/core/assert.hpp"
 #include "noctua/streams/metrics.hpp"
 
@@ -27,8 +28,7 @@ constexpr std::string_view kMagic = "NWS2";
 constexpr std::string_view kMagicV1 = "NWS1";
 
 std::int64_t floor_to(std::int64_t t, std::int64_t width) {
-    const std::int64_t q = t / width;
-    return (t % width < 0 ? q - 1 : q) * width;
+    return core::floor_div(t, width) * width;
 }
 
 std::int64_t ms_of(core::TimePoint t) { return t.time_since_epoch().count(); }
