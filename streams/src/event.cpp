@@ -114,11 +114,9 @@ bool is(std::string_view s, const char (&lit)[N]) {
 }
 
 std::optional<TxStatus> status_of(std::string_view s) {
-    if (is(s, "success")) return TxStatus::success;
-    if (is(s, "failed")) return TxStatus::failed;
-    if (is(s, "pending")) return TxStatus::pending;
-    if (is(s, "timeout")) return TxStatus::timeout;
-    if (is(s, "refunded")) return TxStatus::refunded;
+    for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
+        if (s == kStatusNames[i]) return static_cast<TxStatus>(i);
+    }
     return std::nullopt;
 }
 
@@ -199,37 +197,12 @@ Field field_of(std::string_view key) {
 }
 
 std::string_view field_name(Field f) {
-    switch (f) {
-        case Field::other:
-            return "";
-        case Field::id:
-            return "id";
-        case Field::ts:
-            return "ts";
-        case Field::provider:
-            return "provider";
-        case Field::status:
-            return "status";
-        case Field::operator_name:
-            return "operator";
-        case Field::country:
-            return "country";
-        case Field::product:
-            return "product";
-        case Field::customer:
-            return "customer";
-        case Field::error_code:
-            return "error_code";
-        case Field::currency:
-            return "currency";
-        case Field::latency_ms:
-            return "latency_ms";
-        case Field::amount:
-            return "amount";
-        case Field::labels:
-            return "labels";
-    }
-    return "";
+    // In Field's order.
+    static constexpr std::array<std::string_view, 14> kNames = {
+        "",        "id",       "ts",         "provider",  "status",     "operator", "country",
+        "product", "customer", "error_code", "currency",  "latency_ms", "amount",   "labels"};
+    const auto i = static_cast<std::size_t>(f);
+    return i < kNames.size() ? kNames[i] : "";
 }
 
 EventBuilder::EventBuilder(TxEvent& out) : out_(out) {
