@@ -113,8 +113,7 @@ public:
     /// Empties the set and keeps its table: the next generation fills it as far again.
     void clear() {
         if (slots_.empty()) {
-            slots_.assign(kInitial, 0);
-            mask_ = kInitial - 1;
+            allocate();
         } else {
             std::fill(slots_.begin(), slots_.end(), 0);
         }
@@ -122,20 +121,15 @@ public:
     }
     [[nodiscard]] bool contains(std::uint64_t h) const {
         if (size_ == 0) return false;
-        const std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
             if (slots_[i] == h) return true;
             if (slots_[i] == 0) return false;
         }
     }
     void insert(std::uint64_t h) {
-        if (slots_.empty()) {
-            slots_.assign(kInitial, 0);
-            mask_ = kInitial - 1;
-        }
+        if (slots_.empty()) allocate();
         if ((size_ + 1) * 2 > slots_.size()) grow();
-        const std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
             if (slots_[i] == h) return;
             if (slots_[i] == 0) {
                 slots_[i] = h;
@@ -155,6 +149,10 @@ public:
 
 private:
     static constexpr std::size_t kInitial = 1024;
+    void allocate() {
+        slots_.assign(kInitial, 0);
+        mask_ = kInitial - 1;
+    }
     void grow() {
         Slots old(slots_.size() * 2, 0);
         old.swap(slots_);
