@@ -126,17 +126,35 @@ struct KafkaSource::Impl {
         if (checkpoint) {
             // Committed by commit_durable() once a snapshot holds these events.
             committed += batch_messages;
-            batch.clear();
-            batch_messages = 0;
-            next_offsets.clear();
-            return true;
+        } else {
+            for (const auto& [tp, next] : next_offsets) uncommitted[tp] = next;
+            uncommitted_messages += batch_messages;
         }
-        for (const auto& [tp, next] : next_offsets) uncommitted[tp] = next;
-        uncommitted_messages += batch_messages;
         batch.clear();
         batch_messages = 0;
         next_offsets.clear();
-        commit_applied();
+        if (!checkpoint) commit_applied();
+        return true;
+    }
+
+    /// Commits `offsets` (only the partitions `keep` accepts); false, logged and counted,
+    /// when the broker refuses (e.g. REBALANCE_IN_PROGRESS).
+    template <typename Keep>
+    bool commit(const std::map<TopicPartition, std::int64_t>& offsets, Keep keep) {
+        ListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+        for (const auto& [tp, next] : offsets) {
+            if (keep(tp)) {
+                rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset =
+                    next;
+            }
+        }
+        if (list->cnt == 0) return true;
+        if (auto err = rd_kafka_commit(rk.get(), list.get(), 0); err) {
+            core::logger("streams")->warn("kafka stream {}: commit failed: {}", config.id,
+                                          rd_kafka_err2str(err));
+            error("commit");
+            return false;
+        }
         return true;
     }
 
@@ -144,16 +162,7 @@ struct KafkaSource::Impl {
     /// the broker refuses (e.g. REBALANCE_IN_PROGRESS).
     void commit_applied() {
         if (uncommitted.empty()) return;
-        ListHandle offsets(rd_kafka_topic_partition_list_new(static_cast<int>(uncommitted.size())));
-        for (const auto& [tp, next] : uncommitted) {
-            rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = next;
-        }
-        if (auto err = rd_kafka_commit(rk.get(), offsets.get(), 0); err) {
-            core::logger("streams")->warn("kafka stream {}: commit failed: {}", config.id,
-                                          rd_kafka_err2str(err));
-            error("commit");
-            return;
-        }
+        if (!commit(uncommitted, [](const TopicPartition&) { return true; })) return;
         committed += uncommitted_messages;
         uncommitted.clear();
         uncommitted_messages = 0;
@@ -166,17 +175,9 @@ struct KafkaSource::Impl {
             std::lock_guard lock(durable->mu);
             next.swap(durable->next);
         }
-        ListHandle offsets(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
-        for (const auto& [tp, offset] : next) {
-            if (!owned.contains(tp)) continue;  // its new owner commits from now on
-            rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset =
-                offset;
-        }
-        if (offsets->cnt == 0) return;
-        if (auto err = rd_kafka_commit(rk.get(), offsets.get(), 0); err) {
-            core::logger("streams")->warn("kafka stream {}: commit failed: {}", config.id,
-                                          rd_kafka_err2str(err));
-            error("commit");
+        if (next.empty()) return;  // called after every poll: usually nothing is queued
+        // A partition no longer owned is committed by its new owner from now on.
+        if (!commit(next, [this](const TopicPartition& tp) { return owned.contains(tp); })) {
             // Retried with the next save unless a newer offset is queued by then.
             std::lock_guard lock(durable->mu);
             for (const auto& [tp, offset] : next) {
