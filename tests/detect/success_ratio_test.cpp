@@ -21,17 +21,27 @@ std::vector<detect::Signal> minute_of_traffic(detect::Detector& d, long m, int n
     }
     return out;
 }
+
+/// Minutes [from, to) of `n` transactions with `failed` faults each, until one gives signals:
+/// those signals, and the last minute fed.
+struct FirstSignals {
+    std::vector<detect::Signal> signals;
+    long at = -1;
+};
+FirstSignals until_signal(detect::Detector& d, long from, long to, int n, int failed) {
+    FirstSignals r;
+    for (long m = from; m < to && r.signals.empty(); ++m) {
+        r.signals = minute_of_traffic(d, m, n, failed);
+        r.at = m;
+    }
+    return r;
+}
 }  // namespace
 
 TEST_CASE("SuccessRatio: a low ratio with enough volume fires after `for`", "[detect][unit]") {
     detect::SuccessRatioDetector d{detect::default_rule(Measure::outcome)};
     for (long m = 0; m < 10; ++m) CHECK(minute_of_traffic(d, m, 60, 1).empty());
-    std::vector<detect::Signal> fired;
-    long at = -1;
-    for (long m = 10; m < 20 && fired.empty(); ++m) {
-        fired = minute_of_traffic(d, m, 60, 40);
-        at = m;
-    }
+    auto [fired, at] = until_signal(d, 10, 20, 60, 40);
     REQUIRE(fired.size() == 1);
     CHECK(fired[0].active);
     CHECK(at >= 12);  // `for` = 2m after the ratio first dropped under 90%
@@ -59,12 +69,7 @@ TEST_CASE("SuccessRatio: a thin series is judged over a wider window", "[detect]
     // Three transactions a minute (15 in 5m, under min_transactions = 20): the window widens
     // to 10m and an outage still pages.
     for (long m = 0; m < 30; ++m) CHECK(minute_of_traffic(d, m, 3, 0).empty());
-    std::vector<detect::Signal> fired;
-    long at = 0;
-    for (long m = 30; m < 60 && fired.empty(); ++m) {
-        fired = minute_of_traffic(d, m, 3, 3);
-        at = m;
-    }
+    auto [fired, at] = until_signal(d, 30, 60, 3, 3);
     REQUIRE(fired.size() == 1);
     CHECK(fired[0].active);
     CHECK(fired[0].summary.find("over 10m") != std::string::npos);
@@ -99,12 +104,7 @@ TEST_CASE("SuccessRatio: multi-window burn rate pages on a fast budget burn", "[
     for (long m = 0; m < 360; ++m) CHECK(minute_of_traffic(d, m, 100, 0).empty());
     // 30% errors: burn rate 30x of a 1% budget. The 1h window needs ~29 min to pass 14.4x
     // (the 6h one would need ~72 min to pass 6x).
-    std::vector<detect::Signal> fired;
-    long at = 0;
-    for (long m = 360; m < 480 && fired.empty(); ++m) {
-        fired = minute_of_traffic(d, m, 100, 30);
-        at = m;
-    }
+    auto [fired, at] = until_signal(d, 360, 480, 100, 30);
     REQUIRE(fired.size() == 1);
     CHECK(fired[0].summary.find("burning the 99% SLO error budget") != std::string::npos);
     CHECK(at >= 360 + 25);

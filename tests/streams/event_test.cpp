@@ -246,7 +246,7 @@ TEST_CASE("EventParser: every kernel this CPU runs parses as the generic one", "
     CHECK(e.labels[0].second == "app");
 }
 
-TEST_CASE("EventParser: flat lines with blanks, numbers and unknown fields", "[streams][unit]") {
+TEST_CASE("EventParser: lines with blanks, numbers and unknown fields", "[streams][unit]") {
     ParseOptions o;
     EventParser parser(o);
     TxEvent e;
