@@ -59,7 +59,8 @@ port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/l
 # The summary counts the probes (their configs move into the scheduler at start), and names
 # the allocator the binary was linked with (jemalloc, except in sanitizer builds).
 grep -q 'listening on .*1 probe' "$dir/log" || fail "start-up summary: $(cat "$dir/log")"
-if ldd "$NOCTUA" | grep -q libjemalloc; then allocator=jemalloc; else allocator=libc; fi
+# (grep reads all of ldd's output: with -q it may exit first, and pipefail sees ldd's SIGPIPE.)
+if ldd "$NOCTUA" | grep libjemalloc >/dev/null; then allocator=jemalloc; else allocator=libc; fi
 grep -q "allocator $allocator" "$dir/log" || fail "allocator $allocator not in: $(cat "$dir/log")"
 curl -fsS "http://127.0.0.1:$port/healthz" | grep -q ok || fail "/healthz"
 
@@ -67,7 +68,7 @@ curl -fsS "http://127.0.0.1:$port/healthz" | grep -q ok || fail "/healthz"
 printf '[server]\nlisten = 1\n' > "$dir/good.toml"
 kill -HUP "$pid"
 wait_for grep -q 'reload rejected' "$dir/log" || fail "invalid reload not rejected"
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^noctua_config_last_reload_successful 0' \
+curl -fsS "http://127.0.0.1:$port/metrics" | grep '^noctua_config_last_reload_successful 0' >/dev/null \
   || fail "reload metric not 0"
 kill -0 "$pid" || fail "daemon died on a bad reload"
 
@@ -75,7 +76,7 @@ kill -0 "$pid" || fail "daemon died on a bad reload"
 printf '[server]\nlisten = "127.0.0.1:0"\n' > "$dir/good.toml"
 kill -HUP "$pid"
 wait_for grep -q 'configuration reloaded' "$dir/log" || fail "valid reload not applied"
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^noctua_config_last_reload_successful 1' \
+curl -fsS "http://127.0.0.1:$port/metrics" | grep '^noctua_config_last_reload_successful 1' >/dev/null \
   || fail "reload metric not 1"
 
 # Every log line is JSON
