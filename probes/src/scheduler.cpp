@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -88,7 +89,9 @@ struct HistoryRecord {
     static constexpr std::size_t kInlineValues = 2;
 
     core::TimePoint started{};
-    std::array<float, 5> timings{};  // cumulative: dns, connect, tls, first_byte, total
+    // Cumulative times in µs (libcurl's resolution; floats would print as 3.7000001e-05):
+    // dns, connect, tls, first_byte, total.
+    std::array<std::uint32_t, 5> timings_us{};
     std::int32_t duration_us = 0;    // saturates at ~35 minutes
     std::int16_t http_status = 0;
     std::uint8_t reason = 0;  // 1 + index into kFailureReasons; 0: none
@@ -105,9 +108,12 @@ struct HistoryRecord {
         started = r.started;
         duration_us = static_cast<std::int32_t>(std::min<std::int64_t>(
             r.duration.count(), std::numeric_limits<std::int32_t>::max()));
-        timings = {static_cast<float>(r.timings.dns), static_cast<float>(r.timings.connect),
-                   static_cast<float>(r.timings.tls), static_cast<float>(r.timings.first_byte),
-                   static_cast<float>(r.timings.total)};
+        const double t[] = {r.timings.dns, r.timings.connect, r.timings.tls,
+                            r.timings.first_byte, r.timings.total};
+        for (std::size_t i = 0; i < timings_us.size(); ++i) {
+            timings_us[i] = static_cast<std::uint32_t>(std::clamp(std::llround(t[i] * 1e6), 0LL,
+                                                                  0xffffffffLL));
+        }
         cert_not_after = r.certificate ? r.certificate->not_after : 0;
         http_status = static_cast<std::int16_t>(std::clamp(r.http_status, -1, 32767));
         success = r.success;
@@ -185,7 +191,8 @@ struct HistoryRecord {
         r.success = success;
         if (reason != 0) r.failure_reason = kFailureReasons[reason - 1];
         r.http_status = http_status;
-        r.timings = {timings[0], timings[1], timings[2], timings[3], timings[4]};
+        const auto sec = [&](std::size_t i) { return timings_us[i] / 1e6; };
+        r.timings = {sec(0), sec(1), sec(2), sec(3), sec(4)};
         if (cert_not_after != 0) {
             r.certificate.emplace();
             r.certificate->not_after = cert_not_after;

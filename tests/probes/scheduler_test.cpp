@@ -243,6 +243,7 @@ TEST_CASE("Scheduler: history keeps each run's outcome; status(id) finds one pro
     CHECK(first.values[0] == probes::ExtractedValue{"balance", 12.5});
     CHECK(first.timings.first_byte == Approx(0.004));
     CHECK(first.timings.total == Approx(0.005));
+    CHECK(first.timings.dns == 0.001);  // exact: the API prints it (not 0.0010000000474974513)
     CHECK(first.started == f.results[0].started);
     const auto& second = st->history[1];
     CHECK_FALSE(second.success);
