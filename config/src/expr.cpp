@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -70,7 +69,7 @@ private:
         return true;
     }
 
-    static NodePtr binary(Op op, std::size_t at, NodePtr a, NodePtr b) {
+    static std::shared_ptr<Node> binary(Op op, std::size_t at, NodePtr a, NodePtr b) {
         auto n = std::make_shared<Node>();
         n->kind = Node::Kind::binary;
         n->op = op;
@@ -79,28 +78,53 @@ private:
         return n;
     }
 
-    std::expected<NodePtr, SyntaxError> parse_or() {
-        auto left = parse_and();
-        if (!left) return left;
+    /// One level of nesting (a parenthesis, `!`, list or call) for as long as it lives.
+    class Nesting {
+    public:
+        explicit Nesting(std::size_t& depth) : depth_(++depth) {}
+        ~Nesting() { --depth_; }
+        Nesting(const Nesting&) = delete;
+        Nesting& operator=(const Nesting&) = delete;
+        [[nodiscard]] bool too_deep() const { return depth_ > kMaxDepth; }
+
+    private:
+        std::size_t& depth_;
+    };
+
+    static Unexpected too_deep(std::size_t at) {
+        return fail(at, fmt::format("nested too deeply: at most {} levels of parentheses, !, lists "
+                                    "and calls",
+                                    kMaxDepth));
+    }
+
+    /// `a || b || c` (or `&&`): one n-ary node, however long the chain.
+    template <class Operand>
+    std::expected<NodePtr, SyntaxError> parse_chain(Op op, std::string_view symbol, std::string_view word,
+                                                    Operand operand) {
+        auto first = (this->*operand)();
+        if (!first) return first;
+        std::shared_ptr<Node> chain;
         while (true) {
             const std::size_t at = pos_;
-            if (!eat("||") && !eat_word("or")) return left;
-            auto right = parse_and();
-            if (!right) return right;
-            left = binary(Op::logical_or, at, *left, *right);
+            if (!eat(symbol) && !eat_word(word)) break;
+            auto next = (this->*operand)();
+            if (!next) return next;
+            if (!chain) {
+                chain = binary(op, at, std::move(*first), std::move(*next));
+            } else {
+                chain->children.push_back(std::move(*next));
+            }
         }
+        if (!chain) return first;
+        return NodePtr(std::move(chain));
+    }
+
+    std::expected<NodePtr, SyntaxError> parse_or() {
+        return parse_chain(Op::logical_or, "||", "or", &Parser::parse_and);
     }
 
     std::expected<NodePtr, SyntaxError> parse_and() {
-        auto left = parse_not();
-        if (!left) return left;
-        while (true) {
-            const std::size_t at = pos_;
-            if (!eat("&&") && !eat_word("and")) return left;
-            auto right = parse_not();
-            if (!right) return right;
-            left = binary(Op::logical_and, at, *left, *right);
-        }
+        return parse_chain(Op::logical_and, "&&", "and", &Parser::parse_not);
     }
 
     std::expected<NodePtr, SyntaxError> parse_not() {
@@ -114,6 +138,8 @@ private:
             negate = true;
         }
         if (!negate) return parse_comparison();
+        const Nesting nesting(depth_);
+        if (nesting.too_deep()) return too_deep(at);
         auto operand = parse_not();
         if (!operand) return operand;
         auto n = std::make_shared<Node>();
@@ -149,13 +175,14 @@ private:
         }
         auto right = parse_primary();
         if (!right) return right;
-        if (*op == Op::matches && (*right)->kind == Node::Kind::string) {
-            try {
-                std::regex check((*right)->text, std::regex::ECMAScript);
-            } catch (const std::regex_error& e) {
-                return fail((*right)->offset, fmt::format("invalid regular expression {}: {}",
-                                                          detail::quote((*right)->text), e.what()));
+        std::optional<core::Regex> regex;
+        if (*op == Op::matches) {
+            if ((*right)->kind != Node::Kind::string) {
+                return fail((*right)->offset, "matches needs a quoted pattern such as \"^application/json\"");
             }
+            auto compiled = core::Regex::compile((*right)->text);
+            if (!compiled) return fail((*right)->offset, std::move(compiled.error().message));
+            regex = std::move(*compiled);
         }
         if (*op == Op::in && (*right)->kind != Node::Kind::list && (*right)->kind != Node::Kind::range &&
             (*right)->kind != Node::Kind::path && (*right)->kind != Node::Kind::call) {
@@ -166,10 +193,13 @@ private:
         if (pos_ < text_.size() && (text_[pos_] == '<' || text_[pos_] == '>' || text_.substr(pos_, 2) == "==")) {
             return fail(pos_, "comparisons do not chain: join them with &&");
         }
-        return binary(*op, at, std::move(*left), std::move(*right));
+        auto n = binary(*op, at, std::move(*left), std::move(*right));
+        n->regex = std::move(regex);
+        return NodePtr(std::move(n));
     }
 
-    std::expected<NodePtr, SyntaxError> parse_number() {
+    /// A number or duration; with `allow_range`, also `low..high` (whose bound is a plain number).
+    std::expected<NodePtr, SyntaxError> parse_number(bool allow_range = true) {
         const std::size_t start = pos_;
         if (text_[pos_] == '-') ++pos_;
         while (pos_ < text_.size() && is_digit(text_[pos_])) ++pos_;
@@ -191,7 +221,7 @@ private:
             if (!d) {
                 return fail(start, fmt::format("invalid duration {}: use a whole number with a unit "
                                                "(ms, s, m, h, d, w) such as 500ms or 14d",
-                                               detail::quote(word)));
+                                               core::excerpt(word)));
             }
             n->number = std::chrono::duration<double>(*d).count();
             n->is_duration = true;
@@ -201,21 +231,22 @@ private:
         double value = 0;
         auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
         if (ec != std::errc{} || ptr != word.data() + word.size()) {
-            return fail(start, fmt::format("invalid number {}", detail::quote(word)));
+            return fail(start, fmt::format("invalid number {}", core::excerpt(word)));
         }
         n->number = value;
         // An inclusive range of whole numbers: 200..299.
-        if (!fraction && text_.substr(pos_, 2) == "..") {
+        if (allow_range && !fraction && text_.substr(pos_, 2) == "..") {
             pos_ += 2;
             const std::size_t high_at = pos_;
             if (pos_ >= text_.size() || !(is_digit(text_[pos_]) || text_[pos_] == '-')) {
                 return fail(high_at, "a range needs an upper bound, such as 200..299");
             }
-            auto high = parse_number();
+            auto high = parse_number(false);
             if (!high) return high;
             if ((*high)->kind != Node::Kind::number || (*high)->is_duration) {
                 return fail(high_at, "a range's bounds are whole numbers, such as 200..299");
             }
+            if (text_.substr(pos_, 2) == "..") return fail(pos_, "a range has two bounds, such as 200..299");
             if ((*high)->number < value) {
                 return fail(start, "invalid range: the lower bound must come first");
             }
@@ -261,6 +292,8 @@ private:
     }
 
     std::expected<NodePtr, SyntaxError> parse_list() {
+        const Nesting nesting(depth_);
+        if (nesting.too_deep()) return too_deep(pos_);
         auto n = std::make_shared<Node>();
         n->kind = Node::Kind::list;
         n->offset = pos_;
@@ -323,6 +356,8 @@ private:
         if (c == '"' || c == '\'') return parse_string();
         if (c == '[') return parse_list();
         if (c == '(') {
+            const Nesting nesting(depth_);
+            if (nesting.too_deep()) return too_deep(pos_);
             ++pos_;
             auto inner = parse_or();
             if (!inner) return inner;
@@ -349,8 +384,10 @@ private:
             static constexpr std::string_view kFunctions[] = {"exists", "len", "lower"};
             if (std::find(std::begin(kFunctions), std::end(kFunctions), word) == std::end(kFunctions)) {
                 return fail(start, fmt::format("unknown function {}; known functions: exists, len, lower",
-                                               detail::quote(word)));
+                                               core::excerpt(word)));
             }
+            const Nesting nesting(depth_);
+            if (nesting.too_deep()) return too_deep(pos_);
             ++pos_;
             auto arg = parse_or();
             if (!arg) return arg;
@@ -371,6 +408,7 @@ private:
 
     std::string_view text_;
     std::size_t pos_ = 0;
+    std::size_t depth_ = 0;  ///< nesting levels open at pos_
 };
 
 void collect_roots(const Node& n, std::set<std::string>& out) {

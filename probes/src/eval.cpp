@@ -292,26 +292,10 @@ core::Result<Program> Program::compile_uncached(const std::string& source) {
     auto parsed = config::expr::parse(source);
     if (!parsed) {
         return core::fail(core::Errc::invalid_argument,
-                          fmt::format("expression {}: {}", json_quote(source), parsed.error().message));
+                          fmt::format("expression {}: {}", core::excerpt(source), parsed.error().message));
     }
     Program p;
     p.expr_ = std::move(*parsed);
-    // Regular expressions are compiled once here, not per run.
-    std::vector<const Node*> stack{&p.expr_.root()};
-    while (!stack.empty()) {
-        const Node* n = stack.back();
-        stack.pop_back();
-        if (n->kind == Kind::binary && n->op == Op::matches && n->children[1]->kind == Kind::string) {
-            try {
-                p.regexes_.emplace(n, std::make_shared<const std::regex>(n->children[1]->text,
-                                                                         std::regex::ECMAScript));
-            } catch (const std::regex_error& e) {
-                return core::fail(core::Errc::invalid_argument,
-                                  fmt::format("expression {}: invalid regular expression: {}", json_quote(source), e.what()));
-            }
-        }
-        for (const auto& c : n->children) stack.push_back(c.get());
-    }
     return p;
 }
 
@@ -363,10 +347,12 @@ Value Program::eval(const Node& n, const Scope& scope) const {
         case Kind::binary: break;
     }
     if (n.op == Op::logical_and) {
-        return Value::of_bool(truthy(eval(*n.children[0], scope)) && truthy(eval(*n.children[1], scope)));
+        return Value::of_bool(std::all_of(n.children.begin(), n.children.end(),
+                                          [&](const auto& c) { return truthy(eval(*c, scope)); }));
     }
     if (n.op == Op::logical_or) {
-        return Value::of_bool(truthy(eval(*n.children[0], scope)) || truthy(eval(*n.children[1], scope)));
+        return Value::of_bool(std::any_of(n.children.begin(), n.children.end(),
+                                          [&](const auto& c) { return truthy(eval(*c, scope)); }));
     }
     const Value a = eval(*n.children[0], scope);
     if (a.type == Type::missing) return Value::of_bool(false);
@@ -435,19 +421,9 @@ Value Program::eval(const Node& n, const Scope& scope) const {
             return Value::of_bool(hay && needle && hay->find(*needle) != std::string::npos);
         }
         case Op::matches: {
+            // The parser compiles every pattern (only quoted patterns are accepted).
             auto text = to_text(a);
-            if (!text) return Value::of_bool(false);
-            if (auto it = regexes_.find(&n); it != regexes_.end()) {
-                return Value::of_bool(std::regex_search(*text, *it->second));
-            }
-            // A pattern computed at run time (rare): compile it now, reject it if invalid.
-            auto pattern = to_text(eval(rhs, scope));
-            if (!pattern) return Value::of_bool(false);
-            try {
-                return Value::of_bool(std::regex_search(*text, std::regex(*pattern)));
-            } catch (const std::regex_error&) {
-                return Value::of_bool(false);
-            }
+            return Value::of_bool(text && n.regex && n.regex->matches(*text));
         }
         default: return Value::of_bool(false);
     }

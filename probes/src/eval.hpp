@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -94,7 +93,7 @@ private:
     mutable std::string json_error_;
 };
 
-/// An expression with its regular expressions compiled once, at probe creation. Immutable and
+/// A parsed expression (its regular expressions compiled once, by the parser). Immutable and
 /// cheap to copy (copies share the tree); compile() interns by source text. Thread-safe.
 class Program {
 public:
@@ -112,7 +111,6 @@ private:
     [[nodiscard]] static core::Result<Program> compile_uncached(const std::string& source);
     Value eval(const config::expr::Node& n, const Scope& scope) const;
     config::expr::Expression expr_;
-    std::map<const config::expr::Node*, std::shared_ptr<const std::regex>> regexes_;
 };
 
 /// Turns an extracted value into a number: numbers, booleans, numeric strings ("5.00").

@@ -140,6 +140,38 @@ TEST_CASE("assertions: failures name the expression and the value seen", "[probe
     CHECK_THAT(r.message, Catch::Contains("no TLS certificate"));
 }
 
+TEST_CASE("assertions: regular expressions hold on large bodies and headers", "[probes][unit]") {
+    // A backtracking engine that recurses per character exhausts the stack on each of these.
+    Fixture f;
+    const auto run_one = [&](const std::string& expect, std::string body, core::Headers headers = {}) {
+        auto c = load(fmt::format("path = \"/b\"\nexpect = ['{}']", expect));
+        f.http.push(json_response(200, std::move(body), std::move(headers)));
+        return f.run(c.probes[0]);
+    };
+    const std::string x50k(50'000, 'x');
+    auto r = run_one("body matches \".*SUCCESS\"", x50k + "SUCCESS");
+    INFO(r.message);
+    CHECK(r.success);
+    r = run_one("body matches \".*SUCCESS\"", x50k);
+    CHECK(r.failure_reason == "assertion");
+
+    std::string ab;
+    for (int i = 0; i < 10'000; ++i) ab += "ab";
+    CHECK(run_one("body matches \"^(a|b)*$\"", ab).success);
+    CHECK(run_one("body matches \"a+$\"", std::string(200'000, 'a')).success);
+    CHECK(run_one("header[\"X-Trace\"] matches \"^(x|y)+$\"", "{}", {{"X-Trace", x50k}}).success);
+}
+
+TEST_CASE("assertions: a failing && chain names the first false condition", "[probes][unit]") {
+    Fixture f;
+    auto c = load("path = \"/b\"\nexpect = [\"status == 200 && body.balance > 0 && body.balance > 10000 && "
+                  "exists(body.x)\"]");
+    f.http.push(json_response(200, kBalance));
+    auto r = f.run(c.probes[0]);
+    CHECK(r.message ==
+          "status == 200 && body.balance > 0 && body.balance > 10000 && exists(body.x): body.balance is 5000.23");
+}
+
 TEST_CASE("assertions: a status assertion replaces the default expected_status", "[probes][unit]") {
     Fixture f;
     auto c = load("path = \"/b\"\nexpect = [\"status == 404\"]");

@@ -2,7 +2,6 @@
 
 // Helpers shared by the simulator tests: building requests, parsing JSON answers.
 
-#include <regex>
 #include <string>
 #include <string_view>
 
@@ -10,6 +9,7 @@
 
 #include "noctua/core/clock.hpp"
 #include "noctua/core/http.hpp"
+#include "noctua/core/regex.hpp"
 #include "noctua/sim/fleet.hpp"
 #include "noctua/sim/service.hpp"
 
@@ -61,8 +61,9 @@ struct Json {
 };
 
 inline bool is_api_time(std::string_view s) {
-    static const std::regex re{R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})"};
-    return std::regex_match(s.begin(), s.end(), re);
+    static const core::Regex re =
+        *core::Regex::compile(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})", core::Regex::Anchor::full_match);
+    return re.matches(s);
 }
 
 /// A small fleet: acme (airtime, ES/PT, EUR) and giftly (gift cards, US, USD).

@@ -13,11 +13,13 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "noctua/core/regex.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::config::expr {
@@ -32,12 +34,18 @@ struct PathSegment {
 
 enum class Op {
     eq, ne, lt, le, gt, ge,  // comparisons
-    in, contains, matches,   // membership, substring / element, regular expression (ECMAScript)
+    in, contains, matches,   // membership, substring / element, regular expression (RE2, searched)
     logical_and, logical_or, logical_not,
 };
 [[nodiscard]] std::string_view to_string(Op op);
 
+/// Deepest nesting parse() accepts: parentheses, `!`, lists and function calls inside one
+/// another. Deeper input is a SyntaxError, so every walk over a parsed tree recurses boundedly.
+inline constexpr std::size_t kMaxDepth = 100;
+
 /// A node of the parsed tree. Immutable once parsed; shared between copies of an Expression.
+/// `&&` and `||` are n-ary (`a && b && c` is one node with three children), so a long chain
+/// of conditions is a flat node, not a deep tree.
 struct Node {
     enum class Kind { null, boolean, number, string, list, range, path, call, unary, binary };
     Kind kind = Kind::null;
@@ -49,6 +57,7 @@ struct Node {
     std::vector<std::shared_ptr<const Node>> children;  ///< list items, call args, operands
     std::vector<PathSegment> path;                      ///< path: path[0].key is the root
     Op op = Op::eq;
+    std::optional<core::Regex> regex;  ///< `matches`: its pattern, compiled once at parse time
 };
 using NodePtr = std::shared_ptr<const Node>;
 
@@ -76,7 +85,10 @@ private:
 
 /// Parses one expression. Functions: len(x), exists(path), lower(x). Literals: numbers,
 /// durations (`500ms`, `14d`, in seconds), 'single' or "double" quoted strings, true, false,
-/// null, lists `[a, b]`, inclusive integer ranges `200..299`.
+/// null, lists `[a, b]`, inclusive integer ranges `200..299`. The right side of `matches` is a
+/// quoted RE2 pattern, compiled here (core::Regex). Nesting deeper than kMaxDepth, an invalid
+/// or oversized pattern and any syntax error are a SyntaxError at the offending byte; no input
+/// makes parse() recurse without bound.
 [[nodiscard]] std::expected<Expression, SyntaxError> parse(std::string_view text);
 
 /// Reports the first path whose root is not in `allowed` (e.g. `stauts`), with a suggestion.
