@@ -42,6 +42,8 @@ StreamMetrics::StreamMetrics(prometheus::Registry& r)
       source_errors(counter(r, "noctua_ingest_source_errors_total",
                             "Errors reading a source (file, kafka), by kind")),
       file_lag(gauge(r, "noctua_ingest_file_lag_bytes", "Bytes appended but not yet read")),
+      file_rotations(counter(r, "noctua_ingest_file_rotations_total",
+                             "Followed files rotated away, deleted or replaced under their inode")),
       snapshots(counter(r, "noctua_window_snapshots_total", "Window snapshots written, by result")) {
 }
 

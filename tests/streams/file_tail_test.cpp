@@ -104,6 +104,14 @@ struct Fixture {
     double rejected(std::string reason) {
         return metrics.rejected.Add({{"source", "tail"}, {"reason", std::move(reason)}}).Value();
     }
+    double rotations() { return metrics.file_rotations.Add({{"source", "tail"}}).Value(); }
+    /// Stored offsets of the tail's files (the fingerprints beside them left out).
+    std::map<std::string, std::int64_t> stored_offsets() {
+        auto all = db->offsets("tail");
+        REQUIRE(all.has_value());
+        std::erase_if(*all, [](const auto& kv) { return kv.first.ends_with("#head"); });
+        return *all;
+    }
     double errors(std::string kind) {
         return metrics.source_errors.Add({{"source", "tail"}, {"kind", std::move(kind)}}).Value();
     }
@@ -155,6 +163,7 @@ TEST_CASE("FileTail: reads a rotated file to its end, then the new file from 0",
     REQUIRE(files.size() == 1);
     CHECK(files[0].path == file.string());
     CHECK(files[0].offset == static_cast<std::int64_t>(lines(4, 7).size()));
+    CHECK(fx.rotations() == 1);
 }
 
 TEST_CASE("FileTail: a truncated file is read again from 0", "[streams][unit]") {
@@ -169,14 +178,42 @@ TEST_CASE("FileTail: a truncated file is read again from 0", "[streams][unit]") 
     CHECK(fx.errors("truncated") == 1);
 }
 
-TEST_CASE("FileTail: a line longer than a chunk is cut and rejected, the rest goes on",
+TEST_CASE("FileTail: a file truncated and written past its offset within one pass is read "
+          "again from 0",
+          "[streams][unit]") {
+    Fixture fx;
+    const auto file = fx.dir.path / "t.jsonl";
+    append(file, lines(0, 5));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 5);
+    // Longer than before: only the first bytes tell that these are other lines.
+    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(5, 15); }
+    fx.tail->poll();
+    CHECK(fx.windowed() == 15);
+    CHECK(fx.errors("truncated") == 1);
+    append(file, lines(15, 16));
+    fx.tail->poll();  // the fingerprint follows the new content: no second truncation
+    CHECK(fx.windowed() == 16);
+    CHECK(fx.errors("truncated") == 1);
+}
+
+TEST_CASE("FileTail: a line longer than a chunk is one too_large rejection, the rest goes on",
           "[streams][unit]") {
     Fixture fx(false, 256);
     const auto file = fx.dir.path / "big.jsonl";
-    append(file, line(0) + std::string(1000, 'x') + "\n" + line(1));
+    // Four chunks and a bit of one line, written in two appends (the line is still being
+    // written when the first pass reads it).
+    append(file, line(0) + std::string(700, 'x'));
+    fx.tail->poll();
+    append(file, std::string(400, 'x') + "\n" + line(1));
     fx.tail->poll();
     CHECK(fx.windowed() == 2);
-    CHECK(fx.rejected("invalid_json") >= 1);
+    CHECK(fx.rejected("too_large") == 1);
+    CHECK(fx.rejected("invalid_json") == 0);
+    append(file, line(2));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 3);
+    CHECK(fx.rejected("too_large") == 1);
 }
 
 TEST_CASE("FileTail: a restart resumes from the saved offset, nothing lost or counted twice",
@@ -204,9 +241,67 @@ TEST_CASE("FileTail: a restart resumes from the saved offset, nothing lost or co
     fx.restart(true);
     fx.tail->poll();
     CHECK(fx.windowed() == 9);
-    auto offsets = fx.db->offsets("tail");
-    REQUIRE(offsets.has_value());
-    CHECK(offsets->size() == 2);
+    CHECK(fx.stored_offsets().size() == 2);
+    CHECK(fx.rotations() == 0);
+}
+
+TEST_CASE("FileTail: a file written anew under the same inode while stopped is read from 0",
+          "[streams][unit]") {
+    // Deleting a file and creating another can give it the same inode (ext4 reuses them);
+    // truncating and rewriting keeps it for sure. Either way device and inode match the
+    // checkpoint, and only the first bytes tell the files apart.
+    Fixture fx(true);
+    const auto file = fx.dir.path / "a.jsonl";
+    append(file, lines(0, 800));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 800);
+    fx.save();
+
+    fx.restart(true);  // stopped: the file is replaced by 1,300 other lines (more bytes)
+    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(1000, 2300); }
+    fx.tail->poll();
+    CHECK(fx.windowed() == 800 + 1300);
+    CHECK(fx.rotations() == 1);
+    fx.save();
+
+    fx.restart(true);  // the same file again: resumed where it stopped
+    append(file, lines(2300, 2301));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 800 + 1300 + 1);
+    CHECK(fx.rotations() == 1);
+}
+
+TEST_CASE("FileTail: a checkpoint without fingerprints resumes by device and inode",
+          "[streams][unit]") {
+    Fixture fx(true);
+    const auto file = fx.dir.path / "a.jsonl";
+    append(file, lines(0, 4));
+    fx.tail->poll();
+    fx.save();
+    // What a checkpoint holds when it was written without fingerprints: offsets only.
+    store::Batch erase;
+    const auto stored = fx.db->offsets("tail");
+    REQUIRE(stored.has_value());
+    for (const auto& [key, value] : *stored) {
+        if (key.ends_with("#head")) erase.offsets.push_back({"tail", key, std::nullopt});
+    }
+    REQUIRE(erase.offsets.size() == 1);
+    REQUIRE(fx.db->commit(erase).has_value());
+
+    fx.restart(true);
+    append(file, lines(4, 6));
+    fx.tail->poll();
+    CHECK(fx.windowed() == 6);
+    CHECK(fx.accepted() == 6);  // nothing read twice
+    CHECK(fx.rotations() == 0);
+    fx.save();
+
+    // The fingerprint taken on resuming is stored, and tells a rewritten file apart.
+    fx.restart(true);
+    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(100, 110); }
+    fx.tail->poll();
+    CHECK(fx.windowed() == 16);
+    CHECK(fx.rotations() == 1);
 }
 
 namespace {
@@ -279,10 +374,9 @@ TEST_CASE("FileTail: chunks parsed partly on each thread are applied in line ord
     CHECK(bytes() == static_cast<double>(grouped_lines(0, 60).size() +
                                          grouped_lines(32, 60).size()));
     fx.save();
-    auto offsets = fx.db->offsets("tail");
-    REQUIRE(offsets.has_value());
-    REQUIRE(offsets->size() == 1);
-    CHECK(offsets->begin()->second == static_cast<std::int64_t>(grouped_lines(0, 60).size()));
+    const auto offsets = fx.stored_offsets();
+    REQUIRE(offsets.size() == 1);
+    CHECK(offsets.begin()->second == static_cast<std::int64_t>(grouped_lines(0, 60).size()));
 }
 
 TEST_CASE("FileTail: start_at_end skips existing content of files without an offset",
@@ -416,4 +510,24 @@ TEST_CASE("IngestPipeline: a batch parsed off the ingest thread is applied and c
     CHECK(batch.events.size() == slots);
     CHECK(batch.events[0].id == std::string(40, 'y'));
     CHECK(batch.events[0].id.data() == storage);
+}
+
+TEST_CASE("IngestPipeline: a pushed NDJSON line of 3 MiB is one too_large rejection",
+          "[streams][unit]") {
+    Fixture fx;
+    SourceCounters counters(fx.metrics, "tail");
+    const std::string huge = R"({"id":"big","blob":")" + std::string(3 << 20, 'x') + "\"}\n";
+    std::promise<BatchResult> done;
+    REQUIRE(fx.pipeline->try_submit(counters, line(0) + huge + line(1), BatchFormat{}, 1,
+                                    [&done](BatchResult r) { done.set_value(std::move(r)); }));
+    auto answer = done.get_future();
+    REQUIRE(answer.wait_for(10s) == std::future_status::ready);
+    const BatchResult r = answer.get();
+    CHECK(r.accepted == 2);
+    CHECK(r.rejected == 1);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == 2);
+    CHECK(r.errors[0].reason == RejectReason::too_large);
+    CHECK(fx.rejected("too_large") == 1);
+    CHECK(fx.rejected("invalid_json") == 0);
 }

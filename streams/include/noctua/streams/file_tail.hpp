@@ -26,6 +26,17 @@ struct TailedFile {
     std::int64_t size = 0;
 };
 
+/// What identifies a file's content besides its device and inode: the CRC-32 of its first
+/// `length` bytes (at most 1 KiB), as Filebeat's fingerprint and Vector's checksum do. Stored
+/// in the checkpoint beside the offset as one integer (pack()/unpack()).
+struct FileHead {
+    std::int64_t length = 0;
+    std::uint32_t crc = 0;  ///< zlib crc32; 0 for no bytes
+    bool operator==(const FileHead&) const = default;
+    [[nodiscard]] std::int64_t pack() const;
+    [[nodiscard]] static FileHead unpack(std::int64_t packed);
+};
+
 /// A `kind = "file"` stream: follows JSON-lines files matched by `paths` (globs), polling
 /// every `poll_interval` on a thread of its own, and feeds complete lines to the
 /// IngestPipeline. Both threads parse: the tail thread parses the first ~60% of each chunk
@@ -37,9 +48,13 @@ struct TailedFile {
 /// - Appends are read from the last offset; a trailing line without '\n' waits for the rest.
 /// - Rotation: a file is identified by device and inode, so a renamed file is read to its end
 ///   (through the descriptor kept open) and then forgotten, and the new file at the path is
-///   read from 0.
-/// - Truncation: a file shorter than its offset is read again from 0
+///   read from 0. A stored offset is resumed only if the file still starts with the bytes
+///   fingerprinted (FileHead); otherwise it is a new file that reuses the inode, read from 0.
+///   Each counts in noctua_ingest_file_rotations_total, as do files gone while stopped.
+/// - Truncation: a file shorter than its offset, or whose first bytes changed (truncated and
+///   written past the offset between two passes), is read again from 0
 ///   (noctua_ingest_source_errors_total{kind="truncated"}).
+/// - A line longer than a chunk is one too_large rejection; its bytes are skipped.
 /// - Offsets: with a Checkpointer, the offset of each applied chunk is noted on the ingest
 ///   thread and persisted with the next window snapshot, and loaded again at start; so a
 ///   restart resumes where the saved windows stopped (see Checkpointer). Without one, every
@@ -53,7 +68,7 @@ struct TailedFile {
 class FileTail {
 public:
     /// `checkpoint` may be null (nothing durable). Lines are read in chunks of `chunk_bytes`;
-    /// a line longer than a chunk is cut and rejected.
+    /// a line longer than a chunk is rejected once (too_large) and skipped.
     FileTail(const config::StreamConfig& config, IngestPipeline& pipeline,
              StreamMetrics& metrics, Checkpointer* checkpoint,
              std::size_t chunk_bytes = 1024 * 1024);
@@ -77,10 +92,22 @@ public:
 
 private:
     struct Open;
+    /// What the checkpoint holds for one identity.
+    struct Stored {
+        std::optional<std::int64_t> offset;
+        std::optional<FileHead> head;  ///< absent in checkpoints written without fingerprints
+    };
     bool read_file(Open& f, bool draining);
+    /// Extends `f.head` with the first `take` bytes of buffer_ (read at f.offset).
+    void extend_head(Open& f, std::size_t take) const;
+    /// Sets `f`'s offset from the checkpoint, or 0 when its first bytes are not the ones
+    /// fingerprinted.
+    void resume(Open& f, const Stored& stored);
+    void rotated();
     /// Parses the first part of buffer_ and hands it, with the rest, to the ingest thread
-    /// once the previous chunk is applied; false when the pipeline stopped.
-    bool apply(const std::string& identity, std::int64_t offset);
+    /// once the previous chunk is applied; false when the pipeline stopped. The checkpoint
+    /// notes `offset` and `head` once it is applied.
+    bool apply(const std::string& identity, std::int64_t offset, FileHead head);
     /// Waits until the chunk in flight (if any) is applied; false when the pipeline stopped.
     bool wait_applied();
     void forget(const std::string& identity);
@@ -94,7 +121,7 @@ private:
 
     // Tail thread (or poll()'s caller) only:
     std::map<std::string, Open> open_;  // by identity
-    std::optional<std::map<std::string, std::int64_t>> stored_;  // loaded at the first pass
+    std::optional<std::map<std::string, Stored>> stored_;  // loaded at the first pass
     bool first_pass_ = true;
     std::string buffer_;
     EventParser parser_;
