@@ -29,6 +29,14 @@ TOML
 grep -q "bad.toml:5:12: probes\[0\].provider: " "$dir/err" || fail "provider error format: $(cat "$dir/err")"
 grep -q "bad.toml:7:12: probes\[0\].interval: " "$dir/err" || fail "interval error format: $(cat "$dir/err")"
 
+# check: an expression nested 100,000 deep is a positioned error, not a crash
+deep=$(python3 -c 'print("(" * 100000 + "status == 200" + ")" * 100000)')
+printf '[[providers]]\nid = "acme"\nbase_url = "http://127.0.0.1:9"\n[[probes]]\nid = "p"\nprovider = "acme"\npath = "/x"\nexpect = ["%s"]\n' \
+  "$deep" > "$dir/deep.toml"
+"$NOCTUA" check -c "$dir/deep.toml" 2> "$dir/err"; code=$?
+[ "$code" = 2 ] || fail "check on a too-deep expression exited $code, want 2"
+grep -q "deep.toml:8:112: probes\[0\].expect\[0\]: nested too deeply" "$dir/err" || fail "depth error: $(head -c 300 "$dir/err")"
+
 # run: a valid file, listening on a free port
 cat > "$dir/good.toml" <<'TOML'
 [server]
@@ -71,6 +79,14 @@ wait_for grep -q 'reload rejected' "$dir/log" || fail "invalid reload not reject
 curl -fsS "http://127.0.0.1:$port/metrics" | grep '^noctua_config_last_reload_successful 0' >/dev/null \
   || fail "reload metric not 0"
 kill -0 "$pid" || fail "daemon died on a bad reload"
+
+# SIGHUP with a too-deep expression: rejected the same way, the daemon keeps running
+cp "$dir/deep.toml" "$dir/good.toml"
+kill -HUP "$pid"
+two_rejected() { [ "$(grep -c 'reload rejected' "$dir/log")" = 2 ]; }
+wait_for two_rejected || fail "too-deep reload not rejected"
+kill -0 "$pid" || fail "daemon died on a too-deep expression"
+curl -fsS "http://127.0.0.1:$port/healthz" | grep -q ok || fail "/healthz after a too-deep reload"
 
 # SIGHUP with a valid file: applied
 printf '[server]\nlisten = "127.0.0.1:0"\n' > "$dir/good.toml"
