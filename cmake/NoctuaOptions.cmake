@@ -2,6 +2,7 @@
 option(NOCTUA_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
 option(NOCTUA_SANITIZE "Build with ASan+UBSan" OFF)
 option(NOCTUA_TSAN "Build with TSan" OFF)
+option(NOCTUA_FUZZ "Build the fuzz targets with libFuzzer, ASan and UBSan (clang; docs/fuzzing.md)" OFF)
 
 find_program(NOCTUA_CCACHE ccache)
 if(NOCTUA_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
@@ -17,7 +18,11 @@ if(NOCTUA_WARNINGS_AS_ERRORS)
 endif()
 
 add_library(noctua_sanitizers INTERFACE)
-if(NOCTUA_SANITIZE)
+if(NOCTUA_FUZZ)
+  target_compile_options(noctua_sanitizers INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(noctua_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(NOCTUA_SANITIZE)
   target_compile_options(noctua_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(noctua_sanitizers INTERFACE -fsanitize=address,undefined)
 elseif(NOCTUA_TSAN)
