@@ -29,7 +29,7 @@ protected:
     }
 };
 
-/// POSTs the Alertmanager webhook payload (CONTRACTS.md §7b) to the configured URL.
+/// POSTs the Alertmanager webhook payload (version 4) to the configured URL.
 class WebhookChannel final : public ChannelBase {
 public:
     WebhookChannel(config::ReceiverConfig c, ChannelContext& ctx)

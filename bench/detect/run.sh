@@ -3,7 +3,8 @@
 #
 #   bench/detect/run.sh [path/to/noctua]        (default: build/bin/noctua)
 #
-# 1. Quality: the labeled real series in ../shared/data/detect scored with noctua's shipped
+# 1. Quality: the labeled real series (not in the repository: NOCTUA_DETECT_DATA names the
+#    directory holding them and score.py) scored with noctua's shipped
 #    defaults (`noctua replay --as volume`, no config) and with the classic Prometheus rule
 #    `value < 0.5 * value offset 1w` (score.py --baseline offset1w).
 # 2. Speed: a year of 1-minute data (525,600 rows, generated deterministically) through

@@ -1,4 +1,4 @@
-// bench/ingest: throughput of the transaction ingest path (issue 6). See bench/README.md.
+// bench/ingest: throughput of the transaction ingest path. See bench/README.md.
 //   ingest_bench parse [events [kernel]]  (a) NDJSON parse + windows from memory, one core
 //   ingest_bench generate FILE N     write N sim-like events as JSON lines (for (b), (c))
 //   ingest_bench memory [series]     bytes per series-bucket of history

@@ -1,4 +1,4 @@
-// Issue 5 parts of [[probes]] and [providers.auth]: expressions (expect, extract, templates),
+// The parts of [[probes]] and [providers.auth] beyond the basics: expressions (expect, extract, templates),
 // transport options, the tcp/tls/dns/scenario/heartbeat kinds. Syntax errors of expressions
 // and templates are reported at the character they occur (FILE:LINE:COL).
 #include <algorithm>

@@ -1,4 +1,4 @@
-// `[[rules]]`: the keys common to every rule kind plus each kind's own keys (issue 4).
+// `[[rules]]`: the keys common to every rule kind plus each kind's own keys.
 // A key that belongs to another kind is reported as unknown for this one.
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Parsers for [[streams]], [windows] and [storage] (issue 6: transaction streams).
+// Parsers for [[streams]], [windows] and [storage]: transaction streams and their state.
 #include <algorithm>
 #include <limits>
 #include <set>

@@ -5,7 +5,7 @@
 namespace noctua::core {
 namespace {
 
-// Reloadly's documented customer-side codes (CONTRACTS.md §10) and common synonyms.
+// Reloadly's documented customer-side codes and common synonyms.
 constexpr std::string_view kCustomerCodes[] = {
     "COULD_NOT_AUTO_DETECT_OPERATOR",
     "COUNTRY_NOT_SUPPORTED",

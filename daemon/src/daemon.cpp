@@ -162,7 +162,7 @@ struct Daemon::Impl : public Services {
     std::atomic<bool> stopping{false};
     std::atomic<bool> ready{false};
 
-    // ---- transaction streams (issue 6). The ingest pipeline parses and aggregates on its own
+    // ---- transaction streams. The ingest pipeline parses and aggregates on its own
     // thread so that a flood of events never delays probes or alert delivery; closed window
     // buckets come back to the pipeline strand as samples (on_stream_samples).
     streams::StreamMetrics stream_metrics{registry};
@@ -289,7 +289,7 @@ struct Daemon::Impl : public Services {
 
     void on_probe_result(const probes::ProbeResult& r) {
         core::Labels series{{"probe", r.probe}, {"provider", r.provider}};
-        // The bounded failure reason travels to the alert as an annotation (issue 5).
+        // The bounded failure reason travels to the alert as an annotation.
         const std::map<std::string, std::string> reason{{"failure_reason", r.failure_reason}};
         feed(detect::Measure::probe, core::Sample{series, r.started, r.success ? 1.0 : 0.0},
              r.message, r.provider, r.success ? nullptr : &reason);
@@ -365,7 +365,7 @@ struct Daemon::Impl : public Services {
     }
 
     /// Detectors also need time to pass without samples: a stream that falls silent, a burst
-    /// that ends, a burn rate that decays (issue 4). Every `options.rule_tick` the rules are
+    /// that ends, a burn rate that decays. Every `options.rule_tick` the rules are
     /// advanced: probe-fed ones to now, stream-fed ones to the windows' watermark
     /// (StreamClock), so that a backfill of old events is not made late by the wall clock.
     asio::steady_timer tick_timer{strand};  // pipeline
@@ -428,7 +428,7 @@ struct Daemon::Impl : public Services {
             channels.emplace(rc.name, std::shared_ptr<alerts::ChannelBase>(std::move(*ch)));
         }
         for (const auto& p : next.probes) {
-            // An explicit switch, but never a silent one (issue 5).
+            // An explicit switch, but never a silent one.
             if (p.tls_insecure) {
                 log->warn("probe {} does not verify TLS certificates (tls_insecure = true)", p.id);
             }

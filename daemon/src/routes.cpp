@@ -22,7 +22,7 @@ void write_result(core::JsonWriter& w, const probes::ProbeResult& r) {
         w.field("message", r.message);
     }
     if (r.http_status != 0) w.field("http_status", r.http_status);
-    // Issue 5: phases, certificate, extracted values, scenario steps.
+    // Phases, certificate, extracted values, scenario steps.
     if (r.timings.total > 0) {
         const auto p = probes::phases(r.timings);
         w.key("phases").begin_object();
@@ -234,7 +234,7 @@ net::Router make_router(Services& s) {
                     });
                 });
 
-    // Push heartbeats (issue 5): the probe's own token, as a bearer token or ?token=; not the
+    // Push heartbeats: the probe's own token, as a bearer token or ?token=; not the
     // admin token, so a cron job can beat without admin rights.
     r.add("POST", "/api/v1/heartbeats/{id}",
           [&s](const ServerRequest& req, const net::PathParams& params) {
@@ -255,7 +255,7 @@ net::Router make_router(Services& s) {
               return ServerResponse::json_error(404, "no heartbeat probe \"" + params.at("id") + "\"");
           });
 
-    // Ingest (issue 6): authenticated by the stream's token or HMAC signature, not the admin
+    // Ingest: authenticated by the stream's token or HMAC signature, not the admin
     // token; parsed on the ingest thread, never on the connection's.
     r.add_async("POST", "/api/v1/events",
                 [&s](const ServerRequest& req, const net::PathParams&, net::Router::Respond respond) {

@@ -28,7 +28,7 @@ public:
     /// Runs `fn` off the io threads (long, thread-safe work such as writing /metrics).
     virtual void off_loop(std::function<void()> fn) = 0;
     [[nodiscard]] virtual const config::Config& config() const = 0;                  // pipeline
-    /// Push heartbeats (issue 5); thread-safe, usable from any thread.
+    /// Push heartbeats; thread-safe, usable from any thread.
     [[nodiscard]] virtual probes::HeartbeatBoard& heartbeat_board() = 0;
     [[nodiscard]] virtual const probes::Scheduler& probe_scheduler() const = 0;      // pipeline
     [[nodiscard]] virtual probes::Scheduler& probe_scheduler() = 0;                  // pipeline

@@ -24,7 +24,7 @@ constexpr std::size_t kMaxTransactions = 20'000;
 constexpr std::size_t kMaxTokens = 10'000;
 constexpr auto kRecentRecharge = 2min;
 
-// The product audiences the token endpoint knows (CONTRACTS.md §10 hosts).
+// The product audiences the token endpoint knows (docs/simulator.md, Provider API).
 constexpr std::array<std::string_view, 6> kAllAudiences{
     "https://topups.reloadly.com",     "https://topups-sandbox.reloadly.com",
     "https://giftcards.reloadly.com",  "https://giftcards-sandbox.reloadly.com",

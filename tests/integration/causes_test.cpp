@@ -1,4 +1,4 @@
-// Issue 4 end to end: a traffic loss whose traffic moved to another provider pages with a
+// Likely causes end to end: a traffic loss whose traffic moved to another provider pages with a
 // `likely_cause` annotation naming the routing shift. Transactions are pushed on
 // POST /api/v1/events with event timestamps (a backfill: the windows' watermark follows event
 // time while events flow), so a day of history reaches the detectors, the volume history and

@@ -1,4 +1,4 @@
-// Issue 5 through the running daemon: extracted values and phases on /metrics, probe history
+// Probes through the running daemon: extracted values and phases on /metrics, probe history
 // in GET /api/v1/probes/{id}, push heartbeats on POST /api/v1/heartbeats/{id}, the failure
 // reason on the alert.
 #include <catch2/catch.hpp>

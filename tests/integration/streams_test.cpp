@@ -1,4 +1,4 @@
-// Issue 6 end to end: the daemon in-process on port 0 takes transaction events on
+// Transaction streams end to end: the daemon in-process on port 0 takes transaction events on
 // POST /api/v1/events and exports what its windows counted on /metrics.
 #include <catch2/catch.hpp>
 

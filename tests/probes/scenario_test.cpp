@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Just enough of CONTRACTS.md §10 to drive a scenario.
+/// Just enough of a Reloadly-style provider API (docs/simulator.md) to drive a scenario.
 struct FakeReloadly {
     std::atomic<int> status_polls{0};
     std::atomic<int> cleanups{0};

@@ -39,7 +39,7 @@ struct DeliveryOutcome {
     }
 };
 
-/// The generic HTTP receiver contract (CONTRACTS.md retry matrix): 2xx delivered; transport
+/// The generic HTTP receiver contract: 2xx delivered; transport
 /// errors, 429 and 5xx retried (honouring Retry-After in seconds); other statuses final.
 [[nodiscard]] DeliveryOutcome classify_http_response(const core::HttpResponse& response);
 

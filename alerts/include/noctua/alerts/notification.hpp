@@ -29,7 +29,7 @@ struct Notification {
 [[nodiscard]] Notification make_notification(std::uint64_t id, std::string receiver,
                                              const Alert& alert, core::TimePoint now);
 
-/// The Alertmanager webhook payload, version 4 (CONTRACTS.md §7b): firing alerts carry the zero
+/// The Alertmanager webhook payload, version 4: firing alerts carry the zero
 /// time as endsAt, top-level status is firing if any alert fires.
 [[nodiscard]] std::string to_alertmanager_webhook_json(const Notification& n,
                                                        std::string_view external_url);

@@ -192,7 +192,7 @@ struct ProbeConfig {
     bool follow_redirects = false;
     bool tls_insecure = false;
     core::Labels labels;
-    // ---- issue 5: assertions, extraction, transport options, other kinds
+    // ---- assertions, extraction, transport options, other kinds
     std::vector<std::string> expect;  ///< expressions (config/expr.hpp), all must hold
     std::vector<ExtractConfig> extract;          ///< named numbers
     std::vector<ExtractLabelConfig> extract_labels;  ///< allow-listed strings as labels
@@ -372,7 +372,7 @@ struct StorageConfig {
     friend bool operator==(const StorageConfig&, const StorageConfig&) = default;
 };
 
-/// `[probing]`: limits of the probe scheduler (issue 5).
+/// `[probing]`: limits of the probe scheduler.
 struct ProbingConfig {
     /// Probe runs in flight at once, whole process; 0 = unlimited. Bounds memory under
     /// overload (each run in flight holds libcurl buffers, ~20-30 KB).

@@ -6,8 +6,8 @@
 
 namespace noctua::core {
 
-/// What a transaction's outcome says about the provider that handled it (issue 4: "provider
-/// faults count, customer errors do not, insufficient balance goes to the balance detector").
+/// What a transaction's outcome says about the provider that handled it: provider faults
+/// count, customer errors do not, insufficient balance goes to the balance detector.
 enum class ErrorClass : std::uint8_t {
     success,               ///< not an error
     provider_fault,        ///< counts against the provider's success ratio

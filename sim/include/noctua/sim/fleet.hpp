@@ -12,7 +12,7 @@
 
 namespace noctua::sim {
 
-/// Which Reloadly product a simulated provider speaks (CONTRACTS.md §10).
+/// Which Reloadly product a simulated provider speaks (docs/simulator.md).
 enum class Flavour { airtime, giftcards };
 [[nodiscard]] std::string_view to_string(Flavour f);
 

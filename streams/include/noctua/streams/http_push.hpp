@@ -21,7 +21,7 @@ enum class AuthFailure { none, missing, bad_token, bad_signature, stale_timestam
 [[nodiscard]] std::string_view to_string(AuthFailure f);
 
 /// Checks push credentials: `Authorization: Bearer <token>`, or a Standard Webhooks signature
-/// (CONTRACTS.md §8: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64
+/// (docs/events.md: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64
 /// HMAC-SHA256(key, id.timestamp.body)>`, space-separated for rotation), compared in constant
 /// time, within ±tolerance of `clock`, each id accepted once while it is within the
 /// tolerance. Thread-safe (the replay memory is guarded by a mutex; a leaf utility).

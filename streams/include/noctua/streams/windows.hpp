@@ -71,7 +71,7 @@ struct WindowMemory {
     std::size_t bytes = 0;    ///< estimate: buckets, series, keys, dedup table
 };
 
-/// Live per-dimension windows over the transaction stream (issue 6, docs/events.md).
+/// Live per-dimension windows over the transaction stream (docs/events.md).
 ///
 /// For each configured dimension set (`by = ["provider", "country"]`) each distinct value
 /// tuple is a series holding `bucket`-sized buckets for `recent` and `history_bucket`-sized
