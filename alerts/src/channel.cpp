@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "noctua/core/assert.hpp"
 #include "noctua/core/log.hpp"
 
 namespace noctua::alerts {
@@ -74,31 +73,11 @@ void ChannelBase::deliver(const Notification& n, int attempt, Done done) {
     });
 }
 
-void ChannelRegistry::add(std::unique_ptr<ChannelFactory> factory) {
-    NOCTUA_CHECK(factory != nullptr);
-    std::string kind{factory->kind()};
-    NOCTUA_CHECK(!factories_.contains(kind));
-    factories_.emplace(std::move(kind), std::move(factory));
-}
-
-const ChannelFactory* ChannelRegistry::find(std::string_view kind) const {
-    auto it = factories_.find(kind);
-    return it == factories_.end() ? nullptr : it->second.get();
-}
-
-std::vector<std::string> ChannelRegistry::kinds() const {
-    std::vector<std::string> out;
-    for (const auto& [k, f] : factories_) out.push_back(k);
-    return out;
-}
-
 core::Result<std::unique_ptr<ChannelBase>> ChannelRegistry::create(
     const config::ReceiverConfig& config, ChannelContext& context) const {
-    if (const auto* f = find(config.kind)) return f->create(config, context);
-    std::string known;
-    for (const auto& k : kinds()) known += (known.empty() ? "" : ", ") + k;
-    return core::fail(core::Errc::invalid_argument,
-                      "unknown receiver kind \"" + config.kind + "\" (known: " + known + ")");
+    auto factory = get(config.kind);
+    if (!factory) return std::unexpected(factory.error());
+    return factory->get().create(config, context);
 }
 
 }  // namespace noctua::alerts

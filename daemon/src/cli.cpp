@@ -14,6 +14,7 @@
 #include "noctua/core/memory.hpp"
 #include "noctua/core/version.hpp"
 #include "noctua/daemon/daemon.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/daemon/logging.hpp"
 #include "replay_command.hpp"
 
@@ -41,7 +42,16 @@ Commands:
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration.
 Configuration reference: docs/configuration.md
+
+Kinds (the `kind` key of each table):
 )";
+
+/// The main help with the kinds table built from the registries.
+std::string main_help() {
+    Kinds kinds;
+    register_builtin_kinds(kinds);
+    return std::string(kMainHelp) + kinds_table(kinds);
+}
 
 constexpr std::string_view kRunHelp = R"(Usage: noctua run -c FILE [options]
 
@@ -190,7 +200,7 @@ int cmd_run(const Args& a) {
 int run_cli(int argc, char** argv) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
     if (args.empty()) {
-        fmt::print(stderr, "{}", kMainHelp);
+        fmt::print(stderr, "{}", main_help());
         return kUsage;
     }
     const auto first = args.front();
@@ -199,12 +209,12 @@ int run_cli(int argc, char** argv) {
         return kOk;
     }
     if (first == "--help" || first == "-h") {
-        fmt::print("{}", kMainHelp);
+        fmt::print("{}", main_help());
         return kOk;
     }
     if (first == "help") {
         if (args.size() == 1) {
-            fmt::print("{}", kMainHelp);
+            fmt::print("{}", main_help());
             return kOk;
         }
         if (args[1] == "run") {

@@ -21,6 +21,7 @@
 #include "noctua/core/log.hpp"
 #include "noctua/core/memory.hpp"
 #include "noctua/core/version.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/daemon/logging.hpp"
 #include "noctua/detect/detector.hpp"
 #include "noctua/net/curl_client.hpp"
@@ -29,10 +30,9 @@
 #include "noctua/probes/heartbeat.hpp"
 #include "noctua/probes/scheduler.hpp"
 #include "noctua/streams/checkpoint.hpp"
-#include "noctua/streams/file_tail.hpp"
 #include "noctua/streams/http_push.hpp"
-#include "noctua/streams/kafka_source.hpp"
 #include "noctua/streams/pipeline.hpp"
+#include "noctua/streams/source.hpp"
 #include "causes.hpp"
 #include "routes.hpp"
 #include "stream_clock.hpp"
@@ -117,11 +117,9 @@ struct Daemon::Impl : public Services {
           seed(pick_seed(options.seed)),
           engine([this](const alerts::Alert& a) { on_transition(a); }),
           dispatcher(strand, alert_metrics, seed ^ 0x9e3779b97f4a7c15ULL) {
-        probes::register_builtin_probes(probe_registry);
-        detect::register_builtin_detectors(detector_registry);
-        alerts::register_builtin_channels(channel_registry);
+        register_builtin_kinds(kinds);
         scheduler = std::make_unique<probes::Scheduler>(
-            strand, probe_registry,
+            strand, kinds.probes,
             probes::ProbeContext{http, clock, ioc.get_executor(), &authenticator, &heartbeats},
             probe_metrics,
             [this](const probes::ProbeResult& r) { on_probe_result(r); }, seed);
@@ -145,12 +143,10 @@ struct Daemon::Impl : public Services {
     probes::ProbeMetrics probe_metrics;
     alerts::AlertMetrics alert_metrics;
     std::uint64_t seed;
-    probes::ProbeRegistry probe_registry;
-    alerts::ChannelRegistry channel_registry;
+    Kinds kinds;  // frozen in the constructor
     probes::Authenticator authenticator{http, clock};  // thread-safe; before the scheduler
     probes::HeartbeatBoard heartbeats{clock};          // thread-safe; outlives heartbeat probes
     std::unique_ptr<probes::Scheduler> scheduler;        // pipeline
-    detect::DetectorRegistry detector_registry;
     std::vector<std::unique_ptr<detect::Detector>> rules;  // pipeline
     alerts::AlertEngine engine;                          // pipeline
     alerts::Dispatcher dispatcher;                       // pipeline
@@ -167,11 +163,10 @@ struct Daemon::Impl : public Services {
     // buckets come back to the pipeline strand as samples (on_stream_samples).
     streams::StreamMetrics stream_metrics{registry};
     std::unique_ptr<streams::IngestPipeline> ingest;
-    std::unique_ptr<streams::HttpPush> push;
+    std::vector<std::unique_ptr<streams::Source>> sources;  // [[streams]], in config order
+    streams::HttpPush* push = nullptr;                      // the http source, if any
     std::unique_ptr<store::Store> state;                // [storage]; used on the ingest thread
     std::unique_ptr<streams::Checkpointer> checkpoint;  // ingest thread; null without storage
-    std::vector<std::unique_ptr<streams::FileTail>> tails;  // each on its own thread
-    std::vector<std::unique_ptr<streams::KafkaSource>> consumers;  // each on its own thread
     asio::steady_timer snapshot_timer{strand};              // pipeline
 
     /// Creates the ingest pipeline and the push handler from cfg.streams (before run()).
@@ -198,25 +193,15 @@ struct Daemon::Impl : public Services {
                 core::logger("streams")->info("windows restored from {}", cfg.storage.path);
             }
         }
+        streams::SourceContext ctx{*ingest, stream_metrics, clock, checkpoint.get()};
         for (const auto& sc : cfg.streams) {
-            if (sc.kind == "http") {
-                push = std::make_unique<streams::HttpPush>(sc, *ingest, stream_metrics, clock);
-            } else if (sc.kind == "file") {
-                tails.push_back(std::make_unique<streams::FileTail>(sc, *ingest, stream_metrics,
-                                                                    checkpoint.get()));
-            } else if (sc.kind == "kafka") {
-                auto made = streams::KafkaSource::create(sc, *ingest, stream_metrics,
-                                                         checkpoint.get());
-                if (!made) return std::unexpected(made.error());
-                consumers.push_back(std::move(*made));
-            } else {
-                core::logger("streams")->warn("stream {} of kind {} is not supported by this build yet",
-                                              sc.id, sc.kind);
-            }
+            auto made = kinds.streams.create(sc, ctx);
+            if (!made) return std::unexpected(made.error());
+            if (auto* p = (*made)->push()) push = p;
+            sources.push_back(std::move(*made));
         }
         ingest->start();
-        for (auto& t : tails) t->start();
-        for (auto& c : consumers) c->start();
+        for (auto& source : sources) source->start();
         if (checkpoint) schedule_snapshot();
         return {};
     }
@@ -234,8 +219,8 @@ struct Daemon::Impl : public Services {
 
     /// Stops the sources and the ingest thread, then saves the final snapshot (idempotent).
     void stop_streams() {
-        for (auto& t : tails) t->stop();
-        for (auto& c : consumers) c->stop();  // applies what it polled (commits: see KafkaSource)
+        // Each applies what it read first (Kafka commits: see KafkaSource).
+        for (auto& source : sources) source->stop();
         if (!ingest || ingest->stopped()) return;
         ingest->stop();
         if (checkpoint) (void)checkpoint->save();  // the ingest thread is joined: exclusive
@@ -423,7 +408,7 @@ struct Daemon::Impl : public Services {
             alerts::ChannelContext{http, clock, external_url(next)});
         std::map<std::string, std::shared_ptr<alerts::ChannelBase>> channels;
         for (const auto& rc : next.receivers) {
-            auto ch = channel_registry.create(rc, *ctx);
+            auto ch = kinds.receivers.create(rc, *ctx);
             if (!ch) return std::unexpected(ch.error());
             channels.emplace(rc.name, std::shared_ptr<alerts::ChannelBase>(std::move(*ch)));
         }
@@ -446,7 +431,7 @@ struct Daemon::Impl : public Services {
 
         std::vector<std::unique_ptr<detect::Detector>> next_rules;
         for (const auto& rc : next.rules) {
-            auto rule = detector_registry.create(rc);
+            auto rule = kinds.rules.create(rc);
             if (!rule) return std::unexpected(rule.error());
             for (const auto& old : rules) {
                 if (old->config().name == rc.name && old->config().kind == rc.kind) {

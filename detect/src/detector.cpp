@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "noctua/core/assert.hpp"
 #include "noctua/detect/balance.hpp"
 #include "noctua/detect/downtime.hpp"
 #include "noctua/detect/latency.hpp"
@@ -97,31 +96,11 @@ Signal Detector::make_signal(const core::Labels& series, core::TimePoint at, boo
     return sig;
 }
 
-void DetectorRegistry::add(std::unique_ptr<DetectorFactory> factory) {
-    NOCTUA_CHECK(factory != nullptr);
-    std::string kind{factory->kind()};
-    NOCTUA_CHECK(!factories_.contains(kind));
-    factories_.emplace(std::move(kind), std::move(factory));
-}
-
-const DetectorFactory* DetectorRegistry::find(std::string_view kind) const {
-    auto it = factories_.find(kind);
-    return it == factories_.end() ? nullptr : it->second.get();
-}
-
-std::vector<std::string> DetectorRegistry::kinds() const {
-    std::vector<std::string> out;
-    for (const auto& [k, f] : factories_) out.push_back(k);
-    return out;
-}
-
 core::Result<std::unique_ptr<Detector>> DetectorRegistry::create(
     const config::RuleConfig& rule) const {
-    if (const auto* f = find(rule.kind)) return f->create(rule);
-    std::string known;
-    for (const auto& k : kinds()) known += (known.empty() ? "" : ", ") + k;
-    return core::fail(core::Errc::invalid_argument,
-                      "unknown rule kind \"" + rule.kind + "\" (known: " + known + ")");
+    auto factory = get(rule.kind);
+    if (!factory) return std::unexpected(factory.error());
+    return factory->get().create(rule);
 }
 
 void register_builtin_detectors(DetectorRegistry& registry) {

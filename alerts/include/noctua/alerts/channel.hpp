@@ -18,6 +18,7 @@
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/http.hpp"
+#include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::alerts {
@@ -96,20 +97,14 @@ public:
         const config::ReceiverConfig& config, ChannelContext& context) const = 0;
 };
 
-/// Receiver kinds by name. Filled at start-up by register_builtin_channels(), then read-only.
-class ChannelRegistry {
+/// Receiver kinds by name (core::Registry): filled at start-up by register_builtin_channels(),
+/// then frozen and read-only.
+class ChannelRegistry : public core::Registry<ChannelFactory> {
 public:
-    /// Registering a kind twice is a programming error (aborts).
-    void add(std::unique_ptr<ChannelFactory> factory);
-    [[nodiscard]] const ChannelFactory* find(std::string_view kind) const;
-    [[nodiscard]] std::vector<std::string> kinds() const;  ///< sorted
-
+    ChannelRegistry() : Registry("receiver kind") {}
     /// Creates a channel, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<ChannelBase>> create(
         const config::ReceiverConfig& config, ChannelContext& context) const;
-
-private:
-    std::map<std::string, std::unique_ptr<ChannelFactory>, std::less<>> factories_;
 };
 
 /// Registers `log` and `webhook`.

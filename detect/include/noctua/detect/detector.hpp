@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "noctua/config/config.hpp"
+#include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 #include "noctua/core/sample.hpp"
 #include "noctua/detect/signal.hpp"
@@ -95,20 +96,14 @@ public:
         const config::RuleConfig& rule) const = 0;
 };
 
-/// The explicit registry of rule kinds. Filled once at startup (register_builtin_detectors),
-/// then read-only: safe to read from any thread without a lock.
-class DetectorRegistry {
+/// Rule kinds by name (core::Registry): filled once at start-up by
+/// register_builtin_detectors(), then frozen and read-only.
+class DetectorRegistry : public core::Registry<DetectorFactory> {
 public:
-    /// Registering a kind twice is a programming error (aborts).
-    void add(std::unique_ptr<DetectorFactory> factory);
-    [[nodiscard]] const DetectorFactory* find(std::string_view kind) const;
-    [[nodiscard]] std::vector<std::string> kinds() const;  ///< sorted
+    DetectorRegistry() : Registry("rule kind") {}
     /// Creates the detector for `rule`, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
         const config::RuleConfig& rule) const;
-
-private:
-    std::map<std::string, std::unique_ptr<DetectorFactory>, std::less<>> factories_;
 };
 
 /// Registers the built-in kinds: balance, downtime, latency, traffic_loss.

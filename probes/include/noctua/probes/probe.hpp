@@ -15,6 +15,7 @@
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/http.hpp"
+#include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::probes {
@@ -110,19 +111,14 @@ public:
                                                                       ProbeContext& context) const = 0;
 };
 
-/// Probe kinds by name, filled at start-up by register_builtin_probes(), then read-only.
-class ProbeRegistry {
+/// Probe kinds by name (core::Registry): filled at start-up by register_builtin_probes(),
+/// then frozen and read-only.
+class ProbeRegistry : public core::Registry<ProbeFactory> {
 public:
-    /// Registering a kind twice is a programming error (aborts).
-    void add(std::unique_ptr<ProbeFactory> factory);
-    [[nodiscard]] const ProbeFactory* find(std::string_view kind) const;
-    [[nodiscard]] std::vector<std::string> kinds() const;  ///< sorted
+    ProbeRegistry() : Registry("probe kind") {}
     /// Creates a probe, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig config,
                                                               ProbeContext& context) const;
-
-private:
-    std::map<std::string, std::unique_ptr<ProbeFactory>, std::less<>> factories_;
 };
 
 /// Registers the built-in kinds: dns, heartbeat, http, scenario, tcp, tls.

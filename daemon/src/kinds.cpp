@@ -1,0 +1,30 @@
+#include "noctua/daemon/kinds.hpp"
+
+#include <fmt/format.h>
+
+namespace noctua::daemon {
+
+void register_builtin_kinds(Kinds& kinds) {
+    probes::register_builtin_probes(kinds.probes);
+    detect::register_builtin_detectors(kinds.rules);
+    alerts::register_builtin_channels(kinds.receivers);
+    streams::register_builtin_sources(kinds.streams);
+    kinds.probes.freeze();
+    kinds.rules.freeze();
+    kinds.receivers.freeze();
+    kinds.streams.freeze();
+}
+
+std::string kinds_table(const Kinds& kinds) {
+    std::string out;
+    const auto line = [&out](std::string_view table, const std::vector<std::string>& names) {
+        out += fmt::format("  {:<14}{}\n", table, core::join_names(names));
+    };
+    line("[[probes]]", kinds.probes.kinds());
+    line("[[rules]]", kinds.rules.kinds());
+    line("[[receivers]]", kinds.receivers.kinds());
+    line("[[streams]]", kinds.streams.kinds());
+    return out;
+}
+
+}  // namespace noctua::daemon

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "noctua/config/config.hpp"
+#include "noctua/core/clock.hpp"
+#include "noctua/core/registry.hpp"
+#include "noctua/core/result.hpp"
+
+namespace noctua::streams {
+
+class Checkpointer;
+class HttpPush;
+class IngestPipeline;
+struct StreamMetrics;
+
+/// What a stream source may use, and nothing else. The references outlive every source made
+/// with them.
+struct SourceContext {
+    IngestPipeline& pipeline;
+    StreamMetrics& metrics;
+    const core::Clock& clock;
+    Checkpointer* checkpoint = nullptr;  ///< null without `[storage]`: nothing durable
+};
+
+/// A running `[[streams]]` entry: reads transaction events from somewhere and hands them to the
+/// ingest pipeline. start() and stop() come from one controlling thread; stop() is idempotent
+/// and, for sources with a thread of their own, joins it.
+class Source {
+public:
+    virtual ~Source() = default;
+    /// Starts reading (after the pipeline has started).
+    virtual void start() = 0;
+    /// Stops reading; what was read is applied first.
+    virtual void stop() = 0;
+    /// The handler of `POST /api/v1/events` when this source is pushed to; null otherwise.
+    [[nodiscard]] virtual HttpPush* push() { return nullptr; }
+};
+
+/// Creates sources of one stream kind from their validated config.
+class SourceFactory {
+public:
+    virtual ~SourceFactory() = default;
+    [[nodiscard]] virtual std::string_view kind() const = 0;
+    [[nodiscard]] virtual core::Result<std::unique_ptr<Source>> create(
+        const config::StreamConfig& config, SourceContext& context) const = 0;
+};
+
+/// Stream kinds by name (core::Registry): filled at start-up by register_builtin_sources(),
+/// then frozen and read-only.
+class SourceRegistry : public core::Registry<SourceFactory> {
+public:
+    SourceRegistry() : Registry("stream kind") {}
+    /// Creates a source, or an error naming the known kinds.
+    [[nodiscard]] core::Result<std::unique_ptr<Source>> create(const config::StreamConfig& config,
+                                                               SourceContext& context) const;
+};
+
+/// Registers the built-in kinds: file (FileTail), http (HttpPush), kafka (KafkaSource).
+void register_builtin_sources(SourceRegistry& registry);
+
+}  // namespace noctua::streams

@@ -1,0 +1,63 @@
+// The kind registries the daemon wires, and what the configuration accepts, name the same
+// kinds: a kind registered without its config (or the reverse) fails here.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
+
+using Catch::Matchers::EndsWith;
+
+namespace {
+
+/// The errors of `toml` joined, one per line.
+std::string errors_of(const std::string& toml) {
+    auto loaded = noctua::config::load_string(toml, "t.toml");
+    REQUIRE_FALSE(loaded.has_value());
+    std::string out;
+    for (const auto& e : loaded.error()) out += e.to_string() + "\n";
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("kinds: every registry is filled and frozen", "[daemon][unit]") {
+    noctua::daemon::Kinds kinds;
+    noctua::daemon::register_builtin_kinds(kinds);
+    CHECK(kinds.probes.kinds() ==
+          std::vector<std::string>{"dns", "heartbeat", "http", "scenario", "tcp", "tls"});
+    CHECK(kinds.rules.kinds() ==
+          std::vector<std::string>{"balance", "downtime", "latency", "traffic_loss"});
+    CHECK(kinds.receivers.kinds() == std::vector<std::string>{"log", "webhook"});
+    CHECK(kinds.streams.kinds() == std::vector<std::string>{"file", "http", "kafka"});
+    CHECK(kinds.probes.frozen());
+    CHECK(kinds.rules.frozen());
+    CHECK(kinds.receivers.frozen());
+    CHECK(kinds.streams.frozen());
+}
+
+TEST_CASE("kinds: the configuration knows exactly the registered kinds", "[daemon][unit]") {
+    noctua::daemon::Kinds kinds;
+    noctua::daemon::register_builtin_kinds(kinds);
+    const auto known = [](const auto& registry) {
+        return "known kinds: " + noctua::core::join_names(registry.kinds()) + "\n";
+    };
+    CHECK_THAT(errors_of("[[providers]]\nid = \"a\"\nbase_url = \"http://a.example\"\n"
+                         "[[probes]]\nid = \"p\"\nprovider = \"a\"\npath = \"/\"\nkind = \"x\"\n"),
+               EndsWith(known(kinds.probes)));
+    CHECK_THAT(errors_of("[[rules]]\nname = \"R\"\nkind = \"x\"\n"), EndsWith(known(kinds.rules)));
+    CHECK_THAT(errors_of("[[receivers]]\nname = \"r\"\nkind = \"x\"\n[route]\nreceiver = \"r\"\n"),
+               EndsWith(known(kinds.receivers)));
+    CHECK_THAT(errors_of("[[streams]]\nid = \"s\"\nkind = \"x\"\n"), EndsWith(known(kinds.streams)));
+}
+
+TEST_CASE("kinds: --help's table lists every table's kinds", "[daemon][unit]") {
+    noctua::daemon::Kinds kinds;
+    noctua::daemon::register_builtin_kinds(kinds);
+    CHECK(noctua::daemon::kinds_table(kinds) ==
+          "  [[probes]]    dns, heartbeat, http, scenario, tcp, tls\n"
+          "  [[rules]]     balance, downtime, latency, traffic_loss\n"
+          "  [[receivers]] log, webhook\n"
+          "  [[streams]]   file, http, kafka\n");
+}
