@@ -1,6 +1,6 @@
 #include "noctua/core/error_class.hpp"
 
-#include "ascii.hpp"
+#include "noctua/core/ascii.hpp"
 
 namespace noctua::core {
 namespace {
@@ -23,8 +23,6 @@ constexpr std::string_view kCustomerCodes[] = {
 };
 constexpr std::string_view kBalanceCodes[] = {"INSUFFICIENT_BALANCE", "INSUFFICIENT_FUNDS",
                                               "LOW_BALANCE"};
-
-using detail::ascii_iequals;
 
 }  // namespace
 

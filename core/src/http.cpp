@@ -1,7 +1,7 @@
 #include "noctua/core/http.hpp"
 
 #include "noctua/core/json.hpp"
-#include "ascii.hpp"
+#include "noctua/core/ascii.hpp"
 
 namespace noctua::core {
 namespace {
@@ -34,7 +34,7 @@ std::string percent_decode(std::string_view s, bool plus_as_space) {
 
 std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) {
     for (const auto& [k, v] : headers) {
-        if (detail::ascii_iequals(k, name)) return std::string_view{v};
+        if (ascii_iequals(k, name)) return std::string_view{v};
     }
     return std::nullopt;
 }

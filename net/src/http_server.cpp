@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <charconv>
 #include <deque>
 #include <optional>
@@ -18,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "noctua/core/ascii.hpp"
 #include "noctua/core/assert.hpp"
 
 namespace noctua::net {
@@ -35,14 +35,6 @@ constexpr std::chrono::milliseconds kLingerTimeout{1000};
 constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 // Backoff when accept fails for a reason that may persist (EMFILE, ENOBUFS).
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 bool is_loopback(const asio::ip::address& address) {
     if (address.is_loopback()) return true;
@@ -278,12 +270,13 @@ private:
             }
             for (auto& [name, value] : response.headers) {
                 // Framing headers are ours; a CR or LF would let a value inject headers.
+                using core::ascii_iequals;
                 if (name.empty() || has_control_chars(name) || has_control_chars(value) ||
-                    iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
-                    iequals(name, "Connection")) {
+                    ascii_iequals(name, "Content-Length") ||
+                    ascii_iequals(name, "Transfer-Encoding") || ascii_iequals(name, "Connection")) {
                     continue;
                 }
-                if (iequals(name, "Server") || iequals(name, "Content-Type")) {
+                if (ascii_iequals(name, "Server") || ascii_iequals(name, "Content-Type")) {
                     res.set(name, value);
                 } else {
                     res.insert(name, value);
@@ -577,7 +570,7 @@ bool is_loopback_host(std::string_view host) {
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
-    if (iequals(host, "localhost")) return true;
+    if (core::ascii_iequals(host, "localhost")) return true;
     beast::error_code ec;
     auto address = asio::ip::make_address(host, ec);
     return !ec && is_loopback(address);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "noctua/core/base64.hpp"
 #include "noctua/core/json.hpp"
 #include "noctua/core/log.hpp"
 
@@ -43,33 +44,6 @@ std::string error_code(const std::string& body) {
 
 }  // namespace
 
-std::string base64(std::string_view data) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < data.size(); i += 3) {
-        const auto n = (static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16) |
-                       (static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8) |
-                       static_cast<unsigned>(static_cast<unsigned char>(data[i + 2]));
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += kAlphabet[(n >> 6) & 63];
-        out += kAlphabet[n & 63];
-    }
-    if (i < data.size()) {
-        const bool two = i + 1 < data.size();
-        const auto n = (static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16) |
-                       (two ? static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8 : 0U);
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += two ? kAlphabet[(n >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
-
 bool token_expired(const core::HttpResponse& response) {
     if (response.status != 401) return false;
     if (response.body.find("TOKEN_EXPIRED") != std::string::npos) return true;
@@ -90,8 +64,8 @@ void Authenticator::async_headers(const std::string& provider, const config::Aut
         return;
     }
     if (auth.type == "basic") {
-        done(core::Headers{
-            {"Authorization", "Basic " + base64(auth.username + ":" + reveal(auth.password))}});
+        const auto credentials = auth.username + ":" + reveal(auth.password);
+        done(core::Headers{{"Authorization", "Basic " + core::base64_encode(credentials)}});
         return;
     }
     if (auth.type == "api_key") {
@@ -139,9 +113,9 @@ void Authenticator::fetch(const std::string& k, const config::AuthConfig& auth) 
         req.headers.emplace_back("Content-Type", "application/json");
     } else {
         // RFC 6749 §2.3.1: client credentials in HTTP Basic, form-encoded first.
-        req.headers.emplace_back(
-            "Authorization", "Basic " + base64(form_encode(reveal(auth.client_id)) + ":" +
-                                               form_encode(reveal(auth.client_secret))));
+        const auto credentials = form_encode(reveal(auth.client_id)) + ":" +
+                                 form_encode(reveal(auth.client_secret));
+        req.headers.emplace_back("Authorization", "Basic " + core::base64_encode(credentials));
         req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
         req.body = "grant_type=client_credentials";
         if (!auth.scope.empty()) req.body += "&scope=" + form_encode(auth.scope);

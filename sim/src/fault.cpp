@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "noctua/core/ascii.hpp"
 #include "noctua/core/duration.hpp"
 
 namespace noctua::sim {
@@ -26,13 +26,6 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 12> kKinds{{
     {FaultKind::rate_limit, "rate_limit"},
     {FaultKind::tls_error, "tls_error"},
 }};
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 std::string known_kinds() {
     std::vector<std::string_view> names;
@@ -288,7 +281,7 @@ const Fault* FaultSet::find(FaultKind kind) const {
 
 bool FaultSet::targets(FaultKind kind, std::string_view target) const {
     return std::any_of(faults_.begin(), faults_.end(), [&](const Fault& f) {
-        return f.kind == kind && iequals(f.target, target);
+        return f.kind == kind && core::ascii_iequals(f.target, target);
     });
 }
 

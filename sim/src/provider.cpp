@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "noctua/core/ascii.hpp"
+#include "noctua/core/base64.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::sim {
@@ -56,35 +58,6 @@ std::string_view currency_symbol(std::string_view code) {
     if (code == "INR") return "₹";
     if (code == "PHP") return "₱";
     return code;
-}
-
-std::string base64url(std::string_view in) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    std::uint32_t buf = 0;
-    int bits = 0;
-    for (unsigned char c : in) {
-        buf = (buf << 8) | c;
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out += kAlphabet[(buf >> bits) & 0x3F];
-        }
-    }
-    if (bits > 0) out += kAlphabet[(buf << (6 - bits)) & 0x3F];
-    return out;
-}
-
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(s[i])) !=
-            std::tolower(static_cast<unsigned char>(prefix[i]))) {
-            return false;
-        }
-    }
-    return true;
 }
 
 /// A parsed JSON request body; the parser owns the element's memory.
@@ -466,7 +439,7 @@ Reply ProviderSim::handle(const ServerRequest& req, std::string_view subpath) {
 
 ProviderSim::Auth ProviderSim::authenticate(const ServerRequest& req) {
     auto header = core::find_header(req.headers, "Authorization");
-    if (!header || !starts_with_ci(*header, "Bearer ")) return Auth::missing;
+    if (!header || !core::ascii_istarts_with(*header, "Bearer ")) return Auth::missing;
     std::string_view token = header->substr(7);
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     if (token.empty()) return Auth::missing;
@@ -573,7 +546,7 @@ Reply ProviderSim::token(const ServerRequest& req, std::string_view path) {
                                   "The authorization server is temporarily unavailable", path)};
     }
     auto ct = core::find_header(req.headers, "Content-Type");
-    if (!ct || !starts_with_ci(*ct, "application/json")) {
+    if (!ct || !core::ascii_istarts_with(*ct, "application/json")) {
         return Reply{spring_error(
             415, "Unsupported Media Type",
             fmt::format("Content type '{}' not supported", ct ? *ct : std::string_view{""}), path)};
@@ -624,8 +597,8 @@ Reply ProviderSim::token(const ServerRequest& req, std::string_view path) {
         .field("exp", static_cast<std::int64_t>(iat + ttl))
         .field("jti", fmt::format("{:016x}", rng_.next()))
         .end_object();
-    std::string token = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." +
-                        base64url(payload.str()) + "." + base64url(sig);
+    std::string token = core::base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
+                        core::base64url_encode(payload.str()) + "." + core::base64url_encode(sig);
     tokens_[token] = Token{now + spec_.token_ttl, audience};
 
     JsonWriter w;

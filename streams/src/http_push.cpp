@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "noctua/core/ascii.hpp"
+#include "noctua/core/base64.hpp"
 #include "noctua/core/json.hpp"
 #include "noctua/core/log.hpp"
 
@@ -13,29 +15,6 @@ namespace noctua::streams {
 namespace {
 
 constexpr std::size_t kMaxRememberedIds = 100'000;
-
-std::string base64_encode(const unsigned char* data, std::size_t n) {
-    std::string out(4 * ((n + 2) / 3), '\0');
-    const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                                    static_cast<int>(n));
-    out.resize(static_cast<std::size_t>(len));
-    return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view in) {
-    if (in.empty() || in.size() % 4 != 0) return std::nullopt;
-    std::string out(in.size() / 4 * 3, '\0');
-    const int len = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                    reinterpret_cast<const unsigned char*>(in.data()),
-                                    static_cast<int>(in.size()));
-    if (len < 0) return std::nullopt;
-    std::size_t size = static_cast<std::size_t>(len);
-    // EVP_DecodeBlock counts padding as zero bytes.
-    if (in.ends_with("==")) size -= 2;
-    else if (in.ends_with('=')) size -= 1;
-    out.resize(size);
-    return out;
-}
 
 bool equal_ct(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -45,11 +24,7 @@ bool has_media_type(std::string_view content_type, std::string_view type) {
     const auto semi = content_type.find(';');
     auto base = content_type.substr(0, semi);
     while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-    if (base.size() != type.size()) return false;
-    for (std::size_t i = 0; i < base.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(base[i])) != type[i]) return false;
-    }
-    return true;
+    return core::ascii_iequals(base, type);
 }
 
 core::ServerResponse with_retry_after(core::ServerResponse r, int seconds) {
@@ -80,7 +55,7 @@ PushAuthenticator::PushAuthenticator(const config::StreamConfig& config, const c
     if (has_key_) {
         std::string_view secret = config.hmac_secret->reveal();
         if (secret.starts_with("whsec_")) {
-            auto decoded = base64_decode(secret.substr(6));
+            auto decoded = core::base64_decode(secret.substr(6));
             key_ = decoded ? std::move(*decoded) : std::string(secret);
         } else {
             key_ = std::string(secret);
@@ -122,7 +97,8 @@ AuthFailure PushAuthenticator::check(const core::ServerRequest& request) {
              &mac_len) == nullptr) {
         return AuthFailure::bad_signature;
     }
-    const std::string expected = base64_encode(mac, mac_len);
+    const std::string expected =
+        core::base64_encode({reinterpret_cast<const char*>(mac), mac_len});
     bool match = false;
     std::string_view rest = *sig;
     while (!rest.empty()) {

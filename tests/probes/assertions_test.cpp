@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "noctua/core/base64.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/probes/auth.hpp"
 #include "noctua/probes/probe.hpp"
@@ -368,7 +369,7 @@ TEST_CASE("auth: oauth2 form style (RFC 6749) and a failing token fetch", "[prob
     auto req = f.http.requests().at(0);
     CHECK(req.body == "grant_type=client_credentials&scope=read+write");
     CHECK(core::find_header(req.headers, "Content-Type") == "application/x-www-form-urlencoded");
-    CHECK(core::find_header(req.headers, "Authorization") == "Basic " + probes::base64("my+id:s3cr3t"));
+    CHECK(core::find_header(req.headers, "Authorization") == "Basic " + core::base64_encode("my+id:s3cr3t"));
     CHECK(f.http.request_count() == 1);  // nothing sent to the endpoint without a token
 
     f.http.push_error(core::TransportError::connect, "refused");

@@ -68,7 +68,4 @@ private:
 /// `TOKEN_EXPIRED` error code or RFC 6750's `invalid_token`.
 [[nodiscard]] bool token_expired(const core::HttpResponse& response);
 
-/// Standard base64 (RFC 4648 §4) with padding.
-[[nodiscard]] std::string base64(std::string_view data);
-
 }  // namespace noctua::probes
