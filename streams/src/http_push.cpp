@@ -63,7 +63,7 @@ PushAuthenticator::PushAuthenticator(const config::StreamConfig& config, const c
     }
 }
 
-AuthFailure PushAuthenticator::check(const core::ServerRequest& request) {
+AuthFailure PushAuthenticator::check(const core::ServerRequest& request, ReplayClaim& claim) {
     if (has_token_) {
         if (auto h = core::find_header(request.headers, "Authorization")) {
             if (h->starts_with("Bearer ") && equal_ct(h->substr(7), token_)) return AuthFailure::none;
@@ -110,15 +110,36 @@ AuthFailure PushAuthenticator::check(const core::ServerRequest& request) {
     }
     if (!match) return AuthFailure::bad_signature;
 
+    claim.id = std::string(*id);
+    claim.timestamp = seconds;
+    return AuthFailure::none;
+}
+
+AuthFailure PushAuthenticator::reserve(const ReplayClaim& claim) {
+    if (claim.empty()) return AuthFailure::none;
+    const std::int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+    const std::int64_t tol_s = std::chrono::duration_cast<std::chrono::seconds>(tolerance_).count();
     std::lock_guard lock(mu_);
     while (!order_.empty() &&
            (order_.front().first < now_s - tol_s || order_.size() > kMaxRememberedIds)) {
         seen_.erase(order_.front().second);
         order_.pop_front();
     }
-    if (!seen_.emplace(std::string(*id), seconds).second) return AuthFailure::replayed;
-    order_.emplace_back(seconds, std::string(*id));
+    if (!seen_.emplace(claim.id, claim.timestamp).second) return AuthFailure::replayed;
     return AuthFailure::none;
+}
+
+void PushAuthenticator::commit(const ReplayClaim& claim) {
+    if (claim.empty()) return;
+    std::lock_guard lock(mu_);
+    order_.emplace_back(claim.timestamp, claim.id);
+}
+
+void PushAuthenticator::release(const ReplayClaim& claim) {
+    if (claim.empty()) return;
+    std::lock_guard lock(mu_);
+    seen_.erase(claim.id);
 }
 
 std::string batch_result_json(const BatchResult& r) {
@@ -154,12 +175,16 @@ void HttpPush::handle(const core::ServerRequest& request,
         respond(with_retry_after(ServerResponse::json_error(503, "shutting down"), 5));
         return;
     }
-    if (const auto failure = auth_.check(request); failure != AuthFailure::none) {
+    auto refuse = [&](AuthFailure failure) {
         metrics_.auth_failures.Add({{"source", config_.id}, {"reason", std::string(to_string(failure))}})
             .Increment();
         auto r = ServerResponse::json_error(401, "invalid credentials: " + std::string(to_string(failure)));
         r.headers.emplace_back("WWW-Authenticate", "Bearer");
         respond(std::move(r));
+    };
+    ReplayClaim claim;
+    if (const auto failure = auth_.check(request, claim); failure != AuthFailure::none) {
+        refuse(failure);
         return;
     }
     if (request.body.size() > config_.body_limit) {
@@ -195,16 +220,24 @@ void HttpPush::handle(const core::ServerRequest& request,
     std::string body;
     body.reserve(request.body.size() + kJsonPadding);
     body.assign(request.body);
+    // The id is used up only by an accepted batch: a refused one may be retried as sent.
+    if (const auto failure = auth_.reserve(claim); failure != AuthFailure::none) {
+        refuse(failure);
+        return;
+    }
     const bool queued = pipeline_.try_submit(
         counters_, std::move(body), format, config_.queue_limit,
-        [respond](BatchResult result) {
+        [this, respond, claim](BatchResult result) {
             if (result.failed_status != 0) {
+                auth_.release(claim);
                 respond(ServerResponse::json_error(result.failed_status, result.failure));
                 return;
             }
+            auth_.commit(claim);
             respond(ServerResponse::json(200, batch_result_json(result)));
         });
     if (!queued) {
+        auth_.release(claim);
         metrics_.saturated.Add({{"source", config_.id}}).Increment();
         respond(with_retry_after(ServerResponse::json_error(429, "ingest queue full, retry later"), 1));
     }

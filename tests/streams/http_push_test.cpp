@@ -212,3 +212,62 @@ TEST_CASE("HttpPush: a saturated pipeline answers 429 with Retry-After", "[strea
     CHECK(stopping.status == 503);
     CHECK(core::find_header(stopping.headers, "Retry-After").has_value());
 }
+
+TEST_CASE("HttpPush: a signed push refused with 429 may be retried with the same id",
+          "[streams][unit]") {
+    Fixture fx;
+    const std::string key = "0123456789abcdef0123456789abcdef";
+    const std::string ts = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
+    const std::string body = event_line(7) + "\n";
+    const core::Headers signed_headers{{"webhook-id", "msg_retry"},
+                                       {"webhook-timestamp", ts},
+                                       {"webhook-signature", sign(key, "msg_retry", ts, body)}};
+    // Hold the ingest thread and fill the queue (queue_limit = 2).
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::atomic<bool> holding{false};
+    fx.pipeline->post([&] {
+        holding = true;
+        released.wait();
+    });
+    REQUIRE(testing::wait_for([&] { return holding.load(); }));
+    core::ServerRequest filler;
+    filler.body = event_line(8);
+    filler.headers = {{"Authorization", "Bearer s3cret"}};
+    std::vector<std::promise<core::ServerResponse>> promises(2);
+    std::vector<std::future<core::ServerResponse>> waiting;
+    for (auto& p : promises) {
+        waiting.push_back(p.get_future());
+        fx.push->handle(filler, [&p](core::ServerResponse r) { p.set_value(std::move(r)); });
+    }
+    CHECK(fx.call(body, signed_headers).status == 429);
+    release.set_value();
+    for (auto& w : waiting) CHECK(w.get().status == 200);
+
+    // The sender's retry, byte for byte, is accepted once; a second copy is a replay.
+    auto retry = fx.call(body, signed_headers);
+    CHECK(retry.status == 200);
+    CHECK(retry.body.find(R"("accepted":1)") != std::string::npos);
+    CHECK(fx.call(body, signed_headers).status == 401);
+    CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "replayed"}}) == 1);
+}
+
+TEST_CASE("HttpPush: a signed push refused as unreadable may be retried with the same id",
+          "[streams][unit]") {
+    Fixture fx;
+    const std::string key = "0123456789abcdef0123456789abcdef";
+    const std::string ts = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
+    const std::string bad = "not gzip";
+    auto r = fx.call(bad, {{"webhook-id", "msg_gz"},
+                           {"webhook-timestamp", ts},
+                           {"webhook-signature", sign(key, "msg_gz", ts, bad)},
+                           {"Content-Encoding", "gzip"}});
+    CHECK(r.status == 400);
+    const std::string body = event_line(9) + "\n";
+    CHECK(fx.call(body, {{"webhook-id", "msg_gz"},
+                         {"webhook-timestamp", ts},
+                         {"webhook-signature", sign(key, "msg_gz", ts, body)}})
+              .status == 200);
+}

@@ -20,15 +20,33 @@ namespace noctua::streams {
 enum class AuthFailure { none, missing, bad_token, bad_signature, stale_timestamp, replayed };
 [[nodiscard]] std::string_view to_string(AuthFailure f);
 
+/// A signed request's `webhook-id` and `webhook-timestamp` (seconds), held from the check
+/// until its batch is accepted (commit) or refused (release). An empty id: not signed.
+struct ReplayClaim {
+    std::string id;
+    std::int64_t timestamp = 0;
+    [[nodiscard]] bool empty() const { return id.empty(); }
+};
+
 /// Checks push credentials: `Authorization: Bearer <token>`, or a Standard Webhooks signature
 /// (docs/events.md: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64
 /// HMAC-SHA256(key, id.timestamp.body)>`, space-separated for rotation), compared in constant
 /// time, within ±tolerance of `clock`, each id accepted once while it is within the
-/// tolerance. Thread-safe (the replay memory is guarded by a mutex; a leaf utility).
+/// tolerance. An id counts as used only once its batch is accepted: check() verifies,
+/// reserve() holds the id for the request in flight, commit() remembers it, release() lets the
+/// sender retry it. Thread-safe (the replay memory is guarded by a mutex; a leaf utility).
 class PushAuthenticator {
 public:
     PushAuthenticator(const config::StreamConfig& config, const core::Clock& clock);
-    [[nodiscard]] AuthFailure check(const core::ServerRequest& request);
+    /// Verifies the credentials; for a signed request fills `claim` (nothing is recorded yet).
+    [[nodiscard]] AuthFailure check(const core::ServerRequest& request, ReplayClaim& claim);
+    /// Holds `claim`'s id for a request in flight: AuthFailure::replayed when it is already
+    /// held or remembered. An empty claim always succeeds.
+    [[nodiscard]] AuthFailure reserve(const ReplayClaim& claim);
+    /// The claim's batch was accepted: its id is refused until its timestamp + tolerance.
+    void commit(const ReplayClaim& claim);
+    /// The claim's batch was refused: its id may be sent again.
+    void release(const ReplayClaim& claim);
 
 private:
     std::string token_;
