@@ -145,7 +145,8 @@ struct Daemon::Impl : public Services {
     std::uint64_t seed;
     Kinds kinds;  // frozen in the constructor
     probes::Authenticator authenticator{http, clock};  // thread-safe; before the scheduler
-    probes::HeartbeatBoard heartbeats{clock};          // thread-safe; outlives heartbeat probes
+    // Thread-safe; outlives heartbeat probes.
+    probes::HeartbeatBoard heartbeats{clock, &probe_metrics.heartbeat_refusals};
     std::unique_ptr<probes::Scheduler> scheduler;        // pipeline
     std::vector<std::unique_ptr<detect::Detector>> rules;  // pipeline
     alerts::AlertEngine engine;                          // pipeline

@@ -66,6 +66,32 @@ void write_result(core::JsonWriter& w, const probes::ProbeResult& r) {
     w.end_object();
 }
 
+/// The answer to POST /api/v1/probes/{id}/run: 202 when a run started or waits for a slot,
+/// 409 when it was skipped because one is in flight or waiting already.
+ServerResponse run_now_response(const std::string& id, const probes::Scheduler::RunNow& r) {
+    using Outcome = probes::Scheduler::RunNow::Outcome;
+    core::JsonWriter w;
+    switch (r.outcome) {
+        case Outcome::unknown_probe:
+            return ServerResponse::json_error(404, "no probe \"" + id + "\"");
+        case Outcome::started:
+        case Outcome::queued:
+            w.begin_object().field("status", "success");
+            w.field("run", r.outcome == Outcome::started ? "started" : "queued").end_object();
+            return ServerResponse::json(202, std::move(w).str());
+        case Outcome::already_running:
+            w.begin_object().field("status", "error");
+            w.field("error", "a run of probe \"" + id + "\" is in flight; this one is skipped");
+            if (r.running_since) w.field("running_since", core::format_rfc3339(*r.running_since));
+            w.end_object();
+            return ServerResponse::json(409, std::move(w).str());
+        case Outcome::already_waiting:
+            break;
+    }
+    return ServerResponse::json_error(
+        409, "a run of probe \"" + id + "\" is waiting for a concurrency slot; this one is skipped");
+}
+
 void write_probe(core::JsonWriter& w, const probes::ProbeStatus& p, bool with_history = false) {
     w.begin_object();
     w.field("id", p.config.id);
@@ -211,11 +237,7 @@ net::Router make_router(Services& s) {
                             respond(ServerResponse::json_error(401, "admin token required"));
                             return;
                         }
-                        if (!s.probe_scheduler().run_now(id)) {
-                            respond(ServerResponse::json_error(404, "no probe \"" + id + "\""));
-                            return;
-                        }
-                        respond(ServerResponse::json(202, R"({"status":"success"})"));
+                        respond(run_now_response(id, s.probe_scheduler().run_now(id)));
                     });
                 });
 

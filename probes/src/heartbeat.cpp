@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include "kinds.hpp"
+#include "noctua/core/log.hpp"
 
 namespace noctua::probes {
 
@@ -29,14 +30,39 @@ void HeartbeatBoard::remove(const std::string& id, std::uint64_t registration) {
 HeartbeatBoard::BeatResult HeartbeatBoard::beat(std::string_view id, std::string_view token) {
     std::lock_guard lock(mu_);
     auto it = entries_.find(id);
-    if (it == entries_.end()) return BeatResult::unknown_id;
+    if (it == entries_.end()) {
+        refused(id, "unknown_probe");
+        return BeatResult::unknown_id;
+    }
     const auto& want = it->second.token.reveal();
     if (want.empty() || token.size() != want.size() || CRYPTO_memcmp(token.data(), want.data(), want.size()) != 0) {
+        refused(id, token.empty() ? "missing_token" : "bad_token");
         return BeatResult::bad_token;
     }
     it->second.last = clock_.now();
     ++it->second.beats;
     return BeatResult::ok;
+}
+
+void HeartbeatBoard::refused(std::string_view id, std::string_view reason) {
+    const bool known = reason != "unknown_probe";
+    // Labels stay bounded: an id nobody configured is not a label value.
+    if (refusals_ != nullptr) {
+        refusals_->Add({{"probe", known ? std::string(id) : std::string()},
+                        {"reason", std::string(reason)}})
+            .Increment();
+    }
+    const auto now = clock_.now();
+    if (last_refusal_log_ && now - *last_refusal_log_ < std::chrono::seconds(1)) {
+        ++refusals_unlogged_;
+        return;
+    }
+    // The id only when it is a configured probe's: anything else is caller-chosen text.
+    core::logger("probes")->warn("heartbeat refused probe={} reason={} refused_unlogged={}",
+                                 known ? id : std::string_view("(unknown)"), reason,
+                                 refusals_unlogged_);
+    last_refusal_log_ = now;
+    refusals_unlogged_ = 0;
 }
 
 std::optional<core::TimePoint> HeartbeatBoard::last(std::string_view id) const {

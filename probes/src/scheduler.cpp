@@ -59,6 +59,11 @@ ProbeMetrics::ProbeMetrics(prometheus::Registry& registry)
                     .Name("noctua_probe_throttled_total")
                     .Help("Runs that waited for a concurrency slot")
                     .Register(registry)),
+      heartbeat_refusals(prometheus::BuildCounter()
+                             .Name("noctua_heartbeat_auth_failures_total")
+                             .Help("Push heartbeats refused, by probe and reason (missing_token, "
+                                   "bad_token, unknown_probe)")
+                             .Register(registry)),
       lateness(prometheus::BuildHistogram()
                    .Name("noctua_probe_schedule_lateness_seconds")
                    .Help("How late probe runs start against when they were due")
@@ -226,6 +231,7 @@ struct Scheduler::Entry {
     bool waiting = false;  // in waiting_ for a concurrency slot
     bool removed = false;
     std::chrono::steady_clock::time_point due{};     // when the current run was due
+    core::TimePoint started{};                       // when the run in flight started
     std::chrono::steady_clock::time_point anchor{};  // the timer's run, before the grid
     std::uint64_t generation = 0;  // bumped per run; stale completions are ignored
     std::uint64_t runs = 0;
@@ -418,12 +424,14 @@ void Scheduler::schedule(const std::shared_ptr<Entry>& e,
     });
 }
 
-bool Scheduler::run_now(std::string_view id) {
+Scheduler::RunNow Scheduler::run_now(std::string_view id) {
     auto it = entries_.find(id);
-    if (it == entries_.end()) return false;
-    it->second->due = std::chrono::steady_clock::now();
-    start_run(it->second);
-    return true;
+    if (it == entries_.end()) return {};
+    const auto& e = it->second;
+    if (!e->running && !e->waiting) e->due = std::chrono::steady_clock::now();
+    RunNow r{start_run(e), std::nullopt};
+    if (r.outcome == RunNow::Outcome::already_running) r.running_since = e->started;
+    return r;
 }
 
 void Scheduler::set_limits(SchedulerLimits limits) {
@@ -466,7 +474,7 @@ void Scheduler::start_waiting() {
     }
 }
 
-void Scheduler::start_run(const std::shared_ptr<Entry>& e) {
+Scheduler::RunNow::Outcome Scheduler::start_run(const std::shared_ptr<Entry>& e) {
     if (e->running || e->waiting) {
         metrics_.skipped.Add(e->labels()).Increment();
         // At most a line a second: an overloaded host skips thousands of runs a second.
@@ -480,15 +488,16 @@ void Scheduler::start_run(const std::shared_ptr<Entry>& e) {
         } else {
             ++skips_unlogged_;
         }
-        return;
+        return e->running ? RunNow::Outcome::already_running : RunNow::Outcome::already_waiting;
     }
     if (!has_slot(*e)) {
         e->waiting = true;
         waiting_.push_back(e);
         metrics_.throttled.Add({{"provider", e->config.provider}}).Increment();
-        return;
+        return RunNow::Outcome::queued;
     }
     launch(e);
+    return RunNow::Outcome::started;
 }
 
 void Scheduler::launch(const std::shared_ptr<Entry>& e) {
@@ -498,6 +507,7 @@ void Scheduler::launch(const std::shared_ptr<Entry>& e) {
     ++provider_in_flight_[e->config.provider];
     metrics_.in_flight.Set(in_flight_);
     e->running = true;
+    e->started = context_.clock.now();
     const auto generation = ++e->generation;
     // The probe's own timeout (curl's) should always win; the watchdog catches a probe that
     // never completes.

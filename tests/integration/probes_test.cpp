@@ -7,6 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -113,6 +119,11 @@ successes = 1
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/unknown"), "", {{"Authorization", "Bearer hb-secret"}}).status == 404);
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/nightly-export"), "", {{"Authorization", "Bearer hb-secret"}}).status == 202);
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/nightly-export?token=hb-secret")).status == 202);
+    // Each refusal is counted (the unknown id without its caller-chosen name).
+    metrics = http_call("GET", d.url("/metrics")).body;
+    CHECK(testing::metric_value(metrics, R"(noctua_heartbeat_auth_failures_total{probe="nightly-export",reason="missing_token"})") == 1);
+    CHECK(testing::metric_value(metrics, R"(noctua_heartbeat_auth_failures_total{probe="nightly-export",reason="bad_token"})") == 1);
+    CHECK(testing::metric_value(metrics, R"(noctua_heartbeat_auth_failures_total{probe="",reason="unknown_probe"})") == 1);
     testing::run_probe(d, "nightly-export");
 
     // A low balance fails the assertion; the alert carries the bounded reason.
@@ -137,4 +148,66 @@ successes = 1
     CHECK(bool(first["success"]) == false);
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
+}
+
+TEST_CASE("daemon probes: a run asked for while one is in flight is answered 409 with its start",
+          "[integration]") {
+    // A listener that never accepts: the kernel completes the handshake, nobody answers, and
+    // the probe's first run stays in flight.
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(::listen(listener, 8) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const auto text = fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+shutdown_timeout = "5s"
+
+[[providers]]
+id = "slow"
+base_url = "http://127.0.0.1:{}"
+
+[[probes]]
+id = "slow-health"
+provider = "slow"
+path = "/health"
+interval = "1h"
+jitter = "0s"
+timeout = "1m"
+)",
+                                  ntohs(addr.sin_port));
+    auto cfg = config::load_string(text, "slow.toml");
+    if (!cfg) {
+        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
+    }
+    REQUIRE(cfg.has_value());
+    testing::RunningDaemon d{std::move(*cfg)};
+    REQUIRE(testing::wait_for([&] {
+        return http_call("GET", d.url("/api/v1/probes/slow-health")).body.find(R"("running":true)") !=
+               std::string::npos;
+    }));
+
+    std::set<std::string> since;
+    int conflicts = 0;
+    for (int i = 0; i < 200; ++i) {
+        auto r = http_call("POST", d.url("/api/v1/probes/slow-health/run"));
+        if (r.status != 409) continue;
+        ++conflicts;
+        simdjson::dom::parser parser;
+        auto doc = parser.parse(r.body);
+        REQUIRE_FALSE(doc.error());
+        std::string_view started;
+        if (!doc.value()["running_since"].get(started)) since.emplace(started);
+    }
+    CHECK(conflicts == 200);
+    REQUIRE(since.size() == 1);  // every answer names the same run
+    CHECK(since.begin()->ends_with("Z"));  // RFC 3339, UTC
+    const auto metrics = http_call("GET", d.url("/metrics")).body;
+    CHECK(testing::metric_value(metrics, R"(noctua_probe_skipped_total{probe="slow-health",provider="slow"})") == 200);
+    ::close(listener);
 }

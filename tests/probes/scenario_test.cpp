@@ -7,12 +7,16 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <prometheus/registry.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/core/log.hpp"
 #include "noctua/net/curl_client.hpp"
 #include "noctua/probes/auth.hpp"
 #include "noctua/probes/heartbeat.hpp"
 #include "noctua/probes/probe.hpp"
+#include "noctua/probes/scheduler.hpp"
 #include "noctua/testing/fake_http_client.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
@@ -237,4 +241,41 @@ TEST_CASE("heartbeat: fails when no beat arrives within interval + grace", "[pro
     CHECK(board.beats("nightly-export") == 1);
     p->reset();
     CHECK_FALSE(board.last("nightly-export").has_value());  // unregistered with its probe
+}
+
+TEST_CASE("HeartbeatBoard: refused beats are counted and logged at most once a second, without "
+          "the token",
+          "[probes][unit]") {
+    core::ManualClock clock{core::TimePoint{1'000'000s}};
+    prometheus::Registry registry;
+    probes::ProbeMetrics metrics{registry};
+    probes::HeartbeatBoard board{clock, &metrics.heartbeat_refusals};
+    (void)board.add("nightly-export", config::Secret("hb-token", "inline"));
+    auto refusals = [&](std::string probe, std::string reason) {
+        return metrics.heartbeat_refusals.Add({{"probe", probe}, {"reason", reason}}).Value();
+    };
+    auto log = core::logger("probes");
+    auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+    log->sinks().push_back(sink);
+
+    CHECK(board.beat("nightly-export", "guess-1") == probes::HeartbeatBoard::BeatResult::bad_token);
+    CHECK(board.beat("nightly-export", "guess-2") == probes::HeartbeatBoard::BeatResult::bad_token);
+    CHECK(board.beat("nightly-export", "") == probes::HeartbeatBoard::BeatResult::bad_token);
+    CHECK(board.beat("no-such-id", "hb-token") == probes::HeartbeatBoard::BeatResult::unknown_id);
+    clock.advance(1s);
+    CHECK(board.beat("nightly-export", "guess-3") == probes::HeartbeatBoard::BeatResult::bad_token);
+    CHECK(board.beat("nightly-export", "hb-token") == probes::HeartbeatBoard::BeatResult::ok);
+    log->sinks().pop_back();
+
+    CHECK(refusals("nightly-export", "bad_token") == 3);
+    CHECK(refusals("nightly-export", "missing_token") == 1);
+    CHECK(refusals("", "unknown_probe") == 1);
+    const auto lines = sink->last_formatted();
+    REQUIRE(lines.size() == 2);  // the first refusal, then the first one a second later
+    CHECK_THAT(lines[0], Catch::Contains("heartbeat refused probe=nightly-export reason=bad_token"));
+    CHECK_THAT(lines[1], Catch::Contains("refused_unlogged=3"));
+    for (const auto& line : lines) {
+        CHECK_THAT(line, !Catch::Contains("guess") && !Catch::Contains("hb-token") &&
+                             !Catch::Contains("no-such-id"));
+    }
 }

@@ -49,6 +49,13 @@ struct Fixture {
     }
 };
 
+using Outcome = probes::Scheduler::RunNow::Outcome;
+
+/// run_now() started a run or queued it for a slot.
+bool taken(const probes::Scheduler::RunNow& r) {
+    return r.outcome == Outcome::started || r.outcome == Outcome::queued;
+}
+
 }  // namespace
 
 TEST_CASE("Scheduler: runs each probe repeatedly on its interval", "[probes][unit]") {
@@ -135,8 +142,33 @@ TEST_CASE("Scheduler: run_now goes through the same path", "[probes][unit]") {
     Fixture f;
     REQUIRE(f.scheduler->apply({probe("a", 1h)}).has_value());
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 1; }));
-    CHECK(f.scheduler->run_now("a"));
-    CHECK_FALSE(f.scheduler->run_now("zzz"));
+    CHECK(f.scheduler->run_now("a").outcome == Outcome::started);
+    CHECK(f.scheduler->run_now("zzz").outcome == Outcome::unknown_probe);
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
+}
+
+TEST_CASE("Scheduler: run_now says when it is skipped because a run is in flight, and since when",
+          "[probes][unit]") {
+    Fixture f;
+    f.http.hold = true;
+    const core::TimePoint launched = f.clock.now();
+    REQUIRE(f.scheduler->apply({probe("a", 1h)}).has_value());
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.http.request_count() == 1; }));
+    f.clock.advance(5s);
+    for (int i = 0; i < 200; ++i) {
+        const auto r = f.scheduler->run_now("a");
+        CHECK(r.outcome == Outcome::already_running);
+        CHECK(r.running_since == launched);
+    }
+    f.ioc.poll();
+    CHECK(f.http.request_count() == 1);
+    CHECK(f.metrics.skipped.Add({{"probe", "a"}, {"provider", "acme"}}).Value() == 200);
+    f.http.hold = false;
+    f.http.release();
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 1; }));
+    const auto r = f.scheduler->run_now("a");
+    CHECK(r.outcome == Outcome::started);
+    CHECK_FALSE(r.running_since.has_value());
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
 }
 
@@ -168,20 +200,20 @@ TEST_CASE("Scheduler: concurrency limits make runs wait, history keeps the last 
     limits.per_provider = {{"acme", 1}};
     f.scheduler->set_limits(limits);
     f.http.hold = true;
-    CHECK(f.scheduler->run_now("a"));
-    CHECK(f.scheduler->run_now("b"));
+    CHECK(f.scheduler->run_now("a").outcome == Outcome::started);
+    CHECK(f.scheduler->run_now("b").outcome == Outcome::queued);
     REQUIRE(testing::run_until(f.ioc, [&] { return f.http.request_count() == 4; }));
     f.ioc.poll();
     CHECK(f.http.request_count() == 4);
     // b is still waiting when asked again: skipped, not queued twice.
-    CHECK(f.scheduler->run_now("b"));
+    CHECK(f.scheduler->run_now("b").outcome == Outcome::already_waiting);
     CHECK(f.metrics.skipped.Add({{"probe", "b"}, {"provider", "acme"}}).Value() == 1);
     f.http.hold = false;
     f.http.release();
     REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 5; }));
     CHECK(f.http.request_count() == 5);
 
-    CHECK(f.scheduler->run_now("a"));
+    CHECK(taken(f.scheduler->run_now("a")));
     REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 6; }));
     for (const auto& st : f.scheduler->status()) {
         if (st.config.id == "a") CHECK(st.history.size() == 2);  // 3 runs, 2 kept
@@ -226,7 +258,7 @@ TEST_CASE("Scheduler: history keeps each run's outcome; status(id) finds one pro
     f.http.push(ok);
     REQUIRE(f.scheduler->apply({c}).has_value());
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 1; }));
-    CHECK(f.scheduler->run_now("a"));
+    CHECK(taken(f.scheduler->run_now("a")));
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
 
     auto st = f.scheduler->status_of("a");
@@ -253,7 +285,7 @@ TEST_CASE("Scheduler: history keeps each run's outcome; status(id) finds one pro
     CHECK_FALSE(second.message.empty());
 
     // The ring keeps the newest two, oldest first.
-    CHECK(f.scheduler->run_now("a"));
+    CHECK(taken(f.scheduler->run_now("a")));
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 3; }));
     st = f.scheduler->status_of("a");
     REQUIRE(st->history.size() == 2);
@@ -285,7 +317,7 @@ TEST_CASE("Scheduler: history values keep their names across a reload that renam
     auto renamed = c;
     renamed.extract = {{"float", "body.float"}};
     REQUIRE(f.scheduler->apply({renamed}).has_value());
-    CHECK(f.scheduler->run_now("a"));
+    CHECK(taken(f.scheduler->run_now("a")));
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
 
     auto st = f.scheduler->status_of("a");

@@ -7,6 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+
 #include "noctua/config/config.hpp"
 #include "noctua/core/clock.hpp"
 
@@ -16,12 +19,19 @@ namespace noctua::probes {
 /// A heartbeat probe registers its id and token when created; an outside job then beats with
 /// that token; the probe fails when no beat arrived within interval + grace.
 ///
+/// A refused beat (no token, a wrong one, an unknown id) counts in `refusals`
+/// (noctua_heartbeat_auth_failures_total{probe,reason}; `probe` is "" for an unknown id) and
+/// is logged at warn, at most once a second, never with the token.
+///
 /// Thread-safe (a leaf utility: one mutex guards the map). Must outlive the probes using it.
 class HeartbeatBoard {
 public:
     enum class BeatResult { ok, unknown_id, bad_token };
 
-    explicit HeartbeatBoard(const core::Clock& clock) : clock_(clock) {}
+    /// `refusals` may be null (nothing counted); it must outlive the board.
+    explicit HeartbeatBoard(const core::Clock& clock,
+                            prometheus::Family<prometheus::Counter>* refusals = nullptr)
+        : clock_(clock), refusals_(refusals) {}
     HeartbeatBoard(const HeartbeatBoard&) = delete;
     HeartbeatBoard& operator=(const HeartbeatBoard&) = delete;
 
@@ -33,7 +43,8 @@ public:
     /// remove its successor).
     void remove(const std::string& id, std::uint64_t registration);
 
-    /// Records a beat for `id` when `token` matches (constant-time comparison).
+    /// Records a beat for `id` when `token` matches (constant-time comparison); otherwise
+    /// counts and logs the refusal.
     BeatResult beat(std::string_view id, std::string_view token);
 
     /// When `id` last beat (or was registered); nullopt if unknown.
@@ -48,10 +59,16 @@ private:
         std::uint64_t registration = 0;
         std::uint64_t beats = 0;
     };
+    /// Counts a refused beat and logs it unless one was logged within the last second.
+    void refused(std::string_view id, std::string_view reason);
+
     const core::Clock& clock_;
-    mutable std::mutex mu_;  // guards entries_, next_
+    prometheus::Family<prometheus::Counter>* refusals_;
+    mutable std::mutex mu_;  // guards entries_, next_, last_refusal_log_, refusals_unlogged_
     std::map<std::string, Entry, std::less<>> entries_;
     std::uint64_t next_ = 0;
+    std::optional<core::TimePoint> last_refusal_log_;
+    std::uint64_t refusals_unlogged_ = 0;
 };
 
 }  // namespace noctua::probes

@@ -38,6 +38,8 @@ struct ProbeMetrics {
     prometheus::Family<prometheus::Gauge>& step_success;    ///< {probe,provider,step}
     prometheus::Family<prometheus::Gauge>& step_duration;   ///< {probe,provider,step}
     prometheus::Family<prometheus::Counter>& throttled;     ///< {provider}: runs that waited
+    /// Refused push heartbeats (HeartbeatBoard): {probe,reason}.
+    prometheus::Family<prometheus::Counter>& heartbeat_refusals;
     /// How late runs start against when they were due (timer and concurrency-limit delay).
     prometheus::Histogram& lateness;
     prometheus::Gauge& in_flight;
@@ -92,9 +94,21 @@ public:
     /// Sets the concurrency limits and history length; takes effect for the next runs.
     void set_limits(SchedulerLimits limits);
 
-    /// Runs probe `id` now through the normal path (skipped if it is running).
-    /// False if there is no such probe.
-    bool run_now(std::string_view id);
+    /// What run_now() did.
+    struct RunNow {
+        enum class Outcome {
+            started,          ///< the run began
+            queued,           ///< waiting for a concurrency slot
+            already_running,  ///< skipped: a run is in flight (since `running_since`)
+            already_waiting,  ///< skipped: a run is already waiting for a slot
+            unknown_probe,
+        };
+        Outcome outcome = Outcome::unknown_probe;
+        std::optional<core::TimePoint> running_since;  ///< when the run in flight started
+    };
+    /// Runs probe `id` now through the normal path: skipped (and counted as skipped) if a run
+    /// is in flight or waiting, as a scheduled run would be.
+    [[nodiscard]] RunNow run_now(std::string_view id);
 
     /// Cancels all timers; results of runs still in flight are ignored.
     void stop();
@@ -108,7 +122,7 @@ public:
 private:
     struct Entry;
     void schedule(const std::shared_ptr<Entry>& e, std::chrono::steady_clock::duration delay);
-    void start_run(const std::shared_ptr<Entry>& e);
+    RunNow::Outcome start_run(const std::shared_ptr<Entry>& e);
     void launch(const std::shared_ptr<Entry>& e);
     bool has_slot(const Entry& e) const;
     void release_slot(const Entry& e);
