@@ -11,6 +11,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "history.hpp"
 #include "noctua/core/log.hpp"
 
 namespace noctua::probes {
@@ -75,152 +76,6 @@ ProbeMetrics::ProbeMetrics(prometheus::Registry& registry)
                     .Register(registry)
                     .Add({})) {}
 
-namespace {
-
-// One run in a probe's history, compact: what GET /api/v1/probes/{id} shows per run (the
-// newest is the probe's last result). 80 bytes, and no allocation for a passing run whose
-// values are its first `extract` names (the common case: a balance): those are kept inline,
-// by position, and named from the config when read. A failure's message, steps, other
-// values, value labels and the certificate's names go out of line, shared and immutable.
-// With 5,000 probes × 10 runs this is 4 MB instead of 9.2 MB.
-struct HistoryRecord {
-    struct Detail {
-        std::string message;                 // failures only
-        std::vector<ExtractedValue> values;  // when not inline
-        std::vector<StepResult> steps;       // scenario probes
-        core::Labels value_labels;           // extract_labels
-        std::string cert_issuer, cert_subject;
-    };
-    static constexpr std::size_t kInlineValues = 2;
-
-    core::TimePoint started{};
-    // Cumulative times in µs (libcurl's resolution; floats would print as 3.7000001e-05):
-    // dns, connect, tls, first_byte, total.
-    std::array<std::uint32_t, 5> timings_us{};
-    std::int32_t duration_us = 0;    // saturates at ~35 minutes
-    std::int16_t http_status = 0;
-    std::uint8_t reason = 0;  // 1 + index into kFailureReasons; 0: none
-    bool success = false;
-    std::uint8_t inline_values = 0;
-    std::int64_t cert_not_after = 0;
-    std::array<double, kInlineValues> values{};  // config.extract[i] for i < inline_values
-    std::shared_ptr<const Detail> detail;
-
-    HistoryRecord() = default;
-    HistoryRecord(const ProbeResult& r, const config::ProbeConfig& c) { assign(r, c); }
-
-    void assign(const ProbeResult& r, const config::ProbeConfig& c) {
-        started = r.started;
-        duration_us = static_cast<std::int32_t>(std::min<std::int64_t>(
-            r.duration.count(), std::numeric_limits<std::int32_t>::max()));
-        const double t[] = {r.timings.dns, r.timings.connect, r.timings.tls,
-                            r.timings.first_byte, r.timings.total};
-        for (std::size_t i = 0; i < timings_us.size(); ++i) {
-            timings_us[i] = static_cast<std::uint32_t>(std::clamp(std::llround(t[i] * 1e6), 0LL,
-                                                                  0xffffffffLL));
-        }
-        cert_not_after = r.certificate ? r.certificate->not_after : 0;
-        http_status = static_cast<std::int16_t>(std::clamp(r.http_status, -1, 32767));
-        success = r.success;
-        reason = 0;
-        if (!r.failure_reason.empty()) {
-            const auto* it = std::find(std::begin(kFailureReasons), std::end(kFailureReasons),
-                                       r.failure_reason);
-            if (it == std::end(kFailureReasons)) {
-                it = std::find(std::begin(kFailureReasons), std::end(kFailureReasons), "other");
-            }
-            reason = static_cast<std::uint8_t>(1 + (it - std::begin(kFailureReasons)));
-        }
-        inline_values = 0;
-        const bool named_by_position =
-            r.values.size() <= kInlineValues && r.values.size() <= c.extract.size() &&
-            std::equal(r.values.begin(), r.values.end(), c.extract.begin(),
-                       [](const ExtractedValue& v, const config::ExtractConfig& e) {
-                           return v.name == e.name;
-                       });
-        if (named_by_position) {
-            for (const auto& v : r.values) values[inline_values++] = v.value;
-        }
-        const bool cert_names =
-            r.certificate && !(r.certificate->issuer.empty() && r.certificate->subject.empty());
-        const bool need_detail = !named_by_position || !r.steps.empty() ||
-                                 (!r.success && !r.message.empty()) || !r.value_labels.empty() ||
-                                 cert_names;
-        if (!need_detail) {
-            detail.reset();
-            return;
-        }
-        auto d = std::make_shared<Detail>();
-        if (!r.success) d->message = r.message;
-        if (!named_by_position) d->values = r.values;
-        d->steps = r.steps;
-        d->value_labels = r.value_labels;
-        if (cert_names) {
-            d->cert_issuer = r.certificate->issuer;
-            d->cert_subject = r.certificate->subject;
-        }
-        detail = std::move(d);
-    }
-
-    // Inline values are named by position in `c.extract`; before a record moves to a probe
-    // with other extract names, they go out of line under their old names.
-    void rebind(const config::ProbeConfig& from, const config::ProbeConfig& to) {
-        if (inline_values == 0) return;
-        const bool same = to.extract.size() >= inline_values &&
-                          std::equal(from.extract.begin(), from.extract.begin() + inline_values,
-                                     to.extract.begin(), [](const auto& a, const auto& b) {
-                                         return a.name == b.name;
-                                     });
-        if (same) return;
-        auto d = detail ? std::make_shared<Detail>(*detail) : std::make_shared<Detail>();
-        d->values = named_values(from);
-        inline_values = 0;
-        detail = std::move(d);
-    }
-
-    std::vector<ExtractedValue> named_values(const config::ProbeConfig& c) const {
-        std::vector<ExtractedValue> out;
-        out.reserve(inline_values);
-        for (std::size_t i = 0; i < inline_values && i < c.extract.size(); ++i) {
-            out.push_back({c.extract[i].name, values[i]});
-        }
-        return out;
-    }
-
-    ProbeResult result(const config::ProbeConfig& c) const {
-        ProbeResult r;
-        r.probe = c.id;
-        r.provider = c.provider;
-        r.started = started;
-        r.duration = std::chrono::microseconds{duration_us};
-        r.success = success;
-        if (reason != 0) r.failure_reason = kFailureReasons[reason - 1];
-        r.http_status = http_status;
-        const auto sec = [&](std::size_t i) { return timings_us[i] / 1e6; };
-        r.timings = {sec(0), sec(1), sec(2), sec(3), sec(4)};
-        if (cert_not_after != 0) {
-            r.certificate.emplace();
-            r.certificate->not_after = cert_not_after;
-        }
-        r.values = named_values(c);
-        if (detail) {
-            r.message = detail->message;
-            r.values.insert(r.values.end(), detail->values.begin(), detail->values.end());
-            r.steps = detail->steps;
-            r.value_labels = detail->value_labels;
-            if (!detail->cert_issuer.empty() || !detail->cert_subject.empty()) {
-                if (!r.certificate) r.certificate.emplace();
-                r.certificate->issuer = detail->cert_issuer;
-                r.certificate->subject = detail->cert_subject;
-            }
-        }
-        return r;
-    }
-};
-static_assert(sizeof(HistoryRecord) <= 80);
-
-}  // namespace
-
 // Executor: scheduler strand (all fields).
 struct Scheduler::Entry {
     std::shared_ptr<Probe> probe;
@@ -235,55 +90,9 @@ struct Scheduler::Entry {
     std::chrono::steady_clock::time_point anchor{};  // the timer's run, before the grid
     std::uint64_t generation = 0;  // bumped per run; stale completions are ignored
     std::uint64_t runs = 0;
-    // A ring of the last results, compact (HistoryRecord), allocated once: full ProbeResults
-    // were a fifth of the daemon's memory with 5,000 probes. `next` is where the next goes.
-    std::vector<HistoryRecord> history;
-    std::size_t next = 0;
-
-    void remember(const ProbeResult& r, std::size_t keep) {
-        keep = std::max<std::size_t>(keep, 1);
-        if (history.size() > keep) {
-            history = ordered_records();
-            history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(keep));
-            next = 0;
-        }
-        if (history.size() < keep) {
-            if (next != 0) {
-                history = ordered_records();
-                next = 0;
-            }
-            history.reserve(keep);
-            history.emplace_back(r, config);
-            return;
-        }
-        history[next].assign(r, config);
-        next = (next + 1) % keep;
-    }
-    /// The i-th record, oldest first (i < history.size()).
-    const HistoryRecord& record(std::size_t i) const {
-        return history[(next + i) % history.size()];
-    }
-    /// Oldest first.
-    std::vector<HistoryRecord> ordered_records() const {
-        std::vector<HistoryRecord> out;
-        out.reserve(history.size());
-        for (std::size_t i = 0; i < history.size(); ++i) out.push_back(record(i));
-        return out;
-    }
+    ProbeHistory history;  // the last results, compact, for the API
     /// The newest result (nullopt before the first run).
-    std::optional<ProbeResult> last() const {
-        if (history.empty()) return std::nullopt;
-        return record(history.size() - 1).result(config);
-    }
-    /// Oldest first, as results for the API.
-    std::vector<ProbeResult> ordered_history() const {
-        std::vector<ProbeResult> out;
-        out.reserve(history.size());
-        for (std::size_t i = 0; i < history.size(); ++i) {
-            out.push_back(record(i).result(config));
-        }
-        return out;
-    }
+    std::optional<ProbeResult> last() const { return history.last(config); }
     std::set<std::string> failure_reasons;  // label values added to failures, for removal
     struct ValueSeries {
         std::string key;  // name, then value label pairs, '\0'-separated
@@ -371,8 +180,7 @@ core::Result<void> Scheduler::apply(std::vector<config::ProbeConfig> probes) {
         if (old != entries_.end()) {
             // Changed: keep what it showed, restart it with the new settings.
             e->runs = old->second->runs;
-            e->history = old->second->ordered_records();
-            for (auto& h : e->history) h.rebind(old->second->config, c);
+            e->history.adopt(old->second->history, old->second->config, c);
             old->second->removed = true;
             old->second->timer.cancel();
             old->second->watchdog.cancel();
@@ -539,7 +347,7 @@ void Scheduler::finish_run(const std::shared_ptr<Entry>& e, std::uint64_t genera
     e->watchdog.cancel();
     ++e->runs;
     record_metrics(*e, r);
-    e->remember(r, limits_.history);
+    e->history.remember(r, e->config, limits_.history);
     if (on_result_) on_result_(r);
     start_waiting();
 }
@@ -624,7 +432,7 @@ std::vector<ProbeStatus> Scheduler::status(bool with_history) const {
     out.reserve(entries_.size());
     for (const auto& [id, e] : entries_) {
         out.push_back({e->config, e->last(), e->running, e->runs,
-                       with_history ? e->ordered_history() : std::vector<ProbeResult>{}});
+                       with_history ? e->history.results(e->config) : std::vector<ProbeResult>{}});
     }
     return out;
 }
@@ -633,7 +441,7 @@ std::optional<ProbeStatus> Scheduler::status_of(std::string_view id) const {
     auto it = entries_.find(id);
     if (it == entries_.end()) return std::nullopt;
     const auto& e = *it->second;
-    return ProbeStatus{e.config, e.last(), e.running, e.runs, e.ordered_history()};
+    return ProbeStatus{e.config, e.last(), e.running, e.runs, e.history.results(e.config)};
 }
 
 }  // namespace noctua::probes
