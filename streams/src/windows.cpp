@@ -41,8 +41,8 @@ AddOutcome WindowStore::add(const TxEvent& e, std::uint64_t id) {
     if (d.earliest_open == kUnset || start < d.earliest_open) d.earliest_open = start;
     for (auto& set : d.sets) {
         Series& s = d.series_for(set, e);
-        apply(bucket_at(s.recent, start), e, error_id, cls);
-        apply(bucket_at(s.history, hstart), e, error_id, cls);
+        count_event(bucket_at(s.recent, start), e, error_id, cls);
+        count_event(bucket_at(s.history, hstart), e, error_id, cls);
         s.last_event_ms = std::max(s.last_event_ms, ts);
         if (set.config.metrics && d.metrics && !s.exported[0]) d.export_series(set, s);
         if (s.exported[0]) s.exported[static_cast<std::size_t>(e.status)]->Increment();
