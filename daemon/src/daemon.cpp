@@ -33,10 +33,9 @@
 #include "noctua/streams/http_push.hpp"
 #include "noctua/streams/pipeline.hpp"
 #include "noctua/streams/source.hpp"
-#include "causes.hpp"
 #include "routes.hpp"
+#include "rule_evaluator.hpp"
 #include "stream_clock.hpp"
-#include "stream_samples.hpp"
 
 namespace noctua::daemon {
 
@@ -115,7 +114,6 @@ struct Daemon::Impl : public Services {
           probe_metrics(registry),
           alert_metrics(registry),
           seed(pick_seed(options.seed)),
-          engine([this](const alerts::Alert& a) { on_transition(a); }),
           dispatcher(strand, alert_metrics, seed ^ 0x9e3779b97f4a7c15ULL) {
         register_builtin_kinds(kinds);
         scheduler = std::make_unique<probes::Scheduler>(
@@ -148,8 +146,9 @@ struct Daemon::Impl : public Services {
     // Thread-safe; outlives heartbeat probes.
     probes::HeartbeatBoard heartbeats{clock, &probe_metrics.heartbeat_refusals};
     std::unique_ptr<probes::Scheduler> scheduler;        // pipeline
-    std::vector<std::unique_ptr<detect::Detector>> rules;  // pipeline
-    alerts::AlertEngine engine;                          // pipeline
+    // pipeline: samples → detectors → alerts, as `noctua replay` evaluates them
+    RuleEvaluator evaluator{
+        [this](const alerts::Alert& a, const detect::Signal*) { on_transition(a); }};
     alerts::Dispatcher dispatcher;                       // pipeline
     std::uint64_t next_notification_id = 1;              // pipeline
     std::unique_ptr<alerts::ChannelContext> channel_ctx;  // pipeline
@@ -236,13 +235,7 @@ struct Daemon::Impl : public Services {
                 [](const core::Sample& a, const core::Sample& b) { return a.time < b.time; });
             stream_clock->on_samples(newest->time, clock.now());
         }
-        // Volumes first: a traffic loss this batch raises is explained with them.
-        for (const auto& s : samples) volumes.observe(s);
-        for (const auto& s : samples) {
-            if (auto m = to_detector_sample(s)) {
-                feed(m->first, m->second, {}, m->second.labels.get("provider").value_or(""));
-            }
-        }
+        evaluator.on_stream_samples(samples);
     }
 
     void ingest_events(const core::ServerRequest& request, net::Router::Respond respond) override {
@@ -265,7 +258,7 @@ struct Daemon::Impl : public Services {
     probes::HeartbeatBoard& heartbeat_board() override { return heartbeats; }
     const probes::Scheduler& probe_scheduler() const override { return *scheduler; }
     probes::Scheduler& probe_scheduler() override { return *scheduler; }
-    const alerts::AlertEngine& alert_engine() const override { return engine; }
+    const alerts::AlertEngine& alert_engine() const override { return evaluator.engine(); }
     std::size_t notifications_pending() const override { return dispatcher.pending(); }
     void reload_from_file(std::function<void(core::Result<void>)> done) override {
         request_reload(std::move(done));
@@ -273,82 +266,7 @@ struct Daemon::Impl : public Services {
 
     // ---- pipeline
 
-    void on_probe_result(const probes::ProbeResult& r) {
-        core::Labels series{{"probe", r.probe}, {"provider", r.provider}};
-        // The bounded failure reason travels to the alert as an annotation.
-        const std::map<std::string, std::string> reason{{"failure_reason", r.failure_reason}};
-        feed(detect::Measure::probe, core::Sample{series, r.started, r.success ? 1.0 : 0.0},
-             r.message, r.provider, r.success ? nullptr : &reason);
-        // Extracted balances feed the balance rules (labels: probe, provider + extract_labels).
-        for (const auto& v : r.values) {
-            if (v.name != "balance") continue;
-            core::Labels labels = series;
-            labels.merge_missing(r.value_labels);
-            feed(detect::Measure::balance, core::Sample{labels, r.started, v.value}, {},
-                 r.provider);
-        }
-    }
-
-    /// Routes one sample to every rule that consumes it and turns signals into alert updates.
-    void feed(detect::Measure m, const core::Sample& sample, std::string_view detail,
-              std::string_view provider,
-              const std::map<std::string, std::string>* extra_annotations = nullptr) {
-        std::vector<detect::Signal> out;
-        for (auto& rule : rules) {
-            if (rule->consumes(m) && rule->matches(sample.labels)) {
-                rule->observe(m, sample, detail, out);
-            }
-        }
-        emit(out, provider, extra_annotations);
-    }
-
-    /// Turns detector signals into alert updates (pipeline). An empty `provider` is taken from
-    /// each signal's labels.
-    void emit(const std::vector<detect::Signal>& out, std::string_view provider,
-              const std::map<std::string, std::string>* extra_annotations = nullptr) {
-        for (const auto& sig : out) {
-            alerts::AlertInput in;
-            in.labels = sig.labels;
-            in.labels.set("alertname", sig.rule);
-            const auto prov = provider.empty() ? sig.labels.get("provider").value_or("") : provider;
-            if (const auto* p = cfg.find_provider(prov)) in.labels.merge_missing(p->labels);
-            in.annotations = {sig.annotations.begin(), sig.annotations.end()};
-            if (sig.active) annotate_cause(sig, in);
-            if (extra_annotations != nullptr && sig.active) {
-                for (const auto& [k, v] : *extra_annotations) in.annotations.emplace(k, v);
-            }
-            in.active = sig.active;
-            in.at = sig.at;
-            engine.update(in);
-        }
-    }
-
-    VolumeHistory volumes;  // pipeline: stream-window volumes for likely causes
-
-    /// A traffic loss that another firing alert explains says so (DESIGN.md: a likely cause).
-    void annotate_cause(const detect::Signal& sig, alerts::AlertInput& in) {
-        const detect::Detector* source = nullptr;
-        for (const auto& r : rules) {
-            if (r->config().name == sig.rule) source = r.get();
-        }
-        if (source == nullptr || source->config().kind != "traffic_loss") return;
-        const auto firing = engine.firing();
-        std::vector<FiringAlert> explained;
-        for (const auto& a : firing) {
-            for (const auto& r : rules) {
-                if (r->config().name == a.alertname()) explained.push_back({&a, r->config().kind});
-            }
-        }
-        auto cause = likely_cause(sig.labels.get("provider").value_or(""), explained);
-        // Otherwise the stream windows may show where the traffic went: one customer or
-        // country, or another provider (routing shift).
-        if (!cause) {
-            cause = volumes.explain_loss(sig.labels, sig.at, source->config().traffic_loss.window);
-        }
-        if (!cause) return;
-        in.annotations["likely_cause"] = *cause;
-        in.annotations["summary"] += "; likely cause: " + *cause;
-    }
+    void on_probe_result(const probes::ProbeResult& r) { evaluator.on_probe_result(r); }
 
     /// Detectors also need time to pass without samples: a stream that falls silent, a burst
     /// that ends, a burn rate that decays. Every `options.rule_tick` the rules are
@@ -361,7 +279,6 @@ struct Daemon::Impl : public Services {
         tick_timer.expires_after(options.rule_tick);
         tick_timer.async_wait([this](boost::system::error_code ec) {
             if (ec || stopping) return;
-            std::vector<detect::Signal> out;
             const auto now = clock.now();
             const auto stream_now =
                 stream_clock ? stream_clock->now(now) : std::optional<core::TimePoint>(now);
@@ -369,14 +286,7 @@ struct Daemon::Impl : public Services {
                 daemon_metrics.rules_stream_time.Set(
                     std::chrono::duration<double>(stream_now->time_since_epoch()).count());
             }
-            for (auto& rule : rules) {
-                if (!stream_fed(*rule)) {
-                    rule->advance(now, out);
-                } else if (stream_now) {
-                    rule->advance(*stream_now, out);
-                }
-            }
-            emit(out, {});
+            evaluator.advance(now, stream_now);
             schedule_tick();
         });
     }
@@ -434,21 +344,18 @@ struct Daemon::Impl : public Services {
         for (const auto& rc : next.rules) {
             auto rule = kinds.rules.create(rc);
             if (!rule) return std::unexpected(rule.error());
-            for (const auto& old : rules) {
-                if (old->config().name == rc.name && old->config().kind == rc.kind) {
-                    (*rule)->adopt_state(*old);
-                }
-            }
             next_rules.push_back(std::move(*rule));
         }
-        rules = std::move(next_rules);
         dispatcher.set_channels(std::move(channels));
         channel_ctx = std::move(ctx);
         cfg = std::move(next);
+        // Rules that keep their name and kind keep what they learned.
+        evaluator.set_rules(std::move(next_rules), &cfg.providers);
 
         // Alerts whose rule or probe is gone resolve now rather than hang forever.
-        engine.resolve_if(
-            [this](const alerts::Alert& a) {
+        const auto& rules = evaluator.rules();
+        evaluator.engine().resolve_if(
+            [this, &rules](const alerts::Alert& a) {
                 const bool rule_exists = std::any_of(rules.begin(), rules.end(), [&](const auto& r) {
                     return r->config().name == a.alertname();
                 });

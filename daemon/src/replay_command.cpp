@@ -10,12 +10,11 @@
 
 #include <fmt/format.h>
 
-#include "causes.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/detect/replay.hpp"
 #include "noctua/streams/event.hpp"
 #include "noctua/streams/windows.hpp"
-#include "stream_samples.hpp"
+#include "rule_evaluator.hpp"
 
 namespace noctua::daemon {
 
@@ -27,7 +26,9 @@ Backtests detection: reads a recorded series and feeds it, in event time, throug
 detector code the daemon runs, then prints one JSON object per line per alert transition:
   {"at":"2014-11-27T06:30:00Z","alertname":"TrafficLoss","state":"firing","labels":{...},
    "value":0.41,"summary":"..."}
-and later the same alert with "state":"resolved".
+and later the same alert with "state":"resolved". The rules are evaluated exactly as the
+daemon evaluates them (one evaluator for both): a firing traffic loss that another firing
+alert or the stream volumes explain carries "likely_cause", as the daemon's alert does.
 
 Input: CSV of timestamp,value (NAB) or TimeStamp,Value[,Label] (extra columns ignored), header
 optional, times ISO 8601 (quoted or not; naive times are UTC) or Unix seconds. Repeated
@@ -79,11 +80,21 @@ std::optional<std::string> read_whole(const std::string& path) {
 class TransitionPrinter {
 public:
     ~TransitionPrinter() { flush(); }
-    void print(const std::vector<detect::Signal>& signals) {
-        for (const auto& sig : signals) {
-            out_ += detect::transition_json(sig);
-            out_ += '\n';
+    /// One alert transition and the signal behind it: the signal's time, labels and value, the
+    /// alert's summary and likely cause (a firing traffic loss), as the daemon would page them.
+    void print(const alerts::Alert& alert, const detect::Signal* signal) {
+        if (signal == nullptr) return;  // replay resolves nothing by reload
+        detect::Signal shown = *signal;
+        if (auto s = alert.annotations.find("summary"); s != alert.annotations.end()) {
+            shown.summary = s->second;
         }
+        std::string cause;
+        if (auto c = alert.annotations.find("likely_cause");
+            c != alert.annotations.end() && alert.state == alerts::AlertState::firing) {
+            cause = c->second;
+        }
+        out_ += detect::transition_json(shown, cause);
+        out_ += '\n';
         if (out_.size() > (1u << 16)) flush();
     }
     void flush() {
@@ -144,36 +155,14 @@ int replay_events(const std::string& path, const std::string& config_path) {
         return kRuntimeFailure;
     }
 
-    std::map<std::string, core::Duration> loss_rules;  // traffic_loss rule -> window
-    for (const auto& d : *detectors) {
-        if (d->config().kind == "traffic_loss")
-            loss_rules[d->config().name] = d->config().traffic_loss.window;
-    }
-    detect::Replayer replayer(std::move(*detectors));
+    // The daemon's own evaluation: likely causes, provider labels, the alert life cycle.
     TransitionPrinter printer;
-    VolumeHistory volumes;
-    // A traffic loss names its likely cause in the summary, as the daemon's annotation does.
-    std::vector<detect::Signal> out;
-    auto explain =
-        [&](const std::vector<detect::Signal>& signals) -> const std::vector<detect::Signal>& {
-        out = signals;
-        for (auto& sig : out) {
-            auto rule = loss_rules.find(sig.rule);
-            if (!sig.active || rule == loss_rules.end()) continue;
-            if (auto cause = volumes.explain_loss(sig.labels, sig.at, rule->second)) {
-                sig.summary += "; likely cause: " + *cause;
-            }
-        }
-        return out;
-    };
+    RuleEvaluator evaluator(
+        [&printer](const alerts::Alert& a, const detect::Signal* s) { printer.print(a, s); });
+    evaluator.set_rules(std::move(*detectors), &loaded->providers);
     streams::WindowStore windows(
-        loaded->windows, nullptr, [&](std::vector<core::Sample>&& samples) {
-            for (const auto& s : samples) volumes.observe(s);
-            for (const auto& s : samples) {
-                if (auto m = to_detector_sample(s))
-                    printer.print(explain(replayer.feed(m->first, m->second)));
-            }
-        });
+        loaded->windows, nullptr,
+        [&](std::vector<core::Sample>&& samples) { evaluator.on_stream_samples(samples); });
     // History is the point of a replay: accept any age, judge nothing against the wall clock.
     streams::ParseOptions po;
     po.max_event_bytes = loaded->windows.max_event_bytes;
@@ -193,7 +182,7 @@ int replay_events(const std::string& path, const std::string& config_path) {
                 last = e.ts;
                 windows.advance(e.ts);
                 // Detectors live at the watermark: samples of closed buckets are never older.
-                printer.print(explain(replayer.advance(windows.watermark())));
+                evaluator.advance(windows.watermark(), windows.watermark());
             }
         },
         [&](std::size_t line, streams::Rejection r) {
@@ -206,7 +195,7 @@ int replay_events(const std::string& path, const std::string& config_path) {
         // Close the last buckets.
         const auto end = *last + loaded->windows.bucket + loaded->windows.allowed_lateness;
         windows.advance(end);
-        printer.print(explain(replayer.advance(windows.watermark())));
+        evaluator.advance(windows.watermark(), windows.watermark());
     }
     if (rejected > 0) fmt::print(stderr, "noctua: {}: {} event(s) rejected\n", path, rejected);
     return kOk;
@@ -311,20 +300,11 @@ int cmd_replay(const std::vector<std::string_view>& args) {
     if (series->skipped > 0) {
         fmt::print(stderr, "noctua: {}: skipped {} unusable row(s)\n", input, series->skipped);
     }
-    detect::Replayer replayer(std::move(detectors));
-    std::string out;
-    for (const auto& sample : series->samples) {
-        for (const auto& sig : replayer.feed(*measure, sample)) {
-            out += detect::transition_json(sig);
-            out += '\n';
-        }
-        if (out.size() > (1u << 16)) {
-            std::fwrite(out.data(), 1, out.size(), stdout);
-            out.clear();
-        }
-    }
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+    TransitionPrinter printer;
+    RuleEvaluator evaluator(
+        [&printer](const alerts::Alert& a, const detect::Signal* s) { printer.print(a, s); });
+    evaluator.set_rules(std::move(detectors), nullptr);
+    for (const auto& sample : series->samples) evaluator.feed(*measure, sample);
     return kOk;
 }
 

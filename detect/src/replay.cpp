@@ -140,7 +140,7 @@ core::Result<CsvSeries> read_series_csv(std::string_view text, const core::Label
     return out;
 }
 
-std::string transition_json(const Signal& signal) {
+std::string transition_json(const Signal& signal, std::string_view likely_cause) {
     core::JsonWriter w;
     w.begin_object();
     w.field("at", core::format_rfc3339(signal.at));
@@ -151,26 +151,9 @@ std::string transition_json(const Signal& signal) {
     w.end_object();
     w.field("value", signal.value);
     w.field("summary", signal.summary);
+    if (!likely_cause.empty()) w.field("likely_cause", likely_cause);
     w.end_object();
     return std::move(w).str();
-}
-
-Replayer::Replayer(std::vector<std::unique_ptr<Detector>> detectors)
-    : detectors_(std::move(detectors)) {}
-
-const std::vector<Signal>& Replayer::feed(Measure m, const core::Sample& sample,
-                                          std::string_view detail) {
-    out_.clear();
-    for (auto& d : detectors_) {
-        if (d->consumes(m) && d->matches(sample.labels)) d->observe(m, sample, detail, out_);
-    }
-    return out_;
-}
-
-const std::vector<Signal>& Replayer::advance(core::TimePoint now) {
-    out_.clear();
-    for (auto& d : detectors_) d->advance(now, out_);
-    return out_;
 }
 
 }  // namespace noctua::detect

@@ -70,24 +70,10 @@ TEST_CASE("transition_json: one object per transition in the replay format",
           R"({"at":"2014-11-27T06:30:00Z","alertname":"TrafficLoss","state":"firing",)"
           R"("labels":{"series":"nyc","severity":"critical"},"value":0.5,)"
           R"("summary":"traffic \"low\""})");
+    CHECK(detect::transition_json(s, "provider down").ends_with(
+        R"("summary":"traffic \"low\"","likely_cause":"provider down"})"));
     s.active = false;
     CHECK(detect::transition_json(s).find(R"("state":"resolved")") != std::string::npos);
-}
-
-TEST_CASE("Replayer: feeds only consuming, matching detectors", "[detect][unit]") {
-    detect::DetectorRegistry registry;
-    detect::register_builtin_detectors(registry);
-    auto tl = detect::default_rule(Measure::volume);
-    tl.match = {{"provider", "a"}};
-    auto lat = detect::default_rule(Measure::latency);
-    std::vector<std::unique_ptr<detect::Detector>> ds;
-    ds.push_back(*registry.create(tl));
-    ds.push_back(*registry.create(lat));
-    detect::Replayer replay(std::move(ds));
-    (void)replay.feed(Measure::volume, {{{"provider", "a"}}, testing::minute(0), 10});
-    (void)replay.feed(Measure::volume, {{{"provider", "b"}}, testing::minute(0), 10});
-    CHECK(replay.detectors()[0]->series_count() == 1);
-    CHECK(replay.detectors()[1]->series_count() == 0);
 }
 
 TEST_CASE("DetectorRegistry: every kind is registered; unknown kinds list the known ones",

@@ -35,30 +35,9 @@ struct CsvSeries {
 
 /// One alert transition as a JSON line (no newline):
 /// {"at":"…Z","alertname":"TrafficLoss","state":"firing","labels":{…},"value":0.41,
-///  "summary":"…"}; state is "firing" or "resolved".
-[[nodiscard]] std::string transition_json(const Signal& signal);
-
-/// Feeds samples in event time to a set of detectors and collects their transitions: the
-/// engine of `noctua replay`, shared with tests. Samples go only to detectors that consume the
-/// measure and match the series. Not thread-safe.
-class Replayer {
-public:
-    explicit Replayer(std::vector<std::unique_ptr<Detector>> detectors);
-
-    /// Feeds one sample; returns the transitions it caused (valid until the next call).
-    const std::vector<Signal>& feed(Measure m, const core::Sample& sample,
-                                    std::string_view detail = {});
-
-    /// Moves event time to `now` for every detector (absence, sliding windows).
-    const std::vector<Signal>& advance(core::TimePoint now);
-
-    [[nodiscard]] const std::vector<std::unique_ptr<Detector>>& detectors() const {
-        return detectors_;
-    }
-
-private:
-    std::vector<std::unique_ptr<Detector>> detectors_;
-    std::vector<Signal> out_;
-};
+///  "summary":"…"}; state is "firing" or "resolved". A non-empty `likely_cause` (a firing
+/// traffic loss that something explains) is added as "likely_cause".
+[[nodiscard]] std::string transition_json(const Signal& signal,
+                                          std::string_view likely_cause = {});
 
 }  // namespace noctua::detect

@@ -1,0 +1,137 @@
+#include "rule_evaluator.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "stream_clock.hpp"
+#include "stream_samples.hpp"
+
+namespace noctua::daemon {
+
+RuleEvaluator::RuleEvaluator(OnTransition on_transition)
+    : on_transition_(std::move(on_transition)),
+      engine_([this](const alerts::Alert& a) {
+          if (on_transition_) on_transition_(a, current_);
+      }) {}
+
+void RuleEvaluator::set_rules(std::vector<std::unique_ptr<detect::Detector>> rules,
+                              const std::vector<config::ProviderConfig>* providers) {
+    for (auto& rule : rules) {
+        for (const auto& old : rules_) {
+            if (old->config().name == rule->config().name &&
+                old->config().kind == rule->config().kind) {
+                rule->adopt_state(*old);
+            }
+        }
+    }
+    rules_ = std::move(rules);
+    providers_ = providers;
+}
+
+void RuleEvaluator::on_probe_result(const probes::ProbeResult& r) {
+    core::Labels series{{"probe", r.probe}, {"provider", r.provider}};
+    // The bounded failure reason travels to the alert as an annotation.
+    const std::map<std::string, std::string> reason{{"failure_reason", r.failure_reason}};
+    feed(detect::Measure::probe, core::Sample{series, r.started, r.success ? 1.0 : 0.0},
+         r.message, r.provider, r.success ? nullptr : &reason);
+    // Extracted balances feed the balance rules (labels: probe, provider + extract_labels).
+    for (const auto& v : r.values) {
+        if (v.name != "balance") continue;
+        core::Labels labels = series;
+        labels.merge_missing(r.value_labels);
+        feed(detect::Measure::balance, core::Sample{labels, r.started, v.value}, {}, r.provider);
+    }
+}
+
+void RuleEvaluator::on_stream_samples(const std::vector<core::Sample>& samples) {
+    // Volumes first: a traffic loss this batch raises is explained with them.
+    for (const auto& s : samples) volumes_.observe(s);
+    for (const auto& s : samples) {
+        if (auto m = to_detector_sample(s)) {
+            feed(m->first, m->second, {}, m->second.labels.get("provider").value_or(""));
+        }
+    }
+}
+
+void RuleEvaluator::feed(detect::Measure m, const core::Sample& sample, std::string_view detail,
+                         std::string_view provider,
+                         const std::map<std::string, std::string>* extra) {
+    scratch_.clear();
+    for (auto& rule : rules_) {
+        if (rule->consumes(m) && rule->matches(sample.labels)) {
+            rule->observe(m, sample, detail, scratch_);
+        }
+    }
+    emit(scratch_, provider, extra);
+}
+
+void RuleEvaluator::advance(core::TimePoint now, std::optional<core::TimePoint> stream_now) {
+    scratch_.clear();
+    for (auto& rule : rules_) {
+        if (!stream_fed(*rule)) {
+            rule->advance(now, scratch_);
+        } else if (stream_now) {
+            rule->advance(*stream_now, scratch_);
+        }
+    }
+    emit(scratch_, {});
+}
+
+void RuleEvaluator::emit(const std::vector<detect::Signal>& signals, std::string_view provider,
+                         const std::map<std::string, std::string>* extra) {
+    for (const auto& sig : signals) {
+        alerts::AlertInput in;
+        in.labels = sig.labels;
+        in.labels.set("alertname", sig.rule);
+        const auto prov = provider.empty() ? sig.labels.get("provider").value_or("") : provider;
+        if (const auto* p = this->provider(prov)) in.labels.merge_missing(p->labels);
+        in.annotations = {sig.annotations.begin(), sig.annotations.end()};
+        if (sig.active) annotate_cause(sig, in);
+        if (extra != nullptr && sig.active) {
+            for (const auto& [k, v] : *extra) in.annotations.emplace(k, v);
+        }
+        in.active = sig.active;
+        in.at = sig.at;
+        current_ = &sig;
+        engine_.update(in);
+        current_ = nullptr;
+    }
+}
+
+void RuleEvaluator::annotate_cause(const detect::Signal& sig, alerts::AlertInput& in) const {
+    const detect::Detector* source = rule_named(sig.rule);
+    if (source == nullptr || source->config().kind != "traffic_loss") return;
+    const auto firing = engine_.firing();
+    std::vector<FiringAlert> explained;
+    for (const auto& a : firing) {
+        if (const auto* r = rule_named(a.alertname())) explained.push_back({&a, r->config().kind});
+    }
+    auto cause = likely_cause(sig.labels.get("provider").value_or(""), explained);
+    // Otherwise the stream windows may show where the traffic went: one customer or country,
+    // or another provider (routing shift).
+    if (!cause) {
+        cause = volumes_.explain_loss(sig.labels, sig.at, source->config().traffic_loss.window);
+    }
+    if (!cause) return;
+    in.annotations["likely_cause"] = *cause;
+    in.annotations["summary"] += "; likely cause: " + *cause;
+}
+
+const detect::Detector* RuleEvaluator::rule_named(std::string_view name) const {
+    // The last of equally named rules, as the alert's rule.
+    const detect::Detector* found = nullptr;
+    for (const auto& r : rules_) {
+        if (r->config().name == name) found = r.get();
+    }
+    return found;
+}
+
+const config::ProviderConfig* RuleEvaluator::provider(std::string_view id) const {
+    if (providers_ == nullptr || id.empty()) return nullptr;
+    for (const auto& p : *providers_) {
+        if (p.id == id) return &p;
+    }
+    return nullptr;
+}
+
+}  // namespace noctua::daemon
