@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -22,6 +24,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "noctua/core/assert.hpp"
+#include "noctua/core/tls_verify.hpp"
 #include "noctua/core/version.hpp"
 
 namespace noctua::net {
@@ -110,7 +113,64 @@ struct Transfer {
     std::size_t max_body = 0;
     bool too_large = false;
     std::array<char, CURL_ERROR_SIZE> error{};
+    bool want_certificate = false;
+    // Seen by the verify callback during the handshake, so that a certificate that fails
+    // verification (and leaves CURLINFO_CERTINFO empty) is still reported, with what failed.
+    std::optional<core::TlsCertificate> presented;
+    long verify_error = X509_V_OK;  // the first failure OpenSSL reported
 };
+
+// The SSL_CTX slot that points a handshake's verify callback at its Transfer (curl makes an
+// SSL_CTX per connection, and calls on_ssl_ctx for each).
+int transfer_slot() {
+    static const int slot = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return slot;
+}
+
+// As curl's CERTINFO prints names.
+std::string name_text(X509_NAME* name) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    if (bio == nullptr) return {};
+    X509_NAME_print_ex(bio, name, 0, XN_FLAG_ONELINE);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<std::size_t>(std::max(0L, len)));
+    BIO_free(bio);
+    return out;
+}
+
+// Records the leaf certificate and the first verification failure, and changes no verdict.
+int on_verify(int preverify_ok, X509_STORE_CTX* store) {
+    auto* ssl = static_cast<SSL*>(
+        X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    if (ssl == nullptr) return preverify_ok;
+    auto* t = static_cast<Transfer*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), transfer_slot()));
+    if (t == nullptr) return preverify_ok;
+    if (!t->presented) {
+        if (X509* leaf = X509_STORE_CTX_get0_cert(store)) {
+            core::TlsCertificate cert;
+            std::tm tm{};
+            if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) == 1) {
+                cert.not_after = static_cast<std::int64_t>(::timegm(&tm));
+            }
+            cert.issuer = name_text(X509_get_issuer_name(leaf));
+            cert.subject = name_text(X509_get_subject_name(leaf));
+            t->presented = std::move(cert);
+        }
+    }
+    if (preverify_ok == 0 && t->verify_error == X509_V_OK) {
+        t->verify_error = X509_STORE_CTX_get_error(store);
+    }
+    return preverify_ok;
+}
+
+// CURLOPT_SSL_CTX_FUNCTION: curl has set the verify mode; keep it, add the callback.
+CURLcode on_ssl_ctx(CURL*, void* ctx, void* transfer) {
+    auto* ssl_ctx = static_cast<SSL_CTX*>(ctx);
+    SSL_CTX_set_ex_data(ssl_ctx, transfer_slot(), transfer);
+    SSL_CTX_set_verify(ssl_ctx, SSL_CTX_get_verify_mode(ssl_ctx), &on_verify);
+    return CURLE_OK;
+}
 
 // A descriptor curl waits on, registered with Asio's reactor.
 //
@@ -359,6 +419,9 @@ CURLcode CurlHttpClient::Impl::configure(Transfer& t, const core::HttpRequest& r
         set(CURLOPT_SSL_SESSIONID_CACHE, 0L);
     }
     if (request.want_certificate) set(CURLOPT_CERTINFO, 1L);
+    t.want_certificate = request.want_certificate;
+    set(CURLOPT_SSL_CTX_FUNCTION, &on_ssl_ctx);
+    set(CURLOPT_SSL_CTX_DATA, static_cast<void*>(&t));
     // Announced sizes are refused before any byte is read; the write callback covers the rest.
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_response_bytes));
     set(CURLOPT_WRITEFUNCTION, &Impl::on_write);
@@ -672,6 +735,9 @@ void CurlHttpClient::Impl::finish(CURL* easy, CURLcode result) {
         response.timings.total = to_seconds(value);
     }
     read_certificate(easy, response);
+    if (!response.certificate && transfer->want_certificate) {
+        response.certificate = std::move(transfer->presented);
+    }
 
     if (result != CURLE_OK) {
         response.error = transfer->too_large
@@ -680,6 +746,13 @@ void CurlHttpClient::Impl::finish(CURL* easy, CURLcode result) {
         response.error_message = transfer->error[0] != '\0'
                                      ? std::string(transfer->error.data())
                                      : std::string(curl_easy_strerror(result));
+        // The chain verified (or was not checked) but curl refused the peer: its name.
+        std::string_view what = core::tls_verify_failure(transfer->verify_error);
+        if (what.empty() && result == CURLE_PEER_FAILED_VERIFICATION) what = "hostname mismatch";
+        if (!what.empty() && response.error == TransportError::tls) {
+            response.error_message = "certificate verification failed (" + std::string(what) +
+                                     "): " + response.error_message;
+        }
         if (transfer->too_large) {
             response.error_message = "response body larger than " +
                                      std::to_string(transfer->max_body) + " bytes";

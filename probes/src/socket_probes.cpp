@@ -15,6 +15,7 @@
 
 #include "eval.hpp"
 #include "kinds.hpp"
+#include "noctua/core/tls_verify.hpp"
 
 namespace noctua::probes {
 namespace {
@@ -48,15 +49,12 @@ std::string name_text(X509_NAME* name) {
     return out;
 }
 
-std::optional<core::TlsCertificate> peer_certificate(SSL* ssl_handle) {
-    X509* cert = SSL_get_peer_certificate(ssl_handle);
-    if (cert == nullptr) return std::nullopt;
+core::TlsCertificate certificate_of(X509* cert) {
     core::TlsCertificate out;
     std::tm tm{};
     if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) out.not_after = static_cast<std::int64_t>(::timegm(&tm));
     out.issuer = name_text(X509_get_issuer_name(cert));
     out.subject = name_text(X509_get_subject_name(cert));
-    X509_free(cert);
     return out;
 }
 
@@ -79,6 +77,7 @@ struct Run : std::enable_shared_from_this<Run> {
     Clock::time_point start = Clock::now();
     core::TimePoint started{};
     core::HttpResponse seen;  // timings and certificate, for `expect`
+    std::string server_name;  // the name the certificate must be valid for
     bool finished = false;
 
     void begin() {
@@ -124,22 +123,40 @@ struct Run : std::enable_shared_from_this<Run> {
             return;
         }
         stream = std::make_unique<ssl::stream<tcp::socket&>>(socket, *tls_ctx);
-        const std::string server_name =
+        SSL* handle = stream->native_handle();
+        server_name =
             config.tls_server_name.empty() ? split_target(config.target).first : config.tls_server_name;
         boost::system::error_code not_ip;
         // SNI is for names only; an IP address is sent without it (RFC 6066 §3).
         (void)asio::ip::make_address(server_name, not_ip);
         // SSL_set_tlsext_host_name is a macro with an old-style cast.
         if (not_ip) {
-            SSL_ctrl(stream->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+            SSL_ctrl(handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                      const_cast<char*>(server_name.c_str()));
         }
         if (!config.tls_insecure) {
             stream->set_verify_mode(ssl::verify_peer);
-            stream->set_verify_callback(ssl::host_name_verification(server_name));
+            // OpenSSL checks the name itself, so a mismatch is reported as one
+            // (X509_V_ERR_HOSTNAME_MISMATCH), not as an unspecified failure.
+            if (not_ip) {
+                SSL_set1_host(handle, server_name.c_str());
+            } else {
+                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), server_name.c_str());
+            }
         } else {
             stream->set_verify_mode(ssl::verify_none);
         }
+        // Records the leaf the server presented before the verdict: a certificate that fails
+        // verification is still reported (its expiry above all). Runs within the handshake,
+        // while this Run is alive; changes no verdict.
+        stream->set_verify_callback([this](bool preverified, ssl::verify_context& ctx) {
+            if (!seen.certificate) {
+                if (X509* leaf = X509_STORE_CTX_get0_cert(ctx.native_handle())) {
+                    seen.certificate = certificate_of(leaf);
+                }
+            }
+            return preverified;
+        });
         stream->async_handshake(ssl::stream_base::client, [self = shared_from_this()](boost::system::error_code e) {
             self->on_handshake(e);
         });
@@ -148,11 +165,19 @@ struct Run : std::enable_shared_from_this<Run> {
     void on_handshake(boost::system::error_code ec) {
         if (finished) return;
         seen.timings.tls = since(start);
-        seen.certificate = peer_certificate(stream->native_handle());
+        if (X509* peer = SSL_get_peer_certificate(stream->native_handle())) {
+            seen.certificate = certificate_of(peer);  // the same leaf, after the handshake
+            X509_free(peer);
+        }
         if (ec) {
             std::string why = ec.message();
             const long verify = SSL_get_verify_result(stream->native_handle());
-            if (verify != X509_V_OK) why = X509_verify_cert_error_string(verify);
+            if (const auto what = core::tls_verify_failure(verify); !what.empty()) {
+                why = fmt::format("certificate verification failed ({}): {}", what,
+                                  what == "hostname mismatch"
+                                      ? fmt::format("certificate is not valid for {}", server_name)
+                                      : std::string(X509_verify_cert_error_string(verify)));
+            }
             fail("tls", fmt::format("tls: handshake with {} failed: {}", config.target, why));
             return;
         }

@@ -32,7 +32,8 @@ struct KeyPair {
 };
 
 /// Certificates for one test: ca (CA:TRUE), server (127.0.0.1 + localhost, signed by ca, valid
-/// 30 days), client (signed by ca), expired (signed by ca, ended yesterday), self_signed.
+/// 30 days), client (signed by ca), expired (signed by ca, ended yesterday), self_signed, and
+/// wrong_host (signed by ca, valid 30 days, for other.example only).
 class Pki {
 public:
     Pki() {
@@ -45,6 +46,7 @@ public:
         server = issue("server", "localhost", 0, 30);
         client = issue("client", "noctua-client", 0, 30);
         expired = issue("expired", "localhost", -10, -1);
+        wrong_host = issue("wrong_host", "other.example", 0, 30, "DNS:other.example");
         EVP_PKEY* self_key = EVP_EC_gen("P-256");
         X509* self = make_cert(self_key, "localhost", nullptr, nullptr, -1, 30, false);
         self_signed = write("self", self, self_key);
@@ -60,9 +62,11 @@ public:
     Pki(const Pki&) = delete;
     Pki& operator=(const Pki&) = delete;
 
-    KeyPair ca_files, server, client, expired, self_signed;
+    KeyPair ca_files, server, client, expired, self_signed, wrong_host;
     /// Server certificate's notAfter, Unix seconds (30 days from creation).
     std::int64_t server_not_after = 0;
+    /// The expired certificate's notAfter (yesterday).
+    std::int64_t expired_not_after = 0;
 
 private:
     static void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
@@ -76,7 +80,7 @@ private:
     }
 
     X509* make_cert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, long from_days,
-                    long to_days, bool is_ca) {
+                    long to_days, bool is_ca, const char* san = "DNS:localhost,IP:127.0.0.1") {
         X509* cert = X509_new();
         X509_set_version(cert, 2);
         ASN1_INTEGER_set(X509_get_serialNumber(cert), ++serial_);
@@ -91,20 +95,20 @@ private:
             add_ext(cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
         } else {
             add_ext(cert, issuer, NID_basic_constraints, "CA:FALSE");
-            add_ext(cert, issuer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+            add_ext(cert, issuer, NID_subject_alt_name, san);
         }
         X509_sign(cert, issuer_key != nullptr ? issuer_key : key, EVP_sha256());
         return cert;
     }
 
-    KeyPair issue(const std::string& name, const char* cn, long from_days, long to_days) {
+    KeyPair issue(const std::string& name, const char* cn, long from_days, long to_days,
+                  const char* san = "DNS:localhost,IP:127.0.0.1") {
         EVP_PKEY* key = EVP_EC_gen("P-256");
-        X509* cert = make_cert(key, cn, ca_, ca_key_, from_days, to_days, false);
-        if (name == "server") {
-            std::tm tm{};
-            ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm);
-            server_not_after = static_cast<std::int64_t>(::timegm(&tm));
-        }
+        X509* cert = make_cert(key, cn, ca_, ca_key_, from_days, to_days, false, san);
+        std::tm tm{};
+        ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm);
+        if (name == "server") server_not_after = static_cast<std::int64_t>(::timegm(&tm));
+        if (name == "expired") expired_not_after = static_cast<std::int64_t>(::timegm(&tm));
         auto out = write(name, cert, key);
         X509_free(cert);
         EVP_PKEY_free(key);

@@ -209,3 +209,58 @@ TEST_CASE("tls probe: handshake, expiry, issuer; bad certificates and silent ser
         CHECK(r.failure_reason == "timeout");
     }
 }
+
+TEST_CASE("TLS probes report the certificate presented when it fails verification, and say "
+          "what failed",
+          "[probes][integration]") {
+    testing::Pki pki;
+    Fixture f;
+    struct Fault {
+        const char* what;
+        const testing::KeyPair* cert;
+        bool our_ca;  // false: the system's CAs, which do not know the test CA
+    };
+    const Fault faults[] = {
+        {"expired", &pki.expired, true},
+        {"self-signed", &pki.self_signed, true},
+        {"unknown CA", &pki.server, false},
+        {"hostname mismatch", &pki.wrong_host, true},
+    };
+    for (const auto& fault : faults) {
+        testing::TlsHttpServer server(*fault.cert);
+        for (const std::string kind : {"http", "tls"}) {
+            auto c = kind == "http" ? http_probe(server.url()) : socket_probe("tls", server.port());
+            if (fault.our_ca) c.tls_ca_file = pki.ca_files.cert.string();
+            auto r = f.run(c);
+            INFO(kind << " against " << fault.what << ": " << r.message);
+            CHECK(r.failure_reason == "tls");
+            CHECK_THAT(r.message, Catch::Contains(std::string("certificate verification failed (") +
+                                                  fault.what + ")"));
+            // What the server presented, though it failed: its expiry is what to alert on.
+            REQUIRE(r.certificate.has_value());
+            if (fault.cert == &pki.expired) CHECK(r.certificate->not_after == pki.expired_not_after);
+            if (fault.cert == &pki.server) CHECK(r.certificate->not_after == pki.server_not_after);
+            CHECK_THAT(r.certificate->subject,
+                       Catch::Contains(fault.cert == &pki.wrong_host ? "other.example" : "localhost"));
+            // The same fields as for a certificate that passes (insecure runs skip the checks).
+            c.tls_insecure = true;
+            auto insecure = f.run(c);
+            INFO(insecure.message);
+            CHECK(insecure.success);
+            REQUIRE(insecure.certificate.has_value());
+            CHECK(insecure.certificate->not_after == r.certificate->not_after);
+            CHECK(insecure.certificate->subject == r.certificate->subject);
+            CHECK(insecure.certificate->issuer == r.certificate->issuer);
+        }
+    }
+    {
+        // The tls kind names the host it checked.
+        testing::TlsHttpServer server(pki.server);
+        auto c = socket_probe("tls", server.port());
+        c.tls_ca_file = pki.ca_files.cert.string();
+        c.tls_server_name = "other.example";
+        auto r = f.run(c);
+        CHECK_THAT(r.message, Catch::Contains("hostname mismatch") &&
+                                  Catch::Contains("certificate is not valid for other.example"));
+    }
+}
