@@ -10,6 +10,7 @@ build=${BUILD_DIR:-$root/build-bench}
 events=${1:-1000000}
 tail_events=${2:-1000000}
 batches=${3:-2000}
+conns=${PUSH_CONNS:-2}  # (b) keep-alive connections pushing at once
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNOCTUA_BUILD_BENCH=ON \
       -DNOCTUA_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" --target ingest_bench noctua -j2 >/dev/null
@@ -25,7 +26,8 @@ trap cleanup EXIT
 "$bench" parse "$events"
 "$bench" memory 1000
 
-# (b) the real daemon with one http stream, pushed to by 2 keep-alive connections.
+# (b) the real daemon with one http stream and [storage] (each 200 waits for the ingest log's
+# fsync), pushed to by $conns keep-alive connections.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/push.toml" <<TOML
 [server]
@@ -36,6 +38,9 @@ id = "push"
 kind = "http"
 token_env = "NOCTUA_BENCH_TOKEN"
 queue_limit = 64
+
+[storage]
+path = "$work/state.db"
 TOML
 NOCTUA_BENCH_TOKEN=bench-token "$build/bin/noctua" run -c "$work/push.toml" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
@@ -44,7 +49,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 cpu0=$(awk '{print $14 + $15}' "/proc/$daemon_pid/stat")
-"$bench" push "$port" bench-token "$batches" 1000 2 5
+"$bench" push "$port" bench-token "$batches" 1000 "$conns" 5
 cpu1=$(awk '{print $14 + $15}' "/proc/$daemon_pid/stat")
 python3 -c "import os,sys; t=(int(sys.argv[2])-int(sys.argv[1]))/os.sysconf('SC_CLK_TCK'); n=5*int(sys.argv[3])*1000; print(f'    daemon CPU: {t:.2f} s for {n} events = {n/t:.0f} events per daemon CPU-second (io + ingest threads)')" "$cpu0" "$cpu1" "$batches"
 kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=

@@ -1,5 +1,6 @@
 #include "noctua/daemon/daemon.hpp"
 
+#include <algorithm>
 #include <future>
 #include <random>
 #include <thread>
@@ -30,6 +31,7 @@
 #include "noctua/probes/heartbeat.hpp"
 #include "noctua/probes/scheduler.hpp"
 #include "noctua/streams/checkpoint.hpp"
+#include "noctua/streams/ingest_log.hpp"
 #include "noctua/streams/http_push.hpp"
 #include "noctua/streams/pipeline.hpp"
 #include "noctua/streams/source.hpp"
@@ -167,6 +169,8 @@ struct Daemon::Impl : public Services {
     streams::HttpPush* push = nullptr;                      // the http source, if any
     std::unique_ptr<store::Store> state;                // [storage]; used on the ingest thread
     std::unique_ptr<streams::Checkpointer> checkpoint;  // ingest thread; null without storage
+    // [storage] with an http stream: pushes are answered once on disk (its own writer thread).
+    std::unique_ptr<streams::IngestLog> ingest_log;
     asio::steady_timer snapshot_timer{strand};              // pipeline
 
     /// Creates the ingest pipeline and the push handler from cfg.streams (before run()).
@@ -193,12 +197,27 @@ struct Daemon::Impl : public Services {
                 core::logger("streams")->info("windows restored from {}", cfg.storage.path);
             }
         }
-        streams::SourceContext ctx{*ingest, stream_metrics, clock, checkpoint.get()};
+        const bool has_push = std::any_of(cfg.streams.begin(), cfg.streams.end(),
+                                          [](const auto& sc) { return sc.kind == "http"; });
+        if (checkpoint && has_push) {
+            auto opened = streams::IngestLog::open(cfg.storage.path + ".ingest", &stream_metrics);
+            if (!opened) return std::unexpected(opened.error());
+            ingest_log = std::move(*opened);
+            checkpoint->attach_log(*ingest_log);
+        }
+        streams::SourceContext ctx{*ingest, stream_metrics, clock, checkpoint.get(),
+                                   ingest_log.get()};
         for (const auto& sc : cfg.streams) {
             auto made = kinds.streams.create(sc, ctx);
             if (!made) return std::unexpected(made.error());
             if (auto* p = (*made)->push()) push = p;
             sources.push_back(std::move(*made));
+        }
+        if (push) {
+            // Before the ingest thread starts: the replay applies on this thread.
+            if (auto r = push->recover(checkpoint ? checkpoint->snapshot_seq() : 0); !r) {
+                return std::unexpected(r.error());
+            }
         }
         ingest->start();
         for (auto& source : sources) source->start();
@@ -224,6 +243,7 @@ struct Daemon::Impl : public Services {
         if (!ingest || ingest->stopped()) return;
         ingest->stop();
         if (checkpoint) (void)checkpoint->save();  // the ingest thread is joined: exclusive
+        if (ingest_log) ingest_log->stop();  // answers what it holds, then trims
     }
 
     /// Window samples to the detectors (pipeline). Labels carry `set` and `metric`; rules pick

@@ -237,10 +237,16 @@ core::Result<void> Store::commit(const Batch& batch) {
     Impl& d = *impl_;
     std::lock_guard lock(d.mu);
     if (batch.empty()) return {};
-    if (auto r = d.step_done(d.begin.get(), "begin"); !r) return r;
-    auto r = d.apply(batch);
-    if (r) r = d.step_done(d.commit.get(), "commit");
-    if (!r) (void)d.step_done(d.rollback.get(), "rollback");
+    if (batch.sync) {
+        if (auto r = d.exec("PRAGMA synchronous=FULL"); !r) return r;
+    }
+    auto r = d.step_done(d.begin.get(), "begin");
+    if (r) {
+        r = d.apply(batch);
+        if (r) r = d.step_done(d.commit.get(), "commit");
+        if (!r) (void)d.step_done(d.rollback.get(), "rollback");
+    }
+    if (batch.sync) (void)d.exec("PRAGMA synchronous=NORMAL");
     return r;
 }
 

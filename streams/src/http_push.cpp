@@ -14,8 +14,6 @@
 namespace noctua::streams {
 namespace {
 
-constexpr std::size_t kMaxRememberedIds = 100'000;
-
 bool equal_ct(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -32,6 +30,58 @@ core::ServerResponse with_retry_after(core::ServerResponse r, int seconds) {
     return r;
 }
 
+// Little-endian fields of the ingest log payloads.
+void put_le(std::string& out, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+bool get_le(std::string_view& in, std::uint64_t& v, int bytes) {
+    if (in.size() < static_cast<std::size_t>(bytes)) return false;
+    v = 0;
+    for (int i = 0; i < bytes; ++i) {
+        v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[static_cast<std::size_t>(i)]))
+             << (8 * i);
+    }
+    in.remove_prefix(static_cast<std::size_t>(bytes));
+    return true;
+}
+void put_claim(std::string& out, const ReplayClaim& c) {
+    put_le(out, c.id.size(), 2);
+    out.append(c.id);
+    put_le(out, static_cast<std::uint64_t>(c.timestamp), 8);
+}
+bool get_claim(std::string_view& in, ReplayClaim& c) {
+    std::uint64_t len = 0, ts = 0;
+    if (!get_le(in, len, 2) || in.size() < len) return false;
+    c.id.assign(in.substr(0, len));
+    in.remove_prefix(len);
+    if (!get_le(in, ts, 8)) return false;
+    c.timestamp = static_cast<std::int64_t>(ts);
+    return true;
+}
+
+constexpr unsigned kJsonArrayFlag = 1;
+constexpr unsigned kGzipFlag = 2;
+
+/// A `batch` record of the ingest log: [u8 format flags][claim][the body as received].
+std::string encode_batch(const BatchFormat& format, const ReplayClaim& claim, std::string_view body) {
+    std::string out;
+    out.reserve(1 + 2 + claim.id.size() + 8 + body.size());
+    out.push_back(static_cast<char>((format.json_array ? kJsonArrayFlag : 0) |
+                                    (format.gzip ? kGzipFlag : 0)));
+    put_claim(out, claim);
+    out.append(body);
+    return out;
+}
+bool decode_batch(std::string_view in, BatchFormat& format, ReplayClaim& claim,
+                  std::string_view& body) {
+    std::uint64_t flags = 0;
+    if (!get_le(in, flags, 1) || !get_claim(in, claim)) return false;
+    format.json_array = (flags & kJsonArrayFlag) != 0;
+    format.gzip = (flags & kGzipFlag) != 0;
+    body = in;
+    return true;
+}
+
 }  // namespace
 
 std::string_view to_string(AuthFailure f) {
@@ -42,15 +92,18 @@ std::string_view to_string(AuthFailure f) {
         case AuthFailure::bad_signature: return "bad_signature";
         case AuthFailure::stale_timestamp: return "stale_timestamp";
         case AuthFailure::replayed: return "replayed";
+        case AuthFailure::over_capacity: return "over_capacity";
     }
     return "unknown";
 }
 
-PushAuthenticator::PushAuthenticator(const config::StreamConfig& config, const core::Clock& clock)
+PushAuthenticator::PushAuthenticator(const config::StreamConfig& config, const core::Clock& clock,
+                                     std::size_t max_ids)
     : has_token_(config.token && !config.token->empty()),
       has_key_(config.hmac_secret && !config.hmac_secret->empty()),
-      tolerance_(config.signature_tolerance),
-      clock_(clock) {
+      tolerance_s_(std::chrono::duration_cast<std::chrono::seconds>(config.signature_tolerance).count()),
+      clock_(clock),
+      max_ids_(max_ids) {
     if (has_token_) token_ = config.token->reveal();
     if (has_key_) {
         std::string_view secret = config.hmac_secret->reveal();
@@ -81,10 +134,10 @@ AuthFailure PushAuthenticator::check(const core::ServerRequest& request, ReplayC
     std::int64_t seconds = 0;
     auto [ptr, ec] = std::from_chars(ts->data(), ts->data() + ts->size(), seconds);
     if (ec != std::errc{} || ptr != ts->data() + ts->size()) return AuthFailure::bad_signature;
-    const std::int64_t now_s =
-        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
-    const std::int64_t tol_s = std::chrono::duration_cast<std::chrono::seconds>(tolerance_).count();
-    if (seconds < now_s - tol_s || seconds > now_s + tol_s) return AuthFailure::stale_timestamp;
+    const std::int64_t now = now_s();
+    if (seconds < now - tolerance_s_ || seconds > now + tolerance_s_) {
+        return AuthFailure::stale_timestamp;
+    }
 
     // Sign the raw bytes as received: id.timestamp.body.
     std::string message;
@@ -115,31 +168,80 @@ AuthFailure PushAuthenticator::check(const core::ServerRequest& request, ReplayC
     return AuthFailure::none;
 }
 
+std::int64_t PushAuthenticator::now_s() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+}
+
+void PushAuthenticator::expire(std::int64_t now) {
+    // A request with timestamp t passes the check until now > t + tolerance: keep its id until
+    // then, and not a second longer.
+    while (!expiry_.empty() && expiry_.top().first < now - tolerance_s_) {
+        const auto it = seen_.find(expiry_.top().second);
+        if (it != seen_.end() && !it->second.in_flight) seen_.erase(it);
+        expiry_.pop();
+    }
+}
+
 AuthFailure PushAuthenticator::reserve(const ReplayClaim& claim) {
     if (claim.empty()) return AuthFailure::none;
-    const std::int64_t now_s =
-        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
-    const std::int64_t tol_s = std::chrono::duration_cast<std::chrono::seconds>(tolerance_).count();
+    const std::int64_t now = now_s();
     std::lock_guard lock(mu_);
-    while (!order_.empty() &&
-           (order_.front().first < now_s - tol_s || order_.size() > kMaxRememberedIds)) {
-        seen_.erase(order_.front().second);
-        order_.pop_front();
-    }
-    if (!seen_.emplace(claim.id, claim.timestamp).second) return AuthFailure::replayed;
+    expire(now);
+    if (seen_.contains(claim.id)) return AuthFailure::replayed;
+    if (seen_.size() >= max_ids_) return AuthFailure::over_capacity;
+    seen_.emplace(claim.id, Entry{claim.timestamp, true});
     return AuthFailure::none;
 }
 
 void PushAuthenticator::commit(const ReplayClaim& claim) {
     if (claim.empty()) return;
     std::lock_guard lock(mu_);
-    order_.emplace_back(claim.timestamp, claim.id);
+    auto& entry = seen_[claim.id];
+    entry = Entry{claim.timestamp, false};
+    expiry_.emplace(claim.timestamp, claim.id);
 }
 
 void PushAuthenticator::release(const ReplayClaim& claim) {
     if (claim.empty()) return;
     std::lock_guard lock(mu_);
-    seen_.erase(claim.id);
+    if (const auto it = seen_.find(claim.id); it != seen_.end() && it->second.in_flight) {
+        seen_.erase(it);
+    }
+}
+
+void PushAuthenticator::remember(const ReplayClaim& claim) {
+    if (claim.empty() || claim.timestamp < now_s() - tolerance_s_) return;
+    std::lock_guard lock(mu_);
+    if (seen_.emplace(claim.id, Entry{claim.timestamp, false}).second) {
+        expiry_.emplace(claim.timestamp, claim.id);
+    }
+}
+
+std::string PushAuthenticator::encode_remembered() {
+    const std::int64_t now = now_s();
+    std::lock_guard lock(mu_);
+    expire(now);
+    std::string out;
+    for (const auto& [id, e] : seen_) {
+        if (!e.in_flight) put_claim(out, ReplayClaim{id, e.timestamp});
+    }
+    return out;
+}
+
+bool PushAuthenticator::restore_remembered(std::string_view image) {
+    while (!image.empty()) {
+        ReplayClaim c;
+        if (!get_claim(image, c)) return false;
+        remember(c);
+    }
+    return true;
+}
+
+std::size_t PushAuthenticator::remembered() {
+    const std::int64_t now = now_s();
+    std::lock_guard lock(mu_);
+    expire(now);
+    return seen_.size();
 }
 
 std::string batch_result_json(const BatchResult& r) {
@@ -161,12 +263,55 @@ std::string batch_result_json(const BatchResult& r) {
 }
 
 HttpPush::HttpPush(const config::StreamConfig& config, IngestPipeline& pipeline,
-                   StreamMetrics& metrics, const core::Clock& clock)
+                   StreamMetrics& metrics, const core::Clock& clock, IngestLog* log)
     : config_(config),
       pipeline_(pipeline),
       metrics_(metrics),
       counters_(metrics, config.id),
-      auth_(config, clock) {}
+      auth_(config, clock),
+      log_(log) {}
+
+core::Result<ReplayStats> HttpPush::recover(std::uint64_t snapshot_seq) {
+    if (!log_) return ReplayStats{};
+    std::size_t applied = 0, held = 0, malformed = 0;
+    std::string text;
+    auto stats = log_->replay([&](const LogRecord& rec) {
+        if (rec.kind == LogRecordKind::carry) {
+            if (!auth_.restore_remembered(rec.payload)) ++malformed;
+            return;
+        }
+        BatchFormat format;
+        format.max_decompressed = config_.max_decompressed;
+        ReplayClaim claim;
+        std::string_view body;
+        if (!decode_batch(rec.payload, format, claim, body)) {
+            ++malformed;
+            return;
+        }
+        auth_.remember(claim);
+        if (rec.seq <= snapshot_seq) {  // the restored snapshot holds it
+            ++held;
+            return;
+        }
+        text.reserve(body.size() + kJsonPadding);
+        text.assign(body);
+        (void)pipeline_.apply_batch(counters_, text, format);
+        ++applied;
+    });
+    if (!stats) return stats;
+    if (malformed > 0) {
+        core::logger("streams")->warn("ingest log: {} record(s) of an unknown layout skipped", malformed);
+    }
+    log_->resume_after(snapshot_seq);
+    if (auto r = log_->start([this] { return auth_.encode_remembered(); }); !r) {
+        return std::unexpected(r.error());
+    }
+    core::logger("streams")->info(
+        "ingest log replayed: {} batch(es) applied again, {} already in the snapshot (seq <= {}), "
+        "{} torn tail(s) cut",
+        applied, held, snapshot_seq, stats->truncations);
+    return stats;
+}
 
 void HttpPush::handle(const core::ServerRequest& request,
                       std::function<void(core::ServerResponse)> respond) {
@@ -221,20 +366,43 @@ void HttpPush::handle(const core::ServerRequest& request,
     body.reserve(request.body.size() + kJsonPadding);
     body.assign(request.body);
     // The id is used up only by an accepted batch: a refused one may be retried as sent.
-    if (const auto failure = auth_.reserve(claim); failure != AuthFailure::none) {
+    if (const auto failure = auth_.reserve(claim); failure == AuthFailure::over_capacity) {
+        metrics_.saturated.Add({{"source", config_.id}}).Increment();
+        respond(with_retry_after(
+            ServerResponse::json_error(503, "too many signed pushes inside the tolerance, retry later"),
+            1));
+        return;
+    } else if (failure != AuthFailure::none) {
         refuse(failure);
         return;
     }
+    std::string record = log_ ? encode_batch(format, claim, request.body) : std::string();
     const bool queued = pipeline_.try_submit(
         counters_, std::move(body), format, config_.queue_limit,
-        [this, respond, claim](BatchResult result) {
+        [this, respond, claim, record = std::move(record)](BatchResult result) mutable {
             if (result.failed_status != 0) {
                 auth_.release(claim);
                 respond(ServerResponse::json_error(result.failed_status, result.failure));
                 return;
             }
-            auth_.commit(claim);
-            respond(ServerResponse::json(200, batch_result_json(result)));
+            if (!log_) {
+                auth_.commit(claim);
+                respond(ServerResponse::json(200, batch_result_json(result)));
+                return;
+            }
+            // 200 means kept: answer once the log's fsync holds the batch (on the log's writer).
+            log_->append(std::move(record), [this, respond, claim, result = std::move(result)](
+                                                core::Result<void> written) {
+                if (!written) {
+                    auth_.release(claim);
+                    respond(with_retry_after(
+                        ServerResponse::json_error(503, "events not stored: " + written.error().message),
+                        1));
+                    return;
+                }
+                auth_.commit(claim);
+                respond(ServerResponse::json(200, batch_result_json(result)));
+            });
         });
     if (!queued) {
         auth_.release(claim);

@@ -44,7 +44,21 @@ StreamMetrics::StreamMetrics(prometheus::Registry& r)
       file_lag(gauge(r, "noctua_ingest_file_lag_bytes", "Bytes appended but not yet read")),
       file_rotations(counter(r, "noctua_ingest_file_rotations_total",
                              "Followed files rotated away, deleted or replaced under their inode")),
-      snapshots(counter(r, "noctua_window_snapshots_total", "Window snapshots written, by result")) {
+      snapshots(counter(r, "noctua_window_snapshots_total", "Window snapshots written, by result")),
+      log_bytes(counter(r, "noctua_ingest_log_bytes_total",
+                        "Bytes appended to the ingest log and made durable")),
+      log_records(counter(r, "noctua_ingest_log_records_total",
+                          "Push batches appended to the ingest log and made durable")),
+      log_fsync(prometheus::BuildHistogram()
+                    .Name("noctua_ingest_log_fsync_seconds")
+                    .Help("Time of each ingest log fsync (one per group of batches)")
+                    .Register(r)),
+      log_errors(counter(r, "noctua_ingest_log_errors_total",
+                         "Ingest log writes or fsyncs that failed (their pushes answered 503)")),
+      log_replayed(counter(r, "noctua_ingest_log_replayed_records_total",
+                           "Ingest log records read back at start")),
+      log_truncations(counter(r, "noctua_ingest_log_truncations_total",
+                              "Torn or corrupt ingest log tails cut off at start")) {
 }
 
 SourceCounters::SourceCounters(StreamMetrics& m, const std::string& source)

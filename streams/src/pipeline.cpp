@@ -240,24 +240,30 @@ bool IngestPipeline::try_submit(SourceCounters& counters, std::string data, Batc
     } while (!pending_.compare_exchange_weak(n, n + 1));
     asio::post(impl_->ioc, [this, &counters, data = std::move(data), format,
                             done = std::move(done)]() mutable {
-        Impl& d = *impl_;
-        BatchResult result;
-        std::string* text = &data;
-        if (format.gzip) {
-            if (auto r = gunzip(data, d.inflated, format.max_decompressed); !r) {
-                result.failed_status = r.error().code == core::Errc::unavailable ? 413 : 400;
-                result.failure = r.error().message;
-            }
-            text = &d.inflated;
-        }
-        if (result.failed_status == 0 && !d.apply(counters, *text, format.json_array, result)) {
-            result.failed_status = 400;
-            result.failure = "body is not a JSON array of events";
-        }
+        BatchResult result = apply_batch(counters, data, format);
         pending_.fetch_sub(1);
         if (done) done(std::move(result));
     });
     return true;
+}
+
+BatchResult IngestPipeline::apply_batch(SourceCounters& counters, std::string& data,
+                                        BatchFormat format) {
+    Impl& d = *impl_;
+    BatchResult result;
+    std::string* text = &data;
+    if (format.gzip) {
+        if (auto r = gunzip(data, d.inflated, format.max_decompressed); !r) {
+            result.failed_status = r.error().code == core::Errc::unavailable ? 413 : 400;
+            result.failure = r.error().message;
+        }
+        text = &d.inflated;
+    }
+    if (result.failed_status == 0 && !d.apply(counters, *text, format.json_array, result)) {
+        result.failed_status = 400;
+        result.failure = "body is not a JSON array of events";
+    }
+    return result;
 }
 
 void IngestPipeline::post(std::function<void()> fn) { asio::post(impl_->ioc, std::move(fn)); }

@@ -12,7 +12,7 @@ namespace {
 class PushSource final : public Source {
 public:
     PushSource(const config::StreamConfig& config, SourceContext& ctx)
-        : push_(config, ctx.pipeline, ctx.metrics, ctx.clock) {}
+        : push_(config, ctx.pipeline, ctx.metrics, ctx.clock, ctx.log) {}
     // Source
     void start() override {}
     void stop() override { push_.stop(); }

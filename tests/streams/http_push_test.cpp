@@ -9,6 +9,7 @@
 
 #include "noctua/streams/http_push.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "noctua/testing/temp_dir.hpp"
 
 using namespace noctua;
 using namespace noctua::streams;
@@ -270,4 +271,136 @@ TEST_CASE("HttpPush: a signed push refused as unreadable may be retried with the
                          {"webhook-timestamp", ts},
                          {"webhook-signature", sign(key, "msg_gz", ts, body)}})
               .status == 200);
+}
+
+TEST_CASE("PushAuthenticator: ids are kept for the tolerance, however many", "[streams][unit]") {
+    core::ManualClock clock{kNow};
+    config::StreamConfig cfg;
+    cfg.hmac_secret = config::Secret("raw-key", "inline");
+    const std::int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+    PushAuthenticator auth(cfg, clock);
+    auto claim = [&](std::size_t i, std::int64_t ts) {
+        return ReplayClaim{"id-" + std::to_string(i), ts};
+    };
+    // More ids than any count cap a sender could overflow to push the first one out.
+    constexpr std::size_t kIds = 150'000;
+    for (std::size_t i = 0; i < kIds; ++i) {
+        REQUIRE(auth.reserve(claim(i, now_s)) == AuthFailure::none);
+        auth.commit(claim(i, now_s));
+    }
+    CHECK(auth.reserve(claim(0, now_s)) == AuthFailure::replayed);
+    CHECK(auth.reserve(claim(kIds - 1, now_s)) == AuthFailure::replayed);
+    CHECK(auth.remembered() == kIds);
+
+    // Exactly the tolerance (300 s): at timestamp + 300 an id could still pass the check.
+    clock.advance(300s);
+    CHECK(auth.reserve(claim(0, now_s)) == AuthFailure::replayed);
+    clock.advance(1s);
+    CHECK(auth.remembered() == 0);  // memory is bounded by time
+    CHECK(auth.reserve(claim(0, now_s + 301)) == AuthFailure::none);
+}
+
+TEST_CASE("PushAuthenticator: past its hard cap it refuses new ids rather than forget one",
+          "[streams][unit]") {
+    core::ManualClock clock{kNow};
+    config::StreamConfig cfg;
+    cfg.hmac_secret = config::Secret("raw-key", "inline");
+    const std::int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+    PushAuthenticator auth(cfg, clock, 3);
+    for (int i = 0; i < 3; ++i) {
+        const ReplayClaim c{"id-" + std::to_string(i), now_s};
+        REQUIRE(auth.reserve(c) == AuthFailure::none);
+        auth.commit(c);
+    }
+    CHECK(auth.reserve(ReplayClaim{"id-3", now_s}) == AuthFailure::over_capacity);
+    CHECK(auth.reserve(ReplayClaim{"id-0", now_s}) == AuthFailure::replayed);
+    // An id past the tolerance frees its place.
+    clock.advance(301s);
+    CHECK(auth.reserve(ReplayClaim{"id-3", now_s + 301}) == AuthFailure::none);
+}
+
+TEST_CASE("PushAuthenticator: remembered ids round-trip through their encoding",
+          "[streams][unit]") {
+    core::ManualClock clock{kNow};
+    config::StreamConfig cfg;
+    cfg.hmac_secret = config::Secret("raw-key", "inline");
+    const std::int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+    PushAuthenticator before(cfg, clock);
+    for (const auto& c : {ReplayClaim{"a", now_s}, ReplayClaim{"b", now_s - 200}}) {
+        REQUIRE(before.reserve(c) == AuthFailure::none);
+        before.commit(c);
+    }
+    REQUIRE(before.reserve(ReplayClaim{"in-flight", now_s}) == AuthFailure::none);
+    const std::string image = before.encode_remembered();
+
+    clock.advance(150s);  // "b" is now past the tolerance
+    PushAuthenticator after(cfg, clock);
+    CHECK(after.restore_remembered(image));
+    CHECK(after.remembered() == 1);
+    CHECK(after.reserve(ReplayClaim{"a", now_s}) == AuthFailure::replayed);
+    CHECK(after.reserve(ReplayClaim{"in-flight", now_s}) == AuthFailure::none);
+    CHECK_FALSE(after.restore_remembered(image.substr(0, image.size() - 1)));
+}
+
+TEST_CASE("HttpPush: with an ingest log, acknowledged batches and used ids survive a restart",
+          "[streams][unit]") {
+    testing::TempDir dir("push-log");
+    const std::string key = "0123456789abcdef0123456789abcdef";
+    const std::string ts = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
+    const std::string signed_body = event_line(100) + "\n";
+    const core::Headers signed_headers{{"webhook-id", "msg_keep"},
+                                       {"webhook-timestamp", ts},
+                                       {"webhook-signature", sign(key, "msg_keep", ts, signed_body)}};
+    // One daemon's worth of ingest: the log replayed into a fresh pipeline before it starts.
+    struct Process {
+        Fixture fx;
+        std::unique_ptr<IngestLog> log;
+        Process(const std::filesystem::path& dir, std::uint64_t snapshot_seq) {
+            fx.push.reset();
+            fx.pipeline = std::make_unique<IngestPipeline>(config::WindowsConfig{}, fx.clock,
+                                                           &fx.metrics, nullptr);
+            auto opened = IngestLog::open(dir, &fx.metrics);
+            REQUIRE(opened.has_value());
+            log = std::move(*opened);
+            fx.push = std::make_unique<HttpPush>(fx.cfg, *fx.pipeline, fx.metrics, fx.clock, log.get());
+            REQUIRE(fx.push->recover(snapshot_seq).has_value());
+            fx.pipeline->start();
+        }
+        ~Process() { log->stop(); }
+        double events() { return fx.metric(fx.metrics.events, {{"source", "push"}}); }
+    };
+
+    std::uint64_t acknowledged_seq = 0;
+    {
+        Process first(dir.path, 0);
+        std::string body;
+        for (int i = 0; i < 5; ++i) body += event_line(i) + "\n";
+        CHECK(first.fx.call_token(body).status == 200);
+        CHECK(first.fx.call(signed_body, signed_headers).status == 200);
+        CHECK(first.events() == 6);
+        CHECK(first.fx.metrics.log_records.Add({}).Value() == 2);
+        acknowledged_seq = first.log->last_seq();
+    }
+    CHECK(acknowledged_seq == 2);
+
+    SECTION("replayed: every acknowledged event is counted again, the used id stays used") {
+        Process second(dir.path, 0);
+        CHECK(second.events() == 6);
+        CHECK(second.fx.metrics.log_replayed.Add({}).Value() == 3);  // carry + 2 batches
+        auto replay = second.fx.call(signed_body, signed_headers);
+        CHECK(replay.status == 401);
+        CHECK(replay.body.find("replayed") != std::string::npos);
+        // Numbering goes on after the replayed batches.
+        CHECK(second.fx.call_token(event_line(200)).status == 200);
+        CHECK(second.log->last_seq() == 3);
+    }
+    SECTION("what a snapshot holds is not applied twice; its ids are still remembered") {
+        Process second(dir.path, acknowledged_seq);
+        CHECK(second.events() == 0);
+        CHECK(second.fx.call(signed_body, signed_headers).status == 401);
+    }
 }

@@ -25,6 +25,9 @@ struct Batch {
     std::vector<Offset> offsets;
     /// Named blobs (window snapshots), replaced whole.
     std::vector<std::pair<std::string, std::string>> blobs;
+    /// Durable on power loss too when commit() returns (an fsync; otherwise a commit survives
+    /// a process crash, and reaches the disk at the next WAL checkpoint).
+    bool sync = false;
 
     [[nodiscard]] bool empty() const { return offsets.empty() && blobs.empty(); }
 };

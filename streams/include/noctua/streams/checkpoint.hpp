@@ -9,6 +9,7 @@
 
 #include "noctua/core/result.hpp"
 #include "noctua/store/store.hpp"
+#include "noctua/streams/ingest_log.hpp"
 #include "noctua/streams/metrics.hpp"
 #include "noctua/streams/pipeline.hpp"
 
@@ -45,6 +46,14 @@ public:
 
     [[nodiscard]] store::Store& store() { return store_; }
 
+    /// Ties the ingest log to the snapshots: save() stores the log's last sequence number with
+    /// the snapshot (fsynced), rotates the log, and once the snapshot is durable trims the
+    /// segments it holds. Before the pipeline starts; `log` must outlive the Checkpointer's
+    /// saves.
+    void attach_log(IngestLog& log) { log_ = &log; }
+    /// The ingest log sequence number the restored snapshot holds (0: none). After restore().
+    [[nodiscard]] std::uint64_t snapshot_seq() const { return snapshot_seq_; }
+
     /// Called after each successful save(), on the thread that saved, with the offsets that
     /// save made durable (KafkaSource commits them to the broker then). Register before the
     /// pipeline starts; a listener must stay callable as long as the Checkpointer saves.
@@ -58,6 +67,8 @@ private:
     std::string name_;
     std::map<std::pair<std::string, std::string>, std::optional<std::int64_t>> pending_;
     std::vector<SavedListener> listeners_;
+    IngestLog* log_ = nullptr;
+    std::uint64_t snapshot_seq_ = 0;
 };
 
 }  // namespace noctua::streams

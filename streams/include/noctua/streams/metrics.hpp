@@ -6,6 +6,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include "noctua/streams/event.hpp"
@@ -37,7 +38,18 @@ struct StreamMetrics {
     prometheus::Family<prometheus::Gauge>& file_lag;            ///< {source}: unread bytes
     prometheus::Family<prometheus::Counter>& file_rotations;    ///< {source}
     prometheus::Family<prometheus::Counter>& snapshots;         ///< {result}
+    // The ingest log (IngestLog), all without labels.
+    prometheus::Family<prometheus::Counter>& log_bytes;         ///< bytes appended (durable)
+    prometheus::Family<prometheus::Counter>& log_records;       ///< batches appended (durable)
+    prometheus::Family<prometheus::Histogram>& log_fsync;       ///< fdatasync latency, s
+    prometheus::Family<prometheus::Counter>& log_errors;        ///< failed writes (503 answers)
+    prometheus::Family<prometheus::Counter>& log_replayed;      ///< records read back at start
+    prometheus::Family<prometheus::Counter>& log_truncations;   ///< torn tails cut at start
 };
+
+/// Buckets of noctua_ingest_log_fsync_seconds.
+inline const prometheus::Histogram::BucketBoundaries kLogFsyncBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
 /// The per-source counters resolved once (a source's hot path never looks up a family).
 struct SourceCounters {

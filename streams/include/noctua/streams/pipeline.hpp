@@ -94,6 +94,10 @@ public:
     [[nodiscard]] bool try_submit(SourceCounters& counters, std::string data, BatchFormat format,
                                   std::size_t queue_limit, Done done);
 
+    /// Reads and applies one batch as try_submit() does (inflate, NDJSON or array) and returns
+    /// the outcome. Ingest thread only, or before start() (the ingest log's replay).
+    BatchResult apply_batch(SourceCounters& counters, std::string& data, BatchFormat format);
+
     /// Runs `fn` on the ingest thread with the windows (file and Kafka sources apply their
     /// lines through apply_lines() there; snapshots are taken there).
     void post(std::function<void()> fn);

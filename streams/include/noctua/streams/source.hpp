@@ -12,6 +12,7 @@ namespace noctua::streams {
 
 class Checkpointer;
 class HttpPush;
+class IngestLog;
 class IngestPipeline;
 struct StreamMetrics;
 
@@ -22,6 +23,7 @@ struct SourceContext {
     StreamMetrics& metrics;
     const core::Clock& clock;
     Checkpointer* checkpoint = nullptr;  ///< null without `[storage]`: nothing durable
+    IngestLog* log = nullptr;  ///< where pushed batches are made durable; null without `[storage]`
 };
 
 /// A running `[[streams]]` entry: reads transaction events from somewhere and hands them to the
