@@ -319,8 +319,11 @@ void FileTail::resume(Open& f, const Stored& stored) {
         f.head = read_head(f.fd, std::min(f.offset, kHeadBytes)).value_or(FileHead{});
         return;
     }
-    if (read_head(f.fd, stored.head->length) == *stored.head) {
-        f.head = *stored.head;
+    const auto head = read_head(f.fd, stored.head->length);
+    if (!head || *head == *stored.head) {
+        // The same file, or one now shorter than what was read of it: read_file() then
+        // counts a truncation and reads it from 0.
+        if (head) f.head = *stored.head;
         return;
     }
     // Same device and inode, other first bytes: a new file that reuses the inode (or one

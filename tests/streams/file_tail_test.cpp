@@ -271,6 +271,21 @@ TEST_CASE("FileTail: a file written anew under the same inode while stopped is r
     CHECK(fx.rotations() == 1);
 }
 
+TEST_CASE("FileTail: a file truncated while stopped to less than its offset counts as truncated",
+          "[streams][unit]") {
+    Fixture fx(true);
+    const auto file = fx.dir.path / "a.jsonl";
+    append(file, lines(0, 40));
+    fx.tail->poll();
+    fx.save();
+    fx.restart(true);
+    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(100, 102); }
+    fx.tail->poll();
+    CHECK(fx.windowed() == 42);
+    CHECK(fx.errors("truncated") == 1);
+    CHECK(fx.rotations() == 0);
+}
+
 TEST_CASE("FileTail: a checkpoint without fingerprints resumes by device and inode",
           "[streams][unit]") {
     Fixture fx(true);
