@@ -163,6 +163,33 @@ TEST_CASE("assertions: regular expressions hold on large bodies and headers", "[
     CHECK(run_one("header[\"X-Trace\"] matches \"^(x|y)+$\"", "{}", {{"X-Trace", x50k}}).success);
 }
 
+TEST_CASE("assertions: deeply nested JSON bodies are compared and described without deep recursion",
+          "[probes][unit]") {
+    Fixture f;
+    const auto run_one = [&](const std::string& expect, std::string body) {
+        auto c = load(fmt::format("path = \"/b\"\nexpect = ['{}']", expect));
+        f.http.push(json_response(200, std::move(body)));
+        return f.run(c.probes[0]);
+    };
+    // 1,000 levels: within simdjson's depth limit, so the body parses.
+    const std::string deep = std::string(1'000, '[') + std::string(1'000, ']');
+    const std::string body = R"({"a":)" + deep + R"(,"b":)" + deep + "}";
+    auto r = run_one("body.a == body.b && len(body.a) == 1", body);
+    INFO(r.message);
+    CHECK(r.success);
+    r = run_one("body.a == 1", body);
+    CHECK(r.message == "body.a == 1: body.a is " + std::string(80, '[') + "…");
+    r = run_one("body.a contains body.b[0]", body);
+    CHECK(r.success);
+
+    // Deeper than simdjson accepts: the body is not JSON, which is a failed run, not a crash.
+    const std::string deeper = std::string(100'000, '[') + std::string(100'000, ']');
+    r = run_one("len(body.a) > 0", R"({"a":)" + deeper + "}");
+    CHECK(r.failure_reason == "assertion");
+    CHECK_THAT(r.message, Catch::Contains("body is not valid JSON"));
+    CHECK(run_one("body contains \"[[[\"", deeper).success);
+}
+
 TEST_CASE("assertions: a failing && chain names the first false condition", "[probes][unit]") {
     Fixture f;
     auto c = load("path = \"/b\"\nexpect = [\"status == 200 && body.balance > 0 && body.balance > 10000 && "
