@@ -20,7 +20,7 @@ endif()
 add_library(noctua_sanitizers INTERFACE)
 if(NOCTUA_FUZZ)
   target_compile_options(noctua_sanitizers INTERFACE
-    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(noctua_sanitizers INTERFACE -fsanitize=address,undefined)
 elseif(NOCTUA_SANITIZE)
   target_compile_options(noctua_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
