@@ -45,7 +45,18 @@ AlertMetrics::AlertMetrics(prometheus::Registry& registry)
       transitions(prometheus::BuildCounter()
                       .Name("noctua_alert_transitions_total")
                       .Help("Alert state changes by alertname and new state")
-                      .Register(registry)) {}
+                      .Register(registry)),
+      latency(prometheus::BuildHistogram()
+                  .Name("noctua_notification_latency_seconds")
+                  .Help("Time from an alert transition to its notification's delivery, by "
+                        "receiver (retries included)")
+                  .Register(registry)) {}
+
+const prometheus::Histogram::BucketBoundaries& AlertMetrics::latency_buckets() {
+    static const prometheus::Histogram::BucketBoundaries kBuckets{
+        0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800};
+    return kBuckets;
+}
 
 void ChannelBase::deliver(const Notification& n, int attempt, Done done) {
     auto log = core::logger("alerts");

@@ -125,6 +125,12 @@ void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
 void Dispatcher::finish_head(const QueueKey& key, Queue& q, bool delivered) {
     metrics_.notifications.Add({{"receiver", key.first}, {"result", delivered ? "delivered" : "failed"}})
         .Increment();
+    if (delivered) {
+        metrics_.latency.Add({{"receiver", key.first}}, AlertMetrics::latency_buckets())
+            .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                   q.items.front().queued)
+                         .count());
+    }
     q.items.pop_front();
     if (q.items.empty()) {
         queues_.erase(key);

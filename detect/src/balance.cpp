@@ -41,6 +41,13 @@ std::optional<BalanceDetector::Status> BalanceDetector::status(const core::Label
     return it->second.last;
 }
 
+void BalanceDetector::for_each_status(
+    const std::function<void(const core::Labels&, const Status&)>& fn) const {
+    for (const auto& [fp, s] : series_) {
+        if (s.seen) fn(s.labels, s.last);
+    }
+}
+
 void BalanceDetector::observe(Measure m, const core::Sample& sample, std::string_view,
                               std::vector<Signal>& out) {
     if (!std::isfinite(sample.value)) return;

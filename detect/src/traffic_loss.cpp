@@ -83,6 +83,13 @@ std::optional<TrafficLossDetector::Status> TrafficLossDetector::status(
     return it->second->last;
 }
 
+void TrafficLossDetector::for_each_status(
+    const std::function<void(const core::Labels&, const Status&)>& fn) const {
+    for (const auto& [fp, s] : series_) {
+        if (s->evaluated) fn(s->labels, s->last);
+    }
+}
+
 void TrafficLossDetector::observe(Measure m, const core::Sample& sample, std::string_view,
                                   std::vector<Signal>& out) {
     if (m != Measure::volume || !std::isfinite(sample.value)) return;

@@ -85,6 +85,12 @@ TEST_CASE("Dispatcher: retries a retryable failure until delivered", "[alerts][u
     CHECK(f.channel->attempts.size() == 3);
     CHECK(f.counter("delivered") == 1);
     CHECK(f.counter("failed") == 0);
+    // One delivery observed, from enqueue to the third attempt's success.
+    const auto h = f.metrics.latency.Add({{"receiver", "r"}}, alerts::AlertMetrics::latency_buckets())
+                       .Collect()
+                       .histogram;
+    CHECK(h.sample_count == 1);
+    CHECK(h.sample_sum > 0);
 }
 
 TEST_CASE("Dispatcher: a resolve never overtakes its trigger", "[alerts][unit]") {

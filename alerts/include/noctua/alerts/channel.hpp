@@ -11,6 +11,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include "noctua/alerts/notification.hpp"
@@ -52,6 +53,10 @@ struct AlertMetrics {
     prometheus::Family<prometheus::Gauge>& pending;          ///< {receiver}
     prometheus::Family<prometheus::Gauge>& firing;           ///< {alertname,severity}
     prometheus::Family<prometheus::Counter>& transitions;    ///< {alertname,state}
+    /// From enqueue (the alert transition) to delivery, retries included.
+    prometheus::Family<prometheus::Histogram>& latency;      ///< {receiver}
+    /// The buckets of `latency`, in seconds: 10 ms to 30 min.
+    static const prometheus::Histogram::BucketBoundaries& latency_buckets();
 };
 
 /// What a channel may use, and nothing else (STYLE.md §4).

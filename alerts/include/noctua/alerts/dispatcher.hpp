@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -51,6 +52,7 @@ private:
     struct Item {
         Notification notification;
         int attempts = 0;
+        std::chrono::steady_clock::time_point queued = std::chrono::steady_clock::now();
     };
     struct Queue {
         std::string receiver;

@@ -40,6 +40,9 @@ public:
         std::string level;                         ///< "", "warning" or "critical"
     };
     [[nodiscard]] std::optional<Status> status(const core::Labels& series) const;
+    /// Calls `fn` with the labels and last status of every series with a balance (no order).
+    void for_each_status(
+        const std::function<void(const core::Labels&, const Status&)>& fn) const;
 
     // Detector
     [[nodiscard]] bool consumes(Measure m) const override {

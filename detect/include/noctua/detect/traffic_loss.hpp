@@ -46,6 +46,9 @@ public:
         std::string baseline;  ///< "weekly", "daily" or "recent"
     };
     [[nodiscard]] std::optional<Status> status(const core::Labels& series) const;
+    /// Calls `fn` with the labels and last verdict of every series that has one (no order).
+    void for_each_status(
+        const std::function<void(const core::Labels&, const Status&)>& fn) const;
 
     // Detector
     [[nodiscard]] bool consumes(Measure m) const override { return m == Measure::volume; }
