@@ -35,9 +35,12 @@
 #include "noctua/streams/http_push.hpp"
 #include "noctua/streams/pipeline.hpp"
 #include "noctua/streams/source.hpp"
+#include "process_metrics.hpp"
 #include "routes.hpp"
 #include "rule_evaluator.hpp"
+#include "status_page.hpp"
 #include "stream_clock.hpp"
+#include "wall.hpp"
 
 namespace noctua::daemon {
 
@@ -255,6 +258,7 @@ struct Daemon::Impl : public Services {
                 [](const core::Sample& a, const core::Sample& b) { return a.time < b.time; });
             stream_clock->on_samples(newest->time, clock.now());
         }
+        for (const auto& s : samples) wall.on_stream_sample(s);
         evaluator.on_stream_samples(samples);
     }
 
@@ -270,6 +274,7 @@ struct Daemon::Impl : public Services {
     const prometheus::Registry& metrics_registry() const override { return registry; }
     void write_extra_metrics(std::string& out) const override {
         probe_metrics.series.write_text(out);
+        if (auto stats = read_process_stats()) write_process_metrics(*stats, out);
     }
     bool is_ready() const override { return ready && !stopping; }
     void on_pipeline(std::function<void()> fn) override { asio::post(strand, std::move(fn)); }
@@ -283,10 +288,28 @@ struct Daemon::Impl : public Services {
     void reload_from_file(std::function<void(core::Result<void>)> done) override {
         request_reload(std::move(done));
     }
+    std::optional<std::string> status_page() override {
+        refresh_wall();
+        return render_status_page(wall.snapshot());
+    }
+
+    Wall wall{registry};  // pipeline: the status page and the wall's gauges
+
+    /// The wall's view (status page, noctua_provider_status, …) of the pipeline now.
+    void refresh_wall() {
+        const auto probes = scheduler->status(false);
+        const auto firing = evaluator.engine().firing();
+        wall.refresh({cfg, probes, firing, evaluator.rules(), dispatcher.pending(), is_ready(),
+                      core::version()},
+                     clock.now());
+    }
 
     // ---- pipeline
 
-    void on_probe_result(const probes::ProbeResult& r) { evaluator.on_probe_result(r); }
+    void on_probe_result(const probes::ProbeResult& r) {
+        wall.on_probe_result(r);
+        evaluator.on_probe_result(r);
+    }
 
     /// Detectors also need time to pass without samples: a stream that falls silent, a burst
     /// that ends, a burn rate that decays. Every `options.rule_tick` the rules are
@@ -307,6 +330,7 @@ struct Daemon::Impl : public Services {
                     std::chrono::duration<double>(stream_now->time_since_epoch()).count());
             }
             evaluator.advance(now, stream_now);
+            refresh_wall();
             schedule_tick();
         });
     }
@@ -522,6 +546,7 @@ core::Result<void> Daemon::start() {
     }
     d.schedule_tick();
     d.ready = true;
+    d.refresh_wall();  // the wall's gauges exist from the first scrape
     auto host = net::parse_listen_address(d.cfg.server.listen);
     core::logger("daemon")->info("noctua {} listening on http://{}:{} ({}; allocator {})",
                                  core::version(), host ? host->first : d.cfg.server.listen,

@@ -159,6 +159,24 @@ net::Router make_router(Services& s) {
                     });
                 });
 
+    // The status page: self-contained, so the policy forbids loading anything at all.
+    r.add_async("GET", "/",
+                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
+                    s.on_pipeline([&s, respond = std::move(respond)] {
+                        auto html = s.status_page();
+                        if (!html) {
+                            respond(ServerResponse::json_error(404, "no status page"));
+                            return;
+                        }
+                        ServerResponse resp = ServerResponse::text(200, std::move(*html));
+                        resp.content_type = "text/html; charset=utf-8";
+                        resp.headers = {{"Content-Security-Policy",
+                                         "default-src 'none'; style-src 'unsafe-inline'; img-src data:"},
+                                        {"Cache-Control", "no-store"}};
+                        respond(std::move(resp));
+                    });
+                });
+
     r.add("GET", "/healthz", [](const ServerRequest&, const net::PathParams&) {
         return ServerResponse::text(200, "ok\n");
     });

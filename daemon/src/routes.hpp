@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,11 @@ public:
     /// POST /api/v1/events: hands the request to the `kind = "http"` stream (404 without one).
     /// Any thread; `respond` is called once, possibly from the ingest thread.
     virtual void ingest_events(const core::ServerRequest& request, net::Router::Respond respond) = 0;
+    /// The status page's HTML (docs/dashboards.md), on the pipeline; nullopt: not served.
+    [[nodiscard]] virtual std::optional<std::string> status_page() { return std::nullopt; }
 };
 
-/// The daemon's routes: /metrics, /healthz, /readyz and /api/v1/*.
+/// The daemon's routes: / (the status page), /metrics, /healthz, /readyz and /api/v1/*.
 [[nodiscard]] net::Router make_router(Services& services);
 
 /// Admin routes need `Authorization: Bearer <server.admin_token>` when a token is configured;
