@@ -138,6 +138,10 @@ private:
     Reply order_cards(std::string_view id, std::string_view path);
 
     Auth authenticate(const core::ServerRequest& req);
+    /// Counts the request in the rate-limit window: sets the X-RateLimit headers and returns
+    /// a 429 when over the limit (provider_rate_limit.cpp); nothing when no limit is set.
+    std::optional<Reply> rate_limit(core::TimePoint now, std::string_view path,
+                                    core::Headers& headers);
     core::ServerResponse app_error(int status, std::string_view message,
                                    std::optional<std::string_view> code, std::string_view path);
     core::ServerResponse spring_error(int status, std::string_view error, std::string_view message,
