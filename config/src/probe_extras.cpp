@@ -1,6 +1,8 @@
-// The parts of [[probes]] and [providers.auth] beyond the basics: expressions (expect, extract, templates),
-// transport options, the tcp/tls/dns/scenario/heartbeat kinds. Syntax errors of expressions
-// and templates are reported at the character they occur (FILE:LINE:COL).
+// The parts of [[probes]] and [providers.auth] beyond the basics: expressions (expect,
+// extract, templates), transport options, the tcp/tls/dns/scenario/heartbeat kinds. Syntax
+// errors of expressions and templates are reported at the character they occur
+// (FILE:LINE:COL). Longer than 600 lines because the keys of every probe kind are parsed here,
+// in config, rather than beside each kind in probes/.
 #include <algorithm>
 #include <set>
 

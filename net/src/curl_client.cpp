@@ -1,3 +1,6 @@
+// libcurl's multi interface driven by Asio. Longer than 600 lines: it is one Impl whose socket,
+// timer and completion callbacks share its private state (transfers, sockets, the handle
+// pool); split across files, that state would move into a header for no reader's benefit.
 #include "noctua/net/curl_client.hpp"
 
 #include <array>
