@@ -14,12 +14,6 @@
 
 namespace noctua::sim {
 
-using core::JsonWriter;
-using core::ServerRequest;
-using core::ServerResponse;
-using namespace detail;
-using namespace std::chrono_literals;
-
 // ---------------------------------------------------------------------------------------------
 // Time format
 
@@ -239,6 +233,22 @@ ServerResponse ProviderSim::spring_error(int status, std::string_view error,
         .field("path", path)
         .end_object();
     return ServerResponse::json(status, std::move(w).str());
+}
+
+std::optional<Reply> ProviderSim::refuse_order(const Operator& op, std::string_view custom_id,
+                                               std::string_view unavailable,
+                                               std::string_view path) {
+    if (!custom_id.empty() && custom_ids_.contains(std::string{custom_id})) {
+        return Reply{app_error(400,
+                               fmt::format("Custom identifier {} has already been used", custom_id),
+                               "DUPLICATE_CUSTOM_IDENTIFIER", path)};
+    }
+    if (faults_.targets(FaultKind::operator_failure, op.name) ||
+        faults_.targets(FaultKind::operator_failure, std::to_string(op.id)) ||
+        faults_.targets(FaultKind::country_failure, op.country)) {
+        return Reply{app_error(400, unavailable, "OPERATOR_UNAVAILABLE_OR_CURRENTLY_INACTIVE", path)};
+    }
+    return std::nullopt;
 }
 
 }  // namespace noctua::sim

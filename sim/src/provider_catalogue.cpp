@@ -14,12 +14,6 @@
 
 namespace noctua::sim {
 
-using core::JsonWriter;
-using core::ServerRequest;
-using core::ServerResponse;
-using namespace detail;
-using namespace std::chrono_literals;
-
 // ---------------------------------------------------------------------------------------------
 // Account and catalogue
 

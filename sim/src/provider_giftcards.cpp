@@ -14,12 +14,6 @@
 
 namespace noctua::sim {
 
-using core::JsonWriter;
-using core::ServerRequest;
-using core::ServerResponse;
-using namespace detail;
-using namespace std::chrono_literals;
-
 // ---------------------------------------------------------------------------------------------
 // Gift cards
 
@@ -132,16 +126,8 @@ Reply ProviderSim::order(const ServerRequest& req, std::string_view path) {
         return Reply{app_error(400, "Invalid price, please ensure you selected the right price.",
                                std::nullopt, path)};
     }
-    if (!custom_id.empty() && custom_ids_.contains(custom_id)) {
-        return Reply{app_error(400,
-                               fmt::format("Custom identifier {} has already been used", custom_id),
-                               "DUPLICATE_CUSTOM_IDENTIFIER", path)};
-    }
-    if (faults_.targets(FaultKind::operator_failure, p->name) ||
-        faults_.targets(FaultKind::operator_failure, std::to_string(p->id)) ||
-        faults_.targets(FaultKind::country_failure, p->country)) {
-        return Reply{app_error(400, "The product is currently unavailable",
-                               "OPERATOR_UNAVAILABLE_OR_CURRENTLY_INACTIVE", path)};
+    if (auto refused = refuse_order(*p, custom_id, "The product is currently unavailable", path)) {
+        return std::move(*refused);
     }
     const double face = *unit_price * qty / p->fx_rate;
     const double discount = face * p->commission / 100.0;

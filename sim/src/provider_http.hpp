@@ -160,3 +160,14 @@ inline std::pair<std::size_t, std::size_t> paging(std::string_view query) {
 }
 
 }  // namespace noctua::sim::detail
+
+namespace noctua::sim {
+
+// The provider's sources use these throughout.
+using core::JsonWriter;
+using core::ServerRequest;
+using core::ServerResponse;
+using namespace detail;
+using namespace std::chrono_literals;
+
+}  // namespace noctua::sim

@@ -16,12 +16,6 @@
 
 namespace noctua::sim {
 
-using core::JsonWriter;
-using core::ServerRequest;
-using core::ServerResponse;
-using namespace detail;
-using namespace std::chrono_literals;
-
 // ---------------------------------------------------------------------------------------------
 // OAuth2
 

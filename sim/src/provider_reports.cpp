@@ -14,12 +14,6 @@
 
 namespace noctua::sim {
 
-using core::JsonWriter;
-using core::ServerRequest;
-using core::ServerResponse;
-using namespace detail;
-using namespace std::chrono_literals;
-
 Reply ProviderSim::report(const ServerRequest& req, std::string_view path) {
     const auto [size, page] = paging(req.query);
     auto country = core::query_param(req.query, "countryCode");

@@ -14,12 +14,6 @@
 
 namespace noctua::sim {
 
-using core::JsonWriter;
-using core::ServerRequest;
-using core::ServerResponse;
-using namespace detail;
-using namespace std::chrono_literals;
-
 // ---------------------------------------------------------------------------------------------
 // Top-ups
 
@@ -143,16 +137,9 @@ Reply ProviderSim::topup(const ServerRequest& req, std::string_view path, bool a
     if (!valid_phone(phone) || (!phone_country.empty() && phone_country != op->country)) {
         return Reply{app_error(400, "Recipient phone number is not valid", "INVALID_RECIPIENT_PHONE", path)};
     }
-    if (!custom_id.empty() && custom_ids_.contains(custom_id)) {
-        return Reply{app_error(400,
-                               fmt::format("Custom identifier {} has already been used", custom_id),
-                               "DUPLICATE_CUSTOM_IDENTIFIER", path)};
-    }
-    if (faults_.targets(FaultKind::operator_failure, op->name) ||
-        faults_.targets(FaultKind::operator_failure, std::to_string(op->id)) ||
-        faults_.targets(FaultKind::country_failure, op->country)) {
-        return Reply{app_error(400, "The operator is currently unavailable or inactive",
-                               "OPERATOR_UNAVAILABLE_OR_CURRENTLY_INACTIVE", path)};
+    if (auto refused = refuse_order(*op, custom_id,
+                                    "The operator is currently unavailable or inactive", path)) {
+        return std::move(*refused);
     }
     const double sender_amount = use_local ? *amount / op->fx_rate : *amount;
     const bool amount_ok =

@@ -147,6 +147,11 @@ private:
     core::ServerResponse spring_error(int status, std::string_view error, std::string_view message,
                                       std::string_view path);
     core::ServerResponse ok(std::string body);
+    /// What a top-up and a gift-card order both refuse: a custom identifier used before (400
+    /// DUPLICATE_CUSTOM_IDENTIFIER), an operator or product, or its country, failing by fault
+    /// (400 with `unavailable`); nothing otherwise.
+    std::optional<Reply> refuse_order(const Operator& op, std::string_view custom_id,
+                                      std::string_view unavailable, std::string_view path);
     void settle(ApiTransaction& t);
     std::string transaction_json(const ApiTransaction& t, bool with_balance);
     std::string operator_json(const Operator& op);
