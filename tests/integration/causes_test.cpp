@@ -26,7 +26,6 @@ using testing::http_call;
 
 namespace {
 
-using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
@@ -69,30 +68,13 @@ TEST_CASE("daemon: a traffic loss that moved to another provider names the routi
     // middle of the backfill does not make its older samples late (backfill_test.cpp).
     testing::RunningDaemon d{std::move(*cfg), testing::seeded()};
 
-    // Event time, aligned to the 5-minute slots of the volume history: a day and a half hour
-    // of steady traffic (2/min each for acme and beta), then from `shift` on acme gets none
-    // and beta all of it. The end stays a few minutes behind the wall clock (the watermark
-    // follows event time only while it is within allowed lateness of it).
-    const auto five = minutes(5);
-    const core::TimePoint end =
-        core::TimePoint{(core::SystemClock{}.now().time_since_epoch() / five) * five} - five;
-    const core::TimePoint shift = end - hours(1);
-    const core::TimePoint begin = shift - hours(25) - minutes(30);
-
+    // A day of steady traffic for acme and beta, then acme's traffic moves to beta.
+    const auto scenario = testing::routing_shift();
+    const auto& shift = scenario.shift;
     const auto push = [&](const std::vector<std::string>& lines) {
         testing::push_events(d, lines, "causes");
     };
-    const auto transactions = [](std::vector<std::string>& lines, std::string_view provider,
-                                 int per_minute, core::TimePoint from, core::TimePoint to) {
-        testing::transactions(lines, provider, per_minute, from, to, R"(,"country":"ES")");
-    };
-
-    std::vector<std::string> history;
-    for (auto t = begin; t < shift; t += minutes(1)) {  // interleaved: event-time order
-        transactions(history, "acme", 2, t, t + minutes(1));
-        transactions(history, "beta", 2, t, t + minutes(1));
-    }
-    push(history);
+    push(scenario.history);
     // The day is in the windows and has been emitted: the watermark (allowed_lateness 2m
     // behind the newest event) reached the shift.
     const double closed =
@@ -105,9 +87,7 @@ TEST_CASE("daemon: a traffic loss that moved to another provider names the routi
         seconds(30)));
     CHECK(receiver.count() == 0);  // steady traffic pages nobody
 
-    std::vector<std::string> moved;
-    transactions(moved, "beta", 4, shift, end);
-    push(moved);
+    push(scenario.moved);
 
     std::optional<std::string> cause;
     REQUIRE(testing::wait_for(

@@ -167,6 +167,35 @@ inline void transactions(std::vector<std::string>& lines, std::string_view provi
     }
 }
 
+/// A routing shift in event time, aligned to the 5-minute slots of the volume history: a day
+/// and a half hour of steady traffic (2/min each for acme and beta, country ES) up to `shift`,
+/// then `moved`: from `shift` on acme gets none and beta all of it (4/min). `end` stays a few
+/// minutes behind the wall clock (the watermark follows event time only while it is within
+/// allowed lateness of it).
+struct RoutingShift {
+    core::TimePoint shift;
+    core::TimePoint end;
+    std::vector<std::string> history;  ///< before the shift, in event-time order
+    std::vector<std::string> moved;    ///< after it
+};
+
+inline RoutingShift routing_shift() {
+    using std::chrono::hours;
+    using std::chrono::minutes;
+    const auto five = minutes(5);
+    RoutingShift r;
+    r.end = core::TimePoint{(core::SystemClock{}.now().time_since_epoch() / five) * five} - five;
+    r.shift = r.end - hours(1);
+    const core::TimePoint begin = r.shift - hours(25) - minutes(30);
+    constexpr std::string_view kSpain = R"(,"country":"ES")";
+    for (auto t = begin; t < r.shift; t += minutes(1)) {  // interleaved: event-time order
+        transactions(r.history, "acme", 2, t, t + minutes(1), kSpain);
+        transactions(r.history, "beta", 2, t, t + minutes(1), kSpain);
+    }
+    transactions(r.moved, "beta", 4, r.shift, r.end, kSpain);
+    return r;
+}
+
 /// Pushes `lines` to POST /api/v1/events with bearer `token`, in bodies under the 1 MiB
 /// limit, in order; each body must be accepted whole.
 inline void push_events(const RunningDaemon& d, const std::vector<std::string>& lines,

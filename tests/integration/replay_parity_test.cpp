@@ -32,10 +32,6 @@ using testing::http_call;
 
 namespace {
 
-using std::chrono::hours;
-using std::chrono::minutes;
-using std::chrono::seconds;
-
 /// One firing transition: alertname, provider, starts at (RFC 3339), likely cause.
 using Firing = std::tuple<std::string, std::string, std::string, std::string>;
 
@@ -124,18 +120,10 @@ TEST_CASE("replay: the same events give the same transitions as the running daem
     testing::RunningDaemon d{std::move(*cfg), testing::seeded()};
 
     // A day of steady traffic for acme and beta, then acme's traffic moves to beta (the
-    // scenario of causes_test.cpp), in event-time order.
-    const auto five = minutes(5);
-    const core::TimePoint end =
-        core::TimePoint{(core::SystemClock{}.now().time_since_epoch() / five) * five} - five;
-    const core::TimePoint shift = end - hours(1);
-    const core::TimePoint begin = shift - hours(25) - minutes(30);
-    std::vector<std::string> history, moved;
-    for (auto t = begin; t < shift; t += minutes(1)) {
-        testing::transactions(history, "acme", 2, t, t + minutes(1), R"(,"country":"ES")");
-        testing::transactions(history, "beta", 2, t, t + minutes(1), R"(,"country":"ES")");
-    }
-    testing::transactions(moved, "beta", 4, shift, end, R"(,"country":"ES")");
+    // scenario of causes_test.cpp).
+    const auto scenario = testing::routing_shift();
+    const auto& history = scenario.history;
+    const auto& moved = scenario.moved;
     {
         std::ofstream events(dir / "events.ndjson");
         for (const auto& l : history) events << l;
@@ -144,13 +132,14 @@ TEST_CASE("replay: the same events give the same transitions as the running daem
 
     testing::push_events(d, history, "parity");
     const double closed =
-        std::chrono::duration<double>((shift - minutes(3)).time_since_epoch()).count();
+        std::chrono::duration<double>((scenario.shift - std::chrono::minutes(3)).time_since_epoch())
+            .count();
     REQUIRE(testing::wait_for(
         [&] {
             return testing::metric_value(http_call("GET", d.url("/metrics")).body,
                                          "noctua_window_watermark_seconds") >= closed;
         },
-        seconds(30)));
+        std::chrono::seconds(30)));
     testing::push_events(d, moved, "parity");
     // The daemon's rules have seen everything up to its watermark once the loss has paged.
     std::set<Firing> live;
@@ -160,7 +149,7 @@ TEST_CASE("replay: the same events give the same transitions as the running daem
             return std::any_of(live.begin(), live.end(),
                                [](const Firing& f) { return std::get<1>(f) == "acme"; });
         },
-        seconds(30)));
+        std::chrono::seconds(30)));
     const auto watermark = testing::metric_value(http_call("GET", d.url("/metrics")).body,
                                                  "noctua_window_watermark_seconds");
     const core::TimePoint until{std::chrono::milliseconds{std::llround(watermark * 1000)}};

@@ -18,20 +18,8 @@
 
 namespace {
 
-namespace asio = boost::asio;
-using noctua::core::find_header;
-using noctua::core::HttpRequest;
-using noctua::core::HttpResponse;
-using noctua::core::ServerRequest;
-using noctua::core::ServerResponse;
-using noctua::core::TransportError;
-using noctua::net::CurlHttpClient;
-using noctua::net::HttpServer;
-using noctua::net::PathParams;
-using noctua::net::Router;
+using namespace noctua::net::test::names;
 using noctua::net::test::RawServer;
-using noctua::net::test::run_until;
-using namespace std::chrono_literals;
 
 std::string url_for(std::uint16_t port, std::string_view path) {
     return "http://127.0.0.1:" + std::to_string(port) + std::string(path);

@@ -15,20 +15,8 @@
 
 namespace {
 
-namespace asio = boost::asio;
-using noctua::core::find_header;
-using noctua::core::HttpRequest;
-using noctua::core::HttpResponse;
-using noctua::core::ServerRequest;
-using noctua::core::ServerResponse;
-using noctua::core::TransportError;
-using noctua::net::CurlHttpClient;
-using noctua::net::HttpServer;
-using noctua::net::PathParams;
-using noctua::net::Router;
+using namespace noctua::net::test::names;
 using noctua::net::test::RawConnection;
-using noctua::net::test::run_until;
-using namespace std::chrono_literals;
 
 // A server and a client on one io_context, driven by the test thread.
 struct Loopback {

@@ -18,6 +18,8 @@
 #include <boost/asio/write.hpp>
 
 #include "noctua/net/curl_client.hpp"
+#include "noctua/net/http_server.hpp"
+#include "noctua/net/router.hpp"
 #include "noctua/testing/run_until.hpp"
 
 namespace noctua::net::test {
@@ -136,3 +138,20 @@ private:
 };
 
 }  // namespace noctua::net::test
+
+/// The names the client and the server tests both use (`using namespace` in each test).
+namespace noctua::net::test::names {
+namespace asio = boost::asio;
+using noctua::core::find_header;
+using noctua::core::HttpRequest;
+using noctua::core::HttpResponse;
+using noctua::core::ServerRequest;
+using noctua::core::ServerResponse;
+using noctua::core::TransportError;
+using noctua::net::CurlHttpClient;
+using noctua::net::HttpServer;
+using noctua::net::PathParams;
+using noctua::net::Router;
+using noctua::net::test::run_until;
+using namespace std::chrono_literals;
+}  // namespace noctua::net::test::names
