@@ -27,7 +27,7 @@ constexpr core::Duration kBurstHold = std::chrono::minutes(15);
 
 }  // namespace
 
-BalanceDetector::BalanceDetector(config::RuleConfig rule) : Detector(std::move(rule)) {}
+BalanceDetector::BalanceDetector(config::RuleConfig rule) : SeriesDetector(std::move(rule)) {}
 
 BalanceDetector::Series& BalanceDetector::get(const core::Labels& labels) {
     auto [it, added] = series_.try_emplace(labels.fingerprint());
@@ -188,13 +188,5 @@ void BalanceDetector::check_burst_end(Series& s, core::TimePoint now, std::vecto
 void BalanceDetector::advance(core::TimePoint now, std::vector<Signal>& out) {
     for (auto& [fp, s] : series_) check_burst_end(s, now, out);
 }
-
-void BalanceDetector::adopt_state(const Detector& old) {
-    if (const auto* prev = dynamic_cast<const BalanceDetector*>(&old)) {
-        for (const auto& [fp, s] : prev->series_) series_.insert_or_assign(fp, s);
-    }
-}
-
-void BalanceDetector::forget(const core::Labels& series) { series_.erase(series.fingerprint()); }
 
 }  // namespace noctua::detect

@@ -39,7 +39,7 @@ HealthTracker::Change HealthTracker::observe(bool success, core::TimePoint at) {
     return Change::none;
 }
 
-DowntimeRule::DowntimeRule(config::RuleConfig rule) : Detector(std::move(rule)) {}
+DowntimeRule::DowntimeRule(config::RuleConfig rule) : SeriesDetector(std::move(rule)) {}
 
 bool DowntimeRule::watches(std::string_view probe_id) const {
     return rule_.probes.empty() ||
@@ -109,8 +109,6 @@ std::optional<Signal> DowntimeRule::observe(const core::Sample& sample, std::str
     }
     return sig;
 }
-
-void DowntimeRule::forget(const core::Labels& series) { series_.erase(series.fingerprint()); }
 
 void DowntimeRule::adopt_state(const Detector& old) {
     if (const auto* prev = dynamic_cast<const DowntimeRule*>(&old)) adopt_state(*prev);

@@ -40,7 +40,7 @@ std::string ms_text(double s) { return fmt::format("{:.0f} ms", s * 1000); }
 
 }  // namespace
 
-LatencyDetector::LatencyDetector(config::RuleConfig rule) : Detector(std::move(rule)) {}
+LatencyDetector::LatencyDetector(config::RuleConfig rule) : SeriesDetector(std::move(rule)) {}
 
 std::optional<LatencyDetector::Status> LatencyDetector::status(const core::Labels& series) const {
     auto it = series_.find(series.fingerprint());
@@ -138,13 +138,5 @@ void LatencyDetector::observe(Measure m, const core::Sample& sample, std::string
         make_signal(s.labels, t, false, q,
                     fmt::format("{} latency {} back to {}", describe(s.labels), pct, ms_text(q))));
 }
-
-void LatencyDetector::adopt_state(const Detector& old) {
-    if (const auto* prev = dynamic_cast<const LatencyDetector*>(&old)) {
-        for (const auto& [fp, s] : prev->series_) series_.insert_or_assign(fp, s);
-    }
-}
-
-void LatencyDetector::forget(const core::Labels& series) { series_.erase(series.fingerprint()); }
 
 }  // namespace noctua::detect

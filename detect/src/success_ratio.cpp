@@ -45,7 +45,8 @@ std::int64_t minute_of(core::TimePoint t) {
 
 }  // namespace
 
-SuccessRatioDetector::SuccessRatioDetector(config::RuleConfig rule) : Detector(std::move(rule)) {}
+SuccessRatioDetector::SuccessRatioDetector(config::RuleConfig rule)
+    : SeriesDetector(std::move(rule)) {}
 
 void SuccessRatioDetector::observe(Measure m, const core::Sample& sample, std::string_view,
                                    std::vector<Signal>& out) {
@@ -160,16 +161,6 @@ void SuccessRatioDetector::evaluate(Series& s, core::TimePoint now, std::vector<
 
 void SuccessRatioDetector::advance(core::TimePoint now, std::vector<Signal>& out) {
     for (auto& [fp, s] : series_) evaluate(s, now, out);
-}
-
-void SuccessRatioDetector::adopt_state(const Detector& old) {
-    if (const auto* prev = dynamic_cast<const SuccessRatioDetector*>(&old)) {
-        for (const auto& [fp, s] : prev->series_) series_.insert_or_assign(fp, s);
-    }
-}
-
-void SuccessRatioDetector::forget(const core::Labels& series) {
-    series_.erase(series.fingerprint());
 }
 
 }  // namespace noctua::detect

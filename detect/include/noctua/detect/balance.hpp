@@ -28,7 +28,7 @@ namespace noctua::detect {
 /// The alert carries `severity` = warning|critical; a change of level resolves the old alert
 /// and fires the new one. Leaving a level needs 20% headroom (hysteresis).
 /// Not thread-safe (see Detector).
-class BalanceDetector final : public Detector {
+class BalanceDetector final : public SeriesDetector<BalanceDetector> {
 public:
     explicit BalanceDetector(config::RuleConfig rule);
 
@@ -53,11 +53,9 @@ public:
     /// Resolves error bursts after 15 minutes (or `burst_window`, if longer) without
     /// insufficient-balance errors.
     void advance(core::TimePoint now, std::vector<Signal>& out) override;
-    void adopt_state(const Detector& old) override;
-    void forget(const core::Labels& series) override;
-    [[nodiscard]] std::size_t series_count() const override { return series_.size(); }
 
 private:
+    friend class SeriesDetector<BalanceDetector>;
     struct Series {
         core::Labels labels;
         std::deque<std::pair<core::TimePoint, double>> balances;

@@ -85,6 +85,31 @@ protected:
     config::RuleConfig rule_;
 };
 
+/// A detector that keeps one state per series in `Self::series_` (by label fingerprint):
+/// forget(), series_count() and adopt_state() — a copy of every series of a detector of the
+/// same type, the same rule name, from before a reload — written once. `Self` derives from it
+/// (CRTP) and declares `friend class SeriesDetector<Self>`. Not thread-safe (see Detector).
+template <class Self>
+class SeriesDetector : public Detector {
+public:
+    using Detector::Detector;
+
+    // Detector
+    void adopt_state(const Detector& old) override {
+        if (const auto* prev = dynamic_cast<const Self*>(&old)) {
+            for (const auto& [fp, s] : prev->series_) self().series_.insert_or_assign(fp, s);
+        }
+    }
+    void forget(const core::Labels& series) override {
+        self().series_.erase(series.fingerprint());
+    }
+    [[nodiscard]] std::size_t series_count() const override { return self().series_.size(); }
+
+private:
+    Self& self() { return static_cast<Self&>(*this); }
+    const Self& self() const { return static_cast<const Self&>(*this); }
+};
+
 /// Creates the detector of one rule kind (STYLE.md §4). The rule is already validated by
 /// config; create() only fails on combinations config cannot see.
 class DetectorFactory {

@@ -58,7 +58,7 @@ private:
 /// `flapping`) until the results settle, instead of resolving and firing again each time.
 ///
 /// Not thread-safe: owned by the daemon's pipeline strand.
-class DowntimeRule final : public Detector {
+class DowntimeRule final : public SeriesDetector<DowntimeRule> {
 public:
     explicit DowntimeRule(config::RuleConfig rule);
 
@@ -81,11 +81,9 @@ public:
     void observe(Measure m, const core::Sample& sample, std::string_view detail,
                  std::vector<Signal>& out) override;
     void adopt_state(const Detector& old) override;
-    /// Forgets series that are no longer fed (removed probes).
-    void forget(const core::Labels& series) override;
-    [[nodiscard]] std::size_t series_count() const override { return series_.size(); }
 
 private:
+    friend class SeriesDetector<DowntimeRule>;
     struct Series {
         core::Labels labels;
         HealthTracker tracker;

@@ -21,7 +21,7 @@ namespace noctua::detect {
 /// in the window. Samples that summarize many observations (Sample::weight > 1: a stream
 /// window's p95) are combined by their weighted median, raw observations by the quantile.
 /// Not thread-safe (see Detector).
-class LatencyDetector final : public Detector {
+class LatencyDetector final : public SeriesDetector<LatencyDetector> {
 public:
     explicit LatencyDetector(config::RuleConfig rule);
 
@@ -37,11 +37,9 @@ public:
     [[nodiscard]] bool consumes(Measure m) const override { return m == Measure::latency; }
     void observe(Measure m, const core::Sample& sample, std::string_view detail,
                  std::vector<Signal>& out) override;
-    void adopt_state(const Detector& old) override;
-    void forget(const core::Labels& series) override;
-    [[nodiscard]] std::size_t series_count() const override { return series_.size(); }
 
 private:
+    friend class SeriesDetector<LatencyDetector>;
     struct Series {
         core::Labels labels;
         std::deque<std::pair<core::TimePoint, double>> window;

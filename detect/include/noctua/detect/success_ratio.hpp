@@ -31,7 +31,7 @@ using core::ErrorClass;
 /// multi-window burn rates (Google SRE workbook): error rate ÷ (1 − slo) above 14.4 over both 1 h
 /// and 5 m, or above 6 over both 6 h and 30 m. The short window makes it resolve quickly once the
 /// errors stop. Not thread-safe (see Detector).
-class SuccessRatioDetector final : public Detector {
+class SuccessRatioDetector final : public SeriesDetector<SuccessRatioDetector> {
 public:
     explicit SuccessRatioDetector(config::RuleConfig rule);
 
@@ -43,15 +43,13 @@ public:
                  std::vector<Signal>& out) override;
     /// Re-evaluates every series at `now` (windows slide even without transactions).
     void advance(core::TimePoint now, std::vector<Signal>& out) override;
-    void adopt_state(const Detector& old) override;
-    void forget(const core::Labels& series) override;
-    [[nodiscard]] std::size_t series_count() const override { return series_.size(); }
 
     /// Burn rate of the error budget over the last `span` (0 when `slo` is off or no data).
     [[nodiscard]] double burn_rate(const core::Labels& series, core::Duration span,
                                    core::TimePoint now) const;
 
 private:
+    friend class SeriesDetector<SuccessRatioDetector>;
     struct Bucket {
         std::int64_t minute = 0;
         double ok = 0;
