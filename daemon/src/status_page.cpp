@@ -144,8 +144,14 @@ void render_probes(std::string& out, const WallProvider& p) {
 }
 
 void render_charts(std::string& out, const WallProvider& p, const WallSnapshot& snap) {
-    const core::Duration span = Wall::kHistoryStep * static_cast<int>(Wall::kHistoryPoints);
-    const auto hours = std::chrono::duration_cast<std::chrono::hours>(span).count();
+    // The charts span the ring's points: 15 minutes at least (a fresh daemon), all of it at most.
+    const core::Duration full = Wall::kHistoryStep * static_cast<int>(Wall::kHistoryPoints);
+    core::Duration span = std::chrono::minutes(15);
+    if (!p.history.empty()) {
+        span = std::clamp(std::chrono::duration_cast<core::Duration>(snap.at - p.history.front().at),
+                          span, full);
+    }
+    const auto window = format_age(std::chrono::duration<double>(span).count());
     Sparkline ratio;
     ratio.end = snap.at;
     ratio.span = span;
@@ -163,11 +169,11 @@ void render_charts(std::string& out, const WallProvider& p, const WallSnapshot& 
     }
     const double last_ratio = p.history.empty() ? std::nan("") : p.history.back().success_ratio;
     ratio.label =
-        fmt::format("probe success ratio over the last {} h, now {}", hours, percent(last_ratio));
+        fmt::format("probe success ratio over the last {}, now {}", window, percent(last_ratio));
     out += fmt::format(
         "<div class=\"chart\"><div class=\"t\">Probe success: <b>{}</b> "
-        "<span class=\"meta\">(last {} h)</span></div>{}</div>\n",
-        percent(last_ratio), hours, render_sparkline(ratio));
+        "<span class=\"meta\">(last {})</span></div>{}</div>\n",
+        percent(last_ratio), window, render_sparkline(ratio));
     if (!traffic) {
         out +=
             "<div class=\"chart\"><div class=\"t\">Traffic: <span class=\"meta\">no traffic "
@@ -191,7 +197,7 @@ void render_charts(std::string& out, const WallProvider& p, const WallSnapshot& 
     }
     const bool low = !std::isnan(last.traffic) && !std::isnan(last.expected_low) &&
                      last.traffic < last.expected_low;
-    t.label = fmt::format("traffic against the expected band over the last {} h, now {}", hours,
+    t.label = fmt::format("traffic against the expected band over the last {}, now {}", window,
                           now_text);
     out += fmt::format(
         "<div class=\"chart\"><div class=\"t\">Traffic: <b class=\"{}\">{}{}</b> "

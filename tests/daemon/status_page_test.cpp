@@ -167,3 +167,16 @@ TEST_CASE("render_sparkline: line over time, gaps, a band and an accessible name
     CHECK(svg.find("NaN") == std::string::npos);
     CHECK(svg.find("nan") == std::string::npos);
 }
+
+TEST_CASE("status page: charts span the ring's points, 15 minutes to 3 hours", "[daemon][unit]") {
+    auto snap = fleet();  // four minutes of points
+    CHECK(count(daemon::render_status_page(snap), "(last 15m)") == 2);
+    // An hour and a half of points: that is the window; a point older than 3 h is off the left.
+    snap.providers[1].history.front().at = at(3600 - 90 * 60);
+    snap.providers[0].history.front().at = at(3600 - 5 * 3600);
+    const auto html = daemon::render_status_page(snap);
+    CHECK(html.find("Probe success: <b>100.0%</b> <span class=\"meta\">(last 1h 30m)</span>") !=
+          std::string::npos);
+    CHECK(html.find("Probe success: <b>0.0%</b> <span class=\"meta\">(last 3h)</span>") !=
+          std::string::npos);
+}

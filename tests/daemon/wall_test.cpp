@@ -5,6 +5,7 @@
 #include <prometheus/registry.h>
 
 #include "noctua/detect/balance.hpp"
+#include "noctua/detect/traffic_loss.hpp"
 #include "process_metrics.hpp"
 #include "wall.hpp"
 
@@ -281,4 +282,44 @@ TEST_CASE("process metrics: /proc/self/stat parsed, text format written", "[daem
           std::string::npos);
     CHECK(text.find("\nprocess_resident_memory_bytes ") != std::string::npos);
     CHECK(text.find("\nprocess_max_fds ") != std::string::npos);
+}
+
+TEST_CASE("Wall: traffic_loss verdicts exported per series and drawn on the provider's point",
+          "[daemon][unit]") {
+    prometheus::Registry registry;
+    daemon::Wall wall(registry);
+    const auto cfg = two_providers();
+    config::RuleConfig rc;
+    rc.name = "TrafficLoss";
+    rc.kind = "traffic_loss";
+    std::vector<std::unique_ptr<detect::Detector>> rules;
+    rules.push_back(std::make_unique<detect::TrafficLossDetector>(rc));
+    // Ten transactions a minute for three hours: the `recent` level (2 h) is learned, and the
+    // 30-minute window holds 300 against 300 expected.
+    const core::Labels series{{"metric", "volume"}, {"provider", "acme"}, {"set", "provider"}};
+    std::vector<detect::Signal> out;
+    for (int minute = 1; minute <= 180; ++minute) {
+        rules[0]->observe(detect::Measure::volume, core::Sample{series, at(60 * minute), 10.0}, {},
+                          out);
+    }
+    std::vector<probes::ProbeStatus> probes;
+    wall.refresh({cfg, probes, {}, rules, 0, true, "t"}, at(60 * 180));
+
+    const std::map<std::string, std::string> labels{{"rule", "TrafficLoss"}, {"provider", "acme"},
+                                                    {"set", "provider"}};
+    CHECK(gauge(registry, "noctua_traffic_observed", labels) == Approx(300));
+    CHECK(gauge(registry, "noctua_traffic_expected", labels) == Approx(300));
+    const auto low = gauge(registry, "noctua_traffic_expected_low", labels);
+    REQUIRE(low);
+    CHECK(*low > 0);
+    CHECK(*low <= 150);  // at most ratio (0.5) × expected
+    const auto& point = wall.snapshot().providers[0].history.back();
+    CHECK(point.traffic == Approx(300));
+    CHECK(point.expected == Approx(300));
+    CHECK(point.expected_low == Approx(*low));
+    CHECK(std::isnan(wall.snapshot().providers[1].history.back().traffic));
+
+    rules.clear();
+    wall.refresh({cfg, probes, {}, rules, 0, true, "t"}, at(60 * 181));
+    CHECK_FALSE(gauge(registry, "noctua_traffic_expected", labels));
 }

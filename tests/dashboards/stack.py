@@ -39,6 +39,12 @@ def http(method, url, body=None, timeout=5):
         return 0, str(e)
 
 
+def headers(url, timeout=5):
+    """The response headers of GET url (lower-case names)."""
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return {k.lower(): v for k, v in r.getheaders()}
+
+
 def wait_for(what, check, timeout, interval=0.2):
     """Polls check() until it returns a true value (returned) or the deadline passes."""
     deadline = time.monotonic() + timeout

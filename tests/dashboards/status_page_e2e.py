@@ -4,7 +4,8 @@
 Runs Noctua fed by noctua-sim, breaks acme (5xx outage) and waits for ProviderDown, then loads
 GET / in Debian's chromium: the page must log nothing to the console (no failed loads, no
 script), show acme as DOWN in words, show the providers' names as text (they hold markup), and
-a screenshot is written for people (and docs/).
+a screenshot is written for people (and docs/). The page is served as HTML under a
+Content-Security-Policy that forbids loading anything (a violation would reach the console).
 
 Usage: status_page_e2e.py NOCTUA NOCTUA_SIM SOURCE_DIR WORK_DIR SCREENSHOT
 """
@@ -49,6 +50,11 @@ def main():
         s.check_alive()
 
         failures = []
+        h = stack.headers(s.base + "/")
+        if not h.get("content-type", "").startswith("text/html"):
+            failures.append(f"content type {h.get('content-type')!r}")
+        if "default-src 'none'" not in h.get("content-security-policy", ""):
+            failures.append(f"no policy forbidding loads: {h.get('content-security-policy')!r}")
         dom = chromium(s.base + "/", work, "--dump-dom")
         shot = chromium(s.base + "/", work, f"--screenshot={screenshot}")
         console = [l for l in (dom.stderr + shot.stderr).splitlines() if ":CONSOLE(" in l]
