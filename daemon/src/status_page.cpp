@@ -148,8 +148,8 @@ void render_charts(std::string& out, const WallProvider& p, const WallSnapshot& 
     const core::Duration full = Wall::kHistoryStep * static_cast<int>(Wall::kHistoryPoints);
     core::Duration span = std::chrono::minutes(15);
     if (!p.history.empty()) {
-        span = std::clamp(std::chrono::duration_cast<core::Duration>(snap.at - p.history.front().at),
-                          span, full);
+        span = std::clamp(
+            std::chrono::duration_cast<core::Duration>(snap.at - p.history.front().at), span, full);
     }
     const auto window = format_age(std::chrono::duration<double>(span).count());
     Sparkline ratio;
@@ -197,8 +197,8 @@ void render_charts(std::string& out, const WallProvider& p, const WallSnapshot& 
     }
     const bool low = !std::isnan(last.traffic) && !std::isnan(last.expected_low) &&
                      last.traffic < last.expected_low;
-    t.label = fmt::format("traffic against the expected band over the last {}, now {}", window,
-                          now_text);
+    t.label =
+        fmt::format("traffic against the expected band over the last {}, now {}", window, now_text);
     out += fmt::format(
         "<div class=\"chart\"><div class=\"t\">Traffic: <b class=\"{}\">{}{}</b> "
         "<span class=\"meta\">(line: observed, band: expected)</span></div>{}</div>\n",

@@ -305,8 +305,8 @@ TEST_CASE("Wall: traffic_loss verdicts exported per series and drawn on the prov
     std::vector<probes::ProbeStatus> probes;
     wall.refresh({cfg, probes, {}, rules, 0, true, "t"}, at(60 * 180));
 
-    const std::map<std::string, std::string> labels{{"rule", "TrafficLoss"}, {"provider", "acme"},
-                                                    {"set", "provider"}};
+    const std::map<std::string, std::string> labels{
+        {"rule", "TrafficLoss"}, {"provider", "acme"}, {"set", "provider"}};
     CHECK(gauge(registry, "noctua_traffic_observed", labels) == Approx(300));
     CHECK(gauge(registry, "noctua_traffic_expected", labels) == Approx(300));
     const auto low = gauge(registry, "noctua_traffic_expected_low", labels);
