@@ -257,7 +257,7 @@ LoadResult load_string(std::string_view toml, std::string_view file) {
 }
 
 LoadResult load_file(const std::filesystem::path& path) {
-    auto text = detail::read_file(path);
+    auto text = detail::read_file(path, kMaxFileBytes);
     if (!text) {
         return std::unexpected(
             std::vector<ConfigError>{ConfigError{path.string(), {}, "", text.error().message}});

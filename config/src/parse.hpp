@@ -58,8 +58,11 @@ void parse_storage(const Section& s, StorageConfig& out);       // stream_sectio
 [[nodiscard]] std::optional<Secret> read_secret(const Section& s, std::string_view base,
                                                 bool inline_allowed);
 
-/// Reads a whole file; the error message names the path and the OS reason.
-[[nodiscard]] core::Result<std::string> read_file(const std::filesystem::path& path);
+/// Reads a whole regular file of at most `max_bytes`; anything else (a directory, device, FIFO
+/// or socket, a larger file) is an error that names the path and the reason. Never blocks on
+/// a FIFO and never reads more than `max_bytes + 1` bytes.
+[[nodiscard]] core::Result<std::string> read_file(const std::filesystem::path& path,
+                                                  std::size_t max_bytes);
 
 /// Reports `key` as invalid when `value` is not an id (`[a-zA-Z0-9_.-]+`).
 void check_id(const Section& s, std::string_view key, const std::string& value);

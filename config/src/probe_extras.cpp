@@ -271,7 +271,7 @@ void read_file_key(const Section& s, std::string_view key, std::string& out) {
         return;
     }
     auto path = resolve_path(s, given);
-    if (auto text = read_file(path); !text) {
+    if (auto text = read_file(path, kMaxFileBytes); !text) {
         s.error(key, text.error().message);
         return;
     }
@@ -497,7 +497,7 @@ void parse_probe_extras(const Section& s, ParsedProbe& probe, const std::string&
             std::string file;
             read_file_key(s, "body_file", file);
             if (!file.empty()) {
-                if (auto text = read_file(file)) out.body = std::move(*text);
+                if (auto text = read_file(file, kMaxFileBytes)) out.body = std::move(*text);
             }
         }
     }

@@ -1,7 +1,11 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
-#include <cstdio>
+#include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -12,9 +16,28 @@
 namespace noctua::config::detail {
 namespace {
 
-struct FileCloser {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+/// Owns a file descriptor.
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    [[nodiscard]] int get() const { return fd_; }
+
+private:
+    int fd_;
 };
+
+/// "16 MiB", "64 KiB" or "100 bytes".
+std::string format_bytes(std::size_t n) {
+    constexpr std::size_t kKiB = 1024;
+    if (n >= kKiB * kKiB && n % (kKiB * kKiB) == 0) return fmt::format("{} MiB", n / kKiB / kKiB);
+    if (n >= kKiB && n % kKiB == 0) return fmt::format("{} KiB", n / kKiB);
+    return fmt::format("{} bytes", n);
+}
 
 std::string os_reason(int error) {
     return std::error_code(error, std::generic_category()).message();
@@ -51,7 +74,7 @@ std::optional<Secret> from_file(const Section& s, std::string_view key) {
     if (path.is_relative() && !s.context().base_dir().empty()) {
         path = (s.context().base_dir() / path).lexically_normal();
     }
-    auto text = read_file(path);
+    auto text = read_file(path, kMaxSecretFileBytes);
     if (!text) {
         s.error(key, text.error().message);
         return std::nullopt;
@@ -69,21 +92,36 @@ std::optional<Secret> from_file(const Section& s, std::string_view key) {
 
 }  // namespace
 
-core::Result<std::string> read_file(const std::filesystem::path& path) {
-    const auto cannot = [&](int error) {
-        return core::fail(core::Errc::io, fmt::format("cannot read file {}: {}",
-                                                      quote(path.string()), os_reason(error)));
+core::Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
+    const auto cannot = [&](std::string why) {
+        return core::fail(core::Errc::io,
+                          fmt::format("cannot read file {}: {}", quote(path.string()), why));
     };
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return cannot(EISDIR);
-    errno = 0;
-    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-    if (!file) return cannot(errno != 0 ? errno : EIO);
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (fd.get() < 0) return cannot(os_reason(errno));
+    // The type and size of what was opened, not of what the path names now.
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return cannot(os_reason(errno));
+    if (S_ISDIR(st.st_mode)) return cannot(os_reason(EISDIR));
+    if (!S_ISREG(st.st_mode)) return cannot("not a regular file");
+    const auto too_large = [&] {
+        return cannot(fmt::format("larger than the limit of {}", format_bytes(max_bytes)));
+    };
+    if (static_cast<std::uintmax_t>(st.st_size) > max_bytes) return too_large();
     std::string out;
+    out.reserve(static_cast<std::size_t>(st.st_size));
     char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) out.append(buffer, n);
-    if (std::ferror(file.get()) != 0) return cannot(errno != 0 ? errno : EIO);
+    // A file that grows while it is read stops one byte past the limit.
+    while (out.size() <= max_bytes) {
+        const std::size_t want = std::min(sizeof buffer, max_bytes + 1 - out.size());
+        const ::ssize_t n = ::read(fd.get(), buffer, want);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return cannot(os_reason(errno));
+        if (n == 0) break;
+        out.append(buffer, static_cast<std::size_t>(n));
+    }
+    if (out.size() > max_bytes) return too_large();
     return out;
 }
 

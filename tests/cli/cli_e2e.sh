@@ -37,6 +37,14 @@ printf '[[providers]]\nid = "acme"\nbase_url = "http://127.0.0.1:9"\n[[probes]]\
 [ "$code" = 2 ] || fail "check on a too-deep expression exited $code, want 2"
 grep -q "deep.toml:8:112: probes\[0\].expect\[0\]: nested too deeply" "$dir/err" || fail "depth error: $(head -c 300 "$dir/err")"
 
+# check: only regular files are read, so neither an endless device nor a FIFO holds it up
+for input in /dev/zero "$dir/fifo"; do
+  [ "$input" = /dev/zero ] || mkfifo "$input"
+  timeout 10 "$NOCTUA" check -c "$input" 2> "$dir/err"; code=$?
+  [ "$code" = 2 ] || fail "check -c $input exited $code, want 2"
+  grep -q "not a regular file" "$dir/err" || fail "check -c $input: $(cat "$dir/err")"
+done
+
 # run: a valid file, listening on a free port
 cat > "$dir/good.toml" <<'TOML'
 [server]

@@ -403,6 +403,13 @@ struct Config {
 
 using LoadResult = std::expected<Config, std::vector<ConfigError>>;
 
+/// The largest config file, and the largest file a config names (`body_file`, `tls_*_file`),
+/// that load_file() reads. Only regular files are read: a device, FIFO or socket is refused
+/// before a byte is read from it.
+inline constexpr std::size_t kMaxFileBytes = std::size_t{16} * 1024 * 1024;
+/// The largest secret file (`*_file` keys) load_file() reads.
+inline constexpr std::size_t kMaxSecretFileBytes = std::size_t{64} * 1024;
+
 /// Reads and validates `path`. Every problem is collected, not only the first, and returned
 /// in file order; key paths use 0-based indices (`probes[0].interval`). On success every
 /// derived default is resolved (probe jitter, probe url, provider name, external_url).
