@@ -26,10 +26,15 @@ trap cleanup EXIT
 "$bench" parse "$events"
 "$bench" memory 1000
 
-# (b) the real daemon with one http stream and [storage] (each 200 waits for the ingest log's
-# fsync), pushed to by $conns keep-alive connections.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/push.toml" <<TOML
+# (b) the real daemon with one http stream, pushed to by $conns keep-alive connections: with
+# [storage] (each 200 waits for the ingest log's fsync), then without it (the baseline: a 200
+# once applied in memory), in the same run.
+push_bench() {  # push_bench with-log|in-memory
+    local port storage=""
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    rm -rf "$work/state.db"*
+    [[ $1 == with-log ]] && storage=$'[storage]\npath = "'"$work/state.db"'"'
+    cat >"$work/push.toml" <<TOML
 [server]
 listen = "127.0.0.1:$port"
 
@@ -39,20 +44,31 @@ kind = "http"
 token_env = "NOCTUA_BENCH_TOKEN"
 queue_limit = 64
 
-[storage]
-path = "$work/state.db"
+$storage
 TOML
-NOCTUA_BENCH_TOKEN=bench-token "$build/bin/noctua" run -c "$work/push.toml" >"$work/daemon.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-cpu0=$(awk '{print $14 + $15}' "/proc/$daemon_pid/stat")
-"$bench" push "$port" bench-token "$batches" 1000 "$conns" 5
-cpu1=$(awk '{print $14 + $15}' "/proc/$daemon_pid/stat")
-python3 -c "import os,sys; t=(int(sys.argv[2])-int(sys.argv[1]))/os.sysconf('SC_CLK_TCK'); n=5*int(sys.argv[3])*1000; print(f'    daemon CPU: {t:.2f} s for {n} events = {n/t:.0f} events per daemon CPU-second (io + ingest threads)')" "$cpu0" "$cpu1" "$batches"
-kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=
+    echo "(b) $1:"
+    NOCTUA_BENCH_TOKEN=bench-token "$build/bin/noctua" run -c "$work/push.toml" >"$work/daemon.log" 2>&1 &
+    daemon_pid=$!
+    for _ in $(seq 100); do
+        curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    local cpu0 cpu1
+    cpu0=$(awk '{print $14 + $15}' "/proc/$daemon_pid/stat")
+    "$bench" push "$port" bench-token "$batches" 1000 "$conns" 5
+    cpu1=$(awk '{print $14 + $15}' "/proc/$daemon_pid/stat")
+    python3 -c "import os,sys; t=(int(sys.argv[2])-int(sys.argv[1]))/os.sysconf('SC_CLK_TCK'); n=5*int(sys.argv[3])*1000; print(f'    daemon CPU: {t:.2f} s for {n} events = {n/t:.0f} events per daemon CPU-second (io + ingest threads)')" "$cpu0" "$cpu1" "$batches"
+    if [[ $1 == with-log ]]; then
+        curl -fs "http://127.0.0.1:$port/metrics" | awk '
+            /^noctua_ingest_log_fsync_seconds_sum / { sum = $2 }
+            /^noctua_ingest_log_fsync_seconds_count / { n = $2 }
+            /^noctua_ingest_log_records_total / { r = $2 }
+            END { if (n > 0) printf "    ingest log: %d fsyncs, mean %.2f ms, %.2f batches per fsync\n", n, 1000 * sum / n, r / n }'
+    fi
+    kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=
+}
+push_bench with-log
+push_bench in-memory
 
 # (c) the same NDJSON file through Noctua's file tail and through mtail (one regex, counted by
 # provider and status), in the same run.

@@ -37,7 +37,7 @@ core::Result<void> Checkpointer::save() {
     // starts after it.
     std::uint64_t seq = 0;
     if (log_) {
-        seq = log_->last_seq();
+        seq = log_->applied_seq();
         log_->rotate();
         pending_[{std::string(kLogSource), std::string(kLogKey)}] = static_cast<std::int64_t>(seq);
     }

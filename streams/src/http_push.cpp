@@ -1,12 +1,15 @@
 #include "noctua/streams/http_push.hpp"
 
+#include <atomic>
 #include <charconv>
+#include <memory>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "noctua/core/ascii.hpp"
+#include "noctua/core/assert.hpp"
 #include "noctua/core/base64.hpp"
 #include "noctua/core/json.hpp"
 #include "noctua/core/log.hpp"
@@ -80,6 +83,34 @@ bool decode_batch(std::string_view in, BatchFormat& format, ReplayClaim& claim,
     format.gzip = (flags & kGzipFlag) != 0;
     body = in;
     return true;
+}
+
+/// A pushed batch waiting for its apply (ingest thread) and, with a log, its fsync (the log's
+/// writer): whichever finishes last answers.
+struct PendingPush {
+    std::function<void(core::ServerResponse)> respond;
+    ReplayClaim claim;
+    std::uint64_t seq = 0;        // in the ingest log (0: no log)
+    BatchResult result;           // set by the apply before it counts down
+    core::Result<void> written;   // set by the log before it counts down
+    std::atomic<int> remaining{0};
+};
+
+void finish_push(PushAuthenticator& auth, PendingPush& p) {
+    using core::ServerResponse;
+    if (p.result.failed_status != 0) {
+        auth.release(p.claim);
+        p.respond(ServerResponse::json_error(p.result.failed_status, p.result.failure));
+        return;
+    }
+    if (!p.written) {
+        auth.release(p.claim);
+        p.respond(with_retry_after(
+            ServerResponse::json_error(503, "events not stored: " + p.written.error().message), 1));
+        return;
+    }
+    auth.commit(p.claim);
+    p.respond(ServerResponse::json(200, batch_result_json(p.result)));
 }
 
 }  // namespace
@@ -288,14 +319,18 @@ core::Result<ReplayStats> HttpPush::recover(std::uint64_t snapshot_seq) {
             ++malformed;
             return;
         }
-        auth_.remember(claim);
         if (rec.seq <= snapshot_seq) {  // the restored snapshot holds it
+            auth_.remember(claim);
             ++held;
             return;
         }
         text.reserve(body.size() + kJsonPadding);
         text.assign(body);
-        (void)pipeline_.apply_batch(counters_, text, format);
+        // A batch answered 400/413 was logged too (it is written while applied): its id
+        // stays usable.
+        if (pipeline_.apply_batch(counters_, text, format).failed_status == 0) {
+            auth_.remember(claim);
+        }
         ++applied;
     });
     if (!stats) return stats;
@@ -376,38 +411,42 @@ void HttpPush::handle(const core::ServerRequest& request,
         refuse(failure);
         return;
     }
-    std::string record = log_ ? encode_batch(format, claim, request.body) : std::string();
+    // With a log the batch is written while it is applied (the fsync overlaps the parse), in
+    // the order the ingest thread applies batches: the sequence number a batch gets is known
+    // before it is queued, and the apply reports it (a snapshot holds exactly the batches up to
+    // the last one reported).
+    auto op = std::make_shared<PendingPush>();
+    op->respond = respond;
+    op->claim = claim;
+    op->remaining = log_ ? 2 : 1;
+    std::string record;
+    std::unique_lock order(submit_mu_, std::defer_lock);
+    if (log_) {
+        record = encode_batch(format, claim, request.body);
+        order.lock();
+        op->seq = log_->last_seq() + 1;
+    }
     const bool queued = pipeline_.try_submit(
-        counters_, std::move(body), format, config_.queue_limit,
-        [this, respond, claim, record = std::move(record)](BatchResult result) mutable {
-            if (result.failed_status != 0) {
-                auth_.release(claim);
-                respond(ServerResponse::json_error(result.failed_status, result.failure));
-                return;
-            }
-            if (!log_) {
-                auth_.commit(claim);
-                respond(ServerResponse::json(200, batch_result_json(result)));
-                return;
-            }
-            // 200 means kept: answer once the log's fsync holds the batch (on the log's writer).
-            log_->append(std::move(record), [this, respond, claim, result = std::move(result)](
-                                                core::Result<void> written) {
-                if (!written) {
-                    auth_.release(claim);
-                    respond(with_retry_after(
-                        ServerResponse::json_error(503, "events not stored: " + written.error().message),
-                        1));
-                    return;
-                }
-                auth_.commit(claim);
-                respond(ServerResponse::json(200, batch_result_json(result)));
-            });
+        counters_, std::move(body), format, config_.queue_limit, [this, op](BatchResult result) {
+            if (log_) log_->mark_applied(op->seq);
+            op->result = std::move(result);
+            if (op->remaining.fetch_sub(1) == 1) finish_push(auth_, *op);
         });
     if (!queued) {
+        if (order.owns_lock()) order.unlock();
         auth_.release(claim);
         metrics_.saturated.Add({{"source", config_.id}}).Increment();
         respond(with_retry_after(ServerResponse::json_error(429, "ingest queue full, retry later"), 1));
+        return;
+    }
+    if (log_) {
+        // 200 means kept: answered once the log's fsync holds the batch too.
+        [[maybe_unused]] const auto seq =
+            log_->append(std::move(record), [this, op](core::Result<void> written) {
+                op->written = std::move(written);
+                if (op->remaining.fetch_sub(1) == 1) finish_push(auth_, *op);
+            });
+        NOCTUA_ASSERT(seq == op->seq || seq == 0);
     }
 }
 

@@ -1,6 +1,7 @@
 #include "noctua/streams/ingest_log.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -30,6 +31,8 @@ constexpr std::string_view kMagic = "NOCTLOG1";
 constexpr std::size_t kHeader = 8;       // u32 length + u32 crc
 constexpr std::size_t kRecordFixed = 9;  // u64 seq + u8 kind
 constexpr std::uint32_t kMaxRecord = 1u << 30;
+/// How long the writer waits for the senders of the last group to come back (see run()).
+constexpr auto kGatherWindow = std::chrono::milliseconds(2);
 
 void put_u32(std::string& out, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -133,7 +136,9 @@ struct IngestLog::Impl {
     mutable std::mutex mu;
     std::condition_variable wake;
     std::deque<Op> queue;
+    std::size_t queued_appends = 0;  // the Append ops in `queue`
     std::uint64_t last_seq = 0;
+    std::atomic<std::uint64_t> applied_seq{0};
     bool stopping = false;
     bool started = false;
     std::size_t on_disk = 0;
@@ -149,6 +154,10 @@ struct IngestLog::Impl {
     std::string buffer;
     std::vector<Done> waiting;
     std::chrono::steady_clock::time_point last_error_log{};
+    // Group forming (writer thread): the senders answered by the last fsync, and those already
+    // queued then, are expected back in one group until `gather_until`.
+    std::size_t gather = 0;
+    std::chrono::steady_clock::time_point gather_until{};
 
     void count_segments() {
         std::lock_guard lock(mu);
@@ -226,6 +235,9 @@ struct IngestLog::Impl {
         for (auto& d : dones) {
             if (d) d(r);
         }
+        std::lock_guard lock(mu);
+        gather = dones.size() + queued_appends;
+        gather_until = std::chrono::steady_clock::now() + kGatherWindow;
     }
 
     void rotate() {
@@ -258,7 +270,16 @@ struct IngestLog::Impl {
                 std::unique_lock lock(mu);
                 wake.wait(lock, [&] { return stopping || !queue.empty(); });
                 if (queue.empty()) return;  // stopping, and everything written
+                // Senders answered together come back together: wait (briefly) for as many
+                // batches as were in flight last time, so that they share one fsync instead of
+                // falling into alternate ones. A lone sender never waits.
+                if (queued_appends < gather) {
+                    wake.wait_until(lock, gather_until, [&] {
+                        return stopping || queued_appends >= gather || queued_appends < queue.size();
+                    });
+                }
                 ops.swap(queue);
+                queued_appends = 0;
             }
             // Appends are gathered into one write and one fsync; a rotation or trim first
             // makes what is queued before it durable.
@@ -387,7 +408,17 @@ core::Result<ReplayStats> IngestLog::replay(const std::function<void(const LogRe
 void IngestLog::resume_after(std::uint64_t seq) {
     std::lock_guard lock(impl_->mu);
     impl_->last_seq = std::max(impl_->last_seq, seq);
+    impl_->applied_seq = impl_->last_seq;
 }
+
+void IngestLog::mark_applied(std::uint64_t seq) {
+    auto& a = impl_->applied_seq;
+    std::uint64_t cur = a.load();
+    while (cur < seq && !a.compare_exchange_weak(cur, seq)) {
+    }
+}
+
+std::uint64_t IngestLog::applied_seq() const { return impl_->applied_seq.load(); }
 
 core::Result<void> IngestLog::start(Carry carry) {
     Impl& d = *impl_;
@@ -441,6 +472,7 @@ std::uint64_t IngestLog::append(std::string payload, Done done) {
         if (!d.stopping && d.started) {
             seq = ++d.last_seq;
             d.queue.push_back(Impl::Append{seq, std::move(payload), std::move(done)});
+            ++d.queued_appends;
         }
     }
     if (seq == 0) {

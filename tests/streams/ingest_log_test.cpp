@@ -248,16 +248,39 @@ TEST_CASE("Checkpointer: a snapshot stores the log's position and trims what it 
         REQUIRE((*log)->start(nullptr).has_value());
         append_sync(**log, "a");
         append_sync(**log, "b");
+        (*log)->mark_applied(2);
         REQUIRE(checkpoint.save().has_value());
         (*log)->stop();  // runs the queued rotation and trim
         CHECK((*log)->segments() == 1);
     }
     CHECK(segment_files(log_dir).size() == 1);
     CHECK(read_all(log_dir).first.size() == 1);  // only the new segment's carry record
+    {
+        Checkpointer restarted(**store, pipeline, nullptr);
+        auto restored = restarted.restore();
+        REQUIRE(restored.has_value());
+        CHECK(*restored);
+        CHECK(restarted.snapshot_seq() == 2);
+    }
 
-    Checkpointer restarted(**store, pipeline, nullptr);
-    auto restored = restarted.restore();
-    REQUIRE(restored.has_value());
-    CHECK(*restored);
-    CHECK(restarted.snapshot_seq() == 2);
+    SECTION("a batch logged but not applied yet stays for the replay") {
+        auto log = IngestLog::open(log_dir, nullptr);
+        REQUIRE(log.has_value());
+        REQUIRE((*log)->replay([](const LogRecord&) {}).has_value());
+        (*log)->resume_after(2);
+        Checkpointer checkpoint(**store, pipeline, nullptr);
+        checkpoint.attach_log(**log);
+        REQUIRE((*log)->start(nullptr).has_value());
+        append_sync(**log, "c");
+        (*log)->mark_applied(3);
+        append_sync(**log, "d");  // written, still being applied when the snapshot is taken
+        REQUIRE(checkpoint.save().has_value());
+        (*log)->stop();
+        Checkpointer restarted(**store, pipeline, nullptr);
+        REQUIRE(restarted.restore().has_value());
+        CHECK(restarted.snapshot_seq() == 3);
+        const auto records = read_all(log_dir).first;
+        CHECK(std::any_of(records.begin(), records.end(),
+                          [](const Read& r) { return r.seq == 4 && r.payload == "d"; }));
+    }
 }

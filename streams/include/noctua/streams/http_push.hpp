@@ -140,6 +140,9 @@ private:
     SourceCounters counters_;
     PushAuthenticator auth_;
     IngestLog* log_;
+    /// Held while a batch is queued and appended to the log, so that both see batches in the
+    /// same order (this handler is the log's only writer).
+    std::mutex submit_mu_;
     std::atomic<bool> stopping_{false};
 };
 

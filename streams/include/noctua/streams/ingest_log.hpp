@@ -44,7 +44,9 @@ struct ReplayStats {
 ///
 /// Group commit: append() queues a record; a writer thread of the log's own writes everything
 /// queued, fsyncs once (fdatasync) and then runs each record's `done`. Records queued while an
-/// fsync is in progress share the next one. The snapshot side calls rotate() and trim(): a
+/// fsync is in progress share the next one, and the writer waits up to 2 ms for as many
+/// records as its last group answered (senders answered together come back together), so that
+/// concurrent senders keep sharing fsyncs instead of alternating between them. The snapshot side calls rotate() and trim(): a
 /// segment is deleted once a durable window snapshot holds every batch in it.
 ///
 /// Thread-safety: append(), last_seq(), rotate(), trim() may be called from any thread;
@@ -88,6 +90,14 @@ public:
 
     /// The sequence number of the last append() (0: none).
     [[nodiscard]] std::uint64_t last_seq() const;
+
+    /// Batches are appended when they arrive and applied to the windows meanwhile, in the same
+    /// order; the applier reports each one here (ingest thread) so that a snapshot knows which
+    /// batches it holds. replay() + resume_after() count as applied.
+    void mark_applied(std::uint64_t seq);
+    /// The highest sequence number marked applied: a snapshot taken now holds every batch up
+    /// to it (and none after it).
+    [[nodiscard]] std::uint64_t applied_seq() const;
 
     /// Closes the current segment after the records queued so far, and starts a new one with
     /// a fresh `carry` record (no-op when the segment holds no batch yet).
