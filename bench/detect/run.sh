@@ -13,7 +13,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 noctua="${1:-$root/build/bin/noctua}"
-data="${NOCTUA_DETECT_DATA:-$root/../shared/data/detect}"
+data="${NOCTUA_DETECT_DATA:?set NOCTUA_DETECT_DATA to the directory holding score.py and the series}"
 [[ -x "$noctua" ]] || { echo "no noctua binary at $noctua (build it first)" >&2; exit 1; }
 [[ -f "$data/score.py" ]] || { echo "no scorer at $data/score.py" >&2; exit 1; }
 

@@ -62,20 +62,24 @@ ServerResponse ServerResponse::json_error(int status, std::string_view message) 
     return json(status, std::move(w).str());
 }
 
-ServerResponse ServerResponse::json(int status, std::string body) {
+namespace {
+
+ServerResponse with_body(int status, std::string_view content_type, std::string body) {
     ServerResponse r;
     r.status = status;
-    r.content_type = "application/json";
+    r.content_type = content_type;
     r.body = std::move(body);
     return r;
 }
 
+}  // namespace
+
+ServerResponse ServerResponse::json(int status, std::string body) {
+    return with_body(status, "application/json", std::move(body));
+}
+
 ServerResponse ServerResponse::text(int status, std::string body) {
-    ServerResponse r;
-    r.status = status;
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = std::move(body);
-    return r;
+    return with_body(status, "text/plain; charset=utf-8", std::move(body));
 }
 
 std::vector<std::string_view> split_path(std::string_view path) {

@@ -56,32 +56,41 @@ inline void check_keys(const toml::table& t, std::initializer_list<std::string_v
     }
 }
 
-inline std::optional<std::string> get_string(const toml::table& t, std::string_view key,
-                                             std::string_view path, TomlErrors& errors) {
+/// The value of `key` as `convert` reads its node; nullopt when absent, or when `convert`
+/// refuses the node (reported as `expected`).
+template <class T, class Convert>
+std::optional<T> get_as(const toml::table& t, std::string_view key, std::string_view path,
+                        TomlErrors& errors, std::string_view expected, Convert convert) {
     const auto* n = t.get(key);
     if (n == nullptr) return std::nullopt;
-    if (auto v = n->value<std::string>()) return v;
-    errors.add(n->source(), join_path(path, key), "expected a string");
+    if (std::optional<T> v = convert(*n)) return v;
+    errors.add(n->source(), join_path(path, key), expected);
     return std::nullopt;
+}
+
+inline std::optional<std::string> get_string(const toml::table& t, std::string_view key,
+                                             std::string_view path, TomlErrors& errors) {
+    return get_as<std::string>(t, key, path, errors, "expected a string",
+                               [](const toml::node& n) { return n.value<std::string>(); });
 }
 
 inline std::optional<double> get_number(const toml::table& t, std::string_view key,
                                         std::string_view path, TomlErrors& errors) {
-    const auto* n = t.get(key);
-    if (n == nullptr) return std::nullopt;
-    if (n->is_integer()) return static_cast<double>(n->as_integer()->get());
-    if (n->is_floating_point()) return n->as_floating_point()->get();
-    errors.add(n->source(), join_path(path, key), "expected a number");
-    return std::nullopt;
+    return get_as<double>(t, key, path, errors, "expected a number",
+                          [](const toml::node& n) -> std::optional<double> {
+                              if (n.is_integer()) return static_cast<double>(n.as_integer()->get());
+                              if (n.is_floating_point()) return n.as_floating_point()->get();
+                              return std::nullopt;
+                          });
 }
 
 inline std::optional<std::int64_t> get_integer(const toml::table& t, std::string_view key,
                                                std::string_view path, TomlErrors& errors) {
-    const auto* n = t.get(key);
-    if (n == nullptr) return std::nullopt;
-    if (n->is_integer()) return n->as_integer()->get();
-    errors.add(n->source(), join_path(path, key), "expected an integer");
-    return std::nullopt;
+    return get_as<std::int64_t>(t, key, path, errors, "expected an integer",
+                                [](const toml::node& n) -> std::optional<std::int64_t> {
+                                    if (n.is_integer()) return n.as_integer()->get();
+                                    return std::nullopt;
+                                });
 }
 
 inline std::optional<core::Duration> get_duration(const toml::table& t, std::string_view key,
