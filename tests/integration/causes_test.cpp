@@ -33,23 +33,17 @@ using std::chrono::seconds;
 /// webhook payloads: nullopt while there is no such alert, empty when it carries none.
 std::optional<std::string> traffic_loss_cause(const std::vector<std::string>& bodies,
                                               std::string_view provider) {
-    simdjson::dom::parser parser;
-    for (const auto& body : bodies) {
-        simdjson::dom::element doc;
-        if (parser.parse(body).get(doc)) continue;
-        simdjson::dom::array alerts;
-        if (doc["alerts"].get(alerts)) continue;
-        for (auto a : alerts) {
-            std::string_view name, prov, status;
-            if (a["labels"]["alertname"].get(name) || name != "TrafficLoss") continue;
-            if (a["labels"]["provider"].get(prov) || prov != provider) continue;
-            if (a["status"].get(status) || status != "firing") continue;
-            std::string_view cause;
-            if (a["annotations"]["likely_cause"].get(cause)) return std::string{};
-            return std::string(cause);
+    std::optional<std::string> cause;
+    testing::for_each_delivered_alert(bodies, [&](simdjson::dom::element a) {
+        if (testing::json_text(a["labels"]["alertname"]) != "TrafficLoss" ||
+            testing::json_text(a["labels"]["provider"]) != provider ||
+            testing::json_text(a["status"]) != "firing") {
+            return true;
         }
-    }
-    return std::nullopt;
+        cause = std::string(testing::json_text(a["annotations"]["likely_cause"]));
+        return false;
+    });
+    return cause;
 }
 
 }  // namespace

@@ -167,6 +167,28 @@ inline void transactions(std::vector<std::string>& lines, std::string_view provi
     }
 }
 
+/// Calls `fn(alert)` for every alert (a simdjson element: labels, annotations, status,
+/// startsAt) in the Alertmanager webhook payloads `bodies`, in order; `fn` returns false to stop.
+template <class Fn>
+void for_each_delivered_alert(const std::vector<std::string>& bodies, Fn fn) {
+    simdjson::dom::parser parser;
+    for (const auto& body : bodies) {
+        simdjson::dom::element doc;
+        if (parser.parse(body).get(doc)) continue;
+        simdjson::dom::array alerts;
+        if (doc["alerts"].get(alerts)) continue;
+        for (auto a : alerts) {
+            if (!fn(a)) return;
+        }
+    }
+}
+
+/// The string at `r` in a parsed JSON document, or "" when absent or not a string.
+inline std::string_view json_text(simdjson::simdjson_result<simdjson::dom::element> r) {
+    std::string_view v;
+    return r.get(v) == simdjson::SUCCESS ? v : std::string_view{};
+}
+
 /// A routing shift in event time, aligned to the 5-minute slots of the volume history: a day
 /// and a half hour of steady traffic (2/min each for acme and beta, country ES) up to `shift`,
 /// then `moved`: from `shift` on acme gets none and beta all of it (4/min). `end` stays a few

@@ -35,27 +35,18 @@ namespace {
 /// One firing transition: alertname, provider, starts at (RFC 3339), likely cause.
 using Firing = std::tuple<std::string, std::string, std::string, std::string>;
 
-/// The string at `r`, or "" when absent.
-std::string_view text(simdjson::simdjson_result<simdjson::dom::element> r) {
-    std::string_view v;
-    return r.get(v) == simdjson::SUCCESS ? v : std::string_view{};
-}
-
 /// The firing alerts in the webhook payloads the daemon delivered.
 std::set<Firing> delivered(const std::vector<std::string>& bodies) {
     std::set<Firing> out;
-    simdjson::dom::parser parser;
-    for (const auto& body : bodies) {
-        simdjson::dom::element doc;
-        if (parser.parse(body).get(doc)) continue;
-        simdjson::dom::array alerts;
-        if (doc["alerts"].get(alerts)) continue;
-        for (auto a : alerts) {
-            if (text(a["status"]) != "firing") continue;
-            out.emplace(text(a["labels"]["alertname"]), text(a["labels"]["provider"]),
-                        text(a["startsAt"]), text(a["annotations"]["likely_cause"]));
+    testing::for_each_delivered_alert(bodies, [&](simdjson::dom::element a) {
+        if (testing::json_text(a["status"]) == "firing") {
+            out.emplace(testing::json_text(a["labels"]["alertname"]),
+                        testing::json_text(a["labels"]["provider"]),
+                        testing::json_text(a["startsAt"]),
+                        testing::json_text(a["annotations"]["likely_cause"]));
         }
-    }
+        return true;
+    });
     return out;
 }
 
@@ -67,13 +58,14 @@ std::set<Firing> replayed(const std::string& lines, core::TimePoint until) {
     for (std::string line; std::getline(in, line);) {
         simdjson::dom::element doc;
         REQUIRE_FALSE(parser.parse(line).get(doc));
-        if (text(doc["state"]) != "firing") continue;
-        const auto at = text(doc["at"]);
+        if (testing::json_text(doc["state"]) != "firing") continue;
+        const auto at = testing::json_text(doc["at"]);
         const auto when = detect::parse_timestamp(at);
         REQUIRE(when);
         if (*when > until) continue;
-        out.emplace(text(doc["alertname"]), text(doc["labels"]["provider"]), at,
-                    text(doc["likely_cause"]));
+        out.emplace(testing::json_text(doc["alertname"]),
+                    testing::json_text(doc["labels"]["provider"]), at,
+                    testing::json_text(doc["likely_cause"]));
     }
     return out;
 }
