@@ -3,7 +3,6 @@
 // pool); split across files, that state would move into a header for no reader's benefit.
 #include "noctua/net/curl_client.hpp"
 
-#include <array>
 #include <atomic>
 #include <map>
 #include <stdexcept>
@@ -107,7 +106,6 @@ void read_certificate(CURL* easy, core::HttpResponse& response) {
 
 // One request: the easy handle and everything curl points into while the transfer runs.
 struct Transfer {
-    EasyHandle easy;
     Slist headers;
     std::string request_body;  // CURLOPT_POSTFIELDS does not copy
     std::string url;
@@ -115,12 +113,13 @@ struct Transfer {
     core::HttpResponse response;
     std::size_t max_body = 0;
     bool too_large = false;
-    std::array<char, CURL_ERROR_SIZE> error{};
     bool want_certificate = false;
     // Seen by the verify callback during the handshake, so that a certificate that fails
     // verification (and leaves CURLINFO_CERTINFO empty) is still reported, with what failed.
     std::optional<core::TlsCertificate> presented;
     long verify_error = X509_V_OK;  // the first failure OpenSSL reported
+    // Last, so it is cleaned up first: curl points into the members above until then.
+    EasyHandle easy;
 };
 
 // The SSL_CTX slot that points a handshake's verify callback at its Transfer (curl makes an
@@ -389,7 +388,6 @@ CURLcode CurlHttpClient::Impl::configure(Transfer& t, const core::HttpRequest& r
     t.max_body = request.max_response_bytes;
     t.url = request.url;
 
-    set(CURLOPT_ERRORBUFFER, t.error.data());
     // curl's default receive buffer is 16 KiB per transfer; API answers are small, and a large
     // body only costs more write callbacks.
     set(CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
@@ -746,9 +744,9 @@ void CurlHttpClient::Impl::finish(CURL* easy, CURLcode result) {
         response.error = transfer->too_large
                              ? TransportError::too_large
                              : to_transport_error(std::error_code(result, curl_category()));
-        response.error_message = transfer->error[0] != '\0'
-                                     ? std::string(transfer->error.data())
-                                     : std::string(curl_easy_strerror(result));
+        // curl_easy_strerror's fixed text, never curl's error buffer: that one quotes host
+        // names, addresses and URL parts, and a webhook URL or its host may hold a secret.
+        response.error_message = curl_easy_strerror(result);
         // The chain verified (or was not checked) but curl refused the peer: its name.
         std::string_view what = core::tls_verify_failure(transfer->verify_error);
         if (what.empty() && result == CURLE_PEER_FAILED_VERIFICATION) what = "hostname mismatch";
@@ -764,7 +762,11 @@ void CurlHttpClient::Impl::finish(CURL* easy, CURLcode result) {
     }
     curl_multi_remove_handle(multi_.get(), easy);
     complete(std::move(transfer->handler), std::move(response));
-    if (idle_.size() < kMaxIdleHandles) {
+    // Only a handle whose transfer succeeded goes back to the pool. Curl skips its end-of-transfer
+    // cleanup on some failures (a failed name lookup keeps the receive buffer, which
+    // curl_easy_reset does not free), and such a handle refuses CURLOPT_BUFFERSIZE ever after:
+    // every request it would carry fails before it starts.
+    if (result == CURLE_OK && idle_.size() < kMaxIdleHandles) {
         // Forgets every option (and the pointers into this Transfer); keeps curl's buffers.
         curl_easy_reset(easy);
         idle_.push_back(std::move(transfer->easy));

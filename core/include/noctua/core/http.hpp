@@ -85,7 +85,8 @@ struct HttpTimings {
 /// A transport error is kept apart from the HTTP status; never one int for both.
 struct HttpResponse {
     TransportError error = TransportError::none;
-    std::string error_message;  ///< detail for logs when error != none
+    /// Detail for logs when error != none: never a URL or a part of one (host, path, query).
+    std::string error_message;
     int status = 0;
     Headers headers;
     std::string body;

@@ -35,8 +35,9 @@ public:
 /// Thread-safety: async_request(), stop() and in_flight() may be called from any thread.
 /// Handlers are posted to the io_context (not the strand), so they may run on any of its
 /// threads. On a transport error, `status` and `headers` hold what had arrived (often 0 and
-/// nothing) and `body` is empty. Connections and DNS results are cached and reused across
-/// requests, as libcurl does by default.
+/// nothing), `body` is empty, and `error_message` is a fixed text for the error (never a host
+/// name, address or other part of the URL, which may carry a secret). Connections and DNS results
+/// are cached and reused across requests, as libcurl does by default.
 class CurlHttpClient final : public core::HttpClient {
 public:
     explicit CurlHttpClient(boost::asio::io_context& ioc);
