@@ -39,6 +39,18 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
     return std::nullopt;
 }
 
+std::optional<std::string_view> bearer_token(const Headers& headers) {
+    constexpr std::string_view kScheme = "Bearer";
+    const auto value = find_header(headers, "Authorization");
+    if (!value || !ascii_istarts_with(*value, kScheme)) return std::nullopt;
+    auto rest = value->substr(kScheme.size());
+    // One or more spaces separate the scheme from the credentials.
+    if (!rest.starts_with(' ')) return std::nullopt;
+    while (rest.starts_with(' ')) rest.remove_prefix(1);
+    if (rest.empty()) return std::nullopt;
+    return rest;
+}
+
 std::string_view to_string(TransportError e) {
     switch (e) {
         case TransportError::none: return "none";

@@ -6,10 +6,64 @@
 
 namespace noctua::core {
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at the start of `s` (Unicode Table 3-7), or
+// 0 when it is not one; `bad` is then the length of its maximal ill-formed prefix (at least 1),
+// which is replaced by one U+FFFD, as the WHATWG decoder does.
+std::size_t utf8_sequence(std::string_view s, std::size_t& bad) {
+    const auto b0 = static_cast<unsigned char>(s[0]);
+    std::size_t need = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        need = 1;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        need = 2;
+        if (b0 == 0xE0) {
+            lo = 0xA0;  // overlong
+        } else if (b0 == 0xED) {
+            hi = 0x9F;  // surrogates
+        }
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        need = 3;
+        if (b0 == 0xF0) {
+            lo = 0x90;  // overlong
+        } else if (b0 == 0xF4) {
+            hi = 0x8F;  // past U+10FFFF
+        }
+    } else {
+        bad = 1;
+        return 0;
+    }
+    std::size_t i = 1;
+    for (; i <= need && i < s.size(); ++i) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) break;
+    }
+    if (i == need + 1) return i;
+    bad = i;
+    return 0;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
     out += '"';
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            // JSON text is UTF-8 (RFC 8259 §8.1): bytes that are not become U+FFFD.
+            std::size_t bad = 0;
+            if (const auto n = utf8_sequence(s.substr(i), bad); n != 0) {
+                out.append(s.substr(i, n));
+                i += n;
+            } else {
+                out += "\xEF\xBF\xBD";
+                i += bad;
+            }
+            continue;
+        }
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
@@ -22,9 +76,10 @@ void append_json_string(std::string& out, std::string_view s) {
                 if (c < 0x20) {
                     out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
                 } else {
-                    out += ch;
+                    out += static_cast<char>(c);
                 }
         }
+        ++i;
     }
     out += '"';
 }

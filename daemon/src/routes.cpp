@@ -134,9 +134,9 @@ ServerResponse ok_json(std::string body) { return ServerResponse::json(200, std:
 
 bool admin_authorized(const ServerRequest& request, const config::ServerConfig& server) {
     if (!server.admin_token) return true;  // config check: loopback-only listen
-    auto h = core::find_header(request.headers, "Authorization");
-    if (!h || !h->starts_with("Bearer ")) return false;
-    auto given = h->substr(7);
+    const auto token = core::bearer_token(request.headers);
+    if (!token) return false;
+    const auto given = *token;
     const auto& want = server.admin_token->reveal();
     return given.size() == want.size() &&
            CRYPTO_memcmp(given.data(), want.data(), want.size()) == 0;
@@ -279,8 +279,8 @@ net::Router make_router(Services& s) {
     r.add("POST", "/api/v1/heartbeats/{id}",
           [&s](const ServerRequest& req, const net::PathParams& params) {
               std::string token;
-              if (auto h = core::find_header(req.headers, "Authorization"); h && h->starts_with("Bearer ")) {
-                  token = std::string(h->substr(7));
+              if (auto bearer = core::bearer_token(req.headers)) {
+                  token = std::string(*bearer);
               } else if (auto q = core::query_param(req.query, "token")) {
                   token = std::move(*q);
               }

@@ -49,6 +49,28 @@ bool has_control_chars(std::string_view s) {
                        [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
+// No Transfer-Encoding, or "chunked" alone: the parser decodes chunked framing and nothing
+// else, so a body under any other coding ("gzip, chunked") would pass as plain bytes.
+bool only_chunked_coding(const http::request<http::string_body>& request) {
+    std::size_t codings = 0;
+    bool chunked = true;
+    for (const auto& field : request) {
+        if (field.name() != http::field::transfer_encoding) continue;
+        std::string_view rest = field.value();
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            auto coding = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            while (coding.starts_with(' ') || coding.starts_with('\t')) coding.remove_prefix(1);
+            while (coding.ends_with(' ') || coding.ends_with('\t')) coding.remove_suffix(1);
+            if (coding.empty()) continue;  // list syntax allows empty elements
+            ++codings;
+            chunked = chunked && core::ascii_iequals(coding, "chunked");
+        }
+    }
+    return chunked && codings <= 1;
+}
+
 const std::error_category& http_error_category() {
     static const std::error_category& category =
         http::make_error_code(http::error::end_of_stream).category();
@@ -184,6 +206,13 @@ private:
         }
         if (ec) {
             do_close();
+            return;
+        }
+        if (!only_chunked_coding(parser_->get())) {
+            // RFC 9112 §6.1: a transfer coding the server does not understand gets 501.
+            fail_request(501,
+                         "transfer codings other than chunked are not supported; "
+                         "compress with Content-Encoding instead");
             return;
         }
         if (stopping_ || server_->stopping.load()) {

@@ -149,8 +149,9 @@ PushAuthenticator::PushAuthenticator(const config::StreamConfig& config, const c
 
 AuthFailure PushAuthenticator::check(const core::ServerRequest& request, ReplayClaim& claim) {
     if (has_token_) {
-        if (auto h = core::find_header(request.headers, "Authorization")) {
-            if (h->starts_with("Bearer ") && equal_ct(h->substr(7), token_)) return AuthFailure::none;
+        if (core::find_header(request.headers, "Authorization")) {
+            const auto given = core::bearer_token(request.headers);
+            if (given && equal_ct(*given, token_)) return AuthFailure::none;
             if (!has_key_) return AuthFailure::bad_token;
         }
     }
@@ -384,9 +385,7 @@ void HttpPush::handle(const core::ServerRequest& request,
     }
     if (has_media_type(content_type, "application/json")) {
         format.json_array = true;
-    } else if (!content_type.empty() && !has_media_type(content_type, "application/x-ndjson") &&
-               !has_media_type(content_type, "application/jsonl") &&
-               !has_media_type(content_type, "text/plain")) {
+    } else if (!content_type.empty() && !has_media_type(content_type, "application/x-ndjson")) {
         respond(ServerResponse::json_error(
             415, "Content-Type must be application/x-ndjson or application/json"));
         return;

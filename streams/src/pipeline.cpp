@@ -35,12 +35,21 @@ core::Result<void> gunzip(std::string_view in, std::string& out, std::size_t lim
         zs.avail_out = sizeof chunk;
         const int rc = inflate(&zs, Z_NO_FLUSH);
         const std::size_t produced = sizeof chunk - zs.avail_out;
+        // The limit holds for the whole body, across members.
         if (out.size() + produced > limit) {
             return core::fail(core::Errc::unavailable,
                               "decompressed body exceeds " + std::to_string(limit) + " bytes");
         }
         out.append(chunk, produced);
-        if (rc == Z_STREAM_END) return {};
+        if (rc == Z_STREAM_END) {
+            if (zs.avail_in == 0) return {};
+            // Concatenated members (`cat a.gz b.gz`) are one gzip file (RFC 1952 §2.2): decode
+            // the next one. Bytes that are not a member make inflate fail below.
+            if (inflateReset(&zs) != Z_OK) {
+                return core::fail(core::Errc::internal, "inflateReset failed");
+            }
+            continue;
+        }
         if (rc != Z_OK && !(rc == Z_BUF_ERROR && produced > 0)) {
             return core::fail(core::Errc::invalid_argument, "corrupt gzip body");
         }

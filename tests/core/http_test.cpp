@@ -33,3 +33,19 @@ TEST_CASE("split_path: non-empty segments", "[core][unit]") {
     CHECK(split_path("///").empty());
     CHECK(split_path("x") == std::vector<std::string_view>{"x"});
 }
+
+TEST_CASE("bearer_token: the scheme without regard to case, then the credentials", "[core][unit]") {
+    using noctua::core::bearer_token;
+    auto token = [](std::string value) {
+        return bearer_token({{"authorization", std::move(value)}});
+    };
+    CHECK(token("Bearer abc") == "abc");
+    CHECK(token("bearer abc") == "abc");
+    CHECK(token("BEARER abc") == "abc");
+    CHECK(token("Bearer   abc") == "abc");
+    CHECK_FALSE(token("Bearerabc").has_value());
+    CHECK_FALSE(token("Bearer").has_value());
+    CHECK_FALSE(token("Bearer   ").has_value());
+    CHECK_FALSE(token("Basic abc").has_value());
+    CHECK_FALSE(bearer_token({}).has_value());
+}

@@ -33,3 +33,33 @@ TEST_CASE("JsonWriter: escapes strings and nulls non-finite numbers", "[core][un
         .end_array();
     CHECK(w.str() == R"(["q\"b\\n\n\u0001",null,null])");
 }
+
+TEST_CASE("JsonWriter: output is valid UTF-8 whatever the input bytes", "[core][unit]") {
+    auto json = [](std::string_view s) {
+        std::string out;
+        noctua::core::append_json_string(out, s);
+        return out;
+    };
+    const std::string fffd = "\xEF\xBF\xBD";
+    // Well-formed sequences of every length pass unchanged.
+    CHECK(json("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z") ==
+          "\"a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z\"");
+    CHECK(json("\xEF\xBF\xBD") == "\"" + fffd + "\"");
+    // A byte that starts no sequence, a lone continuation byte.
+    CHECK(json("no probe \"\xFF\"") == "\"no probe \\\"" + fffd + "\\\"\"");
+    CHECK(json("\x80z") == "\"" + fffd + "z\"");
+    // Truncated sequences: one U+FFFD for the maximal prefix, then what follows.
+    CHECK(json("\xE2\x82z") == "\"" + fffd + "z\"");
+    CHECK(json("\xF0\x9F\x98") == "\"" + fffd + "\"");
+    CHECK(json("\xC3") == "\"" + fffd + "\"");
+    // Overlong forms, surrogates and code points past U+10FFFF.
+    CHECK(json("\xC0\xAF") == "\"" + fffd + fffd + "\"");
+    CHECK(json("\xE0\x80\xAF") == "\"" + fffd + fffd + fffd + "\"");
+    CHECK(json("\xED\xA0\x80") == "\"" + fffd + fffd + fffd + "\"");
+    CHECK(json("\xF4\x90\x80\x80") == "\"" + fffd + fffd + fffd + fffd + "\"");
+    CHECK(json("\xF5\x80") == "\"" + fffd + fffd + "\"");
+
+    JsonWriter w;
+    w.begin_object().field("k\xFF", "v\xFE").end_object();
+    CHECK(w.str() == "{\"k" + fffd + "\":\"v" + fffd + "\"}");
+}

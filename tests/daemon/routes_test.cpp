@@ -19,4 +19,11 @@ TEST_CASE("admin_authorized: bearer token compared exactly", "[daemon][unit]") {
     CHECK_FALSE(daemon::admin_authorized(req, server));
     req.headers = {{"authorization", "Bearer s3cret"}};
     CHECK(daemon::admin_authorized(req, server));
+    // Auth schemes are case-insensitive (RFC 9110 §11.1); the token is not.
+    req.headers = {{"Authorization", "bearer s3cret"}};
+    CHECK(daemon::admin_authorized(req, server));
+    req.headers = {{"Authorization", "BEARER s3cret"}};
+    CHECK(daemon::admin_authorized(req, server));
+    req.headers = {{"Authorization", "Bearer S3CRET"}};
+    CHECK_FALSE(daemon::admin_authorized(req, server));
 }

@@ -119,6 +119,15 @@ successes = 1
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/unknown"), "", {{"Authorization", "Bearer hb-secret"}}).status == 404);
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/nightly-export"), "", {{"Authorization", "Bearer hb-secret"}}).status == 202);
     CHECK(http_call("POST", d.url("/api/v1/heartbeats/nightly-export?token=hb-secret")).status == 202);
+    CHECK(http_call("POST", d.url("/api/v1/heartbeats/nightly-export"), "",
+                    {{"Authorization", "bearer hb-secret"}})
+              .status == 202);
+
+    // A path parameter is raw bytes after decoding; the JSON answer stays valid UTF-8.
+    auto invalid = http_call("GET", d.url("/api/v1/probes/%FF"));
+    CHECK(invalid.status == 404);
+    simdjson::dom::parser utf8_parser;
+    CHECK(utf8_parser.parse(invalid.body).error() == simdjson::SUCCESS);
     // Each refusal is counted (the unknown id without its caller-chosen name).
     metrics = http_call("GET", d.url("/metrics")).body;
     CHECK(testing::metric_value(metrics, R"(noctua_heartbeat_auth_failures_total{probe="nightly-export",reason="missing_token"})") == 1);

@@ -566,3 +566,40 @@ TEST_CASE("HttpServer: reset_connection drops the connection instead of answerin
     CHECK(reset.status == 0);
     CHECK(lb.get("/ok").status == 200);  // the server carries on
 }
+
+TEST_CASE("HttpServer: a transfer coding other than chunked gets 501, not a garbled body",
+          "[net][integration]") {
+    int calls = 0;
+    Router router;
+    router.add("POST", "/in", [&](const ServerRequest& request, const PathParams&) {
+        ++calls;
+        return ServerResponse::text(200, "got " + request.body);
+    });
+    Loopback loop(router);
+    const std::string chunked_body = "5\r\nhello\r\n0\r\n\r\n";
+    const std::string head = "POST /in HTTP/1.1\r\nHost: x\r\n";
+
+    for (const std::string_view codings :
+         {"Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding: GZIP,chunked\r\n",
+          "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+          "Transfer-Encoding: chunked, chunked\r\n"}) {
+        INFO(codings);
+        RawConnection raw(loop.ioc, loop.server.port());
+        raw.send(head + std::string(codings) + "\r\n" + chunked_body);
+        REQUIRE(run_until(
+            loop.ioc, [&] { return raw.closed(); }, 5s));
+        CHECK(raw.received().starts_with("HTTP/1.1 501 Not Implemented\r\n"));
+        CHECK_THAT(raw.received(), Catch::Contains("Content-Encoding"));
+        CHECK_THAT(raw.received(), Catch::Contains("Connection: close"));
+    }
+    CHECK(calls == 0);
+
+    // Chunked alone, in any case, is decoded.
+    RawConnection raw(loop.ioc, loop.server.port());
+    raw.send(head + "Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n" + chunked_body);
+    REQUIRE(run_until(
+        loop.ioc, [&] { return raw.closed(); }, 5s));
+    CHECK(raw.received().starts_with("HTTP/1.1 200 OK\r\n"));
+    CHECK_THAT(raw.received(), Catch::EndsWith("got hello"));
+    CHECK(calls == 1);
+}

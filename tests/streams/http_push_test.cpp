@@ -124,8 +124,29 @@ TEST_CASE("HttpPush: NDJSON with a bearer token is applied and counted", "[strea
         auto bad = fx.call_token("[" + event_line(5), {{"Content-Type", "application/json"}});
         CHECK(bad.status == 400);
     }
-    SECTION("other content types are refused") {
-        CHECK(fx.call_token(event_line(6), {{"Content-Type", "application/xml"}}).status == 415);
+    SECTION("without a Content-Type the body is NDJSON, or a JSON array when it starts with [") {
+        CHECK(fx.call_token(event_line(6), {}).body.find(R"("accepted":1,)") != std::string::npos);
+        CHECK(fx.call_token("[" + event_line(7) + "]", {}).body.find(R"("accepted":1,)") !=
+              std::string::npos);
+    }
+    SECTION("other content types are refused, as docs/events.md says") {
+        for (const auto* type : {"application/xml", "text/plain", "text/plain; charset=utf-8",
+                                 "application/jsonl", "application/x-www-form-urlencoded"}) {
+            INFO(type);
+            CHECK(fx.call_token(event_line(6), {{"Content-Type", type}}).status == 415);
+        }
+        CHECK(fx.metric(fx.metrics.events, {{"source", "push"}}) == 2);
+        CHECK(
+            fx.call_token(event_line(6), {{"Content-Type", "Application/X-NDJSON; charset=utf-8"}})
+                .status == 200);
+    }
+    SECTION("the Bearer scheme is matched without regard to case") {
+        for (const auto* scheme : {"bearer", "BEARER", "bEaReR"}) {
+            CHECK(fx.call(event_line(10), {{"Authorization", std::string(scheme) + " s3cret"}})
+                      .status == 200);
+        }
+        CHECK(fx.call(event_line(11), {{"Authorization", "Bearers3cret"}}).status == 401);
+        CHECK(fx.call(event_line(11), {{"Authorization", "Basic s3cret"}}).status == 401);
     }
 }
 
@@ -402,5 +423,43 @@ TEST_CASE("HttpPush: with an ingest log, acknowledged batches and used ids survi
         Process second(dir.path, acknowledged_seq);
         CHECK(second.events() == 0);
         CHECK(second.fx.call(signed_body, signed_headers).status == 401);
+    }
+}
+
+TEST_CASE("HttpPush: every member of a multi-member gzip body is applied", "[streams][unit]") {
+    Fixture fx;
+    std::string first;
+    std::string second;
+    for (int i = 0; i < 3; ++i) first += event_line(i) + "\n";
+    for (int i = 3; i < 8; ++i) second += event_line(i) + "\n";
+    const auto gz = [&](std::string body) {
+        return fx.call_token(std::move(body), {{"Content-Encoding", "gzip"}});
+    };
+
+    SECTION("two members, as `cat a.gz b.gz` makes them") {
+        auto r = gz(gzip(first) + gzip(second));
+        CHECK(r.status == 200);
+        CHECK(r.body.find(R"("accepted":8,)") != std::string::npos);
+    }
+    SECTION("an empty member between two") {
+        auto r = gz(gzip(first) + gzip("") + gzip(second));
+        CHECK(r.status == 200);
+        CHECK(r.body.find(R"("accepted":8,)") != std::string::npos);
+    }
+    SECTION("bytes after the last member are refused, and nothing is applied") {
+        for (const std::string& tail : {std::string("garbage"), std::string(1, '\n'),
+                                        std::string(8, '\0'), gzip(second).substr(0, 12)}) {
+            INFO("tail of " << tail.size() << " bytes");
+            auto r = gz(gzip(first) + tail);
+            CHECK(r.status == 400);
+            CHECK(r.body.find("gzip") != std::string::npos);
+        }
+        CHECK(fx.metric(fx.metrics.events, {{"source", "push"}}) == 0);
+    }
+    SECTION("the decompressed-size limit holds across members") {
+        // Each member alone fits max_decompressed (64 KiB); together they do not.
+        const std::string newlines(40 * 1024, '\n');
+        CHECK(gz(gzip(newlines)).status == 200);
+        CHECK(gz(gzip(newlines) + gzip(newlines)).status == 413);
     }
 }

@@ -19,6 +19,11 @@ using Headers = std::vector<Header>;
 [[nodiscard]] std::optional<std::string_view> find_header(const Headers& headers,
                                                           std::string_view name);
 
+/// The credentials of the `Authorization` header when its scheme is Bearer, the scheme matched
+/// without regard to case (RFC 9110 §11.1: `bearer x` is `Bearer x`); nullopt without the
+/// header, with another scheme or with no credentials.
+[[nodiscard]] std::optional<std::string_view> bearer_token(const Headers& headers);
+
 // ---------------------------------------------------------------------------------------------
 // Outbound HTTP (probes, receivers)
 

@@ -8,6 +8,7 @@
 namespace noctua::core {
 
 /// Appends `s` to `out` as a JSON string literal (quotes included), escaping as RFC 8259 says.
+/// The output is always valid UTF-8: each ill-formed sequence in `s` becomes one U+FFFD.
 void append_json_string(std::string& out, std::string_view s);
 
 /// A small streaming JSON writer for responses and payloads we produce (parsing is simdjson's).

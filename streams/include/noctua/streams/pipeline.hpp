@@ -133,8 +133,10 @@ private:
     std::atomic<std::size_t> pending_{0};
 };
 
-/// Inflates gzip (or zlib) `in` into `out`, failing beyond `limit` output bytes (gzip bombs).
-/// Errors: Errc::invalid_argument (corrupt), Errc::unavailable (over the limit).
+/// Inflates gzip (or zlib) `in` into `out`: every member of a multi-member body, in order,
+/// failing beyond `limit` output bytes in all (gzip bombs). Errors: Errc::invalid_argument
+/// (corrupt or truncated, or bytes after a member that are not one), Errc::unavailable (over
+/// the limit).
 [[nodiscard]] core::Result<void> gunzip(std::string_view in, std::string& out, std::size_t limit);
 
 }  // namespace noctua::streams
