@@ -22,7 +22,7 @@ using detail::Section;
 constexpr std::string_view kRootKeys[] = {"external_url", "logging", "probes",  "providers",
                                           "receivers",    "route",   "rules",   "server",
                                           "storage",      "streams", "windows",
-                                          "probing"};
+                                          "probing",      "status_tests", "status_reports"};
 
 /// Everything parsed from one document, with the Sections kept for cross-reference errors.
 struct Draft {
@@ -33,6 +33,7 @@ struct Draft {
     std::vector<Parsed<ReceiverConfig>> receivers;
     std::optional<Section> route;
     std::vector<Parsed<StreamConfig>> streams;
+    std::vector<Parsed<StatusTestConfig>> status_tests;
 };
 
 /// Reports every repeated id after its first definition, naming the first one's line.
@@ -96,6 +97,39 @@ void parse_root(const Section& root, Draft& draft) {
         draft.config.windows.sets = detail::default_dimension_sets();
     }
     if (auto s = root.subtable("storage")) detail::parse_storage(*s, draft.config.storage);
+    for (auto& s : root.table_array("status_tests")) {
+        draft.status_tests.push_back({detail::parse_status_test(s), s});
+    }
+    if (auto s = root.subtable("status_reports")) {
+        detail::parse_status_reports(*s, draft.config.status_reports);
+    }
+    if (draft.config.status_reports.dir.empty() && !draft.config.storage.path.empty()) {
+        draft.config.status_reports.dir =
+            std::filesystem::path(draft.config.storage.path).parent_path().string();
+    }
+}
+
+/// A suite's provider exists; its base URL and credentials come from there.
+void check_status_test_references(Draft& draft) {
+    const auto provider_ids = ids(
+        draft.providers, [](const auto& c) -> auto& { return c.id; });
+    for (auto& suite : draft.status_tests) {
+        const std::string& id = suite.config.provider;
+        if (id.empty()) continue;
+        const auto it = std::find_if(draft.providers.begin(), draft.providers.end(),
+                                     [&](const auto& p) { return p.config.id == id; });
+        if (it == draft.providers.end()) {
+            suite.section.error("provider", detail::unknown_message("provider", "providers", id,
+                                                                    provider_ids, true));
+            continue;
+        }
+        if (it->config.base_url.empty()) {
+            suite.section.error("provider", fmt::format("provider {} has no base_url", quote(id)));
+        }
+        suite.config.provider_name = it->config.name;
+        suite.config.base_url = it->config.base_url;
+        suite.config.auth = it->config.auth;
+    }
 }
 
 void check_probe_references(Draft& draft) {
@@ -210,7 +244,9 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     check_unique(draft.rules, "name", "rule name", name);
     check_unique(draft.receivers, "name", "receiver name", name);
     check_unique(draft.streams, "id", "stream id", id);
+    check_unique(draft.status_tests, "id", "status test id", id);
     check_streams(draft);
+    check_status_test_references(draft);
     check_probe_references(draft);
     check_rule_references(draft);
     check_route(root, draft);
@@ -223,6 +259,7 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     for (auto& r : draft.rules) config.rules.push_back(std::move(r.config));
     for (auto& r : draft.receivers) config.receivers.push_back(std::move(r.config));
     for (auto& st : draft.streams) config.streams.push_back(std::move(st.config));
+    for (auto& st : draft.status_tests) config.status_tests.push_back(std::move(st.config));
     return std::move(config);
 }
 

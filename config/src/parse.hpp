@@ -18,6 +18,9 @@ inline constexpr std::string_view kRuleKinds[] = {"balance", "downtime", "latenc
                                                    "traffic_loss"};
 inline constexpr std::string_view kReceiverKinds[] = {"log", "webhook"};
 inline constexpr std::string_view kStreamKinds[] = {"file", "http", "kafka"};
+inline constexpr std::string_view kSuiteKinds[] = {"reloadly"};
+inline constexpr std::string_view kSuiteSteps[] = {"authenticate", "balance", "catalogue",
+                                                   "transaction", "status"};
 
 /// A parsed entry plus the Section it came from, kept for the cross-reference pass.
 template <class T>
@@ -49,6 +52,8 @@ void parse_probing(const Section& s, ProbingConfig& out);  // probe_extras.cpp
 [[nodiscard]] StreamConfig parse_stream(const Section& s);      // stream_section.cpp
 void parse_windows(const Section& s, WindowsConfig& out);       // stream_section.cpp
 void parse_storage(const Section& s, StorageConfig& out);       // stream_section.cpp
+[[nodiscard]] StatusTestConfig parse_status_test(const Section& s);        // status_test_section.cpp
+void parse_status_reports(const Section& s, StatusReportsConfig& out);   // status_test_section.cpp
 /// The default `[[windows.sets]]` when none are configured.
 [[nodiscard]] std::vector<DimensionSetConfig> default_dimension_sets();
 

@@ -17,6 +17,7 @@
 #include "noctua/daemon/kinds.hpp"
 #include "noctua/daemon/logging.hpp"
 #include "replay_command.hpp"
+#include "test_providers_command.hpp"
 
 namespace noctua::daemon {
 namespace {
@@ -31,6 +32,7 @@ Usage:
   noctua run -c FILE [--log-level LEVEL] [--log-format text|json] [--threads N]
   noctua check -c FILE
   noctua replay --input FILE --as volume|success_ratio|latency|balance [--config FILE]
+  noctua test-providers -c FILE [--provider ID] [--format text|json|junit|markdown|html] [--output FILE]
   noctua help [COMMAND]
   noctua --version | --help
 
@@ -38,6 +40,7 @@ Commands:
   run     Run the daemon: probes, detection, alerts, HTTP API and /metrics.
   check   Validate a configuration file; print every problem as FILE:LINE:COL: key: message.
   replay  Backtest detection on a recorded CSV series; one JSON line per alert transition.
+  test-providers  Run the provider status tests now; exit 1 when a provider fails.
   help    Show help for a command.
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration.
@@ -229,11 +232,23 @@ int run_cli(int argc, char** argv) {
             fmt::print("{}", kReplayHelp);
             return kOk;
         }
+        if (args[1] == "test-providers") {
+            fmt::print("{}", kTestProvidersHelp);
+            return kOk;
+        }
         return usage_error(fmt::format("unknown command \"{}\"", args[1]), "");
     }
     if (first == "replay") {
         try {
             return cmd_replay({args.begin() + 1, args.end()});
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "noctua: fatal: {}\n", e.what());
+            return kRuntimeFailure;
+        }
+    }
+    if (first == "test-providers") {
+        try {
+            return cmd_test_providers({args.begin() + 1, args.end()});
         } catch (const std::exception& e) {
             fmt::print(stderr, "noctua: fatal: {}\n", e.what());
             return kRuntimeFailure;

@@ -9,21 +9,24 @@ void register_builtin_kinds(Kinds& kinds) {
     detect::register_builtin_detectors(kinds.rules);
     alerts::register_builtin_channels(kinds.receivers);
     streams::register_builtin_sources(kinds.streams);
+    probes::register_builtin_suites(kinds.suites);
     kinds.probes.freeze();
     kinds.rules.freeze();
     kinds.receivers.freeze();
     kinds.streams.freeze();
+    kinds.suites.freeze();
 }
 
 std::string kinds_table(const Kinds& kinds) {
     std::string out;
     const auto line = [&out](std::string_view table, const std::vector<std::string>& names) {
-        out += fmt::format("  {:<14}{}\n", table, core::join_names(names));
+        out += fmt::format("  {:<18}{}\n", table, core::join_names(names));
     };
     line("[[probes]]", kinds.probes.kinds());
     line("[[rules]]", kinds.rules.kinds());
     line("[[receivers]]", kinds.receivers.kinds());
     line("[[streams]]", kinds.streams.kinds());
+    line("[[status_tests]]", kinds.suites.kinds());
     return out;
 }
 

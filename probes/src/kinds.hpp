@@ -2,7 +2,9 @@
 
 // Private to noctua::probes: the factories of the built-in kinds, one per source file.
 
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "noctua/probes/probe.hpp"
 
@@ -14,5 +16,17 @@ namespace noctua::probes {
 [[nodiscard]] std::unique_ptr<ProbeFactory> make_dns_factory();        // dns_probe.cpp
 [[nodiscard]] std::unique_ptr<ProbeFactory> make_scenario_factory();   // scenario_probe.cpp
 [[nodiscard]] std::unique_ptr<ProbeFactory> make_heartbeat_factory();  // heartbeat.cpp
+
+/// Sees every response of a scenario step (each poll of an `until` step, so each page of a paged
+/// walk, and each retried failure) with whether it met the step's expectations, on the run's
+/// executor, before the next request.
+using ScenarioObserver =
+    std::function<void(const std::string& step, const core::HttpResponse& response, bool accepted)>;
+
+/// A scenario probe (kind "scenario") whose runs report their accepted responses to `observer`
+/// (may be empty). Errors: a template or expression that does not compile, no executor.
+[[nodiscard]] core::Result<std::unique_ptr<Probe>> make_scenario_probe(config::ProbeConfig config,
+                                                                       ProbeContext& context,
+                                                                       ScenarioObserver observer);
 
 }  // namespace noctua::probes

@@ -2,6 +2,9 @@
 // (`{{ steps.token.body.access_token }}`, `{{ env.NAME }}`, `{{ uuid }}`, `{{ now }}`), each
 // with its own expectations, extraction and timing; a step may poll (`until`) and clean-up
 // steps (`always_run`) run even after a failure. The run passes only when every step passes.
+// A step may retry a failed exchange (`retries`) and bound each request (`timeout`); `{{ attempt }}`
+// counts its polls, so a poll can walk pages. Status-test suites run on the same machinery
+// (make_scenario_probe with an observer that sees every accepted response).
 #include <cstdlib>
 #include <deque>
 #include <memory>
@@ -88,8 +91,8 @@ class ScenarioScope final : public detail::Scope {
 public:
     ScenarioScope(const std::map<std::string, std::unique_ptr<StepData>>& steps,
                   const std::map<std::string, std::string>& env, const std::string& uuid,
-                  const std::string& now, const detail::ResponseScope* current)
-        : steps_(steps), env_(env), uuid_(uuid), now_(now), current_(current) {}
+                  const std::string& now, const detail::ResponseScope* current, int attempt)
+        : steps_(steps), env_(env), uuid_(uuid), now_(now), current_(current), attempt_(attempt) {}
 
     Value lookup(const config::expr::Node& path) const override {
         const auto& segs = path.path;
@@ -109,6 +112,7 @@ public:
         }
         if (root == "uuid") return Value::of(uuid_);
         if (root == "now") return Value::of(now_);
+        if (root == "attempt") return Value::of(static_cast<double>(attempt_));
         if (current_ != nullptr) return current_->lookup(path);
         return Value::missing(root + " is not available in templates");
     }
@@ -119,6 +123,7 @@ private:
     const std::string& uuid_;
     const std::string& now_;
     const detail::ResponseScope* current_;
+    int attempt_;
 };
 
 std::string make_uuid(std::mt19937_64& rng) {
@@ -134,14 +139,17 @@ std::string make_uuid(std::mt19937_64& rng) {
 /// One run: walks the steps; handlers hold it by shared_ptr.
 struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
     ScenarioRun(ProbeContext& c, const config::ProbeConfig& cfg, const std::vector<CompiledStep>& s,
-                const std::map<std::string, std::string>& e, std::string id, Probe::Done d)
-        : ctx(c), config(cfg), steps(s), env(e), uuid(std::move(id)), timer(c.executor), done(std::move(d)) {}
+                const std::map<std::string, std::string>& e, std::string id, const ScenarioObserver& o,
+                Probe::Done d)
+        : ctx(c), config(cfg), steps(s), env(e), uuid(std::move(id)), observer(o), timer(c.executor),
+          done(std::move(d)) {}
 
     ProbeContext& ctx;
     const config::ProbeConfig& config;
     const std::vector<CompiledStep>& steps;
     const std::map<std::string, std::string>& env;
     std::string uuid;
+    const ScenarioObserver& observer;
     std::string now;
     boost::asio::steady_timer timer;
     Probe::Done done;
@@ -150,7 +158,9 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
     Clock::time_point start = Clock::now();
     Clock::time_point step_start{};
     std::size_t index = 0;
-    int attempt = 0;
+    int attempt = 0;  // requests sent for this step
+    int poll = 0;     // `until` polls of this step, from 1: `{{ attempt }}`
+    int retried = 0;  // failed exchanges sent again
     bool failed = false;
 
     void begin() {
@@ -181,6 +191,8 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
             return;
         }
         attempt = 0;
+        poll = 1;
+        retried = 0;
         step_start = Clock::now();
         send();
     }
@@ -188,7 +200,7 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
     void send() {
         const CompiledStep& step = steps[index];
         ++attempt;
-        const ScenarioScope scope(data, env, uuid, now, nullptr);
+        const ScenarioScope scope(data, env, uuid, now, nullptr, poll);
         core::HttpRequest req = detail::base_request(config);
         req.method = step.config->method;
         auto url = step.url.render(scope);
@@ -208,7 +220,7 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
                                                       core::format_duration(config.timeout)),
                                nullptr);
         }
-        req.timeout = left;
+        req.timeout = step.config->timeout > core::Duration::zero() ? std::min(left, step.config->timeout) : left;
         detail::async_exchange(ctx, config, std::move(req), step.config->auth,
                                [self = shared_from_this()](detail::Exchanged x) {
                                    // Continue on the executor: polling timers live there.
@@ -236,7 +248,7 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
         // Transport, auth and status first; expectations below need the scenario scope.
         detail::judge(x, view, empty_checks(), now_point, judged);
         if (judged.success) {
-            const ScenarioScope scope(data, env, uuid, now, stored->scope.get());
+            const ScenarioScope scope(data, env, uuid, now, stored->scope.get(), poll);
             for (const auto& e : step.checks.expect) {
                 if (auto why = e.check(scope)) {
                     judged.success = false;
@@ -261,7 +273,9 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
             }
             if (judged.success && step.until) {
                 if (auto why = step.until->check(scope)) {
-                    if (attempt < step.config->attempts) {
+                    if (poll < step.config->attempts) {
+                        if (observer) observer(step.config->name, stored->response, true);
+                        ++poll;
                         // Not there yet: ask again after poll_interval, within the deadline.
                         const auto wait = std::min(step.config->poll_interval, remaining());
                         timer.expires_after(wait);
@@ -273,10 +287,17 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
                     }
                     judged.success = false;
                     judged.failure_reason = "assertion";
-                    judged.message = fmt::format("until {} not met after {} attempts", *why, attempt);
+                    judged.message = fmt::format("until {} not met after {} attempts", *why, poll);
                 }
             }
+        } else if (retried < step.config->retries && remaining() > core::Duration::zero()) {
+            // A failed exchange (not a failed expectation) is sent again at once.
+            if (observer) observer(step.config->name, stored->response, false);
+            ++retried;
+            send();
+            return;
         }
+        if (observer) observer(step.config->name, stored->response, judged.success);
         data[step.config->name] = std::move(stored);
         if (!judged.success) {
             step_failed(judged.failure_reason, judged.message, &judged);
@@ -339,14 +360,16 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
 class ScenarioProbe final : public Probe {
 public:
     ScenarioProbe(config::ProbeConfig c, ProbeContext& ctx, std::vector<CompiledStep> steps,
-                  std::map<std::string, std::string> env)
-        : config_(std::move(c)), ctx_(ctx), steps_(std::move(steps)), env_(std::move(env)), rng_(std::random_device{}()) {
+                  std::map<std::string, std::string> env, ScenarioObserver observer)
+        : config_(std::move(c)), ctx_(ctx), steps_(std::move(steps)), env_(std::move(env)),
+          observer_(std::move(observer)), rng_(std::random_device{}()) {
         // The compiled steps point into config_.steps; rebind them to this copy.
         for (std::size_t i = 0; i < steps_.size(); ++i) steps_[i].config = &config_.steps[i];
     }
     const config::ProbeConfig& config() const override { return config_; }
     void async_run(Done done) override {
-        auto run = std::make_shared<ScenarioRun>(ctx_, config_, steps_, env_, make_uuid(rng_), std::move(done));
+        auto run = std::make_shared<ScenarioRun>(ctx_, config_, steps_, env_, make_uuid(rng_), observer_,
+                                                 std::move(done));
         run->begin();
     }
 
@@ -355,6 +378,7 @@ private:
     ProbeContext ctx_;
     std::vector<CompiledStep> steps_;
     std::map<std::string, std::string> env_;
+    ScenarioObserver observer_;
     std::mt19937_64 rng_;
 };
 
@@ -371,10 +395,10 @@ void collect_env(const CompiledTemplate& t, std::set<std::string>& out) {
     }
 }
 
-class ScenarioFactory final : public ProbeFactory {
-public:
-    std::string_view kind() const override { return "scenario"; }
-    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
+}  // namespace
+
+core::Result<std::unique_ptr<Probe>> make_scenario_probe(config::ProbeConfig c, ProbeContext& ctx,
+                                                         ScenarioObserver observer) {
         if (!ctx.executor) return core::fail(core::Errc::invalid_argument, "scenario probes need an executor");
         std::vector<CompiledStep> steps;
         std::set<std::string> env_names;
@@ -415,7 +439,17 @@ public:
         for (const auto& name : env_names) {
             if (const char* v = std::getenv(name.c_str())) env.emplace(name, v);  // NOLINT(concurrency-mt-unsafe)
         }
-        return std::make_unique<ScenarioProbe>(std::move(c), ctx, std::move(steps), std::move(env));
+        return std::make_unique<ScenarioProbe>(std::move(c), ctx, std::move(steps), std::move(env),
+                                               std::move(observer));
+}
+
+namespace {
+
+class ScenarioFactory final : public ProbeFactory {
+public:
+    std::string_view kind() const override { return "scenario"; }
+    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
+        return make_scenario_probe(std::move(c), ctx, {});
     }
 };
 

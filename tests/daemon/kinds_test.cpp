@@ -31,10 +31,12 @@ TEST_CASE("kinds: every registry is filled and frozen", "[daemon][unit]") {
           std::vector<std::string>{"balance", "downtime", "latency", "traffic_loss"});
     CHECK(kinds.receivers.kinds() == std::vector<std::string>{"log", "webhook"});
     CHECK(kinds.streams.kinds() == std::vector<std::string>{"file", "http", "kafka"});
+    CHECK(kinds.suites.kinds() == std::vector<std::string>{"reloadly"});
     CHECK(kinds.probes.frozen());
     CHECK(kinds.rules.frozen());
     CHECK(kinds.receivers.frozen());
     CHECK(kinds.streams.frozen());
+    CHECK(kinds.suites.frozen());
 }
 
 TEST_CASE("kinds: the configuration knows exactly the registered kinds", "[daemon][unit]") {
@@ -50,14 +52,18 @@ TEST_CASE("kinds: the configuration knows exactly the registered kinds", "[daemo
     CHECK_THAT(errors_of("[[receivers]]\nname = \"r\"\nkind = \"x\"\n[route]\nreceiver = \"r\"\n"),
                EndsWith(known(kinds.receivers)));
     CHECK_THAT(errors_of("[[streams]]\nid = \"s\"\nkind = \"x\"\n"), EndsWith(known(kinds.streams)));
+    CHECK_THAT(errors_of("[[providers]]\nid = \"a\"\nbase_url = \"http://a.example\"\n"
+                         "[[status_tests]]\nid = \"t\"\nprovider = \"a\"\nkind = \"x\"\n"),
+               EndsWith(known(kinds.suites)));
 }
 
 TEST_CASE("kinds: --help's table lists every table's kinds", "[daemon][unit]") {
     noctua::daemon::Kinds kinds;
     noctua::daemon::register_builtin_kinds(kinds);
     CHECK(noctua::daemon::kinds_table(kinds) ==
-          "  [[probes]]    dns, heartbeat, http, scenario, tcp, tls\n"
-          "  [[rules]]     balance, downtime, latency, traffic_loss\n"
-          "  [[receivers]] log, webhook\n"
-          "  [[streams]]   file, http, kafka\n");
+          "  [[probes]]        dns, heartbeat, http, scenario, tcp, tls\n"
+          "  [[rules]]         balance, downtime, latency, traffic_loss\n"
+          "  [[receivers]]     log, webhook\n"
+          "  [[streams]]       file, http, kafka\n"
+          "  [[status_tests]]  reloadly\n");
 }

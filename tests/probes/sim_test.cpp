@@ -23,40 +23,14 @@
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "probe_runner.hpp"
+#include "running_sim.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
 
 namespace {
 
-/// noctua-sim's service on 127.0.0.1:0, on its own thread, with a clock the test moves.
-struct RunningSim {
-    core::ManualClock clock{core::TimePoint{1'714'557'600'000ms}};
-    sim::SimService service;
-    boost::asio::io_context ioc;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
-    sim::ResponseDelayer delayer{ioc};
-    net::Router router;
-    std::unique_ptr<net::HttpServer> server;
-    std::thread thread;
-
-    explicit RunningSim(sim::FleetSpec fleet) : service(fleet, clock) {
-        sim::add_sim_routes(router, service, delayer);
-        server = std::make_unique<net::HttpServer>(ioc, router, net::HttpServer::Options{});
-        REQUIRE(server->start().has_value());
-        thread = std::thread([this] { ioc.run(); });
-    }
-    ~RunningSim() {
-        boost::asio::post(ioc, [this] {
-            server->stop();
-            delayer.cancel_all();
-        });
-        work.reset();
-        ioc.stop();
-        thread.join();
-    }
-    [[nodiscard]] std::string host() const { return "127.0.0.1:" + std::to_string(server->port()); }
-};
+using testing::RunningSim;
 
 sim::FleetSpec fleet(core::Duration token_ttl = 24h) {
     sim::FleetSpec f;

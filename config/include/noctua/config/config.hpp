@@ -170,6 +170,10 @@ struct ScenarioStepConfig {
     std::string until;
     int attempts = 1;
     core::Duration poll_interval = std::chrono::seconds(1);
+    /// Sends again after a failed exchange (transport error, unexpected status), not after a
+    /// failed expectation; each try counts as one attempt.
+    int retries = 0;
+    core::Duration timeout{0};  ///< per request; 0: what is left of the scenario's timeout
     friend bool operator==(const ScenarioStepConfig&, const ScenarioStepConfig&) = default;
 };
 
@@ -381,6 +385,44 @@ struct ProbingConfig {
     friend bool operator==(const ProbingConfig&, const ProbingConfig&) = default;
 };
 
+/// One step of a status-test suite with its own retries and per-request timeout.
+struct StatusTestStepConfig {
+    std::string name;  ///< authenticate | balance | catalogue | transaction | status
+    int retries = 1;   ///< failed exchanges sent again (not failed expectations)
+    core::Duration timeout = std::chrono::seconds(10);  ///< per request
+    friend bool operator==(const StatusTestStepConfig&, const StatusTestStepConfig&) = default;
+};
+
+/// `[[status_tests]]`: a provider's daily end-to-end check (docs/status-tests.md).
+struct StatusTestConfig {
+    std::string id;
+    std::string provider;             ///< a ProviderConfig id
+    std::string kind = "reloadly";    ///< the provider API's shape
+    std::string schedule = "0 6 * * *";  ///< cron, five fields (core::CronSchedule)
+    std::string timezone = "UTC";     ///< IANA zone the schedule is read in
+    std::vector<StatusTestStepConfig> steps;  ///< in order; default: every step of the kind
+    std::string phone = "34600000001";  ///< transaction: the sandbox recipient
+    double min_balance = 0;             ///< balance: the step fails at or below it
+    int page_size = 100;                ///< catalogue: items per page
+    int max_pages = 100;                ///< catalogue: the walk fails beyond this many pages
+    int status_attempts = 10;           ///< status: polls until SUCCESSFUL
+    core::Duration status_poll_interval = std::chrono::seconds(1);
+    // Resolved from the provider.
+    std::string provider_name;
+    std::string base_url;
+    Shared<AuthConfig> auth;
+    friend bool operator==(const StatusTestConfig&, const StatusTestConfig&) = default;
+};
+
+/// `[status_reports]`: where status-test reports and catalogues are kept.
+struct StatusReportsConfig {
+    /// State directory: reports/ and catalogue/ below it. Default: the directory of
+    /// storage.path; empty when neither is set (nothing is kept).
+    std::string dir;
+    core::Duration retention = std::chrono::hours(24 * 30);  ///< older reports are deleted
+    friend bool operator==(const StatusReportsConfig&, const StatusReportsConfig&) = default;
+};
+
 /// The whole validated configuration: immutable once loaded, swapped whole on reload.
 struct Config {
     std::string path;  ///< the file it came from, for messages
@@ -396,6 +438,8 @@ struct Config {
     WindowsConfig windows;
     StorageConfig storage;
     ProbingConfig probing;
+    std::vector<StatusTestConfig> status_tests;
+    StatusReportsConfig status_reports;
 
     [[nodiscard]] const ProviderConfig* find_provider(std::string_view id) const;
     [[nodiscard]] const ReceiverConfig* find_receiver(std::string_view name) const;

@@ -5,17 +5,19 @@
 #include "noctua/alerts/channel.hpp"
 #include "noctua/detect/detector.hpp"
 #include "noctua/probes/probe.hpp"
+#include "noctua/probes/status_test.hpp"
 #include "noctua/streams/source.hpp"
 
 namespace noctua::daemon {
 
 /// Every registry of kinds the daemon wires: probe kinds, rule kinds (detectors), receiver
-/// kinds and stream kinds. Built once, frozen, then read-only (safe from any thread).
+/// kinds, stream kinds and status-test kinds. Built once, frozen, then read-only (safe from any thread).
 struct Kinds {
     probes::ProbeRegistry probes;
     detect::DetectorRegistry rules;
     alerts::ChannelRegistry receivers;
     streams::SourceRegistry streams;
+    probes::SuiteRegistry suites;
 };
 
 /// Registers every built-in kind of every library and freezes the registries.

@@ -1,0 +1,117 @@
+// Parsers for [[status_tests]] (a provider's daily end-to-end suite) and [status_reports].
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "noctua/core/cron.hpp"
+#include "parse.hpp"
+#include "text.hpp"
+
+namespace noctua::config::detail {
+namespace {
+
+constexpr std::string_view kSuiteKeys[] = {
+    "id",          "kind",      "max_pages",       "min_balance",          "page_size",
+    "phone",       "provider",  "retries",         "schedule",             "status_attempts",
+    "status_poll_interval",     "step",            "steps",                "timeout",
+    "timezone"};
+constexpr std::string_view kStepKeys[] = {"retries", "timeout"};
+constexpr std::string_view kReportKeys[] = {"dir", "retention"};
+
+bool known(std::span<const std::string_view> set, std::string_view v) {
+    return std::find(set.begin(), set.end(), v) != set.end();
+}
+
+void positive(const Section& s, std::string_view key, core::Duration& out) {
+    core::Duration v{};
+    if (!s.read_duration(key, v)) return;
+    if (v <= core::Duration::zero()) {
+        s.error(key, "must be greater than 0");
+        return;
+    }
+    out = v;
+}
+
+}  // namespace
+
+StatusTestConfig parse_status_test(const Section& s) {
+    StatusTestConfig out;
+    s.check_keys(kSuiteKeys);
+    if (s.require("id")) s.read_string("id", out.id);
+    if (s.require("provider")) s.read_string("provider", out.provider);
+    std::string kind;
+    if (s.read_string("kind", kind)) {
+        if (known(kSuiteKinds, kind)) {
+            out.kind = kind;
+        } else {
+            s.error("kind", unknown_message("status test kind", "kinds", kind,
+                                            std::vector<std::string>(std::begin(kSuiteKinds),
+                                                                     std::end(kSuiteKinds)),
+                                            false));
+        }
+    }
+    s.read_string("schedule", out.schedule);
+    s.read_string("timezone", out.timezone);
+    if (auto cron = core::CronSchedule::parse(out.schedule, out.timezone); !cron) {
+        s.error(s.contains("timezone") && cron.error().message.starts_with("unknown time zone")
+                    ? "timezone"
+                    : "schedule",
+                cron.error().message);
+    }
+    s.read_string("phone", out.phone);
+    s.read_number("min_balance", out.min_balance, 0, 1e15);
+    s.read_int("page_size", out.page_size, 1, 1000);
+    s.read_int("max_pages", out.max_pages, 1, 10000);
+    s.read_int("status_attempts", out.status_attempts, 1, 1000);
+    positive(s, "status_poll_interval", out.status_poll_interval);
+
+    // Defaults every step inherits, then the order, then per-step overrides.
+    StatusTestStepConfig defaults;
+    s.read_int("retries", defaults.retries, 0, 10);
+    positive(s, "timeout", defaults.timeout);
+    std::vector<std::string> names(std::begin(kSuiteSteps), std::end(kSuiteSteps));
+    if (s.read_string_list("steps", names)) {
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            const bool repeated = std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i),
+                                            names[i]) != names.begin() + static_cast<std::ptrdiff_t>(i);
+            if (!known(kSuiteSteps, names[i])) {
+                s.error("steps", fmt::format("unknown step {} (known: {})", quote(names[i]),
+                                             fmt::join(kSuiteSteps, ", ")));
+            } else if (repeated) {
+                s.error("steps", fmt::format("step {} is listed twice", quote(names[i])));
+            }
+        }
+        if (names.empty()) s.error("steps", "must list at least one step");
+    }
+    for (const auto& n : names) {
+        auto step = defaults;
+        step.name = n;
+        out.steps.push_back(std::move(step));
+    }
+    if (auto table = s.subtable("step")) {
+        for (const auto& [key, node] : table->table()) {
+            const std::string name(key.str());
+            auto it = std::find_if(out.steps.begin(), out.steps.end(),
+                                   [&](const auto& st) { return st.name == name; });
+            if (it == out.steps.end()) {
+                table->error(name, fmt::format("{} is not one of this suite's steps", quote(name)));
+                continue;
+            }
+            if (auto sub = table->subtable(name)) {
+                sub->check_keys(kStepKeys);
+                sub->read_int("retries", it->retries, 0, 10);
+                positive(*sub, "timeout", it->timeout);
+            }
+        }
+    }
+    return out;
+}
+
+void parse_status_reports(const Section& s, StatusReportsConfig& out) {
+    s.check_keys(kReportKeys);
+    if (s.read_string("dir", out.dir) && out.dir.empty()) s.error("dir", "must not be empty");
+    positive(s, "retention", out.retention);
+}
+
+}  // namespace noctua::config::detail
