@@ -39,6 +39,7 @@
 #include "routes.hpp"
 #include "rule_evaluator.hpp"
 #include "status_page.hpp"
+#include "status_tests.hpp"
 #include "stream_clock.hpp"
 #include "wall.hpp"
 
@@ -151,6 +152,11 @@ struct Daemon::Impl : public Services {
     // Thread-safe; outlives heartbeat probes.
     probes::HeartbeatBoard heartbeats{clock, &probe_metrics.heartbeat_refusals};
     std::unique_ptr<probes::Scheduler> scheduler;        // pipeline
+    StatusTests status_tests{registry, strand, blocking.get_executor(), kinds.suites,  // pipeline
+                             {http, clock, ioc.get_executor(), &authenticator, nullptr},
+                             [this](probes::StatusReport& r) {
+                                 add_daemon_facts(r, scheduler->status(true), evaluator.engine().firing(), clock.now());
+                             }};
     // pipeline: samples → detectors → alerts, as `noctua replay` evaluates them
     RuleEvaluator evaluator{
         [this](const alerts::Alert& a, const detect::Signal*) { on_transition(a); }};
@@ -285,6 +291,7 @@ struct Daemon::Impl : public Services {
     probes::Scheduler& probe_scheduler() override { return *scheduler; }
     const alerts::AlertEngine& alert_engine() const override { return evaluator.engine(); }
     std::size_t notifications_pending() const override { return dispatcher.pending(); }
+    StatusTestRunner* status_test_runner() override { return &status_tests.runner; }
     void reload_from_file(std::function<void(core::Result<void>)> done) override {
         request_reload(std::move(done));
     }
@@ -375,6 +382,7 @@ struct Daemon::Impl : public Services {
         }
         // The probes take their configs: from here on the scheduler, not cfg.probes (left
         // empty), has them — one ProbeConfig per probe, not two.
+        if (auto r = status_tests.runner.configure(next.status_tests, next.status_reports); !r) return r;
         if (auto r = scheduler->apply(std::exchange(next.probes, {})); !r) return r;
         probes::SchedulerLimits limits;
         limits.max_concurrency = next.probing.max_concurrency;
@@ -483,6 +491,7 @@ struct Daemon::Impl : public Services {
         asio::post(strand, [this] {
             if (server) server->stop();
             scheduler->stop();
+            status_tests.runner.stop();
             tick_timer.cancel();
             snapshot_timer.cancel();
             const auto left = dispatcher.pending();
@@ -545,6 +554,7 @@ core::Result<void> Daemon::start() {
         d.wait_for_signals();
     }
     d.schedule_tick();
+    d.status_tests.runner.start_schedules();
     d.ready = true;
     d.refresh_wall();  // the wall's gauges exist from the first scrape
     auto host = net::parse_listen_address(d.cfg.server.listen);

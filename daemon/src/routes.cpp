@@ -302,6 +302,7 @@ net::Router make_router(Services& s) {
                     s.ingest_events(req, std::move(respond));
                 });
 
+    add_status_test_routes(r, s);
     return r;
 }
 

@@ -15,6 +15,8 @@
 
 namespace noctua::daemon {
 
+class StatusTestRunner;
+
 /// What the HTTP routes may reach. Pipeline accessors may only be used inside on_pipeline().
 class Services {
 public:
@@ -41,7 +43,12 @@ public:
     virtual void ingest_events(const core::ServerRequest& request, net::Router::Respond respond) = 0;
     /// The status page's HTML (docs/dashboards.md), on the pipeline; nullopt: not served.
     [[nodiscard]] virtual std::optional<std::string> status_page() { return std::nullopt; }
+    /// The status tests (docs/status-tests.md), on the pipeline; null: not served.
+    [[nodiscard]] virtual StatusTestRunner* status_test_runner() { return nullptr; }
 };
+
+/// POST /api/v1/status-tests/run and GET /api/v1/reports[/{date}] (status_tests.cpp).
+void add_status_test_routes(net::Router& router, Services& services);
 
 /// The daemon's routes: / (the status page), /metrics, /healthz, /readyz and /api/v1/*.
 [[nodiscard]] net::Router make_router(Services& services);

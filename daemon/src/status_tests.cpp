@@ -8,7 +8,9 @@
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
+#include "noctua/core/json.hpp"
 #include "noctua/core/log.hpp"
+#include "routes.hpp"
 
 namespace noctua::daemon {
 
@@ -114,6 +116,31 @@ std::vector<std::string> list_reports(const std::string& dir) {
     return out;
 }
 
+void add_daemon_facts(probes::StatusReport& report, const std::vector<probes::ProbeStatus>& probes,
+                      const std::vector<alerts::Alert>& firing, core::TimePoint now) {
+    for (const auto& r : report.results) {
+        probes::ProviderFacts f;
+        std::vector<const probes::ProbeResult*> runs;
+        for (const auto& p : probes) {
+            if (p.config.provider != r.provider) continue;
+            for (const auto& h : p.history) runs.push_back(&h);
+        }
+        std::sort(runs.begin(), runs.end(), [](auto* a, auto* b) { return a->started < b->started; });
+        std::size_t ok = 0;
+        for (const auto* run : runs) {
+            ok += run->success ? 1 : 0;
+            f.availability_points.push_back(run->success ? 1 : 0);
+        }
+        if (!runs.empty()) f.availability = static_cast<double>(ok) / static_cast<double>(runs.size());
+        for (const auto& a : firing) {
+            if (a.labels.get("provider") != r.provider) continue;
+            f.alerts.push_back({std::string(a.alertname()), "firing", a.starts_at,
+                                std::chrono::duration_cast<std::chrono::seconds>(now - a.starts_at)});
+        }
+        report.facts.emplace(r.provider, std::move(f));
+    }
+}
+
 struct StatusTestRunner::Entry {
     std::unique_ptr<probes::Suite> suite;
     core::CronSchedule schedule;
@@ -150,6 +177,7 @@ core::Result<void> StatusTestRunner::configure(const std::vector<config::StatusT
     for (auto& e : entries_) e->timer.cancel();
     entries_ = std::move(entries);
     reports_ = reports;
+    if (scheduling_) start_schedules();
     return {};
 }
 
@@ -223,6 +251,7 @@ void StatusTestRunner::finish(std::shared_ptr<Batch> batch) {
 }
 
 void StatusTestRunner::start_schedules() {
+    scheduling_ = true;
     for (auto& e : entries_) arm(e);
 }
 
@@ -255,6 +284,77 @@ void StatusTestRunner::arm(std::shared_ptr<Entry> e) {
 void StatusTestRunner::stop() {
     stopped_ = true;
     for (auto& e : entries_) e->timer.cancel();
+}
+
+void add_status_test_routes(net::Router& r, Services& s) {
+    using core::ServerRequest;
+    using core::ServerResponse;
+    // Runs the suites now (?provider=ID: that provider's) and answers with this run's report.
+    r.add_async("POST", "/api/v1/status-tests/run",
+                [&s](const ServerRequest& req, const net::PathParams&, net::Router::Respond respond) {
+                    s.on_pipeline([&s, req, respond = std::move(respond)] {
+                        if (!admin_authorized(req, s.config().server)) {
+                            respond(ServerResponse::json_error(401, "admin token required"));
+                            return;
+                        }
+                        auto* runner = s.status_test_runner();
+                        const auto provider = core::query_param(req.query, "provider").value_or("");
+                        const bool started =
+                            runner != nullptr && runner->run(provider, [respond](probes::StatusReport report) {
+                                respond(ServerResponse::json(
+                                    200, probes::render_report(report, probes::ReportFormat::json)));
+                            });
+                        if (!started) {
+                            respond(ServerResponse::json_error(
+                                404, provider.empty() ? "no status tests are configured"
+                                                      : "no status test for provider \"" + provider + "\""));
+                        }
+                    });
+                });
+    r.add_async("GET", "/api/v1/reports",
+                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
+                    s.on_pipeline([&s, respond = std::move(respond)] {
+                        auto* runner = s.status_test_runner();
+                        std::string dir = runner != nullptr ? runner->reports_dir() : std::string();
+                        s.off_loop([dir = std::move(dir), respond] {
+                            core::JsonWriter w;
+                            w.begin_object().field("status", "success").key("data").begin_array();
+                            for (const auto& date : list_reports(dir)) w.value(date);
+                            w.end_array().end_object();
+                            respond(ServerResponse::json(200, std::move(w).str()));
+                        });
+                    });
+                });
+    // ?format=json (default), html, markdown or junit.
+    r.add_async("GET", "/api/v1/reports/{date}",
+                [&s](const ServerRequest& req, const net::PathParams& params, net::Router::Respond respond) {
+                    auto format = probes::parse_report_format(core::query_param(req.query, "format").value_or("json"));
+                    if (!format || *format == probes::ReportFormat::text) {
+                        respond(ServerResponse::json_error(400, "format must be json, html, markdown or junit"));
+                        return;
+                    }
+                    s.on_pipeline([&s, date = params.at("date"), f = *format, respond = std::move(respond)] {
+                        auto* runner = s.status_test_runner();
+                        std::string dir = runner != nullptr ? runner->reports_dir() : std::string();
+                        s.off_loop([dir = std::move(dir), date, f, respond] {
+                            auto text = read_report(dir, date, f);
+                            if (!text) {
+                                respond(ServerResponse::json_error(404, "no report for " + date));
+                                return;
+                            }
+                            ServerResponse resp = ServerResponse::text(200, std::move(*text));
+                            resp.content_type = f == probes::ReportFormat::json       ? "application/json"
+                                                : f == probes::ReportFormat::html     ? "text/html; charset=utf-8"
+                                                : f == probes::ReportFormat::junit    ? "application/xml"
+                                                                                      : "text/markdown; charset=utf-8";
+                            if (f == probes::ReportFormat::html) {
+                                resp.headers = {{"Content-Security-Policy",
+                                                 "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}};
+                            }
+                            respond(std::move(resp));
+                        });
+                    });
+                });
 }
 
 }  // namespace noctua::daemon

@@ -18,8 +18,10 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include "noctua/alerts/alert.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/core/cron.hpp"
+#include "noctua/probes/scheduler.hpp"
 #include "noctua/probes/status_report.hpp"
 #include "noctua/probes/status_test.hpp"
 
@@ -47,6 +49,12 @@ struct StatusTestMetrics {
 /// The dates of the kept reports, newest first.
 [[nodiscard]] std::vector<std::string> list_reports(const std::string& dir);
 
+/// What the daemon knows per provider, for the report: availability over the probes' kept
+/// history (one sparkline point per run, oldest first) and the firing alerts with their
+/// durations so far.
+void add_daemon_facts(probes::StatusReport& report, const std::vector<probes::ProbeStatus>& probes,
+                      const std::vector<alerts::Alert>& firing, core::TimePoint now);
+
 /// Runs the configured suites. Executor: `strand` (every method must be called on it, and
 /// `done` callbacks run on it); catalogue and report files are written on `blocking`.
 class StatusTestRunner {
@@ -62,8 +70,9 @@ public:
     StatusTestRunner(const StatusTestRunner&) = delete;
     StatusTestRunner& operator=(const StatusTestRunner&) = delete;
 
-    /// Replaces the suites (a run in flight finishes with the old ones). Errors: a suite its
-    /// kind refuses (the message names it); nothing is replaced then.
+    /// Replaces the suites (a run in flight finishes with the old ones) and, once
+    /// start_schedules() was called, arms their schedules. Errors: a suite its kind refuses
+    /// (the message names it); nothing is replaced then.
     [[nodiscard]] core::Result<void> configure(const std::vector<config::StatusTestConfig>& suites,
                                                const config::StatusReportsConfig& reports);
     /// Runs the suites of `provider` (every suite when empty) at once, compares catalogues,
@@ -73,6 +82,8 @@ public:
     /// Arms each suite's cron schedule; scheduled runs keep the report like run().
     void start_schedules();
     void stop();
+    /// The state directory of the reports ("" when none is kept).
+    [[nodiscard]] const std::string& reports_dir() const { return reports_.dir; }
 
 private:
     struct Entry;
@@ -89,7 +100,19 @@ private:
     config::StatusReportsConfig reports_;
     std::vector<std::shared_ptr<Entry>> entries_;
     std::map<std::string, probes::SuiteResult> latest_;  ///< by suite id: the day's report
+    bool scheduling_ = false;
     bool stopped_ = false;
+};
+
+/// The daemon's status tests: their metrics and runner, built together.
+struct StatusTests {
+    StatusTests(prometheus::Registry& registry, boost::asio::any_io_executor strand,
+                boost::asio::any_io_executor blocking, const probes::SuiteRegistry& suites,
+                probes::ProbeContext context, StatusTestRunner::Facts facts)
+        : metrics(registry),
+          runner(std::move(strand), std::move(blocking), suites, context, &metrics, std::move(facts)) {}
+    StatusTestMetrics metrics;
+    StatusTestRunner runner;
 };
 
 }  // namespace noctua::daemon

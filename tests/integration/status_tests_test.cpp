@@ -1,0 +1,149 @@
+// Status tests inside the daemon, against noctua-sim: POST /api/v1/status-tests/run answers
+// with the run's report (with what the daemon knows: probe availability), the day's report
+// is kept and served at /api/v1/reports[/{date}], and the status-test metrics are scraped.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include "noctua/config/config.hpp"
+#include "noctua/core/http.hpp"
+#include "noctua/net/http_server.hpp"
+#include "noctua/sim/fleet.hpp"
+#include "noctua/sim/server.hpp"
+#include "noctua/sim/service.hpp"
+#include "harness.hpp"
+
+using namespace noctua;
+using testing::http_call;
+
+namespace {
+
+struct Sim {
+    boost::asio::io_context ioc;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
+    core::SystemClock clock;
+    sim::FleetSpec fleet;
+    std::unique_ptr<sim::SimService> service;
+    std::unique_ptr<sim::ResponseDelayer> delayer;
+    net::Router router;
+    std::unique_ptr<net::HttpServer> server;
+    std::thread thread;
+
+    Sim() {
+        sim::ProviderSpec acme;
+        acme.id = "acme";
+        acme.countries = {"ES", "PT"};
+        acme.currency = "EUR";
+        acme.static_token = "demo-token";
+        sim::complete_defaults(acme);
+        fleet.providers.push_back(acme);
+        service = std::make_unique<sim::SimService>(fleet, clock);
+        delayer = std::make_unique<sim::ResponseDelayer>(ioc);
+        sim::add_sim_routes(router, *service, *delayer);
+        server = std::make_unique<net::HttpServer>(ioc, router, net::HttpServer::Options{});
+        REQUIRE(server->start().has_value());
+        thread = std::thread([this] { ioc.run(); });
+    }
+    ~Sim() {
+        boost::asio::post(ioc, [this] {
+            delayer->cancel_all();
+            server->stop();
+        });
+        work.reset();
+        thread.join();
+    }
+    [[nodiscard]] std::string host() const { return fmt::format("127.0.0.1:{}", server->port()); }
+};
+
+}  // namespace
+
+TEST_CASE("daemon: status tests run on demand, their report is kept and served, metrics scraped",
+          "[integration]") {
+    ::setenv("NOCTUA_TEST_ADMIN_TOKEN", "admin-secret", 1);
+    Sim sim;
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("noctua-status-{}", ::getpid());
+    std::filesystem::remove_all(dir);
+    auto cfg = config::load_string(fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+admin_token_env = "NOCTUA_TEST_ADMIN_TOKEN"
+
+[status_reports]
+dir = "{1}"
+
+[[providers]]
+id = "acme"
+name = "Acme Topups"
+base_url = "http://{0}/acme"
+auth = {{ type = "oauth2_client_credentials", token_url = "http://{0}/acme/oauth/token", client_id = "acme-client", client_secret = "acme-secret", audience = "https://topups-sandbox.reloadly.com" }}
+
+[[probes]]
+id = "acme-balance"
+provider = "acme"
+path = "/accounts/balance"
+headers = {{ Accept = "application/com.reloadly.topups-v1+json" }}
+interval = "1h"
+jitter = "0s"
+
+[[status_tests]]
+id = "acme-daily"
+provider = "acme"
+schedule = "0 6 * * *"
+timezone = "Europe/Madrid"
+page_size = 2
+)",
+                                               sim.host(), dir.string()),
+                                   "status.toml");
+    if (!cfg) {
+        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
+    }
+    REQUIRE(cfg.has_value());
+    testing::RunningDaemon d{std::move(*cfg)};
+    REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") == 1; }));
+
+    // Admin only.
+    CHECK(http_call("POST", d.url("/api/v1/status-tests/run")).status == 401);
+    const core::Headers admin{{"Authorization", "Bearer admin-secret"}};
+    CHECK(http_call("POST", d.url("/api/v1/status-tests/run?provider=nobody"), "", admin).status == 404);
+
+    auto run = http_call("POST", d.url("/api/v1/status-tests/run?provider=acme"), "", admin);
+    REQUIRE(run.status == 200);
+    INFO(run.body);
+    simdjson::dom::parser parser;
+    auto doc = parser.parse(run.body);
+    REQUIRE_FALSE(doc.error());
+    auto acme = doc.value()["providers"].at(0);
+    CHECK(acme["success"].get_bool().value());
+    CHECK(acme["steps"].get_array().value().size() == 5);
+    CHECK(acme["catalogue_baseline"].get_bool().value());
+    // What the daemon knows: the balance probe's one successful run.
+    CHECK(acme["daemon"]["availability"].get_double().value() == 1.0);
+    const std::string date(doc.value()["date"].get_string().value());
+
+    // The day's report, kept and served in each format.
+    auto list = http_call("GET", d.url("/api/v1/reports"));
+    CHECK(list.status == 200);
+    CHECK(list.body.find(date) != std::string::npos);
+    auto html = http_call("GET", d.url("/api/v1/reports/" + date + "?format=html"));
+    CHECK(html.status == 200);
+    CHECK(html.body.find(R"(data-provider="acme")") != std::string::npos);
+    CHECK(http_call("GET", d.url("/api/v1/reports/" + date + "?format=junit")).body.find("<testsuites") !=
+          std::string::npos);
+    CHECK(http_call("GET", d.url("/api/v1/reports/1999-01-01")).status == 404);
+    CHECK(http_call("GET", d.url("/api/v1/reports/" + date + "?format=pdf")).status == 400);
+
+    const auto metrics = http_call("GET", d.url("/metrics")).body;
+    CHECK(metrics.find(R"(noctua_status_test_success{provider="acme",step="catalogue",suite="acme-daily"} 1)") !=
+          std::string::npos);
+    CHECK(metrics.find(R"(noctua_status_test_duration_seconds{provider="acme",step="all",suite="acme-daily"})") !=
+          std::string::npos);
+    CHECK(metrics.find(R"(noctua_status_test_last_run_timestamp_seconds{provider="acme",suite="acme-daily"})") !=
+          std::string::npos);
+    CHECK(metrics.find(R"(noctua_catalogue_changes_total{change="renamed",provider="acme"} 0)") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
