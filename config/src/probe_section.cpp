@@ -23,6 +23,8 @@ constexpr std::string_view kProbeKeys[] = {
 constexpr std::string_view kMethods[] = {"DELETE", "GET",  "HEAD", "OPTIONS",
                                          "PATCH",  "POST", "PUT"};
 constexpr core::Duration kMinInterval = 1s;
+// A heartbeat from a monthly job still fits, with grace for the longer months.
+constexpr core::Duration kMaxInterval = std::chrono::weeks(4);
 constexpr int kMinStatus = 100;
 constexpr int kMaxStatus = 599;
 
@@ -155,7 +157,7 @@ void read_schedule(const Section& s, ProbeConfig& out) {
     // Compare against the interval only when it is valid, so one mistake is one error.
     bool interval_ok = !s.contains("interval");
     core::Duration interval{};
-    if (s.read_duration("interval", interval)) {
+    if (s.read_duration("interval", interval, kMaxInterval)) {
         if (interval < kMinInterval) {
             s.error("interval",
                     fmt::format("must be at least {}, got {}", core::format_duration(kMinInterval),

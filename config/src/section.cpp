@@ -156,7 +156,8 @@ bool Section::read_number(std::string_view key, double& out, double min, double 
     return true;
 }
 
-bool Section::read_duration(std::string_view key, core::Duration& out) const {
+bool Section::read_duration(std::string_view key, core::Duration& out,
+                            core::Duration max) const {
     const toml::node* n = node(key);
     if (n == nullptr) return false;
     const auto* s = n->as_string();
@@ -169,6 +170,11 @@ bool Section::read_duration(std::string_view key, core::Duration& out) const {
     auto parsed = core::parse_duration(s->get());
     if (!parsed) {
         error(key, parsed.error().message);
+        return false;
+    }
+    if (*parsed > max) {
+        error(key, fmt::format("must be at most {}, got {}", core::format_duration(max),
+                               core::format_duration(*parsed)));
         return false;
     }
     out = *parsed;

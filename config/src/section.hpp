@@ -42,6 +42,9 @@ private:
 
 [[nodiscard]] SourcePos position(const toml::source_region& region);
 
+/// The longest duration any config key takes: about ten years.
+inline constexpr core::Duration kMaxConfigDuration = std::chrono::weeks(520);
+
 /// A TOML table with its dotted key path ("probes[1]") and source position. Typed readers
 /// report wrong types and invalid values into the LoadContext and leave the output untouched,
 /// so a field keeps its member-initializer default when the key is absent or bad.
@@ -79,7 +82,10 @@ public:
     bool read_int(std::string_view key, int& out, int min, int max) const;
     /// An integer or floating-point number within [min, max] (NaN is rejected).
     bool read_number(std::string_view key, double& out, double min, double max) const;
-    bool read_duration(std::string_view key, core::Duration& out) const;
+    /// A duration string of at most `max` (the default keeps every time-point sum far from
+    /// overflow; keys with a tighter sensible range pass their own).
+    bool read_duration(std::string_view key, core::Duration& out,
+                       core::Duration max = kMaxConfigDuration) const;
     bool read_size(std::string_view key, std::size_t& out) const;
     /// A table of label name → non-empty string value; names must be label names.
     bool read_labels(std::string_view key, core::Labels& out) const;

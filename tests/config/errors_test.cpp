@@ -43,6 +43,15 @@ std::string with_provider(std::string_view rest) {
     return std::string(kProvider) + std::string(strip_first_newline(rest));
 }
 
+/// Whether a probe on the test provider with `line` added loads.
+bool with_provider_loads(std::string_view line) {
+    return load_string(with_provider("[[probes]]\nid = \"p\"\nprovider = \"acme\"\npath = "
+                                     "\"/x\"\n" +
+                                     std::string(line) + "\n"),
+                       "test.toml")
+        .has_value();
+}
+
 }  // namespace
 
 TEST_CASE("config: a TOML syntax error is one error at toml++'s position", "[config][unit]") {
@@ -151,6 +160,33 @@ TEST_CASE("config: durations need units and bare integers get a hint", "[config]
                StartsWith("test.toml:8:11: probes[0].timeout: invalid duration \"5x\""));
     CHECK_THAT(error_of("[server]\nread_timeout = 10\n"),
                StartsWith("test.toml:2:16: server.read_timeout: expected a duration string"));
+}
+
+TEST_CASE("config: durations are range-checked, with the maximum in the message",
+          "[config][unit]") {
+    const auto probe = [](std::string_view lines) {
+        return error_of(
+            with_provider("[[probes]]\nid = \"p\"\nprovider = \"acme\"\npath = \"/x\"\n" +
+                          std::string(lines) + "\n"));
+    };
+    // Past what a nanosecond clock holds: the scheduler's sums would wrap around.
+    CHECK(probe("interval = \"999999999999999999999999h\"") ==
+          "test.toml:8:12: probes[0].interval: duration \"999999999999999999999999h\" is too "
+          "large: at most 15250w1d23h47m16s854ms (about 292 years)");
+    CHECK(probe("interval = \"9223372036854776s\"") ==
+          "test.toml:8:12: probes[0].interval: duration \"9223372036854776s\" is too large: at "
+          "most 15250w1d23h47m16s854ms (about 292 years)");
+    // Representable, but no probe interval that long makes sense.
+    CHECK(probe("interval = \"106751d\"\njitter = \"0s\"") ==
+          "test.toml:8:12: probes[0].interval: must be at most 4w, got 15250w1d");
+    CHECK(probe("interval = \"5w\"") == "test.toml:8:12: probes[0].interval: must be at most 4w, "
+                                       "got 5w");
+    CHECK(with_provider_loads("interval = \"4w\""));
+    // Every other duration key: at most about ten years.
+    CHECK(error_of("[server]\nread_timeout = \"521w\"\n") ==
+          "test.toml:2:16: server.read_timeout: must be at most 520w, got 521w");
+    CHECK(error_of("[windows]\nretention = \"15250w\"\n") ==
+          "test.toml:2:13: windows.retention: must be at most 520w, got 15250w");
 }
 
 TEST_CASE("config: sizes need units", "[config][unit]") {

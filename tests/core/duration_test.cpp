@@ -25,6 +25,25 @@ TEST_CASE("parse_duration: rejects bare numbers, unknown units and junk", "[core
     }
 }
 
+TEST_CASE("parse_duration: anything a nanosecond clock cannot hold is too large, with the maximum",
+          "[core][unit]") {
+    const std::string max = format_duration(kMaxDuration);
+    CHECK(max == "15250w1d23h47m16s854ms");
+    CHECK(parse_duration(max).value() == kMaxDuration);
+    // The largest accepted value converts to nanoseconds without overflow.
+    CHECK(std::chrono::duration_cast<std::chrono::nanoseconds>(kMaxDuration).count() > 0);
+    for (const char* big : {"15250w1d23h47m16s855ms", "106752d", "9223372036854776s",
+                            "999999999999999999999999h", "1ms99999999999999999999w"}) {
+        INFO(big);
+        auto r = parse_duration(big);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == Errc::parse);
+        CHECK(r.error().message == "duration \"" + std::string(big) +
+                                       "\" is too large: at most 15250w1d23h47m16s854ms (about "
+                                       "292 years)");
+    }
+}
+
 TEST_CASE("format_duration: round-trips", "[core][unit]") {
     for (const char* s : {"250ms", "30s", "5m", "1h30m", "2d", "1w1d", "1m5s250ms"}) {
         CHECK(format_duration(parse_duration(s).value()) == s);
