@@ -222,7 +222,28 @@ void check_streams(const Draft& draft) {
     }
 }
 
+/// The error for text that is not UTF-8, at the first bad byte. toml++ would report it one
+/// character early; columns count characters, as toml++'s do.
+std::optional<ConfigError> utf8_error(std::string_view text, const std::string& file) {
+    const auto bad = detail::first_invalid_utf8(text);
+    if (!bad) return std::nullopt;
+    const auto newline = *bad == 0 ? std::string_view::npos : text.rfind('\n', *bad - 1);
+    const std::size_t from = newline == std::string_view::npos ? 0 : newline + 1;
+    const auto before = text.substr(from, *bad - from);
+    // The text before the bad byte is valid UTF-8: count every byte that starts a character.
+    const auto column = 1 + std::count_if(before.begin(), before.end(), [](char c) {
+                             return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+                         });
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(from),
+                                     '\n');
+    return ConfigError{file, SourcePos{static_cast<int>(line), static_cast<int>(column)}, "",
+                       fmt::format("invalid UTF-8: byte 0x{:02x} (byte offset {}) does not begin "
+                                   "a valid sequence; the file must be UTF-8",
+                                   static_cast<unsigned char>(text[*bad]), *bad)};
+}
+
 LoadResult load_text(std::string_view text, std::string file, std::filesystem::path base_dir) {
+    if (auto e = utf8_error(text, file)) return std::unexpected(std::vector<ConfigError>{*e});
     toml::table document;
     try {
         document = toml::parse(text, std::string_view{file});

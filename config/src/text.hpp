@@ -48,6 +48,11 @@ struct HostPort {
 /// localhost, 127.0.0.0/8 and ::1.
 [[nodiscard]] bool is_loopback_host(std::string_view host);
 
+/// The byte offset of the first byte that does not begin a well-formed UTF-8 sequence (an
+/// overlong form, a surrogate, a code point past U+10FFFF, a stray or missing continuation
+/// byte), or nullopt when all of `text` is UTF-8.
+[[nodiscard]] std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
 /// "1 rule" / "2 rules".
 [[nodiscard]] std::string count_noun(std::size_t n, std::string_view singular,
                                      std::string_view plural);

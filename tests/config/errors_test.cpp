@@ -65,6 +65,31 @@ TEST_CASE("config: a TOML syntax error is one error at toml++'s position", "[con
     CHECK_THAT(e.to_string(), StartsWith("bad.toml:2:10: ") && Contains("expected"));
 }
 
+TEST_CASE("config: invalid UTF-8 is reported at the first bad byte", "[config][unit]") {
+    const auto error = [](std::string_view text) {
+        auto result = load_string(text, "u.toml");
+        REQUIRE_FALSE(result.has_value());
+        REQUIRE(result.error().size() == 1);
+        return result.error()[0].to_string();
+    };
+    // Columns count characters, as toml++'s do: "é" is one column.
+    CHECK(error("a = \"\xff\"\n") ==
+          "u.toml:1:6: invalid UTF-8: byte 0xff (byte offset 5) does not begin a valid sequence; "
+          "the file must be UTF-8");
+    CHECK_THAT(error("a = 1\nb = \"\xc3\xa9\xc3\xa9\xff\"\n"),
+               StartsWith("u.toml:2:8: invalid UTF-8: byte 0xff (byte offset 15)"));
+    // A truncated sequence, a surrogate, an overlong form, past U+10FFFF, a bare continuation.
+    CHECK_THAT(error("a = \"x\xe2\x82\"\n"), StartsWith("u.toml:1:7: invalid UTF-8: byte 0xe2"));
+    CHECK_THAT(error("a = \"\xed\xa0\x80\"\n"), StartsWith("u.toml:1:6: invalid UTF-8: byte 0xed"));
+    CHECK_THAT(error("a = \"\xc0\xaf\"\n"), StartsWith("u.toml:1:6: invalid UTF-8: byte 0xc0"));
+    CHECK_THAT(error("a = \"\xf4\x90\x80\x80\"\n"),
+               StartsWith("u.toml:1:6: invalid UTF-8: byte 0xf4"));
+    CHECK_THAT(error("# \x80\n"), StartsWith("u.toml:1:3: invalid UTF-8: byte 0x80 (byte offset 2)"));
+    CHECK_THAT(error("\xff"), StartsWith("u.toml:1:1: invalid UTF-8: byte 0xff (byte offset 0)"));
+    // Four-byte characters are fine.
+    CHECK(load_string("# \xf0\x9f\xa6\x89 \xc3\xa9\n").has_value());
+}
+
 TEST_CASE("config: unknown key is an error with file:line:col and key path", "[config][unit]") {
     SECTION("with a suggestion within two edits") {
         CHECK(error_of(R"(
