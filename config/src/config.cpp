@@ -68,11 +68,11 @@ void parse_root(const Section& root, Draft& draft) {
 
     std::string external_url;
     if (root.read_string("external_url", external_url)) {
-        if (detail::is_http_url(external_url)) {
+        if (auto problem = detail::http_url_problem(external_url)) {
+            root.error("external_url", std::move(*problem));
+        } else {
             while (external_url.ends_with('/')) external_url.pop_back();
             draft.config.external_url = std::move(external_url);
-        } else {
-            root.error("external_url", "must start with http:// or https://");
         }
     }
     // Derived default, like probe jitter: links in alerts point at the listen address.

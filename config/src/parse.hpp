@@ -63,6 +63,12 @@ void parse_status_reports(const Section& s, StatusReportsConfig& out);   // stat
 [[nodiscard]] std::optional<Secret> read_secret(const Section& s, std::string_view base,
                                                 bool inline_allowed);
 
+/// `secret` when it can be sent in an HTTP header; otherwise reports it at `<base>_env`,
+/// `<base>_file` or `<base>` (whichever is given), naming where it came from but not the
+/// value, and returns nullopt.
+[[nodiscard]] std::optional<Secret> header_safe(const Section& s, std::string_view base,
+                                                std::optional<Secret> secret);
+
 /// Reads a whole regular file of at most `max_bytes`; anything else (a directory, device, FIFO
 /// or socket, a larger file) is an error that names the path and the reason. Never blocks on
 /// a FIFO and never reads more than `max_bytes + 1` bytes.

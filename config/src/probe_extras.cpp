@@ -381,10 +381,14 @@ ScenarioStepConfig parse_step(const Section& st, StepNames& earlier) {
         const std::string_view key = has_path ? "path" : "url";
         std::string value;
         if (st.read_string(key, value) && check_template(st, *st.node(key), st.path_of(key), earlier)) {
+            // The literal parts must make a URL whatever the holes expand to.
+            const std::string filled = fill_template_holes(value);
+            const auto problem = has_path || value.starts_with("{{") ? path_problem(filled)
+                                                                    : http_url_problem(filled);
             if (has_path && !value.starts_with('/')) {
                 st.error("path", fmt::format("path {} must start with '/'", quote(value)));
-            } else if (has_url && !is_http_url(value) && !value.starts_with("{{")) {
-                st.error("url", "must start with http:// or https://");
+            } else if (problem) {
+                st.error(key, *problem);
             } else {
                 step.url = std::move(value);
             }
@@ -399,6 +403,8 @@ ScenarioStepConfig parse_step(const Section& st, StepNames& earlier) {
                     hs.error(name, fmt::format("invalid header name {}", quote(name)));
                 } else if (!v.is_string()) {
                     hs.error(name, fmt::format("expected a string, got {}", type_name(v.type())));
+                } else if (auto bad = header_value_problem(v.as_string()->get())) {
+                    hs.error(name, *bad);
                 } else if (check_template(hs, v, hs.path_of(name), earlier)) {
                     step.headers.emplace_back(name, v.as_string()->get());
                 }
@@ -485,9 +491,9 @@ void parse_probe_extras(const Section& s, ParsedProbe& probe, const std::string&
             }
         }
     }
-    if (s.read_string("proxy", out.proxy) && !is_http_url(out.proxy) &&
-        !out.proxy.starts_with("socks5://") && !out.proxy.starts_with("socks5h://")) {
-        s.error("proxy", "must start with http://, https://, socks5:// or socks5h://");
+    constexpr std::string_view kProxySchemes[] = {"http", "https", "socks5", "socks5h"};
+    if (s.read_string("proxy", out.proxy)) {
+        if (auto problem = url_problem(out.proxy, kProxySchemes)) s.error("proxy", *problem);
     }
     s.read_bool("keep_alive", out.keep_alive);
     if (s.contains("body_file")) {
@@ -562,7 +568,7 @@ std::optional<AuthConfig> parse_auth(const Section& provider) {
         return secret;
     };
     if (auth.type == "bearer") {
-        auth.token = need(read_secret(*s, "token", false), "token", "a token");
+        auth.token = header_safe(*s, "token", need(read_secret(*s, "token", false), "token", "a token"));
     } else if (auth.type == "basic") {
         if (s->require("username")) s->read_string("username", auth.username);
         auth.password = need(read_secret(*s, "password", false), "password", "a password");
@@ -575,11 +581,10 @@ std::optional<AuthConfig> parse_auth(const Section& provider) {
                 s->error("header", fmt::format("invalid header name {}", quote(header)));
             }
         }
-        auth.key = need(read_secret(*s, "key", false), "key", "a key");
+        auth.key = header_safe(*s, "key", need(read_secret(*s, "key", false), "key", "a key"));
     } else {
-        if (s->require("token_url") && s->read_string("token_url", auth.token_url) &&
-            !is_http_url(auth.token_url)) {
-            s->error("token_url", "must start with http:// or https://");
+        if (s->require("token_url") && s->read_string("token_url", auth.token_url)) {
+            if (auto problem = http_url_problem(auth.token_url)) s->error("token_url", *problem);
         }
         auth.client_id = need(read_secret(*s, "client_id", true), "client_id", "a client id");
         auth.client_secret =

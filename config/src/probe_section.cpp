@@ -142,12 +142,16 @@ void read_target(const Section& s, ParsedProbe& probe) {
             s.error("path", fmt::format("path {} must start with '/'", quote(value)));
             return;
         }
+        if (auto problem = path_problem(value)) {
+            s.error("path", std::move(*problem));
+            return;
+        }
         probe.path = std::move(value);
         return;
     }
     if (!s.read_string("url", value)) return;
-    if (!is_http_url(value)) {
-        s.error("url", "must start with http:// or https://");
+    if (auto problem = http_url_problem(value)) {
+        s.error("url", std::move(*problem));
         return;
     }
     probe.config.url = std::move(value);
@@ -205,7 +209,10 @@ ParsedProbe parse_probe(const Section& s) {
     ProbeConfig& out = probe.config;
     s.check_keys(kProbeKeys);
     if (s.require("id") && s.read_string("id", out.id)) check_id(s, "id", out.id);
-    if (s.require("provider")) s.read_string("provider", out.provider);
+    if (s.require("provider") && s.read_string("provider", out.provider) &&
+        out.provider.empty()) {
+        s.error("provider", "must not be empty: name one of the [[providers]]");
+    }
     std::string kind;
     bool kind_ok = !s.contains("kind");
     if (s.read_string("kind", kind)) {
@@ -232,7 +239,15 @@ ParsedProbe parse_probe(const Section& s) {
     }
     std::map<std::string, std::string> headers;
     if (s.read_string_map("headers", headers, &is_header_name, "HTTP token characters")) {
-        out.headers.assign(headers.begin(), headers.end());
+        const Section hs(*s.node("headers")->as_table(), s.path_of("headers"), s.context());
+        bool ok = true;
+        for (const auto& [name, value] : headers) {
+            if (auto problem = header_value_problem(value)) {
+                hs.error(name, std::move(*problem));
+                ok = false;
+            }
+        }
+        if (ok) out.headers.assign(headers.begin(), headers.end());
     }
     s.read_string("body", out.body);
 

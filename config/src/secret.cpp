@@ -125,6 +125,19 @@ core::Result<std::string> read_file(const std::filesystem::path& path, std::size
     return out;
 }
 
+std::optional<Secret> header_safe(const Section& s, std::string_view base,
+                                  std::optional<Secret> secret) {
+    if (!secret) return secret;
+    auto problem = header_value_problem(secret->reveal());
+    if (!problem) return secret;
+    std::string key(base);
+    for (const char* suffix : {"_env", "_file"}) {
+        if (s.contains(std::string(base) + suffix)) key = std::string(base) + suffix;
+    }
+    s.error(key, fmt::format("value from {}: {}", secret->source(), *problem));
+    return std::nullopt;
+}
+
 std::optional<Secret> read_secret(const Section& s, std::string_view base, bool inline_allowed) {
     const std::string env_key = std::string(base) + "_env";
     const std::string file_key = std::string(base) + "_file";

@@ -119,11 +119,11 @@ ProviderConfig parse_provider(const Section& s) {
     if (!s.read_string("name", out.name)) out.name = out.id;
     std::string base_url;
     if (s.read_string("base_url", base_url)) {
-        if (is_http_url(base_url)) {
+        if (auto problem = http_url_problem(base_url)) {
+            s.error("base_url", std::move(*problem));
+        } else {
             while (base_url.ends_with('/')) base_url.pop_back();
             out.base_url = std::move(base_url);
-        } else {
-            s.error("base_url", "must start with http:// or https://");
         }
     }
     s.read_labels("labels", out.labels);
@@ -148,14 +148,14 @@ ReceiverConfig parse_receiver(const Section& s) {
     } else {
         out.url = read_secret(s, "url", true);
         // The URL may come from a secret: name where it came from, never the value.
-        if (out.url && !is_http_url(out.url->reveal())) {
+        const auto problem = out.url ? http_url_problem(out.url->reveal()) : std::nullopt;
+        if (problem) {
             const std::string_view key = s.contains("url")       ? "url"
                                          : s.contains("url_env") ? "url_env"
                                                                  : "url_file";
             s.error(key, out.url->source() == "inline"
-                             ? std::string("must start with http:// or https://")
-                             : fmt::format("url from {} must start with http:// or https://",
-                                           out.url->source()));
+                             ? *problem
+                             : fmt::format("url from {} {}", out.url->source(), *problem));
             out.url.reset();
         }
         if (has_kind && out.kind == "webhook" && !url_given) {
@@ -178,7 +178,10 @@ ReceiverConfig parse_receiver(const Section& s) {
 
 void parse_route(const Section& s, RouteConfig& out) {
     s.check_keys(kRouteKeys);
-    if (s.require("receiver")) s.read_string("receiver", out.receiver);
+    if (s.require("receiver") && s.read_string("receiver", out.receiver) &&
+        out.receiver.empty()) {
+        s.error("receiver", "must not be empty: name one of the [[receivers]]");
+    }
 }
 
 }  // namespace noctua::config::detail

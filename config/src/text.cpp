@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
+#include <new>
 #include <numeric>
 
+#include <curl/curl.h>
 #include <fmt/format.h>
 
 namespace noctua::config::detail {
@@ -14,6 +17,25 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Long lists (hundreds of probe ids) would bury the message; show the first few.
 constexpr std::size_t kMaxListed = 20;
+
+struct UrlDeleter {
+    void operator()(CURLU* u) const noexcept { curl_url_cleanup(u); }
+};
+using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
+
+struct CurlFree {
+    void operator()(char* p) const noexcept { curl_free(p); }
+};
+
+/// The first space or control character, as "byte 0x0d at offset 4": never the text around
+/// it (it may be a secret).
+std::optional<std::string> space_or_control(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c <= 0x20 || c == 0x7f) return fmt::format("byte 0x{:02x} at offset {}", c, i);
+    }
+    return std::nullopt;
+}
 
 }  // namespace
 
@@ -106,16 +128,6 @@ bool is_header_name(std::string_view name) {
     });
 }
 
-bool is_http_url(std::string_view url) {
-    for (std::string_view scheme : {"http://", "https://"}) {
-        if (url.starts_with(scheme)) {
-            const auto rest = url.substr(scheme.size());
-            return !rest.empty() && rest.front() != '/';
-        }
-    }
-    return false;
-}
-
 std::optional<HostPort> parse_host_port(std::string_view text) {
     std::string_view host;
     std::string_view port;
@@ -203,6 +215,83 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
             if (i + k >= n || p[i + k] < 0x80 || p[i + k] > 0xbf) return i;
         }
         i += len;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> url_problem(std::string_view url,
+                                       std::span<const std::string_view> schemes) {
+    const auto scheme_end = url.find("://");
+    const auto scheme = url.substr(0, scheme_end == std::string_view::npos ? 0 : scheme_end);
+    const bool known = !scheme.empty() &&
+                       std::find(schemes.begin(), schemes.end(), scheme) != schemes.end();
+    if (!known) {
+        std::string list;
+        for (std::size_t i = 0; i < schemes.size(); ++i) {
+            list += i == 0 ? "" : (i + 1 == schemes.size() ? " or " : ", ");
+            list += fmt::format("{}://", schemes[i]);
+        }
+        return "must start with " + list;
+    }
+    // curl would read "http:///x" as host x; a URL from config must name its host plainly.
+    if (url.substr(scheme.size() + 3).starts_with('/')) return "is not a valid URL: it has no host";
+    // RFC 3986 has no spaces or control characters; curl would send some of them as they are.
+    if (auto bad = space_or_control(url)) {
+        return "is not a valid URL: spaces and control characters must be percent-encoded (" +
+               *bad + ")";
+    }
+    UrlHandle handle(curl_url());
+    if (!handle) throw std::bad_alloc();
+    const std::string copy(url);
+    if (const CURLUcode rc = curl_url_set(handle.get(), CURLUPART_URL, copy.c_str(),
+                                           CURLU_NON_SUPPORT_SCHEME);
+        rc != CURLUE_OK) {
+        return fmt::format("is not a valid URL: {}", curl_url_strerror(rc));
+    }
+    char* host = nullptr;
+    const CURLUcode rc = curl_url_get(handle.get(), CURLUPART_HOST, &host, 0);
+    const std::unique_ptr<char, CurlFree> owned(host);
+    if (rc != CURLUE_OK || host == nullptr || *host == '\0') {
+        return "is not a valid URL: it has no host";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> http_url_problem(std::string_view url) {
+    constexpr std::string_view kSchemes[] = {"http", "https"};
+    return url_problem(url, kSchemes);
+}
+
+std::optional<std::string> path_problem(std::string_view path) {
+    if (auto bad = space_or_control(path)) {
+        return "spaces and control characters must be percent-encoded (" + *bad + ")";
+    }
+    return std::nullopt;
+}
+
+std::string fill_template_holes(std::string_view text) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto open = text.find("{{", pos);
+        out += text.substr(pos, open == std::string_view::npos ? open : open - pos);
+        if (open == std::string_view::npos) break;
+        out += 'x';
+        const auto close = text.find("}}", open + 2);
+        pos = close == std::string_view::npos ? text.size() : close + 2;
+    }
+    return out;
+}
+
+std::optional<std::string> header_value_problem(std::string_view value) {
+    // Tab is the one control character a field value may hold (RFC 9110 §5.5).
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const auto c = static_cast<unsigned char>(value[i]);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            return fmt::format("header value must not contain control characters: CR, LF or NUL "
+                               "would end or split the header (byte 0x{:02x} at offset {})",
+                               c, i);
+        }
     }
     return std::nullopt;
 }

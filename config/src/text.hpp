@@ -35,8 +35,22 @@ namespace noctua::config::detail {
 [[nodiscard]] bool is_label_name(std::string_view name);
 /// HTTP header field names (RFC 9110 token characters).
 [[nodiscard]] bool is_header_name(std::string_view name);
-/// Starts with `http://` or `https://` and has a host part after it.
-[[nodiscard]] bool is_http_url(std::string_view url);
+/// Why `url` is not a URL with one of `schemes` ("http", "socks5") that curl's URL parser
+/// accepts, with a host, and without spaces or control characters; nullopt when it is.
+/// The message never repeats the URL (it may hold a token).
+[[nodiscard]] std::optional<std::string> url_problem(std::string_view url,
+                                                     std::span<const std::string_view> schemes);
+/// url_problem() for `http` and `https`.
+[[nodiscard]] std::optional<std::string> http_url_problem(std::string_view url);
+/// Why `path` cannot follow a base URL (a space or control character); nullopt when it can.
+[[nodiscard]] std::optional<std::string> path_problem(std::string_view path);
+/// `text` with each template hole `{{ … }}` replaced by `x`, so that its literal parts can be
+/// checked; an unclosed hole runs to the end.
+[[nodiscard]] std::string fill_template_holes(std::string_view text);
+/// Why `value` cannot be sent as an HTTP header field value (a control character other than
+/// tab: CR or LF would start a header of its own, NUL would cut it); nullopt when it can.
+/// The message names the byte and its offset, never the value.
+[[nodiscard]] std::optional<std::string> header_value_problem(std::string_view value);
 
 struct HostPort {
     std::string host;  ///< without IPv6 brackets
