@@ -134,6 +134,7 @@ struct Daemon::Impl : public Services {
     }
 
     config::Config cfg;  // pipeline; its probes are moved into the scheduler (empty here)
+    std::string cfg_summary;  // pipeline; config::summary of cfg taken before its probes moved
     DaemonOptions options;
     asio::io_context ioc;
     asio::strand<asio::io_context::executor_type> strand;
@@ -286,6 +287,7 @@ struct Daemon::Impl : public Services {
     void on_pipeline(std::function<void()> fn) override { asio::post(strand, std::move(fn)); }
     void off_loop(std::function<void()> fn) override { asio::post(blocking, std::move(fn)); }
     const config::Config& config() const override { return cfg; }
+    const std::string& config_summary() const override { return cfg_summary; }
     probes::HeartbeatBoard& heartbeat_board() override { return heartbeats; }
     const probes::Scheduler& probe_scheduler() const override { return *scheduler; }
     probes::Scheduler& probe_scheduler() override { return *scheduler; }
@@ -380,6 +382,7 @@ struct Daemon::Impl : public Services {
                 log->warn("probe {} does not verify TLS certificates (tls_insecure = true)", p.id);
             }
         }
+        auto next_summary = config::summary(next);  // counts the probes, so before they move
         // The probes take their configs: from here on the scheduler, not cfg.probes (left
         // empty), has them — one ProbeConfig per probe, not two.
         if (auto r = status_tests.runner.configure(next.status_tests, next.status_reports); !r) return r;
@@ -401,6 +404,7 @@ struct Daemon::Impl : public Services {
         dispatcher.set_channels(std::move(channels));
         channel_ctx = std::move(ctx);
         cfg = std::move(next);
+        cfg_summary = std::move(next_summary);
         // Rules that keep their name and kind keep what they learned.
         evaluator.set_rules(std::move(next_rules), &cfg.providers);
 
@@ -451,13 +455,11 @@ struct Daemon::Impl : public Services {
                     reload_failed(why);
                     result = core::fail(core::Errc::invalid_argument, why);
                 } else {
-                    // Before apply(): the probes' configs move into the scheduler.
-                    const auto summary = config::summary(*loaded);
                     if (auto r = apply(std::move(*loaded)); !r) {
                         reload_failed(r.error().message);
                         result = r;
                     } else {
-                        core::logger("daemon")->info("configuration reloaded: {}", summary);
+                        core::logger("daemon")->info("configuration reloaded: {}", cfg_summary);
                     }
                 }
                 if (done) done(std::move(result));
@@ -541,7 +543,6 @@ core::Result<void> Daemon::start() {
     if (auto r = d.server->start(); !r) return r;
 
     // The first apply runs before the io_context does; nothing else touches the pipeline yet.
-    const auto summary = config::summary(d.cfg);  // before the probes move to the scheduler
     auto first = d.cfg;
     if (auto r = d.apply(std::move(first)); !r) return r;
 
@@ -560,7 +561,7 @@ core::Result<void> Daemon::start() {
     auto host = net::parse_listen_address(d.cfg.server.listen);
     core::logger("daemon")->info("noctua {} listening on http://{}:{} ({}; allocator {})",
                                  core::version(), host ? host->first : d.cfg.server.listen,
-                                 d.server->port(), summary, core::allocator_name());
+                                 d.server->port(), d.cfg_summary, core::allocator_name());
     return {};
 }
 

@@ -194,7 +194,7 @@ net::Router make_router(Services& s) {
                         w.field("status", "success");
                         w.field("version", std::string(core::version()));
                         w.field("ready", s.is_ready());
-                        w.field("config", config::summary(s.config()));
+                        w.field("config", s.config_summary());
                         w.key("probes").begin_array();
                         for (const auto& p : s.probe_scheduler().status(false)) write_probe(w, p);
                         w.end_array();

@@ -31,6 +31,9 @@ public:
     /// Runs `fn` off the io threads (long, thread-safe work such as writing /metrics).
     virtual void off_loop(std::function<void()> fn) = 0;
     [[nodiscard]] virtual const config::Config& config() const = 0;                  // pipeline
+    /// config::summary() of the applied config: its probes live in the scheduler, not in
+    /// config().probes.
+    [[nodiscard]] virtual const std::string& config_summary() const = 0;              // pipeline
     /// Push heartbeats; thread-safe, usable from any thread.
     [[nodiscard]] virtual probes::HeartbeatBoard& heartbeat_board() = 0;
     [[nodiscard]] virtual const probes::Scheduler& probe_scheduler() const = 0;      // pipeline

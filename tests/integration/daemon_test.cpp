@@ -100,6 +100,9 @@ TEST_CASE("daemon: provider down fires one webhook, recovery resolves it once",
 
     auto status = http_call("GET", d.url("/api/v1/status"));
     REQUIRE(status.status == 200);
+    // The probes' configs live in the scheduler; the summary still counts them.
+    CHECK(status.body.find(R"("config":"config OK: 1 provider, 1 probe, 1 rule, 1 receiver")") !=
+          std::string::npos);
     CHECK(status.body.find(R"("alertname":"ProviderDown")") != std::string::npos);
     CHECK(status.body.find(R"("failure_reason":"status")") != std::string::npos);
 
@@ -217,6 +220,7 @@ jitter = "0s"
     auto status = http_call("GET", d.url("/api/v1/status")).body;
     CHECK(status.find(R"("id":"acme-health")") != std::string::npos);
     CHECK(status.find(R"("alertname":"ProviderDown")") != std::string::npos);
+    CHECK(status.find(R"("config":"config OK: 1 provider, 2 probes,)") != std::string::npos);
     run_probe(d, "acme-balance");                 // still failing
     CHECK(receiver.snapshot().size() == 1);       // no second firing after reload
 
@@ -230,6 +234,7 @@ jitter = "0s"
     CHECK(metrics.find("noctua_config_reload_failures_total 1") != std::string::npos);
     status = http_call("GET", d.url("/api/v1/status")).body;
     CHECK(status.find(R"("id":"acme-health")") != std::string::npos);
+    CHECK(status.find(R"("config":"config OK: 1 provider, 2 probes,)") != std::string::npos);
 
     provider.healthy = true;
     run_probe(d, "acme-balance");
