@@ -21,9 +21,11 @@ constexpr std::string_view kDowntimeKeys[] = {
     "failures", "flap_threshold",   "flap_window", "for",    "min_ratio", "min_transactions",
     "probes",   "severity",         "slo",         "source", "successes", "window"};
 constexpr std::string_view kTrafficLossKeys[] = {
-    "days",         "for",      "learn_half_life", "min_expected", "ratio",
-    "recent",       "resolution", "resolve_for",   "resolve_ratio", "sensitivity",
-    "severity",     "weeks",    "window"};
+    "amount",     "currency",    "days",          "for",         "learn_half_life",
+    "min_expected", "ratio",     "recent",        "resolution",  "resolve_for",
+    "resolve_ratio", "sensitivity", "severity",   "tiers",       "weeks",
+    "window"};
+constexpr std::string_view kTierKeys[] = {"for", "ratio", "window"};
 constexpr std::string_view kBalanceKeys[] = {
     "burn_window", "burst", "burst_window", "critical", "exhaustion_critical",
     "exhaustion_warning", "for", "probes", "warning"};
@@ -79,6 +81,27 @@ void parse_traffic_loss(const Section& s, TrafficLossConfig& t) {
     s.read_int("days", t.days, 0, 28);
     read_span(s, "recent", t.recent, true);
     read_span(s, "learn_half_life", t.learn_half_life, false);
+    s.read_number("amount", t.amount, 0.0, kHuge);
+    s.read_string("currency", t.currency);
+    if (s.contains("tiers")) {
+        t.tiers.clear();
+        for (const auto& ts : s.table_array("tiers")) {
+            ts.check_keys(kTierKeys);
+            TrafficLossTier tier;
+            ts.require("window");
+            ts.require("ratio");
+            read_span(ts, "window", tier.window, false);
+            ts.read_number("ratio", tier.ratio, 0.0, 1.0);
+            read_span(ts, "for", tier.for_, true);
+            if (tier.window < t.resolution) {
+                ts.error("window", fmt::format("window ({}) must not be shorter than resolution "
+                                               "({})",
+                                               core::format_duration(tier.window),
+                                               core::format_duration(t.resolution)));
+            }
+            t.tiers.push_back(tier);
+        }
+    }
     if (t.resolve_ratio < t.ratio) {
         s.error(s.contains("resolve_ratio") ? "resolve_ratio" : "ratio",
                 fmt::format("resolve_ratio ({}) must not be less than ratio ({})",

@@ -42,6 +42,7 @@ inline constexpr double kMinLatenciesForP95 = 10;
 /// What a stream-window sample means to the detectors: `metric=volume|success_ratio` as they
 /// are (the window's success ratio already counts provider faults only: customer errors and
 /// insufficient balance are left out at ingest, streams::Bucket::success_ratio()),
+/// `amount` (the value of the successes, for a traffic loss's revenue at risk),
 /// `latency_p95` converted from ms to seconds when the bucket holds at least
 /// kMinLatenciesForP95 latencies, `insufficient_balance` (every code classified
 /// so, e.g. INSUFFICIENT_FUNDS) to the balance detector's burst check when
@@ -52,6 +53,7 @@ inline constexpr double kMinLatenciesForP95 = 10;
     const auto metric = s.labels.get("metric").value_or("");
     if (metric == "volume") return std::pair{detect::Measure::volume, s};
     if (metric == "success_ratio") return std::pair{detect::Measure::success_ratio, s};
+    if (metric == "amount") return std::pair{detect::Measure::amount, s};
     if (metric == "latency_p95") {
         if (s.weight < kMinLatenciesForP95) return std::nullopt;
         core::Sample seconds = s;

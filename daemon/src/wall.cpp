@@ -109,6 +109,14 @@ Wall::Wall(prometheus::Registry& r)
       traffic_expected_low_(gauge(r, "noctua_traffic_expected_low",
                                   "Lower edge of the expected band: expected volume times the "
                                   "series' alert threshold")),
+      traffic_expected_rate_(gauge(r, "noctua_traffic_expected_rate",
+                                   "Expected transactions per hour, per traffic_loss series "
+                                   "(of the check that fires, else the rule's window)")),
+      traffic_observed_rate_(gauge(r, "noctua_traffic_observed_rate",
+                                   "Observed transactions per hour, per traffic_loss series")),
+      traffic_revenue_(gauge(r, "noctua_traffic_revenue_at_risk_per_hour",
+                             "Missing transactions per hour times the series' typical amount, "
+                             "in `currency`; absent for series without amounts")),
       burn_(gauge(r, "noctua_balance_burn_per_second",
                   "Spend rate the balance rule measures, in balance units per second")),
       exhaustion_(gauge(r, "noctua_balance_exhaustion_seconds",
@@ -171,6 +179,15 @@ void Wall::export_detectors(const Inputs& in, std::map<std::string, WallProvider
                     traffic_observed_.set(labels, st.observed);
                     traffic_expected_.set(labels, st.expected);
                     traffic_expected_low_.set(labels, st.expected * st.threshold);
+                    traffic_expected_rate_.set(labels, st.expected_per_hour);
+                    traffic_observed_rate_.set(labels, st.observed_per_hour);
+                    if (st.revenue_at_risk_per_hour) {
+                        auto priced = labels;
+                        if (!st.currency.empty() && !priced.contains("currency")) {
+                            priced.set("currency", st.currency);
+                        }
+                        traffic_revenue_.set(priced, *st.revenue_at_risk_per_hour);
+                    }
                     const auto set = series.get("set");
                     const auto provider = series.get("provider");
                     if (!provider || (set && *set != "provider")) return;
@@ -293,6 +310,9 @@ void Wall::refresh(const Inputs& in, core::TimePoint now) {
     traffic_observed_.sweep();
     traffic_expected_.sweep();
     traffic_expected_low_.sweep();
+    traffic_expected_rate_.sweep();
+    traffic_observed_rate_.sweep();
+    traffic_revenue_.sweep();
     burn_.sweep();
     exhaustion_.sweep();
     // Rings of providers gone from the config go with them.

@@ -97,7 +97,8 @@ struct WallSnapshot {
 
 /// The NOC wall's view of the pipeline: per-provider state, probes, balances, firing alerts
 /// and a bounded ring of recent points per provider, plus the gauges the dashboards need that
-/// no detector exports itself (noctua_provider_status, noctua_traffic_*, noctua_balance_*,
+/// no detector exports itself (noctua_provider_status, noctua_traffic_* with what a loss
+/// costs: rates per hour and revenue at risk, noctua_balance_*,
 /// noctua_window_error_codes; docs/dashboards.md).
 ///
 /// Executor: the daemon's pipeline strand (not thread-safe). Memory: kHistoryPoints points
@@ -159,6 +160,9 @@ private:
     GaugeSet traffic_observed_;
     GaugeSet traffic_expected_;
     GaugeSet traffic_expected_low_;
+    GaugeSet traffic_expected_rate_;
+    GaugeSet traffic_observed_rate_;
+    GaugeSet traffic_revenue_;
     GaugeSet burn_;
     GaugeSet exhaustion_;
     prometheus::Family<prometheus::Gauge>& error_codes_;

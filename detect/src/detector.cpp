@@ -19,6 +19,7 @@ constexpr std::pair<Measure, std::string_view> kMeasureNames[] = {
     {Measure::latency, "latency"},
     {Measure::balance, "balance"},
     {Measure::insufficient_balance, "insufficient_balance"},
+    {Measure::amount, "amount"},
 };
 
 /// A factory for a kind whose detector is built from the rule alone.
@@ -114,6 +115,7 @@ config::RuleConfig default_rule(Measure m) {
     config::RuleConfig rule;
     switch (m) {
         case Measure::volume:
+        case Measure::amount:
             rule.name = "TrafficLoss";
             rule.kind = "traffic_loss";
             break;

@@ -69,6 +69,7 @@ struct Series {
     std::deque<Bucket> history;
     std::int64_t last_event_ms = 0;
     std::array<prometheus::Counter*, kStatusCount> exported{};
+    std::string currency;  // of the latest event that named one: labels its `amount` samples
 };
 
 using SeriesEntry = StringMap<Series>::value_type;
@@ -279,6 +280,14 @@ struct WindowStore::Impl {
         if (auto r = b->success_ratio()) {
             // Weighted by the transactions judged, so a minimum volume means something.
             sample("success_ratio", *r).weight = b->judged();
+        }
+        if (b->amount_sum > 0) {
+            // The value of the successful transactions: what a traffic loss costs.
+            auto& x = sample("amount", b->amount_sum);
+            x.weight = b->count(TxStatus::success);
+            if (!s.currency.empty() && !x.labels.contains("currency")) {
+                x.labels.set("currency", s.currency);
+            }
         }
         if (const auto n = b->count(core::ErrorClass::insufficient_balance); n > 0) {
             sample("insufficient_balance", n);

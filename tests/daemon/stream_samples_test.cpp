@@ -141,6 +141,18 @@ TEST_CASE("stream samples: only the provider and customer sets feed the balance 
     CHECK_FALSE(mapped({{"country", "KE"}, {"set", "country"}}));
 }
 
+TEST_CASE("stream samples: amounts go to traffic_loss",
+          "[daemon][unit]") {
+    auto measure = [](core::Labels l, std::string_view metric) -> std::optional<detect::Measure> {
+        l.set("metric", metric);
+        auto m = daemon::to_detector_sample(core::Sample{l, kT0, 5000.0});
+        if (!m) return std::nullopt;
+        return m->first;
+    };
+    CHECK(measure({{"provider", "acme"}, {"country", "KE"}, {"set", "provider_country"}},
+                  "amount") == detect::Measure::amount);
+}
+
 TEST_CASE("stream samples: a drained float pages once, not once per series of every set",
           "[daemon][unit]") {
     detect::BalanceDetector d{detect::default_rule(detect::Measure::balance)};

@@ -99,3 +99,47 @@ min_ratio = 0.9
 )");
     CHECK(e.find("rules[0].min_ratio: only for source = \"stream\"") != std::string::npos);
 }
+
+TEST_CASE("Rule config: traffic_loss tiers, amount and currency", "[detect][config][unit]") {
+    auto r = config::load_string(R"(
+[[rules]]
+name = "Loss"
+kind = "traffic_loss"
+amount = 12.5
+currency = "EUR"
+tiers = [{ window = "10m", ratio = 0.1, for = "1m" }, { window = "1h", ratio = 0.7 }]
+
+[[rules]]
+name = "Plain"
+kind = "traffic_loss"
+tiers = []
+
+[[rules]]
+name = "Default"
+kind = "traffic_loss"
+)");
+    REQUIRE(r);
+    const auto& t = r->rules[0].traffic_loss;
+    REQUIRE(t.tiers.size() == 2);
+    CHECK(t.tiers[0].window == std::chrono::minutes(10));
+    CHECK(t.tiers[0].ratio == 0.1);
+    CHECK(t.tiers[0].for_ == std::chrono::minutes(1));
+    CHECK(t.tiers[1].window == std::chrono::hours(1));
+    CHECK(t.tiers[1].for_ == core::Duration::zero());
+    CHECK(t.amount == 12.5);
+    CHECK(t.currency == "EUR");
+    CHECK(r->rules[1].traffic_loss.tiers.empty());
+    CHECK(r->rules[2].traffic_loss.tiers == config::TrafficLossConfig{}.tiers);
+    CHECK(r->rules[2].traffic_loss.tiers.size() == 2);
+
+    const auto e = errors(R"([[rules]]
+name = "T"
+kind = "traffic_loss"
+tiers = [{ window = "1m", ratio = 1.5, depth = 2 }, { ratio = 0.2 }]
+)");
+    CHECK(e.find("rules[0].tiers[0].depth: unknown key") != std::string::npos);
+    CHECK(e.find("rules[0].tiers[0].ratio") != std::string::npos);
+    CHECK(e.find("rules[0].tiers[0].window: window (1m) must not be shorter than resolution "
+                 "(5m)") != std::string::npos);
+    CHECK(e.find("rules[0].tiers[1]") != std::string::npos);
+}

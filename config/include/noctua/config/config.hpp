@@ -217,6 +217,16 @@ struct ProbeConfig {
     friend bool operator==(const ProbeConfig&, const ProbeConfig&) = default;
 };
 
+/// One faster, deeper check of a `traffic_loss` rule (`tiers`): fire when observed/expected
+/// over `window` stays below `ratio` for `for`. The deeper the drop, the shorter the window
+/// and the sooner the page, as in multi-window burn-rate alerting.
+struct TrafficLossTier {
+    core::Duration window = std::chrono::minutes(5);
+    double ratio = 0.2;
+    core::Duration for_ = std::chrono::minutes(0);  ///< `for`
+    friend bool operator==(const TrafficLossTier&, const TrafficLossTier&) = default;
+};
+
 /// `kind = "traffic_loss"`: observed volume against a learned seasonal expectation
 /// (docs/configuration.md, "Traffic loss"). The defaults are what `bench/detect` scores.
 struct TrafficLossConfig {
@@ -232,6 +242,18 @@ struct TrafficLossConfig {
     int days = 7;   ///< daily seasonality: median of the same slot over this many days
     core::Duration recent = std::chrono::hours(2);  ///< level fallback while history is short
     core::Duration learn_half_life = std::chrono::hours(72);  ///< of the typical deviation
+    /// Faster checks for deeper drops, each with its own window, ratio and `for`, each under
+    /// the same `min_expected`, noise (`sensitivity`) and counting-noise guards as `window`
+    /// (docs/detection.md, "Tuning"): a collapse under 25% pages in about 5 minutes, and a
+    /// series too small for 5 minutes to say anything in about 20.
+    std::vector<TrafficLossTier> tiers{
+        TrafficLossTier{std::chrono::minutes(5), 0.25, std::chrono::minutes(2)},
+        TrafficLossTier{std::chrono::minutes(15), 0.25, std::chrono::minutes(10)},
+    };
+    /// Revenue at risk for series without amounts (replay of a CSV, a probe-less volume):
+    /// the value of one transaction and its currency; 0 / empty: only from the stream.
+    double amount = 0;
+    std::string currency;
     friend bool operator==(const TrafficLossConfig&, const TrafficLossConfig&) = default;
 };
 

@@ -26,9 +26,13 @@ enum class Measure {
     latency,               ///< one latency observation, in seconds
     balance,               ///< an account or wallet balance
     insufficient_balance,  ///< insufficient-balance errors seen (count) at the sample time
+    /// The amount of the successful transactions in one interval (weight: those transactions),
+    /// with a `currency` label when known; a volume series' typical transaction value.
+    amount,
 };
 
-/// "probe", "outcome", "success_ratio", "volume", "latency", "balance", "insufficient_balance".
+/// "probe", "outcome", "success_ratio", "volume", "latency", "balance", "insufficient_balance",
+/// "amount".
 [[nodiscard]] std::string_view to_string(Measure m);
 /// The inverse of to_string(); nullopt for an unknown name.
 [[nodiscard]] std::optional<Measure> parse_measure(std::string_view name);
@@ -135,7 +139,7 @@ public:
 void register_builtin_detectors(DetectorRegistry& registry);
 
 /// The rule `noctua replay` runs for `m` without `--config`: the shipped defaults of the kind
-/// that consumes it (volume: TrafficLoss; success_ratio and outcome: SuccessRateLow (downtime
+/// that consumes it (volume and amount: TrafficLoss; success_ratio and outcome: SuccessRateLow (downtime
 /// from the stream); latency: LatencyHigh; balance: BalanceLow; probe: ProviderDown).
 [[nodiscard]] config::RuleConfig default_rule(Measure m);
 

@@ -18,6 +18,8 @@ struct Signal {
     double value = 0;                                 ///< the measured value behind the verdict
     std::string summary;                              ///< one human sentence
     std::map<std::string, std::string> annotations;  ///< extra values for the alert
+    /// The numbers behind some annotations (e.g. "expected_per_hour"), unformatted.
+    std::map<std::string, double> values;
 };
 
 }  // namespace noctua::detect

@@ -14,19 +14,30 @@ namespace noctua::detect {
 /// online, with daily and weekly seasonality.
 ///
 /// Per series it keeps a profile of slot means (`resolution`, default 5 min) for `weeks`
-/// weeks. The expected level over the last `window` is the smaller of two robust estimates:
-/// the median over the past `weeks` of the same window one week back, k weeks back (needs two
+/// weeks. The expected level over a window is the smaller of two robust estimates: the
+/// median over the past `weeks` of the same window one week back, k weeks back (needs two
 /// weeks), and the median over the past `days` days (needs two days); one bad week or a
 /// holiday in the history moves neither median. While neither exists it falls back to the
 /// median level of the `recent` hours before the window.
 ///
-/// It fires when observed / expected stays below the threshold for `for`, or when there is
-/// no traffic at all where some is expected (a full stop); quiet hours (expected volume in
-/// the window under `min_expected`) give no verdict. The threshold is `ratio`, tightened for
-/// noisy series to e^(-sensitivity × typical deviation), where the typical deviation is the
-/// mean |log(observed/expected)| learned while not firing (half-life `learn_half_life`), so
-/// a bursty series does not page on its ordinary swings. It resolves once the ratio stays at
-/// or above `resolve_ratio` for `resolve_for` (hysteresis).
+/// Checks: the base one (observed / expected over `window` below `ratio` for `for`) and the
+/// `tiers`, shorter windows with deeper ratios and shorter `for`s, so a collapse pages within
+/// minutes and a shallow dip only after the base window confirms it (multi-window, as
+/// burn-rate alerts). Any check firing fires the alert, as does no traffic at all where some
+/// is expected (a full stop). Every check is guarded alike: quiet hours (expected volume in
+/// its window under `min_expected`) give no verdict; the shortfall must exceed counting noise
+/// (4 σ of a Poisson count of the expected size); and noisy series get a deeper threshold,
+/// e^(-sensitivity × typical deviation), where the typical deviation is the mean
+/// |log(observed/expected)| of that check's window, learned while not firing (half-life
+/// `learn_half_life`), so a bursty series does not page on its ordinary swings. It resolves
+/// once the base ratio stays at or above `resolve_ratio` for `resolve_for` (hysteresis).
+///
+/// What it costs: the alert carries the expected and observed rates per hour, the shortfall
+/// and the revenue at risk per hour (missing transactions per hour × the series' typical
+/// amount, learned from Measure::amount samples, or the rule's `amount`), in the series'
+/// currency (the amount samples' `currency` label, or the rule's `currency`); Signal::values
+/// holds the numbers. Amount samples join the volume series with the same labels, except that
+/// a `metric` label reads `amount` instead of `volume` (the stream windows' samples).
 ///
 /// Memory: about 4 bytes per slot kept, ~32 KiB per series with the defaults.
 /// Not thread-safe (see Detector).
@@ -35,7 +46,9 @@ public:
     explicit TrafficLossDetector(config::RuleConfig rule);
     ~TrafficLossDetector() override;
 
-    /// The last verdict for a series, for status pages and tests.
+    /// The last verdict for a series, for status pages and tests: `observed` to `baseline`
+    /// are the base window's; `window` and the rates, shortfall and revenue are those of the
+    /// check whose alert fires (the base window while none does).
     struct Status {
         bool firing = false;
         double observed = 0;   ///< volume in the window
@@ -44,6 +57,14 @@ public:
         double threshold = 0;  ///< the ratio below which it counts as low
         double deviation = 0;  ///< learned typical |log ratio|
         std::string baseline;  ///< "weekly", "daily" or "recent"
+        core::Duration window{};         ///< of the check the rates below describe
+        double observed_per_hour = 0;    ///< observed volume as a rate per hour
+        double expected_per_hour = 0;    ///< expected volume as a rate per hour
+        double shortfall_percent = 0;    ///< (expected - observed) / expected × 100, >= 0
+        std::optional<double> typical_amount;  ///< mean amount of one transaction
+        std::string currency;                  ///< of typical_amount; may be empty
+        /// Missing transactions per hour × typical_amount; nullopt without an amount.
+        std::optional<double> revenue_at_risk_per_hour;
     };
     [[nodiscard]] std::optional<Status> status(const core::Labels& series) const;
     /// Calls `fn` with the labels and last verdict of every series that has one (no order).
@@ -51,7 +72,9 @@ public:
         const std::function<void(const core::Labels&, const Status&)>& fn) const;
 
     // Detector
-    [[nodiscard]] bool consumes(Measure m) const override { return m == Measure::volume; }
+    [[nodiscard]] bool consumes(Measure m) const override {
+        return m == Measure::volume || m == Measure::amount;
+    }
     void observe(Measure m, const core::Sample& sample, std::string_view detail,
                  std::vector<Signal>& out) override;
     /// A series with no sample for a whole `window` gets a zero sample at `now` (no traffic).
@@ -62,8 +85,16 @@ public:
 
 private:
     struct Series;
+    struct Check;
+    struct Verdict;
     [[nodiscard]] std::unique_ptr<Series> new_series(const core::Labels& labels) const;
+    [[nodiscard]] std::vector<Check> checks() const;
+    [[nodiscard]] std::optional<Verdict> judge(const Series& s, core::TimePoint t,
+                                               const Check& check, double deviation) const;
     void feed(Series& s, core::TimePoint t, double v, std::vector<Signal>& out);
+    void add_amount(const core::Sample& sample);
+    void report(Series& s, const Verdict& v, core::TimePoint t, bool firing,
+                std::vector<Signal>& out) const;
     std::unordered_map<std::uint64_t, std::unique_ptr<Series>> series_;
 };
 

@@ -84,7 +84,9 @@ struct WindowMemory {
 /// allowed_lateness` (advance()). On closing, every series of every set emits samples to the
 /// sink (labels: the dimensions, `set`, `metric`; time: the bucket end): `volume` (0 for a
 /// series that saw nothing, so traffic loss is visible), `success_ratio` (provider faults only,
-/// see Bucket::success_ratio(); weight: the transactions behind it), `insufficient_balance`
+/// see Bucket::success_ratio(); weight: the transactions behind it), `amount` (the sum of
+/// successful amounts, only when some; weight: the successes; label `currency` from the
+/// series' latest event naming one, unless a dimension), `insufficient_balance`
 /// (count, only when some), `latency_p50`, `latency_p95`, `latency_p99` (ms) and `errors` per
 /// top `error_code`.
 ///
