@@ -8,7 +8,9 @@
 #    alert is a false alarm.
 # 2. Found: the same 16 days with the faults of bench/detect/stream-faults.toml injected from
 #    day 9 on: every fault must raise an alert naming its provider between its start and its
-#    end (+30 min), and no alert may fire outside a fault.
+#    end (+30 min), and no alert may fire outside a fault. A balance drain must also page
+#    (BalanceLow on the balance the events report, not the insufficient-balance burst) before
+#    the float is empty: before its first INSUFFICIENT_BALANCE event.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -30,7 +32,8 @@ t1=$(date +%s.%N)
 "$noctua" replay --events "$tmp/faults.ndjson" > "$tmp/faults.jsonl"
 echo "replay of 16 days: $(python3 -c "print(f'{$t1 - $t0:.1f}')") s"
 
-python3 - "$here/stream-faults.toml" "$tmp/clean.jsonl" "$tmp/faults.jsonl" $start <<'PY'
+python3 - "$here/stream-faults.toml" "$tmp/clean.jsonl" "$tmp/faults.jsonl" $start \
+  "$tmp/faults.ndjson" <<'PY'
 import datetime as dt, json, re, sys, tomllib
 steps = tomllib.load(open(sys.argv[1], "rb"))["step"]
 start = dt.datetime.fromisoformat(sys.argv[4].replace("Z", "+00:00"))
@@ -80,6 +83,28 @@ for f in faults:
               f"({len(f['alerts'])} alerts: {', '.join(names)}, first on set={first['labels'].get('set')})")
     else:
         print(f"  {f['kind']:<16} {f['provider']:<10} MISSED")
+for f in faults:
+    if f["kind"] != "balance_drain":
+        continue
+    # The float is empty at the provider's first insufficient-balance answer after the start.
+    empty = None
+    with open(sys.argv[5]) as events:
+        for line in events:
+            if "INSUFFICIENT_BALANCE" not in line or f'"{f["provider"]}"' not in line:
+                continue
+            e = json.loads(line)
+            t = dt.datetime.fromisoformat(e["ts"].replace("Z", "+00:00"))
+            if e["provider"] == f["provider"] and t >= f["start"]:
+                empty = t
+                break
+    paged = min((a["t"] for a in f["alerts"] if a["alertname"] == "BalanceLow"
+                 and "reason" not in a["labels"]), default=None)
+    if empty and paged and paged < empty:
+        print(f"  balance_drain    {f['provider']:<10} paged {(empty - paged).total_seconds() / 60:.0f} "
+              f"min before the float was empty ({paged:%H:%M} vs {empty:%H:%M})")
+    else:
+        print(f"  balance_drain    {f['provider']:<10} NOT paged before the float was empty "
+              f"(paged {paged}, empty {empty})")
 for a in false:
     print("  false:", a["at"], a["alertname"], a["labels"])
 delays.sort()

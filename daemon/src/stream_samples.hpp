@@ -16,6 +16,18 @@ namespace noctua::daemon {
 /// rule's `min_samples` then applies to the buckets that remain.
 inline constexpr double kMinLatenciesForP95 = 10;
 
+/// The one dimension of a stream-window series (every label but `set` and `metric`);
+/// empty when it has none or several.
+[[nodiscard]] inline std::string_view only_dimension(const core::Labels& labels) {
+    std::string_view dimension;
+    for (const auto& [k, v] : labels.pairs()) {
+        if (k == "set" || k == "metric") continue;
+        if (!dimension.empty()) return {};  // two or more dimensions: a finer series
+        dimension = k;
+    }
+    return dimension;
+}
+
 /// Whether a stream-window series feeds the balance rule's insufficient-balance burst check:
 /// only a series whose dimensions are exactly ["provider"] (a provider float) or exactly
 /// ["customer"] (a customer wallet) — every label but `set` and `metric` is a dimension.
@@ -30,12 +42,7 @@ inline constexpr double kMinLatenciesForP95 = 10;
 /// cost is that a burst is seen only when a ["provider"] or ["customer"] set is configured
 /// (the default sets include ["provider"]).
 [[nodiscard]] inline bool feeds_balance_burst(const core::Labels& labels) {
-    std::string_view dimension;
-    for (const auto& [k, v] : labels.pairs()) {
-        if (k == "set" || k == "metric") continue;
-        if (!dimension.empty()) return false;  // two or more dimensions: a finer series
-        dimension = k;
-    }
+    const auto dimension = only_dimension(labels);
     return dimension == "provider" || dimension == "customer";
 }
 
@@ -46,7 +53,8 @@ inline constexpr double kMinLatenciesForP95 = 10;
 /// `latency_p95` converted from ms to seconds when the bucket holds at least
 /// kMinLatenciesForP95 latencies, `insufficient_balance` (every code classified
 /// so, e.g. INSUFFICIENT_FUNDS) to the balance detector's burst check when
-/// feeds_balance_burst(); nullopt for the rest.
+/// feeds_balance_burst(), and `balance` (the provider float the events report,
+/// TxEvent::balance) to the balance rule from a ["provider"] set only; nullopt for the rest.
 /// Shared by the daemon and `noctua replay --events`.
 [[nodiscard]] inline std::optional<std::pair<detect::Measure, core::Sample>> to_detector_sample(
     const core::Sample& s) {
@@ -63,6 +71,12 @@ inline constexpr double kMinLatenciesForP95 = 10;
     if (metric == "insufficient_balance") {
         if (!feeds_balance_burst(s.labels)) return std::nullopt;
         return std::pair{detect::Measure::insufficient_balance, s};
+    }
+    if (metric == "balance") {
+        // The balance events report is the provider's float: one series per provider, not
+        // one per country, operator or customer (a customer's events name many providers).
+        if (only_dimension(s.labels) != "provider") return std::nullopt;
+        return std::pair{detect::Measure::balance, s};
     }
     return std::nullopt;
 }

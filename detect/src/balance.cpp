@@ -25,6 +25,16 @@ double seconds(core::Duration d) { return std::chrono::duration<double>(d).count
 /// still resolves soon after traffic succeeds again (its errors stop at once).
 constexpr core::Duration kBurstHold = std::chrono::minutes(15);
 
+/// A rise of more than this share of the new balance is a deposit; smaller ones are refunds.
+constexpr double kDepositShare = 0.05;
+/// Deposits whose preceding balance makes up the refill level.
+constexpr std::size_t kLowsKept = 8;
+/// Time to exhaustion pages a refilled float only under this share of its refill level.
+constexpr double kRefillMargin = 0.8;
+/// A float never seen refilled is watched this long before time to exhaustion pages: the
+/// floats in bench/detect/stream.sh are refilled every 20 minutes to 8 hours.
+constexpr core::Duration kRefillLearning = std::chrono::hours(24);
+
 }  // namespace
 
 BalanceDetector::BalanceDetector(config::RuleConfig rule) : SeriesDetector(std::move(rule)) {}
@@ -61,6 +71,15 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
                                  std::vector<Signal>& out) {
     const auto& c = rule_.balance;
     if (!s.balances.empty() && t < s.balances.back().first) return;  // out of order
+    if (s.balances.empty()) {
+        s.first_at = t;
+    } else if (const double prev = s.balances.back().second;
+               balance - prev > kDepositShare * balance && prev > 0 && s.reported.empty()) {
+        // A deposit while all was well: the float is refilled at about this level. (One
+        // after an alert, or from empty, tells of the incident, not of the habit.)
+        s.lows.push_back(prev);
+        if (s.lows.size() > kLowsKept) s.lows.pop_front();
+    }
     s.balances.emplace_back(t, balance);
     while (s.balances.size() > 2 && s.balances.front().first < t - c.burn_window) {
         s.balances.pop_front();
@@ -83,17 +102,27 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
     } else if (rate > 0) {
         tte = balance / rate;
     }
+    std::optional<double> refill;
+    if (!s.lows.empty()) refill = *std::min_element(s.lows.begin(), s.lows.end());
+    // Whether time to exhaustion speaks (with `factor` for hysteresis): the float is not in
+    // its usual refill cycle, or has been watched long enough to know it has none.
+    auto off_cycle = [&](double factor) {
+        if (refill) return balance < *refill * kRefillMargin * factor;
+        return t - s.first_at >= kRefillLearning;
+    };
     s.seen = true;
     s.last.balance = balance;
     s.last.burn_per_hour = rate * 3600;
     s.last.exhaustion_seconds = tte;
+    s.last.refill_level = refill;
 
     auto level_at = [&](double factor) {
         auto below = [&](const std::optional<double>& thr) {
             return thr && balance <= *thr + std::abs(*thr) * (factor - 1);
         };
         auto soon = [&](core::Duration limit) {
-            return limit > core::Duration::zero() && tte && *tte <= seconds(limit) * factor;
+            return limit > core::Duration::zero() && tte && *tte <= seconds(limit) * factor &&
+                   off_cycle(factor);
         };
         if (balance <= 0 || below(c.critical) || soon(c.exhaustion_critical)) return 2;
         if (below(c.warning) || soon(c.exhaustion_warning)) return 1;
@@ -121,9 +150,12 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
     if (tte && (*tte <= seconds(c.exhaustion_warning) * kHysteresis || balance <= 0)) {
         why = balance <= 0 ? fmt::format("{} balance is exhausted ({})", who, human(balance))
                            : fmt::format("{} balance {} lasts {} at the current spend ({}/h "
-                                         "over the last {})",
+                                         "over the last {}){}",
                                          who, human(balance), about(*tte), human(rate * 3600),
-                                         format_span(c.burn_window));
+                                         format_span(c.burn_window),
+                                         refill ? fmt::format("; usually refilled at about {}",
+                                                              human(*refill))
+                                                : std::string());
     } else {
         const auto& thr = next == 2 ? c.critical : c.warning;
         why = fmt::format("{} balance {} is at or below the {} threshold {}", who,
@@ -146,6 +178,7 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
     sig.annotations["balance"] = human(balance);
     sig.annotations["burn_per_hour"] = human(rate * 3600);
     if (tte) sig.annotations["time_to_exhaustion"] = about(*tte);
+    if (refill) sig.annotations["refill_level"] = human(*refill);
     out.push_back(std::move(sig));
 }
 

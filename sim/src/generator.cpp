@@ -57,6 +57,7 @@ std::string to_json(const TxEvent& e) {
         .field("customer", e.customer);
     if (!e.error_code.empty()) w.field("error_code", e.error_code);
     w.field("latency_ms", e.latency_ms).field("amount", e.amount).field("currency", e.currency);
+    if (e.balance) w.field("balance", std::round(*e.balance * 100) / 100);
     w.end_object();
     return std::move(w).str();
 }
@@ -243,6 +244,7 @@ void Generator::outcome(TxEvent& e, ProviderSim& p, const Operator* op) {
     }
     if (!p.charge(e.amount, e.ts)) {
         fail("failed", "INSUFFICIENT_BALANCE", 120);
+        e.balance = p.balance_at(e.ts);
         return;
     }
     const double u = rng_.uniform();
@@ -269,6 +271,7 @@ void Generator::outcome(TxEvent& e, ProviderSim& p, const Operator* op) {
     } else {
         e.status = "success";
     }
+    e.balance = p.balance_at(e.ts);
 }
 
 }  // namespace noctua::sim

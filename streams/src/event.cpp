@@ -177,6 +177,7 @@ Field field_of(std::string_view key) {
             if (is(key, "labels")) return Field::labels;
             break;
         case 7:
+            if (is(key, "balance")) return Field::balance;
             if (is(key, "country")) return Field::country;
             if (is(key, "product")) return Field::product;
             break;
@@ -198,9 +199,10 @@ Field field_of(std::string_view key) {
 
 std::string_view field_name(Field f) {
     // In Field's order.
-    static constexpr std::array<std::string_view, 14> kNames = {
+    static constexpr std::array<std::string_view, 15> kNames = {
         "",        "id",       "ts",         "provider",  "status",     "operator", "country",
-        "product", "customer", "error_code", "currency",  "latency_ms", "amount",   "labels"};
+        "product", "customer", "error_code", "currency",  "latency_ms", "amount",   "labels",
+        "balance"};
     const auto i = static_cast<std::size_t>(f);
     return i < kNames.size() ? kNames[i] : "";
 }
@@ -217,6 +219,7 @@ EventBuilder::EventBuilder(TxEvent& out) : out_(out) {
     out.labels.clear();
     out.has_latency = false;
     out.has_amount = false;
+    out.has_balance = false;
 }
 
 Rejection EventBuilder::string(Field f, std::string_view s) {
@@ -258,6 +261,7 @@ Rejection EventBuilder::string(Field f, std::string_view s) {
         case Field::latency_ms:
         case Field::amount:
         case Field::labels:
+        case Field::balance:
             break;  // not strings: the callers never pass them
     }
     return {};
@@ -272,6 +276,9 @@ Rejection EventBuilder::number(Field f, double d) {
     } else if (f == Field::amount) {
         out_.amount = d;
         out_.has_amount = true;
+    } else if (f == Field::balance) {
+        out_.balance = d;
+        out_.has_balance = true;
     }
     return {};
 }

@@ -33,6 +33,7 @@ enum class Field : std::uint8_t {
     latency_ms,
     amount,
     labels,
+    balance,
 };
 
 /// The field a key names (keys compare byte for byte, after unescaping).
@@ -51,7 +52,8 @@ public:
     /// A string value of `f` (a field other than latency_ms, amount and labels; `ts` as
     /// RFC 3339): checked (length, country code, status name, timestamp) and stored.
     [[nodiscard]] Rejection string(Field f, std::string_view s);
-    /// A number value of latency_ms or amount (not finite, or a negative latency: invalid).
+    /// A number value of latency_ms, amount or balance (not finite, or a negative latency:
+    /// invalid).
     [[nodiscard]] Rejection number(Field f, double d);
     /// `ts` given as integer epoch milliseconds.
     void ts_ms(std::int64_t ms);

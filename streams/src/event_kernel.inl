@@ -143,7 +143,8 @@ Rejection Kernel::parse(std::string_view json, std::size_t padded_capacity, core
                 break;
             }
             case Field::latency_ms:
-            case Field::amount: {
+            case Field::amount:
+            case Field::balance: {
                 // Anything but a number (a number sent as a string too) is wrong_type.
                 double d = 0;
                 if (auto e = v.get_double().get(d)) return json_error(e, name);

@@ -70,6 +70,9 @@ struct Series {
     std::int64_t last_event_ms = 0;
     std::array<prometheus::Counter*, kStatusCount> exported{};
     std::string currency;  // of the latest event that named one: labels its `amount` samples
+    // The balance the latest event reported (TxEvent::balance) and that event's time.
+    double balance = 0;
+    std::int64_t balance_ms = std::numeric_limits<std::int64_t>::min();
 };
 
 using SeriesEntry = StringMap<Series>::value_type;
@@ -280,6 +283,10 @@ struct WindowStore::Impl {
         if (auto r = b->success_ratio()) {
             // Weighted by the transactions judged, so a minimum volume means something.
             sample("success_ratio", *r).weight = b->judged();
+        }
+        if (s.balance_ms >= b->start_ms && s.balance_ms < b->start_ms + bucket_ms) {
+            // The account's balance as the bucket's latest event reported it.
+            sample("balance", s.balance);
         }
         if (b->amount_sum > 0) {
             // The value of the successful transactions: what a traffic loss costs.

@@ -45,6 +45,10 @@ AddOutcome WindowStore::add(const TxEvent& e, std::uint64_t id) {
         count_event(bucket_at(s.history, hstart), e, error_id, cls);
         s.last_event_ms = std::max(s.last_event_ms, ts);
         if (!e.currency.empty() && s.currency != e.currency) s.currency = e.currency;
+        if (e.has_balance && ts >= s.balance_ms) {
+            s.balance = e.balance;
+            s.balance_ms = ts;
+        }
         if (set.config.metrics && d.metrics && !s.exported[0]) d.export_series(set, s);
         if (s.exported[0]) s.exported[static_cast<std::size_t>(e.status)]->Increment();
     }

@@ -141,7 +141,8 @@ TEST_CASE("stream samples: only the provider and customer sets feed the balance 
     CHECK_FALSE(mapped({{"country", "KE"}, {"set", "country"}}));
 }
 
-TEST_CASE("stream samples: amounts go to traffic_loss",
+TEST_CASE("stream samples: reported balances go to the balance rule per float, amounts to "
+          "traffic_loss",
           "[daemon][unit]") {
     auto measure = [](core::Labels l, std::string_view metric) -> std::optional<detect::Measure> {
         l.set("metric", metric);
@@ -149,6 +150,12 @@ TEST_CASE("stream samples: amounts go to traffic_loss",
         if (!m) return std::nullopt;
         return m->first;
     };
+    CHECK(measure({{"provider", "acme"}, {"set", "provider"}}, "balance") ==
+          detect::Measure::balance);
+    CHECK_FALSE(measure({{"provider", "acme"}, {"country", "KE"}, {"set", "provider_country"}},
+                        "balance"));
+    // A customer's events name whichever provider served them: not the customer's wallet.
+    CHECK_FALSE(measure({{"customer", "c-42"}, {"set", "wallets"}}, "balance"));
     CHECK(measure({{"provider", "acme"}, {"country", "KE"}, {"set", "provider_country"}},
                   "amount") == detect::Measure::amount);
 }

@@ -47,6 +47,10 @@ TEST_CASE("Balance: time to exhaustion from the burn rate fires before the money
     auto r = detect::default_rule(Measure::balance);  // warn at 6 h, critical at 1 h
     detect::BalanceDetector d{r};
     std::vector<detect::Signal> fired;
+    // A float watched for a day, never refilled: its time to exhaustion speaks.
+    for (int m = -24 * 60; m < 0; m += 60) {
+        for (auto& s : feed(d, Measure::balance, kFloat, minute(m), 1000)) fired.push_back(s);
+    }
     // Spending 100 per hour, sampled every 5 minutes, from 1000.
     for (int m = 0; m <= 8 * 60; m += 5) {
         for (auto& s : feed(d, Measure::balance, kFloat, minute(m), 1000 - 100.0 * m / 60)) {
@@ -161,4 +165,60 @@ TEST_CASE("Balance: a burst window longer than the hold is the hold", "[detect][
     d.advance(minute(30), out);
     REQUIRE(out.size() == 1);
     CHECK_FALSE(out[0].active);
+}
+
+TEST_CASE("Balance: a float refilled on a cycle pages when its refill does not come",
+          "[detect][unit]") {
+    // Spending 50,000 an hour from 30,000, sampled every minute; finance deposits 25,000
+    // whenever it falls under 6,000: under an hour is always left, and that is normal.
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    std::vector<detect::Signal> all;
+    double balance = 30000;
+    long m = 0;
+    auto spend_until = [&](long end, bool refills) {
+        for (; m < end; ++m) {
+            balance -= 50000.0 / 60;
+            if (refills && balance < 6000) balance += 25000;
+            for (auto& s : feed(d, Measure::balance, kFloat, minute(m), std::max(balance, 0.0))) {
+                all.push_back(std::move(s));
+            }
+            if (balance <= 0) return;
+        }
+    };
+    spend_until(2 * 1440, true);
+    CHECK(all.empty());
+    auto st = d.status(kFloat);
+    REQUIRE(st);
+    REQUIRE(st->refill_level);
+    CHECK(*st->refill_level > 5000);
+    CHECK(*st->refill_level < 7000);  // the sample before the deposit: 6,000 + a minute of spend
+    REQUIRE(st->exhaustion_seconds);
+    CHECK(*st->exhaustion_seconds < 3600);
+
+    // The refills stop: the float pages critical before it is empty, not after.
+    spend_until(3 * 1440, false);
+    const long empty_at = m;
+    REQUIRE(balance <= 0);
+    REQUIRE_FALSE(all.empty());
+    CHECK(all[0].active);
+    CHECK(all[0].labels.get("severity") == "critical");
+    CHECK(all[0].at < minute(empty_at - 3));
+    CHECK(all[0].annotations.count("refill_level") == 1);
+    CHECK(all[0].summary.find("usually refilled at about") != std::string::npos);
+
+    // Finance restores the float from empty: that deposit teaches no refill level of zero,
+    // so the next missed refill pages again.
+    balance = 30000;
+    all.clear();
+    spend_until(m + 1440, true);
+    REQUIRE_FALSE(all.empty());
+    CHECK_FALSE(all[0].active);  // the restored float resolves the alert
+    const auto resolved = all.size();
+    st = d.status(kFloat);
+    REQUIRE(st);
+    REQUIRE(st->refill_level);
+    CHECK(*st->refill_level > 5000);
+    spend_until(m + 1440, false);
+    REQUIRE(all.size() > resolved);
+    CHECK(all[resolved].active);
 }

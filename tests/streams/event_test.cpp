@@ -56,6 +56,20 @@ TEST_CASE("EventParser: reads every field noctua-sim emits", "[streams][unit]") 
     CHECK(e.currency == "EUR");
 }
 
+TEST_CASE("EventParser: the provider's balance after the transaction", "[streams][unit]") {
+    const std::string head = R"({"id":"b","ts":"2024-05-01T09:59:30Z","provider":"p",)";
+    auto p = parse(head + R"("status":"success","amount":25,"balance":5975.5})");
+    REQUIRE_FALSE(p.rejection);
+    CHECK(p.event.has_balance);
+    CHECK(p.event.balance == 5975.5);
+    auto none = parse(head + R"("status":"success"})");
+    REQUIRE_FALSE(none.rejection);
+    CHECK_FALSE(none.event.has_balance);
+    CHECK(reason_of(head + R"("status":"success","balance":"12"})") == RejectReason::wrong_type);
+    const auto bad = parse(head + R"("status":"success","balance":1e999})");
+    CHECK(bad.rejection.reason != RejectReason::none);
+}
+
 TEST_CASE("EventParser: epoch milliseconds, unknown fields and allow-listed labels",
           "[streams][unit]") {
     ParseOptions o;

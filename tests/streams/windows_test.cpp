@@ -383,3 +383,38 @@ TEST_CASE("WindowStore: events find their series again after evictions and a res
     CHECK(r.find("provider_country", {{"provider", "p7"}, {"country", "ES"}}, later, true)->total() ==
           3);
 }
+
+TEST_CASE("WindowStore: amounts with their currency, and the latest balance an event reported",
+          "[streams][unit]") {
+    Sink sink;
+    WindowStore w(windows_config(), nullptr, sink.fn());
+    for (int i = 0; i < 3; ++i) {
+        auto e = event("a" + std::to_string(i), kT0 + std::chrono::seconds(10 * i), "giftly",
+                       TxStatus::success);
+        e.has_amount = true;
+        e.amount = 25;
+        e.currency = "USD";
+        e.has_balance = true;
+        e.balance = 1000.0 - 25 * (i + 1);
+        CHECK(w.add(e) == AddOutcome::applied);
+    }
+    // An event that arrives late within the bucket does not roll the balance back.
+    auto early = event("a-early", kT0 + 5s, "giftly", TxStatus::success);
+    early.has_balance = true;
+    early.balance = 990;
+    CHECK(w.add(early) == AddOutcome::applied);
+    w.advance(kT0 + 1min + 30s);
+    const auto end = kT0 + 1min;
+    CHECK(sink.value("amount", "giftly", end) == Approx(75));
+    CHECK(sink.value("balance", "giftly", end) == Approx(925));
+    bool labelled = false;
+    for (const auto& s : sink.samples) {
+        if (s.labels.get("metric") != "amount") continue;
+        labelled = s.labels.get("currency") == "USD" && s.weight == 4;
+    }
+    CHECK(labelled);
+    // A bucket without a reported balance emits none.
+    CHECK(w.add(event("b", kT0 + 70s, "giftly", TxStatus::success)) == AddOutcome::applied);
+    w.advance(kT0 + 2min + 30s);
+    CHECK_FALSE(sink.value("balance", "giftly", kT0 + 2min));
+}

@@ -18,7 +18,18 @@ namespace noctua::detect {
 ///   `burn_window` — the sum of the balance *decreases* between consecutive samples divided
 ///   by the time they span. A top-up raises the balance and is not negative spending, so a
 ///   deposit neither hides the burn nor resets it. At or below `exhaustion_warning` /
-///   `exhaustion_critical` it fires ("balance lasts about 3 h at the current spend").
+///   `exhaustion_critical` it fires ("balance lasts about 3 h at the current spend"), once
+///   it knows the float's habits:
+///   - A float that is refilled (a rise of more than 5% of the balance: a deposit, not a
+///     refund) has a refill level, the lowest balance it stood at before its last 8 deposits.
+///     Running low is then its normal cycle, and time to exhaustion pages only once the
+///     balance is under 80% of that level: the deposit that usually comes did not, and the
+///     float will run dry at the current spend (a float refilled every half hour always has
+///     under an hour left, and must not page for it).
+///   - A float never seen refilled pages on time to exhaustion after it has been watched for
+///     a day (a float refilled twice a day has taught its level by then).
+///   Balances come from a probe's extracted `balance` or from the stream (events that carry
+///   the provider's balance, windows' `metric=balance` samples).
 /// - A burst of `burst` insufficient-balance errors within `burst_window`
 ///   (Measure::insufficient_balance) fires critical at once, with label
 ///   `reason="insufficient_balance_errors"`. It stays firing while errors keep coming and
@@ -37,6 +48,7 @@ public:
         double balance = 0;
         double burn_per_hour = 0;
         std::optional<double> exhaustion_seconds;  ///< nullopt: not spending
+        std::optional<double> refill_level;        ///< nullopt: never seen refilled
         std::string level;                         ///< "", "warning" or "critical"
     };
     [[nodiscard]] std::optional<Status> status(const core::Labels& series) const;
@@ -59,6 +71,8 @@ private:
     struct Series {
         core::Labels labels;
         std::deque<std::pair<core::TimePoint, double>> balances;
+        core::TimePoint first_at{};  // first balance seen
+        std::deque<double> lows;     // the balance before each of the last deposits
         std::string reported;  // "", "warning", "critical"
         std::string pending;
         core::TimePoint pending_since{};

@@ -30,6 +30,9 @@ struct TxEvent {
     std::int64_t latency_ms = 0;
     double amount = 0;
     std::string currency;
+    /// The provider float after this transaction, as the provider's answer reports it; unset
+    /// when the transaction never reached the float (outages, token and operator failures).
+    std::optional<double> balance;
 };
 
 /// `{"id":…,"ts":"RFC3339","provider":…,…}` without a trailing newline.

@@ -36,8 +36,12 @@ struct TxEvent {
     std::string currency;
     double latency_ms = 0;
     double amount = 0;
+    /// The provider account's balance after this transaction, as a provider's API reports it
+    /// (Reloadly's balanceInfo.newBalance); feeds the balance rule from the stream.
+    double balance = 0;
     bool has_latency = false;
     bool has_amount = false;
+    bool has_balance = false;
     /// Allow-listed entries of "labels" (name, value), in the order of the allow-list.
     std::vector<std::pair<std::string, std::string>> labels;
 };

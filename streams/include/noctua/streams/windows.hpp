@@ -86,7 +86,8 @@ struct WindowMemory {
 /// series that saw nothing, so traffic loss is visible), `success_ratio` (provider faults only,
 /// see Bucket::success_ratio(); weight: the transactions behind it), `amount` (the sum of
 /// successful amounts, only when some; weight: the successes; label `currency` from the
-/// series' latest event naming one, unless a dimension), `insufficient_balance`
+/// series' latest event naming one, unless a dimension), `balance` (the balance the bucket's
+/// latest event reported, only when one did), `insufficient_balance`
 /// (count, only when some), `latency_p50`, `latency_p95`, `latency_p99` (ms) and `errors` per
 /// top `error_code`.
 ///
