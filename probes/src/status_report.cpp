@@ -190,7 +190,7 @@ std::string html(const StatusReport& r) {
         std::vector<bool> bad;
         for (const auto& st : s.steps) {
             times.push_back(seconds(st.duration));
-            bad.push_back(!st.success);
+            bad.push_back(!st.success && !st.skipped);
         }
         out += fmt::format(R"(<section class="provider" data-provider="{0}"><h2>{1} <small>({0})</small> )"
                            R"(<span class="{2}">{3}</span></h2><p>Step times {4}</p>)",
