@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "noctua/alerts/alert.hpp"
+#include "noctua/alerts/matcher.hpp"
+
+namespace noctua::alerts {
+
+/// `[[inhibit]]`: while an alert matching `source` fires, alerts matching `target` that carry
+/// the same values of the `equal` labels are muted (a provider being down mutes its traffic
+/// and balance alerts). An alert never inhibits itself.
+struct InhibitRule {
+    Matchers source;
+    Matchers target;
+    std::vector<std::string> equal;
+};
+
+/// Decides inhibition against the currently firing alerts. Pure and stateless: the pipeline
+/// passes the firing set in. Thread-safe for reads.
+class Inhibitor {
+public:
+    explicit Inhibitor(std::vector<InhibitRule> rules) : rules_(std::move(rules)) {}
+
+    /// The first firing alert that inhibits `target`, or nullptr.
+    [[nodiscard]] const Alert* inhibited_by(const core::Labels& target,
+                                            const std::vector<Alert>& firing) const;
+
+    [[nodiscard]] const std::vector<InhibitRule>& rules() const { return rules_; }
+
+private:
+    std::vector<InhibitRule> rules_;
+};
+
+}  // namespace noctua::alerts

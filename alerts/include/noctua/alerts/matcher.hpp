@@ -1,0 +1,72 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "noctua/core/labels.hpp"
+#include "noctua/core/result.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace noctua::alerts {
+
+/// How a matcher compares a label's value.
+enum class MatchOp { equal, not_equal, regex, not_regex };
+
+/// One label matcher in Alertmanager's syntax: `name="value"`, `name!="value"`,
+/// `name=~"regex"`, `name!~"regex"`. A missing label matches as the empty string, and a regex
+/// must match the whole value (it is anchored), as in Prometheus and Alertmanager.
+///
+/// Regexes are RE2 (linear time, no backtracking), compiled once at construction and shared
+/// between copies. A value type; const methods are thread-safe.
+class Matcher {
+public:
+    /// Errors: Errc::invalid_argument for an empty or malformed name, a regex RE2 rejects,
+    /// or one whose program is over the size limit.
+    [[nodiscard]] static core::Result<Matcher> make(std::string name, MatchOp op,
+                                                    std::string value);
+    /// Parses one matcher, e.g. `provider=~"acme|zeta"`; the value may be unquoted when it has
+    /// no spaces, commas or quotes.
+    [[nodiscard]] static core::Result<Matcher> parse(std::string_view text);
+
+    [[nodiscard]] bool matches(const core::Labels& labels) const;
+    /// True when the matcher matches a missing label (`foo=""`, `foo=~".*"`, `foo!="x"`).
+    [[nodiscard]] bool matches_empty() const;
+
+    [[nodiscard]] const std::string& name() const { return name_; }
+    [[nodiscard]] MatchOp op() const { return op_; }
+    [[nodiscard]] const std::string& value() const { return value_; }
+    /// `name=~"value"`, with `"` and `\` escaped: the form parse() reads back.
+    [[nodiscard]] std::string to_string() const;
+
+    friend bool operator==(const Matcher& a, const Matcher& b) {
+        return a.name_ == b.name_ && a.op_ == b.op_ && a.value_ == b.value_;
+    }
+
+private:
+    Matcher() = default;
+    [[nodiscard]] bool match_value(std::string_view value) const;
+
+    std::string name_;
+    MatchOp op_ = MatchOp::equal;
+    std::string value_;
+    std::shared_ptr<const re2::RE2> re_;  // set for regex and not_regex
+};
+
+/// A conjunction of matchers: all must match.
+using Matchers = std::vector<Matcher>;
+
+[[nodiscard]] bool matches_all(const Matchers& matchers, const core::Labels& labels);
+
+/// Parses `{a="1", b=~"x|y"}` or `a="1", b=~"x|y"` (braces optional; an empty list is fine).
+/// Errors name the failing matcher.
+[[nodiscard]] core::Result<Matchers> parse_matchers(std::string_view text);
+
+/// `{a="1", b=~"x|y"}`.
+[[nodiscard]] std::string to_string(const Matchers& matchers);
+
+}  // namespace noctua::alerts

@@ -1,0 +1,225 @@
+#include "noctua/alerts/matcher.hpp"
+
+#include <re2/re2.h>
+
+namespace noctua::alerts {
+namespace {
+
+// RE2 refuses to compile programs above this; a 20,000-group pattern is an error, not memory.
+constexpr std::int64_t kMaxRegexMemory = 1 << 20;
+constexpr std::size_t kMaxQuoted = 64;
+
+bool valid_name(std::string_view name) {
+    if (name.empty()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        const bool digit = c >= '0' && c <= '9';
+        if (!alpha && !(digit && i > 0)) return false;
+    }
+    return true;
+}
+
+std::string shorten(std::string_view s) {
+    if (s.size() <= kMaxQuoted) return std::string(s);
+    return std::string(s.substr(0, kMaxQuoted)) + "…";
+}
+
+std::string_view op_text(MatchOp op) {
+    switch (op) {
+        case MatchOp::equal:
+            return "=";
+        case MatchOp::not_equal:
+            return "!=";
+        case MatchOp::regex:
+            return "=~";
+        case MatchOp::not_regex:
+            return "!~";
+    }
+    return "=";
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+// Reads a double-quoted string at the start of `s` (escapes \" \\ \n), advancing `s`.
+core::Result<std::string> read_quoted(std::string_view& s) {
+    std::string out;
+    std::size_t i = 1;
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '"') break;
+        if (c == '\\' && i + 1 < s.size()) {
+            const char n = s[++i];
+            out.push_back(n == 'n' ? '\n' : n);
+            continue;
+        }
+        out.push_back(c);
+    }
+    if (i >= s.size()) return core::fail(core::Errc::invalid_argument, "unterminated quote");
+    s.remove_prefix(i + 1);
+    return out;
+}
+
+}  // namespace
+
+core::Result<Matcher> Matcher::make(std::string name, MatchOp op, std::string value) {
+    if (!valid_name(name)) {
+        return core::fail(core::Errc::invalid_argument,
+                          "invalid label name \"" + shorten(name) + "\"");
+    }
+    Matcher m;
+    m.name_ = std::move(name);
+    m.op_ = op;
+    m.value_ = std::move(value);
+    if (op == MatchOp::regex || op == MatchOp::not_regex) {
+        RE2::Options options;
+        options.set_log_errors(false);
+        options.set_max_mem(kMaxRegexMemory);
+        auto re = std::make_shared<RE2>(m.value_, options);
+        if (!re->ok()) {
+            return core::fail(core::Errc::invalid_argument, "invalid regex \"" + shorten(m.value_) +
+                                                                "\": " + shorten(re->error()));
+        }
+        m.re_ = std::move(re);
+    }
+    return m;
+}
+
+core::Result<Matcher> Matcher::parse(std::string_view text) {
+    text = trim(text);
+    std::size_t i = 0;
+    while (i < text.size() && text[i] != '=' && text[i] != '!') ++i;
+    const std::string name(trim(text.substr(0, i)));
+    std::string_view rest = text.substr(i);
+    MatchOp op;
+    if (rest.starts_with("=~")) {
+        op = MatchOp::regex;
+    } else if (rest.starts_with("!~")) {
+        op = MatchOp::not_regex;
+    } else if (rest.starts_with("!=")) {
+        op = MatchOp::not_equal;
+    } else if (rest.starts_with("=")) {
+        op = MatchOp::equal;
+    } else {
+        return core::fail(core::Errc::invalid_argument,
+                          "matcher \"" + shorten(text) + "\" has no operator (=, !=, =~, !~)");
+    }
+    rest.remove_prefix(op == MatchOp::equal ? 1 : 2);
+    rest = trim(rest);
+    std::string value;
+    if (!rest.empty() && rest.front() == '"') {
+        auto q = read_quoted(rest);
+        if (!q) return std::unexpected(q.error());
+        value = std::move(*q);
+        if (!trim(rest).empty()) {
+            return core::fail(core::Errc::invalid_argument,
+                              "unexpected text after the value of \"" + shorten(text) + "\"");
+        }
+    } else {
+        if (rest.find_first_of("\", ") != std::string_view::npos) {
+            return core::fail(core::Errc::invalid_argument,
+                              "quote the value of \"" + shorten(text) + "\"");
+        }
+        value = std::string(rest);
+    }
+    return make(name, op, std::move(value));
+}
+
+bool Matcher::match_value(std::string_view value) const {
+    switch (op_) {
+        case MatchOp::equal:
+            return value == value_;
+        case MatchOp::not_equal:
+            return value != value_;
+        case MatchOp::regex:
+            return RE2::FullMatch(value, *re_);
+        case MatchOp::not_regex:
+            return !RE2::FullMatch(value, *re_);
+    }
+    return false;
+}
+
+bool Matcher::matches(const core::Labels& labels) const {
+    return match_value(labels.get(name_).value_or(std::string_view{}));
+}
+
+bool Matcher::matches_empty() const { return match_value({}); }
+
+std::string Matcher::to_string() const {
+    std::string out = name_;
+    out += op_text(op_);
+    out += '"';
+    for (const char c : value_) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+bool matches_all(const Matchers& matchers, const core::Labels& labels) {
+    for (const auto& m : matchers) {
+        if (!m.matches(labels)) return false;
+    }
+    return true;
+}
+
+core::Result<Matchers> parse_matchers(std::string_view text) {
+    text = trim(text);
+    if (text.starts_with('{')) {
+        if (!text.ends_with('}')) {
+            return core::fail(core::Errc::invalid_argument, "missing closing brace");
+        }
+        text = trim(text.substr(1, text.size() - 2));
+    }
+    Matchers out;
+    // Split on commas outside quotes.
+    std::size_t start = 0;
+    bool quoted = false;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        if (i < text.size()) {
+            if (text[i] == '\\' && quoted) {
+                ++i;
+                continue;
+            }
+            if (text[i] == '"') quoted = !quoted;
+            if (text[i] != ',' || quoted) continue;
+        }
+        const auto piece = trim(text.substr(start, i - start));
+        start = i + 1;
+        if (piece.empty()) {
+            if (i == text.size() && out.empty()) break;
+            if (i == text.size()) break;  // a trailing comma
+            return core::fail(core::Errc::invalid_argument, "empty matcher");
+        }
+        auto m = Matcher::parse(piece);
+        if (!m) return std::unexpected(m.error());
+        out.push_back(std::move(*m));
+    }
+    if (quoted) return core::fail(core::Errc::invalid_argument, "unterminated quote");
+    return out;
+}
+
+std::string to_string(const Matchers& matchers) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < matchers.size(); ++i) {
+        if (i) out += ", ";
+        out += matchers[i].to_string();
+    }
+    out += '}';
+    return out;
+}
+
+}  // namespace noctua::alerts
