@@ -1,0 +1,299 @@
+#include "noctua/store/alert_store.hpp"
+
+#include <mutex>
+
+#include <sqlite3.h>
+
+namespace noctua::store {
+namespace {
+
+struct DbDeleter {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct StmtDeleter {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+constexpr int kAlertSchemaVersion = 1;
+// The alerting tables are versioned apart from the rest of the file (schema_versions), so they
+// migrate on their own.
+constexpr const char* kMigrations[] = {
+    "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, receiver TEXT NOT NULL,"
+    " group_key TEXT NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+    " next_attempt_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE dead_letters (id INTEGER PRIMARY KEY, receiver TEXT NOT NULL,"
+    " group_key TEXT NOT NULL, payload BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+    " failed_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, reason TEXT NOT NULL);"
+    "CREATE TABLE records (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,"
+    " PRIMARY KEY (ns, key)) WITHOUT ROWID;",
+};
+static_assert(std::size(kMigrations) == kAlertSchemaVersion);
+
+std::int64_t ms(core::TimePoint t) { return t.time_since_epoch().count(); }
+core::TimePoint at_ms(std::int64_t v) { return core::TimePoint{std::chrono::milliseconds{v}}; }
+
+void bind(sqlite3_stmt* s, int i, std::string_view v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+std::string text(sqlite3_stmt* s, int i) {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : "";
+}
+
+}  // namespace
+
+// Guarded by `mu`: the connection and every statement.
+struct AlertStore::Impl {
+    std::mutex mu;
+    std::unique_ptr<sqlite3, DbDeleter> db;
+
+    core::Result<void> exec(const std::string& sql) {
+        char* msg = nullptr;
+        if (sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+            std::string m = msg ? msg : "unknown error";
+            sqlite3_free(msg);
+            return core::fail(core::Errc::io, m);
+        }
+        return {};
+    }
+
+    core::Result<Stmt> prepare(const char* sql) {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr) != SQLITE_OK) {
+            sqlite3_finalize(s);
+            return core::fail(core::Errc::io, std::string("prepare: ") + sqlite3_errmsg(db.get()));
+        }
+        return Stmt(s);
+    }
+
+    core::Result<void> done(sqlite3_stmt* s, std::string_view what) {
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            return core::fail(core::Errc::io, std::string(what) + ": " + sqlite3_errmsg(db.get()));
+        }
+        return {};
+    }
+
+    // Runs `body` in one IMMEDIATE transaction, rolling back on error.
+    template <class F>
+    auto transaction(F&& body) -> decltype(body()) {
+        if (auto r = exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+        auto r = body();
+        if (r) {
+            if (auto c = exec("COMMIT"); !c) {
+                (void)exec("ROLLBACK");
+                return std::unexpected(c.error());
+            }
+        } else {
+            (void)exec("ROLLBACK");
+        }
+        return r;
+    }
+
+    core::Result<void> migrate() {
+        if (auto r = exec("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY,"
+                          " version INTEGER NOT NULL)");
+            !r) {
+            return r;
+        }
+        auto q = prepare("SELECT version FROM schema_versions WHERE component = 'alerts'");
+        if (!q) return std::unexpected(q.error());
+        int from = 0;
+        if (sqlite3_step(q->get()) == SQLITE_ROW) from = sqlite3_column_int(q->get(), 0);
+        q->reset();
+        if (from > kAlertSchemaVersion) {
+            return core::fail(core::Errc::invalid_argument,
+                              "alert tables have schema version " + std::to_string(from) +
+                                  ", newer than this build's (" +
+                                  std::to_string(kAlertSchemaVersion) + ")");
+        }
+        for (int v = from; v < kAlertSchemaVersion; ++v) {
+            auto r = transaction([&]() -> core::Result<void> {
+                if (auto m = exec(kMigrations[v]); !m) return m;
+                return exec("INSERT INTO schema_versions (component, version) VALUES ('alerts', " +
+                            std::to_string(v + 1) +
+                            ") ON CONFLICT (component) DO UPDATE SET version = excluded.version");
+            });
+            if (!r) return r;
+        }
+        return {};
+    }
+};
+
+AlertStore::AlertStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AlertStore::~AlertStore() = default;
+
+core::Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path,
+                                                           bool full_sync) {
+    auto d = std::make_unique<Impl>();
+    sqlite3* raw = nullptr;
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    d->db.reset(raw);
+    if (rc != SQLITE_OK) {
+        return core::fail(core::Errc::io, "cannot open " + path + ": " +
+                                              (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    }
+    sqlite3_busy_timeout(raw, 5000);
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL",
+          full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"}) {
+        if (auto r = d->exec(pragma); !r) {
+            return core::fail(core::Errc::io, path + ": " + r.error().message);
+        }
+    }
+    if (auto r = d->migrate(); !r)
+        return core::fail(r.error().code, path + ": " + r.error().message);
+    return std::unique_ptr<AlertStore>(new AlertStore(std::move(d)));
+}
+
+core::Result<std::vector<std::int64_t>> AlertStore::write(const std::vector<OutboxItem>& items,
+                                                          const std::vector<RecordWrite>& records) {
+    Impl& d = *impl_;
+    std::lock_guard lock(d.mu);
+    return d.transaction([&]() -> core::Result<std::vector<std::int64_t>> {
+        std::vector<std::int64_t> ids;
+        if (!items.empty()) {
+            auto s = d.prepare(
+                "INSERT INTO outbox (receiver, group_key, payload, created_ms, next_attempt_ms,"
+                " attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            if (!s) return std::unexpected(s.error());
+            for (const auto& it : items) {
+                bind(s->get(), 1, it.receiver);
+                bind(s->get(), 2, it.group_key);
+                sqlite3_bind_blob64(s->get(), 3, it.payload.data(), it.payload.size(),
+                                    SQLITE_TRANSIENT);
+                sqlite3_bind_int64(s->get(), 4, ms(it.created));
+                sqlite3_bind_int64(s->get(), 5, ms(it.next_attempt));
+                sqlite3_bind_int(s->get(), 6, it.attempts);
+                if (auto r = d.done(s->get(), "writing the outbox"); !r) {
+                    return std::unexpected(r.error());
+                }
+                sqlite3_reset(s->get());
+                ids.push_back(sqlite3_last_insert_rowid(d.db.get()));
+            }
+        }
+        if (!records.empty()) {
+            auto put = d.prepare(
+                "INSERT INTO records (ns, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (ns, key)"
+                " DO UPDATE SET value = excluded.value");
+            auto del = d.prepare("DELETE FROM records WHERE ns = ?1 AND key = ?2");
+            if (!put) return std::unexpected(put.error());
+            if (!del) return std::unexpected(del.error());
+            for (const auto& r : records) {
+                sqlite3_stmt* s = r.value ? put->get() : del->get();
+                bind(s, 1, r.ns);
+                bind(s, 2, r.key);
+                if (r.value) {
+                    sqlite3_bind_blob64(s, 3, r.value->data(), r.value->size(), SQLITE_TRANSIENT);
+                }
+                if (auto w = d.done(s, "writing a record"); !w) return std::unexpected(w.error());
+                sqlite3_reset(s);
+            }
+        }
+        return ids;
+    });
+}
+
+core::Result<std::vector<OutboxItem>> AlertStore::pending() {
+    Impl& d = *impl_;
+    std::lock_guard lock(d.mu);
+    auto s = d.prepare(
+        "SELECT id, receiver, group_key, payload, created_ms, next_attempt_ms, attempts"
+        " FROM outbox ORDER BY id");
+    if (!s) return std::unexpected(s.error());
+    std::vector<OutboxItem> out;
+    int rc;
+    while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
+        OutboxItem it;
+        it.id = sqlite3_column_int64(s->get(), 0);
+        it.receiver = text(s->get(), 1);
+        it.group_key = text(s->get(), 2);
+        it.payload = text(s->get(), 3);
+        it.created = at_ms(sqlite3_column_int64(s->get(), 4));
+        it.next_attempt = at_ms(sqlite3_column_int64(s->get(), 5));
+        it.attempts = sqlite3_column_int(s->get(), 6);
+        out.push_back(std::move(it));
+    }
+    if (rc != SQLITE_DONE) {
+        return core::fail(core::Errc::io,
+                          std::string("reading the outbox: ") + sqlite3_errmsg(d.db.get()));
+    }
+    return out;
+}
+
+core::Result<void> AlertStore::delivered(std::int64_t id) {
+    Impl& d = *impl_;
+    std::lock_guard lock(d.mu);
+    auto s = d.prepare("DELETE FROM outbox WHERE id = ?1");
+    if (!s) return std::unexpected(s.error());
+    sqlite3_bind_int64(s->get(), 1, id);
+    return d.done(s->get(), "deleting a delivered notification");
+}
+
+core::Result<void> AlertStore::reschedule(std::int64_t id, int attempts,
+                                          core::TimePoint next_attempt) {
+    Impl& d = *impl_;
+    std::lock_guard lock(d.mu);
+    auto s = d.prepare("UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1");
+    if (!s) return std::unexpected(s.error());
+    sqlite3_bind_int64(s->get(), 1, id);
+    sqlite3_bind_int(s->get(), 2, attempts);
+    sqlite3_bind_int64(s->get(), 3, ms(next_attempt));
+    return d.done(s->get(), "rescheduling a notification");
+}
+
+core::Result<void> AlertStore::dead_letter(std::int64_t id, std::string_view reason,
+                                           core::TimePoint at) {
+    Impl& d = *impl_;
+    std::lock_guard lock(d.mu);
+    return d.transaction([&]() -> core::Result<void> {
+        auto s = d.prepare(
+            "INSERT INTO dead_letters (id, receiver, group_key, payload, created_ms, failed_ms,"
+            " attempts, reason) SELECT id, receiver, group_key, payload, created_ms, ?2, attempts,"
+            " ?3 FROM outbox WHERE id = ?1");
+        if (!s) return std::unexpected(s.error());
+        sqlite3_bind_int64(s->get(), 1, id);
+        sqlite3_bind_int64(s->get(), 2, ms(at));
+        bind(s->get(), 3, reason);
+        if (auto r = d.done(s->get(), "writing a dead letter"); !r) return r;
+        auto del = d.prepare("DELETE FROM outbox WHERE id = ?1");
+        if (!del) return std::unexpected(del.error());
+        sqlite3_bind_int64(del->get(), 1, id);
+        return d.done(del->get(), "deleting a dead letter from the outbox");
+    });
+}
+
+core::Result<std::int64_t> AlertStore::dead_letter_count() {
+    Impl& d = *impl_;
+    std::lock_guard lock(d.mu);
+    auto s = d.prepare("SELECT count(*) FROM dead_letters");
+    if (!s) return std::unexpected(s.error());
+    if (sqlite3_step(s->get()) != SQLITE_ROW) {
+        return core::fail(core::Errc::io,
+                          std::string("counting dead letters: ") + sqlite3_errmsg(d.db.get()));
+    }
+    return sqlite3_column_int64(s->get(), 0);
+}
+
+core::Result<std::map<std::string, std::string>> AlertStore::records(std::string_view ns) {
+    Impl& d = *impl_;
+    std::lock_guard lock(d.mu);
+    auto s = d.prepare("SELECT key, value FROM records WHERE ns = ?1 ORDER BY key");
+    if (!s) return std::unexpected(s.error());
+    bind(s->get(), 1, ns);
+    std::map<std::string, std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
+        out.emplace(text(s->get(), 0), text(s->get(), 1));
+    }
+    if (rc != SQLITE_DONE) {
+        return core::fail(core::Errc::io,
+                          std::string("reading records: ") + sqlite3_errmsg(d.db.get()));
+    }
+    return out;
+}
+
+}  // namespace noctua::store

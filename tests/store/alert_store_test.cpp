@@ -1,0 +1,80 @@
+#include <catch2/catch.hpp>
+
+#include "noctua/store/alert_store.hpp"
+#include "noctua/store/store.hpp"
+#include "noctua/testing/temp_dir.hpp"
+
+using noctua::core::TimePoint;
+using noctua::store::AlertStore;
+using noctua::store::OutboxItem;
+using noctua::store::RecordWrite;
+using noctua::testing::TempDir;
+
+namespace {
+TimePoint at(long s) { return TimePoint{std::chrono::seconds(s)}; }
+OutboxItem item(std::string group, std::string payload) {
+    OutboxItem it;
+    it.receiver = "noc";
+    it.group_key = std::move(group);
+    it.payload = std::move(payload);
+    it.created = at(10);
+    it.next_attempt = at(10);
+    return it;
+}
+}  // namespace
+
+TEST_CASE("AlertStore: the outbox and its records survive reopening, in order", "[store][unit]") {
+    TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    {
+        auto s = AlertStore::open(path);
+        REQUIRE(s);
+        auto ids = (*s)->write({item("g1", "fire"), item("g1", "resolve"), item("g2", "x")},
+                               {RecordWrite{"nflog", "noc/g1", std::string("rec")}});
+        REQUIRE(ids);
+        REQUIRE(ids->size() == 3);
+        CHECK((*ids)[0] < (*ids)[1]);
+        REQUIRE((*s)->delivered((*ids)[2]));
+        REQUIRE((*s)->reschedule((*ids)[0], 3, at(99)));
+    }
+    auto s = AlertStore::open(path);
+    REQUIRE(s);
+    auto p = (*s)->pending();
+    REQUIRE(p);
+    REQUIRE(p->size() == 2);
+    CHECK((*p)[0].payload == "fire");
+    CHECK((*p)[0].attempts == 3);
+    CHECK((*p)[0].next_attempt == at(99));
+    CHECK((*p)[1].payload == "resolve");
+    auto recs = (*s)->records("nflog");
+    REQUIRE(recs);
+    CHECK(recs->at("noc/g1") == "rec");
+
+    REQUIRE((*s)->write({}, {RecordWrite{"nflog", "noc/g1", std::nullopt}}));
+    CHECK((*s)->records("nflog")->empty());
+}
+
+TEST_CASE("AlertStore: dead letters leave the outbox and are counted", "[store][unit]") {
+    TempDir dir;
+    auto s = AlertStore::open((dir.path / "a.db").string());
+    REQUIRE(s);
+    auto ids = (*s)->write({item("g", "bad")}, {});
+    REQUIRE(ids);
+    REQUIRE((*s)->dead_letter(ids->front(), "400 invalid payload", at(20)));
+    CHECK((*s)->pending()->empty());
+    CHECK(*(*s)->dead_letter_count() == 1);
+}
+
+TEST_CASE("AlertStore: shares a database file with the offsets store", "[store][unit]") {
+    TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    auto offsets = noctua::store::Store::open(path);
+    REQUIRE(offsets);
+    auto alerts = AlertStore::open(path);
+    REQUIRE(alerts);
+    REQUIRE((*offsets)->put_offset("tx", "k", 5));
+    REQUIRE((*alerts)->write({item("g", "p")}, {}));
+    CHECK((*offsets)->schema_version() == noctua::store::kSchemaVersion);
+    CHECK(*(*offsets)->offset("tx", "k") == 5);
+    CHECK((*alerts)->pending()->size() == 1);
+}
