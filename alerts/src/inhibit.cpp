@@ -5,11 +5,11 @@ namespace noctua::alerts {
 const Alert* Inhibitor::inhibited_by(const core::Labels& target,
                                      const std::vector<Alert>& firing) const {
     for (const auto& rule : rules_) {
-        if (!matches_all(rule.target, target)) continue;
+        if (!core::matches_all(rule.target, target)) continue;
         for (const auto& source : firing) {
             if (source.state != AlertState::firing) continue;
             if (source.labels == target) continue;
-            if (!matches_all(rule.source, source.labels)) continue;
+            if (!core::matches_all(rule.source, source.labels)) continue;
             bool same = true;
             for (const auto& name : rule.equal) {
                 if (source.labels.get(name) != target.get(name)) {

@@ -6,13 +6,13 @@
 namespace noctua::alerts {
 namespace {
 
-Route build(const RouteSpec& spec, const RouteOptions& parent, std::string key) {
+Route build(const config::RouteConfig& spec, const RouteOptions& parent, std::string key) {
     Route r;
     r.matchers = spec.matchers;
     r.continue_matching = spec.continue_matching;
     r.key = std::move(key);
     r.options = parent;
-    if (spec.receiver) r.options.receiver = *spec.receiver;
+    if (!spec.receiver.empty()) r.options.receiver = spec.receiver;
     if (spec.group_by) {
         const auto& g = *spec.group_by;
         r.options.group_by_all = std::find(g.begin(), g.end(), "...") != g.end();
@@ -27,7 +27,7 @@ Route build(const RouteSpec& spec, const RouteOptions& parent, std::string key) 
 
     std::set<std::string> seen;
     for (std::size_t i = 0; i < spec.routes.size(); ++i) {
-        std::string child_key = r.key + "/" + to_string(spec.routes[i].matchers);
+        std::string child_key = r.key + "/" + core::to_string(spec.routes[i].matchers);
         // Siblings with equal matchers would share groups; keep them apart by position.
         if (!seen.insert(child_key).second) child_key += "#" + std::to_string(i);
         r.routes.push_back(build(spec.routes[i], r.options, std::move(child_key)));
@@ -38,7 +38,7 @@ Route build(const RouteSpec& spec, const RouteOptions& parent, std::string key) 
 void match_into(const Route& r, const core::Labels& labels, std::vector<const Route*>& out) {
     const auto before = out.size();
     for (const auto& child : r.routes) {
-        if (!matches_all(child.matchers, labels)) continue;
+        if (!core::matches_all(child.matchers, labels)) continue;
         match_into(child, labels, out);
         if (!child.continue_matching) break;
     }
@@ -52,7 +52,7 @@ void collect(const Route& r, std::set<std::string>& out) {
 
 }  // namespace
 
-RouteTree::RouteTree(const RouteSpec& root) : root_(build(root, RouteOptions{}, "{}")) {}
+RouteTree::RouteTree(const config::RouteConfig& root) : root_(build(root, RouteOptions{}, "{}")) {}
 
 std::vector<const Route*> RouteTree::match(const core::Labels& labels) const {
     std::vector<const Route*> out;

@@ -29,7 +29,7 @@ core::Result<Silence> Silences::add(Silence s, core::TimePoint now, std::uint64_
         return core::fail(core::Errc::invalid_argument, "a silence needs at least one matcher");
     }
     if (std::all_of(s.matchers.begin(), s.matchers.end(),
-                    [](const Matcher& m) { return m.matches_empty(); })) {
+                    [](const core::Matcher& m) { return m.matches_empty(); })) {
         return core::fail(core::Errc::invalid_argument,
                           "at least one matcher must not match the empty string (the silence "
                           "would mute every alert)");
@@ -62,7 +62,8 @@ core::Result<Silence> Silences::expire(std::string_view id, core::TimePoint now)
 
 const Silence* Silences::muting(const core::Labels& labels, core::TimePoint now) const {
     for (const auto& [id, s] : by_id_) {
-        if (s.state(now) == Silence::State::active && matches_all(s.matchers, labels)) return &s;
+        if (s.state(now) == Silence::State::active && core::matches_all(s.matchers, labels))
+            return &s;
     }
     return nullptr;
 }

@@ -22,7 +22,8 @@ using detail::Section;
 constexpr std::string_view kRootKeys[] = {"external_url", "logging", "probes",  "providers",
                                           "receivers",    "route",   "rules",   "server",
                                           "storage",      "streams", "windows",
-                                          "probing",      "status_tests", "status_reports"};
+                                          "probing",      "status_tests", "status_reports",
+                                          "inhibit",      "time_intervals"};
 
 /// Everything parsed from one document, with the Sections kept for cross-reference errors.
 struct Draft {
@@ -89,8 +90,20 @@ void parse_root(const Section& root, Draft& draft) {
     for (auto& s : root.table_array("receivers")) {
         draft.receivers.push_back({detail::parse_receiver(s), s});
     }
+    for (auto& s : root.table_array("inhibit")) {
+        draft.config.inhibit.push_back(detail::parse_inhibit(s));
+    }
+    std::vector<std::string> interval_names;
+    for (auto& s : root.table_array("time_intervals")) {
+        draft.config.time_intervals.push_back(detail::parse_time_interval(s));
+        interval_names.push_back(draft.config.time_intervals.back().name);
+    }
+    std::vector<std::string> receiver_names;
+    for (const auto& r : draft.receivers) receiver_names.push_back(r.config.name);
     draft.route = root.subtable("route");
-    if (draft.route) detail::parse_route(*draft.route, draft.config.route);
+    if (draft.route) {
+        detail::parse_route(*draft.route, draft.config.route, receiver_names, interval_names);
+    }
     for (auto& s : root.table_array("streams")) draft.streams.push_back({detail::parse_stream(s), s});
     if (auto s = root.subtable("windows")) detail::parse_windows(*s, draft.config.windows);
     if (draft.config.windows.sets.empty()) {
@@ -190,22 +203,14 @@ void check_rule_references(const Draft& draft) {
     }
 }
 
+// Names inside the tree are checked as it is parsed (route_section.cpp).
 void check_route(const Section& root, const Draft& draft) {
-    const auto receiver_names = ids(
-        draft.receivers, [](const auto& c) -> auto& { return c.name; });
     if (!draft.route) {
         if (!draft.receivers.empty()) {
             root.context().error(draft.receivers.front().section.pos(), "route",
                                  "missing required table [route]: receivers are defined, so "
                                  "route.receiver must name the one alerts go to");
         }
-        return;
-    }
-    const std::string& name = draft.config.route.receiver;
-    if (name.empty()) return;
-    if (std::find(receiver_names.begin(), receiver_names.end(), name) == receiver_names.end()) {
-        draft.route->error("receiver", detail::unknown_message("receiver", "receivers", name,
-                                                               receiver_names, true));
     }
 }
 

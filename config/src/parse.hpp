@@ -42,7 +42,11 @@ void parse_server(const Section& s, ServerConfig& out);
 [[nodiscard]] ParsedProbe parse_probe(const Section& s);
 [[nodiscard]] RuleConfig parse_rule(const Section& s);  // rule_section.cpp
 [[nodiscard]] ReceiverConfig parse_receiver(const Section& s);
-void parse_route(const Section& s, RouteConfig& out);
+/// The routing tree; `receivers` and `intervals` are the names it may refer to.
+void parse_route(const Section& s, RouteConfig& out, const std::vector<std::string>& receivers,
+                 const std::vector<std::string>& intervals);  // route_section.cpp
+[[nodiscard]] InhibitConfig parse_inhibit(const Section& s);      // route_section.cpp
+[[nodiscard]] core::TimeInterval parse_time_interval(const Section& s);  // route_section.cpp
 /// The issue-5 keys of a probe of `kind` (expect, extract, TLS files, kinds' own keys).
 void parse_probe_extras(const Section& s, ParsedProbe& probe, const std::string& kind);  // probe_extras.cpp
 /// `[probing]`: scheduler limits.

@@ -27,7 +27,6 @@ constexpr std::string_view kReceiverKeys[] = {
     "initial_backoff", "kind",    "max_attempts", "max_backoff", "name",
     "send_resolved",   "timeout", "url",          "url_env",     "url_file"};
 
-constexpr std::string_view kRouteKeys[] = {"receiver"};
 
 bool one_of(std::string_view value, std::span<const std::string_view> allowed) {
     return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
@@ -176,12 +175,5 @@ ReceiverConfig parse_receiver(const Section& s) {
     return out;
 }
 
-void parse_route(const Section& s, RouteConfig& out) {
-    s.check_keys(kRouteKeys);
-    if (s.require("receiver") && s.read_string("receiver", out.receiver) &&
-        out.receiver.empty()) {
-        s.error("receiver", "must not be empty: name one of the [[receivers]]");
-    }
-}
 
 }  // namespace noctua::config::detail

@@ -20,7 +20,7 @@ Alert alert(std::string op, AlertState state, core::TimePoint starts, core::Time
 }
 
 alerts::RouteTree tree() {
-    alerts::RouteSpec root;
+    config::RouteConfig root;
     root.receiver = "noc";
     root.group_by = std::vector<std::string>{"provider"};
     root.group_wait = 30s;

@@ -18,8 +18,8 @@ alerts::Alert firing(core::Labels l) {
 TEST_CASE("Inhibitor: a provider down mutes that provider's traffic and balance alerts",
           "[alerts][unit]") {
     alerts::Inhibitor inh{
-        {alerts::InhibitRule{*alerts::parse_matchers(R"(alertname="ProviderDown")"),
-                             *alerts::parse_matchers(R"(alertname=~"TrafficLoss|BalanceLow")"),
+        {alerts::InhibitRule{*core::parse_matchers(R"(alertname="ProviderDown")"),
+                             *core::parse_matchers(R"(alertname=~"TrafficLoss|BalanceLow")"),
                              {"provider"}}}};
     const std::vector<alerts::Alert> now{
         firing({{"alertname", "ProviderDown"}, {"provider", "acme"}})};
@@ -40,7 +40,7 @@ TEST_CASE("Inhibitor: a provider down mutes that provider's traffic and balance 
 TEST_CASE("Silences: add, mute while active, expire, gc; bad silences refused", "[alerts][unit]") {
     alerts::Silences s;
     alerts::Silence in;
-    in.matchers = *alerts::parse_matchers(R"(provider="acme")");
+    in.matchers = *core::parse_matchers(R"(provider="acme")");
     in.starts_at = at(100s);
     in.ends_at = at(200s);
     in.created_by = "noc";
@@ -63,7 +63,7 @@ TEST_CASE("Silences: add, mute while active, expire, gc; bad silences refused", 
     CHECK(s.list().empty());
 
     alerts::Silence everything;
-    everything.matchers = *alerts::parse_matchers(R"(provider=~".*")");
+    everything.matchers = *core::parse_matchers(R"(provider=~".*")");
     everything.ends_at = at(500s);
     CHECK_FALSE(s.add(everything, at(0s), 1));
     alerts::Silence none;

@@ -4,10 +4,10 @@
 
 using namespace noctua;
 using namespace std::chrono_literals;
-using alerts::RouteSpec;
+using RouteSpec = config::RouteConfig;
 
 namespace {
-alerts::Matchers ms(std::string_view text) { return *alerts::parse_matchers(text); }
+core::Matchers ms(std::string_view text) { return *core::parse_matchers(text); }
 
 // root: noc-slack, group by provider
 //   tier=premium  -> premium-pager (continue)

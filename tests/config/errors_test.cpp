@@ -116,8 +116,8 @@ intervall = "30s"
     SECTION("without a suggestion when nothing is close") {
         CHECK(error_of("database = 1\n") ==
               "test.toml:1:1: database: unknown key \"database\"; known keys: external_url, "
-              "logging, probes, probing, providers, receivers, route, rules, server, "
-              "status_reports, status_tests, storage, streams, windows");
+              "inhibit, logging, probes, probing, providers, receivers, route, rules, server, "
+              "status_reports, status_tests, storage, streams, time_intervals, windows");
     }
 }
 

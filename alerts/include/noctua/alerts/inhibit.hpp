@@ -4,18 +4,14 @@
 #include <vector>
 
 #include "noctua/alerts/alert.hpp"
-#include "noctua/alerts/matcher.hpp"
+#include "noctua/config/config.hpp"
 
 namespace noctua::alerts {
 
 /// `[[inhibit]]`: while an alert matching `source` fires, alerts matching `target` that carry
 /// the same values of the `equal` labels are muted (a provider being down mutes its traffic
 /// and balance alerts). An alert never inhibits itself.
-struct InhibitRule {
-    Matchers source;
-    Matchers target;
-    std::vector<std::string> equal;
-};
+using InhibitRule = config::InhibitConfig;
 
 /// Decides inhibition against the currently firing alerts. Pure and stateless: the pipeline
 /// passes the firing set in. Thread-safe for reads.

@@ -4,9 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "noctua/alerts/matcher.hpp"
+#include "noctua/config/config.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/labels.hpp"
+#include "noctua/core/matcher.hpp"
 
 namespace noctua::alerts {
 
@@ -26,23 +27,9 @@ struct RouteOptions {
     std::vector<std::string> active_time_intervals;
 };
 
-/// A route as written in config: unset options are inherited.
-struct RouteSpec {
-    Matchers matchers;
-    bool continue_matching = false;
-    std::optional<std::string> receiver;
-    std::optional<std::vector<std::string>> group_by;
-    std::optional<core::Duration> group_wait;
-    std::optional<core::Duration> group_interval;
-    std::optional<core::Duration> repeat_interval;
-    std::optional<std::vector<std::string>> mute_time_intervals;
-    std::optional<std::vector<std::string>> active_time_intervals;
-    std::vector<RouteSpec> routes;
-};
-
 /// One node of a built tree, with its options resolved.
 struct Route {
-    Matchers matchers;
+    core::Matchers matchers;
     bool continue_matching = false;
     RouteOptions options;
     /// Stable identity of the node: `{}` for the root, then `/` and the node's matchers per
@@ -58,7 +45,7 @@ struct Route {
 class RouteTree {
 public:
     /// `root.matchers` must be empty (the root takes every alert); `root.receiver` must be set.
-    explicit RouteTree(const RouteSpec& root);
+    explicit RouteTree(const config::RouteConfig& root);
 
     /// The routes that take an alert with `labels`, in tree order; never empty.
     [[nodiscard]] std::vector<const Route*> match(const core::Labels& labels) const;

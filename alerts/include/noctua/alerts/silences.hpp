@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "noctua/alerts/matcher.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
+#include "noctua/core/matcher.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::alerts {
@@ -17,7 +17,7 @@ namespace noctua::alerts {
 /// Maintenance windows made through the API are silences too.
 struct Silence {
     std::string id;
-    Matchers matchers;
+    core::Matchers matchers;
     core::TimePoint starts_at{};
     core::TimePoint ends_at{};
     std::string created_by;

@@ -10,6 +10,8 @@
 
 #include "noctua/core/duration.hpp"
 #include "noctua/core/labels.hpp"
+#include "noctua/core/matcher.hpp"
+#include "noctua/core/time_interval.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::config {
@@ -335,9 +337,31 @@ struct ReceiverConfig {
     friend bool operator==(const ReceiverConfig&, const ReceiverConfig&) = default;
 };
 
+/// `[route]` and its nested `[[route.routes]]`: the routing tree (Alertmanager's). An alert
+/// goes down the first child whose matchers all match, on to later siblings too when that child
+/// has `continue = true`, and stays at a node no child takes. A child inherits every option it
+/// does not set; the root must name a receiver.
 struct RouteConfig {
-    std::string receiver;
+    core::Matchers matchers;  ///< `matchers = ['provider="acme"']` and/or `match = { k = "v" }`
+    bool continue_matching = false;  ///< `continue`
+    std::string receiver;            ///< empty: inherited
+    std::optional<std::vector<std::string>> group_by;  ///< `["..."]`: every label
+    std::optional<core::Duration> group_wait;
+    std::optional<core::Duration> group_interval;
+    std::optional<core::Duration> repeat_interval;
+    std::optional<std::vector<std::string>> mute_time_intervals;
+    std::optional<std::vector<std::string>> active_time_intervals;
+    std::vector<RouteConfig> routes;
     friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
+};
+
+/// `[[inhibit]]`: while an alert matching `source` fires, alerts matching `target` with the
+/// same values of the `equal` labels are muted.
+struct InhibitConfig {
+    core::Matchers source;
+    core::Matchers target;
+    std::vector<std::string> equal;
+    friend bool operator==(const InhibitConfig&, const InhibitConfig&) = default;
 };
 
 /// One set of dimensions transaction windows are kept by (`[[windows.sets]]`), e.g.
@@ -456,6 +480,9 @@ struct Config {
     std::vector<RuleConfig> rules;
     std::vector<ReceiverConfig> receivers;
     RouteConfig route;
+    std::vector<InhibitConfig> inhibit;
+    /// `[[time_intervals]]`: named recurring periods routes mute or send in.
+    std::vector<core::TimeInterval> time_intervals;
     std::vector<StreamConfig> streams;
     WindowsConfig windows;
     StorageConfig storage;

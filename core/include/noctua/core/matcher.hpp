@@ -12,7 +12,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace noctua::alerts {
+namespace noctua::core {
 
 /// How a matcher compares a label's value.
 enum class MatchOp { equal, not_equal, regex, not_regex };
@@ -27,13 +27,12 @@ class Matcher {
 public:
     /// Errors: Errc::invalid_argument for an empty or malformed name, a regex RE2 rejects,
     /// or one whose program is over the size limit.
-    [[nodiscard]] static core::Result<Matcher> make(std::string name, MatchOp op,
-                                                    std::string value);
+    [[nodiscard]] static Result<Matcher> make(std::string name, MatchOp op, std::string value);
     /// Parses one matcher, e.g. `provider=~"acme|zeta"`; the value may be unquoted when it has
     /// no spaces, commas or quotes.
-    [[nodiscard]] static core::Result<Matcher> parse(std::string_view text);
+    [[nodiscard]] static Result<Matcher> parse(std::string_view text);
 
-    [[nodiscard]] bool matches(const core::Labels& labels) const;
+    [[nodiscard]] bool matches(const Labels& labels) const;
     /// True when the matcher matches a missing label (`foo=""`, `foo=~".*"`, `foo!="x"`).
     [[nodiscard]] bool matches_empty() const;
 
@@ -60,13 +59,13 @@ private:
 /// A conjunction of matchers: all must match.
 using Matchers = std::vector<Matcher>;
 
-[[nodiscard]] bool matches_all(const Matchers& matchers, const core::Labels& labels);
+[[nodiscard]] bool matches_all(const Matchers& matchers, const Labels& labels);
 
 /// Parses `{a="1", b=~"x|y"}` or `a="1", b=~"x|y"` (braces optional; an empty list is fine).
 /// Errors name the failing matcher.
-[[nodiscard]] core::Result<Matchers> parse_matchers(std::string_view text);
+[[nodiscard]] Result<Matchers> parse_matchers(std::string_view text);
 
 /// `{a="1", b=~"x|y"}`.
 [[nodiscard]] std::string to_string(const Matchers& matchers);
 
-}  // namespace noctua::alerts
+}  // namespace noctua::core

@@ -1,4 +1,4 @@
-#include "noctua/alerts/time_interval.hpp"
+#include "noctua/core/time_interval.hpp"
 
 #include <array>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
-namespace noctua::alerts {
+namespace noctua::core {
 namespace {
 
 constexpr std::array<std::string_view, 7> kWeekdays = {"sunday",   "monday", "tuesday", "wednesday",
@@ -33,15 +33,15 @@ std::optional<int> to_int(std::string_view s) {
     return v;
 }
 
-core::Result<std::pair<int, int>> bad(std::string_view what, std::string_view text) {
-    return core::fail(core::Errc::invalid_argument, "invalid " + std::string(what) + " \"" +
-                                                        std::string(text.substr(0, 64)) + "\"");
+Result<std::pair<int, int>> bad(std::string_view what, std::string_view text) {
+    return fail(Errc::invalid_argument,
+                "invalid " + std::string(what) + " \"" + std::string(text.substr(0, 64)) + "\"");
 }
 
 // Splits "a:b" (or "a" alone) and maps each side with `one`.
 template <class F>
-core::Result<std::pair<int, int>> range_of(std::string_view text, std::string_view what, F one,
-                                           char sep = ':') {
+Result<std::pair<int, int>> range_of(std::string_view text, std::string_view what, F one,
+                                     char sep = ':') {
     const auto colon = text.find(sep, text.starts_with('-') ? 1 : 0);
     const auto lo = one(text.substr(0, colon));
     const auto hi = colon == std::string_view::npos ? lo : one(text.substr(colon + 1));
@@ -58,7 +58,7 @@ std::optional<int> name_index(std::string_view s, auto const& names, int base) {
 
 }  // namespace
 
-bool TimeRange::contains(core::TimePoint t) const {
+bool TimeRange::contains(TimePoint t) const {
     using namespace std::chrono;
     const auto sys = time_point_cast<seconds>(t);
     const auto local =
@@ -88,14 +88,14 @@ bool TimeRange::contains(core::TimePoint t) const {
     return in_any(years, static_cast<int>(ymd.year()));
 }
 
-bool TimeInterval::contains(core::TimePoint t) const {
+bool TimeInterval::contains(TimePoint t) const {
     for (const auto& r : ranges) {
         if (r.contains(t)) return true;
     }
     return false;
 }
 
-core::Result<std::pair<int, int>> parse_time_range(std::string_view text) {
+Result<std::pair<int, int>> parse_time_range(std::string_view text) {
     const auto clock = [](std::string_view s) -> std::optional<int> {
         if (s.size() != 5 || s[2] != ':') return std::nullopt;
         const auto h = to_int(s.substr(0, 2));
@@ -110,12 +110,12 @@ core::Result<std::pair<int, int>> parse_time_range(std::string_view text) {
     return r;
 }
 
-core::Result<std::pair<int, int>> parse_weekday_range(std::string_view text) {
+Result<std::pair<int, int>> parse_weekday_range(std::string_view text) {
     return range_of(text, "weekday range",
                     [](std::string_view s) { return name_index(s, kWeekdays, 0); });
 }
 
-core::Result<std::pair<int, int>> parse_day_of_month_range(std::string_view text) {
+Result<std::pair<int, int>> parse_day_of_month_range(std::string_view text) {
     auto r = range_of(text, "day-of-month range", [](std::string_view s) -> std::optional<int> {
         auto v = to_int(s);
         if (!v || *v == 0 || *v > 31 || *v < -31) return std::nullopt;
@@ -127,7 +127,7 @@ core::Result<std::pair<int, int>> parse_day_of_month_range(std::string_view text
     return r;
 }
 
-core::Result<std::pair<int, int>> parse_month_range(std::string_view text) {
+Result<std::pair<int, int>> parse_month_range(std::string_view text) {
     auto r = range_of(text, "month range", [](std::string_view s) -> std::optional<int> {
         if (auto v = to_int(s)) return *v >= 1 && *v <= 12 ? v : std::nullopt;
         return name_index(s, kMonths, 1);
@@ -136,7 +136,7 @@ core::Result<std::pair<int, int>> parse_month_range(std::string_view text) {
     return r;
 }
 
-core::Result<std::pair<int, int>> parse_year_range(std::string_view text) {
+Result<std::pair<int, int>> parse_year_range(std::string_view text) {
     auto r = range_of(text, "year range", [](std::string_view s) -> std::optional<int> {
         auto v = to_int(s);
         return v && *v >= 1970 && *v <= 9999 ? v : std::nullopt;
@@ -145,13 +145,13 @@ core::Result<std::pair<int, int>> parse_year_range(std::string_view text) {
     return r;
 }
 
-core::Result<const date::time_zone*> find_time_zone(std::string_view name) {
+Result<const date::time_zone*> find_time_zone(std::string_view name) {
     try {
         return date::locate_zone(name);
     } catch (const std::exception&) {
-        return core::fail(core::Errc::not_found,
-                          "unknown time zone \"" + std::string(name.substr(0, 64)) + "\"");
+        return fail(Errc::not_found,
+                    "unknown time zone \"" + std::string(name.substr(0, 64)) + "\"");
     }
 }
 
-}  // namespace noctua::alerts
+}  // namespace noctua::core

@@ -2,7 +2,7 @@
 
 #include <date/date.h>
 
-#include "noctua/alerts/time_interval.hpp"
+#include "noctua/core/time_interval.hpp"
 
 using namespace noctua;
 
@@ -16,10 +16,10 @@ core::TimePoint utc(int y, unsigned m, unsigned d, int hh, int mm) {
 }  // namespace
 
 TEST_CASE("TimeRange: business hours in Madrid follow daylight saving", "[alerts][unit]") {
-    alerts::TimeRange r;
-    r.times = {*alerts::parse_time_range("09:00-17:00")};
-    r.weekdays = {*alerts::parse_weekday_range("monday:friday")};
-    auto tz = alerts::find_time_zone("Europe/Madrid");
+    core::TimeRange r;
+    r.times = {*core::parse_time_range("09:00-17:00")};
+    r.weekdays = {*core::parse_weekday_range("monday:friday")};
+    auto tz = core::find_time_zone("Europe/Madrid");
     REQUIRE(tz);
     r.location = *tz;
     // Winter (UTC+1): 08:30 UTC is 09:30 local, inside; 16:30 UTC is 17:30, outside.
@@ -33,41 +33,41 @@ TEST_CASE("TimeRange: business hours in Madrid follow daylight saving", "[alerts
 }
 
 TEST_CASE("TimeRange: last days of the month, months and years", "[alerts][unit]") {
-    alerts::TimeRange r;
-    r.days_of_month = {*alerts::parse_day_of_month_range("-1")};
+    core::TimeRange r;
+    r.days_of_month = {*core::parse_day_of_month_range("-1")};
     CHECK(r.contains(utc(2028, 2, 29, 12, 0)));  // leap year
     CHECK_FALSE(r.contains(utc(2028, 2, 28, 12, 0)));
     CHECK(r.contains(utc(2027, 2, 28, 12, 0)));
-    r.months = {*alerts::parse_month_range("january:march")};
-    r.years = {*alerts::parse_year_range("2027")};
+    r.months = {*core::parse_month_range("january:march")};
+    r.years = {*core::parse_year_range("2027")};
     CHECK(r.contains(utc(2027, 3, 31, 0, 0)));
     CHECK_FALSE(r.contains(utc(2027, 4, 30, 0, 0)));
     CHECK_FALSE(r.contains(utc(2028, 3, 31, 0, 0)));
 
-    alerts::TimeInterval weekends{"weekends", {}};
-    alerts::TimeRange w;
-    w.weekdays = {*alerts::parse_weekday_range("saturday:sunday")};
+    core::TimeInterval weekends{"weekends", {}};
+    core::TimeRange w;
+    w.weekdays = {*core::parse_weekday_range("saturday:sunday")};
     weekends.ranges.push_back(w);
     CHECK(weekends.contains(utc(2026, 12, 5, 3, 0)));
     CHECK_FALSE(weekends.contains(utc(2026, 12, 3, 3, 0)));
 }
 
 TEST_CASE("time interval parsers refuse what cannot be meant", "[alerts][unit]") {
-    CHECK_FALSE(alerts::parse_time_range("17:00-09:00"));
-    CHECK_FALSE(alerts::parse_time_range("9:00-17:00"));
-    CHECK_FALSE(alerts::parse_time_range("09:00"));
-    CHECK(alerts::parse_time_range("00:00-24:00"));
-    auto wrap = alerts::parse_weekday_range("friday:monday");
+    CHECK_FALSE(core::parse_time_range("17:00-09:00"));
+    CHECK_FALSE(core::parse_time_range("9:00-17:00"));
+    CHECK_FALSE(core::parse_time_range("09:00"));
+    CHECK(core::parse_time_range("00:00-24:00"));
+    auto wrap = core::parse_weekday_range("friday:monday");
     REQUIRE(wrap);
-    alerts::TimeRange long_weekend;
+    core::TimeRange long_weekend;
     long_weekend.weekdays = {*wrap};
     CHECK(long_weekend.contains(utc(2026, 12, 7, 12, 0)));        // monday
     CHECK_FALSE(long_weekend.contains(utc(2026, 12, 8, 12, 0)));  // tuesday
-    CHECK_FALSE(alerts::parse_weekday_range("funday"));
-    CHECK_FALSE(alerts::parse_day_of_month_range("0"));
-    CHECK_FALSE(alerts::parse_day_of_month_range("32"));
-    CHECK(alerts::parse_day_of_month_range("-7:-1"));
-    CHECK_FALSE(alerts::parse_month_range("13"));
-    CHECK(alerts::parse_month_range("may"));
-    CHECK_FALSE(alerts::find_time_zone("Mars/Olympus"));
+    CHECK_FALSE(core::parse_weekday_range("funday"));
+    CHECK_FALSE(core::parse_day_of_month_range("0"));
+    CHECK_FALSE(core::parse_day_of_month_range("32"));
+    CHECK(core::parse_day_of_month_range("-7:-1"));
+    CHECK_FALSE(core::parse_month_range("13"));
+    CHECK(core::parse_month_range("may"));
+    CHECK_FALSE(core::find_time_zone("Mars/Olympus"));
 }

@@ -13,7 +13,7 @@ namespace date {
 class time_zone;
 }
 
-namespace noctua::alerts {
+namespace noctua::core {
 
 /// One recurring period in Alertmanager's `time_intervals` shape. Each field is a list of
 /// inclusive ranges; an empty field matches everything; a time matches when every field does,
@@ -27,7 +27,8 @@ struct TimeRange {
     std::vector<std::pair<int, int>> years;
     const date::time_zone* location = nullptr;  ///< nullptr: UTC
 
-    [[nodiscard]] bool contains(core::TimePoint t) const;
+    [[nodiscard]] bool contains(TimePoint t) const;
+    friend bool operator==(const TimeRange&, const TimeRange&) = default;
 };
 
 /// A named set of periods (`mute_time_intervals = ["weekends"]`): matches when any period does.
@@ -35,7 +36,8 @@ struct TimeInterval {
     std::string name;
     std::vector<TimeRange> ranges;
 
-    [[nodiscard]] bool contains(core::TimePoint t) const;
+    [[nodiscard]] bool contains(TimePoint t) const;
+    friend bool operator==(const TimeInterval&, const TimeInterval&) = default;
 };
 
 /// Parsers for one field's list entries, each giving a message naming the bad entry.
@@ -43,12 +45,12 @@ struct TimeInterval {
 /// may wrap: "saturday:sunday");
 /// days of month: "1", "1:5", "-1", "-7:-1"; months: "1:3" or "january:march"; years:
 /// "2026" or "2026:2027".
-[[nodiscard]] core::Result<std::pair<int, int>> parse_time_range(std::string_view text);
-[[nodiscard]] core::Result<std::pair<int, int>> parse_weekday_range(std::string_view text);
-[[nodiscard]] core::Result<std::pair<int, int>> parse_day_of_month_range(std::string_view text);
-[[nodiscard]] core::Result<std::pair<int, int>> parse_month_range(std::string_view text);
-[[nodiscard]] core::Result<std::pair<int, int>> parse_year_range(std::string_view text);
+[[nodiscard]] Result<std::pair<int, int>> parse_time_range(std::string_view text);
+[[nodiscard]] Result<std::pair<int, int>> parse_weekday_range(std::string_view text);
+[[nodiscard]] Result<std::pair<int, int>> parse_day_of_month_range(std::string_view text);
+[[nodiscard]] Result<std::pair<int, int>> parse_month_range(std::string_view text);
+[[nodiscard]] Result<std::pair<int, int>> parse_year_range(std::string_view text);
 /// A time zone by IANA name ("Europe/Madrid", "UTC"). Errors: Errc::not_found.
-[[nodiscard]] core::Result<const date::time_zone*> find_time_zone(std::string_view name);
+[[nodiscard]] Result<const date::time_zone*> find_time_zone(std::string_view name);
 
-}  // namespace noctua::alerts
+}  // namespace noctua::core

@@ -1,8 +1,8 @@
-#include "noctua/alerts/matcher.hpp"
+#include "noctua/core/matcher.hpp"
 
 #include <re2/re2.h>
 
-namespace noctua::alerts {
+namespace noctua::core {
 namespace {
 
 // RE2 refuses to compile programs above this; a 20,000-group pattern is an error, not memory.
@@ -50,7 +50,7 @@ std::string_view trim(std::string_view s) {
 }
 
 // Reads a double-quoted string at the start of `s` (escapes \" \\ \n), advancing `s`.
-core::Result<std::string> read_quoted(std::string_view& s) {
+Result<std::string> read_quoted(std::string_view& s) {
     std::string out;
     std::size_t i = 1;
     for (; i < s.size(); ++i) {
@@ -63,17 +63,16 @@ core::Result<std::string> read_quoted(std::string_view& s) {
         }
         out.push_back(c);
     }
-    if (i >= s.size()) return core::fail(core::Errc::invalid_argument, "unterminated quote");
+    if (i >= s.size()) return fail(Errc::invalid_argument, "unterminated quote");
     s.remove_prefix(i + 1);
     return out;
 }
 
 }  // namespace
 
-core::Result<Matcher> Matcher::make(std::string name, MatchOp op, std::string value) {
+Result<Matcher> Matcher::make(std::string name, MatchOp op, std::string value) {
     if (!valid_name(name)) {
-        return core::fail(core::Errc::invalid_argument,
-                          "invalid label name \"" + shorten(name) + "\"");
+        return fail(Errc::invalid_argument, "invalid label name \"" + shorten(name) + "\"");
     }
     Matcher m;
     m.name_ = std::move(name);
@@ -85,15 +84,15 @@ core::Result<Matcher> Matcher::make(std::string name, MatchOp op, std::string va
         options.set_max_mem(kMaxRegexMemory);
         auto re = std::make_shared<RE2>(m.value_, options);
         if (!re->ok()) {
-            return core::fail(core::Errc::invalid_argument, "invalid regex \"" + shorten(m.value_) +
-                                                                "\": " + shorten(re->error()));
+            return fail(Errc::invalid_argument,
+                        "invalid regex \"" + shorten(m.value_) + "\": " + shorten(re->error()));
         }
         m.re_ = std::move(re);
     }
     return m;
 }
 
-core::Result<Matcher> Matcher::parse(std::string_view text) {
+Result<Matcher> Matcher::parse(std::string_view text) {
     text = trim(text);
     std::size_t i = 0;
     while (i < text.size() && text[i] != '=' && text[i] != '!') ++i;
@@ -109,8 +108,8 @@ core::Result<Matcher> Matcher::parse(std::string_view text) {
     } else if (rest.starts_with("=")) {
         op = MatchOp::equal;
     } else {
-        return core::fail(core::Errc::invalid_argument,
-                          "matcher \"" + shorten(text) + "\" has no operator (=, !=, =~, !~)");
+        return fail(Errc::invalid_argument,
+                    "matcher \"" + shorten(text) + "\" has no operator (=, !=, =~, !~)");
     }
     rest.remove_prefix(op == MatchOp::equal ? 1 : 2);
     rest = trim(rest);
@@ -120,13 +119,12 @@ core::Result<Matcher> Matcher::parse(std::string_view text) {
         if (!q) return std::unexpected(q.error());
         value = std::move(*q);
         if (!trim(rest).empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "unexpected text after the value of \"" + shorten(text) + "\"");
+            return fail(Errc::invalid_argument,
+                        "unexpected text after the value of \"" + shorten(text) + "\"");
         }
     } else {
         if (rest.find_first_of("\", ") != std::string_view::npos) {
-            return core::fail(core::Errc::invalid_argument,
-                              "quote the value of \"" + shorten(text) + "\"");
+            return fail(Errc::invalid_argument, "quote the value of \"" + shorten(text) + "\"");
         }
         value = std::string(rest);
     }
@@ -147,7 +145,7 @@ bool Matcher::match_value(std::string_view value) const {
     return false;
 }
 
-bool Matcher::matches(const core::Labels& labels) const {
+bool Matcher::matches(const Labels& labels) const {
     return match_value(labels.get(name_).value_or(std::string_view{}));
 }
 
@@ -169,18 +167,18 @@ std::string Matcher::to_string() const {
     return out;
 }
 
-bool matches_all(const Matchers& matchers, const core::Labels& labels) {
+bool matches_all(const Matchers& matchers, const Labels& labels) {
     for (const auto& m : matchers) {
         if (!m.matches(labels)) return false;
     }
     return true;
 }
 
-core::Result<Matchers> parse_matchers(std::string_view text) {
+Result<Matchers> parse_matchers(std::string_view text) {
     text = trim(text);
     if (text.starts_with('{')) {
         if (!text.ends_with('}')) {
-            return core::fail(core::Errc::invalid_argument, "missing closing brace");
+            return fail(Errc::invalid_argument, "missing closing brace");
         }
         text = trim(text.substr(1, text.size() - 2));
     }
@@ -202,13 +200,13 @@ core::Result<Matchers> parse_matchers(std::string_view text) {
         if (piece.empty()) {
             if (i == text.size() && out.empty()) break;
             if (i == text.size()) break;  // a trailing comma
-            return core::fail(core::Errc::invalid_argument, "empty matcher");
+            return fail(Errc::invalid_argument, "empty matcher");
         }
         auto m = Matcher::parse(piece);
         if (!m) return std::unexpected(m.error());
         out.push_back(std::move(*m));
     }
-    if (quoted) return core::fail(core::Errc::invalid_argument, "unterminated quote");
+    if (quoted) return fail(Errc::invalid_argument, "unterminated quote");
     return out;
 }
 
@@ -222,4 +220,4 @@ std::string to_string(const Matchers& matchers) {
     return out;
 }
 
-}  // namespace noctua::alerts
+}  // namespace noctua::core

@@ -2,11 +2,11 @@
 
 #include <string>
 
-#include "noctua/alerts/matcher.hpp"
+#include "noctua/core/matcher.hpp"
 
 using namespace noctua;
-using alerts::Matcher;
-using alerts::MatchOp;
+using core::Matcher;
+using core::MatchOp;
 
 namespace {
 core::Labels lbl(std::string provider, std::string tier = "") {
@@ -71,20 +71,20 @@ TEST_CASE("Matcher: malformed matchers are errors that name them", "[alerts][uni
 }
 
 TEST_CASE("parse_matchers: braces, commas inside quotes, round trip", "[alerts][unit]") {
-    auto ms = alerts::parse_matchers(R"({alertname="ProviderDown", provider=~"a,b|c", tier!="x"})");
+    auto ms = core::parse_matchers(R"({alertname="ProviderDown", provider=~"a,b|c", tier!="x"})");
     REQUIRE(ms);
     REQUIRE(ms->size() == 3);
     CHECK((*ms)[1].value() == "a,b|c");
-    CHECK(alerts::to_string(*ms) == R"({alertname="ProviderDown", provider=~"a,b|c", tier!="x"})");
-    auto again = alerts::parse_matchers(alerts::to_string(*ms));
+    CHECK(core::to_string(*ms) == R"({alertname="ProviderDown", provider=~"a,b|c", tier!="x"})");
+    auto again = core::parse_matchers(core::to_string(*ms));
     REQUIRE(again);
     CHECK(*again == *ms);
 
-    auto bare = alerts::parse_matchers("provider=acme");
+    auto bare = core::parse_matchers("provider=acme");
     REQUIRE(bare);
     CHECK(bare->size() == 1);
-    auto empty = alerts::parse_matchers("{}");
+    auto empty = core::parse_matchers("{}");
     REQUIRE(empty);
     CHECK(empty->empty());
-    CHECK_FALSE(alerts::parse_matchers(R"({a="1",,b="2"})"));
+    CHECK_FALSE(core::parse_matchers(R"({a="1",,b="2"})"));
 }
