@@ -1,13 +1,7 @@
 #include "noctua/core/matcher.hpp"
 
-#include <re2/re2.h>
-
 namespace noctua::core {
 namespace {
-
-// RE2 refuses to compile programs above this; a 20,000-group pattern is an error, not memory.
-constexpr std::int64_t kMaxRegexMemory = 1 << 20;
-constexpr std::size_t kMaxQuoted = 64;
 
 bool valid_name(std::string_view name) {
     if (name.empty()) return false;
@@ -18,11 +12,6 @@ bool valid_name(std::string_view name) {
         if (!alpha && !(digit && i > 0)) return false;
     }
     return true;
-}
-
-std::string shorten(std::string_view s) {
-    if (s.size() <= kMaxQuoted) return std::string(s);
-    return std::string(s.substr(0, kMaxQuoted)) + "…";
 }
 
 std::string_view op_text(MatchOp op) {
@@ -72,22 +61,16 @@ Result<std::string> read_quoted(std::string_view& s) {
 
 Result<Matcher> Matcher::make(std::string name, MatchOp op, std::string value) {
     if (!valid_name(name)) {
-        return fail(Errc::invalid_argument, "invalid label name \"" + shorten(name) + "\"");
+        return fail(Errc::invalid_argument, "invalid label name " + excerpt(name));
     }
     Matcher m;
     m.name_ = std::move(name);
     m.op_ = op;
     m.value_ = std::move(value);
     if (op == MatchOp::regex || op == MatchOp::not_regex) {
-        RE2::Options options;
-        options.set_log_errors(false);
-        options.set_max_mem(kMaxRegexMemory);
-        auto re = std::make_shared<RE2>(m.value_, options);
-        if (!re->ok()) {
-            return fail(Errc::invalid_argument,
-                        "invalid regex \"" + shorten(m.value_) + "\": " + shorten(re->error()));
-        }
-        m.re_ = std::move(re);
+        auto re = Regex::compile(m.value_, Regex::Anchor::full_match);
+        if (!re) return fail(Errc::invalid_argument, "invalid regex: " + re.error().message);
+        m.re_ = std::move(*re);
     }
     return m;
 }
@@ -109,7 +92,7 @@ Result<Matcher> Matcher::parse(std::string_view text) {
         op = MatchOp::equal;
     } else {
         return fail(Errc::invalid_argument,
-                    "matcher \"" + shorten(text) + "\" has no operator (=, !=, =~, !~)");
+                    "matcher " + excerpt(text) + " has no operator (=, !=, =~, !~)");
     }
     rest.remove_prefix(op == MatchOp::equal ? 1 : 2);
     rest = trim(rest);
@@ -120,11 +103,11 @@ Result<Matcher> Matcher::parse(std::string_view text) {
         value = std::move(*q);
         if (!trim(rest).empty()) {
             return fail(Errc::invalid_argument,
-                        "unexpected text after the value of \"" + shorten(text) + "\"");
+                        "unexpected text after the value of " + excerpt(text));
         }
     } else {
         if (rest.find_first_of("\", ") != std::string_view::npos) {
-            return fail(Errc::invalid_argument, "quote the value of \"" + shorten(text) + "\"");
+            return fail(Errc::invalid_argument, "quote the value of " + excerpt(text));
         }
         value = std::string(rest);
     }
@@ -138,9 +121,9 @@ bool Matcher::match_value(std::string_view value) const {
         case MatchOp::not_equal:
             return value != value_;
         case MatchOp::regex:
-            return RE2::FullMatch(value, *re_);
+            return re_->matches(value);
         case MatchOp::not_regex:
-            return !RE2::FullMatch(value, *re_);
+            return !re_->matches(value);
     }
     return false;
 }

@@ -1,16 +1,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "noctua/core/labels.hpp"
+#include "noctua/core/regex.hpp"
 #include "noctua/core/result.hpp"
-
-namespace re2 {
-class RE2;
-}
 
 namespace noctua::core {
 
@@ -21,8 +19,8 @@ enum class MatchOp { equal, not_equal, regex, not_regex };
 /// `name=~"regex"`, `name!~"regex"`. A missing label matches as the empty string, and a regex
 /// must match the whole value (it is anchored), as in Prometheus and Alertmanager.
 ///
-/// Regexes are RE2 (linear time, no backtracking), compiled once at construction and shared
-/// between copies. A value type; const methods are thread-safe.
+/// Regexes are core::Regex (RE2: linear time, bounded size), compiled once at construction and
+/// shared between copies. A value type; const methods are thread-safe.
 class Matcher {
 public:
     /// Errors: Errc::invalid_argument for an empty or malformed name, a regex RE2 rejects,
@@ -53,7 +51,7 @@ private:
     std::string name_;
     MatchOp op_ = MatchOp::equal;
     std::string value_;
-    std::shared_ptr<const re2::RE2> re_;  // set for regex and not_regex
+    std::optional<Regex> re_;  // set for regex and not_regex
 };
 
 /// A conjunction of matchers: all must match.
