@@ -50,7 +50,16 @@ AlertMetrics::AlertMetrics(prometheus::Registry& registry)
                   .Name("noctua_notification_latency_seconds")
                   .Help("Time from an alert transition to its notification's delivery, by "
                         "receiver (retries included)")
-                  .Register(registry)) {}
+                  .Register(registry)),
+      dead_letters(prometheus::BuildCounter()
+                       .Name("noctua_notification_dead_letters_total")
+                       .Help("Notifications that could never be delivered, by receiver")
+                       .Register(registry)),
+      store_errors(prometheus::BuildCounter()
+                       .Name("noctua_alert_store_errors_total")
+                       .Help("Failed writes to the alert store (outbox, records)")
+                       .Register(registry)
+                       .Add({})) {}
 
 const prometheus::Histogram::BucketBoundaries& AlertMetrics::latency_buckets() {
     static const prometheus::Histogram::BucketBoundaries kBuckets{

@@ -4,15 +4,76 @@
 
 #include <boost/asio/post.hpp>
 
+#include "noctua/alerts/codec.hpp"
+
 #include "noctua/core/log.hpp"
 
 namespace noctua::alerts {
 
 Dispatcher::Dispatcher(boost::asio::any_io_executor strand, AlertMetrics& metrics,
-                       std::uint64_t seed)
-    : strand_(std::move(strand)), metrics_(metrics), rng_(seed) {}
+                       std::uint64_t seed, const core::Clock* clock)
+    : strand_(std::move(strand)), metrics_(metrics), rng_(seed), clock_(clock) {}
 
-Dispatcher::~Dispatcher() { stop(); }
+Dispatcher::~Dispatcher() {
+    stop();
+    if (store_thread_) store_thread_->join();
+}
+
+void Dispatcher::attach_store(store::AlertStore& store) {
+    store_ = &store;
+    store_thread_ = std::make_unique<boost::asio::thread_pool>(1);
+}
+
+core::Result<std::size_t> Dispatcher::restore() {
+    if (!store_) return std::size_t{0};
+    auto pending = store_->pending();
+    if (!pending) return std::unexpected(pending.error());
+    std::size_t n = 0;
+    for (auto& row : *pending) {
+        auto decoded = decode_notification(row.payload);
+        if (!decoded) {
+            core::logger("alerts")->error("unreadable outbox entry {} moved to dead letters: {}",
+                                          row.id, decoded.error().message);
+            (void)store_->dead_letter(row.id, "unreadable: " + decoded.error().message,
+                                      row.created);
+            continue;
+        }
+        push(Item{.notification = std::move(*decoded), .attempts = row.attempts, .outbox_id = row.id});
+        ++n;
+    }
+    return n;
+}
+
+void Dispatcher::on_store_error(std::string_view what, const core::Error& e) {
+    core::logger("alerts")->error("alert store: {} failed: {}", what, e.message);
+    metrics_.store_errors.Increment();
+}
+
+void Dispatcher::persist(std::vector<store::RecordWrite> records) {
+    if (!store_ || records.empty()) return;
+    ++writes_in_flight_;
+    boost::asio::post(*store_thread_, [this, alive = alive_, records = std::move(records)] {
+        auto r = store_->write({}, records);
+        boost::asio::post(strand_, [this, alive, r = std::move(r)] {
+            if (!*alive) return;
+            --writes_in_flight_;
+            if (!r) on_store_error("writing alert records", r.error());
+            check_drained();
+        });
+    });
+}
+
+void Dispatcher::after_writes(std::function<void()> done) {
+    if (!store_) {
+        boost::asio::post(strand_, std::move(done));
+        return;
+    }
+    boost::asio::post(*store_thread_, [this, alive = alive_, done = std::move(done)]() mutable {
+        boost::asio::post(strand_, [alive, done = std::move(done)] {
+            if (*alive) done();
+        });
+    });
+}
 
 void Dispatcher::stop() {
     *alive_ = false;
@@ -44,19 +105,55 @@ void Dispatcher::set_channels(std::map<std::string, std::shared_ptr<ChannelBase>
     check_drained();
 }
 
-void Dispatcher::enqueue(Notification n) {
+void Dispatcher::enqueue(Notification n, std::vector<store::RecordWrite> records) {
     auto ch = channels_.find(n.receiver);
     if (ch == channels_.end()) {
         core::logger("alerts")->error("no such receiver, notification dropped receiver={}",
                                       n.receiver);
         metrics_.notifications.Add({{"receiver", n.receiver}, {"result", "failed"}}).Increment();
+        persist(std::move(records));
         return;
     }
-    if (n.status() == AlertState::resolved && !ch->second->config().send_resolved) return;
-    QueueKey key{n.receiver, n.alerts.empty() ? 0 : n.alerts.front().fingerprint()};
+    if (n.status() == AlertState::resolved && !ch->second->config().send_resolved) {
+        persist(std::move(records));
+        return;
+    }
+    if (!store_) {
+        push(Item{.notification = std::move(n)});
+        return;
+    }
+    // Written before the first attempt: a crash from here on re-sends it after restart.
+    ++writes_in_flight_;
+    ++enqueues_in_flight_;
+    store::OutboxItem row;
+    row.receiver = n.receiver;
+    row.group_key = n.group_key;
+    row.payload = encode(n);
+    row.created = n.created;
+    row.next_attempt = n.created;
+    boost::asio::post(*store_thread_, [this, alive = alive_, row = std::move(row),
+                                       records = std::move(records), n = std::move(n)]() mutable {
+        auto ids = store_->write({row}, records);
+        boost::asio::post(strand_, [this, alive, ids = std::move(ids), n = std::move(n)]() mutable {
+            if (!*alive) return;
+            --writes_in_flight_;
+            --enqueues_in_flight_;
+            if (!ids) {
+                // Not durable, but still worth sending: the page matters more than the record.
+                on_store_error("writing the outbox", ids.error());
+                push(Item{.notification = std::move(n)});
+                return;
+            }
+            push(Item{.notification = std::move(n), .outbox_id = ids->front()});
+        });
+    });
+}
+
+void Dispatcher::push(Item item) {
+    QueueKey key{item.notification.receiver, item.notification.group_key};
     auto& q = queues_[key];
-    q.receiver = n.receiver;
-    q.items.push_back(Item{std::move(n), 0});
+    q.receiver = key.first;
+    q.items.push_back(std::move(item));
     update_pending_metric(key.first);
     pump(key);
 }
@@ -95,7 +192,7 @@ void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
 
     auto ch = channels_.find(receiver);
     if (outcome.kind == DeliveryOutcome::Kind::delivered) {
-        finish_head(key, q, true);
+        finish_head(key, q, true, {});
         return;
     }
     const auto& item = q.items.front();
@@ -107,11 +204,19 @@ void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
                 "giving up after {} attempts notification={} receiver={} error=\"{}\"",
                 item.attempts, item.notification.id, receiver, outcome.message);
         }
-        finish_head(key, q, false);
+        finish_head(key, q, false, outcome.message);
         return;
     }
     auto delay = draining_ ? core::Duration{0}
                            : backoff_for(ch->second->config(), item.attempts, outcome.retry_after);
+    if (store_ && item.outbox_id != 0) {
+        boost::asio::post(*store_thread_, [store = store_, id = item.outbox_id,
+                                           attempts = item.attempts,
+                                           next = (clock_ ? clock_->now() : core::TimePoint{}) +
+                                                  delay] {
+            (void)store->reschedule(id, attempts, next);
+        });
+    }
     q.backoff = std::make_unique<boost::asio::steady_timer>(strand_, delay);
     q.backoff->async_wait([this, alive = alive_, key](boost::system::error_code) {
         if (!*alive) return;
@@ -122,14 +227,29 @@ void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
     });
 }
 
-void Dispatcher::finish_head(const QueueKey& key, Queue& q, bool delivered) {
+void Dispatcher::finish_head(const QueueKey& key, Queue& q, bool delivered,
+                             std::string_view reason) {
     metrics_.notifications.Add({{"receiver", key.first}, {"result", delivered ? "delivered" : "failed"}})
         .Increment();
+    auto& head = q.items.front();
+    if (!delivered) metrics_.dead_letters.Add({{"receiver", key.first}}).Increment();
     if (delivered) {
         metrics_.latency.Add({{"receiver", key.first}}, AlertMetrics::latency_buckets())
             .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                    q.items.front().queued)
                          .count());
+    }
+    if (store_ && head.outbox_id != 0) {
+        boost::asio::post(*store_thread_, [this, alive = alive_, id = head.outbox_id, delivered,
+                                           reason = std::string(reason),
+                                           at = head.notification.created] {
+            auto r = delivered ? store_->delivered(id) : store_->dead_letter(id, reason, at);
+            if (!r) {
+                boost::asio::post(strand_, [this, alive, e = r.error()] {
+                    if (*alive) on_store_error("updating the outbox", e);
+                });
+            }
+        });
     }
     q.items.pop_front();
     if (q.items.empty()) {
@@ -156,7 +276,7 @@ core::Duration Dispatcher::backoff_for(const config::ReceiverConfig& rc, int att
 }
 
 std::size_t Dispatcher::pending() const {
-    std::size_t n = 0;
+    std::size_t n = enqueues_in_flight_;
     for (const auto& [key, q] : queues_) n += q.items.size();
     return n;
 }
@@ -187,7 +307,7 @@ void Dispatcher::drain(core::Duration deadline, std::function<void(std::size_t)>
 }
 
 void Dispatcher::check_drained() {
-    if (!draining_ || !drain_done_ || pending() != 0) return;
+    if (!draining_ || !drain_done_ || pending() != 0 || writes_in_flight_ != 0) return;
     if (drain_timer_) drain_timer_->cancel();
     auto done_cb = std::move(drain_done_);
     drain_done_ = nullptr;

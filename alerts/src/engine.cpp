@@ -60,4 +60,12 @@ std::vector<Alert> AlertEngine::firing() const {
     return out;
 }
 
+void AlertEngine::restore(std::vector<Alert> alerts) {
+    for (auto& a : alerts) {
+        if (a.state != AlertState::firing) continue;
+        const auto fp = a.fingerprint();
+        firing_.insert_or_assign(fp, std::move(a));
+    }
+}
+
 }  // namespace noctua::alerts

@@ -61,8 +61,6 @@ std::optional<std::vector<Alert>> AlertGroup::flush(
     bool needed = false;
     if (firing.empty() && resolved.empty()) {
         needed = false;
-    } else if (record_.at == core::TimePoint{}) {
-        needed = !firing.empty();
     } else if (!subset(firing_fps, record_.firing)) {
         needed = true;
     } else if (firing.empty()) {

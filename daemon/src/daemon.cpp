@@ -17,7 +17,7 @@
 #include <prometheus/registry.h>
 
 #include "noctua/alerts/channel.hpp"
-#include "noctua/alerts/dispatcher.hpp"
+#include "noctua/alerts/pipeline.hpp"
 #include "noctua/alerts/engine.hpp"
 #include "noctua/core/log.hpp"
 #include "noctua/core/memory.hpp"
@@ -120,7 +120,7 @@ struct Daemon::Impl : public Services {
           probe_metrics(registry),
           alert_metrics(registry),
           seed(pick_seed(options.seed)),
-          dispatcher(strand, alert_metrics, seed ^ 0x9e3779b97f4a7c15ULL) {
+          alerting(strand, clock, alert_metrics, seed) {
         register_builtin_kinds(kinds);
         scheduler = std::make_unique<probes::Scheduler>(
             strand, kinds.probes,
@@ -161,8 +161,8 @@ struct Daemon::Impl : public Services {
     // pipeline: samples → detectors → alerts, as `noctua replay` evaluates them
     RuleEvaluator evaluator{
         [this](const alerts::Alert& a, const detect::Signal*) { on_transition(a); }};
-    alerts::Dispatcher dispatcher;                       // pipeline
-    std::uint64_t next_notification_id = 1;              // pipeline
+    // pipeline: routing, grouping, muting and the durable outbox
+    alerts::AlertPipeline alerting;
     std::unique_ptr<alerts::ChannelContext> channel_ctx;  // pipeline
     std::optional<config::LoggingConfig> logging_applied;  // pipeline
     net::Router router;
@@ -292,7 +292,11 @@ struct Daemon::Impl : public Services {
     const probes::Scheduler& probe_scheduler() const override { return *scheduler; }
     probes::Scheduler& probe_scheduler() override { return *scheduler; }
     const alerts::AlertEngine& alert_engine() const override { return evaluator.engine(); }
-    std::size_t notifications_pending() const override { return dispatcher.pending(); }
+    std::size_t notifications_pending() const override {
+        return const_cast<alerts::AlertPipeline&>(alerting).dispatcher().pending();
+    }
+    alerts::AlertPipeline& alert_pipeline() override { return alerting; }
+    core::TimePoint now() const override { return clock.now(); }
     StatusTestRunner* status_test_runner() override { return &status_tests.runner; }
     void reload_from_file(std::function<void(core::Result<void>)> done) override {
         request_reload(std::move(done));
@@ -340,6 +344,7 @@ struct Daemon::Impl : public Services {
             }
             evaluator.advance(now, stream_now);
             refresh_wall();
+            alerting.tick();
             schedule_tick();
         });
     }
@@ -353,9 +358,7 @@ struct Daemon::Impl : public Services {
             .Increment(a.state == alerts::AlertState::firing ? 1 : -1);
         core::logger("alerts")->info("alert {} alertname={} labels={}", to_string(a.state), name,
                                      a.labels.to_string());
-        if (cfg.route.receiver.empty()) return;
-        dispatcher.enqueue(
-            alerts::make_notification(next_notification_id++, cfg.route.receiver, a, clock.now()));
+        alerting.on_transition(a);
     }
 
     /// Applies `next` on the pipeline strand: all or nothing.
@@ -401,7 +404,7 @@ struct Daemon::Impl : public Services {
             if (!rule) return std::unexpected(rule.error());
             next_rules.push_back(std::move(*rule));
         }
-        dispatcher.set_channels(std::move(channels));
+        alerting.configure(next, std::move(channels));
         channel_ctx = std::move(ctx);
         cfg = std::move(next);
         cfg_summary = std::move(next_summary);
@@ -496,18 +499,18 @@ struct Daemon::Impl : public Services {
             status_tests.runner.stop();
             tick_timer.cancel();
             snapshot_timer.cancel();
-            const auto left = dispatcher.pending();
+            const auto left = alerting.dispatcher().pending();
             if (left > 0) {
                 core::logger("daemon")->info("waiting up to {} for {} notification(s)",
                                              core::format_duration(cfg.server.shutdown_timeout),
                                              left);
             }
-            dispatcher.drain(cfg.server.shutdown_timeout, [this](std::size_t undelivered) {
+            alerting.dispatcher().drain(cfg.server.shutdown_timeout, [this](std::size_t undelivered) {
                 if (undelivered > 0) {
                     core::logger("daemon")->error(
                         "stopping with {} notification(s) undelivered", undelivered);
                 }
-                dispatcher.stop();
+                alerting.dispatcher().stop();
                 http.stop();
                 boost::system::error_code ignored;
                 signals.cancel(ignored);
@@ -524,7 +527,7 @@ Daemon::~Daemon() {
     if (!impl_) return;
     impl_->stop_streams();
     impl_->scheduler->stop();
-    impl_->dispatcher.stop();
+    impl_->alerting.dispatcher().stop();
     impl_->http.stop();
     if (impl_->server) impl_->server->stop();
     impl_->blocking.join();
@@ -544,7 +547,23 @@ core::Result<void> Daemon::start() {
 
     // The first apply runs before the io_context does; nothing else touches the pipeline yet.
     auto first = d.cfg;
+    if (!d.cfg.storage.path.empty()) {
+        // Before the first configure: no notification may be queued outside the outbox.
+        if (auto r = d.alerting.open(d.cfg.storage.path); !r) return r;
+    }
     if (auto r = d.apply(std::move(first)); !r) return r;
+    // Alerts that were firing, what receivers were told, silences and the undelivered outbox
+    // come back; the engine holds the firing alerts again, so a rule that still fires does not
+    // page anew and one that stopped resolves them.
+    auto restored = d.alerting.restore();
+    if (!restored) return std::unexpected(restored.error());
+    for (const auto& a : *restored) {
+        d.alert_metrics.firing
+            .Add({{"alertname", std::string(a.alertname())},
+                  {"severity", std::string(a.labels.get("severity").value_or(""))}})
+            .Increment();
+    }
+    d.evaluator.engine().restore(std::move(*restored));
 
     if (auto r = d.start_streams(); !r) return r;
 

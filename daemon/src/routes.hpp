@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 
 #include "noctua/alerts/engine.hpp"
+#include "noctua/alerts/pipeline.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/net/router.hpp"
 #include "noctua/probes/heartbeat.hpp"
@@ -40,6 +41,9 @@ public:
     [[nodiscard]] virtual probes::Scheduler& probe_scheduler() = 0;                  // pipeline
     [[nodiscard]] virtual const alerts::AlertEngine& alert_engine() const = 0;       // pipeline
     [[nodiscard]] virtual std::size_t notifications_pending() const = 0;             // pipeline
+    [[nodiscard]] virtual alerts::AlertPipeline& alert_pipeline() = 0;               // pipeline
+    /// The daemon's clock (event time).
+    [[nodiscard]] virtual core::TimePoint now() const = 0;
     virtual void reload_from_file(std::function<void(core::Result<void>)> done) = 0;
     /// POST /api/v1/events: hands the request to the `kind = "http"` stream (404 without one).
     /// Any thread; `respond` is called once, possibly from the ingest thread.
@@ -55,6 +59,9 @@ void add_status_test_routes(net::Router& router, Services& services);
 
 /// The daemon's routes: / (the status page), /metrics, /healthz, /readyz and /api/v1/*.
 [[nodiscard]] net::Router make_router(Services& services);
+
+/// /api/v1/silences (alert_routes.cpp).
+void add_alert_routes(net::Router& router, Services& services);
 
 /// Admin routes need `Authorization: Bearer <server.admin_token>` when a token is configured;
 /// without one the config guarantees the server listens on loopback only.

@@ -57,6 +57,8 @@ struct AlertMetrics {
     prometheus::Family<prometheus::Histogram>& latency;      ///< {receiver}
     /// The buckets of `latency`, in seconds: 10 ms to 30 min.
     static const prometheus::Histogram::BucketBoundaries& latency_buckets();
+    prometheus::Family<prometheus::Counter>& dead_letters;   ///< {receiver}
+    prometheus::Counter& store_errors;
 };
 
 /// What a channel may use, and nothing else (STYLE.md §4).

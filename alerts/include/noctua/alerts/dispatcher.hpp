@@ -11,21 +11,30 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "noctua/alerts/channel.hpp"
 #include "noctua/alerts/notification.hpp"
+#include "noctua/store/alert_store.hpp"
 
 namespace noctua::alerts {
 
-/// Delivers notifications to channels: one FIFO per (receiver, alert), so a resolve never
+/// Delivers notifications to channels: one FIFO per (receiver, group key), so a resolve never
 /// overtakes its trigger; retries with exponential backoff and jitter on retryable outcomes,
 /// honouring the service's hint; gives up on final outcomes or after max_attempts, with a
-/// log line and a metric. Notifications are kept in memory (the durable outbox replaces this).
+/// log line and a metric (and, with a store, a dead letter).
+///
+/// With a store attached the queue is the durable outbox: a notification is written (fsynced)
+/// before its first attempt, removed once delivered, and what was pending when the process
+/// stopped, however it stopped, is sent after restore(). Store calls run on the dispatcher's
+/// own store thread, never on the strand.
 ///
 /// Executor: the strand given at construction; every public method must be called on it.
 class Dispatcher {
 public:
-    Dispatcher(boost::asio::any_io_executor strand, AlertMetrics& metrics, std::uint64_t seed);
+    /// `clock` (optional) times delivery latency and retry schedules.
+    Dispatcher(boost::asio::any_io_executor strand, AlertMetrics& metrics, std::uint64_t seed,
+               const core::Clock* clock = nullptr);
     ~Dispatcher();
     Dispatcher(const Dispatcher&) = delete;
     Dispatcher& operator=(const Dispatcher&) = delete;
@@ -35,9 +44,24 @@ public:
     /// and counted as failed).
     void set_channels(std::map<std::string, std::shared_ptr<ChannelBase>> channels);
 
-    /// Queues `n` for delivery to `n.receiver`. Resolved notifications are skipped when the
-    /// receiver has send_resolved = false.
-    void enqueue(Notification n);
+    /// Makes the queue durable in `store` (which must outlive the dispatcher). Call before
+    /// restore() and enqueue().
+    void attach_store(store::AlertStore& store);
+
+    /// Queues what the outbox held when the process last stopped (blocking read: start-up
+    /// only). Returns how many notifications were restored.
+    [[nodiscard]] core::Result<std::size_t> restore();
+
+    /// Queues `n` for delivery to `n.receiver`, writing it and `records` to the outbox in one
+    /// transaction first when a store is attached. Resolved notifications are skipped when the
+    /// receiver has send_resolved = false (the records are still written).
+    void enqueue(Notification n, std::vector<store::RecordWrite> records = {});
+
+    /// Writes `records` alone (in order with enqueued notifications).
+    void persist(std::vector<store::RecordWrite> records);
+
+    /// Runs `done` on the strand once every store write queued so far has finished.
+    void after_writes(std::function<void()> done);
 
     /// Shutdown: retries waiting for their backoff are attempted at once, and `done` runs when
     /// nothing is pending or when `deadline` has passed (with the number left undelivered).
@@ -53,6 +77,7 @@ private:
         Notification notification;
         int attempts = 0;
         std::chrono::steady_clock::time_point queued = std::chrono::steady_clock::now();
+        std::int64_t outbox_id = 0;  // 0: not stored
     };
     struct Queue {
         std::string receiver;
@@ -60,11 +85,13 @@ private:
         bool in_flight = false;
         std::unique_ptr<boost::asio::steady_timer> backoff;  // set while waiting to retry
     };
-    using QueueKey = std::pair<std::string, std::uint64_t>;  // receiver, alert fingerprint
+    using QueueKey = std::pair<std::string, std::string>;  // receiver, group key
 
+    void push(Item item);
+    void on_store_error(std::string_view what, const core::Error& e);
     void pump(const QueueKey& key);
     void on_outcome(const QueueKey& key, DeliveryOutcome outcome);
-    void finish_head(const QueueKey& key, Queue& q, bool delivered);
+    void finish_head(const QueueKey& key, Queue& q, bool delivered, std::string_view reason);
     core::Duration backoff_for(const config::ReceiverConfig& rc, int attempts,
                                std::optional<core::Duration> hint);
     void update_pending_metric(const std::string& receiver);
@@ -79,6 +106,11 @@ private:
     bool draining_ = false;
     std::function<void(std::size_t)> drain_done_;
     std::unique_ptr<boost::asio::steady_timer> drain_timer_;
+    const core::Clock* clock_;
+    store::AlertStore* store_ = nullptr;
+    std::unique_ptr<boost::asio::thread_pool> store_thread_;  // one thread: writes stay in order
+    std::size_t writes_in_flight_ = 0;    // every store write not yet finished
+    std::size_t enqueues_in_flight_ = 0;  // notifications being written to the outbox
 };
 
 }  // namespace noctua::alerts

@@ -27,6 +27,9 @@ public:
     /// reload, or its probe no longer exists), at time `at`.
     void resolve_if(const std::function<bool(const Alert&)>& pred, core::TimePoint at);
 
+    /// Holds `alerts` as firing again (after a restart), without transitions.
+    void restore(std::vector<Alert> alerts);
+
     /// The firing alerts, sorted by starts_at then fingerprint.
     [[nodiscard]] std::vector<Alert> firing() const;
 

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "noctua/alerts/group.hpp"
+#include "noctua/alerts/inhibit.hpp"
+#include "noctua/alerts/notification.hpp"
+#include "noctua/alerts/route_tree.hpp"
+#include "noctua/alerts/silences.hpp"
+#include "noctua/config/config.hpp"
+
+namespace noctua::alerts {
+
+/// Why an alert is not paged right now, if it is not.
+struct MuteReason {
+    enum class Kind { none, silenced, inhibited, time_interval };
+    Kind kind = Kind::none;
+    std::string detail;  ///< the silence id, the inhibiting alert's labels, the interval name
+};
+
+/// From alert transitions to grouped notifications: routes each alert into the aggregation
+/// groups of the routes that take it, and at each group's time produces one notification per
+/// group, leaving out what silences, inhibition and time intervals mute (Alertmanager's
+/// dispatcher and notify pipeline in one pure object: time in, notifications out).
+///
+/// Not thread-safe: owned by the alert pipeline's strand.
+class Notifier {
+public:
+    /// A flushed group: the notification for the outbox, if it has one, and what its receiver
+    /// will then have been told (nullopt: the group is gone, forget its record).
+    struct Due {
+        std::optional<Notification> notification;
+        std::string record_key;
+        std::optional<NotifyRecord> record;
+    };
+
+    Notifier();
+
+    /// Builds the routing tree, inhibition rules and time intervals from `config`, and moves
+    /// every current alert into the groups of the new tree (keeping what each receiver was told
+    /// for groups whose key is unchanged). `send_resolved` per receiver name.
+    void configure(const config::Config& config);
+
+    /// Restores what receivers were told before a restart, by record_key().
+    void restore(std::map<std::string, NotifyRecord> records);
+
+    /// Applies a transition (or a refresh) of one alert at `now`.
+    void update(const Alert& alert, core::TimePoint now);
+
+    /// The earliest time a group is due, if any.
+    [[nodiscard]] std::optional<core::TimePoint> next_due() const;
+
+    /// Flushes every group due at `now`; `next_id` numbers the notifications.
+    [[nodiscard]] std::vector<Due> flush_due(core::TimePoint now, std::uint64_t& next_id);
+
+    /// Why `labels` would be muted at `now` on `route` (route may be null: silences and
+    /// inhibition only).
+    [[nodiscard]] MuteReason mute_reason(const core::Labels& labels, const Route* route,
+                                         core::TimePoint now) const;
+    /// As above, with the firing alerts already listed (a flush lists them once).
+    [[nodiscard]] MuteReason mute_reason(const core::Labels& labels, const Route* route,
+                                         core::TimePoint now,
+                                         const std::vector<Alert>& firing) const;
+
+    [[nodiscard]] Silences& silences() { return silences_; }
+    [[nodiscard]] const Silences& silences() const { return silences_; }
+
+    /// Firing alerts, by fingerprint.
+    [[nodiscard]] const std::unordered_map<std::uint64_t, Alert>& firing() const { return firing_; }
+    [[nodiscard]] std::size_t group_count() const { return groups_.size(); }
+
+    /// The durable key of a group's record: receiver, a unit separator, the group key.
+    [[nodiscard]] static std::string record_key(const std::string& receiver,
+                                                const std::string& group_key);
+
+private:
+    void insert(const Alert& alert, core::TimePoint now);
+
+    std::unique_ptr<RouteTree> tree_;
+    Inhibitor inhibitor_{{}};
+    std::map<std::string, core::TimeInterval, std::less<>> intervals_;
+    std::map<std::string, bool, std::less<>> send_resolved_;
+    std::map<std::string, AlertGroup> groups_;  // by record_key
+    std::map<std::string, NotifyRecord> restored_;
+    std::unordered_map<std::uint64_t, Alert> firing_;
+    Silences silences_;
+};
+
+}  // namespace noctua::alerts

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "noctua/alerts/channel.hpp"
+#include "noctua/alerts/dispatcher.hpp"
+#include "noctua/alerts/notifier.hpp"
+#include "noctua/config/config.hpp"
+#include "noctua/core/clock.hpp"
+#include "noctua/store/alert_store.hpp"
+
+namespace noctua::alerts {
+
+/// The delivery half of alerting, composed: alert transitions go through the Notifier
+/// (routing, grouping, silences, inhibition, time intervals) into the Dispatcher's durable
+/// outbox. Owns the alert store: firing alerts, what each receiver was told, silences and the
+/// outbox survive a restart or a `kill -9`, so nothing delivered is sent again as new and
+/// nothing owed is lost.
+///
+/// Executor: the strand given at construction; every public method must be called on it
+/// (open() and restore() excepted: start-up, before the strand runs).
+class AlertPipeline {
+public:
+    AlertPipeline(boost::asio::any_io_executor strand, const core::Clock& clock,
+                  AlertMetrics& metrics, std::uint64_t seed);
+    ~AlertPipeline();
+    AlertPipeline(const AlertPipeline&) = delete;
+    AlertPipeline& operator=(const AlertPipeline&) = delete;
+
+    /// Opens the alert store in the database file at `path` (blocking; start-up only).
+    [[nodiscard]] core::Result<void> open(const std::string& path);
+
+    /// Reads back silences, what receivers were told and the outbox, and returns the alerts
+    /// that were firing, for the engine to hold again (blocking; start-up only, after the first
+    /// configure()).
+    [[nodiscard]] core::Result<std::vector<Alert>> restore();
+
+    /// Routes, inhibition rules, time intervals and receivers from `config` (start-up, reload).
+    void configure(const config::Config& config,
+                   std::map<std::string, std::shared_ptr<ChannelBase>> channels);
+
+    /// An alert changed state (from the engine): persisted, grouped, and flushed if due.
+    void on_transition(const Alert& alert);
+
+    /// Flushes the groups that are due now; call on every rule tick.
+    void tick();
+
+    /// Silences: validated, applied at the next flush, persisted.
+    [[nodiscard]] core::Result<Silence> add_silence(Silence s);
+    [[nodiscard]] core::Result<Silence> expire_silence(std::string_view id);
+
+    [[nodiscard]] Notifier& notifier() { return notifier_; }
+    [[nodiscard]] Dispatcher& dispatcher() { return dispatcher_; }
+
+private:
+    void flush();
+
+    const core::Clock& clock_;
+    AlertMetrics& metrics_;
+    std::uint64_t seed_;
+    std::unique_ptr<store::AlertStore> store_;
+    Notifier notifier_;
+    Dispatcher dispatcher_;
+    std::uint64_t next_notification_id_ = 1;
+};
+
+}  // namespace noctua::alerts

@@ -1,0 +1,164 @@
+#include "noctua/alerts/notifier.hpp"
+
+#include <algorithm>
+
+namespace noctua::alerts {
+namespace {
+
+bool in_any(const std::map<std::string, core::TimeInterval, std::less<>>& intervals,
+            const std::vector<std::string>& names, core::TimePoint now, std::string* which) {
+    for (const auto& n : names) {
+        auto it = intervals.find(n);
+        if (it != intervals.end() && it->second.contains(now)) {
+            if (which) *which = n;
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+Notifier::Notifier() : tree_(std::make_unique<RouteTree>(config::RouteConfig{})) {}
+
+std::string Notifier::record_key(const std::string& receiver, const std::string& group_key) {
+    return receiver + '\x1f' + group_key;
+}
+
+void Notifier::configure(const config::Config& config) {
+    tree_ = std::make_unique<RouteTree>(config.route);
+    inhibitor_ = Inhibitor{config.inhibit};
+    intervals_.clear();
+    for (const auto& ti : config.time_intervals) intervals_.emplace(ti.name, ti);
+    send_resolved_.clear();
+    for (const auto& r : config.receivers) send_resolved_[r.name] = r.send_resolved;
+
+    // Groups point into the old tree: rebuild them, keeping records of unchanged keys.
+    std::vector<Alert> alerts;
+    for (auto& [key, g] : groups_) {
+        restored_.insert_or_assign(key, g.record());
+        for (auto& a : g.alerts()) alerts.push_back(std::move(a));
+    }
+    groups_.clear();
+    const core::TimePoint now = alerts.empty() ? core::TimePoint{} : alerts.front().updated_at;
+    for (const auto& a : alerts) insert(a, std::max(now, a.updated_at));
+}
+
+void Notifier::restore(std::map<std::string, NotifyRecord> records) {
+    for (auto& [k, r] : records) restored_.insert_or_assign(k, std::move(r));
+}
+
+void Notifier::update(const Alert& alert, core::TimePoint now) {
+    if (alert.state == AlertState::firing) {
+        firing_[alert.fingerprint()] = alert;
+    } else {
+        firing_.erase(alert.fingerprint());
+    }
+    insert(alert, now);
+}
+
+void Notifier::insert(const Alert& alert, core::TimePoint now) {
+    for (const Route* route : tree_->match(alert.labels)) {
+        if (route->options.receiver.empty()) continue;
+        auto labels = group_labels(route->options, alert.labels);
+        auto key = record_key(route->options.receiver, group_key(*route, labels));
+        auto it = groups_.find(key);
+        if (it == groups_.end()) {
+            // A resolve for a group that no longer exists has nobody to tell, unless a record
+            // from before a restart or reload says its firing went out.
+            auto rec = restored_.find(key);
+            if (alert.state == AlertState::resolved &&
+                (rec == restored_.end() || !rec->second.firing.contains(alert.fingerprint()))) {
+                continue;
+            }
+            it = groups_.emplace(key, AlertGroup{*route, std::move(labels), now}).first;
+            if (rec != restored_.end()) {
+                it->second.restore(rec->second);
+                restored_.erase(rec);
+            }
+        }
+        it->second.insert(alert, now);
+    }
+}
+
+std::optional<core::TimePoint> Notifier::next_due() const {
+    std::optional<core::TimePoint> out;
+    for (const auto& [k, g] : groups_) {
+        if (auto t = g.next_flush(); t && (!out || *t < *out)) out = t;
+    }
+    return out;
+}
+
+MuteReason Notifier::mute_reason(const core::Labels& labels, const Route* route,
+                                 core::TimePoint now) const {
+    std::vector<Alert> firing;
+    firing.reserve(firing_.size());
+    for (const auto& [fp, a] : firing_) firing.push_back(a);
+    return mute_reason(labels, route, now, firing);
+}
+
+MuteReason Notifier::mute_reason(const core::Labels& labels, const Route* route,
+                                 core::TimePoint now, const std::vector<Alert>& firing) const {
+    if (const auto* s = silences_.muting(labels, now)) {
+        return {MuteReason::Kind::silenced, s->id};
+    }
+    if (const auto* src = inhibitor_.inhibited_by(labels, firing)) {
+        return {MuteReason::Kind::inhibited, src->labels.to_string()};
+    }
+    if (route) {
+        std::string which;
+        if (in_any(intervals_, route->options.mute_time_intervals, now, &which)) {
+            return {MuteReason::Kind::time_interval, which};
+        }
+        const auto& active = route->options.active_time_intervals;
+        if (!active.empty() && !in_any(intervals_, active, now, nullptr)) {
+            return {MuteReason::Kind::time_interval, "outside " + active.front()};
+        }
+    }
+    return {};
+}
+
+std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_t& next_id) {
+    std::vector<Due> out;
+    std::vector<Alert> firing;
+    firing.reserve(firing_.size());
+    for (const auto& [fp, a] : firing_) firing.push_back(a);
+    for (auto it = groups_.begin(); it != groups_.end();) {
+        auto& g = it->second;
+        if (!g.next_flush() || *g.next_flush() > now) {
+            ++it;
+            continue;
+        }
+        const Route& route = g.route();
+        const auto sr = send_resolved_.find(route.options.receiver);
+        const bool send_resolved = sr == send_resolved_.end() || sr->second;
+        auto alerts = g.flush(now, send_resolved, [&](const Alert& a) {
+            return mute_reason(a.labels, &route, now, firing).kind != MuteReason::Kind::none;
+        });
+        Due due;
+        due.record_key = it->first;
+        if (alerts) {
+            Notification n;
+            n.id = next_id++;
+            n.receiver = route.options.receiver;
+            n.group_key = g.key();
+            n.group_labels = g.labels();
+            n.alerts = std::move(*alerts);
+            n.created = now;
+            due.notification = std::move(n);
+        }
+        if (g.empty()) {
+            out.push_back(std::move(due));  // record nullopt: forget the group
+            it = groups_.erase(it);
+            continue;
+        }
+        if (due.notification) {
+            due.record = g.record();
+            out.push_back(std::move(due));
+        }
+        ++it;
+    }
+    return out;
+}
+
+}  // namespace noctua::alerts

@@ -1,0 +1,128 @@
+#include "noctua/alerts/pipeline.hpp"
+
+#include <fmt/format.h>
+
+#include "noctua/alerts/codec.hpp"
+#include "noctua/core/log.hpp"
+
+namespace noctua::alerts {
+namespace {
+
+// Namespaces of the alert store's records.
+constexpr const char* kAlertsNs = "alerts";      // firing alerts, by fingerprint
+constexpr const char* kNotifyLogNs = "nflog";    // NotifyRecord, by Notifier::record_key
+constexpr const char* kSilencesNs = "silences";  // silences, by id
+
+}  // namespace
+
+AlertPipeline::AlertPipeline(boost::asio::any_io_executor strand, const core::Clock& clock,
+                             AlertMetrics& metrics, std::uint64_t seed)
+    : clock_(clock),
+      metrics_(metrics),
+      seed_(seed),
+      dispatcher_(std::move(strand), metrics, seed ^ 0x9e3779b97f4a7c15ULL, &clock) {}
+
+AlertPipeline::~AlertPipeline() = default;
+
+core::Result<void> AlertPipeline::open(const std::string& path) {
+    auto s = store::AlertStore::open(path);
+    if (!s) return std::unexpected(s.error());
+    store_ = std::move(*s);
+    dispatcher_.attach_store(*store_);
+    return {};
+}
+
+core::Result<std::vector<Alert>> AlertPipeline::restore() {
+    std::vector<Alert> firing;
+    if (!store_) return firing;
+    auto log = core::logger("alerts");
+    auto records = store_->records(kNotifyLogNs);
+    if (!records) return std::unexpected(records.error());
+    std::map<std::string, NotifyRecord> told;
+    for (const auto& [k, v] : *records) {
+        if (auto r = decode_record(v)) told.emplace(k, std::move(*r));
+    }
+    notifier_.restore(std::move(told));
+
+    auto silences = store_->records(kSilencesNs);
+    if (!silences) return std::unexpected(silences.error());
+    std::vector<Silence> restored;
+    for (const auto& [id, v] : *silences) {
+        if (auto s = decode_silence(v)) restored.push_back(std::move(*s));
+    }
+    notifier_.silences().restore(std::move(restored));
+
+    auto alerts = store_->records(kAlertsNs);
+    if (!alerts) return std::unexpected(alerts.error());
+    for (const auto& [fp, v] : *alerts) {
+        auto a = decode_alert(v);
+        if (!a) {
+            log->warn("unreadable alert record {} skipped: {}", fp, a.error().message);
+            continue;
+        }
+        notifier_.update(*a, clock_.now());
+        firing.push_back(std::move(*a));
+    }
+    auto outbox = dispatcher_.restore();
+    if (!outbox) return std::unexpected(outbox.error());
+    if (!firing.empty() || *outbox > 0) {
+        log->info("alert state restored: {} firing, {} notification(s) to deliver", firing.size(),
+                  *outbox);
+    }
+    return firing;
+}
+
+void AlertPipeline::configure(const config::Config& config,
+                              std::map<std::string, std::shared_ptr<ChannelBase>> channels) {
+    notifier_.configure(config);
+    dispatcher_.set_channels(std::move(channels));
+    flush();
+}
+
+void AlertPipeline::on_transition(const Alert& alert) {
+    const auto key = alert.labels.fingerprint_hex();
+    dispatcher_.persist({store::RecordWrite{
+        kAlertsNs, key,
+        alert.state == AlertState::firing ? std::optional(encode(alert)) : std::nullopt}});
+    notifier_.update(alert, clock_.now());
+    flush();
+}
+
+void AlertPipeline::tick() { flush(); }
+
+void AlertPipeline::flush() {
+    const auto now = clock_.now();
+    auto due = notifier_.next_due();
+    if (!due || *due > now) return;
+    for (auto& d : notifier_.flush_due(now, next_notification_id_)) {
+        std::vector<store::RecordWrite> records{
+            store::RecordWrite{kNotifyLogNs, d.record_key,
+                               d.record ? std::optional(encode(*d.record)) : std::nullopt}};
+        if (d.notification) {
+            dispatcher_.enqueue(std::move(*d.notification), std::move(records));
+        } else {
+            dispatcher_.persist(std::move(records));
+        }
+    }
+}
+
+core::Result<Silence> AlertPipeline::add_silence(Silence s) {
+    // Ids differ across instances (seed) and restarts (time).
+    const auto now = clock_.now();
+    const auto id_seed =
+        seed_ ^ (static_cast<std::uint64_t>(now.time_since_epoch().count()) * 0x100000001b3ULL) ^
+        next_notification_id_++;
+    auto added = notifier_.silences().add(std::move(s), now, id_seed);
+    if (added) dispatcher_.persist({store::RecordWrite{kSilencesNs, added->id, encode(*added)}});
+    return added;
+}
+
+core::Result<Silence> AlertPipeline::expire_silence(std::string_view id) {
+    auto expired = notifier_.silences().expire(id, clock_.now());
+    if (expired) {
+        dispatcher_.persist({store::RecordWrite{kSilencesNs, expired->id, encode(*expired)}});
+    }
+    return expired;
+}
+
+}  // namespace noctua::alerts

@@ -1,0 +1,158 @@
+// /api/v1/silences: create, list and expire silences (Alertmanager's API v2 shape, under our
+// prefix). Writing needs the admin token unless the server listens on loopback only.
+
+#include <simdjson.h>
+
+#include "noctua/alerts/pipeline.hpp"
+#include "noctua/core/duration.hpp"
+#include "noctua/core/json.hpp"
+#include "noctua/streams/event.hpp"
+#include "routes.hpp"
+
+namespace noctua::daemon {
+namespace {
+
+using core::ServerRequest;
+using core::ServerResponse;
+
+// A silence body is a few matchers and two strings; anything larger is a mistake or an attack.
+constexpr std::size_t kMaxSilenceBody = 64 * 1024;
+
+std::string write_silence(const alerts::Silence& s, core::TimePoint now) {
+    core::JsonWriter w;
+    w.begin_object();
+    w.field("id", s.id);
+    w.field("matchers", core::to_string(s.matchers));
+    w.field("startsAt", core::format_rfc3339(s.starts_at));
+    w.field("endsAt", core::format_rfc3339(s.ends_at));
+    w.field("createdBy", s.created_by);
+    w.field("comment", s.comment);
+    w.field("updatedAt", core::format_rfc3339(s.updated_at));
+    w.key("status").begin_object().field("state", alerts::to_string(s.state(now))).end_object();
+    w.end_object();
+    return std::move(w).str();
+}
+
+std::optional<core::TimePoint> parse_time(std::string_view text) {
+    return streams::parse_rfc3339(text);
+}
+
+// {"matchers": "provider=\"acme\"" | ["provider=\"acme\"", ...], "endsAt": RFC 3339 or
+//  "duration": "2h", "startsAt"?: RFC 3339, "createdBy": "...", "comment": "..."}
+core::Result<alerts::Silence> parse_silence(std::string_view body, core::TimePoint now) {
+    if (body.size() > kMaxSilenceBody) {
+        return core::fail(core::Errc::invalid_argument, "silence body over 64 KiB");
+    }
+    simdjson::dom::parser parser;
+    simdjson::padded_string padded(body);
+    simdjson::dom::element root;
+    if (parser.parse(padded).get(root) || !root.is_object()) {
+        return core::fail(core::Errc::invalid_argument, "body must be a JSON object");
+    }
+    alerts::Silence s;
+    std::string_view text;
+    simdjson::dom::array list;
+    if (!root["matchers"].get(text)) {
+        auto m = core::parse_matchers(text);
+        if (!m) return core::fail(core::Errc::invalid_argument, "matchers: " + m.error().message);
+        s.matchers = std::move(*m);
+    } else if (!root["matchers"].get(list)) {
+        for (auto e : list) {
+            std::string_view one;
+            if (e.get(one)) {
+                return core::fail(core::Errc::invalid_argument, "matchers: expected strings");
+            }
+            auto m = core::Matcher::parse(one);
+            if (!m)
+                return core::fail(core::Errc::invalid_argument, "matchers: " + m.error().message);
+            s.matchers.push_back(std::move(*m));
+        }
+    } else {
+        return core::fail(core::Errc::invalid_argument, "matchers is required");
+    }
+    s.starts_at = now;
+    if (!root["startsAt"].get(text)) {
+        auto t = parse_time(text);
+        if (!t) return core::fail(core::Errc::invalid_argument, "startsAt: expected RFC 3339");
+        s.starts_at = *t;
+    }
+    if (!root["endsAt"].get(text)) {
+        auto t = parse_time(text);
+        if (!t) return core::fail(core::Errc::invalid_argument, "endsAt: expected RFC 3339");
+        s.ends_at = *t;
+    } else if (!root["duration"].get(text)) {
+        auto d = core::parse_duration(text);
+        if (!d) return core::fail(core::Errc::invalid_argument, "duration: " + d.error().message);
+        s.ends_at = s.starts_at + *d;
+    } else {
+        return core::fail(core::Errc::invalid_argument, "endsAt or duration is required");
+    }
+    if (!root["createdBy"].get(text)) s.created_by = std::string(text.substr(0, 256));
+    if (!root["comment"].get(text)) s.comment = std::string(text.substr(0, 4096));
+    return s;
+}
+
+}  // namespace
+
+void add_alert_routes(net::Router& r, Services& s) {
+    r.add_async("GET", "/api/v1/silences",
+                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
+                    s.on_pipeline([&s, respond = std::move(respond)] {
+                        const auto now = s.now();
+                        std::string body = R"({"status":"success","data":[)";
+                        bool first = true;
+                        for (const auto& sil : s.alert_pipeline().notifier().silences().list()) {
+                            if (!first) body += ',';
+                            first = false;
+                            body += write_silence(sil, now);
+                        }
+                        body += "]}";
+                        respond(ServerResponse::json(200, std::move(body)));
+                    });
+                });
+
+    r.add_async(
+        "POST", "/api/v1/silences",
+        [&s](const ServerRequest& req, const net::PathParams&, net::Router::Respond respond) {
+            s.on_pipeline([&s, req, respond = std::move(respond)] {
+                if (!admin_authorized(req, s.config().server)) {
+                    respond(ServerResponse::json_error(401, "admin token required"));
+                    return;
+                }
+                auto parsed = parse_silence(req.body, s.now());
+                if (!parsed) {
+                    respond(ServerResponse::json_error(400, parsed.error().message));
+                    return;
+                }
+                auto added = s.alert_pipeline().add_silence(std::move(*parsed));
+                if (!added) {
+                    respond(ServerResponse::json_error(400, added.error().message));
+                    return;
+                }
+                core::JsonWriter w;
+                w.begin_object().field("status", "success");
+                w.key("data").raw(write_silence(*added, s.now()));
+                w.field("silenceID", added->id).end_object();
+                respond(ServerResponse::json(200, std::move(w).str()));
+            });
+        });
+
+    r.add_async("DELETE", "/api/v1/silences/{id}",
+                [&s](const ServerRequest& req, const net::PathParams& params,
+                     net::Router::Respond respond) {
+                    s.on_pipeline([&s, req, id = params.at("id"), respond = std::move(respond)] {
+                        if (!admin_authorized(req, s.config().server)) {
+                            respond(ServerResponse::json_error(401, "admin token required"));
+                            return;
+                        }
+                        auto expired = s.alert_pipeline().expire_silence(id);
+                        if (!expired) {
+                            respond(ServerResponse::json_error(404, expired.error().message));
+                            return;
+                        }
+                        respond(ServerResponse::json(200, R"({"status":"success"})"));
+                    });
+                });
+}
+
+}  // namespace noctua::daemon

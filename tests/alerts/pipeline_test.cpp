@@ -1,0 +1,161 @@
+#include <catch2/catch.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "noctua/alerts/pipeline.hpp"
+#include "noctua/testing/run_until.hpp"
+#include "noctua/testing/temp_dir.hpp"
+#include "recording_channel.hpp"
+
+using namespace noctua;
+using namespace std::chrono_literals;
+using alerts::AlertState;
+
+namespace {
+
+config::Config cfg() {
+    auto c = config::load_string(R"(
+[[receivers]]
+name = "hook"
+kind = "log"
+initial_backoff = "1ms"
+max_backoff = "2ms"
+max_attempts = 1000000
+[route]
+receiver = "hook"
+group_by = ["provider"]
+group_wait = "0s"
+group_interval = "1s"
+)",
+                                 "test.toml");
+    REQUIRE(c);
+    return std::move(*c);
+}
+
+alerts::Alert alert(std::string provider, AlertState state, core::TimePoint t) {
+    alerts::Alert a;
+    a.labels = {{"alertname", "ProviderDown"}, {"provider", std::move(provider)}};
+    a.state = state;
+    a.starts_at = core::TimePoint{};
+    a.updated_at = t;
+    if (state == AlertState::resolved) a.ends_at = t;
+    return a;
+}
+
+/// One daemon life: an io_context, a pipeline on a store file, a receiver.
+struct Life {
+    boost::asio::io_context ioc;
+    prometheus::Registry registry;
+    alerts::AlertMetrics metrics{registry};
+    boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
+    core::ManualClock& clock;
+    alerts::AlertPipeline pipeline;
+    std::shared_ptr<testing::RecordingChannel> hook;
+    std::vector<alerts::Alert> restored;
+
+    Life(const std::string& path, core::ManualClock& c, bool receiver_up)
+        : clock(c), pipeline(strand, c, metrics, 1) {
+        REQUIRE(pipeline.open(path));
+        auto config = cfg();
+        hook = std::make_shared<testing::RecordingChannel>(config.receivers[0], ioc);
+        hook->always_retry = !receiver_up;
+        pipeline.configure(config, {{"hook", hook}});
+        auto r = pipeline.restore();
+        REQUIRE(r);
+        restored = std::move(*r);
+    }
+    void settle() {
+        testing::run_until(
+            ioc, [&] { return pipeline.dispatcher().pending() == 0; }, 5s);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("AlertPipeline: a receiver outage and a kill lose nothing and send nothing twice",
+          "[alerts][integration]") {
+    testing::TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    core::ManualClock clock{core::TimePoint{1000s}};
+    {
+        // Alerts fire and resolve while the receiver is down; then the process dies with
+        // everything still queued (no drain: what kill -9 leaves).
+        Life life(path, clock, false);
+        life.pipeline.on_transition(alert("acme", AlertState::firing, clock.now()));
+        life.pipeline.on_transition(alert("zeta", AlertState::firing, clock.now()));
+        REQUIRE(testing::run_until(life.ioc, [&] { return life.hook->attempts.size() >= 4; }));
+        clock.advance(5s);
+        life.pipeline.on_transition(alert("acme", AlertState::resolved, clock.now()));
+        life.pipeline.tick();
+        REQUIRE(testing::run_until(life.ioc, [&] {
+            return life.pipeline.dispatcher().pending() == 3;  // acme firing+resolve, zeta firing
+        }));
+        CHECK(life.hook->delivered.empty());
+        life.pipeline.dispatcher().stop();
+    }
+    {
+        // Restarted with the receiver healed: every notification arrives, in order per group.
+        Life life(path, clock, true);
+        REQUIRE(life.restored.size() == 1);  // zeta still fires; acme resolved
+        CHECK(life.restored[0].labels.get("provider") == "zeta");
+        life.settle();
+        REQUIRE(life.hook->delivered.size() == 3);
+        std::vector<std::pair<std::string, AlertState>> got;
+        for (const auto& d : life.hook->delivered) got.emplace_back(d.group_key, d.status);
+        const auto acme = std::string(R"({}:{provider="acme"})");
+        const auto zeta = std::string(R"({}:{provider="zeta"})");
+        auto pos = [&](const std::string& g, AlertState s) {
+            return std::find(got.begin(), got.end(), std::pair{g, s}) - got.begin();
+        };
+        CHECK(pos(zeta, AlertState::firing) < 3);
+        CHECK(pos(acme, AlertState::firing) < pos(acme, AlertState::resolved));
+        CHECK(pos(acme, AlertState::resolved) < 3);
+
+        // The restored firing alert refreshed by its rule is not paged again as new.
+        clock.advance(10s);
+        life.pipeline.on_transition(alert("zeta", AlertState::firing, clock.now()));
+        life.pipeline.tick();
+        life.settle();
+        CHECK(life.hook->delivered.size() == 3);
+    }
+    {
+        // A third life: nothing left to send.
+        Life life(path, clock, true);
+        life.settle();
+        CHECK(life.hook->attempts.empty());
+        clock.advance(10s);
+        life.pipeline.on_transition(alert("zeta", AlertState::resolved, clock.now()));
+        life.pipeline.tick();
+        life.settle();
+        REQUIRE(life.hook->delivered.size() == 1);
+        CHECK(life.hook->delivered[0].status == AlertState::resolved);
+    }
+}
+
+TEST_CASE("AlertPipeline: silences persist across restarts", "[alerts][integration]") {
+    testing::TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    core::ManualClock clock{core::TimePoint{1000s}};
+    std::string id;
+    {
+        Life life(path, clock, true);
+        alerts::Silence s;
+        s.matchers = *core::parse_matchers(R"(provider="acme")");
+        s.ends_at = clock.now() + 1h;
+        s.created_by = "noc";
+        auto added = life.pipeline.add_silence(s);
+        REQUIRE(added);
+        id = added->id;
+        life.settle();
+        bool written = false;
+        life.pipeline.dispatcher().after_writes([&] { written = true; });
+        REQUIRE(testing::run_until(life.ioc, [&] { return written; }));
+    }
+    Life life(path, clock, true);
+    REQUIRE(life.pipeline.notifier().silences().list().size() == 1);
+    CHECK(life.pipeline.notifier().silences().list()[0].id == id);
+    life.pipeline.on_transition(alert("acme", AlertState::firing, clock.now()));
+    life.settle();
+    CHECK(life.hook->attempts.empty());
+}
