@@ -38,7 +38,8 @@ core::Result<std::size_t> Dispatcher::restore() {
                                       row.created);
             continue;
         }
-        push(Item{.notification = std::move(*decoded), .attempts = row.attempts, .outbox_id = row.id});
+        push(Item{
+            .notification = std::move(*decoded), .attempts = row.attempts, .outbox_id = row.id});
         ++n;
     }
     return n;
@@ -92,11 +93,10 @@ void Dispatcher::set_channels(std::map<std::string, std::shared_ptr<ChannelBase>
     for (const auto& key : orphaned) {
         auto& q = queues_.at(key);
         core::logger("alerts")->warn(
-            "receiver removed by reload, dropping {} notification(s) receiver={}",
-            q.items.size(), key.first);
+            "receiver removed by reload, dropping {} notification(s) receiver={}", q.items.size(),
+            key.first);
         for (std::size_t i = 0; i < q.items.size(); ++i) {
-            metrics_.notifications.Add({{"receiver", key.first}, {"result", "failed"}})
-                .Increment();
+            metrics_.notifications.Add({{"receiver", key.first}, {"result", "failed"}}).Increment();
         }
         if (q.backoff) q.backoff->cancel();
         queues_.erase(key);
@@ -172,10 +172,10 @@ void Dispatcher::pump(const QueueKey& key) {
     std::shared_ptr<ChannelBase> channel = ch->second;
     channel->deliver(item.notification, item.attempts,
                      [this, alive = alive_, key, strand = strand_](DeliveryOutcome outcome) {
-                         boost::asio::post(strand, [this, alive, key,
-                                                    outcome = std::move(outcome)]() mutable {
-                             if (*alive) on_outcome(key, std::move(outcome));
-                         });
+                         boost::asio::post(
+                             strand, [this, alive, key, outcome = std::move(outcome)]() mutable {
+                                 if (*alive) on_outcome(key, std::move(outcome));
+                             });
                      });
 }
 
@@ -210,12 +210,11 @@ void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
     auto delay = draining_ ? core::Duration{0}
                            : backoff_for(ch->second->config(), item.attempts, outcome.retry_after);
     if (store_ && item.outbox_id != 0) {
-        boost::asio::post(*store_thread_, [store = store_, id = item.outbox_id,
-                                           attempts = item.attempts,
-                                           next = (clock_ ? clock_->now() : core::TimePoint{}) +
-                                                  delay] {
-            (void)store->reschedule(id, attempts, next);
-        });
+        boost::asio::post(*store_thread_,
+                          [store = store_, id = item.outbox_id, attempts = item.attempts,
+                           next = (clock_ ? clock_->now() : core::TimePoint{}) + delay] {
+                              (void)store->reschedule(id, attempts, next);
+                          });
     }
     q.backoff = std::make_unique<boost::asio::steady_timer>(strand_, delay);
     q.backoff->async_wait([this, alive = alive_, key](boost::system::error_code) {
@@ -229,7 +228,8 @@ void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
 
 void Dispatcher::finish_head(const QueueKey& key, Queue& q, bool delivered,
                              std::string_view reason) {
-    metrics_.notifications.Add({{"receiver", key.first}, {"result", delivered ? "delivered" : "failed"}})
+    metrics_.notifications
+        .Add({{"receiver", key.first}, {"result", delivered ? "delivered" : "failed"}})
         .Increment();
     auto& head = q.items.front();
     if (!delivered) metrics_.dead_letters.Add({{"receiver", key.first}}).Increment();
@@ -240,16 +240,16 @@ void Dispatcher::finish_head(const QueueKey& key, Queue& q, bool delivered,
                          .count());
     }
     if (store_ && head.outbox_id != 0) {
-        boost::asio::post(*store_thread_, [this, alive = alive_, id = head.outbox_id, delivered,
-                                           reason = std::string(reason),
-                                           at = head.notification.created] {
-            auto r = delivered ? store_->delivered(id) : store_->dead_letter(id, reason, at);
-            if (!r) {
-                boost::asio::post(strand_, [this, alive, e = r.error()] {
-                    if (*alive) on_store_error("updating the outbox", e);
-                });
-            }
-        });
+        boost::asio::post(
+            *store_thread_, [this, alive = alive_, id = head.outbox_id, delivered,
+                             reason = std::string(reason), at = head.notification.created] {
+                auto r = delivered ? store_->delivered(id) : store_->dead_letter(id, reason, at);
+                if (!r) {
+                    boost::asio::post(strand_, [this, alive, e = r.error()] {
+                        if (*alive) on_store_error("updating the outbox", e);
+                    });
+                }
+            });
     }
     q.items.pop_front();
     if (q.items.empty()) {
@@ -269,8 +269,8 @@ core::Duration Dispatcher::backoff_for(const config::ReceiverConfig& rc, int att
     for (int i = 1; i < attempts && base < rc.max_backoff; ++i) base *= 2;
     base = std::min(base, rc.max_backoff);
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    auto d = core::Duration{static_cast<core::Duration::rep>(
-        static_cast<double>(base.count()) * jitter(rng_))};
+    auto d = core::Duration{
+        static_cast<core::Duration::rep>(static_cast<double>(base.count()) * jitter(rng_))};
     if (hint && *hint > d) d = *hint;
     return d;
 }

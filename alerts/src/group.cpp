@@ -20,6 +20,13 @@ AlertGroup::AlertGroup(const Route& route, core::Labels labels, core::TimePoint 
 void AlertGroup::insert(const Alert& alert, core::TimePoint now) {
     alerts_[alert.fingerprint()] = alert;
     if (!next_flush_) next_flush_ = now + route_->options.group_interval;
+    // The last firing alert of a group that paged has ended: say so now, not a group interval
+    // later (the incident is over; nothing else is coming to be grouped with it).
+    if (alert.state == AlertState::resolved && !record_.firing.empty() &&
+        std::none_of(alerts_.begin(), alerts_.end(),
+                     [](const auto& kv) { return kv.second.state == AlertState::firing; })) {
+        next_flush_ = std::min(*next_flush_, now);
+    }
     // An alert older than group_wait has waited long enough: speak now (Alertmanager's rule).
     if (!flushed_once_ && alert.state == AlertState::firing &&
         alert.starts_at + route_->options.group_wait < now) {

@@ -6,7 +6,7 @@
 #include "noctua/alerts/pipeline.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/json.hpp"
-#include "noctua/streams/event.hpp"
+#include "noctua/core/clock.hpp"
 #include "routes.hpp"
 
 namespace noctua::daemon {
@@ -34,7 +34,7 @@ std::string write_silence(const alerts::Silence& s, core::TimePoint now) {
 }
 
 std::optional<core::TimePoint> parse_time(std::string_view text) {
-    return streams::parse_rfc3339(text);
+    return core::parse_rfc3339(text);
 }
 
 // {"matchers": "provider=\"acme\"" | ["provider=\"acme\"", ...], "endsAt": RFC 3339 or
@@ -63,8 +63,7 @@ core::Result<alerts::Silence> parse_silence(std::string_view body, core::TimePoi
                 return core::fail(core::Errc::invalid_argument, "matchers: expected strings");
             }
             auto m = core::Matcher::parse(one);
-            if (!m)
-                return core::fail(core::Errc::invalid_argument, "matchers: " + m.error().message);
+            if (!m) return core::fail(core::Errc::invalid_argument, "matchers: " + m.error().message);
             s.matchers.push_back(std::move(*m));
         }
     } else {
@@ -95,6 +94,30 @@ core::Result<alerts::Silence> parse_silence(std::string_view body, core::TimePoi
 }  // namespace
 
 void add_alert_routes(net::Router& r, Services& s) {
+    // Alertmanager's API v2 ingest, so a Prometheus server can name Noctua in its
+    // alerting.alertmanagers: its alerts get the same routing, muting and durable delivery.
+    // Answered once the resulting alert state is on disk.
+    r.add_async("POST", "/api/v2/alerts",
+                [&s](const ServerRequest& req, const net::PathParams&,
+                     net::Router::Respond respond) {
+                    s.on_pipeline([&s, req, respond = std::move(respond)]() mutable {
+                        if (!admin_authorized(req, s.config().server)) {
+                            respond(ServerResponse::json_error(401, "admin token required"));
+                            return;
+                        }
+                        auto inputs = s.external_alerts().receive(req.body, s.now());
+                        if (!inputs) {
+                            respond(ServerResponse::json_error(400, inputs.error().message));
+                            return;
+                        }
+                        s.apply_alert_inputs(std::move(*inputs));
+                        s.alert_pipeline().dispatcher().after_writes(
+                            [respond = std::move(respond)] {
+                                respond(ServerResponse::json(200, "{}"));
+                            });
+                    });
+                });
+
     r.add_async("GET", "/api/v1/silences",
                 [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
                     s.on_pipeline([&s, respond = std::move(respond)] {
@@ -111,31 +134,31 @@ void add_alert_routes(net::Router& r, Services& s) {
                     });
                 });
 
-    r.add_async(
-        "POST", "/api/v1/silences",
-        [&s](const ServerRequest& req, const net::PathParams&, net::Router::Respond respond) {
-            s.on_pipeline([&s, req, respond = std::move(respond)] {
-                if (!admin_authorized(req, s.config().server)) {
-                    respond(ServerResponse::json_error(401, "admin token required"));
-                    return;
-                }
-                auto parsed = parse_silence(req.body, s.now());
-                if (!parsed) {
-                    respond(ServerResponse::json_error(400, parsed.error().message));
-                    return;
-                }
-                auto added = s.alert_pipeline().add_silence(std::move(*parsed));
-                if (!added) {
-                    respond(ServerResponse::json_error(400, added.error().message));
-                    return;
-                }
-                core::JsonWriter w;
-                w.begin_object().field("status", "success");
-                w.key("data").raw(write_silence(*added, s.now()));
-                w.field("silenceID", added->id).end_object();
-                respond(ServerResponse::json(200, std::move(w).str()));
-            });
-        });
+    r.add_async("POST", "/api/v1/silences",
+                [&s](const ServerRequest& req, const net::PathParams&,
+                     net::Router::Respond respond) {
+                    s.on_pipeline([&s, req, respond = std::move(respond)] {
+                        if (!admin_authorized(req, s.config().server)) {
+                            respond(ServerResponse::json_error(401, "admin token required"));
+                            return;
+                        }
+                        auto parsed = parse_silence(req.body, s.now());
+                        if (!parsed) {
+                            respond(ServerResponse::json_error(400, parsed.error().message));
+                            return;
+                        }
+                        auto added = s.alert_pipeline().add_silence(std::move(*parsed));
+                        if (!added) {
+                            respond(ServerResponse::json_error(400, added.error().message));
+                            return;
+                        }
+                        core::JsonWriter w;
+                        w.begin_object().field("status", "success");
+                        w.key("data").raw(write_silence(*added, s.now()));
+                        w.field("silenceID", added->id).end_object();
+                        respond(ServerResponse::json(200, std::move(w).str()));
+                    });
+                });
 
     r.add_async("DELETE", "/api/v1/silences/{id}",
                 [&s](const ServerRequest& req, const net::PathParams& params,

@@ -163,6 +163,7 @@ struct Daemon::Impl : public Services {
         [this](const alerts::Alert& a, const detect::Signal*) { on_transition(a); }};
     // pipeline: routing, grouping, muting and the durable outbox
     alerts::AlertPipeline alerting;
+    alerts::ExternalAlerts external;  // pipeline: alerts pushed to POST /api/v2/alerts
     std::unique_ptr<alerts::ChannelContext> channel_ctx;  // pipeline
     std::optional<config::LoggingConfig> logging_applied;  // pipeline
     net::Router router;
@@ -296,6 +297,10 @@ struct Daemon::Impl : public Services {
         return const_cast<alerts::AlertPipeline&>(alerting).dispatcher().pending();
     }
     alerts::AlertPipeline& alert_pipeline() override { return alerting; }
+    alerts::ExternalAlerts& external_alerts() override { return external; }
+    void apply_alert_inputs(std::vector<alerts::AlertInput> inputs) override {
+        for (const auto& in : inputs) evaluator.engine().update(in);
+    }
     core::TimePoint now() const override { return clock.now(); }
     StatusTestRunner* status_test_runner() override { return &status_tests.runner; }
     void reload_from_file(std::function<void(core::Result<void>)> done) override {
@@ -312,7 +317,7 @@ struct Daemon::Impl : public Services {
     void refresh_wall() {
         const auto probes = scheduler->status(false);
         const auto firing = evaluator.engine().firing();
-        wall.refresh({cfg, probes, firing, evaluator.rules(), dispatcher.pending(), is_ready(),
+        wall.refresh({cfg, probes, firing, evaluator.rules(), alerting.dispatcher().pending(), is_ready(),
                       core::version()},
                      clock.now());
     }
@@ -344,6 +349,7 @@ struct Daemon::Impl : public Services {
             }
             evaluator.advance(now, stream_now);
             refresh_wall();
+            for (const auto& in : external.expire(clock.now())) evaluator.engine().update(in);
             alerting.tick();
             schedule_tick();
         });
@@ -415,6 +421,8 @@ struct Daemon::Impl : public Services {
         const auto& rules = evaluator.rules();
         evaluator.engine().resolve_if(
             [this, &rules](const alerts::Alert& a) {
+                // Pushed alerts have no rule here; they end by their own endsAt.
+                if (external.tracks(a.fingerprint())) return false;
                 const bool rule_exists = std::any_of(rules.begin(), rules.end(), [&](const auto& r) {
                     return r->config().name == a.alertname();
                 });

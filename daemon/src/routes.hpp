@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 
 #include "noctua/alerts/engine.hpp"
+#include "noctua/alerts/external.hpp"
 #include "noctua/alerts/pipeline.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/net/router.hpp"
@@ -42,6 +43,9 @@ public:
     [[nodiscard]] virtual const alerts::AlertEngine& alert_engine() const = 0;       // pipeline
     [[nodiscard]] virtual std::size_t notifications_pending() const = 0;             // pipeline
     [[nodiscard]] virtual alerts::AlertPipeline& alert_pipeline() = 0;               // pipeline
+    [[nodiscard]] virtual alerts::ExternalAlerts& external_alerts() = 0;             // pipeline
+    /// Applies alert inputs from outside (POST /api/v2/alerts) to the alert engine.
+    virtual void apply_alert_inputs(std::vector<alerts::AlertInput> inputs) = 0;     // pipeline
     /// The daemon's clock (event time).
     [[nodiscard]] virtual core::TimePoint now() const = 0;
     virtual void reload_from_file(std::function<void(core::Result<void>)> done) = 0;

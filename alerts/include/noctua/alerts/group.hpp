@@ -30,6 +30,8 @@ struct NotifyRecord {
 /// Timing follows Alertmanager: the first notification waits `group_wait` after the group is
 /// created (at once for an alert that started longer ago than that), later ones are considered
 /// every `group_interval`, and an unchanged firing group is repeated after `repeat_interval`.
+/// One difference: when the last firing alert of a group that paged resolves, the resolve goes
+/// out at once.
 /// Not thread-safe: owned by the alert pipeline's strand.
 class AlertGroup {
 public:

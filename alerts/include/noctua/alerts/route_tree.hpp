@@ -15,11 +15,14 @@ namespace noctua::alerts {
 /// set from its parent (Alertmanager's rule).
 struct RouteOptions {
     std::string receiver;
-    /// Labels that split alerts into groups; empty: one group for the route.
-    std::vector<std::string> group_by;
+    /// Labels that split alerts into groups; empty: one group for the route. By default one
+    /// group per alert name and provider: an incident is one notification, two providers two.
+    std::vector<std::string> group_by{"alertname", "provider"};
     /// `group_by = ["..."]`: every label, so each alert is its own group.
     bool group_by_all = false;
-    core::Duration group_wait = std::chrono::seconds(30);
+    /// Noctua's rules confirm before they fire (consecutive failures, windows), so by default
+    /// a new group speaks at once; set it (e.g. "30s") to let related alerts gather first.
+    core::Duration group_wait{0};
     core::Duration group_interval = std::chrono::minutes(5);
     core::Duration repeat_interval = std::chrono::hours(4);
     /// Names of time intervals during which the route sends nothing / only sends.

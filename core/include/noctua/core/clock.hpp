@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
+#include <string_view>
 #include <string>
 
 namespace noctua::core {
@@ -40,5 +42,9 @@ private:
 /// RFC 3339 in UTC with second precision and a Z, e.g. "2024-05-01T10:00:00Z";
 /// milliseconds are added when non-zero ("…T10:00:00.250Z").
 [[nodiscard]] std::string format_rfc3339(TimePoint t);
+
+/// Parses RFC 3339 ("2026-12-03T10:00:00Z", "…T10:00:00.250+02:00", fractions of any length)
+/// to UTC milliseconds; nullopt when `text` is not RFC 3339.
+[[nodiscard]] std::optional<TimePoint> parse_rfc3339(std::string_view text);
 
 }  // namespace noctua::core
