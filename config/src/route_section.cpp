@@ -90,7 +90,7 @@ void parse_route_node(const Section& s, RouteConfig& out, int depth, const Route
                 "the root route takes every alert: put matchers on [[route.routes]]");
     }
     s.read_bool("continue", out.continue_matching);
-    if (s.read_string("receiver", out.receiver)) {
+    if (s.read_string("receiver", out.receiver) && !out.receiver.empty()) {
         check_name(s, "receiver", out.receiver, "receiver", "receivers", names.receivers);
     }
     std::vector<std::string> group_by;
