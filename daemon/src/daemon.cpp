@@ -294,7 +294,7 @@ struct Daemon::Impl : public Services {
     probes::Scheduler& probe_scheduler() override { return *scheduler; }
     const alerts::AlertEngine& alert_engine() const override { return evaluator.engine(); }
     std::size_t notifications_pending() const override {
-        return const_cast<alerts::AlertPipeline&>(alerting).dispatcher().pending();
+        return alerting.dispatcher().pending();
     }
     alerts::AlertPipeline& alert_pipeline() override { return alerting; }
     alerts::ExternalAlerts& external_alerts() override { return external; }

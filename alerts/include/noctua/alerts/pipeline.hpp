@@ -56,6 +56,7 @@ public:
 
     [[nodiscard]] Notifier& notifier() { return notifier_; }
     [[nodiscard]] Dispatcher& dispatcher() { return dispatcher_; }
+    [[nodiscard]] const Dispatcher& dispatcher() const { return dispatcher_; }
 
 private:
     void flush();
