@@ -186,6 +186,7 @@ int cmd_run(const Args& a) {
     opts.config_path = a.config;
     opts.threads = a.threads;
     opts.handle_signals = true;
+    opts.notify_service_manager = true;
     opts.log_level = a.log_level;
     opts.log_format = a.log_format;
     Daemon daemon{std::move(cfg), opts};

@@ -38,6 +38,7 @@
 #include "process_metrics.hpp"
 #include "routes.hpp"
 #include "rule_evaluator.hpp"
+#include "service_notify.hpp"
 #include "status_page.hpp"
 #include "status_tests.hpp"
 #include "stream_clock.hpp"
@@ -170,6 +171,7 @@ struct Daemon::Impl : public Services {
     std::unique_ptr<net::HttpServer> server;
     std::atomic<bool> stopping{false};
     std::atomic<bool> ready{false};
+    ServiceNotifier notifier{strand, options.notify_service_manager};  // systemd Type=notify
 
     // ---- transaction streams. The ingest pipeline parses and aggregates on its own
     // thread so that a flood of events never delays probes or alert delivery; closed window
@@ -456,6 +458,7 @@ struct Daemon::Impl : public Services {
             return;
         }
         core::logger("daemon")->info("reloading configuration from {}", options.config_path);
+        notifier.reloading();
         // Reading the file blocks: do it off the io_context, apply on the pipeline strand.
         asio::post(blocking, [this, done = std::move(done)]() mutable {
             auto loaded = config::load_file(options.config_path);
@@ -473,6 +476,8 @@ struct Daemon::Impl : public Services {
                         core::logger("daemon")->info("configuration reloaded: {}", cfg_summary);
                     }
                 }
+                notifier.ready(result ? "running: " + cfg_summary
+                                      : "reload rejected, running the previous configuration");
                 if (done) done(std::move(result));
             });
         });
@@ -500,6 +505,7 @@ struct Daemon::Impl : public Services {
     /// let run() return.
     void stop() {
         if (stopping.exchange(true)) return;
+        notifier.stopping("stopping: draining notifications");
         if (push) push->stop();
         asio::post(strand, [this] {
             if (server) server->stop();
@@ -519,6 +525,7 @@ struct Daemon::Impl : public Services {
                         "stopping with {} notification(s) undelivered", undelivered);
                 }
                 alerting.dispatcher().stop();
+                notifier.stop_watchdog();
                 http.stop();
                 boost::system::error_code ignored;
                 signals.cancel(ignored);
@@ -589,6 +596,8 @@ core::Result<void> Daemon::start() {
     core::logger("daemon")->info("noctua {} listening on http://{}:{} ({}; allocator {})",
                                  core::version(), host ? host->first : d.cfg.server.listen,
                                  d.server->port(), d.cfg_summary, core::allocator_name());
+    d.notifier.ready("running: " + d.cfg_summary);
+    d.notifier.start_watchdog();
     return {};
 }
 

@@ -18,6 +18,9 @@ struct DaemonOptions {
     unsigned threads = 1;
     /// Handle SIGINT/SIGTERM (graceful stop) and SIGHUP (reload). Off for in-process tests.
     bool handle_signals = false;
+    /// Speak sd_notify to the service manager named by NOTIFY_SOCKET (READY, RELOADING,
+    /// STOPPING, WATCHDOG; docs/operations.md). Off for in-process tests.
+    bool notify_service_manager = false;
     /// Command-line overrides of [logging], kept across reloads.
     std::optional<std::string> log_level;
     std::optional<config::LogFormat> log_format;
