@@ -476,8 +476,10 @@ struct Daemon::Impl : public Services {
                         core::logger("daemon")->info("configuration reloaded: {}", cfg_summary);
                     }
                 }
-                notifier.ready(result ? "running: " + cfg_summary
-                                      : "reload rejected, running the previous configuration");
+                if (!stopping) {  // after STOPPING=1 the service manager expects no READY=1
+                    notifier.ready(result ? "running: " + cfg_summary
+                                          : "reload rejected, running the previous configuration");
+                }
                 if (done) done(std::move(result));
             });
         });

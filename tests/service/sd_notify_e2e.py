@@ -9,13 +9,16 @@ the socket with a timeout; nothing sleeps.
 usage: sd_notify_e2e.py NOCTUA_BINARY
 """
 import ctypes
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 WATCHDOG_USEC = 200_000  # pings expected every 100 ms
 TIMEOUT = 20.0
@@ -32,6 +35,20 @@ provider = "acme"
 kind = "heartbeat"
 interval = "1h"
 token_env = "NOCTUA_E2E_HEARTBEAT_TOKEN"
+"""
+
+SILENT_RECEIVER = """
+[server]
+listen = "127.0.0.1:0"
+shutdown_timeout = "2s"
+[[receivers]]
+name = "silent"
+kind = "webhook"
+url = "http://127.0.0.1:{port}/hook"
+timeout = "30s"
+[route]
+receiver = "silent"
+group_wait = "0s"
 """
 
 
@@ -182,22 +199,64 @@ def main():
             fail("the daemon does not log pinging every 100 ms (half of WATCHDOG_USEC)", log)
 
         # A WATCHDOG_PID naming another process: the daemon must not ping (the variable was
-        # meant for a different process), but still notifies READY and STOPPING.
+        # meant for a different process), but still notifies the rest. And a stop that begins
+        # while a reload is under way, with a notification in flight to a receiver that never
+        # answers (so the stop drains for shutdown_timeout while the reload completes): no
+        # READY=1 may follow STOPPING=1.
         env["WATCHDOG_PID"] = "1"
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
         with open(cfg, "w", encoding="utf-8") as f:
-            f.write(GOOD)
+            f.write(SILENT_RECEIVER.format(port=silent.getsockname()[1]))
         proc = subprocess.Popen([noctua, "run", "-c", cfg], env=env, stdout=open(log, "w"),
                                 stderr=subprocess.STDOUT)
         watchdog_times.clear()
+        held = None
         try:
             expect_ready("running: ")
+            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)",
+                              open(log, encoding="utf-8").read())
+            if not match:
+                fail("no listening port in the log", log)
+            body = json.dumps([{"labels": {"alertname": "NotifyTest"}}]).encode()
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{match.group(1)}/api/v2/alerts", data=body,
+                headers={"Content-Type": "application/json"}, method="POST")
+            urllib.request.urlopen(request, timeout=TIMEOUT).read()
+            silent.settimeout(TIMEOUT)
+            try:
+                held, _ = silent.accept()  # the delivery is in flight, and never answered
+            except socket.timeout:
+                fail("the notification did not reach the receiver", log)
+            # A file that takes a while to load, so the stop begins before the reload ends.
+            with open(cfg, "a", encoding="utf-8") as f:
+                for i in range(5000):
+                    f.write(f'[[providers]]\nid = "p{i}"\nbase_url = "http://127.0.0.1:9"\n')
+            proc.send_signal(signal.SIGHUP)
             proc.send_signal(signal.SIGTERM)
-            next_message("STOPPING=1")
-            proc.wait(timeout=TIMEOUT)
+            expect_reloading()
+            while True:
+                m = next_message("STOPPING=1")
+                if m.get("STOPPING") == "1":
+                    break
+                if m.get("READY") != "1":
+                    fail(f"between RELOADING=1 and STOPPING=1, got {m}", log)
+            if proc.wait(timeout=TIMEOUT) != 0:
+                fail(f"exit code {proc.returncode} after SIGHUP and SIGTERM, want 0", log)
+            sock.settimeout(0)
+            try:
+                m = parse(sock.recv(4096))
+                fail(f"after STOPPING=1, got {m}", log)
+            except BlockingIOError:
+                pass
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            silent.close()
+            if held is not None:
+                held.close()
         if watchdog_times:
             fail(f"{len(watchdog_times)} WATCHDOG=1 with WATCHDOG_PID naming another process")
     print("ok: READY, WATCHDOG, RELOADING (+MONOTONIC_USEC), READY, STOPPING")
