@@ -26,7 +26,15 @@ include(\"${PROJECT_SOURCE_DIR}/cmake/NoctuaInstallService.cmake\")")
 install(DIRECTORY dashboards/ DESTINATION ${NOCTUA_DATADIR}/dashboards)
 install(DIRECTORY deploy/prometheus/ DESTINATION ${NOCTUA_DATADIR}/prometheus)
 
-install(FILES README.md deploy/debian/copyright DESTINATION ${NOCTUA_DOCDIR})
+# Debian wants the changelog gzipped (-n: the same bytes on every build).
+add_custom_command(
+  OUTPUT ${PROJECT_BINARY_DIR}/deploy/changelog.gz
+  COMMAND gzip -9nc ${PROJECT_SOURCE_DIR}/deploy/debian/changelog > ${PROJECT_BINARY_DIR}/deploy/changelog.gz
+  DEPENDS ${PROJECT_SOURCE_DIR}/deploy/debian/changelog
+  VERBATIM)
+add_custom_target(noctua_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/deploy/changelog.gz)
+install(FILES README.md deploy/debian/copyright ${PROJECT_BINARY_DIR}/deploy/changelog.gz
+        DESTINATION ${NOCTUA_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${NOCTUA_DOCDIR})
 install(DIRECTORY config/examples/ DESTINATION ${NOCTUA_DOCDIR}/examples)
 
@@ -66,8 +74,9 @@ endif()
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME noctua)
 set(CPACK_PACKAGE_VENDOR "The Noctua authors")
-set(CPACK_PACKAGE_CONTACT "Noctua maintainers <noctua@localhost>" CACHE STRING
+set(NOCTUA_PACKAGE_MAINTAINER "Noctua maintainers <noctua@example.org>" CACHE STRING
     "The package's Maintainer field")
+set(CPACK_PACKAGE_CONTACT "${NOCTUA_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "NOC monitoring and alerting daemon for payment and top-up providers")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION

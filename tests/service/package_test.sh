@@ -25,6 +25,8 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture: $(field Architecture)"
 version=$(grep -m1 -oP 'project\(noctua VERSION \K[0-9.]+' "$SRC/CMakeLists.txt")
 [ "$(field Version)" = "$version" ] || fail "Version: $(field Version), want $version"
+changelog=$(dpkg-parsechangelog -l "$SRC/deploy/debian/changelog" -S Version)
+[ "$changelog" = "$version" ] || fail "deploy/debian/changelog is at $changelog, the project at $version"
 for f in Maintainer Description Section Priority Installed-Size; do
   [ -n "$(field "$f")" ] || fail "no $f field"
 done
@@ -61,7 +63,8 @@ for path in ./usr/bin/noctua ./usr/bin/noctua-sim ./etc/noctua/noctua.toml \
             ./usr/share/noctua/prometheus/prometheus.yml \
             ./usr/share/noctua/prometheus/noctua-alerts.rules.yml \
             ./usr/share/noctua/prometheus/noctua-recording.rules.yml \
-            ./usr/share/doc/noctua/copyright ./usr/share/doc/noctua/README.md \
+            ./usr/share/doc/noctua/copyright ./usr/share/doc/noctua/changelog.gz \
+            ./usr/share/doc/noctua/README.md \
             ./usr/share/doc/noctua/operations.md ./usr/share/doc/noctua/configuration.md \
             ./usr/share/doc/noctua/examples/minimal.toml \
             ./usr/share/man/man1/noctua.1.gz ./usr/share/man/man1/noctua-sim.1.gz; do
@@ -89,7 +92,7 @@ for s in postinst prerm postrm; do
   # No account, directory, permission or file is created by a script: systemd makes them.
   grep -vE '^\s*#' "$f" | grep -E 'useradd|adduser|groupadd|mkdir|chmod|chown|install |>[^/&]|rm ' &&
     fail "$s creates or changes files or accounts"
-  # Run with systemctl and deb-systemd-helper stubbed: exit 0 for every dpkg action.
+  # Run with systemctl, deb-systemd-helper and deb-systemd-invoke stubbed: exit 0 for every dpkg action.
   for action in configure remove purge upgrade abort-upgrade; do
     mkdir -p "$dir/stub"
     for tool in systemctl deb-systemd-helper deb-systemd-invoke; do
@@ -98,6 +101,14 @@ for s in postinst prerm postrm; do
     done
     PATH="$dir/stub:$PATH" sh "$f" "$action" 0.0.1 || fail "$s $action exited non-zero"
   done
+  # The package never enables or starts the service: the operator does, after configuring it.
+  grep -E ' (enable|start|restart|reenable)( |$)' "$dir/calls" 2>/dev/null && fail "$s enables or starts noctua"
+done
+# What debhelper's scripts do for a unit that is not enabled on install (this container runs no
+# systemd, so nothing is reloaded, stopped or restarted here).
+for call in "deb-systemd-helper unmask noctua.service" "deb-systemd-helper update-state noctua.service" \
+            "deb-systemd-helper mask noctua.service" "deb-systemd-helper purge noctua.service"; do
+  grep -q "/$call\$" "$dir/calls" || fail "no '$call' from the maintainer scripts: $(cat "$dir/calls")"
 done
 
 # ---- the unpacked tree
