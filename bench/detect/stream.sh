@@ -11,6 +11,10 @@
 #    end (+30 min), and no alert may fire outside a fault. A balance drain must also page
 #    (BalanceLow on the balance the events report, not the insufficient-balance burst) before
 #    the float is empty: before its first INSUFFICIENT_BALANCE event.
+# 3. Paged: both streams again with the shipped example routing (config/examples/
+#    stream-routing.toml: the same rules, group_by = ["provider"], an [[inhibit]] for a provider
+#    that is down) through `noctua replay --notifications`: the notifications each fault gives
+#    each receiver, target at most 2 (its trigger and its resolve), and none without a fault.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -31,9 +35,14 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 "$noctua" replay --events "$tmp/faults.ndjson" > "$tmp/faults.jsonl"
 echo "replay of 16 days: $(python3 -c "print(f'{$t1 - $t0:.1f}')") s"
+routing="$root/config/examples/stream-routing.toml"
+"$noctua" replay --events "$tmp/clean.ndjson" --config "$routing" --notifications \
+  > "$tmp/clean.notify"
+"$noctua" replay --events "$tmp/faults.ndjson" --config "$routing" --notifications \
+  > "$tmp/faults.notify"
 
 python3 - "$here/stream-faults.toml" "$tmp/clean.jsonl" "$tmp/faults.jsonl" $start \
-  "$tmp/faults.ndjson" <<'PY'
+  "$tmp/faults.ndjson" "$tmp/clean.notify" "$tmp/faults.notify" <<'PY'
 import datetime as dt, json, re, sys, tomllib
 steps = tomllib.load(open(sys.argv[1], "rb"))["step"]
 start = dt.datetime.fromisoformat(sys.argv[4].replace("Z", "+00:00"))
@@ -111,4 +120,44 @@ delays.sort()
 median = delays[len(delays) // 2] if delays else float("nan")
 print(f"with faults: found {found}/{len(faults)}, false alarms {len(false)}, "
       f"median delay {median:.0f} min, max {max(delays, default=float('nan')):.0f} min")
+
+# Notifications: each belongs to the latest fault of its group's provider that began before it
+# (within a day); any other is a page without a fault.
+def notifications(path):
+    out = []
+    for line in open(path):
+        n = json.loads(line)
+        n["t"] = dt.datetime.fromisoformat(n["at"].replace("Z", "+00:00"))
+        out.append(n)
+    return out
+clean_n = notifications(sys.argv[6])
+print(f"notifications, fault-free 16 days: {len(clean_n)}")
+for n in clean_n:
+    print("  unexplained:", n["at"], n["receiver"], n["group_key"], n["status"])
+receivers = sorted({n["receiver"] for n in notifications(sys.argv[7])})
+per_fault = {id(f): {r: [] for r in receivers} for f in faults}
+unexplained = []
+for n in notifications(sys.argv[7]):
+    prov = n["group_labels"].get("provider")
+    cands = [f for f in faults if f["provider"] == prov and f["start"] <= n["t"] <= f["start"] + dt.timedelta(days=1)]
+    if not cands:
+        unexplained.append(n)
+        continue
+    per_fault[id(max(cands, key=lambda f: f["start"]))][n["receiver"]].append(n)
+worst = 0
+print("notifications per fault per receiver (target: at most 2, trigger and resolve):")
+for f in faults:
+    parts = []
+    for r in receivers:
+        ns = per_fault[id(f)][r]
+        worst = max(worst, len(ns))
+        desc = ", ".join(f"{x['status']} +{(x['t'] - f['start']).total_seconds() / 60:.0f}m"
+                         f" ({x['firing']}f/{x['resolved']}r {'/'.join(x['alertnames'])})"
+                         for x in ns)
+        parts.append(f"{r} {len(ns)}" + (f" [{desc}]" if ns else ""))
+    print(f"  {f['kind']:<16} {f['provider']:<10} " + "; ".join(parts))
+for n in unexplained:
+    print("  unexplained:", n["at"], n["receiver"], n["group_key"], n["status"])
+print(f"notifications: at most {worst} per fault per receiver, {len(unexplained)} without a fault "
+      f"(with faults), {len(clean_n)} in the fault-free days")
 PY

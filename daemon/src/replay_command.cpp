@@ -14,6 +14,7 @@
 #include "noctua/detect/replay.hpp"
 #include "noctua/streams/event.hpp"
 #include "noctua/streams/windows.hpp"
+#include "notification_replay.hpp"
 #include "rule_evaluator.hpp"
 
 namespace noctua::daemon {
@@ -29,6 +30,15 @@ detector code the daemon runs, then prints one JSON object per line per alert tr
 and later the same alert with "state":"resolved". The rules are evaluated exactly as the
 daemon evaluates them (one evaluator for both): a firing traffic loss that another firing
 alert or the stream volumes explain carries "likely_cause", as the daemon's alert does.
+
+With --notifications the transitions go on through the daemon's alerting pipeline ([route]
+tree, grouping, [[inhibit]], [[time_intervals]], group_wait, group_interval, repeat_interval
+of --config) on the replay's clock, and what is printed is each notification each receiver
+would have received, one JSON object per line:
+  {"at":"…","receiver":"noc","group_key":"{}:{provider=\"acme\"}","status":"firing",
+   "alerts":3,"firing":3,"resolved":0,"group_labels":{"provider":"acme"},
+   "alertnames":["SuccessRateLow"]}
+Nothing is sent and nothing is written to disk.
 
 Input: CSV of timestamp,value (NAB) or TimeStamp,Value[,Label] (extra columns ignored), header
 optional, times ISO 8601 (quoted or not; naive times are UTC) or Unix seconds. Repeated
@@ -51,6 +61,7 @@ Options:
       --as KIND          volume | success_ratio | latency | balance (required with --input)
       --events FILE      replay raw transactions (NDJSON) through the stream windows
   -c, --config FILE      take the rules from this configuration file
+      --notifications    print the notifications receivers would get (needs --config)
       --label NAME=VALUE label the series (repeatable; default series=<file name>), e.g. to
                          meet a rule's `match`
   -h, --help             this help
@@ -93,7 +104,11 @@ public:
             c != alert.annotations.end() && alert.state == alerts::AlertState::firing) {
             cause = c->second;
         }
-        out_ += detect::transition_json(shown, cause);
+        line(detect::transition_json(shown, cause));
+    }
+    /// One line as it is (a notification).
+    void line(std::string_view text) {
+        out_ += text;
         out_ += '\n';
         if (out_.size() > (1u << 16)) flush();
     }
@@ -126,7 +141,34 @@ core::Result<std::vector<std::unique_ptr<detect::Detector>>> make_detectors(
     return out;
 }
 
-int replay_events(const std::string& path, const std::string& config_path) {
+/// Where transitions go: printed as they are, or on through the alerting pipeline.
+class TransitionSink {
+public:
+    TransitionSink(TransitionPrinter& printer, const config::Config* notify_config)
+        : printer_(printer) {
+        if (notify_config != nullptr) {
+            notifications_.emplace(*notify_config,
+                                   [this](std::string_view l) { printer_.line(l); });
+        }
+    }
+    void on_transition(const alerts::Alert& a, const detect::Signal* s) {
+        if (notifications_) {
+            if (s != nullptr) notifications_->on_transition(a);
+        } else {
+            printer_.print(a, s);
+        }
+    }
+    /// The replay's clock reached `now`: groups due by then are flushed.
+    void advance(core::TimePoint now) {
+        if (notifications_) notifications_->advance(now);
+    }
+
+private:
+    TransitionPrinter& printer_;
+    std::optional<NotificationReplay> notifications_;
+};
+
+int replay_events(const std::string& path, const std::string& config_path, bool notifications) {
     // The defaults a new user gets: an empty file's windows and the shipped rules.
     auto loaded = config::load_string("", "<defaults>");
     if (!config_path.empty()) loaded = config::load_file(config_path);
@@ -157,8 +199,9 @@ int replay_events(const std::string& path, const std::string& config_path) {
 
     // The daemon's own evaluation: likely causes, provider labels, the alert life cycle.
     TransitionPrinter printer;
+    TransitionSink sink(printer, notifications ? &*loaded : nullptr);
     RuleEvaluator evaluator(
-        [&printer](const alerts::Alert& a, const detect::Signal* s) { printer.print(a, s); });
+        [&sink](const alerts::Alert& a, const detect::Signal* s) { sink.on_transition(a, s); });
     evaluator.set_rules(std::move(*detectors), &loaded->providers);
     streams::WindowStore windows(
         loaded->windows, nullptr,
@@ -183,6 +226,7 @@ int replay_events(const std::string& path, const std::string& config_path) {
                 windows.advance(e.ts);
                 // Detectors live at the watermark: samples of closed buckets are never older.
                 evaluator.advance(windows.watermark(), windows.watermark());
+                sink.advance(windows.watermark());
             }
         },
         [&](std::size_t line, streams::Rejection r) {
@@ -196,6 +240,7 @@ int replay_events(const std::string& path, const std::string& config_path) {
         const auto end = *last + loaded->windows.bucket + loaded->windows.allowed_lateness;
         windows.advance(end);
         evaluator.advance(windows.watermark(), windows.watermark());
+        sink.advance(windows.watermark());
     }
     if (rejected > 0) fmt::print(stderr, "noctua: {}: {} event(s) rejected\n", path, rejected);
     return kOk;
@@ -207,6 +252,7 @@ int cmd_replay(const std::vector<std::string_view>& args) {
     std::string input, as, config_path, events;
     core::Labels labels;
     bool labelled = false;
+    bool notifications = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view arg = args[i];
         std::string_view value;
@@ -239,6 +285,8 @@ int cmd_replay(const std::vector<std::string_view>& args) {
         } else if (arg == "-c" || arg == "--config") {
             if (!need("file")) return usage(fmt::format("{} needs a file", arg));
             config_path = value;
+        } else if (arg == "--notifications" && !inline_value) {
+            notifications = true;
         } else if (arg == "--label") {
             const auto eq = need("label") ? value.find('=') : std::string_view::npos;
             if (eq == std::string_view::npos || eq == 0 || eq + 1 >= value.size()) {
@@ -251,9 +299,12 @@ int cmd_replay(const std::vector<std::string_view>& args) {
                 fmt::format("unknown {} \"{}\"", arg.starts_with("-") ? "flag" : "argument", arg));
         }
     }
+    if (notifications && config_path.empty()) {
+        return usage("--notifications needs --config (its [route] and receivers)");
+    }
     if (!events.empty()) {
         if (!input.empty() || !as.empty()) return usage("--events replaces --input and --as");
-        return replay_events(events, config_path);
+        return replay_events(events, config_path, notifications);
     }
     if (input.empty()) return usage("--input FILE is required");
     if (as.empty()) return usage("--as volume|success_ratio|latency|balance is required");
@@ -266,14 +317,16 @@ int cmd_replay(const std::vector<std::string_view>& args) {
     }
 
     std::vector<config::RuleConfig> rules;
+    std::optional<config::Config> loaded;
     if (config_path.empty()) {
         rules.push_back(detect::default_rule(*measure));
     } else {
-        auto loaded = config::load_file(config_path);
-        if (!loaded) {
-            for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.to_string());
+        auto file = config::load_file(config_path);
+        if (!file) {
+            for (const auto& e : file.error()) fmt::print(stderr, "{}\n", e.to_string());
             return kUsage;
         }
+        loaded = std::move(*file);
         rules = loaded->rules;
     }
     auto made = make_detectors(rules, {*measure});
@@ -301,10 +354,14 @@ int cmd_replay(const std::vector<std::string_view>& args) {
         fmt::print(stderr, "noctua: {}: skipped {} unusable row(s)\n", input, series->skipped);
     }
     TransitionPrinter printer;
+    TransitionSink sink(printer, notifications ? &*loaded : nullptr);
     RuleEvaluator evaluator(
-        [&printer](const alerts::Alert& a, const detect::Signal* s) { printer.print(a, s); });
+        [&sink](const alerts::Alert& a, const detect::Signal* s) { sink.on_transition(a, s); });
     evaluator.set_rules(std::move(detectors), nullptr);
-    for (const auto& sample : series->samples) evaluator.feed(*measure, sample);
+    for (const auto& sample : series->samples) {
+        evaluator.feed(*measure, sample);
+        sink.advance(sample.time);
+    }
     return kOk;
 }
 
