@@ -53,31 +53,96 @@ void Dispatcher::on_store_error(std::string_view what, const core::Error& e) {
 void Dispatcher::persist(std::vector<store::RecordWrite> records) {
     if (!store_ || records.empty()) return;
     ++writes_in_flight_;
-    boost::asio::post(*store_thread_, [this, alive = alive_, records = std::move(records)] {
-        auto r = store_->write({}, records);
-        boost::asio::post(strand_, [this, alive, r = std::move(r)] {
+    auto& out = next_write_.batch.records;
+    out.insert(out.end(), std::make_move_iterator(records.begin()),
+               std::make_move_iterator(records.end()));
+    next_write_.completions.emplace_back().kind = Completion::Kind::persisted;
+    queue_write();
+}
+
+void Dispatcher::after_writes(std::function<void()> done) {
+    if (!store_ ||
+        (!write_running_ && next_write_.completions.empty() && next_write_.batch.empty())) {
+        boost::asio::post(strand_, [alive = alive_, done = std::move(done)] {
+            if (*alive) done();
+        });
+        return;
+    }
+    auto& c = next_write_.completions.emplace_back();
+    c.kind = Completion::Kind::callback;
+    c.done = std::move(done);
+    queue_write();
+}
+
+void Dispatcher::queue_write() {
+    // At the end of this strand turn: what the turn queues (every alert of one request) joins
+    // the same commit.
+    if (write_running_ || write_posted_) return;
+    write_posted_ = true;
+    boost::asio::post(strand_, [this, alive = alive_] {
+        if (!*alive) return;
+        write_posted_ = false;
+        start_write();
+    });
+}
+
+void Dispatcher::start_write() {
+    if (write_running_ || (next_write_.completions.empty() && next_write_.batch.empty())) return;
+    PendingWrite w = std::move(next_write_);
+    next_write_ = {};
+    if (w.batch.empty()) {  // callbacks only: everything before them is on disk
+        on_written(std::move(w.completions), std::vector<std::int64_t>{});
+        return;
+    }
+    write_running_ = true;
+    boost::asio::post(*store_thread_, [this, alive = alive_, w = std::move(w)]() mutable {
+        auto ids = store_->apply(w.batch);
+        boost::asio::post(strand_, [this, alive, completions = std::move(w.completions),
+                                    ids = std::move(ids)]() mutable {
             if (!*alive) return;
-            --writes_in_flight_;
-            if (!r) on_store_error("writing alert records", r.error());
-            check_drained();
+            write_running_ = false;
+            on_written(std::move(completions), std::move(ids));
+            // What queued meanwhile goes now, as one commit.
+            start_write();
         });
     });
 }
 
-void Dispatcher::after_writes(std::function<void()> done) {
-    if (!store_) {
-        boost::asio::post(strand_, std::move(done));
-        return;
+void Dispatcher::on_written(std::vector<Completion> completions,
+                            core::Result<std::vector<std::int64_t>> ids) {
+    if (!ids) on_store_error("writing the alert store", ids.error());
+    for (auto& c : completions) {
+        switch (c.kind) {
+            case Completion::Kind::enqueued: {
+                --writes_in_flight_;
+                --enqueues_in_flight_;
+                // Not durable when the write failed, but still worth sending: the page matters
+                // more than the record.
+                const std::int64_t id = ids && c.item < ids->size() ? (*ids)[c.item] : 0;
+                push(Item{.notification = std::move(c.notification), .outbox_id = id});
+                break;
+            }
+            case Completion::Kind::persisted:
+                --writes_in_flight_;
+                break;
+            case Completion::Kind::callback:
+                c.done();
+                break;
+        }
     }
-    boost::asio::post(*store_thread_, [this, alive = alive_, done = std::move(done)]() mutable {
-        boost::asio::post(strand_, [alive, done = std::move(done)] {
-            if (*alive) done();
-        });
-    });
+    check_drained();
 }
 
 void Dispatcher::stop() {
     *alive_ = false;
+    // What is queued for the next commit still goes to disk (after any commit running now):
+    // nothing accepted for the outbox is dropped by stopping.
+    if (store_ && !next_write_.batch.empty()) {
+        boost::asio::post(*store_thread_, [store = store_, b = std::move(next_write_.batch)] {
+            (void)store->apply(b);
+        });
+        next_write_ = {};
+    }
     for (auto& [key, q] : queues_) {
         if (q.backoff) q.backoff->cancel();
     }
@@ -99,8 +164,8 @@ void Dispatcher::set_channels(std::map<std::string, std::shared_ptr<ChannelBase>
             metrics_.notifications.Add({{"receiver", key.first}, {"result", "failed"}}).Increment();
         }
         if (q.backoff) q.backoff->cancel();
+        count_pending(key.first, -static_cast<std::ptrdiff_t>(q.items.size()));
         queues_.erase(key);
-        update_pending_metric(key.first);
     }
     check_drained();
 }
@@ -131,22 +196,16 @@ void Dispatcher::enqueue(Notification n, std::vector<store::RecordWrite> records
     row.payload = encode(n);
     row.created = n.created;
     row.next_attempt = n.created;
-    boost::asio::post(*store_thread_, [this, alive = alive_, row = std::move(row),
-                                       records = std::move(records), n = std::move(n)]() mutable {
-        auto ids = store_->write({row}, records);
-        boost::asio::post(strand_, [this, alive, ids = std::move(ids), n = std::move(n)]() mutable {
-            if (!*alive) return;
-            --writes_in_flight_;
-            --enqueues_in_flight_;
-            if (!ids) {
-                // Not durable, but still worth sending: the page matters more than the record.
-                on_store_error("writing the outbox", ids.error());
-                push(Item{.notification = std::move(n)});
-                return;
-            }
-            push(Item{.notification = std::move(n), .outbox_id = ids->front()});
-        });
-    });
+    auto& batch = next_write_.batch;
+    const std::size_t item = batch.items.size();
+    batch.items.push_back(std::move(row));
+    batch.records.insert(batch.records.end(), std::make_move_iterator(records.begin()),
+                         std::make_move_iterator(records.end()));
+    auto& c = next_write_.completions.emplace_back();
+    c.kind = Completion::Kind::enqueued;
+    c.notification = std::move(n);
+    c.item = item;
+    queue_write();
 }
 
 void Dispatcher::push(Item item) {
@@ -154,7 +213,7 @@ void Dispatcher::push(Item item) {
     auto& q = queues_[key];
     q.receiver = key.first;
     q.items.push_back(std::move(item));
-    update_pending_metric(key.first);
+    count_pending(key.first, 1);
     pump(key);
 }
 
@@ -165,6 +224,15 @@ void Dispatcher::pump(const QueueKey& key) {
     if (q.in_flight || q.backoff || q.items.empty() || !*alive_) return;
     auto ch = channels_.find(key.first);
     if (ch == channels_.end()) return;
+    auto& rs = receivers_[key.first];
+    if (rs.in_flight >= kMaxInFlight) {
+        if (!q.waiting) {
+            q.waiting = true;
+            rs.line.push_back(key);
+        }
+        return;
+    }
+    ++rs.in_flight;
     auto& item = q.items.front();
     ++item.attempts;
     q.in_flight = true;
@@ -180,9 +248,18 @@ void Dispatcher::pump(const QueueKey& key) {
 }
 
 void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
+    auto rs = receivers_.find(key.first);
+    if (rs != receivers_.end() && rs->second.in_flight > 0) --rs->second.in_flight;
     auto it = queues_.find(key);
-    if (it == queues_.end()) return;
-    auto& q = it->second;
+    if (it == queues_.end()) {
+        wake(key.first);
+        return;
+    }
+    handle_outcome(key, it->second, std::move(outcome));
+    wake(key.first);
+}
+
+void Dispatcher::handle_outcome(const QueueKey& key, Queue& q, DeliveryOutcome outcome) {
     q.in_flight = false;
     const auto& receiver = key.first;
     auto outcome_label = outcome.kind == DeliveryOutcome::Kind::delivered ? "delivered"
@@ -210,11 +287,9 @@ void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
     auto delay = draining_ ? core::Duration{0}
                            : backoff_for(ch->second->config(), item.attempts, outcome.retry_after);
     if (store_ && item.outbox_id != 0) {
-        boost::asio::post(*store_thread_,
-                          [store = store_, id = item.outbox_id, attempts = item.attempts,
-                           next = (clock_ ? clock_->now() : core::TimePoint{}) + delay] {
-                              (void)store->reschedule(id, attempts, next);
-                          });
+        next_write_.batch.reschedules.push_back(
+            {item.outbox_id, item.attempts, (clock_ ? clock_->now() : core::TimePoint{}) + delay});
+        queue_write();
     }
     q.backoff = std::make_unique<boost::asio::steady_timer>(strand_, delay);
     q.backoff->async_wait([this, alive = alive_, key](boost::system::error_code) {
@@ -240,24 +315,21 @@ void Dispatcher::finish_head(const QueueKey& key, Queue& q, bool delivered,
                          .count());
     }
     if (store_ && head.outbox_id != 0) {
-        boost::asio::post(
-            *store_thread_, [this, alive = alive_, id = head.outbox_id, delivered,
-                             reason = std::string(reason), at = head.notification.created] {
-                auto r = delivered ? store_->delivered(id) : store_->dead_letter(id, reason, at);
-                if (!r) {
-                    boost::asio::post(strand_, [this, alive, e = r.error()] {
-                        if (*alive) on_store_error("updating the outbox", e);
-                    });
-                }
-            });
+        if (delivered) {
+            next_write_.batch.delivered.push_back(head.outbox_id);
+        } else {
+            next_write_.batch.dead_letters.push_back(
+                {head.outbox_id, std::string(reason), head.notification.created});
+        }
+        queue_write();
     }
     q.items.pop_front();
+    count_pending(key.first, -1);
     if (q.items.empty()) {
         queues_.erase(key);
     } else {
         pump(key);
     }
-    update_pending_metric(key.first);
     check_drained();
 }
 
@@ -281,12 +353,24 @@ std::size_t Dispatcher::pending() const {
     return n;
 }
 
-void Dispatcher::update_pending_metric(const std::string& receiver) {
-    std::size_t n = 0;
-    for (const auto& [key, q] : queues_) {
-        if (key.first == receiver) n += q.items.size();
+void Dispatcher::count_pending(const std::string& receiver, std::ptrdiff_t delta) {
+    auto& rs = receivers_[receiver];
+    rs.pending = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(rs.pending) + delta);
+    metrics_.pending.Add({{"receiver", receiver}}).Set(static_cast<double>(rs.pending));
+}
+
+void Dispatcher::wake(const std::string& receiver) {
+    auto it = receivers_.find(receiver);
+    if (it == receivers_.end()) return;
+    auto& rs = it->second;
+    while (rs.in_flight < kMaxInFlight && !rs.line.empty()) {
+        const QueueKey key = std::move(rs.line.front());
+        rs.line.pop_front();
+        auto q = queues_.find(key);
+        if (q == queues_.end() || !q->second.waiting) continue;
+        q->second.waiting = false;
+        pump(key);
     }
-    metrics_.pending.Add({{"receiver", receiver}}).Set(static_cast<double>(n));
 }
 
 void Dispatcher::drain(core::Duration deadline, std::function<void(std::size_t)> done) {

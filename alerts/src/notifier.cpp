@@ -40,6 +40,8 @@ void Notifier::configure(const config::Config& config) {
         for (auto& a : g.alerts()) alerts.push_back(std::move(a));
     }
     groups_.clear();
+    due_.clear();
+    indexed_.clear();
     const core::TimePoint now = alerts.empty() ? core::TimePoint{} : alerts.front().updated_at;
     for (const auto& a : alerts) insert(a, std::max(now, a.updated_at));
 }
@@ -78,27 +80,37 @@ void Notifier::insert(const Alert& alert, core::TimePoint now) {
             }
         }
         it->second.insert(alert, now);
+        reindex(it->first, &it->second);
+    }
+}
+
+void Notifier::reindex(const std::string& key, const AlertGroup* group) {
+    const std::optional<core::TimePoint> due = group ? group->next_flush() : std::nullopt;
+    auto old = indexed_.find(key);
+    if (old != indexed_.end()) {
+        if (due && *due == old->second) return;
+        due_.erase({old->second, key});
+        indexed_.erase(old);
+    }
+    if (due) {
+        due_.emplace(*due, key);
+        indexed_.emplace(key, *due);
     }
 }
 
 std::optional<core::TimePoint> Notifier::next_due() const {
-    std::optional<core::TimePoint> out;
-    for (const auto& [k, g] : groups_) {
-        if (auto t = g.next_flush(); t && (!out || *t < *out)) out = t;
-    }
-    return out;
+    if (due_.empty()) return std::nullopt;
+    return due_.begin()->first;
 }
 
 MuteReason Notifier::mute_reason(const core::Labels& labels, const Route* route,
                                  core::TimePoint now) const {
-    std::vector<Alert> firing;
-    firing.reserve(firing_.size());
-    for (const auto& [fp, a] : firing_) firing.push_back(a);
-    return mute_reason(labels, route, now, firing);
+    return mute_reason(labels, route, now, firing_);
 }
 
 MuteReason Notifier::mute_reason(const core::Labels& labels, const Route* route,
-                                 core::TimePoint now, const std::vector<Alert>& firing) const {
+                                 core::TimePoint now,
+                                 const std::unordered_map<std::uint64_t, Alert>& firing) const {
     if (const auto* s = silences_.muting(labels, now)) {
         return {MuteReason::Kind::silenced, s->id};
     }
@@ -120,21 +132,21 @@ MuteReason Notifier::mute_reason(const core::Labels& labels, const Route* route,
 
 std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_t& next_id) {
     std::vector<Due> out;
-    std::vector<Alert> firing;
-    firing.reserve(firing_.size());
-    for (const auto& [fp, a] : firing_) firing.push_back(a);
-    for (auto it = groups_.begin(); it != groups_.end();) {
+    // The due groups, in key order (the order notifications are numbered in).
+    std::vector<std::string> keys;
+    for (auto d = due_.begin(); d != due_.end() && d->first <= now; ++d) keys.push_back(d->second);
+    std::sort(keys.begin(), keys.end());
+    for (const auto& key : keys) {
+        auto it = groups_.find(key);
+        if (it == groups_.end()) continue;
         auto& g = it->second;
-        if (!g.next_flush() || *g.next_flush() > now) {
-            ++it;
-            continue;
-        }
         const Route& route = g.route();
         const auto sr = send_resolved_.find(route.options.receiver);
         const bool send_resolved = sr == send_resolved_.end() || sr->second;
         auto alerts = g.flush(now, send_resolved, [&](const Alert& a) {
-            return mute_reason(a.labels, &route, now, firing).kind != MuteReason::Kind::none;
+            return mute_reason(a.labels, &route, now, firing_).kind != MuteReason::Kind::none;
         });
+        reindex(it->first, g.empty() ? nullptr : &g);
         Due due;
         due.record_key = it->first;
         if (alerts) {
@@ -149,14 +161,13 @@ std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_
         }
         if (g.empty()) {
             out.push_back(std::move(due));  // record nullopt: forget the group
-            it = groups_.erase(it);
+            groups_.erase(it);
             continue;
         }
         if (due.notification) {
             due.record = g.record();
             out.push_back(std::move(due));
         }
-        ++it;
     }
     return out;
 }

@@ -1,5 +1,6 @@
 #include "noctua/store/alert_store.hpp"
 
+#include <atomic>
 #include <mutex>
 
 #include <sqlite3.h>
@@ -48,6 +49,7 @@ std::string text(sqlite3_stmt* s, int i) {
 struct AlertStore::Impl {
     std::mutex mu;
     std::unique_ptr<sqlite3, DbDeleter> db;
+    std::atomic<std::uint64_t> commits{0};  // not guarded: read without the lock
 
     core::Result<void> exec(const std::string& sql) {
         char* msg = nullptr;
@@ -151,16 +153,26 @@ core::Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& pa
 
 core::Result<std::vector<std::int64_t>> AlertStore::write(const std::vector<OutboxItem>& items,
                                                           const std::vector<RecordWrite>& records) {
+    AlertBatch batch;
+    batch.items = items;
+    batch.records = records;
+    return apply(batch);
+}
+
+std::uint64_t AlertStore::commits() const { return impl_->commits.load(); }
+
+core::Result<std::vector<std::int64_t>> AlertStore::apply(const AlertBatch& batch) {
     Impl& d = *impl_;
     std::lock_guard lock(d.mu);
-    return d.transaction([&]() -> core::Result<std::vector<std::int64_t>> {
+    auto out = d.transaction([&]() -> core::Result<std::vector<std::int64_t>> {
         std::vector<std::int64_t> ids;
-        if (!items.empty()) {
+        ids.reserve(batch.items.size());
+        if (!batch.items.empty()) {
             auto s = d.prepare(
                 "INSERT INTO outbox (receiver, group_key, payload, created_ms, next_attempt_ms,"
                 " attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
             if (!s) return std::unexpected(s.error());
-            for (const auto& it : items) {
+            for (const auto& it : batch.items) {
                 bind(s->get(), 1, it.receiver);
                 bind(s->get(), 2, it.group_key);
                 sqlite3_bind_blob64(s->get(), 3, it.payload.data(), it.payload.size(),
@@ -175,14 +187,14 @@ core::Result<std::vector<std::int64_t>> AlertStore::write(const std::vector<Outb
                 ids.push_back(sqlite3_last_insert_rowid(d.db.get()));
             }
         }
-        if (!records.empty()) {
+        if (!batch.records.empty()) {
             auto put = d.prepare(
                 "INSERT INTO records (ns, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (ns, key)"
                 " DO UPDATE SET value = excluded.value");
             auto del = d.prepare("DELETE FROM records WHERE ns = ?1 AND key = ?2");
             if (!put) return std::unexpected(put.error());
             if (!del) return std::unexpected(del.error());
-            for (const auto& r : records) {
+            for (const auto& r : batch.records) {
                 sqlite3_stmt* s = r.value ? put->get() : del->get();
                 bind(s, 1, r.ns);
                 bind(s, 2, r.key);
@@ -193,8 +205,56 @@ core::Result<std::vector<std::int64_t>> AlertStore::write(const std::vector<Outb
                 sqlite3_reset(s);
             }
         }
+        if (!batch.reschedules.empty()) {
+            auto s =
+                d.prepare("UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3 WHERE id = ?1");
+            if (!s) return std::unexpected(s.error());
+            for (const auto& r : batch.reschedules) {
+                sqlite3_bind_int64(s->get(), 1, r.id);
+                sqlite3_bind_int(s->get(), 2, r.attempts);
+                sqlite3_bind_int64(s->get(), 3, ms(r.next_attempt));
+                if (auto w = d.done(s->get(), "rescheduling a notification"); !w) {
+                    return std::unexpected(w.error());
+                }
+                sqlite3_reset(s->get());
+            }
+        }
+        if (!batch.dead_letters.empty()) {
+            auto s = d.prepare(
+                "INSERT INTO dead_letters (id, receiver, group_key, payload, created_ms, failed_ms,"
+                " attempts, reason) SELECT id, receiver, group_key, payload, created_ms, ?2,"
+                " attempts, ?3 FROM outbox WHERE id = ?1");
+            if (!s) return std::unexpected(s.error());
+            for (const auto& dl : batch.dead_letters) {
+                sqlite3_bind_int64(s->get(), 1, dl.id);
+                sqlite3_bind_int64(s->get(), 2, ms(dl.at));
+                bind(s->get(), 3, dl.reason);
+                if (auto w = d.done(s->get(), "writing a dead letter"); !w) {
+                    return std::unexpected(w.error());
+                }
+                sqlite3_reset(s->get());
+            }
+        }
+        if (!batch.delivered.empty() || !batch.dead_letters.empty()) {
+            auto del = d.prepare("DELETE FROM outbox WHERE id = ?1");
+            if (!del) return std::unexpected(del.error());
+            auto remove = [&](std::int64_t id) -> core::Result<void> {
+                sqlite3_bind_int64(del->get(), 1, id);
+                auto w = d.done(del->get(), "removing a notification from the outbox");
+                sqlite3_reset(del->get());
+                return w;
+            };
+            for (auto id : batch.delivered) {
+                if (auto w = remove(id); !w) return std::unexpected(w.error());
+            }
+            for (const auto& dl : batch.dead_letters) {
+                if (auto w = remove(dl.id); !w) return std::unexpected(w.error());
+            }
+        }
         return ids;
     });
+    if (out) ++d.commits;
+    return out;
 }
 
 core::Result<std::vector<OutboxItem>> AlertStore::pending() {

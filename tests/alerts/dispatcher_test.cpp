@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,9 @@
 #include <boost/asio/strand.hpp>
 
 #include "noctua/alerts/dispatcher.hpp"
+#include "noctua/store/alert_store.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "noctua/testing/temp_dir.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -177,4 +180,110 @@ TEST_CASE("Dispatcher: drain gives up at the deadline", "[alerts][unit]") {
     f.dispatcher.drain(50ms, [&](std::size_t n) { left = n; });
     REQUIRE(testing::run_until(f.ioc, [&] { return left.has_value(); }));
     CHECK(*left == 1);
+}
+
+namespace {
+
+/// Holds every attempt until the test answers it.
+class HoldingChannel final : public alerts::ChannelBase {
+public:
+    explicit HoldingChannel(config::ReceiverConfig c) : ChannelBase(std::move(c)) {}
+    std::deque<Done> held;
+    std::size_t attempts = 0;
+    /// Answers the oldest `n` held attempts `delivered`.
+    void release(std::size_t n) {
+        for (std::size_t i = 0; i < n && !held.empty(); ++i) {
+            auto done = std::move(held.front());
+            held.pop_front();
+            done(DeliveryOutcome::delivered());
+        }
+    }
+
+protected:
+    void do_deliver(const alerts::Notification&, Done done) override {
+        ++attempts;
+        held.push_back(std::move(done));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Dispatcher: at most kMaxInFlight attempts per receiver, the others wait their turn",
+          "[alerts][unit]") {
+    boost::asio::io_context ioc;
+    prometheus::Registry registry;
+    alerts::AlertMetrics metrics{registry};
+    boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
+    alerts::Dispatcher dispatcher{strand, metrics, 1};
+    auto channel = std::make_shared<HoldingChannel>(receiver("r"));
+    auto other = std::make_shared<HoldingChannel>(receiver("o"));
+    dispatcher.set_channels({{"r", channel}, {"o", other}});
+    constexpr std::size_t kGroups = alerts::Dispatcher::kMaxInFlight + 36;
+    boost::asio::post(strand, [&] {
+        for (std::size_t i = 0; i < kGroups; ++i) {
+            dispatcher.enqueue(note(i + 1, alerts::AlertState::firing, "p" + std::to_string(i)));
+        }
+        auto n = note(1000, alerts::AlertState::firing);
+        n.receiver = "o";
+        dispatcher.enqueue(std::move(n));
+    });
+    ioc.poll();
+    CHECK(channel->held.size() == alerts::Dispatcher::kMaxInFlight);
+    CHECK(other->held.size() == 1);  // another receiver has slots of its own
+    // Each answer frees a slot for the next group in line.
+    boost::asio::post(strand, [&] { channel->release(10); });
+    ioc.restart();
+    ioc.poll();
+    CHECK(channel->held.size() == alerts::Dispatcher::kMaxInFlight);
+    CHECK(channel->attempts == alerts::Dispatcher::kMaxInFlight + 10);
+    for (int round = 0; round < 10 && dispatcher.pending() > 1; ++round) {
+        boost::asio::post(strand, [&] { channel->release(channel->held.size()); });
+        ioc.restart();
+        ioc.poll();
+    }
+    CHECK(dispatcher.pending() == 1);  // only the other receiver's
+    CHECK(channel->attempts == kGroups);
+    CHECK(metrics.notifications.Add({{"receiver", "r"}, {"result", "delivered"}}).Value() ==
+          static_cast<double>(kGroups));
+    CHECK(metrics.pending.Add({{"receiver", "r"}}).Value() == 0);
+    CHECK(metrics.pending.Add({{"receiver", "o"}}).Value() == 1);
+}
+
+TEST_CASE("Dispatcher: what one strand turn enqueues reaches the outbox in one commit, "
+          "before after_writes answers",
+          "[alerts][unit]") {
+    noctua::testing::TempDir dir;
+    auto store = store::AlertStore::open((dir.path / "a.db").string());
+    REQUIRE(store);
+    boost::asio::io_context ioc;
+    prometheus::Registry registry;
+    alerts::AlertMetrics metrics{registry};
+    boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
+    auto channel = std::make_shared<HoldingChannel>(receiver("r"));
+    std::optional<std::size_t> on_disk;
+    {
+        alerts::Dispatcher dispatcher{strand, metrics, 1};
+        dispatcher.attach_store(**store);
+        dispatcher.set_channels({{"r", channel}});
+        boost::asio::post(strand, [&] {
+            for (std::uint64_t i = 1; i <= 50; ++i) {
+                dispatcher.enqueue(
+                    note(i, alerts::AlertState::firing, "p" + std::to_string(i)),
+                    {store::RecordWrite{"nflog", "k" + std::to_string(i), std::string("told")}});
+            }
+            dispatcher.persist({store::RecordWrite{"alerts", "a", std::string("firing")}});
+            dispatcher.after_writes([&] { on_disk = (*store)->pending()->size(); });
+        });
+        REQUIRE(testing::run_until(ioc, [&] { return on_disk.has_value(); }));
+        CHECK(*on_disk == 50);  // every notification was on disk before the answer
+        CHECK((*store)->commits() == 1);
+        CHECK((*store)->records("nflog")->size() == 50);
+        CHECK(channel->attempts == 50);
+
+        // Deliveries answered together are removed together.
+        boost::asio::post(strand, [&] { channel->release(50); });
+        REQUIRE(testing::run_until(ioc, [&] { return (*store)->pending()->empty(); }));
+        CHECK((*store)->commits() == 2);
+        dispatcher.stop();
+    }
 }

@@ -54,6 +54,46 @@ TEST_CASE("AlertStore: the outbox and its records survive reopening, in order", 
     CHECK((*s)->records("nflog")->empty());
 }
 
+TEST_CASE("AlertStore: one batch appends, records, delivers, reschedules and dead-letters in one "
+          "commit",
+          "[store][unit]") {
+    TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    {
+        auto s = AlertStore::open(path);
+        REQUIRE(s);
+        auto first = (*s)->write({item("g1", "a"), item("g2", "b"), item("g3", "c")}, {});
+        REQUIRE(first);
+        CHECK((*s)->commits() == 1);
+        noctua::store::AlertBatch batch;
+        batch.items = {item("g1", "d"), item("g4", "e")};
+        batch.records = {RecordWrite{"nflog", "k", std::string("v1")},
+                         RecordWrite{"nflog", "k", std::string("v2")},
+                         RecordWrite{"nflog", "gone", std::nullopt}};
+        batch.delivered = {(*first)[0]};
+        batch.reschedules = {{(*first)[1], 4, at(77)}};
+        batch.dead_letters = {{(*first)[2], "410 gone", at(30)}};
+        auto ids = (*s)->apply(batch);
+        REQUIRE(ids);
+        REQUIRE(ids->size() == 2);
+        CHECK((*ids)[0] > (*first)[2]);
+        CHECK((*ids)[1] > (*ids)[0]);
+        CHECK((*s)->commits() == 2);
+    }
+    auto s = AlertStore::open(path);
+    REQUIRE(s);
+    auto p = (*s)->pending();
+    REQUIRE(p);
+    REQUIRE(p->size() == 3);  // b (rescheduled), d, e
+    CHECK((*p)[0].payload == "b");
+    CHECK((*p)[0].attempts == 4);
+    CHECK((*p)[0].next_attempt == at(77));
+    CHECK((*p)[1].payload == "d");
+    CHECK((*p)[2].payload == "e");
+    CHECK(*(*s)->dead_letter_count() == 1);
+    CHECK((*s)->records("nflog")->at("k") == "v2");  // the last write of a key wins
+}
+
 TEST_CASE("AlertStore: dead letters leave the outbox and are counted", "[store][unit]") {
     TempDir dir;
     auto s = AlertStore::open((dir.path / "a.db").string());

@@ -27,11 +27,18 @@ namespace noctua::alerts {
 /// With a store attached the queue is the durable outbox: a notification is written (fsynced)
 /// before its first attempt, removed once delivered, and what was pending when the process
 /// stopped, however it stopped, is sent after restore(). Store calls run on the dispatcher's
-/// own store thread, never on the strand.
+/// own store thread, never on the strand, as group commits: everything queued while one commit
+/// runs (and everything queued in one strand turn) goes to disk in the next single transaction.
+///
+/// At most kMaxInFlight attempts per receiver run at once; other groups wait their turn in
+/// the order they became ready.
 ///
 /// Executor: the strand given at construction; every public method must be called on it.
 class Dispatcher {
 public:
+    /// Delivery attempts one receiver may have in flight at once.
+    static constexpr std::size_t kMaxInFlight = 64;
+
     /// `clock` (optional) times delivery latency and retry schedules.
     Dispatcher(boost::asio::any_io_executor strand, AlertMetrics& metrics, std::uint64_t seed,
                const core::Clock* clock = nullptr);
@@ -83,25 +90,51 @@ private:
         std::string receiver;
         std::deque<Item> items;
         bool in_flight = false;
+        bool waiting = false;  // in its receiver's line for an attempt slot
         std::unique_ptr<boost::asio::steady_timer> backoff;  // set while waiting to retry
     };
     using QueueKey = std::pair<std::string, std::string>;  // receiver, group key
+    struct ReceiverState {
+        std::size_t pending = 0;    // queued notifications, for the pending gauge
+        std::size_t in_flight = 0;  // attempts running
+        std::deque<QueueKey> line;  // queues ready to attempt once a slot frees
+    };
+    // Group commit: what the strand queued for the next store transaction, and what to do on
+    // the strand once it is on disk.
+    struct Completion {
+        enum class Kind { enqueued, persisted, callback };
+        Kind kind = Kind::persisted;
+        Notification notification;   // enqueued: pushed once written
+        std::size_t item = 0;        // enqueued: its index in the batch's items
+        std::function<void()> done;  // callback
+    };
+    struct PendingWrite {
+        store::AlertBatch batch;
+        std::vector<Completion> completions;
+    };
 
     void push(Item item);
     void on_store_error(std::string_view what, const core::Error& e);
     void pump(const QueueKey& key);
     void on_outcome(const QueueKey& key, DeliveryOutcome outcome);
+    void handle_outcome(const QueueKey& key, Queue& q, DeliveryOutcome outcome);
     void finish_head(const QueueKey& key, Queue& q, bool delivered, std::string_view reason);
     core::Duration backoff_for(const config::ReceiverConfig& rc, int attempts,
                                std::optional<core::Duration> hint);
-    void update_pending_metric(const std::string& receiver);
+    void count_pending(const std::string& receiver, std::ptrdiff_t delta);
+    void wake(const std::string& receiver);
     void check_drained();
+    void queue_write();
+    void start_write();
+    void on_written(std::vector<Completion> completions,
+                    core::Result<std::vector<std::int64_t>> ids);
 
     boost::asio::any_io_executor strand_;
     AlertMetrics& metrics_;
     std::mt19937_64 rng_;
     std::map<std::string, std::shared_ptr<ChannelBase>> channels_;
     std::map<QueueKey, Queue> queues_;
+    std::map<std::string, ReceiverState, std::less<>> receivers_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     bool draining_ = false;
     std::function<void(std::size_t)> drain_done_;
@@ -109,8 +142,11 @@ private:
     const core::Clock* clock_;
     store::AlertStore* store_ = nullptr;
     std::unique_ptr<boost::asio::thread_pool> store_thread_;  // one thread: writes stay in order
-    std::size_t writes_in_flight_ = 0;    // every store write not yet finished
+    std::size_t writes_in_flight_ = 0;                        // every store write not yet finished
     std::size_t enqueues_in_flight_ = 0;  // notifications being written to the outbox
+    PendingWrite next_write_;             // the next group commit
+    bool write_running_ = false;          // a commit is on the store thread
+    bool write_posted_ = false;           // start_write() is posted to the strand
 };
 
 }  // namespace noctua::alerts

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "noctua/alerts/alert.hpp"
@@ -22,6 +24,9 @@ public:
     /// The first firing alert that inhibits `target`, or nullptr.
     [[nodiscard]] const Alert* inhibited_by(const core::Labels& target,
                                             const std::vector<Alert>& firing) const;
+    /// As above, with the firing alerts by fingerprint (the Notifier's own set, not copied).
+    [[nodiscard]] const Alert* inhibited_by(
+        const core::Labels& target, const std::unordered_map<std::uint64_t, Alert>& firing) const;
 
     [[nodiscard]] const std::vector<InhibitRule>& rules() const { return rules_; }
 

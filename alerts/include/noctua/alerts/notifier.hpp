@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -54,20 +55,21 @@ public:
     /// Applies a transition (or a refresh) of one alert at `now`.
     void update(const Alert& alert, core::TimePoint now);
 
-    /// The earliest time a group is due, if any.
+    /// The earliest time a group is due, if any. O(1): groups are indexed by due time.
     [[nodiscard]] std::optional<core::TimePoint> next_due() const;
 
-    /// Flushes every group due at `now`; `next_id` numbers the notifications.
+    /// Flushes every group due at `now`, in group order; `next_id` numbers the notifications.
+    /// Costs the due groups only, not every group.
     [[nodiscard]] std::vector<Due> flush_due(core::TimePoint now, std::uint64_t& next_id);
 
     /// Why `labels` would be muted at `now` on `route` (route may be null: silences and
     /// inhibition only).
     [[nodiscard]] MuteReason mute_reason(const core::Labels& labels, const Route* route,
                                          core::TimePoint now) const;
-    /// As above, with the firing alerts already listed (a flush lists them once).
-    [[nodiscard]] MuteReason mute_reason(const core::Labels& labels, const Route* route,
-                                         core::TimePoint now,
-                                         const std::vector<Alert>& firing) const;
+    /// As above, with these alerts firing.
+    [[nodiscard]] MuteReason mute_reason(
+        const core::Labels& labels, const Route* route, core::TimePoint now,
+        const std::unordered_map<std::uint64_t, Alert>& firing) const;
 
     [[nodiscard]] Silences& silences() { return silences_; }
     [[nodiscard]] const Silences& silences() const { return silences_; }
@@ -82,12 +84,16 @@ public:
 
 private:
     void insert(const Alert& alert, core::TimePoint now);
+    /// Keeps due_ in step with the group's next_flush() (nullptr: the group is gone).
+    void reindex(const std::string& key, const AlertGroup* group);
 
     std::unique_ptr<RouteTree> tree_;
     Inhibitor inhibitor_{{}};
     std::map<std::string, core::TimeInterval, std::less<>> intervals_;
     std::map<std::string, bool, std::less<>> send_resolved_;
-    std::map<std::string, AlertGroup> groups_;  // by record_key
+    std::map<std::string, AlertGroup> groups_;                     // by record_key
+    std::set<std::pair<core::TimePoint, std::string>> due_;        // (next_flush, record_key)
+    std::map<std::string, core::TimePoint, std::less<>> indexed_;  // what due_ holds, by key
     std::map<std::string, NotifyRecord> restored_;
     std::unordered_map<std::uint64_t, Alert> firing_;
     Silences silences_;

@@ -33,6 +33,30 @@ struct RecordWrite {
     std::optional<std::string> value;
 };
 
+/// Everything one commit applies, in one transaction (a group commit: one fsync for all of it).
+struct AlertBatch {
+    std::vector<OutboxItem> items;        ///< appended to the outbox; their ids are returned
+    std::vector<RecordWrite> records;     ///< applied in order (the last write of a key wins)
+    std::vector<std::int64_t> delivered;  ///< removed from the outbox
+    struct Reschedule {
+        std::int64_t id = 0;
+        int attempts = 0;
+        core::TimePoint next_attempt{};
+    };
+    std::vector<Reschedule> reschedules;
+    struct DeadLetter {
+        std::int64_t id = 0;
+        std::string reason;
+        core::TimePoint at{};
+    };
+    std::vector<DeadLetter> dead_letters;  ///< moved from the outbox to the dead letters
+
+    [[nodiscard]] bool empty() const {
+        return items.empty() && records.empty() && delivered.empty() && reschedules.empty() &&
+               dead_letters.empty();
+    }
+};
+
 /// The alerting state in SQLite (WAL mode, its own connection to the daemon's database file):
 /// the notification outbox, its dead letters, and namespaced records. With `full_sync` every
 /// commit is fsynced before it returns, so what write() accepted survives a power cut, not only
@@ -55,6 +79,12 @@ public:
     /// items' ids in order.
     [[nodiscard]] core::Result<std::vector<std::int64_t>> write(
         const std::vector<OutboxItem>& items, const std::vector<RecordWrite>& records);
+    /// Applies `batch` in one transaction: new items, records, deliveries, reschedules and dead
+    /// letters, all or nothing; returns the new items' ids in order.
+    [[nodiscard]] core::Result<std::vector<std::int64_t>> apply(const AlertBatch& batch);
+    /// Transactions committed by write() and apply() since open (group commits are counted
+    /// once).
+    [[nodiscard]] std::uint64_t commits() const;
     /// Every undelivered item, by id.
     [[nodiscard]] core::Result<std::vector<OutboxItem>> pending();
     [[nodiscard]] core::Result<void> delivered(std::int64_t id);
