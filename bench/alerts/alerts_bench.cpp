@@ -303,8 +303,12 @@ int storm(std::uint16_t target, std::uint16_t receiver_port, std::size_t alerts,
     const auto all_in = Clock::now();
     const long rss_all = rss_kib(pid);
     const double cpu = cpu_seconds(pid) - cpu_before;
-    // Retries and re-sends come late: keep listening for 3 s more.
+    // Retries and re-sends come late: keep listening for 3 s more. Then, with every alert still
+    // active, RSS once the allocators have returned what the storm's transient work freed
+    // (jemalloc and Go's scavenger both return pages within about 10 s).
     b.run_until([] { return false; }, std::chrono::seconds(3));
+    const long rss_3s = rss_kib(pid);
+    b.run_until([] { return false; }, std::chrono::seconds(12));
     const long rss_settled = rss_kib(pid);
     b.stop();
     std::vector<double> notify;
@@ -318,15 +322,17 @@ int storm(std::uint16_t target, std::uint16_t receiver_port, std::size_t alerts,
         R"("failed_pushes":{},"duplicates":{},"webhook_requests":{},"ingest_s":{:.3f},)"
         R"("ingest_per_s":{:.0f},"all_delivered_s":{:.3f},"notify_p50_ms":{:.2f},)"
         R"("notify_p99_ms":{:.2f},"notify_mean_ms":{:.2f},"notify_max_ms":{:.2f},)"
-        R"("rss_before_kib":{},"rss_all_kib":{},"rss_settled_kib":{},"bytes_per_alert":{:.0f},)"
+        R"("rss_before_kib":{},"rss_all_kib":{},"rss_3s_kib":{},"rss_settled_kib":{},)"
+        R"("bytes_per_alert_at_delivery":{:.0f},"bytes_per_alert":{:.0f},)"
         R"("target_cpu_s":{:.3f},"alerts_per_cpu_s":{:.0f}}})"
         "\n",
         alerts, providers, batch, conns, b.receiver.distinct, failed, b.receiver.duplicates,
         b.receiver.requests, ingest_s, static_cast<double>(alerts) / ingest_s,
         std::chrono::duration<double>(all_in - first_push).count(), quantile(notify, 0.5),
         quantile(notify, 0.99), mean(notify), quantile(notify, 1.0), rss_before, rss_all,
-        rss_settled,
-        1024.0 * static_cast<double>(rss_all - rss_before) / static_cast<double>(alerts), cpu,
+        rss_3s, rss_settled,
+        1024.0 * static_cast<double>(rss_all - rss_before) / static_cast<double>(alerts),
+        1024.0 * static_cast<double>(rss_settled - rss_before) / static_cast<double>(alerts), cpu,
         cpu > 0 ? static_cast<double>(alerts) / cpu : 0.0);
     return b.receiver.distinct == alerts ? 0 : 1;
 }

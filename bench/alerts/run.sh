@@ -5,7 +5,8 @@
 #   (a) latency: one alert at a time, each its own group (group_by ["..."], group_wait 0), from
 #       the push to the webhook receiving it; Noctua's path includes the outbox commit (fsync).
 #   (b) storm: ALERTS alerts across PROVIDERS providers, BATCH per request, CONNS requests in
-#       flight: ingest alerts/s, notify latency, RSS growth per active alert, duplicates.
+#       flight: ingest alerts/s, notify latency, RSS growth per active alert (15 s after the
+#       last delivery, every alert still active), duplicates, the target's CPU per alert.
 # Each round starts each target afresh (new state directory); rounds alternate which goes first.
 # Usage: bench/alerts/run.sh [rounds] [latency alerts] [storm alerts] [providers]
 #   env: BUILD_DIR (default build-bench), STORM_BATCH (100), STORM_CONNS (4)
@@ -157,6 +158,7 @@ show("(b) notify p99", "storm", "notify_p99_ms", "ms", "< 50 ms")
 show("(b) notify mean", "storm", "notify_mean_ms", "ms", "-")
 show("(b) all delivered after", "storm", "all_delivered_s", "s", "-")
 show("(b) RSS growth per active alert", "storm", "bytes_per_alert", "bytes", "<= 2048", "{:.0f}")
+show("(b)   … at the last delivery", "storm", "bytes_per_alert_at_delivery", "bytes", "-", "{:.0f}")
 show("(b) duplicates at the webhook", "storm", "duplicates", "", "0", "{:.0f}")
 show("(b) alerts received", "storm", "received", "", "all", "{:.0f}")
 PY
