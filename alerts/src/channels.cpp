@@ -13,8 +13,19 @@ public:
 
 protected:
     // ChannelBase
+    bool accepts_acks() const override { return true; }
     void do_deliver(const Notification& n, Done done) override {
         auto log = core::logger("notify");
+        if (n.acknowledged) {
+            for (const auto& a : n.alerts) {
+                if (!a.ack) continue;
+                log->warn("ALERT acknowledged receiver={} alertname={} labels={} by=\"{}\" "
+                          "comment=\"{}\"",
+                          name(), a.alertname(), a.labels.to_string(), a.ack->by, a.ack->comment);
+            }
+            done(DeliveryOutcome::delivered());
+            return;
+        }
         for (const auto& a : n.alerts) {
             auto summary = a.annotations.find("summary");
             log->warn("ALERT {} receiver={} alertname={} labels={} starts_at={}{} summary=\"{}\"",

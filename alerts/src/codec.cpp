@@ -22,6 +22,11 @@ void write_alert(core::JsonWriter& w, const Alert& a) {
     w.field("starts", ms(a.starts_at));
     w.field("ends", ms(a.ends_at));
     w.field("updated", ms(a.updated_at));
+    if (a.ack) {
+        w.key("ack").begin_object();
+        w.field("by", a.ack->by).field("comment", a.ack->comment).field("at", ms(a.ack->at));
+        w.end_object();
+    }
     w.end_object();
 }
 
@@ -51,6 +56,16 @@ core::Result<Alert> read_alert(simdjson::dom::object o) {
     a.starts_at = at(starts);
     a.ends_at = at(ends);
     a.updated_at = at(updated);
+    simdjson::dom::object ack;
+    if (!o["ack"].get(ack)) {
+        std::string_view by;
+        std::string_view comment;
+        std::int64_t t = 0;
+        if (ack["by"].get(by) || ack["comment"].get(comment) || ack["at"].get(t)) {
+            return core::fail(core::Errc::parse, "malformed alert ack");
+        }
+        a.ack = Ack{std::string(by), std::string(comment), at(t)};
+    }
     return a;
 }
 
@@ -89,6 +104,7 @@ std::string encode(const Notification& n) {
     for (const auto& [k, v] : n.group_labels.pairs()) w.field(k, v);
     w.end_object();
     w.field("created", ms(n.created));
+    if (n.acknowledged) w.field("acknowledged", true);
     w.key("alerts").begin_array();
     for (const auto& a : n.alerts) write_alert(w, a);
     w.end_array();
@@ -112,6 +128,8 @@ core::Result<Notification> decode_notification(std::string_view json) {
         n.receiver = receiver;
         n.group_key = key;
         n.created = at(created);
+        bool acknowledged = false;
+        if (!root["acknowledged"].get(acknowledged)) n.acknowledged = acknowledged;
         for (auto [k, v] : labels) {
             std::string_view value;
             if (v.get(value)) return core::fail(core::Errc::parse, "malformed group label");
@@ -138,6 +156,18 @@ std::string encode(const NotifyRecord& r) {
     for (auto fp : r.resolved) w.value(fp);
     w.end_array();
     w.field("at", ms(r.at));
+    if (!r.acked.empty()) {
+        w.key("acked").begin_array();
+        for (auto fp : r.acked) w.value(fp);
+        w.end_array();
+    }
+    if (r.steps > 0) {
+        w.field("steps", static_cast<std::uint64_t>(r.steps));
+        w.key("escalated_to").begin_array();
+        for (const auto& name : r.escalated_to) w.value(name);
+        w.end_array();
+    }
+    if (r.since != core::TimePoint{}) w.field("since", ms(r.since));
     w.end_object();
     return std::move(w).str();
 }
@@ -159,6 +189,29 @@ core::Result<NotifyRecord> decode_record(std::string_view json) {
             }
         }
         r.at = at(t);
+        simdjson::dom::array acked;
+        if (!root["acked"].get(acked)) {
+            for (auto e : acked) {
+                std::uint64_t fp = 0;
+                if (e.get(fp)) return core::fail(core::Errc::parse, "malformed fingerprint");
+                r.acked.insert(fp);
+            }
+        }
+        std::uint64_t steps = 0;
+        if (!root["steps"].get(steps)) {
+            simdjson::dom::array to;
+            if (root["escalated_to"].get(to)) {
+                return core::fail(core::Errc::parse, "malformed escalation record");
+            }
+            r.steps = static_cast<std::size_t>(steps);
+            for (auto e : to) {
+                std::string_view name;
+                if (e.get(name)) return core::fail(core::Errc::parse, "malformed escalation");
+                r.escalated_to.emplace_back(name);
+            }
+        }
+        std::int64_t since = 0;
+        if (!root["since"].get(since)) r.since = at(since);
         return r;
     });
 }

@@ -171,40 +171,55 @@ void Dispatcher::set_channels(std::map<std::string, std::shared_ptr<ChannelBase>
 }
 
 void Dispatcher::enqueue(Notification n, std::vector<store::RecordWrite> records) {
-    auto ch = channels_.find(n.receiver);
-    if (ch == channels_.end()) {
-        core::logger("alerts")->error("no such receiver, notification dropped receiver={}",
-                                      n.receiver);
-        metrics_.notifications.Add({{"receiver", n.receiver}, {"result", "failed"}}).Increment();
-        persist(std::move(records));
-        return;
-    }
-    if (n.status() == AlertState::resolved && !ch->second->config().send_resolved) {
+    std::vector<Notification> ns;
+    ns.push_back(std::move(n));
+    enqueue(std::move(ns), std::move(records));
+}
+
+void Dispatcher::enqueue(std::vector<Notification> ns, std::vector<store::RecordWrite> records) {
+    std::erase_if(ns, [this](const Notification& n) {
+        auto ch = channels_.find(n.receiver);
+        if (ch == channels_.end()) {
+            core::logger("alerts")->error("no such receiver, notification dropped receiver={}",
+                                          n.receiver);
+            metrics_.notifications.Add({{"receiver", n.receiver}, {"result", "failed"}})
+                .Increment();
+            return true;
+        }
+        if (n.status() == AlertState::resolved && !ch->second->config().send_resolved) {
+            return true;
+        }
+        return n.acknowledged && !ch->second->accepts_acks();
+    });
+    if (ns.empty()) {
         persist(std::move(records));
         return;
     }
     if (!store_) {
-        push(Item{.notification = std::move(n)});
+        for (auto& n : ns) push(Item{.notification = std::move(n)});
         return;
     }
-    // Written before the first attempt: a crash from here on re-sends it after restart.
-    ++writes_in_flight_;
-    ++enqueues_in_flight_;
-    store::OutboxItem row;
-    row.receiver = n.receiver;
-    row.group_key = n.group_key;
-    row.payload = encode(n);
-    row.created = n.created;
-    row.next_attempt = n.created;
+    // Written before the first attempt: a crash from here on re-sends it after restart. One
+    // group told to several receivers is one batch entry, so one transaction.
     auto& batch = next_write_.batch;
-    const std::size_t item = batch.items.size();
-    batch.items.push_back(std::move(row));
     batch.records.insert(batch.records.end(), std::make_move_iterator(records.begin()),
                          std::make_move_iterator(records.end()));
-    auto& c = next_write_.completions.emplace_back();
-    c.kind = Completion::Kind::enqueued;
-    c.notification = std::move(n);
-    c.item = item;
+    for (auto& n : ns) {
+        ++writes_in_flight_;
+        ++enqueues_in_flight_;
+        store::OutboxItem row;
+        row.receiver = n.receiver;
+        row.group_key = n.group_key;
+        row.payload = encode(n);
+        row.created = n.created;
+        row.next_attempt = n.created;
+        const std::size_t item = batch.items.size();
+        batch.items.push_back(std::move(row));
+        auto& c = next_write_.completions.emplace_back();
+        c.kind = Completion::Kind::enqueued;
+        c.notification = std::move(n);
+        c.item = item;
+    }
     queue_write();
 }
 

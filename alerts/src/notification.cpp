@@ -33,6 +33,11 @@ AlertState Notification::status() const {
                : AlertState::resolved;
 }
 
+std::string_view Notification::status_name() const {
+    if (acknowledged && status() == AlertState::firing) return "acknowledged";
+    return to_string(status());
+}
+
 core::Labels Notification::common_labels() const {
     if (alerts.empty()) return {};
     core::Labels common = alerts.front().labels;

@@ -32,6 +32,8 @@ void Notifier::configure(const config::Config& config) {
     for (const auto& ti : config.time_intervals) intervals_.emplace(ti.name, ti);
     send_resolved_.clear();
     for (const auto& r : config.receivers) send_resolved_[r.name] = r.send_resolved;
+    escalations_.clear();
+    for (const auto& e : config.escalations) escalations_.emplace(e.name, e);
 
     // Groups point into the old tree: rebuild them, keeping records of unchanged keys.
     std::vector<Alert> alerts;
@@ -52,11 +54,28 @@ void Notifier::restore(std::map<std::string, NotifyRecord> records) {
 
 void Notifier::update(const Alert& alert, core::TimePoint now) {
     if (alert.state == AlertState::firing) {
-        firing_[alert.fingerprint()] = alert;
-    } else {
-        firing_.erase(alert.fingerprint());
+        auto& held = firing_[alert.fingerprint()];
+        auto ack = alert.ack ? alert.ack : held.ack;
+        held = alert;
+        held.ack = std::move(ack);
+        insert(held, now);
+        return;
     }
+    firing_.erase(alert.fingerprint());
     insert(alert, now);
+}
+
+core::Result<Alert> Notifier::acknowledge(std::uint64_t fingerprint, Ack ack,
+                                          core::TimePoint now) {
+    auto it = firing_.find(fingerprint);
+    if (it == firing_.end()) {
+        return core::fail(core::Errc::not_found, "no firing alert has this fingerprint");
+    }
+    it->second.ack = ack;
+    for (auto& [key, g] : groups_) {
+        if (g.acknowledge(fingerprint, ack, now)) reindex(key, &g);
+    }
+    return it->second;
 }
 
 void Notifier::insert(const Alert& alert, core::TimePoint now) {
@@ -73,7 +92,11 @@ void Notifier::insert(const Alert& alert, core::TimePoint now) {
                 (rec == restored_.end() || !rec->second.firing.contains(alert.fingerprint()))) {
                 continue;
             }
-            it = groups_.emplace(key, AlertGroup{*route, std::move(labels), now}).first;
+            const auto esc = escalations_.find(route->options.escalation);
+            it = groups_
+                     .emplace(key, AlertGroup{*route, std::move(labels), now,
+                                              esc == escalations_.end() ? nullptr : &esc->second})
+                     .first;
             if (rec != restored_.end()) {
                 it->second.restore(rec->second);
                 restored_.erase(rec);
@@ -141,30 +164,38 @@ std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_
         if (it == groups_.end()) continue;
         auto& g = it->second;
         const Route& route = g.route();
-        const auto sr = send_resolved_.find(route.options.receiver);
-        const bool send_resolved = sr == send_resolved_.end() || sr->second;
-        auto alerts = g.flush(now, send_resolved, [&](const Alert& a) {
+        // Resolves are worked out for the group when anyone hearing of it wants them; the
+        // dispatcher leaves them out for receivers that do not.
+        bool send_resolved = false;
+        for (const auto& r : g.receivers()) {
+            const auto sr = send_resolved_.find(r);
+            send_resolved = send_resolved || sr == send_resolved_.end() || sr->second;
+        }
+        auto flushed = g.flush(now, send_resolved, [&](const Alert& a) {
             return mute_reason(a.labels, &route, now, firing_).kind != MuteReason::Kind::none;
         });
         reindex(it->first, g.empty() ? nullptr : &g);
         Due due;
         due.record_key = it->first;
-        if (alerts) {
-            Notification n;
-            n.id = next_id++;
-            n.receiver = route.options.receiver;
-            n.group_key = g.key();
-            n.group_labels = g.labels();
-            n.alerts = std::move(*alerts);
-            n.created = now;
-            due.notification = std::move(n);
+        if (flushed) {
+            for (const auto& receiver : flushed->receivers) {
+                Notification n;
+                n.id = next_id++;
+                n.receiver = receiver;
+                n.group_key = g.key();
+                n.group_labels = g.labels();
+                n.alerts = flushed->alerts;
+                n.created = now;
+                n.acknowledged = flushed->acknowledged;
+                due.notifications.push_back(std::move(n));
+            }
         }
         if (g.empty()) {
             out.push_back(std::move(due));  // record nullopt: forget the group
             groups_.erase(it);
             continue;
         }
-        if (due.notification) {
+        if (!due.notifications.empty()) {
             due.record = g.record();
             out.push_back(std::move(due));
         }

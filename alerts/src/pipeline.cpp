@@ -1,5 +1,7 @@
 #include "noctua/alerts/pipeline.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "noctua/alerts/codec.hpp"
@@ -98,8 +100,8 @@ void AlertPipeline::flush() {
         std::vector<store::RecordWrite> records{
             store::RecordWrite{kNotifyLogNs, d.record_key,
                                d.record ? std::optional(encode(*d.record)) : std::nullopt}};
-        if (d.notification) {
-            dispatcher_.enqueue(std::move(*d.notification), std::move(records));
+        if (!d.notifications.empty()) {
+            dispatcher_.enqueue(std::move(d.notifications), std::move(records));
         } else {
             dispatcher_.persist(std::move(records));
         }
@@ -123,6 +125,31 @@ core::Result<Silence> AlertPipeline::expire_silence(std::string_view id) {
         dispatcher_.persist({store::RecordWrite{kSilencesNs, expired->id, encode(*expired)}});
     }
     return expired;
+}
+
+}  // namespace noctua::alerts
+
+namespace noctua::alerts {
+
+core::Result<Alert> AlertPipeline::acknowledge(std::string_view fingerprint_hex, std::string by,
+                                               std::string comment) {
+    std::uint64_t fp = 0;
+    const auto* end = fingerprint_hex.data() + fingerprint_hex.size();
+    auto [ptr, ec] = std::from_chars(fingerprint_hex.data(), end, fp, 16);
+    if (fingerprint_hex.empty() || fingerprint_hex.size() > 16 || ec != std::errc{} ||
+        ptr != end) {
+        return core::fail(core::Errc::invalid_argument,
+                          "a fingerprint is 16 hex digits, as GET /api/v1/alerts lists it");
+    }
+    const auto now = clock_.now();
+    auto acked = notifier_.acknowledge(fp, Ack{std::move(by), std::move(comment), now}, now);
+    if (!acked) return acked;
+    dispatcher_.persist(
+        {store::RecordWrite{kAlertsNs, acked->labels.fingerprint_hex(), encode(*acked)}});
+    core::logger("alerts")->info("alert acknowledged alertname={} labels={} by=\"{}\"",
+                                 acked->alertname(), acked->labels.to_string(), acked->ack->by);
+    flush();
+    return acked;
 }
 
 }  // namespace noctua::alerts

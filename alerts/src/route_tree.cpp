@@ -24,6 +24,7 @@ Route build(const config::RouteConfig& spec, const RouteOptions& parent, std::st
     if (spec.repeat_interval) r.options.repeat_interval = *spec.repeat_interval;
     if (spec.mute_time_intervals) r.options.mute_time_intervals = *spec.mute_time_intervals;
     if (spec.active_time_intervals) r.options.active_time_intervals = *spec.active_time_intervals;
+    if (spec.escalation) r.options.escalation = *spec.escalation;
 
     std::set<std::string> seen;
     for (std::size_t i = 0; i < spec.routes.size(); ++i) {

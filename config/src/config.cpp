@@ -23,7 +23,7 @@ constexpr std::string_view kRootKeys[] = {"external_url", "logging", "probes",  
                                           "receivers",    "route",   "rules",   "server",
                                           "storage",      "streams", "windows",
                                           "probing",      "status_tests", "status_reports",
-                                          "inhibit",      "time_intervals"};
+                                          "inhibit",      "time_intervals", "escalations"};
 
 /// Everything parsed from one document, with the Sections kept for cross-reference errors.
 struct Draft {
@@ -33,6 +33,7 @@ struct Draft {
     std::vector<Parsed<RuleConfig>> rules;
     std::vector<Parsed<ReceiverConfig>> receivers;
     std::optional<Section> route;
+    std::vector<Parsed<EscalationConfig>> escalations;
     std::vector<Parsed<StreamConfig>> streams;
     std::vector<Parsed<StatusTestConfig>> status_tests;
 };
@@ -100,9 +101,15 @@ void parse_root(const Section& root, Draft& draft) {
     }
     std::vector<std::string> receiver_names;
     for (const auto& r : draft.receivers) receiver_names.push_back(r.config.name);
+    std::vector<std::string> escalation_names;
+    for (auto& s : root.table_array("escalations")) {
+        draft.escalations.push_back({detail::parse_escalation(s, receiver_names), s});
+        escalation_names.push_back(draft.escalations.back().config.name);
+    }
     draft.route = root.subtable("route");
     if (draft.route) {
-        detail::parse_route(*draft.route, draft.config.route, receiver_names, interval_names);
+        detail::parse_route(*draft.route, draft.config.route, receiver_names, interval_names,
+                            escalation_names);
     }
     for (auto& s : root.table_array("streams")) draft.streams.push_back({detail::parse_stream(s), s});
     if (auto s = root.subtable("windows")) detail::parse_windows(*s, draft.config.windows);
@@ -269,6 +276,7 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     check_unique(draft.probes, "id", "probe id", id);
     check_unique(draft.rules, "name", "rule name", name);
     check_unique(draft.receivers, "name", "receiver name", name);
+    check_unique(draft.escalations, "name", "escalation name", name);
     check_unique(draft.streams, "id", "stream id", id);
     check_unique(draft.status_tests, "id", "status test id", id);
     check_streams(draft);
@@ -284,6 +292,7 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     for (auto& p : draft.probes) config.probes.push_back(std::move(p.config));
     for (auto& r : draft.rules) config.rules.push_back(std::move(r.config));
     for (auto& r : draft.receivers) config.receivers.push_back(std::move(r.config));
+    for (auto& e : draft.escalations) config.escalations.push_back(std::move(e.config));
     for (auto& st : draft.streams) config.streams.push_back(std::move(st.config));
     for (auto& st : draft.status_tests) config.status_tests.push_back(std::move(st.config));
     return std::move(config);

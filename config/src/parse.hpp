@@ -42,9 +42,13 @@ void parse_server(const Section& s, ServerConfig& out);
 [[nodiscard]] ParsedProbe parse_probe(const Section& s);
 [[nodiscard]] RuleConfig parse_rule(const Section& s);  // rule_section.cpp
 [[nodiscard]] ReceiverConfig parse_receiver(const Section& s);
-/// The routing tree; `receivers` and `intervals` are the names it may refer to.
+/// The routing tree; `receivers`, `intervals` and `escalations` are the names it may refer to.
 void parse_route(const Section& s, RouteConfig& out, const std::vector<std::string>& receivers,
-                 const std::vector<std::string>& intervals);  // route_section.cpp
+                 const std::vector<std::string>& intervals,
+                 const std::vector<std::string>& escalations);  // route_section.cpp
+/// One `[[escalations]]` chain; its steps name `receivers`.
+[[nodiscard]] EscalationConfig parse_escalation(
+    const Section& s, const std::vector<std::string>& receivers);  // escalation_section.cpp
 [[nodiscard]] InhibitConfig parse_inhibit(const Section& s);      // route_section.cpp
 [[nodiscard]] core::TimeInterval parse_time_interval(const Section& s);  // route_section.cpp
 /// The issue-5 keys of a probe of `kind` (expect, extract, TLS files, kinds' own keys).

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::string_view kRouteKeys[] = {"active_time_intervals",
                                            "continue",
+                                           "escalation",
                                            "group_by",
                                            "group_interval",
                                            "group_wait",
@@ -71,6 +72,7 @@ void read_label_names(const Section& s, std::string_view key, std::vector<std::s
 struct RouteNames {
     const std::vector<std::string>& receivers;
     const std::vector<std::string>& intervals;
+    const std::vector<std::string>& escalations;
 };
 
 void check_name(const Section& s, std::string_view key, const std::string& name,
@@ -92,6 +94,14 @@ void parse_route_node(const Section& s, RouteConfig& out, int depth, const Route
     s.read_bool("continue", out.continue_matching);
     if (s.read_string("receiver", out.receiver) && !out.receiver.empty()) {
         check_name(s, "receiver", out.receiver, "receiver", "receivers", names.receivers);
+    }
+    std::string escalation;
+    if (s.read_string("escalation", escalation)) {
+        if (!escalation.empty()) {
+            check_name(s, "escalation", escalation, "escalation", "escalations",
+                       names.escalations);
+        }
+        out.escalation = std::move(escalation);
     }
     std::vector<std::string> group_by;
     read_label_names(s, "group_by", group_by);
@@ -147,9 +157,10 @@ void read_ranges(const Section& s, std::string_view key, std::vector<std::pair<i
 }  // namespace
 
 void parse_route(const Section& s, RouteConfig& out, const std::vector<std::string>& receivers,
-                 const std::vector<std::string>& intervals) {
+                 const std::vector<std::string>& intervals,
+                 const std::vector<std::string>& escalations) {
     s.require("receiver");
-    parse_route_node(s, out, 0, RouteNames{receivers, intervals});
+    parse_route_node(s, out, 0, RouteNames{receivers, intervals, escalations});
     if (s.contains("receiver") && out.receiver.empty()) {
         s.error("receiver", "must not be empty: name one of the [[receivers]]");
     }

@@ -35,7 +35,7 @@ void NotificationReplay::advance(core::TimePoint now) {
 void NotificationReplay::flush(core::TimePoint now) {
     now_ = std::max(now_.value_or(now), now);
     for (auto& d : notifier_.flush_due(now, next_id_)) {
-        if (d.notification) sink_(to_json(*d.notification));
+        for (const auto& n : d.notifications) sink_(to_json(n));
     }
 }
 

@@ -42,7 +42,7 @@ TEST_CASE("AlertGroup: sixteen alerts of one incident make one notification", "[
     REQUIRE(g.next_flush() == at(30s));
     auto n = g.flush(at(30s), true, never);
     REQUIRE(n);
-    CHECK(n->size() == 16);
+    CHECK(n->alerts.size() == 16);
     CHECK(g.key() == R"({}:{provider="acme"})");
 
     // Nothing new: the next group_interval says nothing.
@@ -53,7 +53,7 @@ TEST_CASE("AlertGroup: sixteen alerts of one incident make one notification", "[
     g.insert(alert("op16", AlertState::firing, at(400s)), at(400s));
     auto more = g.flush(at(630s), true, never);
     REQUIRE(more);
-    CHECK(more->size() == 17);
+    CHECK(more->alerts.size() == 17);
 }
 
 TEST_CASE("AlertGroup: resolves go out once, then the group empties", "[alerts][unit]") {
@@ -64,8 +64,8 @@ TEST_CASE("AlertGroup: resolves go out once, then the group empties", "[alerts][
     g.insert(alert("a", AlertState::resolved, at(0s), at(100s)), at(100s));
     auto n = g.flush(at(330s), true, never);
     REQUIRE(n);
-    REQUIRE(n->size() == 1);
-    CHECK(n->front().state == AlertState::resolved);
+    REQUIRE(n->alerts.size() == 1);
+    CHECK(n->alerts.front().state == AlertState::resolved);
     CHECK(g.empty());
     CHECK_FALSE(g.next_flush());
 }
@@ -102,9 +102,9 @@ TEST_CASE("AlertGroup: a muted alert is not paged, but a delivered page gets its
     g.insert(alert("b", AlertState::resolved, at(60s), at(400s)), at(400s));
     auto n = g.flush(at(930s), true, muted);
     REQUIRE(n);
-    REQUIRE(n->size() == 1);  // a's resolve, not b's
-    CHECK(n->front().labels.get("operator") == "a");
-    CHECK(n->front().state == AlertState::resolved);
+    REQUIRE(n->alerts.size() == 1);  // a's resolve, not b's
+    CHECK(n->alerts.front().labels.get("operator") == "a");
+    CHECK(n->alerts.front().state == AlertState::resolved);
 }
 
 TEST_CASE("AlertGroup: an alert older than group_wait is sent at once; state survives a restore",

@@ -56,7 +56,7 @@ std::vector<alerts::Notification> flush(alerts::Notifier& n, core::TimePoint now
     static std::uint64_t id = 1;
     std::vector<alerts::Notification> out;
     for (auto& d : n.flush_due(now, id)) {
-        if (d.notification) out.push_back(*d.notification);
+        for (auto& x : d.notifications) out.push_back(x);
     }
     return out;
 }
@@ -182,8 +182,8 @@ TEST_CASE("Notifier: a restart with restored records pages nothing again", "[ale
     after.update(alert("ProviderDown", "acme", AlertState::resolved, at(100s)), at(100s));
     auto resolved = after.flush_due(at(400s), id);
     REQUIRE(resolved.size() == 1);
-    REQUIRE(resolved[0].notification);
-    CHECK(resolved[0].notification->status() == AlertState::resolved);
+    REQUIRE(resolved[0].notifications.size() == 1);
+    CHECK(resolved[0].notifications[0].status() == AlertState::resolved);
     CHECK_FALSE(resolved[0].record);  // the group is gone: its record is forgotten
 }
 

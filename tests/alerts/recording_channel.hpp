@@ -20,18 +20,22 @@ public:
         alerts::AlertState status;
         std::size_t alerts;
         std::string group_key;
+        bool acknowledged = false;
     };
 
     RecordingChannel(config::ReceiverConfig c, boost::asio::io_context& ioc)
         : ChannelBase(std::move(c)), ioc_(ioc) {}
     std::deque<alerts::DeliveryOutcome> script;
     bool always_retry = false;  ///< a receiver that is down
+    bool acks = true;           ///< whether it takes acknowledged notifications
     std::vector<Attempt> attempts;
     std::vector<Attempt> delivered;
 
+    bool accepts_acks() const override { return acks; }
+
 protected:
     void do_deliver(const alerts::Notification& n, Done done) override {
-        Attempt a{n.id, n.status(), n.alerts.size(), n.group_key};
+        Attempt a{n.id, n.status(), n.alerts.size(), n.group_key, n.acknowledged};
         attempts.push_back(a);
         auto o = alerts::DeliveryOutcome::delivered();
         if (always_retry) {

@@ -115,8 +115,8 @@ intervall = "30s"
     }
     SECTION("without a suggestion when nothing is close") {
         CHECK(error_of("database = 1\n") ==
-              "test.toml:1:1: database: unknown key \"database\"; known keys: external_url, "
-              "inhibit, logging, probes, probing, providers, receivers, route, rules, server, "
+              "test.toml:1:1: database: unknown key \"database\"; known keys: escalations, "
+              "external_url, inhibit, logging, probes, probing, providers, receivers, route, rules, server, "
               "status_reports, status_tests, storage, streams, time_intervals, windows");
     }
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,17 @@ enum class AlertState { firing, resolved };
 
 using Annotations = std::map<std::string, std::string>;
 
+/// Someone has taken an alert in hand: escalation and reminders stop for it, and receivers
+/// that understand acknowledgements are told. Lasts while the alert fires: a later firing of the
+/// same labels is a new incident and needs a new ack.
+struct Ack {
+    std::string by;  ///< who (as they gave it)
+    std::string comment;
+    core::TimePoint at{};
+
+    friend bool operator==(const Ack&, const Ack&) = default;
+};
+
 /// An alert: identity is its label set (which includes `alertname`), as in Alertmanager.
 struct Alert {
     core::Labels labels;
@@ -23,6 +35,7 @@ struct Alert {
     core::TimePoint starts_at{};
     core::TimePoint ends_at{};  ///< zero while firing
     core::TimePoint updated_at{};
+    std::optional<Ack> ack;  ///< set while the firing alert is acknowledged
 
     [[nodiscard]] std::uint64_t fingerprint() const { return labels.fingerprint(); }
     [[nodiscard]] std::string_view alertname() const {

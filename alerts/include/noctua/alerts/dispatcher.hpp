@@ -61,8 +61,12 @@ public:
 
     /// Queues `n` for delivery to `n.receiver`, writing it and `records` to the outbox in one
     /// transaction first when a store is attached. Resolved notifications are skipped when the
-    /// receiver has send_resolved = false (the records are still written).
+    /// receiver has send_resolved = false, and acknowledged ones when its kind does not
+    /// understand acknowledgements (the records are still written).
     void enqueue(Notification n, std::vector<store::RecordWrite> records = {});
+    /// As above for several notifications (one group told to several receivers), all written
+    /// in one transaction.
+    void enqueue(std::vector<Notification> ns, std::vector<store::RecordWrite> records);
 
     /// Writes `records` alone (in order with enqueued notifications).
     void persist(std::vector<store::RecordWrite> records);

@@ -20,8 +20,23 @@ struct NotifyRecord {
     std::set<std::uint64_t> firing;    ///< fingerprints sent as firing
     std::set<std::uint64_t> resolved;  ///< fingerprints sent as resolved
     core::TimePoint at{};
+    std::set<std::uint64_t> acked;     ///< fingerprints sent as acknowledged
+    /// The escalation clock: when the incident was first paged (zero: not yet).
+    core::TimePoint since{};
+    std::size_t steps = 0;                  ///< escalation steps taken
+    std::vector<std::string> escalated_to;  ///< receivers escalation told, in step order
 
     friend bool operator==(const NotifyRecord&, const NotifyRecord&) = default;
+};
+
+/// What one flush of a group says, and to whom.
+struct GroupFlush {
+    std::vector<Alert> alerts;
+    /// Every firing alert in it was paged before and is acknowledged now.
+    bool acknowledged = false;
+    /// The route's receiver and the receivers escalation told, or (when only an escalation
+    /// step is due) just the receivers the step adds.
+    std::vector<std::string> receivers;
 };
 
 /// One aggregation group: the alerts one route holds for one set of group labels, and when it
@@ -32,23 +47,42 @@ struct NotifyRecord {
 /// every `group_interval`, and an unchanged firing group is repeated after `repeat_interval`.
 /// One difference: when the last firing alert of a group that paged resolves, the resolve goes
 /// out at once.
+///
+/// Acknowledgement and escalation (which Alertmanager refuses): once every firing alert of a
+/// group that paged is acknowledged, one "acknowledged" notification goes out at once, and
+/// reminders (repeat_interval) and escalation stop. With an escalation policy, a group that still
+/// fires unacknowledged is told to each step's receiver after the step's delay from its first
+/// page; from then on that receiver hears everything of the group (updates, reminders, the ack
+/// and the resolve). A new alert joining a group whose alerts were all acknowledged is paged
+/// as usual and restarts the escalation clock; steps already taken are not repeated.
 /// Not thread-safe: owned by the alert pipeline's strand.
 class AlertGroup {
 public:
-    AlertGroup(const Route& route, core::Labels labels, core::TimePoint now);
+    /// `escalation` (may be null) must outlive the group.
+    AlertGroup(const Route& route, core::Labels labels, core::TimePoint now,
+               const config::EscalationConfig* escalation = nullptr);
 
     /// Adds or updates an alert (firing or resolved).
     void insert(const Alert& alert, core::TimePoint now);
 
-    /// When flush() should next run; nullopt once the group has nothing left to say.
-    [[nodiscard]] std::optional<core::TimePoint> next_flush() const { return next_flush_; }
+    /// Records `ack` on the firing alert `fingerprint` if the group holds it (returns whether
+    /// it does). When that leaves no firing alert of a paged group unacknowledged, the group
+    /// is due at once, to say so.
+    bool acknowledge(std::uint64_t fingerprint, const Ack& ack, core::TimePoint now);
+
+    /// When flush() should next run (a group interval or an escalation step); nullopt once the
+    /// group has nothing left to say.
+    [[nodiscard]] std::optional<core::TimePoint> next_flush() const;
 
     /// The notification to send now, if any: firing alerts that are not muted, then the resolves
     /// of alerts whose firing was sent (muted or not: a delivered page always gets its resolve).
-    /// `muted` is asked about firing alerts only. Updates the record, drops resolved alerts,
-    /// and moves next_flush() on by group_interval.
-    [[nodiscard]] std::optional<std::vector<Alert>> flush(
-        core::TimePoint now, bool send_resolved, const std::function<bool(const Alert&)>& muted);
+    /// `muted` is asked about firing alerts only. Updates the record, takes escalation steps
+    /// that are due, drops resolved alerts, and moves next_flush() on by group_interval.
+    [[nodiscard]] std::optional<GroupFlush> flush(core::TimePoint now, bool send_resolved,
+                                                  const std::function<bool(const Alert&)>& muted);
+
+    /// Who hears of the group: the route's receiver, then the receivers escalation told.
+    [[nodiscard]] std::vector<std::string> receivers() const;
 
     /// True when the group holds no alerts and owes no notification: it can be dropped.
     [[nodiscard]] bool empty() const { return alerts_.empty(); }
@@ -58,16 +92,20 @@ public:
     [[nodiscard]] const Route& route() const { return *route_; }
     [[nodiscard]] const NotifyRecord& record() const { return record_; }
     /// Restores what a receiver was told before a restart.
-    void restore(NotifyRecord record) { record_ = std::move(record); }
+    void restore(NotifyRecord record);
     [[nodiscard]] std::vector<Alert> alerts() const;
 
 private:
+    void update_escalation_due();
+
     const Route* route_;
     core::Labels labels_;
     std::string key_;
     std::map<std::uint64_t, Alert> alerts_;
     NotifyRecord record_;
     std::optional<core::TimePoint> next_flush_;
+    const config::EscalationConfig* escalation_;
+    std::optional<core::TimePoint> escalation_due_;
     bool flushed_once_ = false;
 };
 

@@ -17,9 +17,14 @@ struct Notification {
     core::Labels group_labels;
     std::vector<Alert> alerts;
     core::TimePoint created{};
+    /// Every firing alert in it was paged before and is now acknowledged: receivers that
+    /// understand acks (PagerDuty, Opsgenie) acknowledge the incident; others may ignore it.
+    bool acknowledged = false;
 
     /// "firing" if any alert fires, else "resolved".
     [[nodiscard]] AlertState status() const;
+    /// "firing", "resolved" or "acknowledged".
+    [[nodiscard]] std::string_view status_name() const;
     /// Labels every alert shares (name and value).
     [[nodiscard]] core::Labels common_labels() const;
     [[nodiscard]] Annotations common_annotations() const;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "noctua/alerts/escalation.hpp"
 #include "noctua/alerts/group.hpp"
 #include "noctua/alerts/inhibit.hpp"
 #include "noctua/alerts/notification.hpp"
@@ -34,10 +35,10 @@ struct MuteReason {
 /// Not thread-safe: owned by the alert pipeline's strand.
 class Notifier {
 public:
-    /// A flushed group: the notification for the outbox, if it has one, and what its receiver
-    /// will then have been told (nullopt: the group is gone, forget its record).
+    /// A flushed group: its notifications for the outbox (one per receiver told), and what its
+    /// receivers will then have been told (nullopt: the group is gone, forget its record).
     struct Due {
-        std::optional<Notification> notification;
+        std::vector<Notification> notifications;
         std::string record_key;
         std::optional<NotifyRecord> record;
     };
@@ -52,8 +53,14 @@ public:
     /// Restores what receivers were told before a restart, by record_key().
     void restore(std::map<std::string, NotifyRecord> records);
 
-    /// Applies a transition (or a refresh) of one alert at `now`.
+    /// Applies a transition (or a refresh) of one alert at `now`. A firing alert keeps the
+    /// acknowledgement it has.
     void update(const Alert& alert, core::TimePoint now);
+
+    /// Acknowledges the firing alert with `fingerprint` (again: the newer ack replaces the
+    /// older). Returns the alert with its ack. Errors: Errc::not_found when no such alert fires.
+    [[nodiscard]] core::Result<Alert> acknowledge(std::uint64_t fingerprint, Ack ack,
+                                                  core::TimePoint now);
 
     /// The earliest time a group is due, if any. O(1): groups are indexed by due time.
     [[nodiscard]] std::optional<core::TimePoint> next_due() const;
@@ -91,6 +98,7 @@ private:
     Inhibitor inhibitor_{{}};
     std::map<std::string, core::TimeInterval, std::less<>> intervals_;
     std::map<std::string, bool, std::less<>> send_resolved_;
+    std::map<std::string, EscalationPolicy, std::less<>> escalations_;
     std::map<std::string, AlertGroup> groups_;                     // by record_key
     std::set<std::pair<core::TimePoint, std::string>> due_;        // (next_flush, record_key)
     std::map<std::string, core::TimePoint, std::less<>> indexed_;  // what due_ holds, by key

@@ -54,6 +54,14 @@ public:
     [[nodiscard]] core::Result<Silence> add_silence(Silence s);
     [[nodiscard]] core::Result<Silence> expire_silence(std::string_view id);
 
+    /// Acknowledges the firing alert whose fingerprint is `fingerprint_hex` (16 hex digits):
+    /// persisted with the alert, so it survives a restart; its group stops escalating and
+    /// reminding once all of it is acknowledged, and says so to receivers that understand acks.
+    /// Errors: Errc::not_found (no such firing alert), Errc::invalid_argument (not a
+    /// fingerprint).
+    [[nodiscard]] core::Result<Alert> acknowledge(std::string_view fingerprint_hex,
+                                                  std::string by, std::string comment);
+
     [[nodiscard]] Notifier& notifier() { return notifier_; }
     [[nodiscard]] Dispatcher& dispatcher() { return dispatcher_; }
     [[nodiscard]] const Dispatcher& dispatcher() const { return dispatcher_; }

@@ -28,6 +28,8 @@ struct RouteOptions {
     /// Names of time intervals during which the route sends nothing / only sends.
     std::vector<std::string> mute_time_intervals;
     std::vector<std::string> active_time_intervals;
+    /// The `[[escalations]]` chain of the route's groups; empty: none.
+    std::string escalation;
 };
 
 /// One node of a built tree, with its options resolved.

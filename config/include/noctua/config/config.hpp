@@ -351,6 +351,8 @@ struct RouteConfig {
     std::optional<core::Duration> repeat_interval;
     std::optional<std::vector<std::string>> mute_time_intervals;
     std::optional<std::vector<std::string>> active_time_intervals;
+    /// The `[[escalations]]` policy of the route's groups; "" turns an inherited one off.
+    std::optional<std::string> escalation;
     std::vector<RouteConfig> routes;
     friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };
@@ -362,6 +364,23 @@ struct InhibitConfig {
     core::Matchers target;
     std::vector<std::string> equal;
     friend bool operator==(const InhibitConfig&, const InhibitConfig&) = default;
+};
+
+/// One step of an escalation chain: `after` the group's first page, if the group still fires
+/// unacknowledged, `receiver` is told too.
+struct EscalationStepConfig {
+    core::Duration after{};
+    std::string receiver;
+    friend bool operator==(const EscalationStepConfig&, const EscalationStepConfig&) = default;
+};
+
+/// `[[escalations]]`: a named chain of steps (PagerDuty's escalation policy, Zabbix's
+/// escalation steps) that a route names with `escalation = "name"`. Steps are in increasing
+/// `after` order, each measured from the group's first page.
+struct EscalationConfig {
+    std::string name;
+    std::vector<EscalationStepConfig> steps;
+    friend bool operator==(const EscalationConfig&, const EscalationConfig&) = default;
 };
 
 /// One set of dimensions transaction windows are kept by (`[[windows.sets]]`), e.g.
@@ -483,6 +502,8 @@ struct Config {
     std::vector<InhibitConfig> inhibit;
     /// `[[time_intervals]]`: named recurring periods routes mute or send in.
     std::vector<core::TimeInterval> time_intervals;
+    /// `[[escalations]]`: chains routes name with `escalation`.
+    std::vector<EscalationConfig> escalations;
     std::vector<StreamConfig> streams;
     WindowsConfig windows;
     StorageConfig storage;

@@ -1,0 +1,201 @@
+#include <catch2/catch.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "noctua/alerts/pipeline.hpp"
+#include "noctua/testing/run_until.hpp"
+#include "noctua/testing/temp_dir.hpp"
+#include "recording_channel.hpp"
+
+using namespace noctua;
+using namespace std::chrono_literals;
+using alerts::AlertState;
+
+namespace {
+
+config::Config cfg() {
+    auto c = config::load_string(R"(
+[[receivers]]
+name = "noc"
+kind = "log"
+[[receivers]]
+name = "secondary"
+kind = "log"
+[[receivers]]
+name = "manager"
+kind = "log"
+[[escalations]]
+name = "oncall"
+steps = [{ after = "10m", receiver = "secondary" }, { after = "30m", receiver = "manager" }]
+[route]
+receiver = "noc"
+group_by = ["provider"]
+group_wait = "0s"
+group_interval = "1m"
+repeat_interval = "1h"
+escalation = "oncall"
+)",
+                                 "test.toml");
+    REQUIRE(c);
+    return std::move(*c);
+}
+
+alerts::Alert alert(AlertState state, core::TimePoint t) {
+    alerts::Alert a;
+    a.labels = {{"alertname", "ProviderDown"}, {"provider", "acme"}};
+    a.state = state;
+    a.starts_at = t;
+    a.updated_at = t;
+    if (state == AlertState::resolved) a.ends_at = t;
+    return a;
+}
+
+const std::string kFingerprint = alert(AlertState::firing, {}).labels.fingerprint_hex();
+
+/// One daemon life: a pipeline on a store file and three recording receivers; the second one
+/// does not take acknowledged notifications.
+struct Life {
+    boost::asio::io_context ioc;
+    prometheus::Registry registry;
+    alerts::AlertMetrics metrics{registry};
+    boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
+    core::ManualClock& clock;
+    alerts::AlertPipeline pipeline;
+    std::map<std::string, std::shared_ptr<testing::RecordingChannel>> hooks;
+    std::vector<alerts::Alert> restored;
+
+    Life(const std::string& path, core::ManualClock& c)
+        : clock(c), pipeline(strand, c, metrics, 1) {
+        REQUIRE(pipeline.open(path));
+        auto config = cfg();
+        std::map<std::string, std::shared_ptr<alerts::ChannelBase>> channels;
+        for (const auto& rc : config.receivers) {
+            hooks[rc.name] = std::make_shared<testing::RecordingChannel>(rc, ioc);
+            channels[rc.name] = hooks[rc.name];
+        }
+        hooks["secondary"]->acks = false;
+        pipeline.configure(config, channels);
+        auto r = pipeline.restore();
+        REQUIRE(r);
+        restored = std::move(*r);
+    }
+    /// Advances the clock to `t` a minute at a time, ticking as the daemon does.
+    void tick_to(core::TimePoint t) {
+        while (clock.now() < t) {
+            clock.advance(std::min<core::Duration>(60s, t - clock.now()));
+            pipeline.tick();
+        }
+        settle();
+    }
+    /// Every delivery and every store write done.
+    void settle() {
+        REQUIRE(testing::run_until(ioc, [&] { return pipeline.dispatcher().pending() == 0; }));
+        bool written = false;
+        pipeline.dispatcher().after_writes([&] { written = true; });
+        REQUIRE(testing::run_until(ioc, [&] { return written; }));
+    }
+    std::vector<std::string> told(const std::string& receiver) const {
+        std::vector<std::string> out;
+        for (const auto& d : hooks.at(receiver)->delivered) {
+            out.push_back(d.acknowledged ? "acknowledged" : std::string(to_string(d.status)));
+        }
+        return out;
+    }
+};
+
+using V = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("Ack and escalation: the chain, the ack and the resolve survive restarts",
+          "[alerts][integration]") {
+    testing::TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    const auto t0 = core::TimePoint{100000s};
+    core::ManualClock clock{t0};
+    {
+        Life life(path, clock);
+        life.pipeline.on_transition(alert(AlertState::firing, clock.now()));
+        life.tick_to(t0 + 10min);
+        CHECK(life.told("noc") == V{"firing"});
+        CHECK(life.told("secondary") == V{"firing"});
+        CHECK(life.told("manager").empty());
+    }
+    {
+        // Restarted: the second step comes at 30m, once; nobody is paged again as new.
+        Life life(path, clock);
+        REQUIRE(life.restored.size() == 1);
+        life.tick_to(t0 + 29min);
+        CHECK(life.told("manager").empty());
+        life.tick_to(t0 + 30min);
+        CHECK(life.told("manager") == V{"firing"});
+        CHECK(life.told("noc").empty());
+        CHECK(life.told("secondary").empty());
+
+        auto acked = life.pipeline.acknowledge(kFingerprint, "alice", "on it");
+        REQUIRE(acked);
+        CHECK(acked->ack->by == "alice");
+        CHECK(acked->ack->at == t0 + 30min);
+        life.settle();
+        // Receivers that take acks are told; the one that does not is left alone.
+        CHECK(life.told("noc") == V{"acknowledged"});
+        CHECK(life.told("manager") == V{"firing", "acknowledged"});
+        CHECK(life.told("secondary").empty());
+    }
+    {
+        // Restarted again: the ack is still there; no reminders while acknowledged.
+        Life life(path, clock);
+        REQUIRE(life.restored.size() == 1);
+        REQUIRE(life.restored[0].ack);
+        CHECK(life.restored[0].ack->by == "alice");
+        CHECK(life.restored[0].ack->comment == "on it");
+        REQUIRE(life.pipeline.notifier().firing().begin()->second.ack);
+        life.tick_to(t0 + 5h);
+        CHECK(life.told("noc").empty());
+        CHECK(life.told("secondary").empty());
+        CHECK(life.told("manager").empty());
+
+        // The resolve reaches every receiver that was told of the trigger.
+        life.pipeline.on_transition(alert(AlertState::resolved, clock.now()));
+        life.settle();
+        CHECK(life.told("noc") == V{"resolved"});
+        CHECK(life.told("secondary") == V{"resolved"});
+        CHECK(life.told("manager") == V{"resolved"});
+    }
+}
+
+TEST_CASE("Ack and escalation: an ack before the first step, then a restart: no escalation",
+          "[alerts][integration]") {
+    testing::TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    const auto t0 = core::TimePoint{100000s};
+    core::ManualClock clock{t0};
+    {
+        Life life(path, clock);
+        life.pipeline.on_transition(alert(AlertState::firing, clock.now()));
+        life.tick_to(t0 + 5min);
+        REQUIRE(life.pipeline.acknowledge(kFingerprint, "bob", ""));
+        life.settle();
+        CHECK(life.told("noc") == V{"firing", "acknowledged"});
+    }
+    Life life(path, clock);
+    life.tick_to(t0 + 2h);
+    CHECK(life.told("noc").empty());
+    CHECK(life.told("secondary").empty());
+    CHECK(life.told("manager").empty());
+}
+
+TEST_CASE("Ack: unknown and malformed fingerprints are refused", "[alerts][unit]") {
+    testing::TempDir dir;
+    core::ManualClock clock{core::TimePoint{1000s}};
+    Life life((dir.path / "noctua.db").string(), clock);
+    auto unknown = life.pipeline.acknowledge(kFingerprint, "alice", "");
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().code == core::Errc::not_found);
+    for (std::string_view bad : {"", "xyz", "00000000000000001", "12 4"}) {
+        auto r = life.pipeline.acknowledge(bad, "alice", "");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == core::Errc::invalid_argument);
+    }
+}
