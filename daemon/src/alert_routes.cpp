@@ -1,11 +1,13 @@
 // /api/v1/silences: create, list and expire silences (Alertmanager's API v2 shape, under our
-// prefix). Writing needs the admin token unless the server listens on loopback only.
+// prefix); /api/v1/alerts/{fingerprint}/ack. Writing needs the admin token unless the server
+// listens on loopback only.
 
 #include <simdjson.h>
 
 #include "noctua/alerts/pipeline.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/json.hpp"
+#include "noctua/core/regex.hpp"
 #include "noctua/core/clock.hpp"
 #include "routes.hpp"
 
@@ -91,6 +93,33 @@ core::Result<alerts::Silence> parse_silence(std::string_view body, core::TimePoi
     return s;
 }
 
+// {"author": "...", "comment"?: "..."}
+struct AckBody {
+    std::string author;
+    std::string comment;
+};
+
+core::Result<AckBody> parse_ack(std::string_view body) {
+    if (body.size() > kMaxSilenceBody) {
+        return core::fail(core::Errc::invalid_argument, "ack body over 64 KiB");
+    }
+    simdjson::dom::parser parser;
+    simdjson::padded_string padded(body);
+    simdjson::dom::element root;
+    if (parser.parse(padded).get(root) || !root.is_object()) {
+        return core::fail(core::Errc::invalid_argument,
+                          R"(body must be a JSON object: {"author": "...", "comment": "..."})");
+    }
+    AckBody out;
+    std::string_view text;
+    if (root["author"].get(text) || text.empty()) {
+        return core::fail(core::Errc::invalid_argument, "author is required (who takes the alert)");
+    }
+    out.author = std::string(text.substr(0, 256));
+    if (!root["comment"].get(text)) out.comment = std::string(text.substr(0, 4096));
+    return out;
+}
+
 }  // namespace
 
 void add_alert_routes(net::Router& r, Services& s) {
@@ -114,6 +143,49 @@ void add_alert_routes(net::Router& r, Services& s) {
                         s.alert_pipeline().dispatcher().after_writes(
                             [respond = std::move(respond)] {
                                 respond(ServerResponse::json(200, "{}"));
+                            });
+                    });
+                });
+
+    // Acknowledges a firing alert; answered once the ack is on disk.
+    r.add_async("POST", "/api/v1/alerts/{fingerprint}/ack",
+                [&s](const ServerRequest& req, const net::PathParams& params,
+                     net::Router::Respond respond) {
+                    s.on_pipeline([&s, req, fp = params.at("fingerprint"),
+                                   respond = std::move(respond)]() mutable {
+                        if (!admin_authorized(req, s.config().server)) {
+                            respond(ServerResponse::json_error(401, "admin token required"));
+                            return;
+                        }
+                        auto body = parse_ack(req.body);
+                        if (!body) {
+                            respond(ServerResponse::json_error(400, body.error().message));
+                            return;
+                        }
+                        auto acked = s.alert_pipeline().acknowledge(fp, std::move(body->author),
+                                                                    std::move(body->comment));
+                        if (!acked) {
+                            const bool unknown = acked.error().code == core::Errc::not_found;
+                            respond(ServerResponse::json_error(
+                                unknown ? 404 : 400,
+                                unknown ? "no firing alert has fingerprint " + core::excerpt(fp) +
+                                              " (GET /api/v1/alerts lists them)"
+                                        : acked.error().message));
+                            return;
+                        }
+                        core::JsonWriter w;
+                        w.begin_object().field("status", "success").key("data").begin_object();
+                        w.field("fingerprint", acked->labels.fingerprint_hex());
+                        w.key("labels").begin_object();
+                        for (const auto& [k, v] : acked->labels.pairs()) w.field(k, v);
+                        w.end_object();
+                        w.key("ack").begin_object().field("by", acked->ack->by);
+                        w.field("comment", acked->ack->comment);
+                        w.field("at", core::format_rfc3339(acked->ack->at)).end_object();
+                        w.end_object().end_object();
+                        s.alert_pipeline().dispatcher().after_writes(
+                            [respond = std::move(respond), body = std::move(w).str()]() mutable {
+                                respond(ServerResponse::json(200, std::move(body)));
                             });
                     });
                 });

@@ -16,6 +16,7 @@
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/daemon/kinds.hpp"
 #include "noctua/daemon/logging.hpp"
+#include "admin_commands.hpp"
 #include "replay_command.hpp"
 #include "test_providers_command.hpp"
 
@@ -33,6 +34,7 @@ Usage:
   noctua check -c FILE
   noctua replay --input FILE --as volume|success_ratio|latency|balance [--config FILE]
   noctua test-providers -c FILE [--provider ID] [--format text|json|junit|markdown|html] [--output FILE]
+  noctua alerts | ack FINGERPRINT | silence add|list|expire  [--url URL | -c FILE]
   noctua help [COMMAND]
   noctua --version | --help
 
@@ -41,6 +43,9 @@ Commands:
   check   Validate a configuration file; print every problem as FILE:LINE:COL: key: message.
   replay  Backtest detection on a recorded CSV series; one JSON line per alert transition.
   test-providers  Run the provider status tests now; exit 1 when a provider fails.
+  alerts  List a running daemon's firing alerts with their fingerprints.
+  ack     Acknowledge a firing alert: its escalation and reminders stop.
+  silence Add, list or expire silences on a running daemon.
   help    Show help for a command.
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad configuration.
@@ -237,6 +242,12 @@ int run_cli(int argc, char** argv) {
             fmt::print("{}", kTestProvidersHelp);
             return kOk;
         }
+        if (args[1] == "ack" || args[1] == "alerts" || args[1] == "silence") {
+            const std::vector<std::string_view> help{"--help"};
+            return args[1] == "ack" ? cmd_ack(help)
+                   : args[1] == "alerts" ? cmd_alerts(help)
+                                         : cmd_silence(help);
+        }
         return usage_error(fmt::format("unknown command \"{}\"", args[1]), "");
     }
     if (first == "replay") {
@@ -250,6 +261,16 @@ int run_cli(int argc, char** argv) {
     if (first == "test-providers") {
         try {
             return cmd_test_providers({args.begin() + 1, args.end()});
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "noctua: fatal: {}\n", e.what());
+            return kRuntimeFailure;
+        }
+    }
+    if (first == "ack" || first == "alerts" || first == "silence") {
+        const std::vector<std::string_view> rest{args.begin() + 1, args.end()};
+        try {
+            return first == "ack" ? cmd_ack(rest) : first == "alerts" ? cmd_alerts(rest)
+                                                                      : cmd_silence(rest);
         } catch (const std::exception& e) {
             fmt::print(stderr, "noctua: fatal: {}\n", e.what());
             return kRuntimeFailure;

@@ -125,6 +125,11 @@ void write_alert(core::JsonWriter& w, const alerts::Alert& a) {
     for (const auto& [k, v] : a.annotations) w.field(k, v);
     w.end_object();
     w.field("startsAt", core::format_rfc3339(a.starts_at));
+    if (a.ack) {
+        w.key("ack").begin_object();
+        w.field("by", a.ack->by).field("comment", a.ack->comment);
+        w.field("at", core::format_rfc3339(a.ack->at)).end_object();
+    }
     w.end_object();
 }
 
@@ -213,7 +218,14 @@ net::Router make_router(Services& s) {
                     s.on_pipeline([&s, respond = std::move(respond)] {
                         core::JsonWriter w;
                         w.begin_object().field("status", "success").key("data").begin_array();
-                        for (const auto& a : s.alert_engine().firing()) write_alert(w, a);
+                        // The engine knows what fires; the pipeline knows who acknowledged it.
+                        const auto& held = s.alert_pipeline().notifier().firing();
+                        for (auto a : s.alert_engine().firing()) {
+                            if (auto it = held.find(a.fingerprint()); it != held.end()) {
+                                a.ack = it->second.ack;
+                            }
+                            write_alert(w, a);
+                        }
                         w.end_array().end_object();
                         respond(ok_json(std::move(w).str()));
                     });
