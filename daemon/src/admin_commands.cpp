@@ -25,7 +25,7 @@ const std::string_view kAckHelp =
     R"(Usage: noctua ack FINGERPRINT [--author WHO] [--comment TEXT] [connection]
 
 Acknowledges a firing alert (its fingerprint as `noctua alerts` lists it): escalation and
-reminders stop for it, and receivers that understand acks (PagerDuty, Opsgenie) are told.
+reminders stop for it, and receivers that understand acknowledgements are told.
 --author defaults to $USER.
 )";
 

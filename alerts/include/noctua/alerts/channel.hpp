@@ -88,8 +88,8 @@ public:
     /// One delivery attempt of `n`; `done` runs exactly once.
     void deliver(const Notification& n, int attempt, Done done);
 
-    /// Whether the kind does something with acknowledged notifications (PagerDuty and
-    /// Opsgenie acknowledge the incident); the dispatcher does not send them to other kinds.
+    /// Whether the kind does something with acknowledged notifications (acknowledges the
+    /// incident, writes a line); the dispatcher does not send them to other kinds.
     [[nodiscard]] virtual bool accepts_acks() const { return false; }
 
 protected:

@@ -18,7 +18,7 @@ struct Notification {
     std::vector<Alert> alerts;
     core::TimePoint created{};
     /// Every firing alert in it was paged before and is now acknowledged: receivers that
-    /// understand acks (PagerDuty, Opsgenie) acknowledge the incident; others may ignore it.
+    /// understand acks acknowledge the incident; the dispatcher does not send it to others.
     bool acknowledged = false;
 
     /// "firing" if any alert fires, else "resolved".
