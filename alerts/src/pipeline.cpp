@@ -14,6 +14,12 @@ namespace {
 constexpr const char* kAlertsNs = "alerts";      // firing alerts, by fingerprint
 constexpr const char* kNotifyLogNs = "nflog";    // NotifyRecord, by Notifier::record_key
 constexpr const char* kSilencesNs = "silences";  // silences, by id
+constexpr const char* kAlertLogNs = "alert_log";  // the last transition of each alert, by log key
+
+std::string log_key(const Alert& a) {
+    return fmt::format("{:016x}/{}", a.starts_at.time_since_epoch().count(),
+                       a.labels.fingerprint_hex());
+}
 
 }  // namespace
 
@@ -54,6 +60,12 @@ core::Result<std::vector<Alert>> AlertPipeline::restore() {
     }
     notifier_.silences().restore(std::move(restored));
 
+    auto logged = store_->records(kAlertLogNs);
+    if (!logged) return std::unexpected(logged.error());
+    for (const auto& [key, v] : *logged) {
+        if (auto a = decode_alert(v)) log_.insert_or_assign(key, std::move(*a));
+    }
+
     auto alerts = store_->records(kAlertsNs);
     if (!alerts) return std::unexpected(alerts.error());
     for (const auto& [fp, v] : *alerts) {
@@ -83,11 +95,39 @@ void AlertPipeline::configure(const config::Config& config,
 
 void AlertPipeline::on_transition(const Alert& alert) {
     const auto key = alert.labels.fingerprint_hex();
-    dispatcher_.persist({store::RecordWrite{
+    std::vector<store::RecordWrite> records{store::RecordWrite{
         kAlertsNs, key,
-        alert.state == AlertState::firing ? std::optional(encode(alert)) : std::nullopt}});
+        alert.state == AlertState::firing ? std::optional(encode(alert)) : std::nullopt}};
+    // The alert log: this transition, and what resolved longer ago than it keeps.
+    const auto logged = log_key(alert);
+    log_.insert_or_assign(logged, alert);
+    records.push_back(store::RecordWrite{kAlertLogNs, logged, encode(alert)});
+    const auto horizon = clock_.now() - kAlertLogKeep;
+    for (auto it = log_.begin(); it != log_.end();) {
+        const bool old = it->second.state == AlertState::resolved && it->second.ends_at < horizon;
+        if (!old && log_.size() <= kAlertLogMax) {
+            ++it;
+            continue;
+        }
+        records.push_back(store::RecordWrite{kAlertLogNs, it->first, std::nullopt});
+        it = log_.erase(it);
+    }
+    dispatcher_.persist(std::move(records));
     notifier_.update(alert, clock_.now());
     flush();
+}
+
+std::vector<Alert> AlertPipeline::history(core::TimePoint since) const {
+    std::vector<Alert> out;
+    for (const auto& [key, a] : log_) {
+        if (a.state == AlertState::firing || a.ends_at >= since) out.push_back(a);
+    }
+    return out;
+}
+
+void AlertPipeline::send(Notification n) {
+    n.id = next_notification_id_++;
+    dispatcher_.enqueue(std::move(n));
 }
 
 void AlertPipeline::tick() { flush(); }

@@ -36,6 +36,7 @@ struct Draft {
     std::vector<Parsed<EscalationConfig>> escalations;
     std::vector<Parsed<StreamConfig>> streams;
     std::vector<Parsed<StatusTestConfig>> status_tests;
+    std::optional<Section> status_reports;
 };
 
 /// Reports every repeated id after its first definition, naming the first one's line.
@@ -120,8 +121,10 @@ void parse_root(const Section& root, Draft& draft) {
     for (auto& s : root.table_array("status_tests")) {
         draft.status_tests.push_back({detail::parse_status_test(s), s});
     }
-    if (auto s = root.subtable("status_reports")) {
-        detail::parse_status_reports(*s, draft.config.status_reports);
+    draft.status_reports = root.subtable("status_reports");
+    if (draft.status_reports) detail::parse_status_reports(*draft.status_reports, draft.config.status_reports);
+    if (draft.config.status_reports.link_base.empty()) {
+        draft.config.status_reports.link_base = draft.config.external_url;
     }
     if (draft.config.status_reports.dir.empty() && !draft.config.storage.path.empty()) {
         draft.config.status_reports.dir =
@@ -149,6 +152,33 @@ void check_status_test_references(Draft& draft) {
         suite.config.provider_name = it->config.name;
         suite.config.base_url = it->config.base_url;
         suite.config.auth = it->config.auth;
+    }
+}
+
+/// Every name in the list `key` of `s` (read into `names`) is a [[receivers]] entry; an unknown
+/// one is reported at its element.
+void check_receiver_list(const Section& s, std::string_view key, const std::vector<std::string>& names,
+                         const std::vector<std::string>& receivers) {
+    const toml::node* node = s.node(key);
+    if (node == nullptr || node->as_array() == nullptr) return;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (std::find(receivers.begin(), receivers.end(), names[i]) != receivers.end()) continue;
+        const toml::node* element = node->as_array()->get(i);
+        s.context().error(element != nullptr ? detail::position(element->source()) : s.pos_of(key),
+                          fmt::format("{}[{}]", s.path_of(key), i),
+                          detail::unknown_message("receiver", "receivers", names[i], receivers, true));
+    }
+}
+
+/// The receivers status reports are posted to exist.
+void check_status_report_receivers(const Draft& draft) {
+    const auto receivers = ids(
+        draft.receivers, [](const auto& c) -> auto& { return c.name; });
+    if (draft.status_reports) {
+        check_receiver_list(*draft.status_reports, "receivers", draft.config.status_reports.receivers, receivers);
+    }
+    for (const auto& suite : draft.status_tests) {
+        check_receiver_list(suite.section, "notify", suite.config.notify, receivers);
     }
 }
 
@@ -281,6 +311,7 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     check_unique(draft.status_tests, "id", "status test id", id);
     check_streams(draft);
     check_status_test_references(draft);
+    check_status_report_receivers(draft);
     check_probe_references(draft);
     check_rule_references(draft);
     check_route(root, draft);

@@ -12,12 +12,12 @@ namespace noctua::config::detail {
 namespace {
 
 constexpr std::string_view kSuiteKeys[] = {
-    "id",          "kind",      "max_pages",       "min_balance",          "page_size",
-    "phone",       "provider",  "retries",         "schedule",             "status_attempts",
+    "id",          "kind",      "max_pages",       "min_balance",          "notify",
+    "page_size",   "phone",     "provider",  "retries",         "schedule",             "status_attempts",
     "status_poll_interval",     "step",            "steps",                "timeout",
     "timezone"};
 constexpr std::string_view kStepKeys[] = {"retries", "timeout"};
-constexpr std::string_view kReportKeys[] = {"dir", "retention"};
+constexpr std::string_view kReportKeys[] = {"dir", "link_base", "receivers", "retention"};
 
 bool known(std::span<const std::string_view> set, std::string_view v) {
     return std::find(set.begin(), set.end(), v) != set.end();
@@ -60,6 +60,7 @@ StatusTestConfig parse_status_test(const Section& s) {
                 cron.error().message);
     }
     s.read_string("phone", out.phone);
+    s.read_string_list("notify", out.notify);  // names checked against [[receivers]] in config.cpp
     s.read_number("min_balance", out.min_balance, 0, 1e15);
     s.read_int("page_size", out.page_size, 1, 1000);
     s.read_int("max_pages", out.max_pages, 1, 10000);
@@ -112,6 +113,16 @@ void parse_status_reports(const Section& s, StatusReportsConfig& out) {
     s.check_keys(kReportKeys);
     if (s.read_string("dir", out.dir) && out.dir.empty()) s.error("dir", "must not be empty");
     positive(s, "retention", out.retention);
+    s.read_string_list("receivers", out.receivers);  // checked against [[receivers]] in config.cpp
+    std::string link;
+    if (s.read_string("link_base", link)) {
+        if (auto problem = http_url_problem(link)) {
+            s.error("link_base", std::move(*problem));
+        } else {
+            while (link.ends_with('/')) link.pop_back();
+            out.link_base = std::move(link);
+        }
+    }
 }
 
 }  // namespace noctua::config::detail

@@ -36,6 +36,7 @@
 #include "noctua/streams/pipeline.hpp"
 #include "noctua/streams/source.hpp"
 #include "process_metrics.hpp"
+#include "report_facts.hpp"
 #include "routes.hpp"
 #include "rule_evaluator.hpp"
 #include "service_notify.hpp"
@@ -113,6 +114,7 @@ struct Daemon::Impl : public Services {
     Impl(config::Config c, DaemonOptions o)
         : cfg(std::move(c)),
           options(std::move(o)),
+          clock(options.clock != nullptr ? *options.clock : system_clock),
           strand(asio::make_strand(ioc)),
           signals(ioc),
           work(asio::make_work_guard(ioc)),
@@ -137,12 +139,13 @@ struct Daemon::Impl : public Services {
     config::Config cfg;  // pipeline; its probes are moved into the scheduler (empty here)
     std::string cfg_summary;  // pipeline; config::summary of cfg taken before its probes moved
     DaemonOptions options;
+    core::SystemClock system_clock;
+    const core::Clock& clock;  // options.clock, else system_clock
     asio::io_context ioc;
     asio::strand<asio::io_context::executor_type> strand;
     asio::signal_set signals;
     asio::executor_work_guard<asio::io_context::executor_type> work;
     asio::thread_pool blocking{1};  // file reads for reloads, /metrics bodies (STYLE.md §5)
-    core::SystemClock clock;
     net::CurlHttpClient http;
     prometheus::Registry registry;
     DaemonMetrics daemon_metrics;
@@ -156,9 +159,10 @@ struct Daemon::Impl : public Services {
     std::unique_ptr<probes::Scheduler> scheduler;        // pipeline
     StatusTests status_tests{registry, strand, blocking.get_executor(), kinds.suites,  // pipeline
                              {http, clock, ioc.get_executor(), &authenticator, nullptr},
-                             [this](probes::StatusReport& r) {
-                                 add_daemon_facts(r, scheduler->status(true), evaluator.engine().firing(), clock.now());
-                             }};
+                             [this](probes::StatusReport r, StatusTestRunner::Done next) {
+                                 report_facts(std::move(r), std::move(next));
+                             },
+                             [this](alerts::Notification n) { alerting.send(std::move(n)); }};
     // pipeline: samples → detectors → alerts, as `noctua replay` evaluates them
     RuleEvaluator evaluator{
         [this](const alerts::Alert& a, const detect::Signal*) { on_transition(a); }};
@@ -314,6 +318,29 @@ struct Daemon::Impl : public Services {
     }
 
     Wall wall{registry};  // pipeline: the status page and the wall's gauges
+
+    /// What the daemon knows per provider of a status report (pipeline): probes, traffic
+    /// baseline, balances and alerts here, then the stream's last 24 h on the ingest thread.
+    void report_facts(probes::StatusReport report, StatusTestRunner::Done next) {
+        const auto now = clock.now();
+        refresh_wall();
+        add_facts(report, {now, scheduler->status(true), alerting.history(now - kReportSpan),
+                           evaluator.rules(), wall.snapshot()});
+        const auto set = provider_set(cfg.windows);
+        if (!ingest || ingest->stopped() || set.empty()) {
+            next(std::move(report));
+            return;
+        }
+        ingest->post([this, report = std::move(report), next = std::move(next), set,
+                      width = cfg.windows.history_bucket, now]() mutable {
+            for (auto& [provider, f] : report.facts) {
+                f.stream = stream_facts(ingest->windows(), set, provider, width, now);
+            }
+            asio::post(strand, [report = std::move(report), next = std::move(next)]() mutable {
+                next(std::move(report));
+            });
+        });
+    }
 
     /// The wall's view (status page, noctua_provider_status, …) of the pipeline now.
     void refresh_wall() {

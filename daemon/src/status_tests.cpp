@@ -47,7 +47,11 @@ StatusTestMetrics::StatusTestMetrics(prometheus::Registry& registry)
       changes(prometheus::BuildCounter()
                   .Name("noctua_catalogue_changes_total")
                   .Help("Catalogue changes seen by status tests: operators added, removed, renamed, repriced")
-                  .Register(registry)) {}
+                  .Register(registry)),
+      next_run(prometheus::BuildGauge()
+                   .Name("noctua_status_test_next_run_timestamp_seconds")
+                   .Help("When the suite's schedule runs it next (Unix time)")
+                   .Register(registry)) {}
 
 void StatusTestMetrics::record(const probes::SuiteResult& r) {
     for (const auto& s : r.steps) {
@@ -116,29 +120,42 @@ std::vector<std::string> list_reports(const std::string& dir) {
     return out;
 }
 
-void add_daemon_facts(probes::StatusReport& report, const std::vector<probes::ProbeStatus>& probes,
-                      const std::vector<alerts::Alert>& firing, core::TimePoint now) {
-    for (const auto& r : report.results) {
-        probes::ProviderFacts f;
-        std::vector<const probes::ProbeResult*> runs;
-        for (const auto& p : probes) {
-            if (p.config.provider != r.provider) continue;
-            for (const auto& h : p.history) runs.push_back(&h);
+alerts::Notification summary_notification(const probes::StatusReport& run, std::string receiver,
+                                          std::string_view link_base, core::TimePoint now) {
+    std::size_t passed = 0;
+    std::string failed;
+    std::string description;
+    for (const auto& r : run.results) {
+        passed += r.success ? 1 : 0;
+        if (!r.success) failed += fmt::format("{}{} at {}", failed.empty() ? "" : ", ", r.provider, r.failed_step);
+        std::string line = r.success ? fmt::format("{}: passed", r.provider)
+                                     : fmt::format("{}: FAILED at {}: {}", r.provider, r.failed_step, r.message);
+        if (!r.catalogue_changes.empty()) line += fmt::format("; {} catalogue change(s)", r.catalogue_changes.size());
+        if (auto f = run.facts.find(r.provider); f != run.facts.end()) {
+            const auto firing = std::count_if(f->second.alerts.begin(), f->second.alerts.end(),
+                                              [](const probes::AlertFacts& a) { return !a.ends; });
+            if (firing > 0) line += fmt::format("; {} alert(s) firing", firing);
         }
-        std::sort(runs.begin(), runs.end(), [](auto* a, auto* b) { return a->started < b->started; });
-        std::size_t ok = 0;
-        for (const auto* run : runs) {
-            ok += run->success ? 1 : 0;
-            f.availability_points.push_back(run->success ? 1 : 0);
-        }
-        if (!runs.empty()) f.availability = static_cast<double>(ok) / static_cast<double>(runs.size());
-        for (const auto& a : firing) {
-            if (a.labels.get("provider") != r.provider) continue;
-            f.alerts.push_back({std::string(a.alertname()), "firing", a.starts_at,
-                                std::chrono::duration_cast<std::chrono::seconds>(now - a.starts_at)});
-        }
-        report.facts.emplace(r.provider, std::move(f));
+        description += line + "\n";
     }
+    const std::size_t total = run.results.size();
+    const bool ok = passed == total;
+    const std::string link = fmt::format("{}/api/v1/reports/{}?format=html", link_base, run.date);
+
+    alerts::Alert a;
+    a.labels = core::Labels{{"alertname", "StatusReport"}, {"severity", ok ? "info" : "warning"}};
+    a.annotations["summary"] =
+        ok ? fmt::format("Provider status {}: all {} provider(s) passed", run.date, total)
+           : fmt::format("Provider status {}: {} of {} provider(s) failed ({})", run.date, total - passed, total,
+                         failed);
+    a.annotations["description"] = std::move(description);
+    a.annotations["report_url"] = link;
+    a.annotations["dashboard_url"] = link;
+    a.state = alerts::AlertState::firing;
+    a.starts_at = a.updated_at = now;
+    auto n = alerts::make_notification(0, std::move(receiver), a, now);
+    n.group_key = "{}:{alertname=\"StatusReport\"}";
+    return n;
 }
 
 struct StatusTestRunner::Entry {
@@ -146,6 +163,9 @@ struct StatusTestRunner::Entry {
     core::CronSchedule schedule;
     asio::steady_timer timer;
     bool running = false;
+    /// The instant the schedule last fired for: the next is after it even when the clock
+    /// has not reached it yet (a steady timer may wake a little before the wall clock).
+    std::optional<core::TimePoint> fired;
     Entry(std::unique_ptr<probes::Suite> s, core::CronSchedule c, asio::any_io_executor ex)
         : suite(std::move(s)), schedule(std::move(c)), timer(std::move(ex)) {}
 };
@@ -158,9 +178,9 @@ struct StatusTestRunner::Batch {
 
 StatusTestRunner::StatusTestRunner(asio::any_io_executor strand, asio::any_io_executor blocking,
                                    const probes::SuiteRegistry& registry, probes::ProbeContext context,
-                                   StatusTestMetrics* metrics, Facts facts)
+                                   StatusTestMetrics* metrics, Facts facts, Notify notify)
     : strand_(std::move(strand)), blocking_(std::move(blocking)), registry_(registry), context_(context),
-      metrics_(metrics), facts_(std::move(facts)) {}
+      metrics_(metrics), facts_(std::move(facts)), notify_(std::move(notify)) {}
 
 StatusTestRunner::~StatusTestRunner() = default;
 
@@ -237,14 +257,41 @@ void StatusTestRunner::finish(std::shared_ptr<Batch> batch) {
             day.date = day_of(now);
             for (const auto& [id, r] : latest_) day.results.push_back(r);
             std::sort(day.results.begin(), day.results.end(), order);
-            if (facts_) facts_(day);
-            probes::StatusReport run = day;
-            run.results = batch->results;
-            asio::post(blocking_, [day = std::move(day), reports = reports_, now] {
-                if (auto kept = keep_report(reports.dir, day, reports.retention, now); !kept) {
-                    core::logger("probes")->warn("status report {} not kept: {}", day.date, kept.error().message);
-                }
+            if (!facts_) {
+                publish(batch, std::move(day));
+                return;
+            }
+            facts_(std::move(day), [this, batch](probes::StatusReport with_facts) {
+                publish(batch, std::move(with_facts));
             });
+        });
+    });
+}
+
+void StatusTestRunner::publish(std::shared_ptr<Batch> batch, probes::StatusReport day) {
+    probes::StatusReport run = day;
+    run.results = batch->results;
+    // Kept first, so the link in the summary leads to a report that exists.
+    asio::post(blocking_, [this, batch, day = std::move(day), run = std::move(run), reports = reports_]() mutable {
+        if (auto kept = keep_report(reports.dir, day, reports.retention, day.generated); !kept) {
+            core::logger("probes")->warn("status report {} not kept: {}", day.date, kept.error().message);
+        }
+        asio::post(strand_, [this, batch, run = std::move(run), reports = std::move(reports)]() mutable {
+            if (notify_ && !run.results.empty()) {
+                std::vector<std::string> receivers = reports.receivers;
+                for (const auto& r : run.results) {
+                    for (const auto& e : entries_) {
+                        if (e->suite->config().id != r.suite) continue;
+                        receivers.insert(receivers.end(), e->suite->config().notify.begin(),
+                                         e->suite->config().notify.end());
+                    }
+                }
+                std::sort(receivers.begin(), receivers.end());
+                receivers.erase(std::unique(receivers.begin(), receivers.end()), receivers.end());
+                for (auto& name : receivers) {
+                    notify_(summary_notification(run, std::move(name), reports.link_base, run.generated));
+                }
+            }
             if (batch->done) batch->done(std::move(run));
         });
     });
@@ -258,11 +305,16 @@ void StatusTestRunner::start_schedules() {
 void StatusTestRunner::arm(std::shared_ptr<Entry> e) {
     if (stopped_) return;
     const auto now = context_.clock.now();
-    const auto next = e->schedule.next_after(now);
+    const auto next = e->schedule.next_after(std::max(now, e->fired.value_or(now)));
     if (!next) return;
-    e->timer.expires_after(*next - now);
-    e->timer.async_wait([this, e](boost::system::error_code ec) {
+    if (metrics_ != nullptr) {
+        metrics_->next_run.Add({{"provider", e->suite->config().provider}, {"suite", e->suite->config().id}})
+            .Set(std::chrono::duration<double>(next->time_since_epoch()).count());
+    }
+    e->timer.expires_after(std::max(core::Duration::zero(), *next - now));
+    e->timer.async_wait([this, e, at = *next](boost::system::error_code ec) {
         if (ec || stopped_) return;
+        e->fired = at;
         const std::string id = e->suite->config().id;
         core::logger("probes")->info("status test {} starts on schedule", id);
         auto batch = std::make_shared<Batch>();

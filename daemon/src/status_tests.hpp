@@ -19,6 +19,7 @@
 #include <prometheus/registry.h>
 
 #include "noctua/alerts/alert.hpp"
+#include "noctua/alerts/notification.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/core/cron.hpp"
 #include "noctua/probes/scheduler.hpp"
@@ -37,6 +38,7 @@ struct StatusTestMetrics {
     prometheus::Family<prometheus::Gauge>& duration;       ///< {provider,suite,step}
     prometheus::Family<prometheus::Gauge>& last_run;       ///< {provider,suite}
     prometheus::Family<prometheus::Counter>& changes;      ///< {provider,change}
+    prometheus::Family<prometheus::Gauge>& next_run;       ///< {provider,suite}
 };
 
 /// Writes `report` as reports/<date>.{json,html,md,xml} under `dir` and deletes reports
@@ -49,23 +51,29 @@ struct StatusTestMetrics {
 /// The dates of the kept reports, newest first.
 [[nodiscard]] std::vector<std::string> list_reports(const std::string& dir);
 
-/// What the daemon knows per provider, for the report: availability over the probes' kept
-/// history (one sparkline point per run, oldest first) and the firing alerts with their
-/// durations so far.
-void add_daemon_facts(probes::StatusReport& report, const std::vector<probes::ProbeStatus>& probes,
-                      const std::vector<alerts::Alert>& firing, core::TimePoint now);
+/// The summary of a run posted to receivers: one alert `alertname="StatusReport"` (severity
+/// `info` when every suite passed, else `warning`) whose `summary` says how many providers
+/// passed and which failed at which step, `description` one line per provider, and
+/// `report_url` and `dashboard_url` the link to the day's HTML report under `link_base`. It is
+/// sent as firing, so receivers with send_resolved = false get it too.
+[[nodiscard]] alerts::Notification summary_notification(const probes::StatusReport& run, std::string receiver,
+                                                        std::string_view link_base, core::TimePoint now);
 
 /// Runs the configured suites. Executor: `strand` (every method must be called on it, and
 /// `done` callbacks run on it); catalogue and report files are written on `blocking`.
 class StatusTestRunner {
 public:
     using Done = std::function<void(probes::StatusReport)>;
-    /// Adds what the daemon knows per provider to a report, on the strand; may be empty.
-    using Facts = std::function<void(probes::StatusReport&)>;
+    /// Adds what the daemon knows per provider to a report and hands it to the continuation,
+    /// which must run on the strand; called on the strand. May be empty.
+    using Facts = std::function<void(probes::StatusReport, Done)>;
+    /// Queues a run's summary for a receiver (the daemon: the durable outbox); on the strand.
+    /// May be empty.
+    using Notify = std::function<void(alerts::Notification)>;
 
     StatusTestRunner(boost::asio::any_io_executor strand, boost::asio::any_io_executor blocking,
                      const probes::SuiteRegistry& registry, probes::ProbeContext context,
-                     StatusTestMetrics* metrics, Facts facts);
+                     StatusTestMetrics* metrics, Facts facts, Notify notify = {});
     ~StatusTestRunner();
     StatusTestRunner(const StatusTestRunner&) = delete;
     StatusTestRunner& operator=(const StatusTestRunner&) = delete;
@@ -76,7 +84,8 @@ public:
     [[nodiscard]] core::Result<void> configure(const std::vector<config::StatusTestConfig>& suites,
                                                const config::StatusReportsConfig& reports);
     /// Runs the suites of `provider` (every suite when empty) at once, compares catalogues,
-    /// keeps the day's report (every suite's latest result) and calls `done` with the report
+    /// keeps the day's report (every suite's latest result), queues the run's summary for
+    /// [status_reports].receivers and the suites' `notify`, then calls `done` with the report
     /// of this run. False when no suite matches.
     bool run(const std::string& provider, Done done);
     /// Arms each suite's cron schedule; scheduled runs keep the report like run().
@@ -90,6 +99,7 @@ private:
     struct Batch;
     void arm(std::shared_ptr<Entry> e);
     void finish(std::shared_ptr<Batch> batch);
+    void publish(std::shared_ptr<Batch> batch, probes::StatusReport day);
 
     boost::asio::any_io_executor strand_;
     boost::asio::any_io_executor blocking_;
@@ -97,6 +107,7 @@ private:
     probes::ProbeContext context_;
     StatusTestMetrics* metrics_;
     Facts facts_;
+    Notify notify_;
     config::StatusReportsConfig reports_;
     std::vector<std::shared_ptr<Entry>> entries_;
     std::map<std::string, probes::SuiteResult> latest_;  ///< by suite id: the day's report
@@ -108,9 +119,10 @@ private:
 struct StatusTests {
     StatusTests(prometheus::Registry& registry, boost::asio::any_io_executor strand,
                 boost::asio::any_io_executor blocking, const probes::SuiteRegistry& suites,
-                probes::ProbeContext context, StatusTestRunner::Facts facts)
+                probes::ProbeContext context, StatusTestRunner::Facts facts, StatusTestRunner::Notify notify)
         : metrics(registry),
-          runner(std::move(strand), std::move(blocking), suites, context, &metrics, std::move(facts)) {}
+          runner(std::move(strand), std::move(blocking), suites, context, &metrics, std::move(facts),
+                 std::move(notify)) {}
     StatusTestMetrics metrics;
     StatusTestRunner runner;
 };

@@ -217,6 +217,7 @@ void Wall::export_detectors(const Inputs& in, std::map<std::string, WallProvider
                     wb.balance = st.balance;
                     wb.burn_per_hour = st.burn_per_hour;
                     wb.exhaustion_seconds = st.exhaustion_seconds;
+                    wb.refill_level = st.refill_level;
                     p->second->balances.push_back(std::move(wb));
                 });
         }
@@ -253,7 +254,7 @@ void Wall::refresh(const Inputs& in, core::TimePoint now) {
             wp.started = ps.last->started;
             for (const auto& v : ps.last->values) {
                 if (v.name == "balance")
-                    probe_balances[it->first].push_back({wp.id, wp.id, v.value, 0, std::nullopt});
+                    probe_balances[it->first].push_back({wp.id, wp.id, v.value, 0, std::nullopt, std::nullopt});
             }
         }
         it->second->probes.push_back(std::move(wp));

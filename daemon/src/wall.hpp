@@ -55,6 +55,7 @@ struct WallBalance {
     double balance = 0;
     double burn_per_hour = 0;
     std::optional<double> exhaustion_seconds;  ///< nullopt: not spending, or no balance rule
+    std::optional<double> refill_level;        ///< nullopt: never seen refilled, or no rule
 };
 
 /// One point of a provider's recent history: probe runs that passed during the step, and the

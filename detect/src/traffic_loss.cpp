@@ -180,6 +180,69 @@ void TrafficLossDetector::add_amount(const core::Sample& sample) {
     if (!unit.empty() && unit != s.currency) s.currency = std::move(unit);
 }
 
+std::optional<TrafficLossDetector::Span> TrafficLossDetector::span(const core::Labels& series,
+                                                                   core::TimePoint from,
+                                                                   core::TimePoint to,
+                                                                   core::Duration step) const {
+    auto it = series_.find(series.fingerprint());
+    if (it == series_.end() || to <= from || step <= core::Duration::zero()) return std::nullopt;
+    const Series& s = *it->second;
+    const auto& c = rule_.traffic_loss;
+    const std::int64_t res = ms(c.resolution);
+    const std::int64_t day = ms(std::chrono::hours(24)) / res;
+    // A slot's mean is per sample; judge() counts samples of the series' cadence.
+    const double per_slot =
+        s.interval ? std::max(1.0, static_cast<double>(res) / static_cast<double>(ms(*s.interval)))
+                   : 1.0;
+    const std::int64_t from_ms = from.time_since_epoch().count();
+    const std::int64_t first = -floor_div(-from_ms, res);
+    const std::int64_t last = floor_div(to.time_since_epoch().count() - 1, res);
+    const auto points = static_cast<std::size_t>((ms(to - from) + ms(step) - 1) / ms(step));
+    Span out;
+    out.observed_points.assign(points, std::nan(""));
+    out.expected_points.assign(points, std::nan(""));
+    std::size_t total = 0, covered = 0, weekly_slots = 0;
+    std::vector<double> weekly, daily;
+    for (std::int64_t slot = first; slot <= last; ++slot) {
+        ++total;
+        const float x = s.at(slot);
+        if (std::isnan(x)) continue;
+        weekly.clear();
+        daily.clear();
+        for (int k = 1; k <= c.weeks; ++k) {
+            if (const float w = s.at(slot - std::int64_t{k} * 7 * day); !std::isnan(w)) weekly.push_back(w);
+        }
+        for (int k = 1; k <= c.days; ++k) {
+            if (const float d = s.at(slot - std::int64_t{k} * day); !std::isnan(d)) daily.push_back(d);
+        }
+        std::optional<double> level;
+        bool is_weekly = false;
+        if (weekly.size() >= 2) {
+            level = median(weekly);
+            is_weekly = true;
+        }
+        if (daily.size() >= 2) {
+            if (const double d = median(daily); !level || d < *level) {
+                level = d;
+                is_weekly = false;
+            }
+        }
+        if (!level) continue;
+        ++covered;
+        weekly_slots += is_weekly ? 1 : 0;
+        out.observed += x * per_slot;
+        out.expected += *level * per_slot;
+        const auto i = std::min(points - 1, static_cast<std::size_t>((slot * res - from_ms) / ms(step)));
+        if (std::isnan(out.observed_points[i])) out.observed_points[i] = out.expected_points[i] = 0;
+        out.observed_points[i] += x * per_slot;
+        out.expected_points[i] += *level * per_slot;
+    }
+    if (covered == 0) return std::nullopt;
+    out.coverage = static_cast<double>(covered) / static_cast<double>(total);
+    out.baseline = weekly_slots * 2 >= covered ? "weekly" : "daily";
+    return out;
+}
+
 void TrafficLossDetector::advance(core::TimePoint now, std::vector<Signal>& out) {
     const auto window = rule_.traffic_loss.window;
     for (auto& [fp, s] : series_) {

@@ -159,3 +159,83 @@ TEST_CASE("AlertPipeline: silences persist across restarts", "[alerts][integrati
     life.settle();
     CHECK(life.hook->attempts.empty());
 }
+
+TEST_CASE("AlertPipeline: the alert log keeps fired and resolved alerts across a restart for 48 h",
+          "[alerts][integration]") {
+    testing::TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    core::ManualClock clock{core::TimePoint{100h}};
+    const auto write_all = [](Life& life) {
+        bool written = false;
+        life.pipeline.dispatcher().after_writes([&] { written = true; });
+        REQUIRE(testing::run_until(life.ioc, [&] { return written; }));
+    };
+    {
+        Life life(path, clock, true);
+        auto acme = alert("acme", AlertState::firing, clock.now());
+        acme.starts_at = clock.now();
+        life.pipeline.on_transition(acme);
+        clock.advance(15min);
+        acme.state = AlertState::resolved;
+        acme.ends_at = clock.now();
+        life.pipeline.on_transition(acme);
+        auto zeta = alert("zeta", AlertState::firing, clock.now());
+        zeta.starts_at = clock.now();
+        life.pipeline.on_transition(zeta);
+        life.settle();
+        write_all(life);
+    }
+    Life life(path, clock, true);
+    auto log = life.pipeline.history(clock.now() - 24h);
+    REQUIRE(log.size() == 2);
+    CHECK(log[0].labels.get("provider") == "acme");
+    CHECK(log[0].state == AlertState::resolved);
+    CHECK(log[0].ends_at - log[0].starts_at == 15min);
+    CHECK(log[1].labels.get("provider") == "zeta");
+    CHECK(log[1].state == AlertState::firing);
+    // A day later acme's alert is out of the day's window; zeta still fires, so it stays in.
+    clock.advance(24h + 1min);
+    log = life.pipeline.history(clock.now() - 24h);
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].labels.get("provider") == "zeta");
+    // Past 48 h the resolved one leaves the log (and the store) with the next transition.
+    clock.advance(25h);
+    auto zeta = log[0];
+    zeta.state = AlertState::resolved;
+    zeta.ends_at = clock.now();
+    life.pipeline.on_transition(zeta);
+    life.settle();
+    CHECK(life.pipeline.history(core::TimePoint{}).size() == 1);
+    write_all(life);
+    life.pipeline.dispatcher().stop();
+    Life again(path, clock, true);
+    REQUIRE(again.pipeline.history(core::TimePoint{}).size() == 1);
+    CHECK(again.pipeline.history(core::TimePoint{})[0].labels.get("provider") == "zeta");
+}
+
+TEST_CASE("AlertPipeline: send() delivers through the durable outbox, across a restart",
+          "[alerts][integration]") {
+    testing::TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    core::ManualClock clock{core::TimePoint{1000s}};
+    alerts::Alert report;
+    report.labels = {{"alertname", "StatusReport"}, {"severity", "info"}};
+    report.annotations["summary"] = "Provider status: all passed";
+    report.starts_at = clock.now();
+    {
+        // The receiver is down: the summary waits in the outbox when the process dies.
+        Life life(path, clock, false);
+        auto n = alerts::make_notification(0, "hook", report, clock.now());
+        n.group_key = "status-report";
+        life.pipeline.send(std::move(n));
+        REQUIRE(testing::run_until(life.ioc, [&] { return life.hook->attempts.size() >= 2; }));
+        CHECK(life.hook->delivered.empty());
+        life.pipeline.dispatcher().stop();
+    }
+    Life life(path, clock, true);
+    life.settle();
+    REQUIRE(life.hook->delivered.size() == 1);
+    CHECK(life.hook->delivered[0].group_key == "status-report");
+    CHECK(life.hook->delivered[0].status == AlertState::firing);
+    CHECK(life.hook->delivered[0].alerts == 1);
+}

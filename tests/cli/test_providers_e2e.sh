@@ -112,6 +112,8 @@ done
 [ "$(stat -c %s "$screenshot")" -gt 10000 ] || fail "no screenshot at $screenshot"
 
 grep -q "(rebranded)" "$work/dom.html" || fail "the renamed operator is missing from the page"
+# Without a daemon there is no stream, baseline or alert history: the report says so.
+grep -q "runs without a daemon" "$work/dom.html" || fail "the report does not say what it leaves out"
 
 python3 - "$work/state/reports" <<'PY' || fail "catalogue changes in the kept report"
 import glob, json, sys
@@ -121,6 +123,7 @@ changes = sorted(c["change"] for c in acme["catalogue_changes"])
 assert {"added", "removed", "renamed"} <= set(changes), changes
 assert any(c["after"].endswith(" (rebranded)") for c in acme["catalogue_changes"] if c["change"] == "renamed")
 assert report["success"] is False
+assert report["from_daemon"] is False and "daemon" not in acme, "daemon sections without a daemon"
 PY
 write_config 4
 set +e

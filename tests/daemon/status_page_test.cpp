@@ -36,7 +36,7 @@ daemon::WallSnapshot fleet() {
         {"acme-balance", "http", true, false, "status", "status 503", 0.01, at(3590)});
     acme.alerts.push_back(
         {"ProviderDown", "critical", "acme", "acme-balance failed 3 times", "", at(3600 - 720)});
-    acme.balances.push_back({"EUR", "acme-balance", 1234567.5, 1000, 3 * 3600.0 - 60});
+    acme.balances.push_back({"EUR", "acme-balance", 1234567.5, 1000, 3 * 3600.0 - 60, std::nullopt});
     for (int i = 0; i < 5; ++i) {
         daemon::WallPoint p;
         p.at = at(3600 - (4 - i) * 60);

@@ -16,6 +16,7 @@
 #include "noctua/sim/fleet.hpp"
 #include "noctua/sim/server.hpp"
 #include "noctua/sim/service.hpp"
+#include "noctua/testing/temp_dir.hpp"
 #include "harness.hpp"
 
 using namespace noctua;
@@ -146,4 +147,115 @@ page_size = 2
           std::string::npos);
     CHECK(metrics.find(R"(noctua_catalogue_changes_total{change="renamed",provider="acme"} 0)") != std::string::npos);
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("daemon: a scheduled run on a manual clock keeps the report and posts its summary",
+          "[integration]") {
+    ::setenv("NOCTUA_TEST_PUSH_TOKEN", "push-secret", 1);
+    Sim sim;
+    testing::WebhookRecorder hook;
+    testing::TempDir state;  // outlives the daemon
+    const auto at = [](std::string_view t) { return *core::parse_rfc3339(t); };
+    // 05:00 in Madrid: the 06:00 schedule is an hour away.
+    core::ManualClock clock{at("2026-12-03T04:00:00Z")};
+    const auto toml = fmt::format(R"(
+[server]
+listen = "127.0.0.1:0"
+shutdown_timeout = "2s"
+
+[storage]
+path = "{1}/noctua.db"
+
+[status_reports]
+receivers = ["hook"]
+link_base = "https://noc.example.com/"
+
+[[streams]]
+id = "push"
+kind = "http"
+token_env = "NOCTUA_TEST_PUSH_TOKEN"
+
+[[providers]]
+id = "acme"
+name = "Acme Topups"
+base_url = "http://{0}/acme"
+auth = {{ type = "oauth2_client_credentials", token_url = "http://{0}/acme/oauth/token", client_id = "acme-client", client_secret = "acme-secret", audience = "https://topups-sandbox.reloadly.com" }}
+
+[[status_tests]]
+id = "acme-daily"
+provider = "acme"
+schedule = "0 6 * * *"
+timezone = "Europe/Madrid"
+page_size = 2
+status_poll_interval = "20ms"
+)",
+                                  sim.host(), state.path.string()) +
+                      hook.route_toml();
+    auto cfg = config::load_string(toml, "scheduled.toml");
+    if (!cfg) {
+        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
+    }
+    REQUIRE(cfg.has_value());
+    auto options = testing::seeded();
+    options.clock = &clock;
+    testing::RunningDaemon d{*cfg, options};
+
+    // Half an hour before now (events ahead of the clock are refused): 8 successes and 2
+    // provider faults.
+    std::string events;
+    for (int i = 0; i < 10; ++i) {
+        events += fmt::format(R"({{"id":"tx{}","ts":"{}","provider":"acme","status":"{}","latency_ms":80}})"
+                              "\n",
+                              i, core::format_rfc3339(at("2026-12-03T03:30:00Z") + std::chrono::minutes(i)),
+                              i < 8 ? "success" : "failed");
+    }
+    auto pushed = http_call("POST", d.url("/api/v1/events"), events,
+                            {{"Authorization", "Bearer push-secret"}, {"Content-Type", "application/x-ndjson"}});
+    REQUIRE(pushed.status == 200);
+    INFO(pushed.body);
+    CHECK(pushed.body.find(R"("accepted":10)") != std::string::npos);
+
+    // Just before 06:00 in Madrid: the schedule is armed again from the new time on reload
+    // and fires within a fifth of a second.
+    clock.set(at("2026-12-03T04:59:59.800Z"));
+    REQUIRE(d.daemon().reload(*cfg).has_value());
+    REQUIRE(testing::wait_for([&] { return hook.count() >= 1; }));
+
+    // The summary, through the outbox, at the receiver.
+    const auto bodies = hook.snapshot();
+    REQUIRE(bodies.size() == 1);
+    int summaries = 0;
+    testing::for_each_delivered_alert(bodies, [&](simdjson::dom::element a) {
+        ++summaries;
+        CHECK(testing::json_text(a["labels"]["alertname"]) == "StatusReport");
+        CHECK(testing::json_text(a["labels"]["severity"]) == "info");
+        CHECK(testing::json_text(a["annotations"]["summary"]) == "Provider status 2026-12-03: all 1 provider(s) passed");
+        CHECK(testing::json_text(a["annotations"]["report_url"]) ==
+              "https://noc.example.com/api/v1/reports/2026-12-03?format=html");
+        CHECK(testing::json_text(a["annotations"]["description"]).starts_with("acme: passed"));
+        return true;
+    });
+    CHECK(summaries == 1);
+
+    // The schedule moved on to tomorrow's 06:00 in Madrid, not the 06:00 it just ran for.
+    const auto metrics = http_call("GET", d.url("/metrics")).body;
+    CHECK(metrics.find(fmt::format(R"(noctua_status_test_next_run_timestamp_seconds{{provider="acme",suite="acme-daily"}} {})",
+                                   at("2026-12-04T05:00:00Z").time_since_epoch().count() / 1000)) != std::string::npos);
+
+    // The report the link names is kept, with the stream's last 24 h.
+    auto html = http_call("GET", d.url("/api/v1/reports/2026-12-03?format=html"));
+    CHECK(html.status == 200);
+    CHECK(html.body.find(R"(data-provider="acme")") != std::string::npos);
+    auto json = http_call("GET", d.url("/api/v1/reports/2026-12-03"));
+    REQUIRE(json.status == 200);
+    INFO(json.body);
+    simdjson::dom::parser parser;
+    auto doc = parser.parse(json.body);
+    REQUIRE_FALSE(doc.error());
+    CHECK(doc["from_daemon"].get_bool().value());
+    auto acme = doc["providers"].at(0);
+    CHECK(acme["success"].get_bool().value());
+    CHECK(acme["daemon"]["stream"]["transactions"].get_uint64().value() == 10);
+    CHECK(acme["daemon"]["stream"]["success_ratio"].get_double().value() == Approx(0.8));
+    CHECK(acme["daemon"]["alerts"].get_array().value().size() == 0);
 }

@@ -279,6 +279,51 @@ provider = "acme"
     CHECK(errors("colour = 1").size() == 1);
 }
 
+TEST_CASE("status tests: report receivers must exist, errors at the unknown name", "[probes][unit]") {
+    const auto load = [](std::string_view reports, std::string_view notify) {
+        return config::load_string(fmt::format(R"([[providers]]
+id = "acme"
+base_url = "http://127.0.0.1:1/acme"
+
+[[receivers]]
+name = "noc-chat"
+kind = "log"
+
+[route]
+receiver = "noc-chat"
+
+[status_reports]
+{}
+
+[[status_tests]]
+id = "s"
+provider = "acme"
+{}
+)",
+                                               reports, notify),
+                                   "r.toml");
+    };
+    auto ok = load(R"(receivers = ["noc-chat"])", R"(notify = ["noc-chat"])");
+    REQUIRE(ok.has_value());
+    CHECK(ok->status_reports.receivers == std::vector<std::string>{"noc-chat"});
+    CHECK(ok->status_tests[0].notify == std::vector<std::string>{"noc-chat"});
+    // The link defaults to external_url, itself defaulting to the listen address.
+    CHECK(ok->status_reports.link_base == ok->external_url);
+    CHECK(load(R"(link_base = "https://noc.example.com/")", "")->status_reports.link_base ==
+          "https://noc.example.com");
+
+    auto bad = load(R"(receivers = ["noc-chat", "noc-chta"])", R"(notify = ["pager"])");
+    REQUIRE_FALSE(bad.has_value());
+    std::vector<std::string> got;
+    for (const auto& e : bad.error()) got.push_back(e.to_string());
+    CHECK(got == std::vector<std::string>{
+                     "r.toml:13:26: status_reports.receivers[1]: unknown receiver \"noc-chta\" (did you mean "
+                     "\"noc-chat\"?); known receivers: \"noc-chat\"",
+                     "r.toml:18:11: status_tests[0].notify[0]: unknown receiver \"pager\"; known receivers: "
+                     "\"noc-chat\""});
+    CHECK_FALSE(load(R"(link_base = "ftp://x")", "").has_value());
+}
+
 TEST_CASE("status tests: a step's own retries send a failed exchange again", "[probes][integration]") {
     testing::RunningSim sim(fleet());
     Fixture f;

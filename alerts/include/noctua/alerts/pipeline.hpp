@@ -47,6 +47,11 @@ public:
     /// An alert changed state (from the engine): persisted, grouped, and flushed if due.
     void on_transition(const Alert& alert);
 
+    /// Queues a notification no alert routing produced (a status report's summary) for its
+    /// receiver in the durable outbox, numbered like routed ones; delivered, retried and
+    /// dead-lettered as they are.
+    void send(Notification n);
+
     /// Flushes the groups that are due now; call on every rule tick.
     void tick();
 
@@ -62,6 +67,14 @@ public:
     [[nodiscard]] core::Result<Alert> acknowledge(std::string_view fingerprint_hex,
                                                   std::string by, std::string comment);
 
+    /// The alert log: every alert that was firing at some time in [since, now], with the
+    /// state of its last transition (resolved ones carry ends_at), oldest start first.
+    /// Transitions are kept for kAlertLogKeep after they resolve (at most kAlertLogMax), in
+    /// the store when one is open, so a restart keeps the day's history.
+    [[nodiscard]] std::vector<Alert> history(core::TimePoint since) const;
+    static constexpr core::Duration kAlertLogKeep = std::chrono::hours(48);
+    static constexpr std::size_t kAlertLogMax = 10000;
+
     [[nodiscard]] Notifier& notifier() { return notifier_; }
     [[nodiscard]] Dispatcher& dispatcher() { return dispatcher_; }
     [[nodiscard]] const Dispatcher& dispatcher() const { return dispatcher_; }
@@ -76,6 +89,8 @@ private:
     Notifier notifier_;
     Dispatcher dispatcher_;
     std::uint64_t next_notification_id_ = 1;
+    /// The alert log by "<start ms, hex>/<fingerprint>": ordered by start.
+    std::map<std::string, Alert> log_;
 };
 
 }  // namespace noctua::alerts

@@ -472,6 +472,8 @@ struct StatusTestConfig {
     int max_pages = 100;                ///< catalogue: the walk fails beyond this many pages
     int status_attempts = 10;           ///< status: polls until SUCCESSFUL
     core::Duration status_poll_interval = std::chrono::seconds(1);
+    /// Receivers told the summary of each run of this suite, besides [status_reports].receivers.
+    std::vector<std::string> notify;
     // Resolved from the provider.
     std::string provider_name;
     std::string base_url;
@@ -485,6 +487,11 @@ struct StatusReportsConfig {
     /// storage.path; empty when neither is set (nothing is kept).
     std::string dir;
     core::Duration retention = std::chrono::hours(24 * 30);  ///< older reports are deleted
+    /// Receivers told a short summary of every run, with a link to its HTML report.
+    std::vector<std::string> receivers;
+    /// Where people reach the reports: the link is
+    /// `<link_base>/api/v1/reports/<date>?format=html`. Default: external_url.
+    std::string link_base;
     friend bool operator==(const StatusReportsConfig&, const StatusReportsConfig&) = default;
 };
 

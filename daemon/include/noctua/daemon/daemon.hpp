@@ -7,6 +7,7 @@
 #include <string>
 
 #include "noctua/config/config.hpp"
+#include "noctua/core/clock.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::daemon {
@@ -31,6 +32,10 @@ struct DaemonOptions {
     /// so a backfill of old events through a live daemon is never made late (docs/events.md,
     /// "Detection time").
     std::chrono::milliseconds rule_tick = std::chrono::seconds(10);
+    /// The clock the daemon reads (in-process tests: a core::ManualClock); null: the system
+    /// clock. Must outlive the daemon. Timers still wait in real time, for the interval
+    /// between the clock's now and their due time.
+    const core::Clock* clock = nullptr;
 };
 
 /// The whole process: one io_context, the HTTP server, the probe scheduler, the detectors,

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "noctua/detect/detector.hpp"
 
@@ -70,6 +71,24 @@ public:
     /// Calls `fn` with the labels and last verdict of every series that has one (no order).
     void for_each_status(
         const std::function<void(const core::Labels&, const Status&)>& fn) const;
+
+    /// Observed and expected volume of one series over a span of its profile, for reports.
+    struct Span {
+        double observed = 0;  ///< volume in the slots that have a baseline
+        double expected = 0;  ///< what the seasonal baseline expected in those slots
+        double coverage = 0;  ///< share of the span's slots with both, 0…1
+        std::string baseline;  ///< "weekly" or "daily": the basis of most of those slots
+        std::vector<double> observed_points;  ///< per `step`, oldest first; NaN where none
+        std::vector<double> expected_points;
+    };
+    /// The profile slots of `series` that start in [from, to): observed from their kept
+    /// means, expected per slot from the seasonal baseline the checks use (the smaller of the
+    /// weekly and daily medians of that slot; the recent-level fallback is not seasonal and is
+    /// left out), both counted in samples of the series' cadence. Slots without a sample or
+    /// without a baseline count in neither. nullopt when the series is unknown or no slot has
+    /// both.
+    [[nodiscard]] std::optional<Span> span(const core::Labels& series, core::TimePoint from,
+                                           core::TimePoint to, core::Duration step) const;
 
     // Detector
     [[nodiscard]] bool consumes(Measure m) const override {
