@@ -102,15 +102,23 @@ void AlertPipeline::on_transition(const Alert& alert) {
     const auto logged = log_key(alert);
     log_.insert_or_assign(logged, alert);
     records.push_back(store::RecordWrite{kAlertLogNs, logged, encode(alert)});
-    const auto horizon = clock_.now() - kAlertLogKeep;
-    for (auto it = log_.begin(); it != log_.end();) {
-        const bool old = it->second.state == AlertState::resolved && it->second.ends_at < horizon;
-        if (!old && log_.size() <= kAlertLogMax) {
-            ++it;
-            continue;
+    while (log_.size() > kAlertLogMax) {
+        records.push_back(store::RecordWrite{kAlertLogNs, log_.begin()->first, std::nullopt});
+        log_.erase(log_.begin());
+    }
+    // A scan for what is past keeping, at most once a minute: a storm of transitions does not
+    // walk the whole log each time.
+    const auto now = clock_.now();
+    if (now - log_pruned_ >= std::chrono::minutes(1)) {
+        log_pruned_ = now;
+        for (auto it = log_.begin(); it != log_.end();) {
+            if (it->second.state == AlertState::resolved && it->second.ends_at < now - kAlertLogKeep) {
+                records.push_back(store::RecordWrite{kAlertLogNs, it->first, std::nullopt});
+                it = log_.erase(it);
+            } else {
+                ++it;
+            }
         }
-        records.push_back(store::RecordWrite{kAlertLogNs, it->first, std::nullopt});
-        it = log_.erase(it);
     }
     dispatcher_.persist(std::move(records));
     notifier_.update(alert, clock_.now());

@@ -91,6 +91,7 @@ private:
     std::uint64_t next_notification_id_ = 1;
     /// The alert log by "<start ms, hex>/<fingerprint>": ordered by start.
     std::map<std::string, Alert> log_;
+    core::TimePoint log_pruned_{};  ///< when log_ was last scanned for what is past keeping
 };
 
 }  // namespace noctua::alerts
