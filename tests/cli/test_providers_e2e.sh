@@ -2,13 +2,17 @@
 # `noctua test-providers` against a real noctua-sim: exit 0 with every provider healthy, the
 # HTML report in headless Chromium (no console message, every provider shown, a screenshot
 # kept), then one provider broken: exit 1, valid JUnit XML naming the failed step, and a
-# catalogue_change reported as what it changed on the next run.
+# catalogue_change reported as what it changed on the next run; then the same suites inside a
+# daemon fed a transaction stream: its report with the stream's numbers, in Chromium too, and
+# the summary at its receiver.
 # Usage: test_providers_e2e.sh NOCTUA NOCTUA_SIM ARTEFACT_DIR SCREENSHOT
 set -euo pipefail
 noctua=$1 sim=$2 artefacts=$3 screenshot=$4
 work=$(mktemp -d)
 sim_pid=
+daemon_pid=
 cleanup() {
+  if [ -n "$daemon_pid" ]; then kill "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; fi
   if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -142,4 +146,76 @@ assert failed == [("authenticate", "status")], failed
 skipped = [c.get("name") for c in by["globaltop"].findall("testcase") if c.find("skipped") is not None]
 assert skipped == ["balance", "catalogue", "transaction", "status"], skipped
 PY
+# Inside a daemon the report also carries what the daemon saw in the last 24 h (here: the
+# transaction stream), and a summary goes to the configured receivers. Its HTML in Chromium.
+{
+  echo '[server]'
+  echo 'listen = "127.0.0.1:0"'
+  echo '[storage]'
+  echo "path = \"$work/daemon/noctua.db\""
+  echo '[[streams]]'
+  echo 'id = "push"'
+  echo 'kind = "http"'
+  echo 'token_env = "NOCTUA_E2E_PUSH_TOKEN"'
+  echo '[[receivers]]'
+  echo 'name = "noc-log"'
+  echo 'kind = "log"'
+  echo '[route]'
+  echo 'receiver = "noc-log"'
+  echo '[status_reports]'
+  echo 'receivers = ["noc-log"]'
+  echo 'link_base = "https://noc.example.com"'
+  provider acme 34600000005
+  provider globaltop 5215512345675
+} >"$work/daemon.toml"
+mkdir -p "$work/daemon"
+NOCTUA_E2E_PUSH_TOKEN=push-secret "$noctua" run -c "$work/daemon.toml" 2>"$work/daemon.log" &
+daemon_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/daemon.log" && break; sleep 0.1; done
+dport=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/daemon.log" | head -1)
+[ -n "$dport" ] || { cat "$work/daemon.log"; fail "the daemon did not start"; }
+# The last minute (older events would be late for the windows): acme 200 transactions (10
+# failed), globaltop 50 (15 failed).
+python3 - >"$work/events.ndjson" <<'PY'
+import datetime, json
+now = datetime.datetime.now(datetime.timezone.utc)
+for provider, n, failed in (("acme", 200, 10), ("globaltop", 50, 15)):
+    for i in range(n):
+        ts = now - datetime.timedelta(seconds=60 * (n - i) / n)
+        print(json.dumps({"id": f"{provider}-{i}", "ts": ts.isoformat().replace("+00:00", "Z"), "provider": provider,
+                          "status": "failed" if i < failed else "success",
+                          "latency_ms": 60 + (i * 37) % 400}))
+PY
+curl -fsS -X POST -H "Authorization: Bearer push-secret" -H "Content-Type: application/x-ndjson" \
+  --data-binary "@$work/events.ndjson" "http://127.0.0.1:$dport/api/v1/events" | grep -q '"accepted":250' ||
+  fail "events not accepted"
+curl -fsS -X POST "http://127.0.0.1:$dport/api/v1/status-tests/run" >"$work/run.json" || fail "on-demand run"
+python3 - "$work/run.json" <<'PY' || fail "the daemon's report"
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["from_daemon"] is True
+by = {p["provider"]: p["daemon"] for p in report["providers"]}
+assert by["acme"]["stream"]["transactions"] == 200, by["acme"]["stream"]
+assert abs(by["acme"]["stream"]["success_ratio"] - 0.95) < 1e-9, by["acme"]["stream"]
+assert abs(by["globaltop"]["stream"]["success_ratio"] - 0.7) < 1e-9, by["globaltop"]["stream"]
+PY
+date=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["date"])' "$work/run.json")
+for _ in $(seq 100); do grep -q "alertname=StatusReport" "$work/daemon.log" && break; sleep 0.1; done
+grep -q "alertname=StatusReport" "$work/daemon.log" || fail "no summary at the receiver: $(tail -5 "$work/daemon.log")"
+curl -fsS "http://127.0.0.1:$dport/api/v1/reports/$date?format=html" >"$work/daemon-report.html" ||
+  fail "the daemon's HTML report"
+cp "$work/daemon-report.html" "$artefacts/status-report-daemon.html"
+daemon_shot="$(dirname "$screenshot")/status-report-daemon.png"
+"${chrome[@]}" --dump-dom "file://$work/daemon-report.html" >"$work/daemon-dom.html" 2>"$work/chrome-dom2.log" ||
+  fail "chromium --dump-dom (daemon): $(tail -5 "$work/chrome-dom2.log")"
+"${chrome[@]}" "--screenshot=$daemon_shot" "file://$work/daemon-report.html" >/dev/null 2>"$work/chrome-shot2.log" ||
+  fail "chromium --screenshot (daemon): $(tail -5 "$work/chrome-shot2.log")"
+if grep -h ":CONSOLE(" "$work/chrome-dom2.log" "$work/chrome-shot2.log"; then fail "console messages (daemon)"; fi
+grep -q "Last 24 h" "$work/daemon-dom.html" || fail "no Last 24 h section in the daemon's report"
+grep -q "success ratio per hour" "$work/daemon-dom.html" || fail "no success ratio sparkline"
+[ "$(stat -c %s "$daemon_shot")" -gt 10000 ] || fail "no screenshot at $daemon_shot"
+kill "$daemon_pid"
+wait "$daemon_pid" || fail "the daemon did not stop cleanly"
+daemon_pid=
+
 echo "ok: healthy exit 0, broken exit $code, JUnit valid, HTML clean in Chromium ($screenshot)"
