@@ -67,12 +67,29 @@ const prometheus::Histogram::BucketBoundaries& AlertMetrics::latency_buckets() {
     return kBuckets;
 }
 
+ChannelBase::ChannelBase(config::ReceiverConfig config, const core::Clock& clock)
+    : config_(std::move(config)), clock_(&clock) {
+    if (config_.rate_limit > 0) {
+        limiter_ = std::make_shared<RateLimiter>(config_.rate_limit, config_.rate_period);
+    }
+}
+
 void ChannelBase::deliver(const Notification& n, int attempt, Done done) {
     auto log = core::logger("alerts");
+    if (limiter_) {
+        if (auto wait = limiter_->acquire(n.id, clock_->now()); wait > core::Duration::zero()) {
+            log->debug("rate limited notification={} receiver={} wait={}", n.id, name(),
+                       core::format_duration(wait));
+            done(DeliveryOutcome::retry(
+                "rate limit: next send in " + core::format_duration(wait), wait));
+            return;
+        }
+    }
     log->debug("delivering notification={} receiver={} kind={} attempt={} status={}", n.id,
                name(), config_.kind, attempt, to_string(n.status()));
-    do_deliver(n, [log, id = n.id, receiver = name(), attempt,
-                   done = std::move(done)](DeliveryOutcome outcome) {
+    do_deliver(n, [log, id = n.id, receiver = name(), attempt, limiter = limiter_,
+                   clock = clock_, done = std::move(done)](DeliveryOutcome outcome) {
+        if (limiter && outcome.retry_after) limiter->hold(clock->now() + *outcome.retry_after);
         switch (outcome.kind) {
             case DeliveryOutcome::Kind::delivered:
                 log->info("delivered notification={} receiver={} attempt={}", id, receiver,

@@ -16,7 +16,9 @@ namespace noctua::config::detail {
 inline constexpr std::string_view kProbeKinds[] = {"dns", "heartbeat", "http", "scenario", "tcp", "tls"};
 inline constexpr std::string_view kRuleKinds[] = {"balance", "downtime", "latency",
                                                    "traffic_loss"};
-inline constexpr std::string_view kReceiverKinds[] = {"log", "webhook"};
+inline constexpr std::string_view kReceiverKinds[] = {
+    "alertmanager", "email", "log",     "opsgenie", "pagerduty",
+    "slack",        "teams", "telegram", "webhook", "whatsapp"};
 inline constexpr std::string_view kStreamKinds[] = {"file", "http", "kafka"};
 inline constexpr std::string_view kSuiteKinds[] = {"reloadly"};
 inline constexpr std::string_view kSuiteSteps[] = {"authenticate", "balance", "catalogue",
@@ -42,6 +44,14 @@ void parse_server(const Section& s, ServerConfig& out);
 [[nodiscard]] ParsedProbe parse_probe(const Section& s);
 [[nodiscard]] RuleConfig parse_rule(const Section& s);  // rule_section.cpp
 [[nodiscard]] ReceiverConfig parse_receiver(const Section& s);
+/// A receiver kind's own keys (receiver_section.cpp): checks every key of the table against
+/// `common` and the kind's, and reads the kind's into `out`.
+void parse_receiver_kind(const Section& s, std::span<const std::string_view> common,
+                         ReceiverConfig& out);
+/// Why `url` does not suit a receiver of `kind` (http(s), or smtp(s) for email); nullopt when
+/// it does.
+[[nodiscard]] std::optional<std::string> receiver_url_problem(std::string_view kind,
+                                                              std::string_view url);
 /// The routing tree; `receivers`, `intervals` and `escalations` are the names it may refer to.
 void parse_route(const Section& s, RouteConfig& out, const std::vector<std::string>& receivers,
                  const std::vector<std::string>& intervals,

@@ -135,10 +135,10 @@ ProviderConfig parse_provider(const Section& s) {
 
 ReceiverConfig parse_receiver(const Section& s) {
     ReceiverConfig out;
-    s.check_keys(kReceiverKeys);
     if (s.require("name") && s.read_string("name", out.name)) check_id(s, "name", out.name);
     const bool has_kind = s.require("kind") && read_choice(s, "kind", "receiver kind", "kinds",
                                                            kReceiverKinds, out.kind);
+    parse_receiver_kind(s, kReceiverKeys, out);
     const bool url_given = s.contains("url") || s.contains("url_env") || s.contains("url_file");
     if (has_kind && out.kind == "log") {
         for (std::string_view key : {"url", "url_env", "url_file"}) {
@@ -147,7 +147,8 @@ ReceiverConfig parse_receiver(const Section& s) {
     } else {
         out.url = read_secret(s, "url", true);
         // The URL may come from a secret: name where it came from, never the value.
-        const auto problem = out.url ? http_url_problem(out.url->reveal()) : std::nullopt;
+        const auto problem =
+            out.url ? receiver_url_problem(out.kind, out.url->reveal()) : std::nullopt;
         if (problem) {
             const std::string_view key = s.contains("url")       ? "url"
                                          : s.contains("url_env") ? "url_env"
@@ -157,8 +158,10 @@ ReceiverConfig parse_receiver(const Section& s) {
                              : fmt::format("url from {} {}", out.url->source(), *problem));
             out.url.reset();
         }
-        if (has_kind && out.kind == "webhook" && !url_given) {
-            s.error("webhook receivers need one of url, url_env or url_file");
+        for (std::string_view kind : {"alertmanager", "email", "slack", "teams", "webhook"}) {
+            if (has_kind && out.kind == kind && !url_given) {
+                s.error(fmt::format("{} receivers need one of url, url_env or url_file", kind));
+            }
         }
     }
     read_positive_duration(s, "timeout", out.timeout);

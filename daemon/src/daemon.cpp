@@ -26,6 +26,7 @@
 #include "noctua/daemon/logging.hpp"
 #include "noctua/detect/detector.hpp"
 #include "noctua/net/curl_client.hpp"
+#include "noctua/net/curl_mail.hpp"
 #include "noctua/net/http_server.hpp"
 #include "noctua/probes/auth.hpp"
 #include "noctua/probes/heartbeat.hpp"
@@ -119,6 +120,7 @@ struct Daemon::Impl : public Services {
           signals(ioc),
           work(asio::make_work_guard(ioc)),
           http(ioc),
+          mail(ioc),
           daemon_metrics(registry),
           probe_metrics(registry),
           alert_metrics(registry),
@@ -147,6 +149,7 @@ struct Daemon::Impl : public Services {
     asio::executor_work_guard<asio::io_context::executor_type> work;
     asio::thread_pool blocking{1};  // file reads for reloads, /metrics bodies (STYLE.md §5)
     net::CurlHttpClient http;
+    net::CurlMailClient mail;  // email receivers
     prometheus::Registry registry;
     DaemonMetrics daemon_metrics;
     probes::ProbeMetrics probe_metrics;
@@ -407,7 +410,7 @@ struct Daemon::Impl : public Services {
         if (options.log_format) next.logging.format = *options.log_format;
         // Build the new parts first; nothing changes until all of them exist.
         auto ctx = std::make_unique<alerts::ChannelContext>(
-            alerts::ChannelContext{http, clock, external_url(next)});
+            alerts::ChannelContext{http, clock, external_url(next), &mail});
         std::map<std::string, std::shared_ptr<alerts::ChannelBase>> channels;
         for (const auto& rc : next.receivers) {
             auto ch = kinds.receivers.create(rc, *ctx);

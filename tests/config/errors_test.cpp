@@ -404,9 +404,10 @@ TEST_CASE("config: unknown kinds list the known kinds sorted", "[config][unit]")
     CHECK(error_of("[[rules]]\nname = \"R\"\nkind = \"traffic_los\"\n") ==
           "test.toml:3:8: rules[0].kind: unknown rule kind \"traffic_los\" (did you mean "
           "\"traffic_loss\"?); known kinds: balance, downtime, latency, traffic_loss");
-    CHECK(error_of("[[receivers]]\nname = \"r\"\nkind = \"slack\"\n[route]\nreceiver = \"r\"\n") ==
-          "test.toml:3:8: receivers[0].kind: unknown receiver kind \"slack\"; known kinds: log, "
-          "webhook");
+    CHECK(error_of("[[receivers]]\nname = \"r\"\nkind = \"slak\"\n[route]\nreceiver = \"r\"\n") ==
+          "test.toml:3:8: receivers[0].kind: unknown receiver kind \"slak\" (did you mean "
+          "\"slack\"?); known kinds: alertmanager, email, log, opsgenie, pagerduty, slack, teams, "
+          "telegram, webhook, whatsapp");
 }
 
 TEST_CASE("config: severity, log level and log format are checked", "[config][unit]") {

@@ -29,7 +29,7 @@ TEST_CASE("kinds: every registry is filled and frozen", "[daemon][unit]") {
           std::vector<std::string>{"dns", "heartbeat", "http", "scenario", "tcp", "tls"});
     CHECK(kinds.rules.kinds() ==
           std::vector<std::string>{"balance", "downtime", "latency", "traffic_loss"});
-    CHECK(kinds.receivers.kinds() == std::vector<std::string>{"log", "webhook"});
+    CHECK(kinds.receivers.kinds() == std::vector<std::string>{"alertmanager", "email", "log", "opsgenie", "pagerduty", "slack", "teams", "telegram", "webhook", "whatsapp"});
     CHECK(kinds.streams.kinds() == std::vector<std::string>{"file", "http", "kafka"});
     CHECK(kinds.suites.kinds() == std::vector<std::string>{"reloadly"});
     CHECK(kinds.probes.frozen());
@@ -63,7 +63,8 @@ TEST_CASE("kinds: --help's table lists every table's kinds", "[daemon][unit]") {
     CHECK(noctua::daemon::kinds_table(kinds) ==
           "  [[probes]]        dns, heartbeat, http, scenario, tcp, tls\n"
           "  [[rules]]         balance, downtime, latency, traffic_loss\n"
-          "  [[receivers]]     log, webhook\n"
+          "  [[receivers]]     alertmanager, email, log, opsgenie, pagerduty, slack, teams, "
+          "telegram, webhook, whatsapp\n"
           "  [[streams]]       file, http, kafka\n"
           "  [[status_tests]]  reloadly\n");
 }

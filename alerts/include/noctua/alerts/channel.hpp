@@ -15,10 +15,12 @@
 #include <prometheus/registry.h>
 
 #include "noctua/alerts/notification.hpp"
+#include "noctua/alerts/rate_limiter.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/http.hpp"
+#include "noctua/core/mail.hpp"
 #include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 
@@ -66,6 +68,7 @@ struct ChannelContext {
     core::HttpClient& http;
     const core::Clock& clock;
     std::string external_url;
+    core::MailClient* mail = nullptr;  ///< email receivers; none: they cannot be created
 };
 
 /// A receiver kind's sender. Non-virtual interface: deliver() logs the attempt and its outcome
@@ -78,6 +81,10 @@ public:
     using Done = std::function<void(DeliveryOutcome)>;
 
     explicit ChannelBase(config::ReceiverConfig config) : config_(std::move(config)) {}
+    /// With a clock, sends keep to the config's rate limit (rate_limit per rate_period, when
+    /// rate_limit > 0): a send over it is not made but answered `retry` with the wait as its
+    /// hint, and a service's own retry hint holds every later send of this channel until then.
+    ChannelBase(config::ReceiverConfig config, const core::Clock& clock);
     virtual ~ChannelBase() = default;
     ChannelBase(const ChannelBase&) = delete;
     ChannelBase& operator=(const ChannelBase&) = delete;
@@ -97,6 +104,8 @@ protected:
 
 private:
     config::ReceiverConfig config_;
+    const core::Clock* clock_ = nullptr;
+    std::shared_ptr<RateLimiter> limiter_;  // shared with completions that outlive an attempt
 };
 
 /// Creates channels of one receiver kind.
@@ -118,7 +127,8 @@ public:
         const config::ReceiverConfig& config, ChannelContext& context) const;
 };
 
-/// Registers `log` and `webhook`.
+/// Registers every built-in receiver kind (alertmanager, email, log, opsgenie, pagerduty,
+/// slack, teams, telegram, webhook, whatsapp).
 void register_builtin_channels(ChannelRegistry& registry);
 
 }  // namespace noctua::alerts

@@ -326,9 +326,38 @@ struct RuleConfig {
 
 struct ReceiverConfig {
     std::string name;
-    std::string kind;  ///< "log" | "webhook"
-    /// webhook: the target URL (a secret: webhook URLs often embed a token).
+    /// alertmanager | email | log | opsgenie | pagerduty | slack | teams | telegram | webhook |
+    /// whatsapp (docs/receivers.md)
+    std::string kind;
+    /// The endpoint (a secret: webhook URLs often embed a token). Required by slack, teams,
+    /// webhook and alertmanager; the service's own URL by default for pagerduty, opsgenie,
+    /// telegram and whatsapp; `smtp://` or `smtps://` for email.
     std::optional<Secret> url;
+    /// The kind's credential, read from its own key (`<key>`, `<key>_env`, `<key>_file`):
+    /// pagerduty `routing_key`, opsgenie `api_key`, telegram `bot_token`, whatsapp
+    /// `access_token` (meta) or `auth_token` (twilio), email `password`, webhook `secret`
+    /// (Standard Webhooks signing key, `whsec_<base64>` or raw).
+    std::optional<Secret> credential;
+    std::string chat_id;            ///< telegram: numeric id or `@channel`
+    std::vector<std::string> to;    ///< email: addresses; whatsapp: E.164 numbers
+    std::string from;               ///< email: sender address; whatsapp (twilio): sender number
+    std::string username;           ///< email: SMTP login (empty: no AUTH)
+    bool starttls = true;           ///< email over smtp://: STARTTLS required before anything
+    std::string ca_file;            ///< email: PEM bundle for the SMTP server; empty: system
+    std::string provider = "meta";  ///< whatsapp: "meta" (Cloud API) | "twilio"
+    std::string account_sid;        ///< whatsapp (twilio)
+    std::string phone_number_id;    ///< whatsapp (meta)
+    /// whatsapp: the approved template (meta: its name; twilio: its Content SID, `HX…`).
+    std::string template_name;
+    std::string language = "en_US";  ///< whatsapp (meta): the template's language code
+    /// alertmanager: how long a pushed firing alert stays valid (its endsAt) unless re-sent;
+    /// keep the route's repeat_interval below it.
+    core::Duration ends_after = std::chrono::hours(5);
+    /// At most `rate_limit` sends per `rate_period` (0: the kind's default: slack and
+    /// telegram 1 per second, pagerduty 120 per minute, teams 4 per second); a send over it
+    /// waits for the next slot.
+    int rate_limit = 0;
+    core::Duration rate_period = std::chrono::seconds(1);
     core::Duration timeout = std::chrono::seconds(10);
     bool send_resolved = true;
     int max_attempts = 10;  ///< delivery attempts before giving up (outbox comes later)
