@@ -34,7 +34,9 @@ core::Duration RateLimiter::acquire(std::uint64_t id, core::TimePoint now) {
 void RateLimiter::hold(core::TimePoint until) {
     std::lock_guard lock(mutex_);
     tat_ = std::max(tat_, until + tolerance_);
-    for (auto& [id, slot] : slots_) slot = std::max(slot, until);
+    // Slots reserved before the hold would all come due at `until` at once, a burst the
+    // service just refused: each waiting notification takes a fresh slot, spaced from `until`.
+    slots_.clear();
 }
 
 }  // namespace noctua::alerts

@@ -180,7 +180,10 @@ TEST_CASE("telegram: a 429 storm through the dispatcher loses nothing and keeps 
     auto rc = testing::receiver("telegram", tg.url());
     rc.credential = config::Secret(tg.token, "inline");
     rc.chat_id = "-100123";
-    rc.rate_limit = 10;  // under the fake's 20/s
+    // 10/s in bursts of 2: under the fake's 20/s and within its burst, even with every group
+    // in flight at once.
+    rc.rate_limit = 2;
+    rc.rate_period = 200ms;
     rc.initial_backoff = 10ms;
     rc.max_backoff = 100ms;
     std::shared_ptr<alerts::ChannelBase> ch = std::move(*registry.create(rc, ctx));

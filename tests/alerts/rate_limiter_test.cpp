@@ -38,3 +38,18 @@ TEST_CASE("RateLimiter: a service's wait holds every later send", "[alerts][unit
     // After the wait, sends resume one interval apart, without a burst.
     CHECK(limiter.acquire(3, kT0 + 30s) == 100ms);
 }
+
+TEST_CASE("RateLimiter: slots reserved before a service's wait are spaced after it, not bunched",
+          "[alerts][unit]") {
+    alerts::RateLimiter limiter(1, 1s);
+    CHECK(limiter.acquire(1, kT0) == 0ms);
+    CHECK(limiter.acquire(2, kT0) == 1s);
+    CHECK(limiter.acquire(3, kT0) == 2s);
+    limiter.hold(kT0 + 10s);
+    // Both come back at their old slots and each is given its own, one second apart.
+    CHECK(limiter.acquire(2, kT0 + 1s) == 9s);
+    CHECK(limiter.acquire(3, kT0 + 2s) == 9s);
+    CHECK(limiter.acquire(2, kT0 + 10s) == 0ms);
+    CHECK(limiter.acquire(3, kT0 + 10s) == 1s);
+    CHECK(limiter.acquire(3, kT0 + 11s) == 0ms);
+}
