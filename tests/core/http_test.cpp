@@ -36,8 +36,11 @@ TEST_CASE("split_path: non-empty segments", "[core][unit]") {
 
 TEST_CASE("bearer_token: the scheme without regard to case, then the credentials", "[core][unit]") {
     using noctua::core::bearer_token;
-    auto token = [](std::string value) {
-        return bearer_token({{"authorization", std::move(value)}});
+    // The token is a view into the headers: copy it before they go.
+    auto token = [](std::string value) -> std::optional<std::string> {
+        const noctua::core::Headers headers{{"authorization", std::move(value)}};
+        const auto found = bearer_token(headers);
+        return found ? std::optional<std::string>(*found) : std::nullopt;
     };
     CHECK(token("Bearer abc") == "abc");
     CHECK(token("bearer abc") == "abc");

@@ -150,7 +150,9 @@ successes = 1
     for (const auto& body : receiver.snapshot()) {
         INFO(body);
         auto doc = parser.parse(body).value();
-        for (auto alert : doc["alerts"].get_array().value()) {
+        // A named array: a range-for over .value() of a temporary result would dangle.
+        const simdjson::dom::array alerts = doc["alerts"].get_array().value();
+        for (auto alert : alerts) {
             CHECK(std::string_view(alert["labels"]["probe"]) == "unresolvable");
             CHECK(std::string_view(alert["annotations"]["failure_reason"]) == "dns");
         }
