@@ -27,8 +27,8 @@ constexpr std::string_view kTrafficLossKeys[] = {
     "window"};
 constexpr std::string_view kTierKeys[] = {"for", "ratio", "window"};
 constexpr std::string_view kBalanceKeys[] = {
-    "burn_window", "burst", "burst_window", "critical", "exhaustion_critical",
-    "exhaustion_warning", "for", "probes", "warning"};
+    "burn_window",        "burst", "burst_hold", "burst_window", "critical", "exhaustion_critical",
+    "exhaustion_warning", "for",   "probes",     "warning"};
 constexpr std::string_view kLatencyKeys[] = {"baseline_factor", "baseline_window", "for",
                                              "min_samples",     "probes",          "quantile",
                                              "severity",        "threshold",       "window"};
@@ -131,6 +131,7 @@ void parse_balance(const Section& s, BalanceRuleConfig& b) {
     read_span(s, "burn_window", b.burn_window, false);
     s.read_int("burst", b.burst, 0, kIntMax);
     read_span(s, "burst_window", b.burst_window, false);
+    read_span(s, "burst_hold", b.burst_hold, false);
     read_span(s, "for", b.for_, true);
 }
 

@@ -18,13 +18,6 @@ std::string_view level_name(int r) { return r == 2 ? "critical" : r == 1 ? "warn
 
 double seconds(core::Duration d) { return std::chrono::duration<double>(d).count(); }
 
-/// An insufficient-balance burst resolves only after this long without such errors (or
-/// `burst_window`, if longer). A drained float fails in bursts — traffic pauses, retries come
-/// in waves — and resolving after 2 quiet minutes re-paged the same drain every pause
-/// (bench/detect/stream.sh). 15 minutes rides out those pauses while a topped-up float
-/// still resolves soon after traffic succeeds again (its errors stop at once).
-constexpr core::Duration kBurstHold = std::chrono::minutes(15);
-
 /// A rise of more than this share of the new balance is a deposit; smaller ones are refunds.
 constexpr double kDepositShare = 0.05;
 /// Deposits whose preceding balance makes up the refill level.
@@ -206,7 +199,11 @@ void BalanceDetector::on_errors(Series& s, core::TimePoint t, double count,
 
 void BalanceDetector::check_burst_end(Series& s, core::TimePoint now, std::vector<Signal>& out) {
     if (!s.burst_firing) return;
-    const auto hold = std::max(kBurstHold, rule_.balance.burst_window);
+    // A drained float fails in bursts (traffic pauses, retries come in waves): resolving after
+    // 2 quiet minutes re-paged the same drain every pause (bench/detect/stream.sh), so the
+    // default `burst_hold` of 15 minutes rides out those pauses, while a topped-up float still
+    // resolves soon after traffic succeeds again (its errors stop at once).
+    const auto hold = std::max(rule_.balance.burst_hold, rule_.balance.burst_window);
     if (!s.errors.empty() && s.errors.back().first > now - hold) return;
     s.burst_firing = false;
     s.errors.clear();

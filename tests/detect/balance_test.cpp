@@ -167,6 +167,23 @@ TEST_CASE("Balance: a burst window longer than the hold is the hold", "[detect][
     CHECK_FALSE(out[0].active);
 }
 
+TEST_CASE("Balance: burst_hold sets how long a burst needs without errors to resolve",
+          "[detect][unit]") {
+    auto r = detect::default_rule(Measure::balance);
+    r.balance.burst_window = std::chrono::minutes(1);
+    r.balance.burst_hold = std::chrono::minutes(2);
+    detect::BalanceDetector d{r};
+    const core::Labels wallet{{"customer", "c-7"}};
+    REQUIRE(feed(d, Measure::insufficient_balance, wallet, minute(0), 5).size() == 1);
+    std::vector<detect::Signal> out;
+    d.advance(minute(1), out);
+    CHECK(out.empty());  // the burst window has passed, the hold has not
+    d.advance(minute(2), out);
+    REQUIRE(out.size() == 1);
+    CHECK_FALSE(out[0].active);
+    CHECK(out[0].summary.find("no insufficient-balance errors for 2m") != std::string::npos);
+}
+
 TEST_CASE("Balance: a float refilled on a cycle pages when its refill does not come",
           "[detect][unit]") {
     // Spending 50,000 an hour from 30,000, sampled every minute; finance deposits 25,000

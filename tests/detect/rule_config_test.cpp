@@ -28,6 +28,7 @@ exhaustion_critical = "30m"
 burn_window = "2h"
 burst = 3
 burst_window = "1m"
+burst_hold = "3m"
 match = { provider = "acme", currency = "USD" }
 
 [[rules]]
@@ -54,6 +55,7 @@ slo = 0.995
     CHECK(b.critical == 100.5);
     CHECK(b.exhaustion_warning == std::chrono::hours(4));
     CHECK(b.burst == 3);
+    CHECK(b.burst_hold == std::chrono::minutes(3));
     CHECK(r->rules[0].match.get("currency") == "USD");
     const auto& l = r->rules[1].latency;
     CHECK(l.quantile == 0.99);

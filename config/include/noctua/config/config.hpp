@@ -271,6 +271,10 @@ struct BalanceRuleConfig {
     /// Insufficient-balance errors within `burst_window` that fire at once; 0: off.
     int burst = 5;
     core::Duration burst_window = std::chrono::minutes(2);
+    /// A firing burst resolves after this long without insufficient-balance errors (or
+    /// `burst_window`, if longer). A drained float fails in bursts (traffic pauses, retries come
+    /// in waves); the default rides out those pauses.
+    core::Duration burst_hold = std::chrono::minutes(15);
     core::Duration for_ = std::chrono::seconds(0);  ///< `for`
     friend bool operator==(const BalanceRuleConfig&, const BalanceRuleConfig&) = default;
 };

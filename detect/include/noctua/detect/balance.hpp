@@ -33,7 +33,7 @@ namespace noctua::detect {
 /// - A burst of `burst` insufficient-balance errors within `burst_window`
 ///   (Measure::insufficient_balance) fires critical at once, with label
 ///   `reason="insufficient_balance_errors"`. It stays firing while errors keep coming and
-///   resolves after 15 minutes (or `burst_window`, if longer) without any: one alert per
+///   resolves after `burst_hold` (15 minutes; `burst_window`, if longer) without any: one alert per
 ///   drain, not one per pause in the failing traffic.
 ///
 /// The alert carries `severity` = warning|critical; a change of level resolves the old alert
@@ -62,7 +62,7 @@ public:
     }
     void observe(Measure m, const core::Sample& sample, std::string_view detail,
                  std::vector<Signal>& out) override;
-    /// Resolves error bursts after 15 minutes (or `burst_window`, if longer) without
+    /// Resolves error bursts after `burst_hold` (or `burst_window`, if longer) without
     /// insufficient-balance errors.
     void advance(core::TimePoint now, std::vector<Signal>& out) override;
 
