@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# config/examples/production.toml as an operator installs it: copied beside a secrets/
+# directory, with the environment its service unit provides, it passes `noctua check`; without
+# a secret it is refused with the secret's source named and its value nowhere in the output.
+set -uo pipefail
+NOCTUA=$1
+EXAMPLE=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+mkdir -p "$dir/secrets"
+cp "$EXAMPLE" "$dir/noctua.toml"
+for s in admin-token reloadly-client-secret acme-token ingest-token; do
+  printf 'secret-value-%s\n' "$s" > "$dir/secrets/$s"
+done
+printf 'https://chat.example.com/hooks/secret-value-chat\n' > "$dir/secrets/chat-webhook-url"
+chmod 600 "$dir"/secrets/*
+export RELOADLY_CLIENT_ID=noc-client
+export NOCTUA_PAGER_URL=https://events.pager.example.com/secret-value-pager
+
+out=$("$NOCTUA" check -c "$dir/noctua.toml" 2>&1); code=$?
+[ "$code" = 0 ] || fail "noctua check exited $code: $out"
+echo "$out" | grep -q "config OK: 3 providers, 5 probes, 12 rules, 2 receivers" || fail "summary: $out"
+echo "$out" | grep -q "secret-value" && fail "a secret in the output: $out"
+
+# Without the pager URL's variable and the chat URL's file: both named, exit 2.
+rm "$dir/secrets/chat-webhook-url"
+out=$(env -u NOCTUA_PAGER_URL "$NOCTUA" check -c "$dir/noctua.toml" 2>&1); code=$?
+[ "$code" = 2 ] || fail "check without secrets exited $code, want 2: $out"
+echo "$out" | grep -q "NOCTUA_PAGER_URL" || fail "the missing variable is not named: $out"
+echo "$out" | grep -q "chat-webhook-url" || fail "the missing file is not named: $out"
+echo "$out" | grep -q "secret-value" && fail "a secret in the output: $out"
+echo "OK"
