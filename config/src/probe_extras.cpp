@@ -423,14 +423,7 @@ ScenarioStepConfig parse_step(const Section& st, StepNames& earlier) {
         step.until = st.node("until")->as_string()->get();
     }
     st.read_int("attempts", step.attempts, 1, 100);
-    core::Duration poll{};
-    if (st.read_duration("poll_interval", poll)) {
-        if (poll <= core::Duration::zero()) {
-            st.error("poll_interval", "must be greater than 0");
-        } else {
-            step.poll_interval = poll;
-        }
-    }
+    st.read_positive_duration("poll_interval", step.poll_interval);
     if (!step.until.empty() && !st.contains("attempts")) step.attempts = 10;
     if (step.until.empty() && st.contains("attempts")) {
         st.error("attempts", "attempts needs until (the condition that ends the polling)");
@@ -607,13 +600,7 @@ std::optional<AuthConfig> parse_auth(const Section& provider) {
         }
         core::Duration d{};
         if (s->read_duration("refresh_before", d)) auth.refresh_before = d;
-        if (s->read_duration("timeout", d)) {
-            if (d <= core::Duration::zero()) {
-                s->error("timeout", "must be greater than 0");
-            } else {
-                auth.timeout = d;
-            }
-        }
+        s->read_positive_duration("timeout", auth.timeout);
     }
     return auth;
 }

@@ -129,29 +129,11 @@ void parse_receiver_kind(const Section& s, std::span<const std::string_view> com
         }
     }
     s.read_int("rate_limit", out.rate_limit, 0, 1'000'000);
-    if (s.contains("rate_period")) {
-        core::Duration period{};
-        if (s.read_duration("rate_period", period)) {
-            if (period <= core::Duration::zero()) {
-                s.error("rate_period", "must be greater than 0");
-            } else {
-                out.rate_period = period;
-            }
-        }
-    }
+    s.read_positive_duration("rate_period", out.rate_period);
     if (out.kind == "telegram" && s.require("chat_id")) s.read_string("chat_id", out.chat_id);
     if (out.kind == "whatsapp") parse_whatsapp(s, out);
     if (out.kind == "email") parse_email(s, out);
-    if (out.kind == "alertmanager" && s.contains("ends_after")) {
-        core::Duration d{};
-        if (s.read_duration("ends_after", d)) {
-            if (d <= core::Duration::zero()) {
-                s.error("ends_after", "must be greater than 0");
-            } else {
-                out.ends_after = d;
-            }
-        }
-    }
+    if (out.kind == "alertmanager") s.read_positive_duration("ends_after", out.ends_after);
 }
 
 }  // namespace noctua::config::detail

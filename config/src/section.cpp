@@ -181,6 +181,17 @@ bool Section::read_duration(std::string_view key, core::Duration& out,
     return true;
 }
 
+bool Section::read_positive_duration(std::string_view key, core::Duration& out) const {
+    core::Duration value{};
+    if (!read_duration(key, value)) return false;
+    if (value <= core::Duration::zero()) {
+        error(key, "must be greater than 0");
+        return false;
+    }
+    out = value;
+    return true;
+}
+
 bool Section::read_size(std::string_view key, std::size_t& out) const {
     const toml::node* n = node(key);
     if (n == nullptr) return false;

@@ -86,6 +86,8 @@ public:
     /// overflow; keys with a tighter sensible range pass their own).
     bool read_duration(std::string_view key, core::Duration& out,
                        core::Duration max = kMaxConfigDuration) const;
+    /// read_duration() for keys that must be greater than zero (timeouts, intervals).
+    bool read_positive_duration(std::string_view key, core::Duration& out) const;
     bool read_size(std::string_view key, std::size_t& out) const;
     /// A table of label name → non-empty string value; names must be label names.
     bool read_labels(std::string_view key, core::Labels& out) const;

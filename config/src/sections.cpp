@@ -48,17 +48,6 @@ bool read_choice(const Section& s, std::string_view key, std::string_view noun,
     return true;
 }
 
-/// Durations that must be strictly positive (timeouts, backoffs).
-void read_positive_duration(const Section& s, std::string_view key, core::Duration& out) {
-    core::Duration value{};
-    if (!s.read_duration(key, value)) return;
-    if (value <= core::Duration::zero()) {
-        s.error(key, "must be greater than 0");
-        return;
-    }
-    out = value;
-}
-
 }  // namespace
 
 void check_id(const Section& s, std::string_view key, const std::string& value) {
@@ -98,8 +87,8 @@ void parse_server(const Section& s, ServerConfig& out) {
             out.body_limit_bytes = body_limit;
         }
     }
-    read_positive_duration(s, "read_timeout", out.read_timeout);
-    read_positive_duration(s, "shutdown_timeout", out.shutdown_timeout);
+    s.read_positive_duration("read_timeout", out.read_timeout);
+    s.read_positive_duration("shutdown_timeout", out.shutdown_timeout);
 
     // A token that failed to load has already been reported; only its absence is checked here.
     const bool token_given = s.contains("admin_token_env") || s.contains("admin_token_file");
@@ -164,11 +153,11 @@ ReceiverConfig parse_receiver(const Section& s) {
             }
         }
     }
-    read_positive_duration(s, "timeout", out.timeout);
+    s.read_positive_duration("timeout", out.timeout);
     s.read_bool("send_resolved", out.send_resolved);
     s.read_int("max_attempts", out.max_attempts, 1, kIntMax);
-    read_positive_duration(s, "initial_backoff", out.initial_backoff);
-    read_positive_duration(s, "max_backoff", out.max_backoff);
+    s.read_positive_duration("initial_backoff", out.initial_backoff);
+    s.read_positive_duration("max_backoff", out.max_backoff);
     if (out.max_backoff < out.initial_backoff) {
         s.error(s.contains("max_backoff") ? "max_backoff" : "initial_backoff",
                 fmt::format("max_backoff ({}) must not be less than initial_backoff ({})",

@@ -23,16 +23,6 @@ bool known(std::span<const std::string_view> set, std::string_view v) {
     return std::find(set.begin(), set.end(), v) != set.end();
 }
 
-void positive(const Section& s, std::string_view key, core::Duration& out) {
-    core::Duration v{};
-    if (!s.read_duration(key, v)) return;
-    if (v <= core::Duration::zero()) {
-        s.error(key, "must be greater than 0");
-        return;
-    }
-    out = v;
-}
-
 }  // namespace
 
 StatusTestConfig parse_status_test(const Section& s) {
@@ -65,12 +55,12 @@ StatusTestConfig parse_status_test(const Section& s) {
     s.read_int("page_size", out.page_size, 1, 1000);
     s.read_int("max_pages", out.max_pages, 1, 10000);
     s.read_int("status_attempts", out.status_attempts, 1, 1000);
-    positive(s, "status_poll_interval", out.status_poll_interval);
+    s.read_positive_duration("status_poll_interval", out.status_poll_interval);
 
     // Defaults every step inherits, then the order, then per-step overrides.
     StatusTestStepConfig defaults;
     s.read_int("retries", defaults.retries, 0, 10);
-    positive(s, "timeout", defaults.timeout);
+    s.read_positive_duration("timeout", defaults.timeout);
     std::vector<std::string> names(std::begin(kSuiteSteps), std::end(kSuiteSteps));
     if (s.read_string_list("steps", names)) {
         for (std::size_t i = 0; i < names.size(); ++i) {
@@ -102,7 +92,7 @@ StatusTestConfig parse_status_test(const Section& s) {
             if (auto sub = table->subtable(name)) {
                 sub->check_keys(kStepKeys);
                 sub->read_int("retries", it->retries, 0, 10);
-                positive(*sub, "timeout", it->timeout);
+                sub->read_positive_duration("timeout", it->timeout);
             }
         }
     }
@@ -112,7 +102,7 @@ StatusTestConfig parse_status_test(const Section& s) {
 void parse_status_reports(const Section& s, StatusReportsConfig& out) {
     s.check_keys(kReportKeys);
     if (s.read_string("dir", out.dir) && out.dir.empty()) s.error("dir", "must not be empty");
-    positive(s, "retention", out.retention);
+    s.read_positive_duration("retention", out.retention);
     s.read_string_list("receivers", out.receivers);  // checked against [[receivers]] in config.cpp
     std::string link;
     if (s.read_string("link_base", link)) {

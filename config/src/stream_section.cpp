@@ -41,16 +41,6 @@ bool contains(std::span<const std::string_view> set, std::string_view v) {
     return std::find(set.begin(), set.end(), v) != set.end();
 }
 
-void positive(const Section& s, std::string_view key, core::Duration& out) {
-    core::Duration v{};
-    if (!s.read_duration(key, v)) return;
-    if (v <= core::Duration::zero()) {
-        s.error(key, "must be greater than 0");
-        return;
-    }
-    out = v;
-}
-
 void positive_size(const Section& s, std::string_view key, std::size_t& out) {
     std::size_t v = 0;
     if (!s.read_size(key, v)) return;
@@ -150,7 +140,7 @@ StreamConfig parse_stream(const Section& s) {
             s.error("http streams need a token (token_env or token_file) or an HMAC secret "
                     "(hmac_secret_env or hmac_secret_file)");
         }
-        positive(s, "signature_tolerance", out.signature_tolerance);
+        s.read_positive_duration("signature_tolerance", out.signature_tolerance);
         positive_size(s, "body_limit", out.body_limit);
         positive_size(s, "max_decompressed", out.max_decompressed);
         int queue = 0;
@@ -161,7 +151,7 @@ StreamConfig parse_stream(const Section& s) {
         if (s.require("paths") && s.read_string_list("paths", out.paths) && out.paths.empty()) {
             s.error("paths", "must list at least one file or glob");
         }
-        positive(s, "poll_interval", out.poll_interval);
+        s.read_positive_duration("poll_interval", out.poll_interval);
         s.read_bool("start_at_end", out.start_at_end);
     } else if (out.kind == "kafka") {
         if (s.require("brokers")) s.read_string("brokers", out.brokers);
@@ -177,13 +167,13 @@ StreamConfig parse_stream(const Section& s) {
 
 void parse_windows(const Section& s, WindowsConfig& out) {
     s.check_keys(kWindowKeys);
-    positive(s, "bucket", out.bucket);
-    positive(s, "recent", out.recent);
-    positive(s, "history_bucket", out.history_bucket);
-    positive(s, "retention", out.retention);
-    positive(s, "max_future", out.max_future);
-    positive(s, "dedup_horizon", out.dedup_horizon);
-    positive(s, "snapshot_interval", out.snapshot_interval);
+    s.read_positive_duration("bucket", out.bucket);
+    s.read_positive_duration("recent", out.recent);
+    s.read_positive_duration("history_bucket", out.history_bucket);
+    s.read_positive_duration("retention", out.retention);
+    s.read_positive_duration("max_future", out.max_future);
+    s.read_positive_duration("dedup_horizon", out.dedup_horizon);
+    s.read_positive_duration("snapshot_interval", out.snapshot_interval);
     core::Duration lateness{};
     if (s.read_duration("allowed_lateness", lateness)) out.allowed_lateness = lateness;
     int ids = 0;

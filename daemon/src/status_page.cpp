@@ -247,33 +247,6 @@ std::string point(double x, double y) { return fmt::format("{:.1f},{:.1f} ", x, 
 
 }  // namespace
 
-std::string html_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
 std::string format_age(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0) seconds = 0;
     const auto s = static_cast<long long>(seconds);

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "noctua/core/html.hpp"
 #include "wall.hpp"
 
 namespace noctua::daemon {
@@ -21,8 +22,7 @@ struct StatusPageOptions {
 [[nodiscard]] std::string render_status_page(const WallSnapshot& snapshot,
                                              const StatusPageOptions& options = {});
 
-/// `&`, `<`, `>`, `"` and `'` as character references: safe in text and quoted attributes.
-[[nodiscard]] std::string html_escape(std::string_view s);
+using core::html_escape;
 
 /// "45s", "12m", "3h 5m", "2d 4h": an age or duration for people across the room.
 [[nodiscard]] std::string format_age(double seconds);

@@ -11,33 +11,11 @@
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
 #include "noctua/core/base64.hpp"
+#include "noctua/core/html.hpp"
 #include "noctua/core/mail.hpp"
 
 namespace noctua::alerts::detail {
 namespace {
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 /// Base64 in lines of 76 characters (RFC 2045).
 std::string base64_lines(std::string_view data) {
@@ -65,13 +43,13 @@ std::string plain_text(const Message& m, std::string_view external_url) {
 std::string html(const Message& m, std::string_view external_url) {
     std::string out = "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">";
     out += fmt::format("<h2 style=\"color:{}\">{}</h2>", m.firing ? "#b00020" : "#1b5e20",
-                       html_escape(m.headline));
-    if (!m.since.empty()) out += "<p>" + html_escape(m.since) + "</p>";
-    if (!m.how_bad.empty()) out += "<p><b>" + html_escape(m.how_bad) + "</b></p>";
-    if (!m.cause.empty()) out += "<p><i>" + html_escape(m.cause) + "</i></p>";
+                       core::html_escape(m.headline));
+    if (!m.since.empty()) out += "<p>" + core::html_escape(m.since) + "</p>";
+    if (!m.how_bad.empty()) out += "<p><b>" + core::html_escape(m.how_bad) + "</b></p>";
+    if (!m.cause.empty()) out += "<p><i>" + core::html_escape(m.cause) + "</i></p>";
     std::vector<std::string> links;
     const auto link = [&](std::string_view text, std::string_view url) {
-        links.push_back(fmt::format("<a href=\"{}\">{}</a>", html_escape(url), text));
+        links.push_back(fmt::format("<a href=\"{}\">{}</a>", core::html_escape(url), text));
     };
     if (!m.runbook_url.empty()) link("Runbook", m.runbook_url);
     if (!m.dashboard_url.empty()) link("Dashboard", m.dashboard_url);
@@ -79,7 +57,7 @@ std::string html(const Message& m, std::string_view external_url) {
     if (!links.empty()) out += fmt::format("<p>{}</p>", fmt::join(links, " · "));
     if (!m.alerts.empty()) {
         out += "<ul>";
-        for (const auto& a : m.alerts) out += "<li>" + html_escape(a.text) + "</li>";
+        for (const auto& a : m.alerts) out += "<li>" + core::html_escape(a.text) + "</li>";
         out += "</ul>";
     }
     return out + "</body></html>";

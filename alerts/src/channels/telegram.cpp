@@ -6,6 +6,7 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/core/html.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -14,32 +15,8 @@ namespace {
 constexpr std::size_t kTextMax = 4096;
 constexpr std::string_view kApi = "https://api.telegram.org";
 
-/// HTML parse mode: only &, < and > (and " inside attributes) need escaping.
-std::string escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
 std::string link(std::string_view text, std::string_view url) {
-    return "<a href=\"" + escape(url) + "\">" + std::string(text) + "</a>";
+    return "<a href=\"" + core::html_escape(url) + "\">" + std::string(text) + "</a>";
 }
 
 std::string telegram_text(const Notification& n, std::string_view external_url) {
@@ -47,10 +24,10 @@ std::string telegram_text(const Notification& n, std::string_view external_url) 
     // The first lines always fit: they are cut before the list is.
     m.how_bad = cut_chars(m.how_bad, 1500);
     m.cause = cut_chars(m.cause, 500);
-    std::string lead = "<b>" + escape(m.headline) + "</b>";
-    if (!m.since.empty()) lead += "\n" + escape(m.since);
-    if (!m.how_bad.empty()) lead += "\n" + escape(m.how_bad);
-    if (!m.cause.empty()) lead += "\n<i>" + escape(m.cause) + "</i>";
+    std::string lead = "<b>" + core::html_escape(m.headline) + "</b>";
+    if (!m.since.empty()) lead += "\n" + core::html_escape(m.since);
+    if (!m.how_bad.empty()) lead += "\n" + core::html_escape(m.how_bad);
+    if (!m.cause.empty()) lead += "\n<i>" + core::html_escape(m.cause) + "</i>";
     std::vector<std::string> links;
     if (!m.runbook_url.empty()) links.push_back(link("Runbook", m.runbook_url));
     if (!m.dashboard_url.empty()) links.push_back(link("Dashboard", m.dashboard_url));
@@ -59,7 +36,7 @@ std::string telegram_text(const Notification& n, std::string_view external_url) 
     const auto render = [&](std::size_t k) {
         std::string out = lead;
         if (!m.alerts.empty()) out += "\n";
-        for (std::size_t i = 0; i < k; ++i) out += "\n• " + escape(m.alerts[i].text);
+        for (std::size_t i = 0; i < k; ++i) out += "\n• " + core::html_escape(m.alerts[i].text);
         if (auto more = more_line(m.alerts.size() - k); !more.empty()) out += "\n" + more;
         return out;
     };
