@@ -38,6 +38,15 @@ AlertMetrics::AlertMetrics(prometheus::Registry& registry)
                   .Name("noctua_notifications_pending")
                   .Help("Notifications queued or being retried, by receiver")
                   .Register(registry)),
+      outbox_pending(prometheus::BuildGauge()
+                         .Name("noctua_outbox_pending")
+                         .Help("Notifications in the outbox not yet accepted by their receiver")
+                         .Register(registry)),
+      alerts(prometheus::BuildGauge()
+                 .Name("noctua_alerts")
+                 .Help("Alerts by state (pending: condition holding, not yet for long "
+                       "enough; firing) and severity")
+                 .Register(registry)),
       firing(prometheus::BuildGauge()
                  .Name("noctua_alerts_firing")
                  .Help("Alerts currently firing, by alertname and severity")

@@ -226,6 +226,7 @@ std::string encode(const Silence& s) {
     w.field("created_by", s.created_by);
     w.field("comment", s.comment);
     w.field("updated", ms(s.updated_at));
+    if (s.maintenance) w.field("maintenance", true);
     w.end_object();
     return std::move(w).str();
 }
@@ -254,6 +255,9 @@ core::Result<Silence> decode_silence(std::string_view json) {
         s.created_by = by;
         s.comment = comment;
         s.updated_at = at(updated);
+        // Optional: only maintenance windows carry it.
+        bool maintenance = false;
+        if (!root["maintenance"].get(maintenance)) s.maintenance = maintenance;
         return s;
     });
 }

@@ -372,6 +372,7 @@ void Dispatcher::count_pending(const std::string& receiver, std::ptrdiff_t delta
     auto& rs = receivers_[receiver];
     rs.pending = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(rs.pending) + delta);
     metrics_.pending.Add({{"receiver", receiver}}).Set(static_cast<double>(rs.pending));
+    metrics_.outbox_pending.Add({{"receiver", receiver}}).Set(static_cast<double>(rs.pending));
 }
 
 void Dispatcher::wake(const std::string& receiver) {

@@ -30,6 +30,10 @@ void Notifier::configure(const config::Config& config) {
     inhibitor_ = Inhibitor{config.inhibit};
     intervals_.clear();
     for (const auto& ti : config.time_intervals) intervals_.emplace(ti.name, ti);
+    maintenance_.clear();
+    for (const auto& p : config.providers) {
+        if (!p.maintenance.empty()) maintenance_.emplace(p.id, p.maintenance);
+    }
     send_resolved_.clear();
     for (const auto& r : config.receivers) send_resolved_[r.name] = r.send_resolved;
     escalations_.clear();
@@ -137,6 +141,9 @@ MuteReason Notifier::mute_reason(const core::Labels& labels, const Route* route,
     if (const auto* s = silences_.muting(labels, now)) {
         return {MuteReason::Kind::silenced, s->id};
     }
+    if (in_maintenance(labels, now)) {
+        return {MuteReason::Kind::maintenance, std::string(labels.get("provider").value_or(""))};
+    }
     if (const auto* src = inhibitor_.inhibited_by(labels, firing)) {
         return {MuteReason::Kind::inhibited, src->labels.to_string()};
     }
@@ -151,6 +158,17 @@ MuteReason Notifier::mute_reason(const core::Labels& labels, const Route* route,
         }
     }
     return {};
+}
+
+bool Notifier::in_maintenance(const core::Labels& labels, core::TimePoint now) const {
+    const auto provider = labels.get("provider");
+    if (!provider) return false;
+    auto it = maintenance_.find(*provider);
+    if (it == maintenance_.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(), [&](const auto& w) {
+        return (w.period && w.period->contains(now)) ||
+               in_any(intervals_, w.time_intervals, now, nullptr);
+    });
 }
 
 std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_t& next_id) {

@@ -315,6 +315,13 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     check_probe_references(draft);
     check_rule_references(draft);
     check_route(root, draft);
+    {
+        std::vector<std::string> intervals;
+        for (const auto& ti : draft.config.time_intervals) intervals.push_back(ti.name);
+        for (const auto& p : draft.providers) {
+            detail::check_maintenance_references(p.section, p.config, intervals);
+        }
+    }
 
     if (ctx.has_errors()) return std::unexpected(ctx.take_errors());
 

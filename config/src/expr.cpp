@@ -15,6 +15,15 @@ namespace {
 
 using Unexpected = std::unexpected<SyntaxError>;
 
+bool known_function(std::string_view name) {
+    return std::find(std::begin(kFunctions), std::end(kFunctions), name) != std::end(kFunctions);
+}
+
+std::string unknown_function(std::string_view name) {
+    return fmt::format("unknown function {}; known functions: {}", core::excerpt(name),
+                       fmt::join(kFunctions, ", "));
+}
+
 bool is_ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 bool is_ident_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
@@ -27,7 +36,7 @@ public:
     explicit Parser(std::string_view text) : text_(text) {}
 
     std::expected<NodePtr, SyntaxError> parse_all() {
-        auto e = parse_or();
+        auto e = parse_pipeline();
         if (!e) return e;
         skip_space();
         if (pos_ < text_.size()) {
@@ -121,6 +130,44 @@ private:
 
     std::expected<NodePtr, SyntaxError> parse_or() {
         return parse_chain(Op::logical_or, "||", "or", &Parser::parse_and);
+    }
+
+    /// `x | humanize | toUpper`: each `| f` is the call f(x). Every pipe is a level of nesting,
+    /// so a long pipeline is bounded like nested calls.
+    std::expected<NodePtr, SyntaxError> parse_pipeline() {
+        auto value = parse_or();
+        if (!value) return value;
+        const std::size_t outer = depth_;
+        NodePtr result = std::move(*value);
+        while (true) {
+            skip_space();
+            if (text_.substr(pos_, 1) != "|" || text_.substr(pos_, 2) == "||") break;
+            ++pos_;
+            skip_space();
+            const std::size_t at = pos_;
+            if (++depth_ > kMaxDepth) {
+                depth_ = outer;
+                return too_deep(at);
+            }
+            while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
+            const auto name = text_.substr(at, pos_ - at);
+            if (name.empty()) {
+                depth_ = outer;
+                return fail(at, fmt::format("expected a function name after |, found {}", describe_here()));
+            }
+            if (!known_function(name)) {
+                depth_ = outer;
+                return fail(at, unknown_function(name));
+            }
+            auto n = std::make_shared<Node>();
+            n->kind = Node::Kind::call;
+            n->offset = at;
+            n->text = std::string(name);
+            n->children = {std::move(result)};
+            result = std::move(n);
+        }
+        depth_ = outer;
+        return result;
     }
 
     std::expected<NodePtr, SyntaxError> parse_and() {
@@ -359,10 +406,17 @@ private:
             const Nesting nesting(depth_);
             if (nesting.too_deep()) return too_deep(pos_);
             ++pos_;
-            auto inner = parse_or();
+            auto inner = parse_pipeline();
             if (!inner) return inner;
             if (!eat(")")) return fail(pos_, fmt::format("expected ), found {}", describe_here()));
             return inner;
+        }
+        // `.Labels.provider` and `$labels.provider` (alert templates): the prefix is part of the
+        // root's name, so other expressions do not accept them.
+        if ((c == '.' || c == '$') && pos_ + 1 < text_.size() && is_ident_start(text_[pos_ + 1])) {
+            ++pos_;
+            while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
+            return parse_path(start, std::string(text_.substr(start, pos_ - start)));
         }
         if (!is_ident_start(c)) return fail(pos_, fmt::format("expected a value, found {}", describe_here()));
         while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
@@ -381,15 +435,11 @@ private:
         }
         skip_space();
         if (pos_ < text_.size() && text_[pos_] == '(') {
-            static constexpr std::string_view kFunctions[] = {"exists", "len", "lower"};
-            if (std::find(std::begin(kFunctions), std::end(kFunctions), word) == std::end(kFunctions)) {
-                return fail(start, fmt::format("unknown function {}; known functions: exists, len, lower",
-                                               core::excerpt(word)));
-            }
+            if (!known_function(word)) return fail(start, unknown_function(word));
             const Nesting nesting(depth_);
             if (nesting.too_deep()) return too_deep(pos_);
             ++pos_;
-            auto arg = parse_or();
+            auto arg = parse_pipeline();
             if (!arg) return arg;
             if (!eat(")")) return fail(pos_, fmt::format("{}() takes one argument; expected )", word));
             if (word == "exists" && (*arg)->kind != Node::Kind::path) {
@@ -423,6 +473,17 @@ const Node* first_bad_root(const Node& n, std::span<const std::string_view> allo
     }
     for (const auto& c : n.children) {
         if (const auto* bad = first_bad_root(*c, allowed)) return bad;
+    }
+    return nullptr;
+}
+
+const Node* first_bad_call(const Node& n, std::span<const std::string_view> allowed) {
+    if (n.kind == Node::Kind::call &&
+        std::find(allowed.begin(), allowed.end(), n.text) == allowed.end()) {
+        return &n;
+    }
+    for (const auto& c : n.children) {
+        if (const auto* bad = first_bad_call(*c, allowed)) return bad;
     }
     return nullptr;
 }
@@ -514,6 +575,26 @@ std::expected<void, SyntaxError> check_roots(const Template& t,
     for (const auto& part : t.parts) {
         if (part.expression.empty()) continue;
         if (auto r = check_roots(part.expression, allowed); !r) {
+            return Unexpected(SyntaxError{part.offset + r.error().offset, r.error().message});
+        }
+    }
+    return {};
+}
+
+std::expected<void, SyntaxError> check_functions(const Expression& e,
+                                                 std::span<const std::string_view> allowed) {
+    if (e.empty()) return {};
+    const Node* bad = first_bad_call(e.root(), allowed);
+    if (bad == nullptr) return {};
+    return Unexpected(SyntaxError{bad->offset, fmt::format("{}() is not available here; functions: {}",
+                                                           bad->text, fmt::join(allowed, ", "))});
+}
+
+std::expected<void, SyntaxError> check_functions(const Template& t,
+                                                 std::span<const std::string_view> allowed) {
+    for (const auto& part : t.parts) {
+        if (part.expression.empty()) continue;
+        if (auto r = check_functions(part.expression, allowed); !r) {
             return Unexpected(SyntaxError{part.offset + r.error().offset, r.error().message});
         }
     }

@@ -43,6 +43,8 @@ void parse_server(const Section& s, ServerConfig& out);
 [[nodiscard]] ProviderConfig parse_provider(const Section& s);
 [[nodiscard]] ParsedProbe parse_probe(const Section& s);
 [[nodiscard]] RuleConfig parse_rule(const Section& s);  // rule_section.cpp
+/// Checks the `{{ }}` templates in a rule's `labels` and `annotations` (rule_templates.cpp).
+void check_rule_templates(const Section& rule);
 [[nodiscard]] ReceiverConfig parse_receiver(const Section& s);
 /// A receiver kind's own keys (receiver_section.cpp): checks every key of the table against
 /// `common` and the kind's, and reads the kind's into `out`.
@@ -61,6 +63,14 @@ void parse_route(const Section& s, RouteConfig& out, const std::vector<std::stri
     const Section& s, const std::vector<std::string>& receivers);  // escalation_section.cpp
 [[nodiscard]] InhibitConfig parse_inhibit(const Section& s);      // route_section.cpp
 [[nodiscard]] core::TimeInterval parse_time_interval(const Section& s);  // route_section.cpp
+/// One period's keys (times, weekdays, days_of_month, months, years, location); the caller
+/// checks for unknown keys.
+[[nodiscard]] core::TimeRange parse_period(const Section& p);  // route_section.cpp
+/// A provider's `[[providers.maintenance]]` windows (maintenance_section.cpp).
+[[nodiscard]] std::vector<MaintenanceWindow> parse_maintenance(const Section& provider);
+/// Reports maintenance windows naming an unknown `[[time_intervals]]` entry.
+void check_maintenance_references(const Section& provider, const ProviderConfig& config,
+                                  const std::vector<std::string>& interval_names);
 /// The issue-5 keys of a probe of `kind` (expect, extract, TLS files, kinds' own keys).
 void parse_probe_extras(const Section& s, ParsedProbe& probe, const std::string& kind);  // probe_extras.cpp
 /// `[probing]`: scheduler limits.

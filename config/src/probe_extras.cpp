@@ -136,6 +136,10 @@ bool check_expression(const Section& s, const toml::node& node, const std::strin
         expr_error(s, node, key_path, r.error().offset, r.error().message);
         return false;
     }
+    if (auto r = expr::check_functions(*e, expr::kProbeFunctions); !r) {
+        expr_error(s, node, key_path, r.error().offset, r.error().message);
+        return false;
+    }
     if (steps != nullptr) {
         if (const auto* bad = bad_step_ref(e->root(), *steps)) {
             expr_error(s, node, key_path, bad->offset, step_ref_message(*bad, *steps));
@@ -155,6 +159,10 @@ bool check_template(const Section& s, const toml::node& node, const std::string&
         return false;
     }
     if (auto r = expr::check_roots(*t, kTemplateRoots); !r) {
+        expr_error(s, node, key_path, r.error().offset, r.error().message);
+        return false;
+    }
+    if (auto r = expr::check_functions(*t, expr::kProbeFunctions); !r) {
         expr_error(s, node, key_path, r.error().offset, r.error().message);
         return false;
     }

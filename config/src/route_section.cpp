@@ -177,6 +177,25 @@ InhibitConfig parse_inhibit(const Section& s) {
     return out;
 }
 
+core::TimeRange parse_period(const Section& p) {
+    core::TimeRange r;
+    read_ranges(p, "times", r.times, core::parse_time_range);
+    read_ranges(p, "weekdays", r.weekdays, core::parse_weekday_range);
+    read_ranges(p, "days_of_month", r.days_of_month, core::parse_day_of_month_range);
+    read_ranges(p, "months", r.months, core::parse_month_range);
+    read_ranges(p, "years", r.years, core::parse_year_range);
+    std::string location;
+    if (p.read_string("location", location)) {
+        auto tz = core::find_time_zone(location);
+        if (tz) {
+            r.location = *tz;
+        } else {
+            p.error("location", tz.error().message);
+        }
+    }
+    return r;
+}
+
 core::TimeInterval parse_time_interval(const Section& s) {
     s.check_keys(kIntervalKeys);
     core::TimeInterval out;
@@ -188,22 +207,7 @@ core::TimeInterval parse_time_interval(const Section& s) {
     if (periods.empty()) s.error("a time interval needs at least one [[time_intervals.periods]]");
     for (const auto& p : periods) {
         p.check_keys(kPeriodKeys);
-        core::TimeRange r;
-        read_ranges(p, "times", r.times, core::parse_time_range);
-        read_ranges(p, "weekdays", r.weekdays, core::parse_weekday_range);
-        read_ranges(p, "days_of_month", r.days_of_month, core::parse_day_of_month_range);
-        read_ranges(p, "months", r.months, core::parse_month_range);
-        read_ranges(p, "years", r.years, core::parse_year_range);
-        std::string location;
-        if (p.read_string("location", location)) {
-            auto tz = core::find_time_zone(location);
-            if (tz) {
-                r.location = *tz;
-            } else {
-                p.error("location", tz.error().message);
-            }
-        }
-        out.ranges.push_back(r);
+        out.ranges.push_back(parse_period(p));
     }
     return out;
 }

@@ -16,7 +16,8 @@ namespace {
 constexpr int kIntMax = std::numeric_limits<int>::max();
 constexpr double kHuge = 1e300;
 
-constexpr std::string_view kCommonKeys[] = {"annotations", "kind", "labels", "match", "name"};
+constexpr std::string_view kCommonKeys[] = {"annotations",     "keep_firing_for", "kind",
+                                            "labels",          "match",           "name"};
 constexpr std::string_view kDowntimeKeys[] = {
     "failures", "flap_threshold",   "flap_window", "for",    "min_ratio", "min_transactions",
     "probes",   "severity",         "slo",         "source", "successes", "window"};
@@ -193,6 +194,8 @@ RuleConfig parse_rule(const Section& s) {
     s.read_labels("labels", out.labels);
     s.read_labels("match", out.match);
     s.read_string_map("annotations", out.annotations, &is_label_name, "[a-zA-Z_][a-zA-Z0-9_]*");
+    check_rule_templates(s);
+    read_span(s, "keep_firing_for", out.keep_firing_for, true);
     if (out.kind == "traffic_loss") {
         parse_traffic_loss(s, out.traffic_loss);
     } else if (out.kind == "balance") {

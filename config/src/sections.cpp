@@ -20,7 +20,8 @@ constexpr std::string_view kServerKeys[] = {"admin_token_env", "admin_token_file
                                             "body_limit",      "listen",
                                             "read_timeout",    "shutdown_timeout"};
 
-constexpr std::string_view kProviderKeys[] = {"auth", "base_url", "id", "labels", "max_concurrency", "name"};
+constexpr std::string_view kProviderKeys[] = {"auth",        "base_url",        "id", "labels",
+                                              "maintenance", "max_concurrency", "name"};
 
 
 constexpr std::string_view kReceiverKeys[] = {
@@ -117,6 +118,7 @@ ProviderConfig parse_provider(const Section& s) {
     s.read_labels("labels", out.labels);
     out.auth = parse_auth(s);
     s.read_int("max_concurrency", out.max_concurrency, 0, kIntMax);
+    out.maintenance = parse_maintenance(s);
     return out;
 }
 

@@ -36,6 +36,7 @@
 #include "noctua/streams/http_push.hpp"
 #include "noctua/streams/pipeline.hpp"
 #include "noctua/streams/source.hpp"
+#include "alert_gauges.hpp"
 #include "process_metrics.hpp"
 #include "report_facts.hpp"
 #include "routes.hpp"
@@ -321,6 +322,7 @@ struct Daemon::Impl : public Services {
     }
 
     Wall wall{registry};  // pipeline: the status page and the wall's gauges
+    AlertGauges alert_gauges{alert_metrics.alerts};  // pipeline
 
     /// What the daemon knows per provider of a status report (pipeline): probes, traffic
     /// baseline, balances and alerts here, then the stream's last 24 h on the ingest thread.
@@ -349,6 +351,7 @@ struct Daemon::Impl : public Services {
     void refresh_wall() {
         const auto probes = scheduler->status(false);
         const auto firing = evaluator.engine().firing();
+        alert_gauges.refresh(firing, evaluator.rules());
         wall.refresh({cfg, probes, firing, evaluator.rules(), alerting.dispatcher().pending(), is_ready(),
                       core::version()},
                      clock.now());

@@ -316,6 +316,7 @@ net::Router make_router(Services& s) {
 
     add_status_test_routes(r, s);
     add_alert_routes(r, s);
+    add_maintenance_routes(r, s);
     return r;
 }
 

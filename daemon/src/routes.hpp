@@ -67,6 +67,9 @@ void add_status_test_routes(net::Router& router, Services& services);
 /// /api/v1/silences (alert_routes.cpp).
 void add_alert_routes(net::Router& router, Services& services);
 
+/// /api/v1/maintenance (maintenance_routes.cpp).
+void add_maintenance_routes(net::Router& router, Services& services);
+
 /// Admin routes need `Authorization: Bearer <server.admin_token>` when a token is configured;
 /// without one the config guarantees the server listens on loopback only.
 [[nodiscard]] bool admin_authorized(const core::ServerRequest& request,

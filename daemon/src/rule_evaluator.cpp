@@ -26,6 +26,11 @@ void RuleEvaluator::set_rules(std::vector<std::unique_ptr<detect::Detector>> rul
     }
     rules_ = std::move(rules);
     providers_ = providers;
+    templates_.clear();
+    for (const auto& rule : rules_) {
+        alerts::RuleTemplates t(rule->config());
+        if (!t.empty()) templates_.insert_or_assign(rule->config().name, std::move(t));
+    }
 }
 
 void RuleEvaluator::on_probe_result(const probes::ProbeResult& r) {
@@ -63,6 +68,13 @@ void RuleEvaluator::feed(detect::Measure m, const core::Sample& sample, std::str
         }
     }
     emit(scratch_, provider, extra);
+    // The sample moved its rules' time on; stream-fed and probe-fed rules alike.
+    if (held_.size() != 0) {
+        release_held([&](const detect::Detector& rule) -> std::optional<core::TimePoint> {
+            if (rule.consumes(m)) return sample.time;
+            return std::nullopt;
+        });
+    }
 }
 
 void RuleEvaluator::advance(core::TimePoint now, std::optional<core::TimePoint> stream_now) {
@@ -75,6 +87,40 @@ void RuleEvaluator::advance(core::TimePoint now, std::optional<core::TimePoint> 
         }
     }
     emit(scratch_, {});
+    if (held_.size() != 0) {
+        release_held([&](const detect::Detector& rule) {
+            return stream_fed(rule) ? stream_now : std::optional<core::TimePoint>(now);
+        });
+    }
+}
+
+void RuleEvaluator::release_held(const RuleTime& time_of) {
+    auto due = held_.due([&](const std::string& name) -> std::optional<core::TimePoint> {
+        const auto* rule = rule_named(name);
+        // A rule gone by a reload: its alerts were resolved with it.
+        if (rule == nullptr) return core::TimePoint::max();
+        return time_of(*rule);
+    });
+    for (const auto& h : due) {
+        current_ = &h.signal;
+        engine_.update(h.input);
+        current_ = nullptr;
+    }
+}
+
+void RuleEvaluator::apply(alerts::AlertInput in, const detect::Signal& sig,
+                          const detect::Detector* rule) {
+    const auto fp = in.labels.fingerprint();
+    const auto keep = rule != nullptr ? rule->config().keep_firing_for : core::Duration::zero();
+    if (in.active) {
+        held_.cancel(fp);
+    } else if (keep > core::Duration::zero() && engine_.is_firing(fp)) {
+        held_.hold(std::move(in), sig, sig.at + keep);
+        return;
+    }
+    current_ = &sig;
+    engine_.update(in);
+    current_ = nullptr;
 }
 
 void RuleEvaluator::emit(const std::vector<detect::Signal>& signals, std::string_view provider,
@@ -86,15 +132,16 @@ void RuleEvaluator::emit(const std::vector<detect::Signal>& signals, std::string
         const auto prov = provider.empty() ? sig.labels.get("provider").value_or("") : provider;
         if (const auto* p = this->provider(prov)) in.labels.merge_missing(p->labels);
         in.annotations = {sig.annotations.begin(), sig.annotations.end()};
+        if (auto t = templates_.find(sig.rule); t != templates_.end()) {
+            t->second.apply(in, sig.value, sig.values);
+        }
         if (sig.active) annotate_cause(sig, in);
         if (extra != nullptr && sig.active) {
             for (const auto& [k, v] : *extra) in.annotations.emplace(k, v);
         }
         in.active = sig.active;
         in.at = sig.at;
-        current_ = &sig;
-        engine_.update(in);
-        current_ = nullptr;
+        apply(std::move(in), sig, rule_named(sig.rule));
     }
 }
 

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "causes.hpp"
+#include "keep_firing.hpp"
+#include "noctua/alerts/template.hpp"
 #include "noctua/alerts/engine.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/core/sample.hpp"
@@ -24,10 +26,13 @@ namespace noctua::daemon {
 /// daemon would have paged:
 /// - each sample goes to every rule that consumes its measure and matches its labels;
 /// - each signal becomes an alert input: `alertname` set, the provider's configured labels
-///   merged in, the signal's annotations (a probe's bounded failure reason when firing);
+///   merged in, the signal's annotations (a probe's bounded failure reason when firing), then
+///   the rule's `{{ }}` templates rendered (alerts::RuleTemplates);
 /// - a firing traffic loss names its likely cause: another firing alert that explains it (the
 ///   provider is down, its balance ran out), or else what the stream-window volumes show (a
 ///   routing shift, one customer or country);
+/// - a rule's `keep_firing_for` holds the resolve of a firing alert until that long after the
+///   condition cleared (in the rule's time: samples and advance()), dropped if it returns;
 /// - the inputs go through the alert engine, whose transitions reach `on_transition`.
 ///
 /// Not thread-safe: the daemon's pipeline strand, or replay's one thread.
@@ -61,7 +66,8 @@ public:
               const std::map<std::string, std::string>* extra = nullptr);
 
     /// Lets time pass without samples (absence, decays): rules fed by streams move to
-    /// `stream_now` (nothing when nullopt), the others to `now`.
+    /// `stream_now` (nothing when nullopt), the others to `now`; held resolves that are due
+    /// are applied.
     void advance(core::TimePoint now, std::optional<core::TimePoint> stream_now);
 
     [[nodiscard]] alerts::AlertEngine& engine() { return engine_; }
@@ -69,11 +75,19 @@ public:
     [[nodiscard]] const std::vector<std::unique_ptr<detect::Detector>>& rules() const {
         return rules_;
     }
+    /// Resolves held back by `keep_firing_for`.
+    [[nodiscard]] std::size_t held_resolves() const { return held_.size(); }
 
 private:
     void emit(const std::vector<detect::Signal>& signals, std::string_view provider,
               const std::map<std::string, std::string>* extra = nullptr);
     void annotate_cause(const detect::Signal& signal, alerts::AlertInput& input) const;
+    /// Applies `input` (from `signal`, of rule `rule`) to the engine, or holds its resolve.
+    void apply(alerts::AlertInput input, const detect::Signal& signal, const detect::Detector* rule);
+    /// A rule's time now, or nullopt when it did not move.
+    using RuleTime = std::function<std::optional<core::TimePoint>(const detect::Detector&)>;
+    /// Applies the held resolves whose rule's time reached them.
+    void release_held(const RuleTime& time_of);
     [[nodiscard]] const detect::Detector* rule_named(std::string_view name) const;
     [[nodiscard]] const config::ProviderConfig* provider(std::string_view id) const;
 
@@ -83,6 +97,8 @@ private:
     std::vector<std::unique_ptr<detect::Detector>> rules_;
     const std::vector<config::ProviderConfig>* providers_ = nullptr;
     VolumeHistory volumes_;
+    std::map<std::string, alerts::RuleTemplates, std::less<>> templates_;  // by rule name
+    KeepFiring held_;
     std::vector<detect::Signal> scratch_;
 };
 

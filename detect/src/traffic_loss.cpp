@@ -551,4 +551,15 @@ void TrafficLossDetector::forget(const core::Labels& series) {
     series_.erase(series.fingerprint());
 }
 
+std::size_t TrafficLossDetector::pending_series() const {
+    std::size_t n = 0;
+    for (const auto& [fp, s] : series_) {
+        if (s->firing) continue;
+        const bool low = std::any_of(s->checks.begin(), s->checks.end(),
+                                     [](const auto& c) { return c.low_since.has_value(); });
+        n += low ? 1 : 0;
+    }
+    return n;
+}
+
 }  // namespace noctua::detect

@@ -120,8 +120,8 @@ TEST_CASE("config: a full config with every key round-trips into the structs", "
     REQUIRE(c.providers.size() == 2);
     CHECK(c.providers[0] == ProviderConfig{"acme", "ACME Topups", "http://127.0.0.1:18080/acme",
                                            core::Labels{{"country", "ES"}, {"tier", "1"}},
-                                           std::nullopt, 0});
-    CHECK(c.providers[1] == ProviderConfig{"beta", "beta", "https://beta.example", {}, std::nullopt, 0});
+                                           std::nullopt, 0, {}});
+    CHECK(c.providers[1] == ProviderConfig{"beta", "beta", "https://beta.example", {}, std::nullopt, 0, {}});
 
     REQUIRE(c.probes.size() == 3);
     ProbeConfig acme;
@@ -161,7 +161,8 @@ TEST_CASE("config: a full config with every key round-trips into the structs", "
         {},   // traffic_loss
         {},   // balance
         {},   // downtime (stream, flaps)
-        {}};  // latency
+        {},   // latency
+        {}};  // keep_firing_for
     CHECK(c.rules[0] == rule);
 
     REQUIRE(c.receivers.size() == 2);

@@ -53,6 +53,10 @@ struct AlertMetrics {
     prometheus::Family<prometheus::Counter>& notifications;  ///< {receiver,result}
     prometheus::Family<prometheus::Counter>& attempts;       ///< {receiver,outcome}
     prometheus::Family<prometheus::Gauge>& pending;          ///< {receiver}
+    /// The same backlog under the outbox's name: written, not yet accepted.
+    prometheus::Family<prometheus::Gauge>& outbox_pending;   ///< {receiver}
+    /// Pending (condition holding, not yet for long enough) and firing alerts.
+    prometheus::Family<prometheus::Gauge>& alerts;           ///< {state,severity}
     prometheus::Family<prometheus::Gauge>& firing;           ///< {alertname,severity}
     prometheus::Family<prometheus::Counter>& transitions;    ///< {alertname,state}
     /// From enqueue (the alert transition) to delivery, retries included.

@@ -30,6 +30,11 @@ public:
     /// Holds `alerts` as firing again (after a restart), without transitions.
     void restore(std::vector<Alert> alerts);
 
+    /// Whether the alert with this fingerprint is firing.
+    [[nodiscard]] bool is_firing(std::uint64_t fingerprint) const {
+        return firing_.contains(fingerprint);
+    }
+
     /// The firing alerts, sorted by starts_at then fingerprint.
     [[nodiscard]] std::vector<Alert> firing() const;
 

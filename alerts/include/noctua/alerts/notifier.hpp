@@ -22,9 +22,11 @@ namespace noctua::alerts {
 
 /// Why an alert is not paged right now, if it is not.
 struct MuteReason {
-    enum class Kind { none, silenced, inhibited, time_interval };
+    enum class Kind { none, silenced, inhibited, time_interval, maintenance };
     Kind kind = Kind::none;
-    std::string detail;  ///< the silence id, the inhibiting alert's labels, the interval name
+    /// The silence id, the inhibiting alert's labels, the interval name, the provider in
+    /// maintenance.
+    std::string detail;
 };
 
 /// From alert transitions to grouped notifications: routes each alert into the aggregation
@@ -45,7 +47,8 @@ public:
 
     Notifier();
 
-    /// Builds the routing tree, inhibition rules and time intervals from `config`, and moves
+    /// Builds the routing tree, inhibition rules, time intervals and providers' maintenance
+    /// windows from `config`, and moves
     /// every current alert into the groups of the new tree (keeping what each receiver was told
     /// for groups whose key is unchanged). `send_resolved` per receiver name.
     void configure(const config::Config& config);
@@ -89,6 +92,9 @@ public:
     [[nodiscard]] static std::string record_key(const std::string& receiver,
                                                 const std::string& group_key);
 
+    /// Whether `labels` belong to a provider inside one of its configured maintenance windows.
+    [[nodiscard]] bool in_maintenance(const core::Labels& labels, core::TimePoint now) const;
+
 private:
     void insert(const Alert& alert, core::TimePoint now);
     /// Keeps due_ in step with the group's next_flush() (nullptr: the group is gone).
@@ -97,6 +103,8 @@ private:
     std::unique_ptr<RouteTree> tree_;
     Inhibitor inhibitor_{{}};
     std::map<std::string, core::TimeInterval, std::less<>> intervals_;
+    /// Recurring maintenance windows by provider id.
+    std::map<std::string, std::vector<config::MaintenanceWindow>, std::less<>> maintenance_;
     std::map<std::string, bool, std::less<>> send_resolved_;
     std::map<std::string, EscalationPolicy, std::less<>> escalations_;
     std::map<std::string, AlertGroup> groups_;                     // by record_key

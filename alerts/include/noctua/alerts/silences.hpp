@@ -23,6 +23,8 @@ struct Silence {
     std::string created_by;
     std::string comment;
     core::TimePoint updated_at{};
+    /// Made through `POST /api/v1/maintenance`: one provider's ad hoc maintenance window.
+    bool maintenance = false;
 
     enum class State { pending, active, expired };
     [[nodiscard]] State state(core::TimePoint now) const;

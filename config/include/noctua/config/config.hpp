@@ -115,6 +115,17 @@ struct AuthConfig {
     friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
 
+/// `[[providers.maintenance]]`: a recurring window in which the provider's alerts are muted
+/// (as a silence would; a page already sent still gets its resolve).
+struct MaintenanceWindow {
+    /// The inline period (times, weekdays, days_of_month, months, years, location); none when
+    /// the window only names `time_intervals`.
+    std::optional<core::TimeRange> period;
+    std::vector<std::string> time_intervals;  ///< names of `[[time_intervals]]`
+    std::string comment;
+    friend bool operator==(const MaintenanceWindow&, const MaintenanceWindow&) = default;
+};
+
 struct ProviderConfig {
     std::string id;
     std::string name;      ///< display name; defaults to id
@@ -122,6 +133,7 @@ struct ProviderConfig {
     core::Labels labels;   ///< extra labels put on this provider's series and alerts
     Shared<AuthConfig> auth;  ///< used by every probe of this provider
     int max_concurrency = 0;         ///< probe runs in flight at once for it; 0 = unlimited
+    std::vector<MaintenanceWindow> maintenance;  ///< recurring windows muting its alerts
     friend bool operator==(const ProviderConfig&, const ProviderConfig&) = default;
 };
 
@@ -317,14 +329,20 @@ struct RuleConfig {
     int failures = 3;   ///< consecutive failures to fire
     int successes = 2;  ///< consecutive successes to resolve
     std::string severity = "critical";
-    core::Labels labels;                             ///< extra labels on the alert
-    std::map<std::string, std::string> annotations;  ///< e.g. runbook_url, dashboard
+    /// Extra labels on the alert; values may hold `{{ }}` templates over `.Labels`.
+    core::Labels labels;
+    /// e.g. summary, description, runbook_url, dashboard_url; values may hold `{{ }}` templates
+    /// over `.Labels`, `.Value`, `.Values` and `.Annotations` (docs/alerting.md).
+    std::map<std::string, std::string> annotations;
     /// Only series carrying all of these labels (e.g. provider, currency) are watched.
     core::Labels match;
     TrafficLossConfig traffic_loss;  ///< kind = "traffic_loss"
     BalanceRuleConfig balance;       ///< kind = "balance"
     SuccessRatioConfig downtime;     ///< kind = "downtime" (stream source, burn rate, flaps)
     LatencyRuleConfig latency;       ///< kind = "latency"
+    /// Once firing, the alert stays firing this long after its condition cleared (0: resolves
+    /// at once), so a condition that flaps does not resolve and re-page.
+    core::Duration keep_firing_for{};
     friend bool operator==(const RuleConfig&, const RuleConfig&) = default;
 };
 

@@ -43,6 +43,17 @@ enum class Op {
 /// another. Deeper input is a SyntaxError, so every walk over a parsed tree recurses boundedly.
 inline constexpr std::size_t kMaxDepth = 100;
 
+/// Every function parse() accepts, sorted; each takes one argument, as `f(x)` or `x | f`.
+inline constexpr std::string_view kFunctions[] = {
+    "exists",  "humanize", "humanize1024", "humanizeDuration", "humanizePercentage",
+    "len",     "lower",    "title",        "toLower",          "toUpper"};
+/// The functions probes evaluate (expect, extract, until and request templates).
+inline constexpr std::string_view kProbeFunctions[] = {"exists", "len", "lower"};
+/// The functions of alert rule templates (labels and annotations).
+inline constexpr std::string_view kAlertFunctions[] = {
+    "humanize", "humanize1024", "humanizeDuration", "humanizePercentage",
+    "lower",    "title",        "toLower",          "toUpper"};
+
 /// A node of the parsed tree. Immutable once parsed; shared between copies of an Expression.
 /// `&&` and `||` are n-ary (`a && b && c` is one node with three children), so a long chain
 /// of conditions is a flat node, not a deep tree.
@@ -83,7 +94,9 @@ private:
     NodePtr root_;
 };
 
-/// Parses one expression. Functions: len(x), exists(path), lower(x). Literals: numbers,
+/// Parses one expression. Functions (kFunctions): len(x), exists(path), lower(x), the
+/// humanising ones of alert templates; `x | f` is f(x). Paths may start with `.` or `$`
+/// (`.Labels.provider`, `$value`: alert templates), which stays part of the root's name. Literals: numbers,
 /// durations (`500ms`, `14d`, in seconds), 'single' or "double" quoted strings, true, false,
 /// null, lists `[a, b]`, inclusive integer ranges `200..299`. The right side of `matches` is a
 /// quoted RE2 pattern, compiled here (core::Regex). Nesting deeper than kMaxDepth, an invalid
@@ -94,6 +107,10 @@ private:
 /// Reports the first path whose root is not in `allowed` (e.g. `stauts`), with a suggestion.
 [[nodiscard]] std::expected<void, SyntaxError> check_roots(const Expression& e,
                                                            std::span<const std::string_view> allowed);
+
+/// Reports the first call of a function not in `allowed` (e.g. `humanize` in a probe).
+[[nodiscard]] std::expected<void, SyntaxError> check_functions(
+    const Expression& e, std::span<const std::string_view> allowed);
 
 /// A string with `{{ expression }}` holes, e.g. "Bearer {{ steps.token.body.access_token }}".
 struct Template {
@@ -112,5 +129,9 @@ struct Template {
 /// Checks every hole's roots against `allowed`; offsets are into the template text.
 [[nodiscard]] std::expected<void, SyntaxError> check_roots(const Template& t,
                                                            std::span<const std::string_view> allowed);
+
+/// check_functions() over every hole; offsets are into the template text.
+[[nodiscard]] std::expected<void, SyntaxError> check_functions(
+    const Template& t, std::span<const std::string_view> allowed);
 
 }  // namespace noctua::config::expr

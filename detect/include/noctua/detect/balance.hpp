@@ -81,6 +81,8 @@ private:
         Status last;
         bool seen = false;
     };
+    /// Past a threshold, not yet for `for`.
+    static bool pending(const Series& s) { return !s.pending.empty(); }
     Series& get(const core::Labels& labels);
     void on_balance(Series& s, core::TimePoint t, double balance, std::vector<Signal>& out);
     void on_errors(Series& s, core::TimePoint t, double count, std::vector<Signal>& out);

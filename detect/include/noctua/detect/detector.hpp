@@ -80,6 +80,10 @@ public:
     /// Series currently tracked.
     [[nodiscard]] virtual std::size_t series_count() const = 0;
 
+    /// Series whose condition holds but has not held long enough (`for`, `failures`) to
+    /// fire: Prometheus's pending alerts. Default: none.
+    [[nodiscard]] virtual std::size_t pending_series() const { return 0; }
+
 protected:
     /// A Signal for `series` with the rule's name, severity, labels and annotations filled in;
     /// `summary` is copied into the "summary" annotation.
@@ -108,6 +112,12 @@ public:
         self().series_.erase(series.fingerprint());
     }
     [[nodiscard]] std::size_t series_count() const override { return self().series_.size(); }
+    /// Counts the series for which `Self::pending(series)` holds.
+    [[nodiscard]] std::size_t pending_series() const override {
+        std::size_t n = 0;
+        for (const auto& [fp, s] : self().series_) n += Self::pending(s) ? 1 : 0;
+        return n;
+    }
 
 private:
     Self& self() { return static_cast<Self&>(*this); }

@@ -91,6 +91,10 @@ private:
         std::deque<bool> recent;  // the last flap_window results, newest at the back
         bool reported_down = false;  // what the last signal said
     };
+    /// Failing, not yet down.
+    static bool pending(const Series& s) {
+        return !s.reported_down && s.tracker.consecutive_failures() > 0;
+    }
     [[nodiscard]] bool is_flapping(const Series& s) const;
     std::unordered_map<std::uint64_t, Series> series_;
 };

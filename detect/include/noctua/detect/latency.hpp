@@ -51,6 +51,8 @@ private:
         bool firing = false;
         Status last;
     };
+    /// High, not yet for `for`.
+    static bool pending(const Series& s) { return !s.firing && s.high_since.has_value(); }
     std::unordered_map<std::uint64_t, Series> series_;
 };
 

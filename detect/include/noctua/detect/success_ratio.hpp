@@ -62,6 +62,8 @@ private:
         int burn_pair = -1;  // which burn-rate window pair paged
         std::optional<core::TimePoint> low_since;
     };
+    /// Low, not yet for `for`.
+    static bool pending(const Series& s) { return !s.firing && s.low_since.has_value(); }
     struct Window {
         double ok = 0;
         double total = 0;

@@ -101,6 +101,7 @@ public:
     void adopt_state(const Detector& old) override;
     void forget(const core::Labels& series) override;
     [[nodiscard]] std::size_t series_count() const override { return series_.size(); }
+    [[nodiscard]] std::size_t pending_series() const override;
 
 private:
     struct Series;
