@@ -23,7 +23,8 @@ constexpr std::string_view kRootKeys[] = {"external_url", "logging", "probes",  
                                           "receivers",    "route",   "rules",   "server",
                                           "storage",      "streams", "windows",
                                           "probing",      "status_tests", "status_reports",
-                                          "inhibit",      "time_intervals", "escalations"};
+                                          "inhibit",      "time_intervals", "escalations",
+                                          "cluster"};
 
 /// Everything parsed from one document, with the Sections kept for cross-reference errors.
 struct Draft {
@@ -88,6 +89,7 @@ void parse_root(const Section& root, Draft& draft) {
     }
     for (auto& s : root.table_array("probes")) draft.probes.push_back(detail::parse_probe(s));
     if (auto s = root.subtable("probing")) detail::parse_probing(*s, draft.config.probing);
+    if (auto s = root.subtable("cluster")) detail::parse_cluster(*s, draft.config.cluster);
     for (auto& s : root.table_array("rules")) draft.rules.push_back({detail::parse_rule(s), s});
     for (auto& s : root.table_array("receivers")) {
         draft.receivers.push_back({detail::parse_receiver(s), s});
@@ -377,11 +379,13 @@ LoadResult load_file(const std::filesystem::path& path) {
 
 std::string summary(const Config& config) {
     using detail::count_noun;
-    return fmt::format("config OK: {}, {}, {}, {}",
-                       count_noun(config.providers.size(), "provider", "providers"),
-                       count_noun(config.probes.size(), "probe", "probes"),
-                       count_noun(config.rules.size(), "rule", "rules"),
-                       count_noun(config.receivers.size(), "receiver", "receivers"));
+    auto out = fmt::format("config OK: {}, {}, {}, {}",
+                           count_noun(config.providers.size(), "provider", "providers"),
+                           count_noun(config.probes.size(), "probe", "probes"),
+                           count_noun(config.rules.size(), "rule", "rules"),
+                           count_noun(config.receivers.size(), "receiver", "receivers"));
+    if (config.cluster.shard.sharded()) out += ", shard " + config.cluster.shard.to_string();
+    return out;
 }
 
 }  // namespace noctua::config

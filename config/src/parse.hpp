@@ -75,6 +75,8 @@ void check_maintenance_references(const Section& provider, const ProviderConfig&
 void parse_probe_extras(const Section& s, ParsedProbe& probe, const std::string& kind);  // probe_extras.cpp
 /// `[probing]`: scheduler limits.
 void parse_probing(const Section& s, ProbingConfig& out);  // probe_extras.cpp
+/// `[cluster]`: this instance's shard.
+void parse_cluster(const Section& s, ClusterConfig& out);  // sections.cpp
 /// `[providers.auth]`, or nullopt when absent or invalid (reported).
 [[nodiscard]] std::optional<AuthConfig> parse_auth(const Section& provider);        // probe_extras.cpp
 [[nodiscard]] StreamConfig parse_stream(const Section& s);      // stream_section.cpp

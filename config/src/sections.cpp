@@ -67,6 +67,19 @@ void parse_logging(const Section& s, LoggingConfig& out) {
     }
 }
 
+void parse_cluster(const Section& s, ClusterConfig& out) {
+    constexpr std::string_view kKeys[] = {"shard"};
+    s.check_keys(kKeys);
+    std::string text;
+    if (!s.read_string("shard", text)) return;
+    auto shard = core::parse_shard(text);
+    if (!shard) {
+        s.error("shard", shard.error().message);
+        return;
+    }
+    out.shard = *shard;
+}
+
 void parse_server(const Section& s, ServerConfig& out) {
     s.check_keys(kServerKeys);
     std::string listen;

@@ -30,7 +30,7 @@ constexpr int kUsage = 2;
 constexpr std::string_view kMainHelp = R"(noctua — NOC monitoring and alerting daemon
 
 Usage:
-  noctua run -c FILE [--log-level LEVEL] [--log-format text|json] [--threads N]
+  noctua run -c FILE [--log-level LEVEL] [--log-format text|json] [--threads N] [--shard i/N]
   noctua check -c FILE
   noctua replay --input FILE --as volume|success_ratio|latency|balance [--config FILE]
   noctua test-providers -c FILE [--provider ID] [--format text|json|junit|markdown|html] [--output FILE]
@@ -72,6 +72,10 @@ Options:
       --log-level LEVEL    trace|debug|info|warn|error|critical|off (overrides [logging].level)
       --log-format FORMAT  text (default) or json (overrides [logging].format)
       --threads N          io threads (default 1)
+      --shard i/N          this instance is shard i (from 0) of N sharing FILE: it runs the
+                           probes whose id hashes to i and evaluates stream rules for the
+                           Kafka partitions it is assigned (overrides [cluster].shard;
+                           docs/operations.md, "Scale out")
   -h, --help               this help
 )";
 
@@ -91,6 +95,7 @@ struct Args {
     std::optional<std::string> log_level;
     std::optional<config::LogFormat> log_format;
     unsigned threads = 1;
+    std::optional<core::Shard> shard;
     bool help = false;
 };
 
@@ -147,6 +152,12 @@ std::optional<int> parse_flags(std::vector<std::string_view> argv, Args& a) {
                 return usage_error(fmt::format("--log-format must be text or json, not \"{}\"", v),
                                    a.command);
             }
+        } else if (is_run && arg == "--shard") {
+            std::string_view v;
+            if (!need_value(v)) return usage_error("--shard needs i/N, e.g. 0/2", a.command);
+            auto shard = core::parse_shard(v);
+            if (!shard) return usage_error("--shard: " + shard.error().message, a.command);
+            a.shard = *shard;
         } else if (is_run && arg == "--threads") {
             std::string_view v;
             unsigned n = 0;
@@ -184,6 +195,7 @@ int cmd_run(const Args& a) {
     auto cfg = std::move(*loaded);
     if (a.log_level) cfg.logging.level = *a.log_level;
     if (a.log_format) cfg.logging.format = *a.log_format;
+    if (a.shard) cfg.cluster.shard = *a.shard;
     if (auto r = setup_logging(cfg.logging.level, cfg.logging.format); !r) {
         return usage_error(r.error().message, "run");
     }
@@ -194,6 +206,7 @@ int cmd_run(const Args& a) {
     opts.notify_service_manager = true;
     opts.log_level = a.log_level;
     opts.log_format = a.log_format;
+    opts.shard = a.shard;
     Daemon daemon{std::move(cfg), opts};
     if (auto r = daemon.start(); !r) {
         core::logger("daemon")->critical("cannot start: {}", r.error().message);

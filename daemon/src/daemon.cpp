@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -37,6 +39,7 @@
 #include "noctua/streams/pipeline.hpp"
 #include "noctua/streams/source.hpp"
 #include "alert_gauges.hpp"
+#include "cluster.hpp"
 #include "process_metrics.hpp"
 #include "report_facts.hpp"
 #include "routes.hpp"
@@ -45,6 +48,7 @@
 #include "status_page.hpp"
 #include "status_tests.hpp"
 #include "stream_clock.hpp"
+#include "stream_shard.hpp"
 #include "wall.hpp"
 
 namespace noctua::daemon {
@@ -155,6 +159,8 @@ struct Daemon::Impl : public Services {
     DaemonMetrics daemon_metrics;
     probes::ProbeMetrics probe_metrics;
     alerts::AlertMetrics alert_metrics;
+    ClusterMetrics cluster_metrics{registry};
+    ShardStatus shard;  // pipeline: what of the applied config this instance runs
     std::uint64_t seed;
     Kinds kinds;  // frozen in the constructor
     probes::Authenticator authenticator{http, clock};  // thread-safe; before the scheduler
@@ -193,6 +199,8 @@ struct Daemon::Impl : public Services {
     // [storage] with an http stream: pushes are answered once on disk (its own writer thread).
     std::unique_ptr<streams::IngestLog> ingest_log;
     asio::steady_timer snapshot_timer{strand};              // pipeline
+    // Sharded with Kafka streams: which providers this instance judges (set before start).
+    std::unique_ptr<StreamShardGate> stream_gate;
 
     /// Creates the ingest pipeline and the push handler from cfg.streams (before run()).
     core::Result<void> start_streams() {
@@ -203,7 +211,9 @@ struct Daemon::Impl : public Services {
                              cfg.windows.allowed_lateness + 2 * cfg.windows.bucket, clock.now());
         ingest = std::make_unique<streams::IngestPipeline>(
             cfg.windows, clock, &stream_metrics, [this](std::vector<core::Sample>&& samples) {
-                asio::post(strand, [this, samples = std::move(samples)] { on_stream_samples(samples); });
+                asio::post(strand, [this, samples = std::move(samples)]() mutable {
+                    on_stream_samples(std::move(samples));
+                });
             });
         if (!cfg.storage.path.empty()) {
             // Opened and restored before the ingest thread starts (blocking, at startup).
@@ -226,8 +236,15 @@ struct Daemon::Impl : public Services {
             ingest_log = std::move(*opened);
             checkpoint->attach_log(*ingest_log);
         }
+        // Of several instances in one consumer group, each judges only the providers whose
+        // partitions it reads (docs/operations.md, "Scale out").
+        if (needs_stream_gate(cfg)) {
+            stream_gate = std::make_unique<StreamShardGate>(cfg.windows, registry);
+            evaluator.track_stream_series(true);
+        }
         streams::SourceContext ctx{*ingest, stream_metrics, clock, checkpoint.get(),
-                                   ingest_log.get()};
+                                   ingest_log.get(),
+                                   stream_gate ? &stream_gate->ownership() : nullptr};
         for (const auto& sc : cfg.streams) {
             auto made = kinds.streams.create(sc, ctx);
             if (!made) return std::unexpected(made.error());
@@ -269,12 +286,16 @@ struct Daemon::Impl : public Services {
 
     /// Window samples to the detectors (pipeline). Labels carry `set` and `metric`; rules pick
     /// their set with a matcher. Latency quantiles arrive in ms; detectors take seconds.
-    void on_stream_samples(const std::vector<core::Sample>& samples) {
+    void on_stream_samples(std::vector<core::Sample> samples) {
         if (!samples.empty()) {
             const auto newest = std::max_element(
                 samples.begin(), samples.end(),
                 [](const core::Sample& a, const core::Sample& b) { return a.time < b.time; });
             stream_clock->on_samples(newest->time, clock.now());
+        }
+        if (stream_gate) {
+            stream_gate->release(evaluator, clock.now());
+            stream_gate->filter(samples);
         }
         for (const auto& s : samples) wall.on_stream_sample(s);
         evaluator.on_stream_samples(samples);
@@ -299,6 +320,7 @@ struct Daemon::Impl : public Services {
     void off_loop(std::function<void()> fn) override { asio::post(blocking, std::move(fn)); }
     const config::Config& config() const override { return cfg; }
     const std::string& config_summary() const override { return cfg_summary; }
+    ShardStatus shard_status() const override { return shard; }
     probes::HeartbeatBoard& heartbeat_board() override { return heartbeats; }
     const probes::Scheduler& probe_scheduler() const override { return *scheduler; }
     probes::Scheduler& probe_scheduler() override { return *scheduler; }
@@ -382,6 +404,8 @@ struct Daemon::Impl : public Services {
                 daemon_metrics.rules_stream_time.Set(
                     std::chrono::duration<double>(stream_now->time_since_epoch()).count());
             }
+            // Before the silence of a provider read elsewhere now could be judged.
+            if (stream_gate) stream_gate->release(evaluator, now);
             evaluator.advance(now, stream_now);
             refresh_wall();
             for (const auto& in : external.expire(clock.now())) evaluator.engine().update(in);
@@ -411,6 +435,7 @@ struct Daemon::Impl : public Services {
         }
         if (options.log_level) next.logging.level = *options.log_level;
         if (options.log_format) next.logging.format = *options.log_format;
+        if (options.shard) next.cluster.shard = *options.shard;
         // Build the new parts first; nothing changes until all of them exist.
         auto ctx = std::make_unique<alerts::ChannelContext>(
             alerts::ChannelContext{http, clock, external_url(next), &mail});
@@ -427,6 +452,11 @@ struct Daemon::Impl : public Services {
             }
         }
         auto next_summary = config::summary(next);  // counts the probes, so before they move
+        // Of several instances on one config, each runs only the probes its shard owns.
+        auto next_shard = keep_owned(next);
+        if (next_shard.shard.sharded()) {
+            next_summary += fmt::format(" (runs {} of the probes)", next_shard.probes_owned);
+        }
         // The probes take their configs: from here on the scheduler, not cfg.probes (left
         // empty), has them — one ProbeConfig per probe, not two.
         if (auto r = status_tests.runner.configure(next.status_tests, next.status_reports); !r) return r;
@@ -449,6 +479,8 @@ struct Daemon::Impl : public Services {
         channel_ctx = std::move(ctx);
         cfg = std::move(next);
         cfg_summary = std::move(next_summary);
+        shard = next_shard;
+        cluster_metrics.set(shard);
         // Rules that keep their name and kind keep what they learned.
         evaluator.set_rules(std::move(next_rules), &cfg.providers);
 

@@ -200,6 +200,7 @@ net::Router make_router(Services& s) {
                         w.field("version", std::string(core::version()));
                         w.field("ready", s.is_ready());
                         w.field("config", s.config_summary());
+                        write_shard(w, s.shard_status());
                         w.key("probes").begin_array();
                         for (const auto& p : s.probe_scheduler().status(false)) write_probe(w, p);
                         w.end_array();

@@ -14,6 +14,7 @@
 #include "noctua/net/router.hpp"
 #include "noctua/probes/heartbeat.hpp"
 #include "noctua/probes/scheduler.hpp"
+#include "cluster.hpp"
 
 namespace noctua::daemon {
 
@@ -36,6 +37,8 @@ public:
     /// config::summary() of the applied config: its probes live in the scheduler, not in
     /// config().probes.
     [[nodiscard]] virtual const std::string& config_summary() const = 0;              // pipeline
+    /// This instance's shard and what it runs of the configuration.
+    [[nodiscard]] virtual ShardStatus shard_status() const { return {}; }             // pipeline
     /// Push heartbeats; thread-safe, usable from any thread.
     [[nodiscard]] virtual probes::HeartbeatBoard& heartbeat_board() = 0;
     [[nodiscard]] virtual const probes::Scheduler& probe_scheduler() const = 0;      // pipeline

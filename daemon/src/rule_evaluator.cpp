@@ -53,9 +53,31 @@ void RuleEvaluator::on_stream_samples(const std::vector<core::Sample>& samples) 
     for (const auto& s : samples) volumes_.observe(s);
     for (const auto& s : samples) {
         if (auto m = to_detector_sample(s)) {
+            if (track_stream_series_) {
+                const auto& labels = m->second.labels;
+                stream_series_[std::string(labels.get("provider").value_or(""))].try_emplace(
+                    labels.fingerprint(), labels);
+            }
             feed(m->first, m->second, {}, m->second.labels.get("provider").value_or(""));
         }
     }
+}
+
+void RuleEvaluator::release_provider(std::string_view provider, core::TimePoint at) {
+    if (auto it = stream_series_.find(provider); it != stream_series_.end()) {
+        for (auto& rule : rules_) {
+            if (!stream_fed(*rule)) continue;
+            for (const auto& [fp, labels] : it->second) rule->forget(labels);
+        }
+        stream_series_.erase(it);
+    }
+    engine_.resolve_if(
+        [&](const alerts::Alert& a) {
+            if (a.labels.get("provider") != provider || a.labels.contains("probe")) return false;
+            const auto* rule = rule_named(a.alertname());
+            return rule != nullptr && stream_fed(*rule);
+        },
+        at);
 }
 
 void RuleEvaluator::feed(detect::Measure m, const core::Sample& sample, std::string_view detail,

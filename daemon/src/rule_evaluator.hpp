@@ -58,6 +58,15 @@ public:
     /// for likely causes first, then each sample the detectors use is fed.
     void on_stream_samples(const std::vector<core::Sample>& samples);
 
+    /// Remembers, per provider, the stream series fed to the rules, so that
+    /// release_provider() can forget them (a sharded instance; off by default).
+    void track_stream_series(bool on) { track_stream_series_ = on; }
+
+    /// `provider`'s stream traffic is now read by another instance: the stream-fed rules
+    /// forget its series (so that its absence here is not seen as a traffic loss) and its
+    /// firing stream alerts (those without a `probe` label) resolve at `at`.
+    void release_provider(std::string_view provider, core::TimePoint at);
+
     /// One sample of `measure`. `detail` is a human detail for the summary; `provider` (empty:
     /// taken from each signal's labels) picks the provider labels; `extra` annotations are
     /// added to firing inputs.
@@ -99,6 +108,9 @@ private:
     VolumeHistory volumes_;
     std::map<std::string, alerts::RuleTemplates, std::less<>> templates_;  // by rule name
     KeepFiring held_;
+    bool track_stream_series_ = false;
+    // Stream series fed, per provider, by label fingerprint (track_stream_series_).
+    std::map<std::string, std::map<std::uint64_t, core::Labels>, std::less<>> stream_series_;
     std::vector<detect::Signal> scratch_;
 };
 

@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "noctua/core/log.hpp"
+#include "noctua/streams/event.hpp"
 
 namespace noctua::streams {
 namespace {
@@ -90,9 +91,17 @@ struct KafkaSource::Impl {
     std::shared_ptr<Durable> durable = std::make_shared<Durable>();
     std::map<TopicPartition, std::int64_t> applied;  // next offset applied to the live windows
     std::set<TopicPartition> owned;                   // assigned partitions
+    // Sharded: the provider keys claimed per assigned partition, and the parser of a key's
+    // first event (only that one is parsed here; the ingest thread parses them all).
+    SeriesOwnership* ownership = nullptr;
+    std::map<TopicPartition, std::set<std::string, std::less<>>> claimed;
+    std::unique_ptr<EventParser> first_events;
+    TxEvent first_event;
+    std::chrono::steady_clock::time_point last_key_warning{};
 
-    Impl(const config::StreamConfig& c, IngestPipeline& p, StreamMetrics& m, Checkpointer* cp)
-        : config(c), pipeline(p), metrics(m), counters(m, c.id), checkpoint(cp) {}
+    Impl(const config::StreamConfig& c, IngestPipeline& p, StreamMetrics& m, Checkpointer* cp,
+         SeriesOwnership* o)
+        : config(c), pipeline(p), metrics(m), counters(m, c.id), checkpoint(cp), ownership(o) {}
 
     void error(std::string_view kind) {
         metrics.source_errors.Add({{"source", config.id}, {"kind", std::string(kind)}}).Increment();
@@ -220,12 +229,57 @@ struct KafkaSource::Impl {
             error("consume");
             return;
         }
+        if (ownership && m.payload && m.len > 0) claim_key(m);
         if (m.payload && m.len > 0) {
             batch.append(static_cast<const char*>(m.payload), m.len);
             batch.push_back('\n');
         }
         ++batch_messages;
         next_offsets[{rd_kafka_topic_name(m.rkt), m.partition}] = m.offset + 1;
+    }
+
+    /// A key read on a partition for the first time since its assignment: its provider is
+    /// claimed from the event time of the message's first event.
+    void claim_key(const rd_kafka_message_t& m) {
+        const std::string_view key =
+            m.key ? std::string_view(static_cast<const char*>(m.key), m.key_len) : "";
+        if (key.empty()) {
+            key_problem("unkeyed", "a message has no key: key messages by provider id");
+            return;
+        }
+        auto& keys = claimed[{rd_kafka_topic_name(m.rkt), m.partition}];
+        if (keys.contains(key)) return;
+        if (!first_events) {
+            // Any age and any skew: this only reads the time, the ingest thread judges it.
+            ParseOptions o;
+            o.max_age = std::chrono::years(100);
+            o.max_future = std::chrono::years(100);
+            first_events = std::make_unique<EventParser>(std::move(o));
+        }
+        std::string_view payload(static_cast<const char*>(m.payload), m.len);
+        payload = payload.substr(0, payload.find('\n'));
+        const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now());
+        if (first_events->parse(payload, 0, now, first_event) || first_event.provider != key) {
+            key_problem("key_not_provider",
+                        "a message key is not the provider of its first event: key messages by "
+                        "provider id");
+            return;
+        }
+        keys.emplace(key);
+        ownership->claim(config.id, rd_kafka_topic_name(m.rkt), m.partition, key, first_event.ts);
+    }
+
+    void key_problem(std::string_view kind, std::string_view what) {
+        error(kind);
+        // At most a line a minute: a producer that does not key sends thousands a second.
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_key_warning < std::chrono::minutes(1)) return;
+        last_key_warning = now;
+        core::logger("streams")->warn(
+            "kafka stream {}: {}; its events are counted but no rule judges their provider on "
+            "this shard",
+            config.id, what);
     }
 
     static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -236,7 +290,13 @@ struct KafkaSource::Impl {
             if (d.checkpoint) d.position(rk, parts);
             for (int i = 0; i < parts->cnt; ++i) {
                 d.owned.emplace(parts->elems[i].topic, parts->elems[i].partition);
+                if (d.ownership) {
+                    d.ownership->assigned(d.config.id, parts->elems[i].topic,
+                                          parts->elems[i].partition);
+                }
             }
+            // Revoked partitions not given back are read by another member from now on.
+            if (d.ownership) d.ownership->assignment_done(d.config.id);
             if (cooperative) {
                 if (auto* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
                 d.assigned += parts->cnt;
@@ -245,6 +305,17 @@ struct KafkaSource::Impl {
                 d.assigned = parts->cnt;
             }
         } else {
+            // Their providers are not judged here until the assignment that follows says whether
+            // they come back (eager: all are revoked, most return) or move; cooperative
+            // rebalancing revokes only what moves.
+            if (d.ownership) {
+                for (int i = 0; i < parts->cnt; ++i) {
+                    d.ownership->revoked(d.config.id, parts->elems[i].topic,
+                                         parts->elems[i].partition);
+                    d.claimed.erase({parts->elems[i].topic, parts->elems[i].partition});
+                }
+                if (cooperative) d.ownership->assignment_done(d.config.id);
+            }
             // Partitions are taken away: what was polled from them is applied and committed
             // first, so their next owner starts right after it.
             (void)d.flush();
@@ -274,6 +345,7 @@ struct KafkaSource::Impl {
                 d.assigned = 0;
             }
         }
+        d.metrics.kafka_partitions.Add({{"source", d.config.id}}).Set(d.assigned.load());
         core::logger("streams")->info("kafka stream {}: rebalance ({}), {} partition(s) assigned",
                                       d.config.id, rd_kafka_err2name(err), d.assigned.load());
     }
@@ -301,8 +373,9 @@ KafkaSource::~KafkaSource() { stop(); }
 core::Result<std::unique_ptr<KafkaSource>> KafkaSource::create(const config::StreamConfig& config,
                                                                IngestPipeline& pipeline,
                                                                StreamMetrics& metrics,
-                                                               Checkpointer* checkpoint) {
-    auto impl = std::make_unique<Impl>(config, pipeline, metrics, checkpoint);
+                                                               Checkpointer* checkpoint,
+                                                               SeriesOwnership* ownership) {
+    auto impl = std::make_unique<Impl>(config, pipeline, metrics, checkpoint, ownership);
     if (checkpoint) {
         checkpoint->on_saved([durable = impl->durable, id = config.id](
                                  const std::vector<store::Batch::Offset>& saved) {

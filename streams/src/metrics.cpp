@@ -42,6 +42,9 @@ StreamMetrics::StreamMetrics(prometheus::Registry& r)
       source_errors(counter(r, "noctua_ingest_source_errors_total",
                             "Errors reading a source (file, kafka), by kind")),
       file_lag(gauge(r, "noctua_ingest_file_lag_bytes", "Bytes appended but not yet read")),
+      kafka_partitions(gauge(r, "noctua_ingest_kafka_partitions_assigned",
+                             "Partitions of a Kafka stream's topics this consumer-group member "
+                             "is assigned")),
       file_rotations(counter(r, "noctua_ingest_file_rotations_total",
                              "Followed files rotated away, deleted or replaced under their inode")),
       snapshots(counter(r, "noctua_window_snapshots_total", "Window snapshots written, by result")),

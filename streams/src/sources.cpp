@@ -67,7 +67,8 @@ public:
     std::string_view kind() const override { return "kafka"; }
     core::Result<std::unique_ptr<Source>> create(const config::StreamConfig& config,
                                                  SourceContext& ctx) const override {
-        auto made = KafkaSource::create(config, ctx.pipeline, ctx.metrics, ctx.checkpoint);
+        auto made = KafkaSource::create(config, ctx.pipeline, ctx.metrics, ctx.checkpoint,
+                                        ctx.ownership);
         if (!made) return std::unexpected(made.error());
         return std::make_unique<KafkaConsumerSource>(std::move(*made));
     }

@@ -115,7 +115,7 @@ intervall = "30s"
     }
     SECTION("without a suggestion when nothing is close") {
         CHECK(error_of("database = 1\n") ==
-              "test.toml:1:1: database: unknown key \"database\"; known keys: escalations, "
+              "test.toml:1:1: database: unknown key \"database\"; known keys: cluster, escalations, "
               "external_url, inhibit, logging, probes, probing, providers, receivers, route, rules, server, "
               "status_reports, status_tests, storage, streams, time_intervals, windows");
     }
@@ -520,4 +520,25 @@ TEST_CASE("config: load_file reports an unreadable file", "[config][unit]") {
     CHECK(result.error()[0].to_string() ==
           "/nonexistent/noctua.toml: cannot read file \"/nonexistent/noctua.toml\": No such file "
           "or directory");
+}
+
+TEST_CASE("config: [cluster] shard is i/N from 0, and a bad one is an error at its value",
+          "[config][unit]") {
+    auto ok = noctua::config::load_string("[cluster]\nshard = \"1/3\"\n", "test.toml");
+    REQUIRE(ok);
+    CHECK(ok->cluster.shard == noctua::core::Shard{1, 3});
+    CHECK_THAT(noctua::config::summary(*ok), Catch::EndsWith(", shard 1/3"));
+    auto none = noctua::config::load_string("", "test.toml");
+    REQUIRE(none);
+    CHECK(none->cluster.shard == noctua::core::Shard{});
+    CHECK(error_of("[cluster]\nshard = \"2/2\"\n") ==
+          "test.toml:2:9: cluster.shard: shard index 2 is out of range: of 2 shards the indices "
+          "are 0 to 1");
+    CHECK(error_of("[cluster]\nshard = \"half\"\n") ==
+          "test.toml:2:9: cluster.shard: \"half\" is not a shard: write \"i/N\", this "
+          "instance's index i (from 0) of N instances, e.g. \"0/2\"");
+    CHECK(error_of("[cluster]\nshard = 2\n") ==
+          "test.toml:2:9: cluster.shard: expected a string, got integer");
+    CHECK_THAT(error_of("[cluster]\nshards = \"0/2\"\n"),
+               StartsWith("test.toml:2:1: cluster.shards: unknown key \"shards\""));
 }

@@ -59,3 +59,14 @@ TEST_CASE("cli: check exits 0 on a valid file and 2 on an invalid or missing one
     CHECK(cli({"run", "-c", bad.string()}) == 2);  // run refuses a bad config the same way
     std::filesystem::remove_all(bad.parent_path());
 }
+
+TEST_CASE("cli: --shard takes i/N and refuses anything else", "[daemon][unit]") {
+    const auto minimal = std::string(NOCTUA_EXAMPLES_DIR) + "/minimal.toml";
+    CHECK(cli({"run", "-c", minimal, "--shard", "2/2"}) == 2);
+    CHECK(cli({"run", "-c", minimal, "--shard=half"}) == 2);
+    CHECK(cli({"run", "-c", minimal, "--shard"}) == 2);
+    CHECK(cli({"check", "-c", minimal, "--shard", "0/2"}) == 2);  // run-only flag
+    auto bad = temp_file("[cluster]\nshard = \"0/0\"\n");
+    CHECK(cli({"check", "-c", bad.string()}) == 2);
+    std::filesystem::remove_all(bad.parent_path());
+}

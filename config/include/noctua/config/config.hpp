@@ -13,6 +13,7 @@
 #include "noctua/core/matcher.hpp"
 #include "noctua/core/time_interval.hpp"
 #include "noctua/core/result.hpp"
+#include "noctua/core/shard.hpp"
 
 namespace noctua::config {
 
@@ -501,6 +502,16 @@ struct ProbingConfig {
     friend bool operator==(const ProbingConfig&, const ProbingConfig&) = default;
 };
 
+/// `[cluster]`: running several instances on one configuration (docs/operations.md,
+/// "Scale out").
+struct ClusterConfig {
+    /// `shard = "i/N"`: this instance runs the probes and status tests whose id
+    /// core::shard_of() gives to `i`, and evaluates stream rules only for the providers whose
+    /// Kafka partitions it is assigned. `noctua run --shard` overrides it.
+    core::Shard shard;
+    friend bool operator==(const ClusterConfig&, const ClusterConfig&) = default;
+};
+
 /// One step of a status-test suite with its own retries and per-request timeout.
 struct StatusTestStepConfig {
     std::string name;  ///< authenticate | balance | catalogue | transaction | status
@@ -566,6 +577,7 @@ struct Config {
     WindowsConfig windows;
     StorageConfig storage;
     ProbingConfig probing;
+    ClusterConfig cluster;
     std::vector<StatusTestConfig> status_tests;
     StatusReportsConfig status_reports;
 

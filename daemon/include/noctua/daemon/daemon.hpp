@@ -25,6 +25,9 @@ struct DaemonOptions {
     /// Command-line overrides of [logging], kept across reloads.
     std::optional<std::string> log_level;
     std::optional<config::LogFormat> log_format;
+    /// Command-line override of `[cluster] shard` (`noctua run --shard i/N`), kept across
+    /// reloads.
+    std::optional<core::Shard> shard;
     /// Seed for jitter and backoff randomness; 0 picks one from std::random_device.
     std::uint64_t seed = 0;
     /// How often the rules are advanced without samples (a stream falling silent, a burst

@@ -7,6 +7,7 @@
 #include "noctua/core/result.hpp"
 #include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/metrics.hpp"
+#include "noctua/streams/ownership.hpp"
 #include "noctua/streams/pipeline.hpp"
 
 namespace noctua::streams {
@@ -32,15 +33,22 @@ namespace noctua::streams {
 ///   snapshot's position: the next owner re-reads what came after it (its own windows do not
 ///   hold it).
 ///
+/// With a SeriesOwnership (a sharded instance), each message's key is taken for its provider:
+/// the first message of a key on a partition since its assignment is parsed for its event time
+/// and the provider claimed; a revoked partition releases its keys before its batch is handed
+/// over. Messages without a key, or whose first event names another provider, claim nothing
+/// (counted in noctua_ingest_source_errors_total as `unkeyed` / `key_not_provider`).
+///
 /// Executor: a thread of its own ("kafka poll"); start()/stop() from one controlling thread.
 class KafkaSource {
 public:
     /// Errors: Errc::invalid_argument for a property librdkafka refuses.
     /// `checkpoint` may be null; otherwise it must outlive the source, and the source
     /// registers a Checkpointer::on_saved() listener (create before the pipeline starts).
+    /// `ownership` may be null (not sharded); otherwise it must outlive the source.
     [[nodiscard]] static core::Result<std::unique_ptr<KafkaSource>> create(
         const config::StreamConfig& config, IngestPipeline& pipeline, StreamMetrics& metrics,
-        Checkpointer* checkpoint = nullptr);
+        Checkpointer* checkpoint = nullptr, SeriesOwnership* ownership = nullptr);
     ~KafkaSource();
     KafkaSource(const KafkaSource&) = delete;
     KafkaSource& operator=(const KafkaSource&) = delete;

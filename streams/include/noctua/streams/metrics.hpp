@@ -36,6 +36,7 @@ struct StreamMetrics {
     prometheus::Family<prometheus::Gauge>& watermark;           ///< {}: closed-until, Unix s
     prometheus::Family<prometheus::Counter>& source_errors;     ///< {source,kind}
     prometheus::Family<prometheus::Gauge>& file_lag;            ///< {source}: unread bytes
+    prometheus::Family<prometheus::Gauge>& kafka_partitions;    ///< {source}: assigned here
     prometheus::Family<prometheus::Counter>& file_rotations;    ///< {source}
     prometheus::Family<prometheus::Counter>& snapshots;         ///< {result}
     // The ingest log (IngestLog), all without labels.

@@ -14,6 +14,7 @@ class Checkpointer;
 class HttpPush;
 class IngestLog;
 class IngestPipeline;
+class SeriesOwnership;
 struct StreamMetrics;
 
 /// What a stream source may use, and nothing else. The references outlive every source made
@@ -24,6 +25,9 @@ struct SourceContext {
     const core::Clock& clock;
     Checkpointer* checkpoint = nullptr;  ///< null without `[storage]`: nothing durable
     IngestLog* log = nullptr;  ///< where pushed batches are made durable; null without `[storage]`
+    /// Sharded instances: which providers' series this one judges (Kafka sources claim them
+    /// by message key); null when not sharded.
+    SeriesOwnership* ownership = nullptr;
 };
 
 /// A running `[[streams]]` entry: reads transaction events from somewhere and hands them to the
