@@ -63,6 +63,13 @@ inline std::string_view value_of(const TxEvent& e, const DimRef& d) {
     return {};
 }
 
+/// The balance a bucket's latest event reported (TxEvent::balance), and that event's time.
+struct BalanceReading {
+    std::int64_t bucket_ms = 0;  // the bucket's start
+    std::int64_t at_ms = 0;
+    double value = 0;
+};
+
 struct Series {
     core::Labels dims;
     std::deque<Bucket> recent;
@@ -70,10 +77,41 @@ struct Series {
     std::int64_t last_event_ms = 0;
     std::array<prometheus::Counter*, kStatusCount> exported{};
     std::string currency;  // of the latest event that named one: labels its `amount` samples
-    // The balance the latest event reported (TxEvent::balance) and that event's time.
-    double balance = 0;
-    std::int64_t balance_ms = std::numeric_limits<std::int64_t>::min();
+    // The balance the latest event of each bucket not yet closed reported, ordered by bucket:
+    // a bucket closes `allowed_lateness` after its end, when the events of the buckets after it
+    // have reported newer balances, so one latest balance per series would never be the
+    // closing bucket's own.
+    std::vector<BalanceReading> balances;
 };
+
+/// Notes the balance `value` an event at `ts_ms` in the bucket starting at `bucket_ms` reported
+/// in `s`, unless a later event of that bucket reported one; forgets the readings of buckets
+/// before `closed_until` (already emitted, or skipped after a pause).
+inline void note_balance(Series& s, std::int64_t bucket_ms, std::int64_t ts_ms, double value,
+                         std::int64_t closed_until) {
+    auto& r = s.balances;
+    r.erase(r.begin(), std::find_if(r.begin(), r.end(), [&](const BalanceReading& b) {
+                return b.bucket_ms >= closed_until;
+            }));
+    auto it = std::find_if(r.rbegin(), r.rend(),
+                           [&](const BalanceReading& b) { return b.bucket_ms <= bucket_ms; });
+    if (it != r.rend() && it->bucket_ms == bucket_ms) {
+        if (ts_ms >= it->at_ms) {
+            it->at_ms = ts_ms;
+            it->value = value;
+        }
+        return;
+    }
+    r.insert(it.base(), BalanceReading{bucket_ms, ts_ms, value});
+}
+
+/// The balance the bucket starting at `bucket_ms` reported in `s`, if any of its events did.
+inline const BalanceReading* balance_of(const Series& s, std::int64_t bucket_ms) {
+    for (const auto& b : s.balances) {
+        if (b.bucket_ms == bucket_ms) return &b;
+    }
+    return nullptr;
+}
 
 using SeriesEntry = StringMap<Series>::value_type;
 
@@ -284,9 +322,9 @@ struct WindowStore::Impl {
             // Weighted by the transactions judged, so a minimum volume means something.
             sample("success_ratio", *r).weight = b->judged();
         }
-        if (s.balance_ms >= b->start_ms && s.balance_ms < b->start_ms + bucket_ms) {
+        if (const auto* balance = balance_of(s, b->start_ms)) {
             // The account's balance as the bucket's latest event reported it.
-            sample("balance", s.balance);
+            sample("balance", balance->value);
         }
         if (b->amount_sum > 0) {
             // The value of the successful transactions: what a traffic loss costs.

@@ -45,10 +45,7 @@ AddOutcome WindowStore::add(const TxEvent& e, std::uint64_t id) {
         count_event(bucket_at(s.history, hstart), e, error_id, cls);
         s.last_event_ms = std::max(s.last_event_ms, ts);
         if (!e.currency.empty() && s.currency != e.currency) s.currency = e.currency;
-        if (e.has_balance && ts >= s.balance_ms) {
-            s.balance = e.balance;
-            s.balance_ms = ts;
-        }
+        if (e.has_balance) note_balance(s, start, ts, e.balance, d.closed_until);
         if (set.config.metrics && d.metrics && !s.exported[0]) d.export_series(set, s);
         if (s.exported[0]) s.exported[static_cast<std::size_t>(e.status)]->Increment();
     }
@@ -119,7 +116,8 @@ WindowMemory WindowStore::memory() const {
         for (const auto& [k, s] : set.series) {
             ++m.series;
             m.buckets += s.recent.size() + s.history.size();
-            m.bytes += sizeof(Series) + 2 * sizeof(void*) + k.capacity() + 1;
+            m.bytes += sizeof(Series) + 2 * sizeof(void*) + k.capacity() + 1 +
+                       s.balances.capacity() * sizeof(BalanceReading);
             for (const auto& [n, v] : s.dims.pairs()) m.bytes += sizeof(n) * 2 + n.capacity() + v.capacity();
             // deque: 512-byte nodes plus its map of node pointers.
             for (const auto* q : {&s.recent, &s.history}) {

@@ -418,3 +418,31 @@ TEST_CASE("WindowStore: amounts with their currency, and the latest balance an e
     w.advance(kT0 + 2min + 30s);
     CHECK_FALSE(sink.value("balance", "giftly", kT0 + 2min));
 }
+
+TEST_CASE("WindowStore: a bucket's balance is its own though later buckets report before it closes",
+          "[streams][unit]") {
+    Sink sink;
+    WindowStore w(windows_config(), nullptr, sink.fn());  // allowed lateness 30 s
+    auto report = [&](std::string id, core::TimePoint at, double balance) {
+        auto e = event(std::move(id), at, "giftly", TxStatus::success);
+        e.has_balance = true;
+        e.balance = balance;
+        REQUIRE(w.add(e) == AddOutcome::applied);
+    };
+    // A busy float: the next bucket's events arrive while a bucket waits out the lateness.
+    report("a", kT0 + 50s, 900);
+    report("b", kT0 + 1min + 10s, 800);
+    report("a-late", kT0 + 40s, 950);  // an older reading of the first bucket, late
+    w.advance(kT0 + 1min + 30s);
+    CHECK(sink.value("balance", "giftly", kT0 + 1min) == 900);
+    report("c", kT0 + 2min + 5s, 700);
+    w.advance(kT0 + 2min + 30s);
+    CHECK(sink.value("balance", "giftly", kT0 + 2min) == 800);
+    w.advance(kT0 + 3min + 30s);
+    CHECK(sink.value("balance", "giftly", kT0 + 3min) == 700);
+    // A pause and a reading after it: each bucket still gets only its own.
+    report("d", kT0 + 9min + 5s, 600);
+    w.advance(kT0 + 10min + 30s);
+    CHECK_FALSE(sink.value("balance", "giftly", kT0 + 4min));
+    CHECK(sink.value("balance", "giftly", kT0 + 10min) == 600);
+}
