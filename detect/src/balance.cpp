@@ -20,6 +20,7 @@ double seconds(core::Duration d) { return std::chrono::duration<double>(d).count
 
 /// A rise of more than this share of the new balance is a deposit; smaller ones are refunds.
 constexpr double kDepositShare = 0.05;
+bool is_deposit(double before, double after) { return after - before > kDepositShare * after; }
 /// Deposits whose preceding balance makes up the refill level.
 constexpr std::size_t kLowsKept = 8;
 /// Time to exhaustion pages a refilled float only under this share of its refill level.
@@ -67,7 +68,7 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
     if (s.balances.empty()) {
         s.first_at = t;
     } else if (const double prev = s.balances.back().second;
-               balance - prev > kDepositShare * balance && prev > 0 && s.reported.empty()) {
+               is_deposit(prev, balance) && prev > 0 && s.reported.empty()) {
         // A deposit while all was well: the float is refilled at about this level. (One
         // after an alert, or from empty, tells of the incident, not of the habit.)
         s.lows.push_back(prev);
@@ -77,18 +78,21 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
     while (s.balances.size() > 2 && s.balances.front().first < t - c.burn_window) {
         s.balances.pop_front();
     }
-    // Spending = the sum of decreases over the time they span. A top-up (an increase) is not
-    // negative spending: its interval, whose spending the deposit hides, is left out.
+    // Spending = the net fall of the balance over the time the window spans. A deposit is not
+    // negative spending: its interval, whose spending the deposit hides, is left out. Smaller
+    // rises (refunds, released holds, small sweeps) count against the spend, so readings that
+    // wander around a level, or a float refilled as fast as it spends, burn nothing.
     double spent = 0;
     double span = 0;
     for (std::size_t i = 1; i < s.balances.size(); ++i) {
-        const double drop = s.balances[i - 1].second - s.balances[i].second;
-        if (drop < 0) continue;
-        spent += drop;
+        const double prev = s.balances[i - 1].second;
+        const double cur = s.balances[i].second;
+        if (is_deposit(prev, cur)) continue;
+        spent += prev - cur;
         span += seconds(s.balances[i].first - s.balances[i - 1].first);
     }
     const bool enough = span >= seconds(c.burn_window) / 4;
-    const double rate = enough && span > 0 ? spent / span : 0;  // per second
+    const double rate = enough && span > 0 && spent > 0 ? spent / span : 0;  // per second
     std::optional<double> tte;
     if (balance <= 0) {
         tte = 0;

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <random>
+
 #include "detect_test_support.hpp"
 #include "noctua/detect/balance.hpp"
 
@@ -10,6 +13,18 @@ using testing::minute;
 
 namespace {
 const core::Labels kFloat{{"provider", "acme"}, {"currency", "USD"}};
+
+/// Feeds `balance(m)` to `d` every minute in [from, to) and returns every signal.
+std::vector<detect::Signal> watch(detect::BalanceDetector& d, long from, long to,
+                                  const std::function<double(long)>& balance) {
+    std::vector<detect::Signal> all;
+    for (long m = from; m < to; ++m) {
+        for (auto& s : feed(d, Measure::balance, kFloat, minute(m), balance(m))) {
+            all.push_back(std::move(s));
+        }
+    }
+    return all;
+}
 
 config::RuleConfig thresholds() {
     auto r = detect::default_rule(Measure::balance);
@@ -238,4 +253,80 @@ TEST_CASE("Balance: a float refilled on a cycle pages when its refill does not c
     spend_until(m + 1440, false);
     REQUIRE(all.size() > resolved);
     CHECK(all[resolved].active);
+}
+
+TEST_CASE("Balance: a steady drain pages with time still left", "[detect][unit]") {
+    // A float watched for two days without spending, then spending 10,000 an hour from
+    // 50,000: empty five hours into the drain.
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    const long start = 2 * 1440;
+    auto level = [&](long m) {
+        return m < start ? 50000.0 : 50000.0 - 10000.0 * static_cast<double>(m - start) / 60;
+    };
+    const auto all = watch(d, 0, start + 5 * 60, level);
+    REQUIRE(all.size() >= 2);
+    // Warning while more than 4 hours are left, critical with about an hour left.
+    CHECK(all[0].active);
+    CHECK(all[0].labels.get("severity") == "warning");
+    CHECK(all[0].at <= minute(start + 60));
+    CHECK(all[0].annotations.count("time_to_exhaustion") == 1);
+    const auto critical = std::find_if(all.begin(), all.end(), [](const detect::Signal& s) {
+        return s.active && s.labels.get("severity") == "critical";
+    });
+    REQUIRE(critical != all.end());
+    CHECK(critical->at >= minute(start + 4 * 60 - 5));
+    CHECK(critical->at <= minute(start + 4 * 60));
+    CHECK(critical->value > 9000);  // the float still holds an hour of spend
+    CHECK(critical->summary.find("lasts about 1.0 h at the current spend") != std::string::npos);
+}
+
+TEST_CASE("Balance: a flat or slowly refilled float does not page", "[detect][unit]") {
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    SECTION("flat for three days") {
+        CHECK(watch(d, 0, 3 * 1440, [](long) { return 20000.0; }).empty());
+    }
+    SECTION("spending 6,000 an hour, swept back up by 500 every 5 minutes") {
+        // Each sweep is 2.5% of the float (not a deposit that teaches a refill level): the
+        // spend between sweeps is real, the float goes nowhere.
+        const auto all = watch(d, 0, 3 * 1440,
+                               [](long m) { return 20000.0 - 100.0 * static_cast<double>(m % 5); });
+        CHECK(all.empty());
+        auto st = d.status(kFloat);
+        REQUIRE(st);
+        CHECK(st->burn_per_hour < 100);
+    }
+    SECTION("refilled a little faster than it spends") {
+        double balance = 20000;
+        const auto all = watch(d, 0, 3 * 1440, [&](long m) {
+            balance += m % 2 == 0 ? 150.0 : -100.0;
+            return balance;
+        });
+        CHECK(all.empty());
+    }
+}
+
+TEST_CASE("Balance: a noisy balance does not page", "[detect][unit]") {
+    // A float whose readings wander by up to ±150 around 10,000 (holds placed and released,
+    // readings taken mid-transaction), for three days: nothing is spent.
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> noise(-150, 150);
+    CHECK(watch(d, 0, 3 * 1440, [&](long) { return 10000.0 + noise(rng); }).empty());
+    auto st = d.status(kFloat);
+    REQUIRE(st);
+    CHECK(st->burn_per_hour < 1000);
+
+    SECTION("the same noise on a real drain still pages before it is empty") {
+        // From 10,000 at 2,000 an hour: empty five hours in.
+        const long start = 3 * 1440;
+        const auto all = watch(d, start, start + 5 * 60, [&](long m) {
+            return std::max(0.0,
+                            10000.0 - 2000.0 * static_cast<double>(m - start) / 60 + noise(rng));
+        });
+        const auto critical = std::find_if(all.begin(), all.end(), [](const detect::Signal& s) {
+            return s.active && s.labels.get("severity") == "critical";
+        });
+        REQUIRE(critical != all.end());
+        CHECK(critical->at <= minute(start + 4 * 60));
+    }
 }

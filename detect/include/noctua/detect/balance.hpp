@@ -15,9 +15,11 @@ namespace noctua::detect {
 ///
 /// - Thresholds: at or below `warning` / `critical` it fires with that severity.
 /// - Time to exhaustion: balance ÷ burn rate, where the burn rate is the spending over
-///   `burn_window` — the sum of the balance *decreases* between consecutive samples divided
-///   by the time they span. A top-up raises the balance and is not negative spending, so a
-///   deposit neither hides the burn nor resets it. At or below `exhaustion_warning` /
+///   `burn_window` — the net fall of the balance between consecutive samples divided by the
+///   time they span. A deposit raises the balance and is not negative spending (its interval
+///   is left out), so it neither hides the burn nor resets it; smaller rises (refunds,
+///   released holds) count against the spend, so readings that wander around a level burn
+///   nothing. At or below `exhaustion_warning` /
 ///   `exhaustion_critical` it fires ("balance lasts about 3 h at the current spend"), once
 ///   it knows the float's habits:
 ///   - A float that is refilled (a rise of more than 5% of the balance: a deposit, not a
