@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <numbers>
 #include <vector>
 
 #include <fmt/format.h>
@@ -29,6 +30,9 @@ constexpr double kPoissonZ = 4.0;
 constexpr double kRecentBasisFactor = 0.5;
 
 std::int64_t ms(core::Duration d) { return d.count(); }
+
+/// Days of history after which the daily baseline has seen every weekday.
+constexpr std::size_t kWeekOfDays = 7;
 
 }  // namespace
 
@@ -321,7 +325,15 @@ std::optional<TrafficLossDetector::Verdict> TrafficLossDetector::judge(const Ser
     v.threshold = std::min(check.ratio, std::exp(-c.sensitivity * deviation));
     if (basis == "recent") v.threshold *= kRecentBasisFactor;
     v.stopped = v.observed <= 0;
-    const bool significant = v.expected - v.observed >= kPoissonZ * std::sqrt(v.expected);
+    // A daily baseline of under a week is the median of a few days' counts: noisy itself (a
+    // variance of about π/2 × expected / days) and not yet shown every weekday (a quiet Monday
+    // set against a busier weekend). Until its days span a week that noise adds to the
+    // counting noise the shortfall must exceed; a collapse still clears both.
+    double noise = v.expected;
+    if (basis == "daily" && daily.size() < kWeekOfDays) {
+        noise *= 1.0 + std::numbers::pi / 2.0 / static_cast<double>(daily.size());
+    }
+    const bool significant = v.expected - v.observed >= kPoissonZ * std::sqrt(noise);
     v.low = (v.ratio < v.threshold || v.stopped) && significant;
     return v;
 }

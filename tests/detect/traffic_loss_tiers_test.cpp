@@ -51,7 +51,8 @@ void drive(detect::Detector& d, const core::Labels& labels, long from, long to, 
     }
 }
 
-const long kDrop = 3 * 1440 + 12 * 60;  // day 3, noon: three days of history before it
+const long kDrop = 3 * 1440 + 12 * 60;     // day 3, noon: three days of history before it
+const long kWeekOld = 8 * 1440 + 12 * 60;  // day 8, noon: the daily baseline spans a week
 
 Run drop_to(double factor, long step = 5) {
     detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
@@ -96,19 +97,54 @@ TEST_CASE("TrafficLoss tiers: a collapse pages within its short window", "[detec
 
 TEST_CASE("TrafficLoss tiers: a small series pages through the 15-minute check", "[detect][unit]") {
     // 8 per 5 minutes: a 5-minute window expects under min_expected (20) and says nothing;
-    // 15 minutes expect 24, enough to see a fall to 15% beyond counting noise.
+    // 15 minutes expect 24, enough to see a fall to 15% beyond counting noise once the
+    // baseline spans a week.
     detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
     Run run;
     drive(
-        d, {{"series", "small"}}, 0, kDrop + 180, 5, [&](long m) { return m >= kDrop ? 1.2 : 8.0; },
-        run);
+        d, {{"series", "small"}}, 0, kWeekOld + 180, 5,
+        [&](long m) { return m >= kWeekOld ? 1.2 : 8.0; }, run);
     REQUIRE(run.fired);
     // The window is all low 10 minutes in; then its `for` (10 minutes), before the base
     // check (30 minutes, for 15) would.
-    CHECK(*run.fired >= minute(kDrop + 20));
-    CHECK(*run.fired < minute(kDrop + 30));
+    CHECK(*run.fired >= minute(kWeekOld + 20));
+    CHECK(*run.fired < minute(kWeekOld + 30));
     CHECK(run.all.front().annotations.at("window") == "15m");
     CHECK(run.firings == 1);
+}
+
+TEST_CASE("TrafficLoss: a baseline younger than a week needs a shortfall beyond its own noise",
+          "[detect][unit]") {
+    // 5.5 transactions a minute, sampled every minute; for seven minutes only 1 a minute: 5
+    // where 27.5 were expected over 5 minutes, a fall to 18% just beyond counting noise (4.3 σ).
+    auto dip = [](long at, long len) {
+        return [=](long m) { return m >= at && m < at + len ? 1.0 : 5.5; };
+    };
+    SECTION("four days of history: the median of four days is too noisy to call it a loss") {
+        detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
+        Run run;
+        const long at = 4 * 1440 + 10 * 60 + 53;
+        drive(d, {{"series", "young"}}, 0, at + 120, 1, dip(at, 7), run);
+        CHECK(run.firings == 0);
+    }
+    SECTION("a week of history: the same dip pages through the 5-minute check") {
+        detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
+        Run run;
+        const long at = 8 * 1440 + 10 * 60 + 53;
+        drive(d, {{"series", "old"}}, 0, at + 120, 1, dip(at, 7), run);
+        REQUIRE(run.fired);
+        CHECK(run.all.front().annotations.at("window") == "5m");
+    }
+    SECTION("four days of history: a stop still pages within minutes") {
+        detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
+        Run run;
+        const long at = 4 * 1440 + 10 * 60 + 53;
+        drive(
+            d, {{"series", "young"}}, 0, at + 120, 1, [=](long m) { return m >= at ? 0.0 : 5.5; },
+            run);
+        REQUIRE(run.fired);
+        CHECK(*run.fired <= minute(at + 6));
+    }
 }
 
 TEST_CASE("TrafficLoss tiers: a shallow dip does not page early", "[detect][unit]") {

@@ -27,8 +27,9 @@ namespace noctua::detect {
 /// burn-rate alerts). Any check firing fires the alert, as does no traffic at all where some
 /// is expected (a full stop). Every check is guarded alike: quiet hours (expected volume in
 /// its window under `min_expected`) give no verdict; the shortfall must exceed counting noise
-/// (4 σ of a Poisson count of the expected size); and noisy series get a deeper threshold,
-/// e^(-sensitivity × typical deviation), where the typical deviation is the mean
+/// (4 σ of a Poisson count of the expected size, and while the daily baseline holds under a
+/// week of days, of the median of those days' counts too); and noisy series get a deeper
+/// threshold, e^(-sensitivity × typical deviation), where the typical deviation is the mean
 /// |log(observed/expected)| of that check's window, learned while not firing (half-life
 /// `learn_half_life`), so a bursty series does not page on its ordinary swings. It resolves
 /// once the base ratio stays at or above `resolve_ratio` for `resolve_for` (hysteresis).
