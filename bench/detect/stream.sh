@@ -106,11 +106,17 @@ for f in faults:
             if e["provider"] == f["provider"] and t >= f["start"]:
                 empty = t
                 break
-    paged = min((a["t"] for a in f["alerts"] if a["alertname"] == "BalanceLow"
-                 and "reason" not in a["labels"]), default=None)
+    page = min((a for a in f["alerts"] if a["alertname"] == "BalanceLow"
+                and "reason" not in a["labels"]), key=lambda a: a["t"], default=None)
+    paged = page["t"] if page else None
     if empty and paged and paged < empty:
-        print(f"  balance_drain    {f['provider']:<10} paged {(empty - paged).total_seconds() / 60:.0f} "
-              f"min before the float was empty ({paged:%H:%M} vs {empty:%H:%M})")
+        # What the page said: the float left (its value) and the time it forecast.
+        forecast = re.search(r"lasts (about [\d.]+ \w+)", page["summary"])
+        print(f"  balance_drain    {f['provider']:<10} paged at {paged:%H:%M} "
+              f"({page['labels'].get('severity')}) with {page['value']:,.2f} left "
+              f"({forecast.group(1) if forecast else 'no forecast'} at the current spend); "
+              f"empty at {empty:%H:%M:%S}: paged {(empty - paged).total_seconds() / 60:.1f} min "
+              f"before the float was empty")
     else:
         print(f"  balance_drain    {f['provider']:<10} NOT paged before the float was empty "
               f"(paged {paged}, empty {empty})")
