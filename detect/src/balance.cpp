@@ -55,25 +55,56 @@ void BalanceDetector::for_each_status(
 void BalanceDetector::observe(Measure m, const core::Sample& sample, std::string_view,
                               std::vector<Signal>& out) {
     if (!std::isfinite(sample.value)) return;
-    if (m == Measure::balance) on_balance(get(sample.labels), sample.time, sample.value, out);
+    if (m == Measure::balance) {
+        on_balance(get(sample.labels), sample.time, sample.value, false, out);
+    }
+    if (m == Measure::amount) on_spend(sample, out);
     if (m == Measure::insufficient_balance) {
         on_errors(get(sample.labels), sample.time, sample.value, out);
     }
 }
 
-void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
+void BalanceDetector::on_spend(const core::Sample& sample, std::vector<Signal>& out) {
+    // A provider's spend as a whole: the series whose only dimension is `provider` (the
+    // stream's ["provider"] set), not its countries or operators, which would count it again.
+    for (const auto& [k, v] : sample.labels.pairs()) {
+        if (k != "provider" && k != "set" && k != "metric" && k != "currency") return;
+    }
+    const auto provider = sample.labels.get("provider");
+    if (!provider || !(sample.value > 0)) return;
+    const auto currency = sample.labels.get("currency");
+    for (auto& [fp, s] : series_) {
+        // Only spend after the last reading: a reading already holds what was spent before.
+        if (!s.read || sample.time <= s.read->first) continue;
+        if (s.labels.get("provider") != provider) continue;
+        if (const auto own = s.labels.get("currency"); own && currency && *own != *currency) {
+            continue;
+        }
+        s.spent_since_read += sample.value;
+        on_balance(s, sample.time, s.read->second - s.spent_since_read, true, out);
+    }
+}
+
+void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance, bool estimated,
                                  std::vector<Signal>& out) {
     const auto& c = rule_.balance;
     if (!s.balances.empty() && t < s.balances.back().first) return;  // out of order
     if (s.balances.empty()) {
         s.first_at = t;
-    } else if (const double prev = s.balances.back().second;
-               is_deposit(prev, balance) && prev > 0 && s.reported.empty()) {
+    } else if (const double prev = s.balances.back().second; !estimated && !s.last_estimated &&
+                                                             is_deposit(prev, balance) &&
+                                                             prev > 0 && s.reported.empty()) {
         // A deposit while all was well: the float is refilled at about this level. (One
-        // after an alert, or from empty, tells of the incident, not of the habit.)
+        // after an alert, or from empty, tells of the incident, not of the habit; a reading
+        // after estimates compares with a guess of the spend, not with a balance.)
         s.lows.push_back(prev);
         if (s.lows.size() > kLowsKept) s.lows.pop_front();
     }
+    if (!estimated) {
+        s.read = std::pair{t, balance};
+        s.spent_since_read = 0;
+    }
+    s.last_estimated = estimated;
     s.balances.emplace_back(t, balance);
     while (s.balances.size() > 2 && s.balances.front().first < t - c.burn_window) {
         s.balances.pop_front();
@@ -171,8 +202,13 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance,
     if (next == 0) return;
     auto labels = s.labels;
     labels.set("severity", level_name(next));
+    if (estimated) {
+        why += fmt::format(" (estimated: read {}, {} spent since in the stream)",
+                           human(s.read->second), human(s.spent_since_read));
+    }
     auto sig = make_signal(labels, t, true, balance, why);
     sig.annotations["balance"] = human(balance);
+    if (estimated) sig.annotations["balance_read"] = human(s.read->second);
     sig.annotations["burn_per_hour"] = human(rate * 3600);
     if (tte) sig.annotations["time_to_exhaustion"] = about(*tte);
     if (refill) sig.annotations["refill_level"] = human(*refill);

@@ -330,3 +330,94 @@ TEST_CASE("Balance: a noisy balance does not page", "[detect][unit]") {
         CHECK(critical->at <= minute(start + 4 * 60));
     }
 }
+
+namespace {
+
+/// The value of a provider's successful transactions in one stream bucket, as the windows'
+/// ["provider"] set reports it.
+void spend(detect::BalanceDetector& d, long m, double value, std::vector<detect::Signal>& out,
+           std::string_view set = "provider", std::string_view currency = "USD") {
+    core::Labels labels{{"provider", "acme"},
+                        {"set", std::string(set)},
+                        {"metric", "amount"},
+                        {"currency", std::string(currency)}};
+    if (set == "provider_country") labels.set("country", "ES");
+    d.observe(Measure::amount, core::Sample{labels, minute(m), value, 1}, {}, out);
+}
+
+/// A float read by a probe every hour, never refilled, spending 100 a minute for a day; from
+/// minute `surge` it spends 1,000 a minute (empty 56 minutes later). `stream` feeds the
+/// stream's spend of every minute as well; returns the signals from the surge on.
+std::vector<detect::Signal> probe_read_float(bool stream, long surge, std::string_view set,
+                                             std::string_view currency) {
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    const core::Labels probe{{"probe", "acme-balance"}, {"provider", "acme"}, {"currency", "USD"}};
+    std::vector<detect::Signal> out;
+    double balance = 200000;
+    for (long m = 0; m <= surge + 60; ++m) {
+        if (m == surge) out.clear();
+        if (m % 60 == 0)
+            d.observe(Measure::balance, core::Sample{probe, minute(m), balance}, {}, out);
+        const double spent = std::min(balance, m >= surge ? 1000.0 : 100.0);
+        balance -= spent;
+        if (stream) spend(d, m + 1, spent, out, set, currency);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Balance: the stream's spend since the last reading pages before the next reading",
+          "[detect][unit]") {
+    const long surge = 24 * 60;  // 56,000 left when the surge starts
+    auto critical = [](const std::vector<detect::Signal>& all) {
+        return std::find_if(all.begin(), all.end(), [](const detect::Signal& s) {
+            return s.active && s.labels.get("severity") == "critical";
+        });
+    };
+    SECTION("with the stream: critical half an hour before it is empty") {
+        const auto all = probe_read_float(true, surge, "provider", "USD");
+        const auto c = critical(all);
+        REQUIRE(c != all.end());
+        CHECK(c->at <= minute(surge + 30));
+        CHECK(c->value > 20000);  // the estimate: 56,000 read less the spend since
+        CHECK(c->labels.get("probe") == "acme-balance");
+        CHECK(c->summary.find("estimated: read 56k") != std::string::npos);
+        CHECK(c->annotations.at("balance_read") == "56k");
+    }
+    SECTION("without it: nothing until the next reading finds the float empty") {
+        const auto all = probe_read_float(false, surge, "provider", "USD");
+        const auto c = critical(all);
+        REQUIRE(c != all.end());
+        CHECK(c->at == minute(surge + 60));
+        CHECK(c->value == 0);
+    }
+    SECTION("a country's spend, or spend in another currency, is not the float's") {
+        CHECK(critical(probe_read_float(true, surge, "provider_country", "USD"))->at ==
+              minute(surge + 60));
+        CHECK(critical(probe_read_float(true, surge, "provider", "EUR"))->at == minute(surge + 60));
+    }
+}
+
+TEST_CASE("Balance: spend the reading already holds is not subtracted again", "[detect][unit]") {
+    // The stream's own balance: each bucket reports its balance and its spend at the same time.
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    const core::Labels stream{{"provider", "acme"}, {"set", "provider"}, {"metric", "balance"}};
+    std::vector<detect::Signal> out;
+    for (long m = 0; m < 120; ++m) {
+        d.observe(Measure::balance,
+                  core::Sample{stream, minute(m), 50000.0 - 10.0 * static_cast<double>(m)}, {},
+                  out);
+        spend(d, m, 10, out);
+    }
+    auto st = d.status(stream);
+    REQUIRE(st);
+    CHECK(st->balance == 50000.0 - 10.0 * 119);
+    CHECK(st->burn_per_hour == Approx(600).epsilon(0.01));
+    // A bucket with spend but no reading: the last reading less that spend.
+    spend(d, 120, 25, out);
+    st = d.status(stream);
+    REQUIRE(st);
+    CHECK(st->balance == 50000.0 - 10.0 * 119 - 25);
+    CHECK(out.empty());
+}

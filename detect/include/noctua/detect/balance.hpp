@@ -31,7 +31,12 @@ namespace noctua::detect {
 ///   - A float never seen refilled pages on time to exhaustion after it has been watched for
 ///     a day (a float refilled twice a day has taught its level by then).
 ///   Balances come from a probe's extracted `balance` or from the stream (events that carry
-///   the provider's balance, windows' `metric=balance` samples).
+///   the provider's balance, windows' `metric=balance` samples). Between two readings the
+///   stream's spend updates them: a provider's `Measure::amount` samples (the value of its
+///   successful transactions per bucket, from a series whose only dimension is `provider`)
+///   newer than a series' last reading are subtracted from that reading, in the series'
+///   currency when both name one, so a float read every few minutes or hours is judged on
+///   its estimated balance at every bucket ("estimated: read 30k, 25.2k spent since").
 /// - A burst of `burst` insufficient-balance errors within `burst_window`
 ///   (Measure::insufficient_balance) fires critical at once, with label
 ///   `reason="insufficient_balance_errors"`. It stays firing while errors keep coming and
@@ -60,7 +65,7 @@ public:
 
     // Detector
     [[nodiscard]] bool consumes(Measure m) const override {
-        return m == Measure::balance || m == Measure::insufficient_balance;
+        return m == Measure::balance || m == Measure::insufficient_balance || m == Measure::amount;
     }
     void observe(Measure m, const core::Sample& sample, std::string_view detail,
                  std::vector<Signal>& out) override;
@@ -75,6 +80,10 @@ private:
         std::deque<std::pair<core::TimePoint, double>> balances;
         core::TimePoint first_at{};  // first balance seen
         std::deque<double> lows;     // the balance before each of the last deposits
+        // The last balance read (not estimated), and the stream's spend since it.
+        std::optional<std::pair<core::TimePoint, double>> read;
+        double spent_since_read = 0;
+        bool last_estimated = false;  // the latest entry of `balances` is an estimate
         std::string reported;  // "", "warning", "critical"
         std::string pending;
         core::TimePoint pending_since{};
@@ -86,7 +95,10 @@ private:
     /// Past a threshold, not yet for `for`.
     static bool pending(const Series& s) { return !s.pending.empty(); }
     Series& get(const core::Labels& labels);
-    void on_balance(Series& s, core::TimePoint t, double balance, std::vector<Signal>& out);
+    /// A balance at `t`: read (a sample), or estimated from the stream's spend since.
+    void on_balance(Series& s, core::TimePoint t, double balance, bool estimated,
+                    std::vector<Signal>& out);
+    void on_spend(const core::Sample& sample, std::vector<Signal>& out);
     void on_errors(Series& s, core::TimePoint t, double count, std::vector<Signal>& out);
     void check_burst_end(Series& s, core::TimePoint now, std::vector<Signal>& out);
     std::unordered_map<std::uint64_t, Series> series_;
