@@ -10,6 +10,9 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <prometheus/gauge.h>
+
+#include "noctua/core/version.hpp"
 
 namespace noctua::daemon {
 namespace {
@@ -106,6 +109,21 @@ void write_process_metrics(const ProcessStats& s, std::string& out) {
            "Start time of the process since unix epoch in seconds.", s.start_time_seconds);
     metric("process_open_fds", "gauge", "Number of open file descriptors.", s.open_fds);
     metric("process_max_fds", "gauge", "Maximum number of open file descriptors.", s.max_fds);
+}
+
+void export_build_info(prometheus::Registry& registry, core::TimePoint started) {
+    prometheus::BuildGauge()
+        .Name("noctua_build_info")
+        .Help("Always 1; the version label says which build runs")
+        .Register(registry)
+        .Add({{"version", std::string(core::version())}})
+        .Set(1);
+    prometheus::BuildGauge()
+        .Name("noctua_start_time_seconds")
+        .Help("When this process started, in Unix seconds")
+        .Register(registry)
+        .Add({})
+        .Set(std::chrono::duration<double>(started.time_since_epoch()).count());
 }
 
 }  // namespace noctua::daemon

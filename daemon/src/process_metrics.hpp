@@ -4,6 +4,10 @@
 #include <string>
 #include <string_view>
 
+#include <prometheus/registry.h>
+
+#include "noctua/core/clock.hpp"
+
 namespace noctua::daemon {
 
 /// The standard process metrics every Prometheus client exports (CPU, memory, file
@@ -31,5 +35,8 @@ struct ProcessStats {
 /// process_virtual_memory_bytes, process_start_time_seconds, process_open_fds and
 /// process_max_fds in the text exposition format.
 void write_process_metrics(const ProcessStats& stats, std::string& out);
+
+/// Registers noctua_build_info{version} (always 1) and noctua_start_time_seconds (`started`).
+void export_build_info(prometheus::Registry& registry, core::TimePoint started);
 
 }  // namespace noctua::daemon

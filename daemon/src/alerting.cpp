@@ -1,0 +1,79 @@
+#include "alerting.hpp"
+
+#include <utility>
+
+#include "noctua/core/log.hpp"
+
+namespace noctua::daemon {
+
+namespace {
+
+/// Where receivers link back to: `external_url`, else the listen address.
+std::string external_url(const config::Config& c) {
+    if (!c.external_url.empty()) return c.external_url;
+    return "http://" + c.server.listen;
+}
+
+}  // namespace
+
+Alerting::Alerting(prometheus::Registry& registry, boost::asio::any_io_executor strand,
+                   const core::Clock& clock, std::uint64_t seed,
+                   const alerts::ChannelRegistry& kinds, core::HttpClient& http,
+                   core::MailClient& mail)
+    : kinds_(kinds),
+      http_(http),
+      clock_(clock),
+      mail_(mail),
+      metrics_(registry),
+      pipeline_(std::move(strand), clock, metrics_, seed),
+      gauges_(metrics_.alerts) {}
+
+core::Result<Alerting::Receivers> Alerting::build(const config::Config& next) const {
+    Receivers out;
+    out.context = std::make_unique<alerts::ChannelContext>(
+        alerts::ChannelContext{http_, clock_, external_url(next), &mail_});
+    for (const auto& rc : next.receivers) {
+        auto ch = kinds_.create(rc, *out.context);
+        if (!ch) return std::unexpected(ch.error());
+        out.channels.emplace(rc.name, std::shared_ptr<alerts::ChannelBase>(std::move(*ch)));
+    }
+    return out;
+}
+
+void Alerting::configure(const config::Config& next, Receivers receivers) {
+    pipeline_.configure(next, std::move(receivers.channels));
+    context_ = std::move(receivers.context);
+}
+
+core::Result<void> Alerting::open(const std::string& path) { return pipeline_.open(path); }
+
+core::Result<std::vector<alerts::Alert>> Alerting::restore() {
+    auto restored = pipeline_.restore();
+    if (!restored) return restored;
+    for (const auto& a : *restored) {
+        metrics_.firing
+            .Add({{"alertname", std::string(a.alertname())},
+                  {"severity", std::string(a.labels.get("severity").value_or(""))}})
+            .Increment();
+    }
+    return restored;
+}
+
+void Alerting::on_transition(const alerts::Alert& a) {
+    const auto severity = std::string(a.labels.get("severity").value_or(""));
+    const auto name = std::string(a.alertname());
+    metrics_.transitions.Add({{"alertname", name}, {"state", std::string(to_string(a.state))}})
+        .Increment();
+    metrics_.firing.Add({{"alertname", name}, {"severity", severity}})
+        .Increment(a.state == alerts::AlertState::firing ? 1 : -1);
+    core::logger("alerts")->info("alert {} alertname={} labels={}", to_string(a.state), name,
+                                 a.labels.to_string());
+    pipeline_.on_transition(a);
+}
+
+void Alerting::tick(alerts::AlertEngine& engine, core::TimePoint now) {
+    for (const auto& in : external_.expire(now)) engine.update(in);
+    pipeline_.tick();
+}
+
+}  // namespace noctua::daemon
