@@ -126,14 +126,9 @@ void add_alert_routes(net::Router& r, Services& s) {
     // Alertmanager's API v2 ingest, so a Prometheus server can name Noctua in its
     // alerting.alertmanagers: its alerts get the same routing, muting and durable delivery.
     // Answered once the resulting alert state is on disk.
-    r.add_async("POST", "/api/v2/alerts",
-                [&s](const ServerRequest& req, const net::PathParams&,
-                     net::Router::Respond respond) {
-                    s.on_pipeline([&s, req, respond = std::move(respond)]() mutable {
-                        if (!admin_authorized(req, s.config().server)) {
-                            respond(ServerResponse::json_error(401, "admin token required"));
-                            return;
-                        }
+    add_admin_route(r, s, "POST", "/api/v2/alerts",
+                    [&s](const ServerRequest& req, const net::PathParams&,
+                         net::Router::Respond respond) {
                         auto inputs = s.external_alerts().receive(req.body, s.now());
                         if (!inputs) {
                             respond(ServerResponse::json_error(400, inputs.error().message));
@@ -145,18 +140,12 @@ void add_alert_routes(net::Router& r, Services& s) {
                                 respond(ServerResponse::json(200, "{}"));
                             });
                     });
-                });
 
     // Acknowledges a firing alert; answered once the ack is on disk.
-    r.add_async("POST", "/api/v1/alerts/{fingerprint}/ack",
-                [&s](const ServerRequest& req, const net::PathParams& params,
-                     net::Router::Respond respond) {
-                    s.on_pipeline([&s, req, fp = params.at("fingerprint"),
-                                   respond = std::move(respond)]() mutable {
-                        if (!admin_authorized(req, s.config().server)) {
-                            respond(ServerResponse::json_error(401, "admin token required"));
-                            return;
-                        }
+    add_admin_route(r, s, "POST", "/api/v1/alerts/{fingerprint}/ack",
+                    [&s](const ServerRequest& req, const net::PathParams& params,
+                         net::Router::Respond respond) {
+                        const auto& fp = params.at("fingerprint");
                         auto body = parse_ack(req.body);
                         if (!body) {
                             respond(ServerResponse::json_error(400, body.error().message));
@@ -188,7 +177,6 @@ void add_alert_routes(net::Router& r, Services& s) {
                                 respond(ServerResponse::json(200, std::move(body)));
                             });
                     });
-                });
 
     r.add_async("GET", "/api/v1/silences",
                 [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
@@ -206,14 +194,9 @@ void add_alert_routes(net::Router& r, Services& s) {
                     });
                 });
 
-    r.add_async("POST", "/api/v1/silences",
-                [&s](const ServerRequest& req, const net::PathParams&,
-                     net::Router::Respond respond) {
-                    s.on_pipeline([&s, req, respond = std::move(respond)] {
-                        if (!admin_authorized(req, s.config().server)) {
-                            respond(ServerResponse::json_error(401, "admin token required"));
-                            return;
-                        }
+    add_admin_route(r, s, "POST", "/api/v1/silences",
+                    [&s](const ServerRequest& req, const net::PathParams&,
+                         net::Router::Respond respond) {
                         auto parsed = parse_silence(req.body, s.now());
                         if (!parsed) {
                             respond(ServerResponse::json_error(400, parsed.error().message));
@@ -230,16 +213,11 @@ void add_alert_routes(net::Router& r, Services& s) {
                         w.field("silenceID", added->id).end_object();
                         respond(ServerResponse::json(200, std::move(w).str()));
                     });
-                });
 
-    r.add_async("DELETE", "/api/v1/silences/{id}",
-                [&s](const ServerRequest& req, const net::PathParams& params,
-                     net::Router::Respond respond) {
-                    s.on_pipeline([&s, req, id = params.at("id"), respond = std::move(respond)] {
-                        if (!admin_authorized(req, s.config().server)) {
-                            respond(ServerResponse::json_error(401, "admin token required"));
-                            return;
-                        }
+    add_admin_route(r, s, "DELETE", "/api/v1/silences/{id}",
+                    [&s](const ServerRequest&, const net::PathParams& params,
+                         net::Router::Respond respond) {
+                        const auto& id = params.at("id");
                         auto expired = s.alert_pipeline().expire_silence(id);
                         if (!expired) {
                             respond(ServerResponse::json_error(404, expired.error().message));
@@ -247,7 +225,6 @@ void add_alert_routes(net::Router& r, Services& s) {
                         }
                         respond(ServerResponse::json(200, R"({"status":"success"})"));
                     });
-                });
 }
 
 }  // namespace noctua::daemon

@@ -140,14 +140,9 @@ void add_maintenance_routes(net::Router& r, Services& s) {
                     });
                 });
 
-    r.add_async("POST", "/api/v1/maintenance",
-                [&s](const ServerRequest& req, const net::PathParams&,
-                     net::Router::Respond respond) {
-                    s.on_pipeline([&s, req, respond = std::move(respond)] {
-                        if (!admin_authorized(req, s.config().server)) {
-                            respond(ServerResponse::json_error(401, "admin token required"));
-                            return;
-                        }
+    add_admin_route(r, s, "POST", "/api/v1/maintenance",
+                    [&s](const ServerRequest& req, const net::PathParams&,
+                         net::Router::Respond respond) {
                         auto parsed = parse_window(req.body, s.config(), s.now());
                         if (!parsed) {
                             respond(ServerResponse::json_error(400, parsed.error().message));
@@ -166,7 +161,6 @@ void add_maintenance_routes(net::Router& r, Services& s) {
                         w.end_object();
                         respond(ServerResponse::json(200, std::move(w).str()));
                     });
-                });
 }
 
 }  // namespace noctua::daemon

@@ -147,6 +147,22 @@ bool admin_authorized(const ServerRequest& request, const config::ServerConfig& 
            CRYPTO_memcmp(given.data(), want.data(), want.size()) == 0;
 }
 
+void add_admin_route(net::Router& r, Services& s, std::string method, std::string pattern,
+                     net::Router::AsyncHandler handler) {
+    r.add_async(std::move(method), std::move(pattern),
+                [&s, handler = std::move(handler)](const ServerRequest& req,
+                                                   const net::PathParams& params,
+                                                   net::Router::Respond respond) {
+                    s.on_pipeline([&s, &handler, req, params, respond = std::move(respond)]() mutable {
+                        if (!admin_authorized(req, s.config().server)) {
+                            respond(ServerResponse::json_error(401, "admin token required"));
+                            return;
+                        }
+                        handler(req, params, std::move(respond));
+                    });
+                });
+}
+
 net::Router make_router(Services& s) {
     net::Router r;
 
@@ -260,32 +276,21 @@ net::Router make_router(Services& s) {
                     });
                 });
 
-    r.add_async("POST", "/api/v1/probes/{id}/run",
-                [&s](const ServerRequest& req, const net::PathParams& params,
-                     net::Router::Respond respond) {
-                    s.on_pipeline([&s, req, id = params.at("id"), respond = std::move(respond)] {
-                        if (!admin_authorized(req, s.config().server)) {
-                            respond(ServerResponse::json_error(401, "admin token required"));
-                            return;
-                        }
+    add_admin_route(r, s, "POST", "/api/v1/probes/{id}/run",
+                    [&s](const ServerRequest&, const net::PathParams& params,
+                         net::Router::Respond respond) {
+                        const auto& id = params.at("id");
                         respond(run_now_response(id, s.probe_scheduler().run_now(id)));
                     });
-                });
 
-    r.add_async("POST", "/api/v1/reload",
-                [&s](const ServerRequest& req, const net::PathParams&,
-                     net::Router::Respond respond) {
-                    s.on_pipeline([&s, req, respond = std::move(respond)]() mutable {
-                        if (!admin_authorized(req, s.config().server)) {
-                            respond(ServerResponse::json_error(401, "admin token required"));
-                            return;
-                        }
+    add_admin_route(r, s, "POST", "/api/v1/reload",
+                    [&s](const ServerRequest&, const net::PathParams&,
+                         net::Router::Respond respond) {
                         s.reload_from_file([respond = std::move(respond)](core::Result<void> result) {
                             respond(result ? ServerResponse::json(200, R"({"status":"success"})")
                                            : ServerResponse::json_error(400, result.error().message));
                         });
                     });
-                });
 
     // Push heartbeats: the probe's own token, as a bearer token or ?token=; not the
     // admin token, so a cron job can beat without admin rights.

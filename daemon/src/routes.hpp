@@ -78,4 +78,10 @@ void add_maintenance_routes(net::Router& router, Services& services);
 [[nodiscard]] bool admin_authorized(const core::ServerRequest& request,
                                     const config::ServerConfig& server);
 
+/// Adds an admin route: `handler` runs on the pipeline (Services::on_pipeline) once
+/// admin_authorized() accepts the request; otherwise the request is answered 401 "admin token
+/// required" and `handler` is not called.
+void add_admin_route(net::Router& router, Services& services, std::string method,
+                     std::string pattern, net::Router::AsyncHandler handler);
+
 }  // namespace noctua::daemon

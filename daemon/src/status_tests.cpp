@@ -342,13 +342,9 @@ void add_status_test_routes(net::Router& r, Services& s) {
     using core::ServerRequest;
     using core::ServerResponse;
     // Runs the suites now (?provider=ID: that provider's) and answers with this run's report.
-    r.add_async("POST", "/api/v1/status-tests/run",
-                [&s](const ServerRequest& req, const net::PathParams&, net::Router::Respond respond) {
-                    s.on_pipeline([&s, req, respond = std::move(respond)] {
-                        if (!admin_authorized(req, s.config().server)) {
-                            respond(ServerResponse::json_error(401, "admin token required"));
-                            return;
-                        }
+    add_admin_route(r, s, "POST", "/api/v1/status-tests/run",
+                    [&s](const ServerRequest& req, const net::PathParams&,
+                         net::Router::Respond respond) {
                         auto* runner = s.status_test_runner();
                         const auto provider = core::query_param(req.query, "provider").value_or("");
                         const bool started =
@@ -362,7 +358,6 @@ void add_status_test_routes(net::Router& r, Services& s) {
                                                       : "no status test for provider \"" + provider + "\""));
                         }
                     });
-                });
     r.add_async("GET", "/api/v1/reports",
                 [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
                     s.on_pipeline([&s, respond = std::move(respond)] {

@@ -257,3 +257,34 @@ TEST_CASE("daemon: HTTP errors are JSON and malformed input does not hurt", "[in
     CHECK(missing.status == 404);
     CHECK(http_call("GET", d.url("/healthz")).status == 200);
 }
+
+TEST_CASE("daemon: every admin route answers 401 without the admin token", "[integration]") {
+    // A token is what a listener beyond loopback requires; the routes must then refuse a
+    // request without it before doing anything.
+    ::setenv("NOCTUA_TEST_ADMIN_ROUTES_TOKEN", "admin-secret", 1);
+    auto cfg = config::load_string(R"(
+[server]
+listen = "127.0.0.1:0"
+admin_token_env = "NOCTUA_TEST_ADMIN_ROUTES_TOKEN"
+)",
+                                   "admin.toml");
+    REQUIRE(cfg.has_value());
+    RunningDaemon d{std::move(*cfg)};
+    const std::pair<const char*, const char*> admin_routes[] = {
+        {"POST", "/api/v1/probes/p/run"},       {"POST", "/api/v1/reload"},
+        {"POST", "/api/v2/alerts"},             {"POST", "/api/v1/alerts/00ff/ack"},
+        {"POST", "/api/v1/silences"},           {"DELETE", "/api/v1/silences/s"},
+        {"POST", "/api/v1/maintenance"},        {"POST", "/api/v1/status-tests/run"},
+    };
+    const core::Headers wrong{{"Authorization", "Bearer nope"}};
+    const core::Headers admin{{"Authorization", "Bearer admin-secret"}};
+    for (const auto& [method, path] : admin_routes) {
+        INFO(method << " " << path);
+        auto denied = http_call(method, d.url(path), "{}");
+        CHECK(denied.status == 401);
+        CHECK(denied.body.find("admin token required") != std::string::npos);
+        CHECK(http_call(method, d.url(path), "{}", wrong).status == 401);
+        // With the token the route itself answers (the bodies here are not valid for it).
+        CHECK(http_call(method, d.url(path), "{}", admin).status != 401);
+    }
+}
