@@ -4,8 +4,10 @@
 #include <boost/asio/strand.hpp>
 
 #include "noctua/alerts/pipeline.hpp"
+#include "noctua/testing/alert_config.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "noctua/testing/temp_dir.hpp"
+#include "alert_fixtures.hpp"
 #include "recording_channel.hpp"
 
 using namespace noctua;
@@ -15,40 +17,11 @@ using alerts::AlertState;
 namespace {
 
 config::Config cfg() {
-    auto c = config::load_string(R"(
-[[receivers]]
-name = "noc"
-kind = "log"
-[[receivers]]
-name = "secondary"
-kind = "log"
-[[receivers]]
-name = "manager"
-kind = "log"
-[[escalations]]
-name = "oncall"
-steps = [{ after = "10m", receiver = "secondary" }, { after = "30m", receiver = "manager" }]
-[route]
-receiver = "noc"
-group_by = ["provider"]
-group_wait = "0s"
-group_interval = "1m"
-repeat_interval = "1h"
-escalation = "oncall"
-)",
-                                 "test.toml");
-    REQUIRE(c);
-    return std::move(*c);
+    return testing::load_config(std::string(testing::kOncallPolicy) + "escalation = \"oncall\"\n");
 }
 
 alerts::Alert alert(AlertState state, core::TimePoint t) {
-    alerts::Alert a;
-    a.labels = {{"alertname", "ProviderDown"}, {"provider", "acme"}};
-    a.state = state;
-    a.starts_at = t;
-    a.updated_at = t;
-    if (state == AlertState::resolved) a.ends_at = t;
-    return a;
+    return testing::make_alert("ProviderDown", "acme", state, t, t);
 }
 
 const std::string kFingerprint = alert(AlertState::firing, {}).labels.fingerprint_hex();

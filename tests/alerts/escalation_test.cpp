@@ -2,6 +2,8 @@
 
 #include "noctua/alerts/codec.hpp"
 #include "noctua/alerts/notifier.hpp"
+#include "noctua/testing/alert_config.hpp"
+#include "alert_fixtures.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -16,42 +18,11 @@ core::TimePoint at(std::chrono::seconds s) { return core::TimePoint{24h + s}; }
 // Three receivers; groups of the root route escalate to "secondary" after 10 minutes and to
 // "manager" after 30, and are reminded every hour.
 config::Config policy(std::string_view route_extra = "escalation = \"oncall\"") {
-    std::string toml = R"(
-[[receivers]]
-name = "noc"
-kind = "log"
-[[receivers]]
-name = "secondary"
-kind = "log"
-[[receivers]]
-name = "manager"
-kind = "log"
-[[escalations]]
-name = "oncall"
-steps = [{ after = "10m", receiver = "secondary" }, { after = "30m", receiver = "manager" }]
-[route]
-receiver = "noc"
-group_by = ["provider"]
-group_wait = "0s"
-group_interval = "1m"
-repeat_interval = "1h"
-)";
-    toml += route_extra;
-    toml += "\n";
-    auto c = config::load_string(toml, "test.toml");
-    REQUIRE(c);
-    return std::move(*c);
+    return testing::load_config(std::string(testing::kOncallPolicy) + std::string(route_extra) + "\n");
 }
 
 Alert alert(std::string provider, AlertState state, core::TimePoint t, std::string op = "") {
-    Alert a;
-    a.labels = {{"alertname", "ProviderDown"}, {"provider", std::move(provider)}};
-    if (!op.empty()) a.labels.set("operator", op);
-    a.state = state;
-    a.starts_at = at(0s);
-    a.updated_at = t;
-    if (state == AlertState::resolved) a.ends_at = t;
-    return a;
+    return testing::make_alert("ProviderDown", std::move(provider), state, at(0s), t, std::move(op));
 }
 
 struct Sent {

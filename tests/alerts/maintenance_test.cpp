@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/alerts/notifier.hpp"
+#include "noctua/testing/alert_config.hpp"
+#include "alert_fixtures.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -14,7 +16,7 @@ namespace {
 core::TimePoint at(std::chrono::seconds s) { return core::TimePoint{s}; }
 
 config::Config maintenance_config() {
-    auto c = config::load_string(R"(
+    return testing::load_config(R"(
 [[providers]]
 id = "acme"
   [[providers.maintenance]]
@@ -38,30 +40,14 @@ receiver = "noc"
 group_by = ["provider"]
 group_wait = "0s"
 group_interval = "5m"
-)",
-                                 "test.toml");
-    REQUIRE(c);
-    return std::move(*c);
+)");
 }
 
 Alert alert(std::string provider, AlertState state, core::TimePoint t) {
-    Alert a;
-    a.labels = {{"alertname", "ProviderDown"}, {"provider", std::move(provider)}};
-    a.state = state;
-    a.starts_at = t;
-    a.updated_at = t;
-    if (state == AlertState::resolved) a.ends_at = t;
-    return a;
+    return testing::make_alert("ProviderDown", std::move(provider), state, t, t);
 }
 
-std::vector<alerts::Notification> flush(alerts::Notifier& n, core::TimePoint now) {
-    std::uint64_t id = 1;
-    std::vector<alerts::Notification> out;
-    for (auto& d : n.flush_due(now, id)) {
-        for (auto& x : d.notifications) out.push_back(x);
-    }
-    return out;
-}
+using testing::flush;
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 
 #include "noctua/alerts/codec.hpp"
 #include "noctua/alerts/notifier.hpp"
+#include "noctua/testing/alert_config.hpp"
+#include "alert_fixtures.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -13,17 +15,8 @@ namespace {
 core::TimePoint at(std::chrono::seconds s) { return core::TimePoint{s}; }
 
 config::Config routing(std::string_view extra = "") {
-    std::string toml = R"(
-[[receivers]]
-name = "noc"
-kind = "log"
-[[receivers]]
-name = "pager"
-kind = "log"
-[[inhibit]]
-source = { alertname = "ProviderDown" }
-target_matchers = ['alertname=~"TrafficLoss|BalanceLow"']
-equal = ["provider"]
+    std::string toml = std::string(testing::kNocAndPager) + std::string(testing::kInhibitOnProviderDown);
+    toml += R"(
 [route]
 receiver = "noc"
 group_by = ["provider"]
@@ -35,31 +28,15 @@ receiver = "pager"
 group_wait = "0s"
 )";
     toml += extra;
-    auto c = config::load_string(toml, "test.toml");
-    REQUIRE(c);
-    return std::move(*c);
+    return testing::load_config(toml);
 }
 
 Alert alert(std::string name, std::string provider, AlertState state, core::TimePoint t,
             std::string op = "") {
-    Alert a;
-    a.labels = {{"alertname", std::move(name)}, {"provider", std::move(provider)}};
-    if (!op.empty()) a.labels.set("operator", op);
-    a.state = state;
-    a.starts_at = t;
-    a.updated_at = t;
-    if (state == AlertState::resolved) a.ends_at = t;
-    return a;
+    return testing::make_alert(std::move(name), std::move(provider), state, t, t, std::move(op));
 }
 
-std::vector<alerts::Notification> flush(alerts::Notifier& n, core::TimePoint now) {
-    static std::uint64_t id = 1;
-    std::vector<alerts::Notification> out;
-    for (auto& d : n.flush_due(now, id)) {
-        for (auto& x : d.notifications) out.push_back(x);
-    }
-    return out;
-}
+using testing::flush;
 
 }  // namespace
 

@@ -4,8 +4,10 @@
 #include <boost/asio/strand.hpp>
 
 #include "noctua/alerts/pipeline.hpp"
+#include "noctua/testing/alert_config.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "noctua/testing/temp_dir.hpp"
+#include "alert_fixtures.hpp"
 #include "recording_channel.hpp"
 
 using namespace noctua;
@@ -15,7 +17,7 @@ using alerts::AlertState;
 namespace {
 
 config::Config cfg() {
-    auto c = config::load_string(R"(
+    return testing::load_config(R"(
 [[receivers]]
 name = "hook"
 kind = "log"
@@ -27,20 +29,11 @@ receiver = "hook"
 group_by = ["provider"]
 group_wait = "0s"
 group_interval = "1s"
-)",
-                                 "test.toml");
-    REQUIRE(c);
-    return std::move(*c);
+)");
 }
 
 alerts::Alert alert(std::string provider, AlertState state, core::TimePoint t) {
-    alerts::Alert a;
-    a.labels = {{"alertname", "ProviderDown"}, {"provider", std::move(provider)}};
-    a.state = state;
-    a.starts_at = core::TimePoint{};
-    a.updated_at = t;
-    if (state == AlertState::resolved) a.ends_at = t;
-    return a;
+    return testing::make_alert("ProviderDown", std::move(provider), state, core::TimePoint{}, t);
 }
 
 /// One daemon life: an io_context, a pipeline on a store file, a receiver.

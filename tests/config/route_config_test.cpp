@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/alert_config.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -8,17 +9,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-constexpr std::string_view kReceivers = R"(
-[[receivers]]
-name = "noc"
-kind = "log"
-[[receivers]]
-name = "pager"
-kind = "log"
-)";
-
 config::LoadResult load(std::string_view rest) {
-    return config::load_string(std::string(kReceivers) + std::string(rest), "test.toml");
+    return config::load_string(std::string(testing::kNocAndPager) + std::string(rest), "test.toml");
 }
 
 std::string errors(std::string_view rest) {
@@ -33,18 +25,13 @@ std::string errors(std::string_view rest) {
 
 TEST_CASE("config: a routing tree with matchers, continue, grouping and time intervals",
           "[config][unit]") {
-    auto r = load(R"(
+    auto r = load(std::string(testing::kInhibitOnProviderDown) + R"(
 [[time_intervals]]
 name = "business-hours"
 [[time_intervals.periods]]
 times = ["09:00-18:00"]
 weekdays = ["monday:friday"]
 location = "Europe/Madrid"
-
-[[inhibit]]
-source = { alertname = "ProviderDown" }
-target_matchers = ['alertname=~"TrafficLoss|BalanceLow"']
-equal = ["provider"]
 
 [route]
 receiver = "noc"

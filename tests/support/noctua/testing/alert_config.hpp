@@ -1,0 +1,68 @@
+#pragma once
+
+// Routing configuration shared by the tests that parse it (config) and the tests that run it
+// (the alerts notifier and pipeline): TOML pieces to concatenate, and a loader.
+
+#include <catch2/catch.hpp>
+
+#include <string_view>
+#include <utility>
+
+#include "noctua/config/config.hpp"
+
+namespace noctua::testing {
+
+/// Two receivers of kind log, "noc" and "pager".
+inline constexpr std::string_view kNocAndPager = R"(
+[[receivers]]
+name = "noc"
+kind = "log"
+[[receivers]]
+name = "pager"
+kind = "log"
+)";
+
+/// A provider's ProviderDown mutes its TrafficLoss and BalanceLow.
+inline constexpr std::string_view kInhibitOnProviderDown = R"(
+[[inhibit]]
+source = { alertname = "ProviderDown" }
+target_matchers = ['alertname=~"TrafficLoss|BalanceLow"']
+equal = ["provider"]
+)";
+
+/// Receivers "noc", "secondary" and "manager"; the escalation "oncall" goes to secondary after
+/// 10 minutes and to manager after 30; the root route sends to noc, one group per provider,
+/// at once, then every minute, reminded every hour. The route's own keys may follow
+/// (`escalation = "oncall"`).
+inline constexpr std::string_view kOncallPolicy = R"(
+[[receivers]]
+name = "noc"
+kind = "log"
+[[receivers]]
+name = "secondary"
+kind = "log"
+[[receivers]]
+name = "manager"
+kind = "log"
+[[escalations]]
+name = "oncall"
+steps = [{ after = "10m", receiver = "secondary" }, { after = "30m", receiver = "manager" }]
+[route]
+receiver = "noc"
+group_by = ["provider"]
+group_wait = "0s"
+group_interval = "1m"
+repeat_interval = "1h"
+)";
+
+/// `toml` loaded as "test.toml"; the test fails, with the errors, when it is not valid.
+inline config::Config load_config(std::string_view toml) {
+    auto c = config::load_string(toml, "test.toml");
+    if (!c) {
+        for (const auto& e : c.error()) UNSCOPED_INFO(e.to_string());
+    }
+    REQUIRE(c);
+    return std::move(*c);
+}
+
+}  // namespace noctua::testing
