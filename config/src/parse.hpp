@@ -9,18 +9,11 @@
 #include <string_view>
 
 #include "noctua/config/config.hpp"
+#include "noctua/config/kinds.hpp"
 #include "section.hpp"
 
 namespace noctua::config::detail {
 
-inline constexpr std::string_view kProbeKinds[] = {"dns", "heartbeat", "http", "scenario", "tcp", "tls"};
-inline constexpr std::string_view kRuleKinds[] = {"balance", "downtime", "latency",
-                                                   "traffic_loss"};
-inline constexpr std::string_view kReceiverKinds[] = {
-    "alertmanager", "email", "log",     "opsgenie", "pagerduty",
-    "slack",        "teams", "telegram", "webhook", "whatsapp"};
-inline constexpr std::string_view kStreamKinds[] = {"file", "http", "kafka"};
-inline constexpr std::string_view kSuiteKinds[] = {"reloadly"};
 inline constexpr std::string_view kSuiteSteps[] = {"authenticate", "balance", "catalogue",
                                                    "transaction", "status"};
 
@@ -37,6 +30,16 @@ struct ParsedProbe {
     Section section;
     std::optional<std::string> path;  ///< set when the probe gave a valid `path`
 };
+
+/// Whether `value` is one of `allowed`.
+[[nodiscard]] bool one_of(std::string_view value, std::span<const std::string_view> allowed);
+/// Reads `key` as one of `allowed`; an unknown value is reported as an unknown `noun`, listing
+/// the known `plural`. False when absent, mistyped or unknown (`out` unchanged).
+bool read_choice(const Section& s, std::string_view key, std::string_view noun,
+                 std::string_view plural, std::span<const std::string_view> allowed,
+                 std::string& out);
+/// Reads `kind` as one of `family`'s kinds (read_choice).
+bool read_kind(const Section& s, const KindFamily& family, std::string& out);
 
 void parse_logging(const Section& s, LoggingConfig& out);
 void parse_server(const Section& s, ServerConfig& out);

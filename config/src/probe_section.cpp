@@ -213,19 +213,7 @@ ParsedProbe parse_probe(const Section& s) {
         out.provider.empty()) {
         s.error("provider", "must not be empty: name one of the [[providers]]");
     }
-    std::string kind;
-    bool kind_ok = !s.contains("kind");
-    if (s.read_string("kind", kind)) {
-        if (std::find(std::begin(kProbeKinds), std::end(kProbeKinds), kind) ==
-            std::end(kProbeKinds)) {
-            s.error("kind",
-                    unknown_message("probe kind", "kinds", kind,
-                                    {std::begin(kProbeKinds), std::end(kProbeKinds)}, false));
-        } else {
-            out.kind = std::move(kind);
-            kind_ok = true;
-        }
-    }
+    const bool kind_ok = !s.contains("kind") || read_kind(s, kProbeKinds, out.kind);
     if (out.kind == "http") read_target(s, probe);
 
     std::string method;

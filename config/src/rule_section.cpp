@@ -43,21 +43,6 @@ std::span<const std::string_view> kind_keys(std::string_view kind) {
     return kDowntimeKeys;
 }
 
-bool read_choice(const Section& s, std::string_view key, std::string_view noun,
-                 std::string_view plural, std::span<const std::string_view> allowed,
-                 std::string& out) {
-    std::string value;
-    if (!s.read_string(key, value)) return false;
-    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
-        s.error(key,
-                unknown_message(noun, plural, value,
-                                std::vector<std::string>(allowed.begin(), allowed.end()), false));
-        return false;
-    }
-    out = std::move(value);
-    return true;
-}
-
 /// A duration that must be > 0 (or >= 0 when `zero_ok`).
 void read_span(const Section& s, std::string_view key, core::Duration& out, bool zero_ok) {
     core::Duration v{};
@@ -183,7 +168,7 @@ void parse_latency(const Section& s, RuleConfig& out) {
 RuleConfig parse_rule(const Section& s) {
     RuleConfig out;
     if (s.require("name") && s.read_string("name", out.name)) check_id(s, "name", out.name);
-    read_choice(s, "kind", "rule kind", "kinds", kRuleKinds, out.kind);
+    read_kind(s, kRuleKinds, out.kind);
     std::vector<std::string_view> known(std::begin(kCommonKeys), std::end(kCommonKeys));
     const auto own = kind_keys(out.kind);
     known.insert(known.end(), own.begin(), own.end());

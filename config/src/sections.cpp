@@ -29,11 +29,13 @@ constexpr std::string_view kReceiverKeys[] = {
     "send_resolved",   "timeout", "url",          "url_env",     "url_file"};
 
 
+
+}  // namespace
+
 bool one_of(std::string_view value, std::span<const std::string_view> allowed) {
     return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
 }
 
-/// Reads `key` as one of `allowed`; reports an unknown value listing the allowed ones.
 bool read_choice(const Section& s, std::string_view key, std::string_view noun,
                  std::string_view plural, std::span<const std::string_view> allowed,
                  std::string& out) {
@@ -49,7 +51,9 @@ bool read_choice(const Section& s, std::string_view key, std::string_view noun,
     return true;
 }
 
-}  // namespace
+bool read_kind(const Section& s, const KindFamily& family, std::string& out) {
+    return read_choice(s, "kind", family.what, "kinds", family.kinds, out);
+}
 
 void check_id(const Section& s, std::string_view key, const std::string& value) {
     if (!is_valid_id(value)) {
@@ -140,8 +144,7 @@ ProviderConfig parse_provider(const Section& s) {
 ReceiverConfig parse_receiver(const Section& s) {
     ReceiverConfig out;
     if (s.require("name") && s.read_string("name", out.name)) check_id(s, "name", out.name);
-    const bool has_kind = s.require("kind") && read_choice(s, "kind", "receiver kind", "kinds",
-                                                           kReceiverKinds, out.kind);
+    const bool has_kind = s.require("kind") && read_kind(s, kReceiverKinds, out.kind);
     parse_receiver_kind(s, kReceiverKeys, out);
     const bool url_given = s.contains("url") || s.contains("url_env") || s.contains("url_file");
     if (has_kind && out.kind == "log") {

@@ -19,10 +19,6 @@ constexpr std::string_view kSuiteKeys[] = {
 constexpr std::string_view kStepKeys[] = {"retries", "timeout"};
 constexpr std::string_view kReportKeys[] = {"dir", "link_base", "receivers", "retention"};
 
-bool known(std::span<const std::string_view> set, std::string_view v) {
-    return std::find(set.begin(), set.end(), v) != set.end();
-}
-
 }  // namespace
 
 StatusTestConfig parse_status_test(const Section& s) {
@@ -30,17 +26,7 @@ StatusTestConfig parse_status_test(const Section& s) {
     s.check_keys(kSuiteKeys);
     if (s.require("id")) s.read_string("id", out.id);
     if (s.require("provider")) s.read_string("provider", out.provider);
-    std::string kind;
-    if (s.read_string("kind", kind)) {
-        if (known(kSuiteKinds, kind)) {
-            out.kind = kind;
-        } else {
-            s.error("kind", unknown_message("status test kind", "kinds", kind,
-                                            std::vector<std::string>(std::begin(kSuiteKinds),
-                                                                     std::end(kSuiteKinds)),
-                                            false));
-        }
-    }
+    read_kind(s, kSuiteKinds, out.kind);
     s.read_string("schedule", out.schedule);
     s.read_string("timezone", out.timezone);
     if (auto cron = core::CronSchedule::parse(out.schedule, out.timezone); !cron) {
@@ -66,7 +52,7 @@ StatusTestConfig parse_status_test(const Section& s) {
         for (std::size_t i = 0; i < names.size(); ++i) {
             const bool repeated = std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i),
                                             names[i]) != names.begin() + static_cast<std::ptrdiff_t>(i);
-            if (!known(kSuiteSteps, names[i])) {
+            if (!one_of(names[i], kSuiteSteps)) {
                 s.error("steps", fmt::format("unknown step {} (known: {})", quote(names[i]),
                                              fmt::join(kSuiteSteps, ", ")));
             } else if (repeated) {

@@ -37,10 +37,6 @@ constexpr std::string_view kBuiltinDimensions[] = {"country",  "currency", "cust
                                                    "operator", "product",  "provider"};
 constexpr std::string_view kStorageKeys[] = {"path"};
 
-bool contains(std::span<const std::string_view> set, std::string_view v) {
-    return std::find(set.begin(), set.end(), v) != set.end();
-}
-
 void positive_size(const Section& s, std::string_view key, std::size_t& out) {
     std::size_t v = 0;
     if (!s.read_size(key, v)) return;
@@ -66,7 +62,7 @@ void check_kind_keys(const Section& s, std::string_view kind) {
         if (k == kind) continue;
         for (auto key : keys) {
             const bool own = std::any_of(std::begin(groups), std::end(groups), [&](const auto& g) {
-                return g.first == kind && contains(g.second, key);
+                return g.first == kind && one_of(key, g.second);
             });
             if (s.contains(key) && !own) {
                 s.error(key, fmt::format("{} applies to kind \"{}\" streams, not \"{}\"", key, k,
@@ -85,7 +81,7 @@ DimensionSetConfig parse_set(const Section& s, const std::set<std::string>& labe
         for (const auto& d : out.by) {
             if (!seen.insert(d).second) {
                 s.error("by", fmt::format("dimension {} is listed twice", quote(d)));
-            } else if (!contains(kBuiltinDimensions, d) && !labels.contains(d)) {
+            } else if (!one_of(d, kBuiltinDimensions) && !labels.contains(d)) {
                 std::vector<std::string> known(std::begin(kBuiltinDimensions),
                                                std::end(kBuiltinDimensions));
                 known.insert(known.end(), labels.begin(), labels.end());
@@ -120,15 +116,7 @@ StreamConfig parse_stream(const Section& s) {
     StreamConfig out;
     s.check_keys(kStreamKeys);
     if (s.require("id") && s.read_string("id", out.id)) check_id(s, "id", out.id);
-    if (s.require("kind") && s.read_string("kind", out.kind)) {
-        if (!contains(kStreamKinds, out.kind)) {
-            s.error("kind", unknown_message("stream kind", "kinds", out.kind,
-                                            std::vector<std::string>(std::begin(kStreamKinds),
-                                                                     std::end(kStreamKinds)),
-                                            false));
-            out.kind.clear();
-        }
-    }
+    if (s.require("kind")) read_kind(s, kStreamKinds, out.kind);
     if (!out.kind.empty()) check_kind_keys(s, out.kind);
 
     if (out.kind == "http") {
@@ -195,7 +183,7 @@ void parse_windows(const Section& s, WindowsConfig& out) {
             if (!is_label_name(l)) {
                 s.error("labels", fmt::format("invalid label name {}: use [a-zA-Z_][a-zA-Z0-9_]*",
                                               quote(l)));
-            } else if (contains(kBuiltinDimensions, l)) {
+            } else if (one_of(l, kBuiltinDimensions)) {
                 s.error("labels", fmt::format("{} is a built-in dimension, not a label", quote(l)));
             } else {
                 labels.insert(l);

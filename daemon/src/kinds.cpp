@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "noctua/config/kinds.hpp"
+
 namespace noctua::daemon {
 
 void register_builtin_kinds(Kinds& kinds) {
@@ -22,11 +24,11 @@ std::string kinds_table(const Kinds& kinds) {
     const auto line = [&out](std::string_view table, const std::vector<std::string>& names) {
         out += fmt::format("  {:<18}{}\n", table, core::join_names(names));
     };
-    line("[[probes]]", kinds.probes.kinds());
-    line("[[rules]]", kinds.rules.kinds());
-    line("[[receivers]]", kinds.receivers.kinds());
-    line("[[streams]]", kinds.streams.kinds());
-    line("[[status_tests]]", kinds.suites.kinds());
+    line(config::kProbeKinds.table, kinds.probes.kinds());
+    line(config::kRuleKinds.table, kinds.rules.kinds());
+    line(config::kReceiverKinds.table, kinds.receivers.kinds());
+    line(config::kStreamKinds.table, kinds.streams.kinds());
+    line(config::kSuiteKinds.table, kinds.suites.kinds());
     return out;
 }
 

@@ -2,9 +2,11 @@
 // kinds: a kind registered without its config (or the reverse) fails here.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "noctua/config/config.hpp"
+#include "noctua/config/kinds.hpp"
 #include "noctua/daemon/kinds.hpp"
 
 using Catch::Matchers::EndsWith;
@@ -67,4 +69,21 @@ TEST_CASE("kinds: --help's table lists every table's kinds", "[daemon][unit]") {
           "telegram, webhook, whatsapp\n"
           "  [[streams]]       file, http, kafka\n"
           "  [[status_tests]]  reloadly\n");
+}
+
+TEST_CASE("kinds: each registry holds exactly its family's kind list", "[daemon][unit]") {
+    noctua::daemon::Kinds kinds;
+    noctua::daemon::register_builtin_kinds(kinds);
+    const auto listed = [](const noctua::config::KindFamily& family) {
+        return std::vector<std::string>(family.kinds.begin(), family.kinds.end());
+    };
+    CHECK(kinds.probes.kinds() == listed(noctua::config::kProbeKinds));
+    CHECK(kinds.rules.kinds() == listed(noctua::config::kRuleKinds));
+    CHECK(kinds.receivers.kinds() == listed(noctua::config::kReceiverKinds));
+    CHECK(kinds.streams.kinds() == listed(noctua::config::kStreamKinds));
+    CHECK(kinds.suites.kinds() == listed(noctua::config::kSuiteKinds));
+    for (const auto& family : noctua::config::kKindFamilies) {
+        INFO(family.table);
+        CHECK(std::is_sorted(family.kinds.begin(), family.kinds.end()));
+    }
 }

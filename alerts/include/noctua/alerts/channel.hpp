@@ -17,6 +17,7 @@
 #include "noctua/alerts/notification.hpp"
 #include "noctua/alerts/rate_limiter.hpp"
 #include "noctua/config/config.hpp"
+#include "noctua/config/kinds.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/http.hpp"
@@ -125,14 +126,14 @@ public:
 /// then frozen and read-only.
 class ChannelRegistry : public core::Registry<ChannelFactory> {
 public:
-    ChannelRegistry() : Registry("receiver kind") {}
+    ChannelRegistry()
+        : Registry(std::string(config::kReceiverKinds.what), config::kReceiverKinds.kinds) {}
     /// Creates a channel, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<ChannelBase>> create(
         const config::ReceiverConfig& config, ChannelContext& context) const;
 };
 
-/// Registers every built-in receiver kind (alertmanager, email, log, opsgenie, pagerduty,
-/// slack, teams, telegram, webhook, whatsapp).
+/// Registers every built-in receiver kind: each of config::kReceiverKinds.
 void register_builtin_channels(ChannelRegistry& registry);
 
 }  // namespace noctua::alerts

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,11 +35,18 @@ namespace noctua::core {
 /// library would drop together with the object file nothing refers to), the daemon calls
 /// freeze(), and from then on the registry is read-only, so any thread may read it without a
 /// lock. Registering a kind twice, or after freeze(), is a programming error and aborts.
+///
+/// A registry may be declared with its family's kinds (the configuration's list of them,
+/// config::KindFamily): then registering a kind that is not declared, and freezing while a
+/// declared one has no factory, are programming errors too, so that the kinds the
+/// configuration accepts and the kinds that can be created are one list.
 template <class Factory>
 class Registry {
 public:
-    /// `what` names one registered thing in messages: "probe kind", "receiver kind".
-    explicit Registry(std::string what) : what_(std::move(what)) {}
+    /// `what` names one registered thing in messages: "probe kind", "receiver kind";
+    /// `declared` (outliving the registry), when not empty, is every kind it must hold.
+    explicit Registry(std::string what, std::span<const std::string_view> declared = {})
+        : what_(std::move(what)), declared_(declared) {}
     Registry(const Registry&) = delete;
     Registry& operator=(const Registry&) = delete;
     Registry(Registry&&) noexcept = default;
@@ -46,15 +55,25 @@ public:
     /// Registers `factory` under its kind(). Aborts on null, on a kind registered already and
     /// once the registry is frozen.
     void add(std::unique_ptr<Factory> factory) {
-        if (factory == nullptr) die("(null)", "without a factory");
+        if (factory == nullptr) die("(null)", "registered without a factory");
         std::string kind{factory->kind()};
-        if (frozen_) die(kind, "after start-up (the registry is frozen)");
-        if (factories_.contains(kind)) die(kind, "twice");
+        if (frozen_) die(kind, "registered after start-up (the registry is frozen)");
+        if (factories_.contains(kind)) die(kind, "registered twice");
+        if (!declared_.empty() &&
+            std::find(declared_.begin(), declared_.end(), kind) == declared_.end()) {
+            die(kind, "registered but not in its family's kind list (config/kinds.hpp)");
+        }
         factories_.emplace(std::move(kind), std::move(factory));
     }
 
-    /// Makes the registry read-only: add() aborts from now on.
-    void freeze() { frozen_ = true; }
+    /// Makes the registry read-only: add() aborts from now on. Aborts when a declared kind has
+    /// no factory.
+    void freeze() {
+        for (const auto kind : declared_) {
+            if (!factories_.contains(kind)) die(std::string(kind), "declared but never registered");
+        }
+        frozen_ = true;
+    }
     [[nodiscard]] bool frozen() const { return frozen_; }
 
     /// The factory of `kind`, or null.
@@ -86,12 +105,13 @@ public:
 
 private:
     [[noreturn]] void die(const std::string& kind, const char* why) const {
-        std::fprintf(stderr, "noctua: programming error: %s \"%s\" registered %s\n",
+        std::fprintf(stderr, "noctua: programming error: %s \"%s\" %s\n",
                      what_.c_str(), kind.c_str(), why);
         std::abort();
     }
 
     std::string what_;
+    std::span<const std::string_view> declared_;
     std::map<std::string, std::unique_ptr<Factory>, std::less<>> factories_;
     bool frozen_ = false;
 };

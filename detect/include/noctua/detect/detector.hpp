@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "noctua/config/config.hpp"
+#include "noctua/config/kinds.hpp"
 #include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 #include "noctua/core/sample.hpp"
@@ -139,7 +140,7 @@ public:
 /// register_builtin_detectors(), then frozen and read-only.
 class DetectorRegistry : public core::Registry<DetectorFactory> {
 public:
-    DetectorRegistry() : Registry("rule kind") {}
+    DetectorRegistry() : Registry(std::string(config::kRuleKinds.what), config::kRuleKinds.kinds) {}
     /// Creates the detector for `rule`, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
         const config::RuleConfig& rule) const;

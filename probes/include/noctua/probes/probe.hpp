@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/config/kinds.hpp"
 #include "noctua/core/sample.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
@@ -115,7 +116,7 @@ public:
 /// then frozen and read-only.
 class ProbeRegistry : public core::Registry<ProbeFactory> {
 public:
-    ProbeRegistry() : Registry("probe kind") {}
+    ProbeRegistry() : Registry(std::string(config::kProbeKinds.what), config::kProbeKinds.kinds) {}
     /// Creates a probe, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig config,
                                                               ProbeContext& context) const;

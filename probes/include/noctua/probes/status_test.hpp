@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "noctua/config/config.hpp"
+#include "noctua/config/kinds.hpp"
 #include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 #include "noctua/probes/probe.hpp"
@@ -90,7 +91,7 @@ public:
 /// then frozen and read-only.
 class SuiteRegistry : public core::Registry<SuiteFactory> {
 public:
-    SuiteRegistry() : Registry("status test kind") {}
+    SuiteRegistry() : Registry(std::string(config::kSuiteKinds.what), config::kSuiteKinds.kinds) {}
     [[nodiscard]] core::Result<std::unique_ptr<Suite>> create(config::StatusTestConfig config,
                                                               ProbeContext& context) const;
 };

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "noctua/config/config.hpp"
+#include "noctua/config/kinds.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
@@ -57,7 +58,7 @@ public:
 /// then frozen and read-only.
 class SourceRegistry : public core::Registry<SourceFactory> {
 public:
-    SourceRegistry() : Registry("stream kind") {}
+    SourceRegistry() : Registry(std::string(config::kStreamKinds.what), config::kStreamKinds.kinds) {}
     /// Creates a source, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<Source>> create(const config::StreamConfig& config,
                                                                SourceContext& context) const;
