@@ -7,17 +7,15 @@
 #include <fmt/format.h>
 
 #include "parse.hpp"
-#include "section.hpp"
+#include "noctua/config/section.hpp"
 #include "text.hpp"
 
 namespace noctua::config {
 namespace {
 
-using detail::LoadContext;
 using detail::Parsed;
 using detail::ParsedProbe;
 using detail::quote;
-using detail::Section;
 
 constexpr std::string_view kRootKeys[] = {"external_url", "logging", "probes",  "providers",
                                           "receivers",    "route",   "rules",   "server",
@@ -166,7 +164,7 @@ void check_receiver_list(const Section& s, std::string_view key, const std::vect
     for (std::size_t i = 0; i < names.size(); ++i) {
         if (std::find(receivers.begin(), receivers.end(), names[i]) != receivers.end()) continue;
         const toml::node* element = node->as_array()->get(i);
-        s.context().error(element != nullptr ? detail::position(element->source()) : s.pos_of(key),
+        s.context().error(element != nullptr ? position(element->source()) : s.pos_of(key),
                           fmt::format("{}[{}]", s.path_of(key), i),
                           detail::unknown_message("receiver", "receivers", names[i], receivers, true));
     }
@@ -235,7 +233,7 @@ void check_rule_references(const Draft& draft) {
             // refs was read from this array, so element i exists.
             const toml::node& element = *node->as_array()->get(i);
             rule.section.context().error(
-                detail::position(element.source()),
+                position(element.source()),
                 fmt::format("{}[{}]", rule.section.path_of("probes"), i),
                 detail::unknown_message("probe", "probes", refs[i], probe_ids, true));
         }
@@ -288,16 +286,11 @@ std::optional<ConfigError> utf8_error(std::string_view text, const std::string& 
 
 LoadResult load_text(std::string_view text, std::string file, std::filesystem::path base_dir) {
     if (auto e = utf8_error(text, file)) return std::unexpected(std::vector<ConfigError>{*e});
-    toml::table document;
-    try {
-        document = toml::parse(text, std::string_view{file});
-    } catch (const toml::parse_error& e) {
-        return std::unexpected(std::vector<ConfigError>{
-            ConfigError{file, detail::position(e.source()), "", std::string(e.description())}});
-    }
+    auto document = parse_toml(text, file);
+    if (!document) return std::unexpected(std::move(document.error()));
 
     LoadContext ctx(file, std::move(base_dir));
-    const Section root(document, "", ctx);
+    const Section root(*document, "", ctx);
     Draft draft;
     draft.config.path = file;
     parse_root(root, draft);

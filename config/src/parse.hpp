@@ -10,7 +10,7 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/config/kinds.hpp"
-#include "section.hpp"
+#include "noctua/config/section.hpp"
 
 namespace noctua::config::detail {
 
@@ -74,7 +74,7 @@ void parse_route(const Section& s, RouteConfig& out, const std::vector<std::stri
 /// Reports maintenance windows naming an unknown `[[time_intervals]]` entry.
 void check_maintenance_references(const Section& provider, const ProviderConfig& config,
                                   const std::vector<std::string>& interval_names);
-/// The issue-5 keys of a probe of `kind` (expect, extract, TLS files, kinds' own keys).
+/// A probe's keys beyond the target: expect, extract, TLS files and its kind's own keys.
 void parse_probe_extras(const Section& s, ParsedProbe& probe, const std::string& kind);  // probe_extras.cpp
 /// `[probing]`: scheduler limits.
 void parse_probing(const Section& s, ProbingConfig& out);  // probe_extras.cpp

@@ -1,4 +1,4 @@
-#include "section.hpp"
+#include "noctua/config/section.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -7,8 +7,12 @@
 
 #include "text.hpp"
 
-namespace noctua::config::detail {
+namespace noctua::config {
 namespace {
+
+using detail::is_label_name;
+using detail::quote;
+using detail::unknown_message;
 
 std::string got(const toml::node& node) { return fmt::format("got {}", type_name(node.type())); }
 
@@ -28,6 +32,25 @@ std::vector<ConfigError> LoadContext::take_errors() {
 
 SourcePos position(const toml::source_region& region) {
     return SourcePos{static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+}
+
+std::expected<toml::table, std::vector<ConfigError>> parse_toml(std::string_view text,
+                                                                 const std::string& file) {
+    try {
+        return toml::parse(text, std::string_view{file});
+    } catch (const toml::parse_error& e) {
+        return std::unexpected(std::vector<ConfigError>{
+            ConfigError{file, position(e.source()), "", std::string(e.description())}});
+    }
+}
+
+std::string to_string(const std::vector<ConfigError>& errors) {
+    std::string out;
+    for (const auto& e : errors) {
+        if (!out.empty()) out += '\n';
+        out += e.to_string();
+    }
+    return out;
 }
 
 std::string_view type_name(toml::node_type type) {
@@ -112,6 +135,14 @@ bool Section::read_bool(std::string_view key, bool& out) const {
 }
 
 bool Section::read_int(std::string_view key, int& out, int min, int max) const {
+    std::int64_t v = 0;
+    if (!read_int(key, v, min, max)) return false;
+    out = static_cast<int>(v);
+    return true;
+}
+
+bool Section::read_int(std::string_view key, std::int64_t& out, std::int64_t min,
+                       std::int64_t max) const {
     const toml::node* n = node(key);
     if (n == nullptr) return false;
     const auto* i = n->as_integer();
@@ -128,7 +159,7 @@ bool Section::read_int(std::string_view key, int& out, int min, int max) const {
         error(key, fmt::format("must be at most {}, got {}", max, v));
         return false;
     }
-    out = static_cast<int>(v);
+    out = v;
     return true;
 }
 
@@ -263,29 +294,49 @@ bool Section::read_string_map(std::string_view key, std::map<std::string, std::s
     return true;
 }
 
-bool Section::read_string_list(std::string_view key, std::vector<std::string>& out) const {
+template <class T, class Read>
+bool Section::read_list(std::string_view key, std::vector<T>& out, std::string_view what,
+                        Read read) const {
     const toml::node* n = node(key);
     if (n == nullptr) return false;
     const auto* array = n->as_array();
     if (array == nullptr) {
-        error(key, "expected an array of strings, " + got(*n));
+        error(key, fmt::format("expected an array of {}s, {}", what.substr(what.find(' ') + 1),
+                               got(*n)));
         return false;
     }
-    std::vector<std::string> result;
+    std::vector<T> result;
     bool ok = true;
     for (std::size_t i = 0; i < array->size(); ++i) {
         const toml::node& element = *array->get(i);
-        if (const auto* s = element.as_string()) {
-            result.push_back(s->get());
+        if (auto value = read(element)) {
+            result.push_back(std::move(*value));
         } else {
             ctx_->error(position(element.source()), fmt::format("{}[{}]", path_of(key), i),
-                        "expected a string, " + got(element));
+                        fmt::format("expected {}, {}", what, got(element)));
             ok = false;
         }
     }
     if (!ok) return false;
     out = std::move(result);
     return true;
+}
+
+bool Section::read_string_list(std::string_view key, std::vector<std::string>& out) const {
+    return read_list<std::string>(key, out, "a string", [](const toml::node& element) {
+        const auto* s = element.as_string();
+        return s != nullptr ? std::optional<std::string>(s->get()) : std::nullopt;
+    });
+}
+
+bool Section::read_number_list(std::string_view key, std::vector<double>& out) const {
+    return read_list<double>(key, out, "a number", [](const toml::node& element) {
+        if (const auto* f = element.as_floating_point()) return std::optional<double>(f->get());
+        if (const auto* i = element.as_integer()) {
+            return std::optional<double>(static_cast<double>(i->get()));
+        }
+        return std::optional<double>();
+    });
 }
 
 std::optional<Section> Section::subtable(std::string_view key) const {
@@ -318,4 +369,4 @@ std::vector<Section> Section::table_array(std::string_view key) const {
     return result;
 }
 
-}  // namespace noctua::config::detail
+}  // namespace noctua::config

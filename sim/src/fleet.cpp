@@ -3,10 +3,13 @@
 #include <array>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
-#include "toml_util.hpp"
+#include <fmt/format.h>
+
+#include "noctua/config/section.hpp"
 
 namespace noctua::sim {
 namespace {
@@ -80,6 +83,12 @@ std::optional<int> parse_utc_offset(std::string_view s) {
     if (h > 14 || m > 59) return std::nullopt;
     const int total = h * 60 + m;
     return s[0] == '-' ? -total : total;
+}
+
+/// A number of any size (integer or floating-point) under `key`.
+bool read_any_number(const config::Section& s, std::string_view key, double& out) {
+    return s.read_number(key, out, std::numeric_limits<double>::lowest(),
+                         std::numeric_limits<double>::max());
 }
 
 bool valid_iso(std::string_view s) {
@@ -178,132 +187,122 @@ FleetSpec default_fleet() {
 }
 
 core::Result<FleetSpec> parse_fleet(std::string_view text, std::string_view source) {
-    auto parsed = detail::parse_toml(text, source);
-    if (!parsed) return std::unexpected(parsed.error());
-    const toml::table& root = *parsed;
-    detail::TomlErrors errors{source};
+    const std::string file{source};
+    auto parsed = config::parse_toml(text, file);
+    if (!parsed) return core::fail(core::Errc::parse, config::to_string(parsed.error()));
+    config::LoadContext ctx(file, {});
+    const config::Section root(*parsed, "", ctx);
     FleetSpec fleet;
 
-    detail::check_keys(root, {"seed", "traffic", "providers"}, "", errors);
-    if (auto seed = detail::get_integer(root, "seed", "", errors)) {
-        fleet.seed = static_cast<std::uint64_t>(*seed);
+    static constexpr std::string_view kRootKeys[] = {"providers", "seed", "traffic"};
+    root.check_keys(kRootKeys);
+    std::int64_t seed = 0;
+    if (root.read_int("seed", seed, std::numeric_limits<std::int64_t>::min(),
+                      std::numeric_limits<std::int64_t>::max())) {
+        fleet.seed = static_cast<std::uint64_t>(seed);
     }
 
-    if (const auto* tn = root.get("traffic")) {
-        if (const auto* t = tn->as_table()) {
-            const std::string_view path = "traffic";
-            detail::check_keys(*t,
-                               {"peak_per_minute", "customers", "customer_error_rate",
-                                "provider_error_rate", "pending_rate", "refund_rate"},
-                               path, errors);
-            auto& tr = fleet.traffic;
-            if (auto v = detail::get_number(*t, "peak_per_minute", path, errors)) {
-                if (*v <= 0) errors.add(t->get("peak_per_minute")->source(), "traffic.peak_per_minute", "must be > 0");
-                else tr.peak_per_minute = *v;
-            }
-            if (auto v = detail::get_integer(*t, "customers", path, errors)) {
-                if (*v < 1 || *v > 100000) errors.add(t->get("customers")->source(), "traffic.customers", "must be 1..100000");
-                else tr.customers = static_cast<int>(*v);
-            }
-            auto rate = [&](std::string_view key, double& out) {
-                if (auto v = detail::get_number(*t, key, path, errors)) {
-                    if (*v < 0 || *v > 1) errors.add(t->get(key)->source(), detail::join_path(path, key), "must be between 0 and 1");
-                    else out = *v;
-                }
-            };
-            rate("customer_error_rate", tr.customer_error_rate);
-            rate("provider_error_rate", tr.provider_error_rate);
-            rate("pending_rate", tr.pending_rate);
-            rate("refund_rate", tr.refund_rate);
-        } else {
-            errors.add(tn->source(), "traffic", "expected a table");
+    if (auto t = root.subtable("traffic")) {
+        static constexpr std::string_view kTrafficKeys[] = {
+            "customer_error_rate", "customers",   "peak_per_minute",
+            "pending_rate",        "provider_error_rate", "refund_rate"};
+        t->check_keys(kTrafficKeys);
+        auto& tr = fleet.traffic;
+        double peak = 0;
+        if (read_any_number(*t, "peak_per_minute", peak)) {
+            if (peak <= 0) t->error("peak_per_minute", "must be > 0");
+            else tr.peak_per_minute = peak;
         }
+        std::int64_t customers = 0;
+        if (t->read_int("customers", customers, std::numeric_limits<std::int64_t>::min(),
+                        std::numeric_limits<std::int64_t>::max())) {
+            if (customers < 1 || customers > 100000) t->error("customers", "must be 1..100000");
+            else tr.customers = static_cast<int>(customers);
+        }
+        const auto rate = [&](std::string_view key, double& out) {
+            double v = 0;
+            if (!read_any_number(*t, key, v)) return;
+            if (v < 0 || v > 1) t->error(key, "must be between 0 and 1");
+            else out = v;
+        };
+        rate("customer_error_rate", tr.customer_error_rate);
+        rate("provider_error_rate", tr.provider_error_rate);
+        rate("pending_rate", tr.pending_rate);
+        rate("refund_rate", tr.refund_rate);
     }
 
-    const auto* pn = root.get("providers");
-    const auto* arr = pn != nullptr ? pn->as_array() : nullptr;
-    if (pn != nullptr && arr == nullptr) errors.add(pn->source(), "providers", "expected [[providers]]");
     std::set<std::string> ids;
-    if (arr != nullptr) {
-        for (std::size_t i = 0; i < arr->size(); ++i) {
-            const auto* t = arr->get(i)->as_table();
-            const std::string path = fmt::format("providers[{}]", i);
-            if (t == nullptr) {
-                errors.add(arr->get(i)->source(), path, "expected a table");
-                continue;
-            }
-            detail::check_keys(*t,
-                               {"id", "name", "flavour", "countries", "country", "currency",
-                                "balance", "topup_below", "topup_amount", "client_id",
-                                "client_secret", "static_token", "token_ttl",
-                                "rate_limit_per_minute", "weight", "utc_offset", "latency_ms",
-                                "amounts"},
-                               path, errors);
-            ProviderSpec p;
-            if (auto v = detail::get_string(*t, "id", path, errors)) p.id = *v;
-            if (!valid_id(p.id)) {
-                errors.add(t->source(), path + ".id",
-                           "required: lower-case letters, digits, '-' or '_' (not \"sim\")");
-            } else if (!ids.insert(p.id).second) {
-                errors.add(t->get("id")->source(), path + ".id", "duplicate provider id");
-            }
-            if (auto v = detail::get_string(*t, "name", path, errors)) p.name = *v;
-            if (auto v = detail::get_string(*t, "flavour", path, errors)) {
-                if (auto f = parse_flavour(*v)) p.flavour = *f;
-                else errors.add(t->get("flavour")->source(), path + ".flavour", "expected \"airtime\" or \"giftcards\"");
-            }
-            if (auto v = detail::get_string(*t, "country", path, errors)) p.countries = {*v};
-            if (auto v = detail::get_array<std::string>(*t, "countries", path, errors)) {
-                if (t->contains("country")) errors.add(t->get("countries")->source(), path + ".countries", "give either country or countries");
-                p.countries = *v;
-            }
-            for (const auto& c : p.countries) {
-                if (!valid_iso(c)) errors.add(t->source(), path + ".countries", fmt::format("\"{}\" is not an ISO 3166 alpha-2 code", c));
-            }
-            if (auto v = detail::get_string(*t, "currency", path, errors)) {
-                if (v->size() != 3) errors.add(t->get("currency")->source(), path + ".currency", "expected an ISO 4217 code");
-                p.currency = *v;
-            }
-            auto non_negative = [&](std::string_view key, double& out) {
-                if (auto v = detail::get_number(*t, key, path, errors)) {
-                    if (*v < 0) errors.add(t->get(key)->source(), detail::join_path(path, key), "must be >= 0");
-                    else out = *v;
-                }
-            };
-            non_negative("balance", p.balance);
-            non_negative("topup_below", p.topup_below);
-            non_negative("topup_amount", p.topup_amount);
-            non_negative("weight", p.weight);
-            non_negative("latency_ms", p.latency_ms);
-            if (auto v = detail::get_string(*t, "client_id", path, errors)) p.client_id = *v;
-            if (auto v = detail::get_string(*t, "client_secret", path, errors)) p.client_secret = *v;
-            if (auto v = detail::get_string(*t, "static_token", path, errors)) p.static_token = *v;
-            if (auto v = detail::get_duration(*t, "token_ttl", path, errors)) {
-                if (v->count() <= 0) errors.add(t->get("token_ttl")->source(), path + ".token_ttl", "must be > 0");
-                else p.token_ttl = *v;
-            }
-            if (auto v = detail::get_integer(*t, "rate_limit_per_minute", path, errors)) {
-                if (*v < 0) errors.add(t->get("rate_limit_per_minute")->source(), path + ".rate_limit_per_minute", "must be >= 0");
-                else p.rate_limit_per_minute = static_cast<int>(*v);
-            }
-            if (auto v = detail::get_string(*t, "utc_offset", path, errors)) {
-                if (auto m = parse_utc_offset(*v)) p.utc_offset_minutes = *m;
-                else errors.add(t->get("utc_offset")->source(), path + ".utc_offset", "expected \"+HH:MM\" or \"-HH:MM\"");
-            }
-            if (auto v = detail::get_array<double>(*t, "amounts", path, errors)) {
-                for (double a : *v) {
-                    if (a <= 0) errors.add(t->get("amounts")->source(), path + ".amounts", "amounts must be > 0");
-                }
-                p.amounts = *v;
-            }
-            complete_defaults(p);
-            fleet.providers.push_back(std::move(p));
+    for (const auto& t : root.table_array("providers")) {
+        static constexpr std::string_view kProviderKeys[] = {
+            "amounts",      "balance",   "client_id",    "client_secret",
+            "countries",    "country",   "currency",     "flavour",
+            "id",           "latency_ms", "name",        "rate_limit_per_minute",
+            "static_token", "token_ttl", "topup_amount", "topup_below",
+            "utc_offset",   "weight"};
+        t.check_keys(kProviderKeys);
+        ProviderSpec p;
+        t.read_string("id", p.id);
+        if (!valid_id(p.id)) {
+            t.error("id", "required: lower-case letters, digits, '-' or '_' (not \"sim\")");
+        } else if (!ids.insert(p.id).second) {
+            t.error("id", "duplicate provider id");
         }
+        t.read_string("name", p.name);
+        if (std::string flavour; t.read_string("flavour", flavour)) {
+            if (auto f = parse_flavour(flavour)) p.flavour = *f;
+            else t.error("flavour", "expected \"airtime\" or \"giftcards\"");
+        }
+        if (std::string country; t.read_string("country", country)) p.countries = {country};
+        if (std::vector<std::string> countries; t.read_string_list("countries", countries)) {
+            if (t.contains("country")) t.error("countries", "give either country or countries");
+            p.countries = std::move(countries);
+        }
+        for (const auto& c : p.countries) {
+            if (!valid_iso(c)) {
+                t.context().error(t.pos(), t.path_of("countries"),
+                                  fmt::format("\"{}\" is not an ISO 3166 alpha-2 code", c));
+            }
+        }
+        if (t.read_string("currency", p.currency) && p.currency.size() != 3) {
+            t.error("currency", "expected an ISO 4217 code");
+        }
+        const auto non_negative = [&](std::string_view key, double& out) {
+            double v = 0;
+            if (!read_any_number(t, key, v)) return;
+            if (v < 0) t.error(key, "must be >= 0");
+            else out = v;
+        };
+        non_negative("balance", p.balance);
+        non_negative("topup_below", p.topup_below);
+        non_negative("topup_amount", p.topup_amount);
+        non_negative("weight", p.weight);
+        non_negative("latency_ms", p.latency_ms);
+        t.read_string("client_id", p.client_id);
+        t.read_string("client_secret", p.client_secret);
+        t.read_string("static_token", p.static_token);
+        t.read_positive_duration("token_ttl", p.token_ttl);
+        std::int64_t limit = 0;
+        if (t.read_int("rate_limit_per_minute", limit, std::numeric_limits<std::int64_t>::min(),
+                       std::numeric_limits<std::int64_t>::max())) {
+            if (limit < 0) t.error("rate_limit_per_minute", "must be >= 0");
+            else p.rate_limit_per_minute = static_cast<int>(limit);
+        }
+        if (std::string offset; t.read_string("utc_offset", offset)) {
+            if (auto m = parse_utc_offset(offset)) p.utc_offset_minutes = *m;
+            else t.error("utc_offset", "expected \"+HH:MM\" or \"-HH:MM\"");
+        }
+        if (t.read_number_list("amounts", p.amounts)) {
+            for (double a : p.amounts) {
+                if (a <= 0) t.error("amounts", "amounts must be > 0");
+            }
+        }
+        complete_defaults(p);
+        fleet.providers.push_back(std::move(p));
     }
-    if (fleet.providers.empty() && errors.empty()) {
-        errors.add(root.source(), "providers", "at least one [[providers]] entry is required");
+    if (fleet.providers.empty() && !ctx.has_errors()) {
+        root.error("providers", "at least one [[providers]] entry is required");
     }
-    if (!errors.empty()) return core::fail(core::Errc::parse, errors.joined());
+    if (ctx.has_errors()) return core::fail(core::Errc::parse, config::to_string(ctx.take_errors()));
     return fleet;
 }
 

@@ -2,82 +2,80 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include "noctua/config/section.hpp"
 #include "noctua/sim/service.hpp"
-#include "toml_util.hpp"
 
 namespace noctua::sim {
 
 core::Result<Scenario> parse_scenario(std::string_view text, std::string_view source) {
-    auto parsed = detail::parse_toml(text, source);
-    if (!parsed) return std::unexpected(parsed.error());
-    const toml::table& root = *parsed;
-    detail::TomlErrors errors{source};
+    const std::string file{source};
+    auto parsed = config::parse_toml(text, file);
+    if (!parsed) return core::fail(core::Errc::parse, config::to_string(parsed.error()));
+    config::LoadContext ctx(file, {});
+    const config::Section root(*parsed, "", ctx);
     Scenario sc;
-    detail::check_keys(root, {"name", "step"}, "", errors);
-    if (auto v = detail::get_string(root, "name", "", errors)) sc.name = *v;
+    static constexpr std::string_view kRootKeys[] = {"name", "step"};
+    root.check_keys(kRootKeys);
+    root.read_string("name", sc.name);
 
-    const auto* node = root.get("step");
-    const auto* arr = node != nullptr ? node->as_array() : nullptr;
-    if (node != nullptr && arr == nullptr) errors.add(node->source(), "step", "expected [[step]] tables");
-    if (arr != nullptr) {
-        for (std::size_t i = 0; i < arr->size(); ++i) {
-            const std::string path = fmt::format("step[{}]", i);
-            const auto* t = arr->get(i)->as_table();
-            if (t == nullptr) {
-                errors.add(arr->get(i)->source(), path, "expected a table");
-                continue;
-            }
-            TimelineStep step;
-            if (auto at = detail::get_duration(*t, "at", path, errors)) {
-                if (at->count() < 0) errors.add(t->get("at")->source(), path + ".at", "must be >= 0");
-                step.at = *at;
-            } else if (!t->contains("at")) {
-                errors.add(t->source(), path + ".at", "required (a duration from the start, e.g. \"10m\")");
-            }
-            if (auto p = detail::get_string(*t, "provider", path, errors)) step.provider = *p;
-            else if (!t->contains("provider")) errors.add(t->source(), path + ".provider", "required (a provider id or \"*\")");
-            const auto kind = detail::get_string(*t, "kind", path, errors);
-            if (!kind) {
-                if (!t->contains("kind")) errors.add(t->source(), path + ".kind", "required");
-                continue;
-            }
-            if (*kind == "heal") {
-                step.action = TimelineStep::Action::heal;
-                detail::check_keys(*t, {"at", "provider", "kind"}, path, errors);
-            } else if (*kind == "balance") {
-                step.action = TimelineStep::Action::set_balance;
-                detail::check_keys(*t, {"at", "provider", "kind", "balance"}, path, errors);
-                if (auto b = detail::get_number(*t, "balance", path, errors)) step.balance = *b;
-                else errors.add(t->source(), path + ".balance", "required for kind = \"balance\"");
-            } else if (*kind == "clear") {
-                step.action = TimelineStep::Action::clear;
-                detail::check_keys(*t, {"at", "provider", "kind", "fault"}, path, errors);
-                auto which = detail::get_string(*t, "fault", path, errors);
-                auto k = which ? parse_fault_kind(*which) : std::nullopt;
-                if (!k) errors.add(t->source(), path + ".fault", "required: the fault kind to clear");
-                else step.fault.kind = *k;
-            } else {
-                // The fault's own keys are the control API's JSON body: reuse its validation.
-                toml::table body;
-                for (const auto& [k, v] : *t) {
-                    if (k.str() == "at" || k.str() == "provider") continue;
-                    body.insert(k, v);
-                }
-                std::stringstream json;
-                json << toml::json_formatter{body};
-                auto fault = parse_fault_json(json.str());
-                if (!fault) {
-                    errors.add(t->source(), path, fault.error().message);
-                    continue;
-                }
-                step.fault = std::move(*fault);
-            }
-            sc.steps.push_back(std::move(step));
+    for (const auto& t : root.table_array("step")) {
+        TimelineStep step;
+        if (!t.contains("at")) {
+            t.error("at", "required (a duration from the start, e.g. \"10m\")");
+        } else {
+            t.read_duration("at", step.at);
         }
+        if (!t.contains("provider")) {
+            t.error("provider", "required (a provider id or \"*\")");
+        } else {
+            t.read_string("provider", step.provider);
+        }
+        std::string kind;
+        if (!t.require("kind") || !t.read_string("kind", kind)) continue;
+        if (kind == "heal") {
+            step.action = TimelineStep::Action::heal;
+            static constexpr std::string_view kKeys[] = {"at", "kind", "provider"};
+            t.check_keys(kKeys);
+        } else if (kind == "balance") {
+            step.action = TimelineStep::Action::set_balance;
+            static constexpr std::string_view kKeys[] = {"at", "balance", "kind", "provider"};
+            t.check_keys(kKeys);
+            if (!t.read_number("balance", step.balance, std::numeric_limits<double>::lowest(),
+                               std::numeric_limits<double>::max())) {
+                t.error("balance", "required for kind = \"balance\"");
+            }
+        } else if (kind == "clear") {
+            step.action = TimelineStep::Action::clear;
+            static constexpr std::string_view kKeys[] = {"at", "fault", "kind", "provider"};
+            t.check_keys(kKeys);
+            std::string which;
+            auto k = t.read_string("fault", which) ? parse_fault_kind(which) : std::nullopt;
+            if (!k) t.error("fault", "required: the fault kind to clear");
+            else step.fault.kind = *k;
+        } else {
+            // The fault's own keys are the control API's JSON body: reuse its validation.
+            toml::table body;
+            for (const auto& [k, v] : t.table()) {
+                if (k.str() == "at" || k.str() == "provider") continue;
+                body.insert(k, v);
+            }
+            std::stringstream json;
+            json << toml::json_formatter{body};
+            auto fault = parse_fault_json(json.str());
+            if (!fault) {
+                t.error(fault.error().message);
+                continue;
+            }
+            step.fault = std::move(*fault);
+        }
+        sc.steps.push_back(std::move(step));
     }
-    if (!errors.empty()) return core::fail(core::Errc::parse, errors.joined());
+    if (ctx.has_errors()) return core::fail(core::Errc::parse, config::to_string(ctx.take_errors()));
     std::stable_sort(sc.steps.begin(), sc.steps.end(),
                      [](const TimelineStep& a, const TimelineStep& b) { return a.at < b.at; });
     return sc;

@@ -210,9 +210,21 @@ utc_offset = "noon"
 )", "f.toml");
     REQUIRE_FALSE(bad);
     const auto& msg = bad.error().message;
-    CHECK(msg.find("f.toml:4:10: providers[0].colour: unknown key") != std::string::npos);
+    CHECK(msg.find("f.toml:4:1: providers[0].colour: unknown key") != std::string::npos);
     CHECK(msg.find("providers[0].balance: must be >= 0") != std::string::npos);
     CHECK(msg.find("providers[1].id: duplicate provider id") != std::string::npos);
     CHECK(msg.find("providers[1].utc_offset") != std::string::npos);
     CHECK_FALSE(parse_fleet("seed = 1\n", "empty.toml"));
+}
+
+TEST_CASE("parse_fleet: numbers may be integers; a bad list element is named with its position",
+          "[sim][unit]") {
+    auto ok = parse_fleet("[[providers]]\nid = \"x\"\namounts = [5, 7.5]\nbalance = 100\n", "f.toml");
+    REQUIRE(ok);
+    CHECK(ok->providers[0].amounts == std::vector<double>{5, 7.5});
+    CHECK(ok->providers[0].balance == 100);
+    auto bad = parse_fleet("[[providers]]\nid = \"x\"\namounts = [5, \"ten\"]\n", "f.toml");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message.find("f.toml:3:15: providers[0].amounts[1]: expected a number, got string") !=
+          std::string::npos);
 }

@@ -1,9 +1,12 @@
 #pragma once
 
-// Private to noctua::config: the toml++ view used by every section parser. toml++ never
-// appears in a public header (STYLE.md §15).
+// The toml++ view every configuration section parser reads through, for the tools that read
+// TOML files of their own (the simulator's fleet and scenarios) with the same positioned
+// errors. This header is the one public header with toml++ in it (STYLE.md §15): include it
+// only where toml++ is linked.
 
 #include <cstdint>
+#include <expected>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -16,7 +19,7 @@
 
 #include "noctua/config/config.hpp"
 
-namespace noctua::config::detail {
+namespace noctua::config {
 
 /// The state of one load: the file name used in messages, the directory relative `*_file`
 /// paths resolve against, and every error found so far. Not thread-safe; one per load.
@@ -41,6 +44,14 @@ private:
 };
 
 [[nodiscard]] SourcePos position(const toml::source_region& region);
+
+/// Parses `text`, named `file` in messages; a syntax error is returned as one ConfigError at
+/// its position.
+[[nodiscard]] std::expected<toml::table, std::vector<ConfigError>> parse_toml(
+    std::string_view text, const std::string& file);
+
+/// `errors`, one `FILE:LINE:COL: key.path: message` a line.
+[[nodiscard]] std::string to_string(const std::vector<ConfigError>& errors);
 
 /// The longest duration any config key takes: about ten years.
 inline constexpr core::Duration kMaxConfigDuration = std::chrono::weeks(520);
@@ -80,6 +91,8 @@ public:
     bool read_string(std::string_view key, std::string& out) const;
     bool read_bool(std::string_view key, bool& out) const;
     bool read_int(std::string_view key, int& out, int min, int max) const;
+    bool read_int(std::string_view key, std::int64_t& out, std::int64_t min,
+                  std::int64_t max) const;
     /// An integer or floating-point number within [min, max] (NaN is rejected).
     bool read_number(std::string_view key, double& out, double min, double max) const;
     /// A duration string of at most `max` (the default keeps every time-point sum far from
@@ -96,6 +109,8 @@ public:
     bool read_string_map(std::string_view key, std::map<std::string, std::string>& out,
                          bool (*valid_name)(std::string_view), std::string_view name_rule) const;
     bool read_string_list(std::string_view key, std::vector<std::string>& out) const;
+    /// An array of numbers (integers or floating-point).
+    bool read_number_list(std::string_view key, std::vector<double>& out) const;
 
     /// A sub-table, or nullopt (reported if present with another type).
     [[nodiscard]] std::optional<Section> subtable(std::string_view key) const;
@@ -103,6 +118,12 @@ public:
     [[nodiscard]] std::vector<Section> table_array(std::string_view key) const;
 
 private:
+    /// An array under `key` whose elements `read` turns into T (nullopt: not `what`, e.g.
+    /// "a string", reported with its index).
+    template <class T, class Read>
+    bool read_list(std::string_view key, std::vector<T>& out, std::string_view what,
+                   Read read) const;
+
     const toml::table* table_;
     std::string path_;
     LoadContext* ctx_;
@@ -111,4 +132,4 @@ private:
 /// "string", "integer", "floating-point", …: how a TOML type is named in messages.
 [[nodiscard]] std::string_view type_name(toml::node_type type);
 
-}  // namespace noctua::config::detail
+}  // namespace noctua::config
