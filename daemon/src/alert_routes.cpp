@@ -197,21 +197,12 @@ void add_alert_routes(net::Router& r, Services& s) {
     add_admin_route(r, s, "POST", "/api/v1/silences",
                     [&s](const ServerRequest& req, const net::PathParams&,
                          net::Router::Respond respond) {
-                        auto parsed = parse_silence(req.body, s.now());
-                        if (!parsed) {
-                            respond(ServerResponse::json_error(400, parsed.error().message));
-                            return;
-                        }
-                        auto added = s.alert_pipeline().add_silence(std::move(*parsed));
-                        if (!added) {
-                            respond(ServerResponse::json_error(400, added.error().message));
-                            return;
-                        }
-                        core::JsonWriter w;
-                        w.begin_object().field("status", "success");
-                        w.key("data").raw(write_silence(*added, s.now()));
-                        w.field("silenceID", added->id).end_object();
-                        respond(ServerResponse::json(200, std::move(w).str()));
+                        respond_added_silence(
+                            s, parse_silence(req.body, s.now()), respond,
+                            [&s](core::JsonWriter& w, const alerts::Silence& added) {
+                                w.key("data").raw(write_silence(added, s.now()));
+                                w.field("silenceID", added.id);
+                            });
                     });
 
     add_admin_route(r, s, "DELETE", "/api/v1/silences/{id}",

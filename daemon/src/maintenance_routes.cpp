@@ -143,23 +143,13 @@ void add_maintenance_routes(net::Router& r, Services& s) {
     add_admin_route(r, s, "POST", "/api/v1/maintenance",
                     [&s](const ServerRequest& req, const net::PathParams&,
                          net::Router::Respond respond) {
-                        auto parsed = parse_window(req.body, s.config(), s.now());
-                        if (!parsed) {
-                            respond(ServerResponse::json_error(400, parsed.error().message));
-                            return;
-                        }
-                        auto added = s.alert_pipeline().add_silence(std::move(*parsed));
-                        if (!added) {
-                            respond(ServerResponse::json_error(400, added.error().message));
-                            return;
-                        }
-                        core::JsonWriter w;
-                        w.begin_object().field("status", "success");
-                        w.field("maintenanceID", added->id);
-                        w.key("data");
-                        write_adhoc(w, *added, s.now());
-                        w.end_object();
-                        respond(ServerResponse::json(200, std::move(w).str()));
+                        respond_added_silence(
+                            s, parse_window(req.body, s.config(), s.now()), respond,
+                            [&s](core::JsonWriter& w, const alerts::Silence& added) {
+                                w.field("maintenanceID", added.id);
+                                w.key("data");
+                                write_adhoc(w, added, s.now());
+                            });
                     });
 }
 

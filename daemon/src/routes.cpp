@@ -147,6 +147,25 @@ bool admin_authorized(const ServerRequest& request, const config::ServerConfig& 
            CRYPTO_memcmp(given.data(), want.data(), want.size()) == 0;
 }
 
+void respond_added_silence(
+    Services& s, core::Result<alerts::Silence> parsed, const net::Router::Respond& respond,
+    const std::function<void(core::JsonWriter&, const alerts::Silence&)>& body) {
+    if (!parsed) {
+        respond(ServerResponse::json_error(400, parsed.error().message));
+        return;
+    }
+    auto added = s.alert_pipeline().add_silence(std::move(*parsed));
+    if (!added) {
+        respond(ServerResponse::json_error(400, added.error().message));
+        return;
+    }
+    core::JsonWriter w;
+    w.begin_object().field("status", "success");
+    body(w, *added);
+    w.end_object();
+    respond(ServerResponse::json(200, std::move(w).str()));
+}
+
 void add_admin_route(net::Router& r, Services& s, std::string method, std::string pattern,
                      net::Router::AsyncHandler handler) {
     r.add_async(std::move(method), std::move(pattern),

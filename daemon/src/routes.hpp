@@ -11,6 +11,7 @@
 #include "noctua/alerts/external.hpp"
 #include "noctua/alerts/pipeline.hpp"
 #include "noctua/config/config.hpp"
+#include "noctua/core/json.hpp"
 #include "noctua/net/router.hpp"
 #include "noctua/probes/heartbeat.hpp"
 #include "noctua/probes/scheduler.hpp"
@@ -83,5 +84,13 @@ void add_maintenance_routes(net::Router& router, Services& services);
 /// required" and `handler` is not called.
 void add_admin_route(net::Router& router, Services& services, std::string method,
                      std::string pattern, net::Router::AsyncHandler handler);
+
+/// Adds `parsed` to the alert pipeline's silences and answers 200 with
+/// `{"status":"success", …}`, the rest written by `body` for the added silence; an error in
+/// `parsed`, or a silence the pipeline refuses, is answered 400 with its message. Pipeline.
+void respond_added_silence(
+    Services& services, core::Result<alerts::Silence> parsed,
+    const net::Router::Respond& respond,
+    const std::function<void(core::JsonWriter&, const alerts::Silence&)>& body);
 
 }  // namespace noctua::daemon
