@@ -167,8 +167,10 @@ void Authenticator::on_token(const std::string& k, const config::AuthConfig& aut
         }
     }
     if (!token) {
-        core::logger("probes")->warn("oauth2 token fetch failed token_url={} reason=\"{}\"",
-                                     auth.token_url, token.error().message);
+        // The provider, not the token URL: a URL may carry credentials of its own.
+        core::logger("probes")->warn("oauth2 token fetch failed provider={} reason=\"{}\"",
+                                     std::string_view{k}.substr(0, k.find('\n')),
+                                     token.error().message);
     }
     for (auto& w : waiters) {
         if (token) {

@@ -5,8 +5,10 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include "noctua/core/base64.hpp"
+#include "noctua/core/log.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/probes/auth.hpp"
 #include "noctua/probes/probe.hpp"
@@ -403,6 +405,33 @@ TEST_CASE("auth: oauth2 form style (RFC 6749) and a failing token fetch", "[prob
     r = f.run(c.probes[0]);
     CHECK(r.failure_reason == "auth");
     CHECK_THAT(r.message, Catch::Contains("connect"));
+}
+
+TEST_CASE("auth: a failing token fetch is logged by provider, never with its token URL",
+          "[probes][unit]") {
+    Fixture f;
+    f.http.push(json_response(401, R"({"error":"invalid_client"})"));
+    config::AuthConfig a;
+    a.type = "oauth2_client_credentials";
+    a.token_url = "http://u5er:pa55@127.0.0.1:1/t?key=k3y";  // credentials in the URL itself
+    a.client_id = config::Secret("id", "inline");
+    a.client_secret = config::Secret("s", "inline");
+    auto log = core::logger("probes");
+    auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(8);
+    log->sinks().push_back(sink);
+    bool done = false;
+    f.auth.async_headers("acme", a, [&](core::Result<core::Headers> h) {
+        CHECK_FALSE(h.has_value());
+        done = true;
+    });
+    REQUIRE(testing::run_until(f.ioc, [&] { return done; }));
+    log->sinks().pop_back();
+    const auto lines = sink->last_formatted();
+    REQUIRE(lines.size() == 1);
+    CHECK_THAT(lines[0], Catch::Contains("oauth2 token fetch failed provider=acme") &&
+                             Catch::Contains("invalid_client"));
+    CHECK_THAT(lines[0], !Catch::Contains("pa55") && !Catch::Contains("k3y") &&
+                             !Catch::Contains("u5er"));
 }
 
 TEST_CASE("auth: concurrent probes share one token fetch", "[probes][unit]") {
