@@ -209,6 +209,13 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
         for (const auto& [name, tmpl] : step.headers) {
             auto value = tmpl.render(scope);
             if (!value) return step_failed("assertion", value.error().message, nullptr);
+            // A value taken from a response must not add header lines of its own.
+            if (value->find_first_of(std::string_view{"\r\n\0", 3}) != std::string::npos) {
+                return step_failed("assertion",
+                                   fmt::format("header {}: the value holds a line break or NUL",
+                                               name),
+                                   nullptr);
+            }
             req.headers.emplace_back(name, std::move(*value));
         }
         auto body = step.body.render(scope);

@@ -31,6 +31,7 @@ namespace {
 struct FakeReloadly {
     std::atomic<int> status_polls{0};
     std::atomic<int> cleanups{0};
+    std::atomic<int> balance_calls{0};
     std::atomic<bool> topup_fails{false};
     std::mutex mu;
     std::string last_topup_body;   // guarded by mu
@@ -52,7 +53,8 @@ struct FakeReloadly {
             }
             return core::ServerResponse::json(200, R"({"access_token":"tok-1","expires_in":5184000,"token_type":"Bearer"})");
         });
-        r.add("GET", "/accounts/balance", [](const core::ServerRequest& req, const net::PathParams&) {
+        r.add("GET", "/accounts/balance", [this](const core::ServerRequest& req, const net::PathParams&) {
+            ++balance_calls;
             if (!authorized(req)) return denied();
             return core::ServerResponse::json(200, R"({"balance":5000.23,"currencyCode":"USD"})");
         });
@@ -72,6 +74,10 @@ struct FakeReloadly {
             const bool done = ++status_polls >= 3;
             return core::ServerResponse::json(200, fmt::format(R"({{"code":null,"status":"{}","transaction":{{"transactionId":4602843}}}})",
                                                                done ? "SUCCESSFUL" : "PROCESSING"));
+        });
+        // A provider answer holding a line break, as a hostile or broken provider might send.
+        r.add("GET", "/references/latest", [](const core::ServerRequest&, const net::PathParams&) {
+            return core::ServerResponse::json(200, R"({"ref":"r-1\r\nX-Injected: 1"})");
         });
         r.add("DELETE", "/sandbox/topups/{id}", [this](const core::ServerRequest& req, const net::PathParams&) {
             ++cleanups;
@@ -181,6 +187,39 @@ TEST_CASE("scenario: a failing step skips the rest but clean-up still runs", "[p
     CHECK(r.steps[4].message == "{{ steps.topup.body.transactionId }}: no key \"transactionId\" in body");
     CHECK(fake.status_polls == 0);
     CHECK(r.values.empty());
+}
+
+TEST_CASE("scenario: a header value from a response that holds a line break is never sent",
+          "[probes][integration]") {
+    FakeReloadly fake;
+    auto cfg = config::load_string(fmt::format(R"TOML(
+[[providers]]
+id = "reloadly"
+base_url = "{0}"
+
+[[probes]]
+id = "ref-then-balance"
+provider = "reloadly"
+kind = "scenario"
+interval = "5m"
+timeout = "20s"
+
+[[probes.steps]]
+name = "ref"
+path = "/references/latest"
+
+[[probes.steps]]
+name = "balance"
+path = "/accounts/balance"
+headers = {{ X-Reference = "{{{{ steps.ref.body.ref }}}}" }}
+)TOML", fake.server.url()), "s.toml");
+    REQUIRE(cfg.has_value());
+    Fixture f;
+    auto r = f.run(cfg->probes[0]);
+    CHECK_FALSE(r.success);
+    CHECK(r.failure_reason == "assertion");
+    CHECK(r.message == "step balance: header X-Reference: the value holds a line break or NUL");
+    CHECK(fake.balance_calls == 0);
 }
 
 TEST_CASE("scenario: template and step-reference errors at check time", "[probes][unit]") {
