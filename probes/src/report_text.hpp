@@ -19,6 +19,8 @@ namespace noctua::probes::detail {
 [[nodiscard]] std::string md_escape(std::string_view in);
 /// "99.50%", or "n/a".
 [[nodiscard]] std::string percent(std::optional<double> v);
+/// "99.50% of runs passed", or "no probe runs" for a provider without probes or runs.
+[[nodiscard]] std::string probes_text(std::optional<double> availability);
 /// "120 ms", or "n/a".
 [[nodiscard]] std::string millis(std::optional<double> v);
 /// "45s", "12m", "3h 5m", "2d 4h".

@@ -46,6 +46,10 @@ std::string md_escape(std::string_view in) {
 
 std::string percent(std::optional<double> v) { return v ? fmt::format("{:.2f}%", *v * 100) : "n/a"; }
 
+std::string probes_text(std::optional<double> availability) {
+    return availability ? percent(availability) + " of runs passed" : "no probe runs";
+}
+
 std::string millis(std::optional<double> v) { return v ? fmt::format("{:.0f} ms", *v) : "n/a"; }
 
 std::string span_text(double s) {
@@ -130,7 +134,7 @@ std::string text(const StatusReport& r) {
         if (s.catalogue) out += fmt::format("  catalogue {} operators\n", s.catalogue->size());
         for (const auto& c : s.catalogue_changes) out += "  catalogue: " + change_text(c) + "\n";
         if (const auto* f = facts_of(r, s.provider)) {
-            out += fmt::format("  probes: {} of runs passed\n", percent(f->availability));
+            out += fmt::format("  probes: {}\n", probes_text(f->availability));
             out += fmt::format("  stream: {}\n", stream_text(f->stream));
             out += fmt::format("  traffic: {}\n", traffic_text(f->traffic));
             for (const auto& b : f->balances) out += fmt::format("  balance forecast: {}\n", balance_text(b));
@@ -267,7 +271,7 @@ std::string markdown(const StatusReport& r) {
         if (s.balance) out += fmt::format("\nBalance: {:.2f} {}\n", *s.balance, md_escape(s.currency));
         if (const auto* f = facts_of(r, s.provider)) {
             out += "\nLast 24 h:\n\n";
-            out += fmt::format("- Probes: {} of runs passed\n", percent(f->availability));
+            out += fmt::format("- Probes: {}\n", probes_text(f->availability));
             out += fmt::format("- Stream: {}\n", md_escape(stream_text(f->stream)));
             out += fmt::format("- Traffic: {}\n", md_escape(traffic_text(f->traffic)));
             for (const auto& b : f->balances) out += fmt::format("- Balance: {}\n", md_escape(balance_text(b)));

@@ -56,7 +56,7 @@ std::string facts_html(const ProviderFacts& f) {
     std::string out = R"(<table class="facts"><caption>Last 24 h</caption>)";
     std::vector<bool> down;
     for (double p : f.availability_points) down.push_back(p < 1);
-    out += fmt::format(R"(<tr><th>Probes</th><td>{} of runs passed</td><td>{}</td></tr>)", percent(f.availability),
+    out += fmt::format(R"(<tr><th>Probes</th><td>{}</td><td>{}</td></tr>)", probes_text(f.availability),
                        chart(f.availability_points, 0, 1, [&](std::size_t i) { return down[i] ? kBad : kGood; },
                              "probe runs, oldest first"));
     if (const auto& s = f.stream) {

@@ -133,6 +133,21 @@ TEST_CASE("status report: the daemon's facts in text, Markdown, HTML and JUnit",
     CHECK(has(html, "lasts 20h 0m"));
 }
 
+TEST_CASE("status report: probe runs as a share, or that there were none", "[probes][unit]") {
+    auto r = report(true);
+    CHECK(has(probes::render_report(r, probes::ReportFormat::text), "probes: 75.00% of runs passed"));
+    CHECK(has(probes::render_report(r, probes::ReportFormat::markdown), "- Probes: 75.00% of runs passed"));
+    CHECK(has(probes::render_report(r, probes::ReportFormat::html), "<td>75.00% of runs passed</td>"));
+    r.facts.at("acme").availability.reset();  // a provider watched by its stream only
+    r.facts.at("acme").availability_points.clear();
+    for (auto format : {probes::ReportFormat::text, probes::ReportFormat::markdown,
+                        probes::ReportFormat::html}) {
+        const auto out = probes::render_report(r, format);
+        CHECK(has(out, "no probe runs"));
+        CHECK_FALSE(has(out, "n/a of runs"));
+    }
+}
+
 TEST_CASE("status report: without a daemon the history sections are left out, and it says so",
           "[probes][unit]") {
     const auto r = report(false);
