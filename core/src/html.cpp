@@ -2,7 +2,7 @@
 
 namespace noctua::core {
 
-std::string html_escape(std::string_view s) {
+std::string html_escape(std::string_view s, bool quotes) {
     std::string out;
     out.reserve(s.size());
     for (char c : s) {
@@ -17,10 +17,10 @@ std::string html_escape(std::string_view s) {
                 out += "&gt;";
                 break;
             case '"':
-                out += "&quot;";
+                out += quotes ? "&quot;" : "\"";
                 break;
             case '\'':
-                out += "&#39;";
+                out += quotes ? "&#39;" : "'";
                 break;
             default:
                 out += c;

@@ -5,6 +5,7 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/core/html.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -13,26 +14,8 @@ namespace {
 constexpr std::size_t kSectionMax = 3000;   // characters of a section's text
 constexpr std::size_t kFallbackMax = 3000;  // Slack shows ~4,000; keep the fallback short
 
-/// Slack mrkdwn escapes only these three.
-std::string escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
+/// Slack mrkdwn escapes only `&`, `<` and `>`.
+std::string escape(std::string_view s) { return core::html_escape(s, /*quotes=*/false); }
 
 void section(core::JsonWriter& w, std::string_view mrkdwn) {
     w.begin_object().field("type", "section").key("text").begin_object();
