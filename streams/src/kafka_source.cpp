@@ -135,6 +135,7 @@ struct KafkaSource::Impl {
         if (checkpoint) {
             // Committed by commit_durable() once a snapshot holds these events.
             committed += batch_messages;
+            metrics.kafka_committed.Add({{"source", config.id}}).Increment(static_cast<double>(batch_messages));
         } else {
             for (const auto& [tp, next] : next_offsets) uncommitted[tp] = next;
             uncommitted_messages += batch_messages;
@@ -173,6 +174,8 @@ struct KafkaSource::Impl {
         if (uncommitted.empty()) return;
         if (!commit(uncommitted, [](const TopicPartition&) { return true; })) return;
         committed += uncommitted_messages;
+        metrics.kafka_committed.Add({{"source", config.id}})
+            .Increment(static_cast<double>(uncommitted_messages));
         uncommitted.clear();
         uncommitted_messages = 0;
     }

@@ -45,6 +45,9 @@ StreamMetrics::StreamMetrics(prometheus::Registry& r)
       kafka_partitions(gauge(r, "noctua_ingest_kafka_partitions_assigned",
                              "Partitions of a Kafka stream's topics this consumer-group member "
                              "is assigned")),
+      kafka_committed(counter(r, "noctua_ingest_kafka_committed_messages_total",
+                              "Messages of a Kafka stream applied and committed to the group "
+                              "(with [storage]: held by a window snapshot, committed with it)")),
       file_rotations(counter(r, "noctua_ingest_file_rotations_total",
                              "Followed files rotated away, deleted or replaced under their inode")),
       snapshots(counter(r, "noctua_window_snapshots_total", "Window snapshots written, by result")),

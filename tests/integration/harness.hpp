@@ -65,6 +65,20 @@ private:
     LoopbackHttpServer server_;
 };
 
+/// A provider API on loopback whose `/ok` answers 200 and `/down` 503.
+struct Upstream {
+    testing::LoopbackHttpServer server;
+    Upstream() {
+        server.router.add("GET", "/ok", [](const core::ServerRequest&, const net::PathParams&) {
+            return core::ServerResponse::text(200, "ok");
+        });
+        server.router.add("GET", "/down", [](const core::ServerRequest&, const net::PathParams&) {
+            return core::ServerResponse::text(503, "down");
+        });
+        server.start();
+    }
+};
+
 /// Options for a test daemon: a fixed seed, and the file reloads read (if any).
 inline daemon::DaemonOptions seeded(std::string config_path = {}) {
     daemon::DaemonOptions o;

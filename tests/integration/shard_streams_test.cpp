@@ -83,18 +83,7 @@ struct MockKafka {
     }
 };
 
-struct Upstream {
-    testing::LoopbackHttpServer server;
-    Upstream() {
-        server.router.add("GET", "/ok", [](const core::ServerRequest&, const net::PathParams&) {
-            return core::ServerResponse::text(200, "ok");
-        });
-        server.router.add("GET", "/down", [](const core::ServerRequest&, const net::PathParams&) {
-            return core::ServerResponse::text(503, "down");
-        });
-        server.start();
-    }
-};
+using testing::Upstream;
 
 std::string config_toml(const MockKafka& kafka, const Upstream& up,
                         const testing::WebhookRecorder& receiver) {
@@ -202,6 +191,7 @@ void settled(testing::RunningDaemon& a, testing::RunningDaemon& b, core::TimePoi
 
 const char* kEvents = R"(noctua_ingest_events_total{source="kafka"})";
 const char* kDuplicates = R"(noctua_ingest_duplicate_events_total{source="kafka"})";
+const char* kCommitted = R"(noctua_ingest_kafka_committed_messages_total{source="kafka"})";
 const char* kPartitionsAssigned = R"(noctua_ingest_kafka_partitions_assigned{source="kafka"})";
 
 /// Waits until the instances together have accepted `produced` events; on a timeout says
@@ -290,6 +280,10 @@ TEST_CASE("shards: a rebalance hands providers over without a false traffic loss
     REQUIRE(testing::wait_for([&] { return metric(*a, kPartitionsAssigned) == kPartitions; }, 60s));
     kafka.produce(end - 6h, half, end);
     counted_once({a.get()}, kafka.produced);
+    // Committed too: a commit still under way when the group rebalances may be refused, and the
+    // partition's next owner would read those events again (at-least-once delivery).
+    REQUIRE(testing::wait_for(
+        [&] { return metric(*a, kCommitted) == static_cast<double>(kafka.produced); }, 60s));
 
     // The second joins: the group moves partitions, and their providers, to it. The first
     // instance's windows still hold them and see no more of their traffic: judged, that

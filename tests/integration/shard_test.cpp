@@ -22,19 +22,7 @@ namespace {
 
 constexpr int kProbes = 12;
 
-/// `ok` answers 200, `down` 503.
-struct Upstream {
-    testing::LoopbackHttpServer server;
-    Upstream() {
-        server.router.add("GET", "/ok", [](const core::ServerRequest&, const net::PathParams&) {
-            return core::ServerResponse::text(200, "ok");
-        });
-        server.router.add("GET", "/down", [](const core::ServerRequest&, const net::PathParams&) {
-            return core::ServerResponse::text(503, "down");
-        });
-        server.start();
-    }
-};
+using testing::Upstream;
 
 /// `count` probes p00.. (p03 fails), each running once at start, and a ProviderDown rule
 /// paging the recorder.

@@ -37,6 +37,7 @@ struct StreamMetrics {
     prometheus::Family<prometheus::Counter>& source_errors;     ///< {source,kind}
     prometheus::Family<prometheus::Gauge>& file_lag;            ///< {source}: unread bytes
     prometheus::Family<prometheus::Gauge>& kafka_partitions;    ///< {source}: assigned here
+    prometheus::Family<prometheus::Counter>& kafka_committed;   ///< {source}: offsets committed
     prometheus::Family<prometheus::Counter>& file_rotations;    ///< {source}
     prometheus::Family<prometheus::Counter>& snapshots;         ///< {result}
     // The ingest log (IngestLog), all without labels.
