@@ -160,9 +160,7 @@ void Dispatcher::set_channels(std::map<std::string, std::shared_ptr<ChannelBase>
         core::logger("alerts")->warn(
             "receiver removed by reload, dropping {} notification(s) receiver={}", q.items.size(),
             key.first);
-        for (std::size_t i = 0; i < q.items.size(); ++i) {
-            metrics_.notifications.Add({{"receiver", key.first}, {"result", "failed"}}).Increment();
-        }
+        receiver_state(key.first).failed->Increment(static_cast<double>(q.items.size()));
         if (q.backoff) q.backoff->cancel();
         count_pending(key.first, -static_cast<std::ptrdiff_t>(q.items.size()));
         queues_.erase(key);
@@ -239,7 +237,7 @@ void Dispatcher::pump(const QueueKey& key) {
     if (q.in_flight || q.backoff || q.items.empty() || !*alive_) return;
     auto ch = channels_.find(key.first);
     if (ch == channels_.end()) return;
-    auto& rs = receivers_[key.first];
+    auto& rs = receiver_state(key.first);
     if (rs.in_flight >= kMaxInFlight) {
         if (!q.waiting) {
             q.waiting = true;
@@ -277,10 +275,11 @@ void Dispatcher::on_outcome(const QueueKey& key, DeliveryOutcome outcome) {
 void Dispatcher::handle_outcome(const QueueKey& key, Queue& q, DeliveryOutcome outcome) {
     q.in_flight = false;
     const auto& receiver = key.first;
-    auto outcome_label = outcome.kind == DeliveryOutcome::Kind::delivered ? "delivered"
-                         : outcome.kind == DeliveryOutcome::Kind::retry   ? "retry"
-                                                                          : "failed";
-    metrics_.attempts.Add({{"receiver", receiver}, {"outcome", outcome_label}}).Increment();
+    auto& rs = receiver_state(receiver);
+    (outcome.kind == DeliveryOutcome::Kind::delivered ? rs.attempt_delivered
+     : outcome.kind == DeliveryOutcome::Kind::retry   ? rs.attempt_retry
+                                                      : rs.attempt_failed)
+        ->Increment();
 
     auto ch = channels_.find(receiver);
     if (outcome.kind == DeliveryOutcome::Kind::delivered) {
@@ -318,16 +317,15 @@ void Dispatcher::handle_outcome(const QueueKey& key, Queue& q, DeliveryOutcome o
 
 void Dispatcher::finish_head(const QueueKey& key, Queue& q, bool delivered,
                              std::string_view reason) {
-    metrics_.notifications
-        .Add({{"receiver", key.first}, {"result", delivered ? "delivered" : "failed"}})
-        .Increment();
+    auto& rs = receiver_state(key.first);
     auto& head = q.items.front();
-    if (!delivered) metrics_.dead_letters.Add({{"receiver", key.first}}).Increment();
     if (delivered) {
-        metrics_.latency.Add({{"receiver", key.first}}, AlertMetrics::latency_buckets())
-            .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                   q.items.front().queued)
-                         .count());
+        rs.delivered->Increment();
+        rs.latency->Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - head.queued).count());
+    } else {
+        rs.failed->Increment();
+        rs.dead_letters->Increment();
     }
     if (store_ && head.outbox_id != 0) {
         if (delivered) {
@@ -368,11 +366,33 @@ std::size_t Dispatcher::pending() const {
     return n;
 }
 
+Dispatcher::ReceiverState& Dispatcher::receiver_state(const std::string& receiver) {
+    auto [it, added] = receivers_.try_emplace(receiver);
+    auto& rs = it->second;
+    if (added) {
+        auto counter = [&](prometheus::Family<prometheus::Counter>& f, const char* label,
+                           const char* value) {
+            return &f.Add({{"receiver", receiver}, {label, value}});
+        };
+        rs.delivered = counter(metrics_.notifications, "result", "delivered");
+        rs.failed = counter(metrics_.notifications, "result", "failed");
+        rs.attempt_delivered = counter(metrics_.attempts, "outcome", "delivered");
+        rs.attempt_retry = counter(metrics_.attempts, "outcome", "retry");
+        rs.attempt_failed = counter(metrics_.attempts, "outcome", "failed");
+        rs.dead_letters = &metrics_.dead_letters.Add({{"receiver", receiver}});
+        rs.pending_gauge = &metrics_.pending.Add({{"receiver", receiver}});
+        rs.outbox_pending = &metrics_.outbox_pending.Add({{"receiver", receiver}});
+        rs.latency =
+            &metrics_.latency.Add({{"receiver", receiver}}, AlertMetrics::latency_buckets());
+    }
+    return rs;
+}
+
 void Dispatcher::count_pending(const std::string& receiver, std::ptrdiff_t delta) {
-    auto& rs = receivers_[receiver];
+    auto& rs = receiver_state(receiver);
     rs.pending = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(rs.pending) + delta);
-    metrics_.pending.Add({{"receiver", receiver}}).Set(static_cast<double>(rs.pending));
-    metrics_.outbox_pending.Add({{"receiver", receiver}}).Set(static_cast<double>(rs.pending));
+    rs.pending_gauge->Set(static_cast<double>(rs.pending));
+    rs.outbox_pending->Set(static_cast<double>(rs.pending));
 }
 
 void Dispatcher::wake(const std::string& receiver) {

@@ -1,8 +1,60 @@
 #include "noctua/alerts/engine.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace noctua::alerts {
+
+const Annotations::Entries Annotations::kNone;
+
+namespace {
+
+Annotations::const_iterator lower_bound_name(const Annotations::Entries& e,
+                                             std::string_view name) {
+    return std::lower_bound(e.begin(), e.end(), name,
+                            [](const auto& kv, std::string_view n) { return kv.first < n; });
+}
+
+}  // namespace
+
+Annotations::const_iterator Annotations::find(std::string_view name) const {
+    auto it = lower_bound_name(entries(), name);
+    return it != end() && it->first == name ? it : end();
+}
+
+const std::string& Annotations::at(std::string_view name) const {
+    auto it = find(name);
+    if (it == end()) throw std::out_of_range("no annotation " + std::string(name));
+    return it->second;
+}
+
+Annotations::Entries& Annotations::own() {
+    // A block only this copy holds is changed in place; a shared one is copied first.
+    if (!e_ || e_.use_count() > 1) {
+        e_ = e_ ? std::make_shared<Entries>(*e_) : std::make_shared<Entries>();
+    }
+    return *e_;
+}
+
+std::string& Annotations::operator[](std::string_view name) {
+    auto& e = own();
+    auto it = e.begin() + (lower_bound_name(e, name) - e.cbegin());
+    if (it == e.end() || it->first != name) it = e.emplace(it, std::string(name), std::string());
+    return it->second;
+}
+
+bool Annotations::emplace(std::string_view name, std::string_view text) {
+    if (contains(name)) return false;
+    auto& e = own();
+    e.emplace(lower_bound_name(e, name), std::string(name), std::string(text));
+    return true;
+}
+
+void Annotations::erase(std::string_view name) {
+    if (!contains(name)) return;
+    auto& e = own();
+    e.erase(lower_bound_name(e, name));
+}
 
 std::string_view to_string(AlertState s) {
     return s == AlertState::firing ? "firing" : "resolved";

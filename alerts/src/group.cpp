@@ -7,7 +7,7 @@
 namespace noctua::alerts {
 namespace {
 
-bool subset(const std::set<std::uint64_t>& a, const std::set<std::uint64_t>& b) {
+bool subset(const FingerprintSet& a, const FingerprintSet& b) {
     return std::includes(b.begin(), b.end(), a.begin(), a.end());
 }
 
@@ -19,12 +19,24 @@ AlertGroup::AlertGroup(const Route& route, core::Labels labels, core::TimePoint 
                        const config::EscalationConfig* escalation)
     : route_(&route),
       labels_(std::move(labels)),
-      key_(group_key(route, labels_)),
       next_flush_(now + route.options.group_wait),
       escalation_(escalation) {}
 
+std::vector<std::pair<std::uint64_t, Alert>>::iterator AlertGroup::find(std::uint64_t fingerprint) {
+    auto it = std::lower_bound(alerts_.begin(), alerts_.end(), fingerprint,
+                               [](const auto& kv, std::uint64_t fp) { return kv.first < fp; });
+    return it != alerts_.end() && it->first == fingerprint ? it : alerts_.end();
+}
+
 void AlertGroup::insert(const Alert& alert, core::TimePoint now) {
-    alerts_[alert.fingerprint()] = alert;
+    const auto fp = alert.fingerprint();
+    auto at = std::lower_bound(alerts_.begin(), alerts_.end(), fp,
+                               [](const auto& kv, std::uint64_t f) { return kv.first < f; });
+    if (at != alerts_.end() && at->first == fp) {
+        at->second = alert;
+    } else {
+        alerts_.emplace(at, fp, alert);
+    }
     if (!next_flush_) next_flush_ = now + route_->options.group_interval;
     // The last firing alert of a group that paged has ended: say so now, not a group interval
     // later (the incident is over; nothing else is coming to be grouped with it).
@@ -42,7 +54,7 @@ void AlertGroup::insert(const Alert& alert, core::TimePoint now) {
 }
 
 bool AlertGroup::acknowledge(std::uint64_t fingerprint, const Ack& ack, core::TimePoint now) {
-    auto it = alerts_.find(fingerprint);
+    auto it = find(fingerprint);
     if (it == alerts_.end() || it->second.state != AlertState::firing) return false;
     it->second.ack = ack;
     // A person took the incident: tell the receivers now, not a group interval later.
@@ -93,10 +105,10 @@ std::optional<GroupFlush> AlertGroup::flush(core::TimePoint now, bool send_resol
     flushed_once_ = true;
     std::vector<Alert> firing;
     std::vector<Alert> resolved;
-    std::set<std::uint64_t> firing_fps;
-    std::set<std::uint64_t> resolved_fps;
-    std::set<std::uint64_t> acked_fps;
-    std::set<std::uint64_t> paged_and_muted;  // still owed a resolve once they end
+    FingerprintSet firing_fps;
+    FingerprintSet resolved_fps;
+    FingerprintSet acked_fps;
+    FingerprintSet paged_and_muted;  // still owed a resolve once they end
     for (const auto& [fp, a] : alerts_) {
         if (a.state == AlertState::firing) {
             if (muted && muted(a)) {

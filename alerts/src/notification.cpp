@@ -53,7 +53,7 @@ Annotations Notification::common_annotations() const {
     if (alerts.empty()) return {};
     Annotations common = alerts.front().annotations;
     for (const auto& a : alerts) {
-        std::erase_if(common, [&](const auto& kv) {
+        common.erase_if([&](const auto& kv) {
             auto it = a.annotations.find(kv.first);
             return it == a.annotations.end() || it->second != kv.second;
         });

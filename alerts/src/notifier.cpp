@@ -41,13 +41,12 @@ void Notifier::configure(const config::Config& config) {
 
     // Groups point into the old tree: rebuild them, keeping records of unchanged keys.
     std::vector<Alert> alerts;
-    for (auto& [key, g] : groups_) {
-        restored_.insert_or_assign(key, g.record());
-        for (auto& a : g.alerts()) alerts.push_back(std::move(a));
+    for (auto& [key, h] : groups_) {
+        restored_.insert_or_assign(key, h.group.record());
+        for (auto& a : h.group.alerts()) alerts.push_back(std::move(a));
     }
-    groups_.clear();
     due_.clear();
-    indexed_.clear();
+    groups_.clear();
     const core::TimePoint now = alerts.empty() ? core::TimePoint{} : alerts.front().updated_at;
     for (const auto& a : alerts) insert(a, std::max(now, a.updated_at));
 }
@@ -76,8 +75,8 @@ core::Result<Alert> Notifier::acknowledge(std::uint64_t fingerprint, Ack ack,
         return core::fail(core::Errc::not_found, "no firing alert has this fingerprint");
     }
     it->second.ack = ack;
-    for (auto& [key, g] : groups_) {
-        if (g.acknowledge(fingerprint, ack, now)) reindex(key, &g);
+    for (auto& [key, h] : groups_) {
+        if (h.group.acknowledge(fingerprint, ack, now)) reindex(key, h);
     }
     return it->second;
 }
@@ -98,30 +97,31 @@ void Notifier::insert(const Alert& alert, core::TimePoint now) {
             }
             const auto esc = escalations_.find(route->options.escalation);
             it = groups_
-                     .emplace(key, AlertGroup{*route, std::move(labels), now,
-                                              esc == escalations_.end() ? nullptr : &esc->second})
+                     .emplace(key,
+                              Held{AlertGroup{*route, std::move(labels), now,
+                                              esc == escalations_.end() ? nullptr : &esc->second},
+                                   kNotDue})
                      .first;
             if (rec != restored_.end()) {
-                it->second.restore(rec->second);
+                it->second.group.restore(rec->second);
                 restored_.erase(rec);
             }
         }
-        it->second.insert(alert, now);
-        reindex(it->first, &it->second);
+        it->second.group.insert(alert, now);
+        reindex(it->first, it->second);
     }
 }
 
-void Notifier::reindex(const std::string& key, const AlertGroup* group) {
-    const std::optional<core::TimePoint> due = group ? group->next_flush() : std::nullopt;
-    auto old = indexed_.find(key);
-    if (old != indexed_.end()) {
-        if (due && *due == old->second) return;
-        due_.erase({old->second, key});
-        indexed_.erase(old);
+void Notifier::reindex(std::string_view key, Held& held, bool gone) {
+    const std::optional<core::TimePoint> due = gone ? std::nullopt : held.group.next_flush();
+    if (held.indexed != kNotDue) {
+        if (due && *due == held.indexed) return;
+        due_.erase({held.indexed, key});
+        held.indexed = kNotDue;
     }
     if (due) {
         due_.emplace(*due, key);
-        indexed_.emplace(key, *due);
+        held.indexed = *due;
     }
 }
 
@@ -174,13 +174,13 @@ bool Notifier::in_maintenance(const core::Labels& labels, core::TimePoint now) c
 std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_t& next_id) {
     std::vector<Due> out;
     // The due groups, in key order (the order notifications are numbered in).
-    std::vector<std::string> keys;
+    std::vector<std::string_view> keys;
     for (auto d = due_.begin(); d != due_.end() && d->first <= now; ++d) keys.push_back(d->second);
     std::sort(keys.begin(), keys.end());
-    for (const auto& key : keys) {
+    for (const auto key : keys) {
         auto it = groups_.find(key);
         if (it == groups_.end()) continue;
-        auto& g = it->second;
+        auto& g = it->second.group;
         const Route& route = g.route();
         // Resolves are worked out for the group when anyone hearing of it wants them; the
         // dispatcher leaves them out for receivers that do not.
@@ -192,7 +192,7 @@ std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_
         auto flushed = g.flush(now, send_resolved, [&](const Alert& a) {
             return mute_reason(a.labels, &route, now, firing_).kind != MuteReason::Kind::none;
         });
-        reindex(it->first, g.empty() ? nullptr : &g);
+        reindex(it->first, it->second, g.empty());
         Due due;
         due.record_key = it->first;
         if (flushed) {
@@ -200,7 +200,8 @@ std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_
                 Notification n;
                 n.id = next_id++;
                 n.receiver = receiver;
-                n.group_key = g.key();
+                // The record key is "<receiver>\x1f<group key>".
+                n.group_key = it->first.substr(route.options.receiver.size() + 1);
                 n.group_labels = g.labels();
                 n.alerts = flushed->alerts;
                 n.created = now;

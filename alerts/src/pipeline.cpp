@@ -16,9 +16,13 @@ constexpr const char* kNotifyLogNs = "nflog";    // NotifyRecord, by Notifier::r
 constexpr const char* kSilencesNs = "silences";  // silences, by id
 constexpr const char* kAlertLogNs = "alert_log";  // the last transition of each alert, by log key
 
-std::string log_key(const Alert& a) {
-    return fmt::format("{:016x}/{}", a.starts_at.time_since_epoch().count(),
-                       a.labels.fingerprint_hex());
+AlertPipeline::LogKey log_key(const Alert& a) {
+    return {a.starts_at.time_since_epoch().count(), a.fingerprint()};
+}
+
+// The record key of an alert log entry: "<start, hex>/<fingerprint>", which sorts as LogKey.
+std::string log_record_key(const AlertPipeline::LogKey& k) {
+    return fmt::format("{:016x}/{:016x}", k.first, k.second);
 }
 
 }  // namespace
@@ -63,7 +67,15 @@ core::Result<std::vector<Alert>> AlertPipeline::restore() {
     auto logged = store_->records(kAlertLogNs);
     if (!logged) return std::unexpected(logged.error());
     for (const auto& [key, v] : *logged) {
-        if (auto a = decode_alert(v)) log_.insert_or_assign(key, std::move(*a));
+        auto a = decode_alert(v);
+        if (!a) continue;
+        // Keyed by the alert it holds; a record under any other key is stale: dropped.
+        const auto k = log_key(*a);
+        if (log_record_key(k) == key) {
+            log_.insert_or_assign(k, std::move(*a));
+        } else {
+            dispatcher_.persist({store::RecordWrite{kAlertLogNs, key, std::nullopt}});
+        }
     }
 
     auto alerts = store_->records(kAlertsNs);
@@ -94,16 +106,17 @@ void AlertPipeline::configure(const config::Config& config,
 }
 
 void AlertPipeline::on_transition(const Alert& alert) {
-    const auto key = alert.labels.fingerprint_hex();
+    auto encoded = encode(alert);
     std::vector<store::RecordWrite> records{store::RecordWrite{
-        kAlertsNs, key,
-        alert.state == AlertState::firing ? std::optional(encode(alert)) : std::nullopt}};
+        kAlertsNs, alert.labels.fingerprint_hex(),
+        alert.state == AlertState::firing ? std::optional(encoded) : std::nullopt}};
     // The alert log: this transition, and what resolved longer ago than it keeps.
     const auto logged = log_key(alert);
     log_.insert_or_assign(logged, alert);
-    records.push_back(store::RecordWrite{kAlertLogNs, logged, encode(alert)});
+    records.push_back(store::RecordWrite{kAlertLogNs, log_record_key(logged), std::move(encoded)});
     while (log_.size() > kAlertLogMax) {
-        records.push_back(store::RecordWrite{kAlertLogNs, log_.begin()->first, std::nullopt});
+        records.push_back(
+            store::RecordWrite{kAlertLogNs, log_record_key(log_.begin()->first), std::nullopt});
         log_.erase(log_.begin());
     }
     // A scan for what is past keeping, at most once a minute: a storm of transitions does not
@@ -112,8 +125,10 @@ void AlertPipeline::on_transition(const Alert& alert) {
     if (now - log_pruned_ >= std::chrono::minutes(1)) {
         log_pruned_ = now;
         for (auto it = log_.begin(); it != log_.end();) {
-            if (it->second.state == AlertState::resolved && it->second.ends_at < now - kAlertLogKeep) {
-                records.push_back(store::RecordWrite{kAlertLogNs, it->first, std::nullopt});
+            if (it->second.state == AlertState::resolved &&
+                it->second.ends_at < now - kAlertLogKeep) {
+                records.push_back(
+                    store::RecordWrite{kAlertLogNs, log_record_key(it->first), std::nullopt});
                 it = log_.erase(it);
             } else {
                 ++it;

@@ -51,7 +51,7 @@ std::optional<double> number_of(const Value& v) {
     return out;
 }
 
-std::string lookup(const std::map<std::string, std::string>* m, const std::string& key) {
+std::string lookup(const Annotations* m, const std::string& key) {
     if (m == nullptr) return {};
     auto it = m->find(key);
     return it == m->end() ? std::string() : it->second;
@@ -243,7 +243,7 @@ void RuleTemplates::apply(AlertInput& input, double value,
     // What the detector said; the rule's own (unrendered) annotations are not data.
     Annotations own = input.annotations;
     for (const auto& e : annotations_) {
-        if (auto it = own.find(e.name); it != own.end() && it->second == e.raw) own.erase(it);
+        if (auto it = own.find(e.name); it != own.end() && it->second == e.raw) own.erase(e.name);
     }
     const TemplateData d{&input.labels, value, &values, &own};
     for (const auto& e : annotations_) input.annotations[e.name] = render(e.parsed, d);

@@ -4,6 +4,8 @@
 # loopback webhook (alerts_bench, which also pushes and times):
 #   (a) latency: one alert at a time, each its own group (group_by ["..."], group_wait 0), from
 #       the push to the webhook receiving it; Noctua's path includes the outbox commit (fsync).
+#       Each round first measures the disk's fdatasync p50/p99 (the floor of a durable answer),
+#       and Noctua's durable p99 is reported against it.
 #   (b) storm: ALERTS alerts across PROVIDERS providers, BATCH per request, CONNS requests in
 #       flight: ingest alerts/s, notify latency, RSS growth per active alert (15 s after the
 #       last delivery, every alert still active), duplicates, the target's CPU per alert.
@@ -109,8 +111,9 @@ stop_target() {
 
 results="$work/results.ndjson"
 : >"$results"
-"$driver" fsync "$work" 200 | sed 's/^{/{"target":"disk",/' >>"$results"
 for round in $(seq "$rounds"); do
+    # The disk's floor under this round's load: a durable answer cannot beat one fdatasync.
+    "$driver" fsync "$work" 200 | sed "s/^{/{\"target\":\"disk\",\"round\":$round,/" >>"$results"
     order="noctua alertmanager"
     (( round % 2 == 0 )) && order="alertmanager noctua"
     for target in $order; do
@@ -137,8 +140,11 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 def med(target, mode, key):
     v = [r[key] for r in rows if r.get("target") == target and r.get("mode") == mode and key in r]
     return statistics.median(v) if v else float("nan"), v
-disk = [r for r in rows if r.get("target") == "disk"][0]
-print(f"disk: 4 KiB write + fdatasync p50 {disk['p50_ms']:.2f} ms, p99 {disk['p99_ms']:.2f} ms")
+disk = [r for r in rows if r.get("target") == "disk"]
+d50 = statistics.median(r["p50_ms"] for r in disk)
+d99 = statistics.median(r["p99_ms"] for r in disk)
+print(f"disk floor (4 KiB write + fdatasync, 200 per round): p50 {d50:.2f} ms, "
+      f"p99 {d99:.2f} ms {[round(r['p99_ms'], 2) for r in disk]}")
 print(f"medians of {sys.argv[2]} round(s) [runs]:")
 def show(label, mode, key, unit, target_text, fmt="{:.2f}", higher_better=False):
     n, nv = med("noctua", mode, key)
@@ -151,6 +157,18 @@ def show(label, mode, key, unit, target_text, fmt="{:.2f}", higher_better=False)
 show("(a) notify p50", "latency", "notify_p50_ms", "ms", "-")
 show("(a) notify p99", "latency", "notify_p99_ms", "ms", "<= 3 ms")
 show("(a) push answered p50", "latency", "ack_p50_ms", "ms", "-")
+show("(a) push answered (durable) p99", "latency", "ack_p99_ms", "ms", "<= 3 ms")
+# Noctua answers only once the alert is fsynced; Alertmanager keeps it in memory. Per round,
+# Noctua's durable p99 over the disk's own fsync p99 measured just before it.
+ratios = []
+for r in rows:
+    if r.get("target") == "noctua" and r.get("mode") == "latency":
+        floor = [x for x in disk if x.get("round") == r.get("round")]
+        if floor and floor[0]["p99_ms"] > 0:
+            ratios.append(r["ack_p99_ms"] / floor[0]["p99_ms"])
+if ratios:
+    print(f"  {'(a) durable p99 / fsync p99':<34} noctua {statistics.median(ratios):.2f}x "
+          f"{[round(x, 2) for x in ratios]}  (1.0x: the disk's floor)")
 show("(b) ingest", "storm", "ingest_per_s", "alerts/s", ">= 20000", "{:.0f}", True)
 show("(b) alerts per target CPU-second", "storm", "alerts_per_cpu_s", "", "-", "{:.0f}", True)
 show("(b) notify p50", "storm", "notify_p50_ms", "ms", "-")

@@ -14,8 +14,19 @@ auto lower_bound_name(std::vector<Labels::Pair>& pairs, std::string_view name) {
 
 }  // namespace
 
+const std::vector<Labels::Pair> Labels::kNone;
+
 Labels::Labels(std::initializer_list<Pair> pairs) {
     for (const auto& [k, v] : pairs) set(k, v);
+}
+
+std::vector<Labels::Pair>& Labels::own() {
+    // A block only this copy holds is changed in place; a shared one is copied first.
+    if (!pairs_ || pairs_.use_count() > 1) {
+        pairs_ = pairs_ ? std::make_shared<std::vector<Pair>>(*pairs_)
+                        : std::make_shared<std::vector<Pair>>();
+    }
+    return *pairs_;
 }
 
 void Labels::set(std::string_view name, std::string_view value) {
@@ -23,28 +34,33 @@ void Labels::set(std::string_view name, std::string_view value) {
         erase(name);
         return;
     }
-    auto it = lower_bound_name(pairs_, name);
-    if (it != pairs_.end() && it->first == name) {
+    if (auto v = get(name); v && *v == value) return;
+    auto& pairs = own();
+    auto it = lower_bound_name(pairs, name);
+    if (it != pairs.end() && it->first == name) {
         it->second = value;
     } else {
-        pairs_.insert(it, Pair{std::string(name), std::string(value)});
+        pairs.insert(it, Pair{std::string(name), std::string(value)});
     }
 }
 
 void Labels::erase(std::string_view name) {
-    auto it = lower_bound_name(pairs_, name);
-    if (it != pairs_.end() && it->first == name) pairs_.erase(it);
+    if (!contains(name)) return;
+    auto& pairs = own();
+    auto it = lower_bound_name(pairs, name);
+    pairs.erase(it);
 }
 
 std::optional<std::string_view> Labels::get(std::string_view name) const {
-    auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
+    const auto& pairs = this->pairs();
+    auto it = std::lower_bound(pairs.begin(), pairs.end(), name,
                                [](const Pair& p, std::string_view n) { return p.first < n; });
-    if (it != pairs_.end() && it->first == name) return std::string_view{it->second};
+    if (it != pairs.end() && it->first == name) return std::string_view{it->second};
     return std::nullopt;
 }
 
 void Labels::merge_missing(const Labels& other) {
-    for (const auto& [k, v] : other.pairs_) {
+    for (const auto& [k, v] : other.pairs()) {
         if (!contains(k)) set(k, v);
     }
 }
@@ -62,7 +78,7 @@ std::uint64_t Labels::fingerprint() const {
         h ^= 0xffU;
         h *= kPrime;
     };
-    for (const auto& [k, v] : pairs_) {
+    for (const auto& [k, v] : pairs()) {
         mix(k);
         mix(v);
     }
@@ -74,7 +90,7 @@ std::string Labels::fingerprint_hex() const { return fmt::format("{:016x}", fing
 std::string Labels::to_string() const {
     std::string out = "{";
     bool first = true;
-    for (const auto& [k, v] : pairs_) {
+    for (const auto& [k, v] : pairs()) {
         if (!first) out += ", ";
         first = false;
         out += fmt::format("{}=\"{}\"", k, v);

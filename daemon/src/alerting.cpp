@@ -66,8 +66,11 @@ void Alerting::on_transition(const alerts::Alert& a) {
         .Increment();
     metrics_.firing.Add({{"alertname", name}, {"severity", severity}})
         .Increment(a.state == alerts::AlertState::firing ? 1 : -1);
-    core::logger("alerts")->info("alert {} alertname={} labels={}", to_string(a.state), name,
-                                 a.labels.to_string());
+    // Formatting labels costs more than the rest of a transition: only when it is logged.
+    if (auto log = core::logger("alerts"); log->should_log(spdlog::level::info)) {
+        log->info("alert {} alertname={} labels={}", to_string(a.state), name,
+                  a.labels.to_string());
+    }
     pipeline_.on_transition(a);
 }
 

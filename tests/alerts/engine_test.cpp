@@ -53,3 +53,44 @@ TEST_CASE("AlertEngine: resolve_if resolves only matching alerts", "[alerts][uni
     REQUIRE(firing.size() == 1);
     CHECK(firing[0].labels.get("provider") == "zeta");
 }
+
+TEST_CASE("Alert: copies share labels, annotations and ack until one changes",
+          "[alerts][unit]") {
+    alerts::Alert a;
+    a.labels = labels("acme");
+    a.annotations = {{"summary", "acme is down"}, {"runbook_url", "https://runbooks/x"}};
+    a.ack = alerts::Ack{"alice", "on it", at(5)};
+    // The engine, the notifier, the group and the alert log each hold a copy: one block each.
+    const alerts::Alert b = a;
+    CHECK(&a.labels.pairs() == &b.labels.pairs());
+    CHECK(&a.annotations.entries() == &b.annotations.entries());
+    CHECK(&*a.ack == &*b.ack);
+
+    a.annotations["summary"] = "acme is back";
+    CHECK(&a.annotations.entries() != &b.annotations.entries());
+    CHECK(b.annotations.at("summary") == "acme is down");
+    CHECK(a.annotations.at("runbook_url") == "https://runbooks/x");
+    CHECK_FALSE(a.annotations.emplace("summary", "ignored"));
+    CHECK(a.annotations.at("summary") == "acme is back");
+
+    alerts::Alert c = b;
+    c.annotations.erase("runbook_url");
+    c.annotations.erase_if([](const auto& kv) { return kv.first == "nothing"; });
+    CHECK(c.annotations.size() == 1);
+    CHECK(b.annotations.size() == 2);
+    CHECK_THROWS_AS(c.annotations.at("runbook_url"), std::out_of_range);
+
+    // Kept in name order; of equal names the first wins, as in a std::map.
+    const alerts::Annotations d{{"b", "2"}, {"a", "1"}, {"b", "ignored"}};
+    CHECK(d.size() == 2);
+    CHECK(d.begin()->first == "a");
+    CHECK(d.at("b") == "2");
+    CHECK(d.find("c") == d.end());
+
+    // Acks compare by value; an empty slot equals only an empty slot.
+    CHECK(a.ack == alerts::AckSlot(alerts::Ack{"alice", "on it", at(5)}));
+    c.ack.reset();
+    CHECK_FALSE(c.ack);
+    CHECK_FALSE(c.ack == b.ack);
+    CHECK(c.ack == alerts::AckSlot{});
+}

@@ -121,3 +121,19 @@ TEST_CASE("AlertGroup: an alert older than group_wait is sent at once; state sur
     again.insert(alert("a", AlertState::firing, at(0s)), at(700s));
     CHECK_FALSE(again.flush(*again.next_flush(), true, never));
 }
+
+TEST_CASE("FingerprintSet: sorted and unique whatever the insertion order", "[alerts][unit]") {
+    alerts::FingerprintSet s{30, 10, 20, 10};
+    CHECK(std::vector<std::uint64_t>(s.begin(), s.end()) == std::vector<std::uint64_t>{10, 20, 30});
+    CHECK(s.insert(40));
+    CHECK_FALSE(s.insert(20));
+    CHECK(s.insert(15));
+    CHECK(s.contains(15));
+    CHECK_FALSE(s.contains(16));
+    s.merge(alerts::FingerprintSet{5, 40, 50});
+    CHECK(std::vector<std::uint64_t>(s.begin(), s.end()) ==
+          std::vector<std::uint64_t>{5, 10, 15, 20, 30, 40, 50});
+    CHECK(s.size() == 7);
+    CHECK(s == alerts::FingerprintSet{50, 40, 30, 20, 15, 10, 5});
+    CHECK(alerts::FingerprintSet{}.empty());
+}

@@ -46,3 +46,32 @@ TEST_CASE("Labels: merge_missing keeps existing values", "[core][unit]") {
     CHECK(l.get("b") == "2");
     CHECK(l.to_string() == R"({a="1", b="2"})");
 }
+
+TEST_CASE("Labels: copies share one block until one of them changes", "[core][unit]") {
+    Labels a{{"alertname", "Down"}, {"provider", "acme"}};
+    Labels b = a;
+    // One copy of the strings for both.
+    CHECK(&a.pairs() == &b.pairs());
+    CHECK(a == b);
+
+    b.set("provider", "zeta");
+    CHECK(&a.pairs() != &b.pairs());
+    CHECK(a.get("provider") == "acme");
+    CHECK(b.get("provider") == "zeta");
+
+    // Setting what is already there, or erasing what is not, copies nothing.
+    Labels c = a;
+    c.set("alertname", "Down");
+    c.erase("severity");
+    CHECK(&a.pairs() == &c.pairs());
+
+    c.erase("provider");
+    CHECK(a.size() == 2);
+    CHECK(c.size() == 1);
+    CHECK(a.fingerprint() != c.fingerprint());
+
+    // The last holder of a block changes it in place.
+    Labels d = std::move(c);
+    d.set("severity", "page");
+    CHECK(d.to_string() == R"({alertname="Down", severity="page"})");
+}

@@ -102,6 +102,16 @@ private:
         std::size_t pending = 0;    // queued notifications, for the pending gauge
         std::size_t in_flight = 0;  // attempts running
         std::deque<QueueKey> line;  // queues ready to attempt once a slot frees
+        // The receiver's series, looked up once: Family::Add builds and hashes a label map.
+        prometheus::Counter* delivered = nullptr;  // notifications{result=delivered}
+        prometheus::Counter* failed = nullptr;     // notifications{result=failed}
+        prometheus::Counter* attempt_delivered = nullptr;
+        prometheus::Counter* attempt_retry = nullptr;
+        prometheus::Counter* attempt_failed = nullptr;
+        prometheus::Counter* dead_letters = nullptr;
+        prometheus::Gauge* pending_gauge = nullptr;
+        prometheus::Gauge* outbox_pending = nullptr;
+        prometheus::Histogram* latency = nullptr;
     };
     // Group commit: what the strand queued for the next store transaction, and what to do on
     // the strand once it is on disk.
@@ -126,6 +136,8 @@ private:
     core::Duration backoff_for(const config::ReceiverConfig& rc, int attempts,
                                std::optional<core::Duration> hint);
     void count_pending(const std::string& receiver, std::ptrdiff_t delta);
+    /// The receiver's state, its metric series bound on first use.
+    ReceiverState& receiver_state(const std::string& receiver);
     void wake(const std::string& receiver);
     void check_drained();
     void queue_write();

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,14 +15,55 @@
 
 namespace noctua::alerts {
 
+/// Alert fingerprints as a sorted vector: a group's record holds a few, where a std::set would
+/// spend a 48-byte node on each 8-byte fingerprint (and 48 bytes when empty).
+class FingerprintSet {
+public:
+    using value_type = std::uint64_t;
+    using const_iterator = std::vector<std::uint64_t>::const_iterator;
+
+    FingerprintSet() = default;
+    FingerprintSet(std::initializer_list<std::uint64_t> fps) {
+        for (auto fp : fps) insert(fp);
+    }
+
+    /// Adds `fp`; returns whether it was new. O(1) when fingerprints come in order.
+    bool insert(std::uint64_t fp) {
+        if (v_.empty() || v_.back() < fp) {
+            v_.push_back(fp);
+            return true;
+        }
+        auto it = std::lower_bound(v_.begin(), v_.end(), fp);
+        if (it != v_.end() && *it == fp) return false;
+        v_.insert(it, fp);
+        return true;
+    }
+    [[nodiscard]] bool contains(std::uint64_t fp) const {
+        return std::binary_search(v_.begin(), v_.end(), fp);
+    }
+    /// Adds every fingerprint of `other`.
+    void merge(const FingerprintSet& other) {
+        for (auto fp : other) insert(fp);
+    }
+    [[nodiscard]] bool empty() const { return v_.empty(); }
+    [[nodiscard]] std::size_t size() const { return v_.size(); }
+    [[nodiscard]] const_iterator begin() const { return v_.begin(); }
+    [[nodiscard]] const_iterator end() const { return v_.end(); }
+
+    friend bool operator==(const FingerprintSet&, const FingerprintSet&) = default;
+
+private:
+    std::vector<std::uint64_t> v_;  // sorted, unique
+};
+
 /// What a receiver was last told about a group (Alertmanager's notification log entry): the
 /// basis for deciding whether a flush has anything new to say. Persisted with the outbox write,
 /// so a restart neither repeats a page nor forgets a resolve.
 struct NotifyRecord {
-    std::set<std::uint64_t> firing;    ///< fingerprints sent as firing
-    std::set<std::uint64_t> resolved;  ///< fingerprints sent as resolved
+    FingerprintSet firing;    ///< fingerprints sent as firing
+    FingerprintSet resolved;  ///< fingerprints sent as resolved
     core::TimePoint at{};
-    std::set<std::uint64_t> acked;     ///< fingerprints sent as acknowledged
+    FingerprintSet acked;  ///< fingerprints sent as acknowledged
     /// The escalation clock: when the incident was first paged (zero: not yet).
     core::TimePoint since{};
     std::size_t steps = 0;                  ///< escalation steps taken
@@ -87,7 +130,9 @@ public:
     /// True when the group holds no alerts and owes no notification: it can be dropped.
     [[nodiscard]] bool empty() const { return alerts_.empty(); }
 
-    [[nodiscard]] const std::string& key() const { return key_; }
+    /// The group key (route key and group labels), worked out on each call: the notifier keeps
+    /// it once, in the group's record key.
+    [[nodiscard]] std::string key() const { return group_key(*route_, labels_); }
     [[nodiscard]] const core::Labels& labels() const { return labels_; }
     [[nodiscard]] const Route& route() const { return *route_; }
     [[nodiscard]] const NotifyRecord& record() const { return record_; }
@@ -98,10 +143,12 @@ public:
 private:
     void update_escalation_due();
 
+    /// The alert with `fingerprint`, or end().
+    std::vector<std::pair<std::uint64_t, Alert>>::iterator find(std::uint64_t fingerprint);
+
     const Route* route_;
     core::Labels labels_;
-    std::string key_;
-    std::map<std::uint64_t, Alert> alerts_;
+    std::vector<std::pair<std::uint64_t, Alert>> alerts_;  // by fingerprint, sorted
     NotifyRecord record_;
     std::optional<core::TimePoint> next_flush_;
     const config::EscalationConfig* escalation_;

@@ -97,8 +97,17 @@ public:
 
 private:
     void insert(const Alert& alert, core::TimePoint now);
-    /// Keeps due_ in step with the group's next_flush() (nullptr: the group is gone).
-    void reindex(const std::string& key, const AlertGroup* group);
+    /// A group and the time due_ holds it under (kNotDue: not in due_; a plain time rather than
+    /// an optional keeps a group's map node in a smaller allocation class).
+    static constexpr core::TimePoint kNotDue = core::TimePoint::min();
+    struct Held {
+        AlertGroup group;
+        core::TimePoint indexed = kNotDue;
+    };
+
+    /// Keeps due_ in step with the group's next_flush() (`gone`: the group is about to be
+    /// dropped). `key` is the group's key in groups_, which the index views.
+    void reindex(std::string_view key, Held& held, bool gone = false);
 
     std::unique_ptr<RouteTree> tree_;
     Inhibitor inhibitor_{{}};
@@ -107,9 +116,10 @@ private:
     std::map<std::string, std::vector<config::MaintenanceWindow>, std::less<>> maintenance_;
     std::map<std::string, bool, std::less<>> send_resolved_;
     std::map<std::string, EscalationPolicy, std::less<>> escalations_;
-    std::map<std::string, AlertGroup> groups_;                     // by record_key
-    std::set<std::pair<core::TimePoint, std::string>> due_;        // (next_flush, record_key)
-    std::map<std::string, core::TimePoint, std::less<>> indexed_;  // what due_ holds, by key
+    std::map<std::string, Held, std::less<>> groups_;  // by record_key
+    // The due index views the keys of groups_ (map nodes do not move); a group leaves it before
+    // it leaves groups_.
+    std::set<std::pair<core::TimePoint, std::string_view>> due_;  // (next_flush, record_key)
     std::map<std::string, NotifyRecord> restored_;
     std::unordered_map<std::uint64_t, Alert> firing_;
     Silences silences_;

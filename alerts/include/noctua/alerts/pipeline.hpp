@@ -75,6 +75,9 @@ public:
     static constexpr core::Duration kAlertLogKeep = std::chrono::hours(48);
     static constexpr std::size_t kAlertLogMax = 10000;
 
+    /// An alert log entry's key: (starts_at since the epoch, fingerprint).
+    using LogKey = std::pair<core::TimePoint::rep, std::uint64_t>;
+
     [[nodiscard]] Notifier& notifier() { return notifier_; }
     [[nodiscard]] Dispatcher& dispatcher() { return dispatcher_; }
     [[nodiscard]] const Dispatcher& dispatcher() const { return dispatcher_; }
@@ -89,8 +92,8 @@ private:
     Notifier notifier_;
     Dispatcher dispatcher_;
     std::uint64_t next_notification_id_ = 1;
-    /// The alert log by "<start ms, hex>/<fingerprint>": ordered by start.
-    std::map<std::string, Alert> log_;
+    /// The alert log by (start, fingerprint): ordered by start.
+    std::map<LogKey, Alert> log_;
     core::TimePoint log_pruned_{};  ///< when log_ was last scanned for what is past keeping
 };
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,10 @@ namespace noctua::core {
 
 /// A set of (name, value) pairs kept sorted by name, names unique.
 /// The identity of a series and of an alert. A value type; not thread-safe for mutation.
+///
+/// Copies share one immutable block of pairs (copy on write): an alert's labels are held by
+/// the engine, the notifier, its group and the alert log, and each copy costs a reference, not
+/// the strings again. Copies may be read and destroyed on different threads at once.
 class Labels {
 public:
     using Pair = std::pair<std::string, std::string>;
@@ -29,9 +34,9 @@ public:
     /// Adds every label of `other` that is not yet present here.
     void merge_missing(const Labels& other);
 
-    [[nodiscard]] const std::vector<Pair>& pairs() const { return pairs_; }
-    [[nodiscard]] bool empty() const { return pairs_.empty(); }
-    [[nodiscard]] std::size_t size() const { return pairs_.size(); }
+    [[nodiscard]] const std::vector<Pair>& pairs() const { return pairs_ ? *pairs_ : kNone; }
+    [[nodiscard]] bool empty() const { return !pairs_ || pairs_->empty(); }
+    [[nodiscard]] std::size_t size() const { return pairs_ ? pairs_->size() : 0; }
 
     /// A stable 64-bit FNV-1a hash of the sorted pairs: the same on every run and machine.
     [[nodiscard]] std::uint64_t fingerprint() const;
@@ -41,10 +46,16 @@ public:
     /// `{a="1", b="2"}`, for logs and messages.
     [[nodiscard]] std::string to_string() const;
 
-    friend bool operator==(const Labels&, const Labels&) = default;
+    friend bool operator==(const Labels& a, const Labels& b) {
+        return a.pairs_ == b.pairs_ || a.pairs() == b.pairs();
+    }
 
 private:
-    std::vector<Pair> pairs_;
+    /// The pairs to change: this copy's own block (copied first when shared).
+    std::vector<Pair>& own();
+
+    static const std::vector<Pair> kNone;
+    std::shared_ptr<std::vector<Pair>> pairs_;  // null: no labels; changed only through own()
 };
 
 }  // namespace noctua::core
