@@ -4,11 +4,11 @@
 #include <boost/asio/strand.hpp>
 
 #include "noctua/alerts/pipeline.hpp"
-#include "noctua/testing/alert_config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "noctua/testing/temp_dir.hpp"
 #include "alert_fixtures.hpp"
-#include "recording_channel.hpp"
+#include "pipeline_life.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -28,31 +28,9 @@ const std::string kFingerprint = alert(AlertState::firing, {}).labels.fingerprin
 
 /// One daemon life: a pipeline on a store file and three recording receivers; the second one
 /// does not take acknowledged notifications.
-struct Life {
-    boost::asio::io_context ioc;
-    prometheus::Registry registry;
-    alerts::AlertMetrics metrics{registry};
-    boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
-    core::ManualClock& clock;
-    alerts::AlertPipeline pipeline;
-    std::map<std::string, std::shared_ptr<testing::RecordingChannel>> hooks;
-    std::vector<alerts::Alert> restored;
-
+struct Life : testing::PipelineLife {
     Life(const std::string& path, core::ManualClock& c)
-        : clock(c), pipeline(strand, c, metrics, 1) {
-        REQUIRE(pipeline.open(path));
-        auto config = cfg();
-        std::map<std::string, std::shared_ptr<alerts::ChannelBase>> channels;
-        for (const auto& rc : config.receivers) {
-            hooks[rc.name] = std::make_shared<testing::RecordingChannel>(rc, ioc);
-            channels[rc.name] = hooks[rc.name];
-        }
-        hooks["secondary"]->acks = false;
-        pipeline.configure(config, channels);
-        auto r = pipeline.restore();
-        REQUIRE(r);
-        restored = std::move(*r);
-    }
+        : PipelineLife(path, c, cfg(), [](Hooks& made) { made["secondary"]->acks = false; }) {}
     /// Advances the clock to `t` a minute at a time, ticking as the daemon does.
     void tick_to(core::TimePoint t) {
         while (clock.now() < t) {

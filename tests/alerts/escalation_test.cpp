@@ -2,7 +2,7 @@
 
 #include "noctua/alerts/codec.hpp"
 #include "noctua/alerts/notifier.hpp"
-#include "noctua/testing/alert_config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "alert_fixtures.hpp"
 
 using namespace noctua;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/alerts/notifier.hpp"
-#include "noctua/testing/alert_config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "alert_fixtures.hpp"
 
 using namespace noctua;

@@ -4,11 +4,11 @@
 #include <boost/asio/strand.hpp>
 
 #include "noctua/alerts/pipeline.hpp"
-#include "noctua/testing/alert_config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "noctua/testing/temp_dir.hpp"
 #include "alert_fixtures.hpp"
-#include "recording_channel.hpp"
+#include "pipeline_life.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -37,27 +37,13 @@ alerts::Alert alert(std::string provider, AlertState state, core::TimePoint t) {
 }
 
 /// One daemon life: an io_context, a pipeline on a store file, a receiver.
-struct Life {
-    boost::asio::io_context ioc;
-    prometheus::Registry registry;
-    alerts::AlertMetrics metrics{registry};
-    boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
-    core::ManualClock& clock;
-    alerts::AlertPipeline pipeline;
+struct Life : testing::PipelineLife {
     std::shared_ptr<testing::RecordingChannel> hook;
-    std::vector<alerts::Alert> restored;
 
     Life(const std::string& path, core::ManualClock& c, bool receiver_up)
-        : clock(c), pipeline(strand, c, metrics, 1) {
-        REQUIRE(pipeline.open(path));
-        auto config = cfg();
-        hook = std::make_shared<testing::RecordingChannel>(config.receivers[0], ioc);
-        hook->always_retry = !receiver_up;
-        pipeline.configure(config, {{"hook", hook}});
-        auto r = pipeline.restore();
-        REQUIRE(r);
-        restored = std::move(*r);
-    }
+        : PipelineLife(path, c, cfg(),
+                       [receiver_up](Hooks& made) { made["hook"]->always_retry = !receiver_up; }),
+          hook(hooks.at("hook")) {}
     void settle() {
         testing::run_until(
             ioc, [&] { return pipeline.dispatcher().pending() == 0; }, 5s);

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -24,10 +25,8 @@ config::LoadResult load(std::string_view rest) {
 }
 
 std::string errors(std::string_view rest) {
-    auto r = load(rest);
-    REQUIRE_FALSE(r);
-    std::string out;
-    for (const auto& e : r.error()) out += e.to_string() + "\n";
+    auto out = testing::config_errors(std::string(kReceivers) + std::string(rest));
+    REQUIRE_FALSE(out.empty());
     return out;
 }
 

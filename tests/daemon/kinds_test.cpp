@@ -8,6 +8,7 @@
 #include "noctua/config/config.hpp"
 #include "noctua/config/kinds.hpp"
 #include "noctua/daemon/kinds.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 
 using Catch::Matchers::EndsWith;
 
@@ -15,10 +16,8 @@ namespace {
 
 /// The errors of `toml` joined, one per line.
 std::string errors_of(const std::string& toml) {
-    auto loaded = noctua::config::load_string(toml, "t.toml");
-    REQUIRE_FALSE(loaded.has_value());
-    std::string out;
-    for (const auto& e : loaded.error()) out += e.to_string() + "\n";
+    auto out = noctua::testing::config_errors(toml, "t.toml");
+    REQUIRE_FALSE(out.empty());
     return out;
 }
 

@@ -3,17 +3,12 @@
 #include <string>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 
 using namespace noctua;
 
 namespace {
-std::string errors(std::string_view toml) {
-    auto r = config::load_string(toml, "rules.toml");
-    if (r) return "";
-    std::string out;
-    for (const auto& e : r.error()) out += e.to_string() + "\n";
-    return out;
-}
+std::string errors(std::string_view toml) { return testing::config_errors(toml, "rules.toml"); }
 }  // namespace
 
 TEST_CASE("Rule config: each kind reads its own keys", "[detect][config][unit]") {

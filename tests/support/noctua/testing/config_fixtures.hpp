@@ -1,10 +1,12 @@
 #pragma once
 
-// Routing configuration shared by the tests that parse it (config) and the tests that run it
-// (the alerts notifier and pipeline): TOML pieces to concatenate, and a loader.
+// Configuration for the tests: a loader, the errors of a load as text, and the routing TOML
+// shared by the tests that parse it (config) and the tests that run it (the alerts notifier
+// and pipeline), in pieces to concatenate.
 
 #include <catch2/catch.hpp>
 
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -63,6 +65,16 @@ inline config::Config load_config(std::string_view toml) {
     }
     REQUIRE(c);
     return std::move(*c);
+}
+
+/// The errors of loading `toml` as `file`, each `FILE:LINE:COL: key.path: message` and a
+/// newline; "" when it loads.
+inline std::string config_errors(std::string_view toml, std::string_view file = "test.toml") {
+    auto loaded = config::load_string(toml, file);
+    if (loaded) return "";
+    std::string out;
+    for (const auto& e : loaded.error()) out += e.to_string() + "\n";
+    return out;
 }
 
 }  // namespace noctua::testing
