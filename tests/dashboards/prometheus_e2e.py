@@ -86,7 +86,9 @@ def main():
                        'noctua_balance_exhaustion_seconds{', 'noctua_window_error_codes{',
                        'noctua_notifications_total{', 'noctua_notification_latency_seconds_bucket{',
                        'process_cpu_seconds_total '):
-            s.wait(f"{needle} in /metrics", lambda: needle in s.metrics(), 60)
+            # The balance forecast needs a few closed buckets of the drain: up to two minutes
+            # on a loaded machine.
+            s.wait(f"{needle} in /metrics", lambda: needle in s.metrics(), 120)
         metrics = s.metrics()
         check = subprocess.run(["promtool", "check", "metrics"], input=metrics, text=True,
                                capture_output=True)

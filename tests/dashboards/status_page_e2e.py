@@ -46,7 +46,7 @@ def main():
             status, body = stack.http("GET", s.base + "/")
             return (status == 200 and 'data-provider="acme" data-state="down"' in body
                     and "runs out in" in body and "% of expected" in body) and body
-        html = s.wait("the page showing acme down, a forecast and traffic", page_ready, 60)
+        html = s.wait("the page showing acme down, a forecast and traffic", page_ready, 120)
         s.check_alive()
 
         failures = []
