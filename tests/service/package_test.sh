@@ -32,8 +32,11 @@ for f in Maintainer Description Section Priority Installed-Size; do
 done
 depends=$(field Depends)
 echo "Depends: $depends"
-# Every library the binaries link, found by dpkg-shlibdeps, plus tzdata.
-for pkg in libc6 'libstdc\+\+6' libcurl4 libssl3 librdkafka1 libsqlite3-0 libsystemd0 libjemalloc2 \
+# Every library the binaries link, found by dpkg-shlibdeps, plus tzdata; jemalloc when this
+# build links it (not under a sanitizer, which brings its own allocator).
+jemalloc=
+if readelf -d "$BUILD/bin/noctua" | grep -q 'NEEDED.*libjemalloc'; then jemalloc=libjemalloc2; fi
+for pkg in libc6 'libstdc\+\+6' libcurl4 libssl3 librdkafka1 libsqlite3-0 libsystemd0 $jemalloc \
            libre2-9 libsimdjson14 'libspdlog1\.10(-fmt9)?' libfmt9 'libprometheus-cpp-core1\.0' tzdata; do
   echo "$depends" | grep -qE "(^|, )$pkg( |,|$)" || fail "Depends lacks $pkg"
 done
