@@ -49,8 +49,21 @@ std::size_t utf8_sequence(std::string_view s, std::size_t& bad) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
+    out.reserve(out.size() + s.size() + 2);
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
+        // A run of printable ASCII other than the quote and the backslash goes in at once.
+        std::size_t run = i;
+        while (run < s.size()) {
+            const auto r = static_cast<unsigned char>(s[run]);
+            if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
+            ++run;
+        }
+        if (run > i) {
+            out.append(s.data() + i, run - i);
+            i = run;
+            continue;
+        }
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
             // JSON text is UTF-8 (RFC 8259 §8.1): bytes that are not become U+FFFD.

@@ -23,10 +23,12 @@ Labels::Labels(std::initializer_list<Pair> pairs) {
 std::vector<Labels::Pair>& Labels::own() {
     // A block only this copy holds is changed in place; a shared one is copied first.
     if (!pairs_ || pairs_.use_count() > 1) {
-        pairs_ = pairs_ ? std::make_shared<std::vector<Pair>>(*pairs_)
-                        : std::make_shared<std::vector<Pair>>();
+        auto block = std::make_shared<Block>();
+        if (pairs_) block->pairs = pairs_->pairs;
+        pairs_ = std::move(block);
     }
-    return *pairs_;
+    pairs_->fingerprint.store(0, std::memory_order_relaxed);
+    return pairs_->pairs;
 }
 
 void Labels::set(std::string_view name, std::string_view value) {
@@ -66,6 +68,11 @@ void Labels::merge_missing(const Labels& other) {
 }
 
 std::uint64_t Labels::fingerprint() const {
+    if (pairs_) {
+        if (const auto kept = pairs_->fingerprint.load(std::memory_order_relaxed); kept != 0) {
+            return kept;
+        }
+    }
     // FNV-1a 64 over name 0xff value 0xff …: stable across runs, machines and instances.
     constexpr std::uint64_t kOffset = 14695981039346656037ULL;
     constexpr std::uint64_t kPrime = 1099511628211ULL;
@@ -82,6 +89,7 @@ std::uint64_t Labels::fingerprint() const {
         mix(k);
         mix(v);
     }
+    if (pairs_) pairs_->fingerprint.store(h, std::memory_order_relaxed);
     return h;
 }
 
@@ -93,7 +101,10 @@ std::string Labels::to_string() const {
     for (const auto& [k, v] : pairs()) {
         if (!first) out += ", ";
         first = false;
-        out += fmt::format("{}=\"{}\"", k, v);
+        out += k;
+        out += "=\"";
+        out += v;
+        out += '"';
     }
     out += "}";
     return out;

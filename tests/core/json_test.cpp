@@ -63,3 +63,16 @@ TEST_CASE("JsonWriter: output is valid UTF-8 whatever the input bytes", "[core][
     w.begin_object().field("k\xFF", "v\xFE").end_object();
     CHECK(w.str() == "{\"k" + fffd + "\":\"v" + fffd + "\"}");
 }
+
+TEST_CASE("append_json_string: plain runs around escapes and UTF-8 come out whole",
+          "[core][unit]") {
+    std::string out = "x";
+    noctua::core::append_json_string(out, "acme \"down\"\tsince 10:00 \xC3\xBC\x7f end\\");
+    CHECK(out == "x\"acme \\\"down\\\"\\tsince 10:00 \xC3\xBC\x7f end\\\\\"");
+    out.clear();
+    noctua::core::append_json_string(out, "");
+    CHECK(out == "\"\"");
+    out.clear();
+    noctua::core::append_json_string(out, "\x01plain");
+    CHECK(out == "\"\\u0001plain\"");
+}

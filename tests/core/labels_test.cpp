@@ -75,3 +75,20 @@ TEST_CASE("Labels: copies share one block until one of them changes", "[core][un
     d.set("severity", "page");
     CHECK(d.to_string() == R"({alertname="Down", severity="page"})");
 }
+
+TEST_CASE("Labels: the kept fingerprint follows every change, in each copy", "[core][unit]") {
+    Labels a{{"alertname", "Down"}, {"provider", "acme"}};
+    const auto fp = a.fingerprint();
+    Labels b = a;
+    CHECK(b.fingerprint() == fp);
+    b.set("provider", "zeta");
+    CHECK(b.fingerprint() == Labels({{"alertname", "Down"}, {"provider", "zeta"}}).fingerprint());
+    CHECK(a.fingerprint() == fp);
+    // Changed in place (its only holder): the kept value is forgotten.
+    a.set("severity", "page");
+    CHECK(a.fingerprint() ==
+          Labels({{"alertname", "Down"}, {"provider", "acme"}, {"severity", "page"}}).fingerprint());
+    a.erase("severity");
+    CHECK(a.fingerprint() == fp);
+    CHECK(Labels{}.fingerprint() == Labels{}.fingerprint());
+}

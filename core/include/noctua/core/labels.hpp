@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -34,11 +35,15 @@ public:
     /// Adds every label of `other` that is not yet present here.
     void merge_missing(const Labels& other);
 
-    [[nodiscard]] const std::vector<Pair>& pairs() const { return pairs_ ? *pairs_ : kNone; }
-    [[nodiscard]] bool empty() const { return !pairs_ || pairs_->empty(); }
-    [[nodiscard]] std::size_t size() const { return pairs_ ? pairs_->size() : 0; }
+    [[nodiscard]] const std::vector<Pair>& pairs() const {
+        return pairs_ ? pairs_->pairs : kNone;
+    }
+    [[nodiscard]] bool empty() const { return !pairs_ || pairs_->pairs.empty(); }
+    [[nodiscard]] std::size_t size() const { return pairs_ ? pairs_->pairs.size() : 0; }
 
     /// A stable 64-bit FNV-1a hash of the sorted pairs: the same on every run and machine.
+    /// Worked out once per block and kept with it (an alert's identity is asked for at every
+    /// step of its way).
     [[nodiscard]] std::uint64_t fingerprint() const;
     /// The fingerprint as 16 lower-case hex digits (Alertmanager's format).
     [[nodiscard]] std::string fingerprint_hex() const;
@@ -51,11 +56,19 @@ public:
     }
 
 private:
-    /// The pairs to change: this copy's own block (copied first when shared).
+    // The pairs and their fingerprint once worked out (0: not yet; relaxed: any thread may
+    // store the same value).
+    struct Block {
+        std::vector<Pair> pairs;
+        mutable std::atomic<std::uint64_t> fingerprint{0};
+    };
+
+    /// The pairs to change: this copy's own block (copied first when shared), its fingerprint
+    /// forgotten.
     std::vector<Pair>& own();
 
     static const std::vector<Pair> kNone;
-    std::shared_ptr<std::vector<Pair>> pairs_;  // null: no labels; changed only through own()
+    std::shared_ptr<Block> pairs_;  // null: no labels; changed only through own()
 };
 
 }  // namespace noctua::core
