@@ -16,11 +16,9 @@ public:
     std::vector<std::string> dropped;  ///< resolves of keys that were not open
 
     FakePagerDuty() {
-        server_.router.add("POST", "/v2/enqueue",
-                           [this](const core::ServerRequest& req, const net::PathParams&) {
-                               std::lock_guard lock(mutex_);
-                               return handle(req);
-                           });
+        serve_post("/v2/enqueue", [this](const core::ServerRequest& req, const net::PathParams&) {
+            return handle(req);
+        });
         server_.start();
     }
 
@@ -103,21 +101,15 @@ public:
     std::vector<std::string> acknowledged;  ///< aliases acknowledged while open
 
     FakeOpsgenie() {
-        server_.router.add("POST", "/v2/alerts",
-                           [this](const core::ServerRequest& req, const net::PathParams&) {
-                               std::lock_guard lock(mutex_);
-                               return create(req);
-                           });
-        server_.router.add("POST", "/v2/alerts/{alias}/acknowledge",
-                           [this](const core::ServerRequest& req, const net::PathParams& p) {
-                               std::lock_guard lock(mutex_);
-                               return acknowledge(req, p.at("alias"));
-                           });
-        server_.router.add("POST", "/v2/alerts/{alias}/close",
-                           [this](const core::ServerRequest& req, const net::PathParams& p) {
-                               std::lock_guard lock(mutex_);
-                               return close(req, p.at("alias"));
-                           });
+        serve_post("/v2/alerts", [this](const core::ServerRequest& req, const net::PathParams&) {
+            return create(req);
+        });
+        serve_post("/v2/alerts/{alias}/acknowledge", [this](const core::ServerRequest& req, const net::PathParams& p) {
+            return acknowledge(req, p.at("alias"));
+        });
+        serve_post("/v2/alerts/{alias}/close", [this](const core::ServerRequest& req, const net::PathParams& p) {
+            return close(req, p.at("alias"));
+        });
         server_.start();
     }
 

@@ -55,6 +55,16 @@ protected:
     LoopbackHttpServer server_;
     std::mutex mutex_;  // guards every field above and below
 
+    /// Serves `POST pattern` with `handle(request, params)`, called under the lock.
+    template <class Handle>
+    void serve_post(std::string pattern, Handle handle) {
+        server_.router.add("POST", std::move(pattern),
+                           [this, handle](const core::ServerRequest& req, const net::PathParams& p) {
+                               std::lock_guard lock(mutex_);
+                               return handle(req, p);
+                           });
+    }
+
     /// Under the lock: the next scripted fault, if any.
     std::optional<Fault> next_fault() {
         ++requests;
@@ -105,11 +115,9 @@ private:
 class FakeSlack : public FakeService {
 public:
     FakeSlack() {
-        server_.router.add("POST", "/services/{t}/{b}/{secret}",
-                           [this](const core::ServerRequest& req, const net::PathParams&) {
-                               std::lock_guard lock(mutex_);
-                               return handle(req);
-                           });
+        serve_post("/services/{t}/{b}/{secret}", [this](const core::ServerRequest& req, const net::PathParams&) {
+            return handle(req);
+        });
         server_.start();
     }
 
@@ -171,11 +179,9 @@ private:
 class FakeTeams : public FakeService {
 public:
     FakeTeams() {
-        server_.router.add("POST", "/workflows/{id}/triggers/manual/paths/invoke",
-                           [this](const core::ServerRequest& req, const net::PathParams&) {
-                               std::lock_guard lock(mutex_);
-                               return handle(req);
-                           });
+        serve_post("/workflows/{id}/triggers/manual/paths/invoke", [this](const core::ServerRequest& req, const net::PathParams&) {
+            return handle(req);
+        });
         server_.start();
     }
 
@@ -221,11 +227,9 @@ public:
     std::vector<std::string> texts;  ///< the text of each accepted message, tags stripped
 
     FakeTelegram() {
-        server_.router.add("POST", "/{bot}/sendMessage",
-                           [this](const core::ServerRequest& req, const net::PathParams& p) {
-                               std::lock_guard lock(mutex_);
-                               return handle(req, p.at("bot"));
-                           });
+        serve_post("/{bot}/sendMessage", [this](const core::ServerRequest& req, const net::PathParams& p) {
+            return handle(req, p.at("bot"));
+        });
         server_.start();
     }
 

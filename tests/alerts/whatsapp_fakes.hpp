@@ -16,11 +16,9 @@ public:
     std::vector<std::vector<std::string>> params;  ///< body parameters of each
 
     FakeWhatsAppMeta() {
-        server_.router.add("POST", "/{version}/{phone}/messages",
-                           [this](const core::ServerRequest& req, const net::PathParams& p) {
-                               std::lock_guard lock(mutex_);
-                               return handle(req, p.at("version"), p.at("phone"));
-                           });
+        serve_post("/{version}/{phone}/messages", [this](const core::ServerRequest& req, const net::PathParams& p) {
+            return handle(req, p.at("version"), p.at("phone"));
+        });
         server_.start();
     }
 
@@ -101,11 +99,9 @@ public:
     std::vector<std::map<std::string, std::string>> forms;  ///< each accepted form
 
     FakeTwilio() {
-        server_.router.add("POST", "/2010-04-01/Accounts/{sid}/Messages.json",
-                           [this](const core::ServerRequest& req, const net::PathParams& p) {
-                               std::lock_guard lock(mutex_);
-                               return handle(req, p.at("sid"));
-                           });
+        serve_post("/2010-04-01/Accounts/{sid}/Messages.json", [this](const core::ServerRequest& req, const net::PathParams& p) {
+            return handle(req, p.at("sid"));
+        });
         server_.start();
     }
 

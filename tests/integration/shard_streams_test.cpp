@@ -11,12 +11,12 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <simdjson.h>
 
 #include "harness.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/testing/loopback.hpp"
+#include "noctua/testing/mock_kafka.hpp"
 #include "noctua/testing/run_until.hpp"
 
 using namespace noctua;
@@ -29,36 +29,10 @@ namespace {
 constexpr int kPartitions = 4;
 const std::array<std::string, 6> kProviders = {"acme", "beta", "gamma", "delta", "eps", "zeta"};
 
-/// A one-broker mock cluster with topic "tx", and a producer that keys each event by provider.
-struct MockKafka {
-    rd_kafka_t* owner = nullptr;
-    rd_kafka_mock_cluster_t* cluster = nullptr;
-    rd_kafka_t* producer = nullptr;
-    rd_kafka_topic_t* topic = nullptr;
+/// The mock cluster with a producer that keys each event by provider.
+struct MockKafka : testing::MockKafkaCluster {
     std::size_t produced = 0;
-    MockKafka() {
-        std::array<char, 512> err{};
-        owner = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err.data(), err.size());
-        REQUIRE(owner != nullptr);
-        cluster = rd_kafka_mock_cluster_new(owner, 1);
-        REQUIRE(cluster != nullptr);
-        REQUIRE(rd_kafka_mock_topic_create(cluster, "tx", kPartitions, 1) ==
-                RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_conf_t* conf = rd_kafka_conf_new();
-        REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps().c_str(), err.data(),
-                                  err.size()) == RD_KAFKA_CONF_OK);
-        producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err.data(), err.size());
-        REQUIRE(producer != nullptr);
-        topic = rd_kafka_topic_new(producer, "tx", nullptr);
-        REQUIRE(topic != nullptr);
-    }
-    ~MockKafka() {
-        rd_kafka_topic_destroy(topic);
-        rd_kafka_destroy(producer);
-        rd_kafka_mock_cluster_destroy(cluster);
-        rd_kafka_destroy(owner);
-    }
-    std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster); }
+    MockKafka() : MockKafkaCluster(kPartitions) {}
 
     /// 4 a minute for each provider in [from, to) (acme only before `acme_stop`), in event-time
     /// order; provider i goes to partition i % kPartitions, keyed by its id.

@@ -5,12 +5,12 @@
 
 #include <catch2/catch.hpp>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <prometheus/registry.h>
 
 #include "noctua/store/store.hpp"
 #include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/kafka_source.hpp"
+#include "noctua/testing/mock_kafka.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "noctua/testing/temp_dir.hpp"
 
@@ -22,34 +22,9 @@ namespace {
 
 const core::TimePoint kNow = *parse_rfc3339("2024-05-01T10:00:00Z");
 
-/// A one-broker mock cluster with a 3-partition topic "tx", and a producer for it.
-struct MockCluster {
-    rd_kafka_t* owner = nullptr;
-    rd_kafka_mock_cluster_t* cluster = nullptr;
-    rd_kafka_t* producer = nullptr;
-    rd_kafka_topic_t* topic = nullptr;
-    MockCluster() {
-        std::array<char, 512> err{};
-        owner = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), err.data(), err.size());
-        REQUIRE(owner != nullptr);
-        cluster = rd_kafka_mock_cluster_new(owner, 1);
-        REQUIRE(cluster != nullptr);
-        REQUIRE(rd_kafka_mock_topic_create(cluster, "tx", 3, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_conf_t* conf = rd_kafka_conf_new();
-        REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps().c_str(), err.data(),
-                                  err.size()) == RD_KAFKA_CONF_OK);
-        producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err.data(), err.size());
-        REQUIRE(producer != nullptr);
-        topic = rd_kafka_topic_new(producer, "tx", nullptr);
-        REQUIRE(topic != nullptr);
-    }
-    ~MockCluster() {
-        rd_kafka_topic_destroy(topic);
-        rd_kafka_destroy(producer);
-        rd_kafka_mock_cluster_destroy(cluster);
-        rd_kafka_destroy(owner);
-    }
-    std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster); }
+/// The mock cluster with a 3-partition topic "tx".
+struct MockCluster : testing::MockKafkaCluster {
+    MockCluster() : MockKafkaCluster(3) {}
 
     /// Events [from, to) spread over the three partitions, flushed.
     void produce(int from, int to) {
