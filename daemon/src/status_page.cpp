@@ -212,7 +212,9 @@ void render_balances(std::string& out, const WallProvider& p) {
         std::string lasts = "not spending";
         std::string cls = "ok";
         if (b.exhaustion_seconds) {
-            lasts = "runs out in " + format_age(*b.exhaustion_seconds);
+            lasts = *b.exhaustion_seconds <= 0
+                        ? std::string("exhausted")
+                        : "runs out in " + format_age(*b.exhaustion_seconds);
             if (*b.exhaustion_seconds < 3 * 3600.0)
                 cls = "bad";
             else if (*b.exhaustion_seconds < 24 * 3600.0)

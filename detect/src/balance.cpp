@@ -100,6 +100,10 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance, b
         s.lows.push_back(prev);
         if (s.lows.size() > kLowsKept) s.lows.pop_front();
     }
+    if (!estimated && !s.balances.empty() && is_deposit(s.balances.back().second, balance)) {
+        s.failing.reset();
+        s.deposit_at = t;
+    }
     if (!estimated) {
         s.read = std::pair{t, balance};
         s.spent_since_read = 0;
@@ -124,8 +128,12 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance, b
     }
     const bool enough = span >= seconds(c.burn_window) / 4;
     const double rate = enough && span > 0 && spent > 0 ? spent / span : 0;  // per second
+    // Transactions fail for lack of balance and the balance has not moved since: what is left
+    // is less than they need.
+    const bool starved = balance > 0 && s.failing && balance == s.failing->second &&
+                         t - s.failing->first <= std::max(c.burst_hold, c.burst_window);
     std::optional<double> tte;
-    if (balance <= 0) {
+    if (balance <= 0 || starved) {
         tte = 0;
     } else if (rate > 0) {
         tte = balance / rate;
@@ -152,7 +160,9 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance, b
             return limit > core::Duration::zero() && tte && *tte <= seconds(limit) * factor &&
                    off_cycle(factor);
         };
-        if (balance <= 0 || below(c.critical) || soon(c.exhaustion_critical)) return 2;
+        if (balance <= 0 || starved || below(c.critical) || soon(c.exhaustion_critical)) {
+            return 2;
+        }
         if (below(c.warning) || soon(c.exhaustion_warning)) return 1;
         return 0;
     };
@@ -175,7 +185,11 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance, b
 
     const auto who = describe(s.labels);
     std::string why;
-    if (tte && (*tte <= seconds(c.exhaustion_warning) * kHysteresis || balance <= 0)) {
+    if (starved) {
+        why = fmt::format("{} balance {} is exhausted in effect: transactions fail for lack of "
+                          "balance and it no longer falls",
+                          who, human(balance));
+    } else if (tte && (*tte <= seconds(c.exhaustion_warning) * kHysteresis || balance <= 0)) {
         why = balance <= 0 ? fmt::format("{} balance is exhausted ({})", who, human(balance))
                            : fmt::format("{} balance {} lasts {} at the current spend ({}/h "
                                          "over the last {}){}",
@@ -224,6 +238,7 @@ void BalanceDetector::on_errors(Series& s, core::TimePoint t, double count,
     while (!s.errors.empty() && s.errors.front().first <= t - c.burst_window) s.errors.pop_front();
     double total = 0;
     for (const auto& e : s.errors) total += e.second;
+    if (total >= c.burst) mark_failing(s, t);
     if (s.burst_firing || total < c.burst) return;
     s.burst_firing = true;
     auto labels = s.labels;
@@ -235,6 +250,19 @@ void BalanceDetector::on_errors(Series& s, core::TimePoint t, double count,
                                        describe(s.labels), human(total),
                                        format_span(c.burst_window)));
     out.push_back(std::move(sig));
+}
+
+void BalanceDetector::mark_failing(const Series& errors, core::TimePoint t) {
+    const auto provider = errors.labels.get("provider");
+    const auto customer = errors.labels.get("customer");
+    for (auto& [fp, s] : series_) {
+        if (s.balances.empty()) continue;
+        const bool same = provider    ? s.labels.get("provider") == provider
+                          : customer ? s.labels.get("customer") == customer
+                                     : &s == &errors;
+        // Errors from before the last deposit tell of the float it refilled.
+        if (same && t >= s.deposit_at) s.failing = std::pair{t, s.balances.back().second};
+    }
 }
 
 void BalanceDetector::check_burst_end(Series& s, core::TimePoint now, std::vector<Signal>& out) {

@@ -120,6 +120,8 @@ TEST_CASE("status page: alerts with severity, likely cause and age; balances wit
     CHECK(html.find("Balance EUR: <b>1\u2009234\u2009567.50</b>") != std::string::npos);
     CHECK(html.find("✖ runs out in 2h 59m") != std::string::npos);
     CHECK(html.find("▼ LOW: 20% of expected (20 vs 100)") != std::string::npos);
+    snap.providers[0].balances[0].exhaustion_seconds = 0.0;
+    CHECK(daemon::render_status_page(snap).find("✖ exhausted") != std::string::npos);
 
     snap.providers[0].alerts.clear();
     snap.other_alerts.clear();

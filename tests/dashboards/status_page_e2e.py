@@ -45,7 +45,8 @@ def main():
         def page_ready():
             status, body = stack.http("GET", s.base + "/")
             return (status == 200 and 'data-provider="acme" data-state="down"' in body
-                    and "runs out in" in body and "% of expected" in body) and body
+                    and ("runs out in" in body or "✖ exhausted" in body)
+                    and "% of expected" in body) and body
         html = s.wait("the page showing acme down, a forecast and traffic", page_ready, 120)
         s.check_alive()
 

@@ -421,3 +421,67 @@ TEST_CASE("Balance: spend the reading already holds is not subtracted again", "[
     CHECK(st->balance == 50000.0 - 10.0 * 119 - 25);
     CHECK(out.empty());
 }
+
+TEST_CASE("Balance: a remainder too small for any transaction is exhausted in effect",
+          "[detect][unit]") {
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    const core::Labels stream{{"provider", "acme"}, {"set", "provider"}};
+    // Drained from 1,000 to 9.59 in ten minutes, then stuck there for two hours: nothing the
+    // float can pay for any more.
+    auto balance = [](long m) { return m < 10 ? 1000.0 - 99.041 * static_cast<double>(m) : 9.59; };
+    std::vector<detect::Signal> all;
+    const bool failing = GENERATE(true, false);
+    for (long m = 0; m < 130; ++m) {
+        for (auto& s : feed(d, Measure::balance, kFloat, minute(m), balance(m))) {
+            all.push_back(std::move(s));
+        }
+        if (failing && m >= 10) {
+            for (auto& s : feed(d, Measure::insufficient_balance, stream, minute(m), 6)) {
+                if (!s.labels.contains("reason")) all.push_back(std::move(s));
+            }
+        }
+    }
+    auto st = d.status(kFloat);
+    REQUIRE(st);
+    CHECK(st->burn_per_hour == 0);
+    if (!failing) {
+        // Standing still without failures is a float nobody spends from.
+        CHECK_FALSE(st->exhaustion_seconds);
+        CHECK(all.empty());
+        return;
+    }
+    REQUIRE(st->exhaustion_seconds);
+    CHECK(*st->exhaustion_seconds == 0);
+    CHECK(st->level == "critical");
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].active);
+    CHECK(all[0].labels.get("severity") == "critical");
+    CHECK(all[0].summary.find("exhausted in effect") != std::string::npos);
+
+    // A deposit ends it, though the errors of the last minutes are still being counted.
+    auto after = feed(d, Measure::balance, kFloat, minute(130), 5000);
+    REQUIRE(after.size() == 1);
+    CHECK_FALSE(after[0].active);
+    (void)feed(d, Measure::insufficient_balance, stream, minute(129), 6);
+    (void)feed(d, Measure::balance, kFloat, minute(131), 5000);
+    st = d.status(kFloat);
+    REQUIRE(st);
+    CHECK_FALSE(st->exhaustion_seconds);
+    CHECK(st->level.empty());
+}
+
+TEST_CASE("Balance: a customer's empty wallet does not exhaust the provider's float",
+          "[detect][unit]") {
+    detect::BalanceDetector d{detect::default_rule(Measure::balance)};
+    const core::Labels stream{{"provider", "acme"}, {"set", "provider"}};
+    // The float keeps paying for everyone else while one customer's transactions fail.
+    for (long m = 0; m < 130; ++m) {
+        (void)feed(d, Measure::balance, kFloat, minute(m), 50000.0 - 10.0 * static_cast<double>(m));
+        (void)feed(d, Measure::insufficient_balance, stream, minute(m), 6);
+    }
+    auto st = d.status(kFloat);
+    REQUIRE(st);
+    REQUIRE(st->exhaustion_seconds);
+    CHECK(*st->exhaustion_seconds == Approx(3600.0 * st->balance / 600).epsilon(0.01));
+    CHECK(st->level.empty());
+}

@@ -42,6 +42,10 @@ namespace noctua::detect {
 ///   `reason="insufficient_balance_errors"`. It stays firing while errors keep coming and
 ///   resolves after `burst_hold` (15 minutes; `burst_window`, if longer) without any: one alert per
 ///   drain, not one per pause in the failing traffic.
+/// - A float is exhausted in effect when such a burst comes for its holder (the same
+///   `provider`, else the same `customer`) and its balance does not move from then on: the
+///   remainder is smaller than what transactions need. It then counts as empty (time to exhaustion 0,
+///   critical) until a deposit, instead of a float that "is not spending".
 ///
 /// The alert carries `severity` = warning|critical; a change of level resolves the old alert
 /// and fires the new one. Leaving a level needs 20% headroom (hysteresis).
@@ -89,6 +93,10 @@ private:
         core::TimePoint pending_since{};
         std::deque<std::pair<core::TimePoint, double>> errors;
         bool burst_firing = false;
+        // When a burst of insufficient-balance errors was last seen for this holder, and the
+        // balance then; cleared by a deposit.
+        std::optional<std::pair<core::TimePoint, double>> failing;
+        core::TimePoint deposit_at{};  // the last deposit read
         Status last;
         bool seen = false;
     };
@@ -101,6 +109,9 @@ private:
     void on_spend(const core::Sample& sample, std::vector<Signal>& out);
     void on_errors(Series& s, core::TimePoint t, double count, std::vector<Signal>& out);
     void check_burst_end(Series& s, core::TimePoint now, std::vector<Signal>& out);
+    /// A burst of insufficient-balance errors at `t` on `errors`: marks the balances of the
+    /// same holder as failing.
+    void mark_failing(const Series& errors, core::TimePoint t);
     std::unordered_map<std::uint64_t, Series> series_;
 };
 
