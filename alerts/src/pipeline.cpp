@@ -1,6 +1,7 @@
 #include "noctua/alerts/pipeline.hpp"
 
 #include <charconv>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -11,7 +12,7 @@ namespace noctua::alerts {
 namespace {
 
 // Namespaces of the alert store's records.
-constexpr const char* kAlertsNs = "alerts";      // firing alerts, by fingerprint
+constexpr const char* kAlertsNs = "alerts";      // firing alerts by fingerprint, read to migrate
 constexpr const char* kNotifyLogNs = "nflog";    // NotifyRecord, by Notifier::record_key
 constexpr const char* kSilencesNs = "silences";  // silences, by id
 constexpr const char* kAlertLogNs = "alert_log";  // the last transition of each alert, by log key
@@ -68,26 +69,45 @@ core::Result<std::vector<Alert>> AlertPipeline::restore() {
     if (!logged) return std::unexpected(logged.error());
     for (const auto& [key, v] : *logged) {
         auto a = decode_alert(v);
-        if (!a) continue;
+        if (!a) {
+            log->warn("unreadable alert log record {} skipped: {}", key, a.error().message);
+            continue;
+        }
         // Keyed by the alert it holds; a record under any other key is stale: dropped.
         const auto k = log_key(*a);
         if (log_record_key(k) == key) {
+            if (a->state == AlertState::resolved) resolved_.insert(k);
             log_.insert_or_assign(k, std::move(*a));
         } else {
             dispatcher_.persist({store::RecordWrite{kAlertLogNs, key, std::nullopt}});
         }
     }
-
-    auto alerts = store_->records(kAlertsNs);
-    if (!alerts) return std::unexpected(alerts.error());
-    for (const auto& [fp, v] : *alerts) {
-        auto a = decode_alert(v);
-        if (!a) {
+    // Firing alerts recorded by fingerprint outside the log (an older database's layout) move
+    // into it.
+    auto by_fingerprint = store_->records(kAlertsNs);
+    if (!by_fingerprint) return std::unexpected(by_fingerprint.error());
+    for (const auto& [fp, v] : *by_fingerprint) {
+        std::vector<store::RecordWrite> moved{store::RecordWrite{kAlertsNs, fp, std::nullopt}};
+        if (auto a = decode_alert(v); a && a->state == AlertState::firing) {
+            const auto k = log_key(*a);
+            resolved_.erase(k);
+            moved.push_back(store::RecordWrite{kAlertLogNs, log_record_key(k), encode(*a)});
+            log_.insert_or_assign(k, std::move(*a));
+        } else if (!a) {
             log->warn("unreadable alert record {} skipped: {}", fp, a.error().message);
-            continue;
         }
-        notifier_.update(*a, clock_.now());
-        firing.push_back(std::move(*a));
+        dispatcher_.persist(std::move(moved));
+    }
+
+    // The firing alerts are the log's firing entries (the latest start of a fingerprint).
+    std::unordered_map<std::uint64_t, const Alert*> latest;
+    for (const auto& [k, a] : log_) {
+        if (a.state == AlertState::firing) latest.insert_or_assign(k.second, &a);
+    }
+    for (const auto& [k, a] : log_) {
+        if (a.state != AlertState::firing || latest.at(k.second) != &a) continue;
+        notifier_.update(a, clock_.now());
+        firing.push_back(a);
     }
     auto outbox = dispatcher_.restore();
     if (!outbox) return std::unexpected(outbox.error());
@@ -106,38 +126,42 @@ void AlertPipeline::configure(const config::Config& config,
 }
 
 void AlertPipeline::on_transition(const Alert& alert) {
-    auto encoded = encode(alert);
-    std::vector<store::RecordWrite> records{store::RecordWrite{
-        kAlertsNs, alert.labels.fingerprint_hex(),
-        alert.state == AlertState::firing ? std::optional(encoded) : std::nullopt}};
-    // The alert log: this transition, and what resolved longer ago than it keeps.
-    const auto logged = log_key(alert);
-    log_.insert_or_assign(logged, alert);
-    records.push_back(store::RecordWrite{kAlertLogNs, log_record_key(logged), std::move(encoded)});
-    while (log_.size() > kAlertLogMax) {
-        records.push_back(
-            store::RecordWrite{kAlertLogNs, log_record_key(log_.begin()->first), std::nullopt});
-        log_.erase(log_.begin());
+    log_transition(alert);
+    notifier_.update(alert, clock_.now());
+    flush();
+}
+
+void AlertPipeline::log_transition(const Alert& alert) {
+    const auto key = log_key(alert);
+    std::vector<store::RecordWrite> records{
+        store::RecordWrite{kAlertLogNs, log_record_key(key), encode(alert)}};
+    log_.insert_or_assign(key, alert);
+    if (alert.state == AlertState::resolved) {
+        resolved_.insert(key);
+    } else {
+        resolved_.erase(key);
     }
+    auto forget = [&](std::set<LogKey>::iterator it) {
+        records.push_back(store::RecordWrite{kAlertLogNs, log_record_key(*it), std::nullopt});
+        log_.erase(*it);
+        return resolved_.erase(it);
+    };
+    while (resolved_.size() > kAlertLogMax) forget(resolved_.begin());
     // A scan for what is past keeping, at most once a minute: a storm of transitions does not
     // walk the whole log each time.
     const auto now = clock_.now();
     if (now - log_pruned_ >= std::chrono::minutes(1)) {
         log_pruned_ = now;
-        for (auto it = log_.begin(); it != log_.end();) {
-            if (it->second.state == AlertState::resolved &&
-                it->second.ends_at < now - kAlertLogKeep) {
-                records.push_back(
-                    store::RecordWrite{kAlertLogNs, log_record_key(it->first), std::nullopt});
-                it = log_.erase(it);
+        for (auto it = resolved_.begin(); it != resolved_.end();) {
+            auto entry = log_.find(*it);
+            if (entry == log_.end() || entry->second.ends_at < now - kAlertLogKeep) {
+                it = forget(it);
             } else {
                 ++it;
             }
         }
     }
     dispatcher_.persist(std::move(records));
-    notifier_.update(alert, clock_.now());
-    flush();
 }
 
 std::vector<Alert> AlertPipeline::history(core::TimePoint since) const {
@@ -207,8 +231,7 @@ core::Result<Alert> AlertPipeline::acknowledge(std::string_view fingerprint_hex,
     const auto now = clock_.now();
     auto acked = notifier_.acknowledge(fp, Ack{std::move(by), std::move(comment), now}, now);
     if (!acked) return acked;
-    dispatcher_.persist(
-        {store::RecordWrite{kAlertsNs, acked->labels.fingerprint_hex(), encode(*acked)}});
+    log_transition(*acked);
     core::logger("alerts")->info("alert acknowledged alertname={} labels={} by=\"{}\"",
                                  acked->alertname(), acked->labels.to_string(), acked->ack->by);
     flush();

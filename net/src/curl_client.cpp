@@ -63,6 +63,9 @@ public:
 constexpr long kReceiveBufferBytes = 4096;
 // Reset easy handles kept for reuse; more than this in flight at once are created and freed.
 constexpr std::size_t kMaxIdleHandles = 64;
+// Idle connections kept for reuse (CURLMOPT_MAXCONNECTS): the most a receiver has in flight
+// (the alert dispatcher's 64) four times over.
+constexpr long kMaxCachedConnections = 256;
 
 double to_seconds(curl_off_t microseconds) { return static_cast<double>(microseconds) / 1e6; }
 
@@ -317,6 +320,10 @@ CurlHttpClient::Impl::Impl(asio::io_context& io)
     curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, static_cast<void*>(this));
     curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
     curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, static_cast<void*>(this));
+    // Curl's default cache holds 4 idle connections per transfer running now: when a burst of
+    // requests to one service ebbs to a few, the connections it opened are closed, and the next
+    // burst connects again. A fixed cache keeps a burst's connections for the next one.
+    curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
 }
 
 CurlHttpClient::Impl::~Impl() {

@@ -3,7 +3,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "noctua/alerts/codec.hpp"
 #include "noctua/alerts/pipeline.hpp"
+#include "noctua/store/alert_store.hpp"
 #include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "noctua/testing/temp_dir.hpp"
@@ -217,4 +219,46 @@ TEST_CASE("AlertPipeline: send() delivers through the durable outbox, across a r
     CHECK(life.hook->delivered[0].group_key == "status-report");
     CHECK(life.hook->delivered[0].status == AlertState::firing);
     CHECK(life.hook->delivered[0].alerts == 1);
+}
+
+TEST_CASE("AlertPipeline: a firing alert is one store record, its log entry; one recorded by "
+          "fingerprint outside the log moves into it",
+          "[alerts][integration]") {
+    testing::TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    core::ManualClock clock{core::TimePoint{1000s}};
+    const auto records = [&](const char* ns) {
+        auto s = store::AlertStore::open(path);
+        REQUIRE(s);
+        auto r = (*s)->records(ns);
+        REQUIRE(r);
+        return r->size();
+    };
+    auto zeta = alert("zeta", AlertState::firing, clock.now());
+    zeta.starts_at = clock.now() - 1min;
+    {
+        auto s = store::AlertStore::open(path);
+        REQUIRE(s);
+        REQUIRE((*s)->write({}, {store::RecordWrite{"alerts", zeta.labels.fingerprint_hex(),
+                                                    alerts::encode(zeta)}}));
+    }
+    {
+        Life life(path, clock, true);
+        REQUIRE(life.restored.size() == 1);
+        CHECK(life.restored[0].labels.get("provider") == "zeta");
+        auto acme = alert("acme", AlertState::firing, clock.now());
+        acme.starts_at = clock.now();
+        life.pipeline.on_transition(acme);
+        life.settle();
+        bool written = false;
+        life.pipeline.dispatcher().after_writes([&] { written = true; });
+        REQUIRE(testing::run_until(life.ioc, [&] { return written; }));
+    }
+    CHECK(records("alerts") == 0);
+    CHECK(records("alert_log") == 2);
+    Life life(path, clock, true);
+    REQUIRE(life.restored.size() == 2);
+    CHECK(life.restored[0].labels.get("provider") == "zeta");
+    CHECK(life.restored[1].labels.get("provider") == "acme");
+    CHECK(life.pipeline.history(core::TimePoint{}).size() == 2);
 }

@@ -1,7 +1,9 @@
 #include "noctua/net/curl_client.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -430,6 +432,57 @@ TEST_CASE("CurlHttpClient: 200 concurrent requests on two threads all complete",
     CHECK(ok.load() == kRequests);
     CHECK(mismatched.load() == 0);
     CHECK(client.in_flight() == 0);
+}
+
+// Client sockets connected to 127.0.0.1:`port` and established (/proc/net/tcp).
+std::size_t established_to(std::uint16_t port) {
+    std::ifstream in("/proc/net/tcp");
+    std::string line;
+    std::getline(in, line);  // the header
+    std::size_t n = 0;
+    char remote[64] = {};
+    char state[8] = {};
+    while (std::getline(in, line)) {
+        if (std::sscanf(line.c_str(), "%*s %*s %63s %7s", remote, state) != 2) continue;
+        const std::string_view r(remote);
+        const auto colon = r.find(':');
+        if (colon == std::string_view::npos || std::string_view(state) != "01") continue;
+        if (std::stoul(std::string(r.substr(colon + 1)), nullptr, 16) == port) ++n;
+    }
+    return n;
+}
+
+TEST_CASE("CurlHttpClient: a burst's connections are kept open for the next burst",
+          "[net][integration]") {
+    // Held answers make each burst need kBurst connections at once; once it ends, every one of
+    // them stays in the cache, however few transfers are left running.
+    noctua::net::test::ensure_curl_global();
+    asio::io_context ioc;
+    constexpr std::size_t kBurst = 16;
+    std::vector<Router::Respond> held;
+    Router router;
+    router.add_async("GET", "/held", [&](const ServerRequest&, const PathParams&,
+                                         Router::Respond respond) {
+        held.push_back(std::move(respond));
+        if (held.size() < kBurst) return;
+        for (auto& r : held) r(ServerResponse::text(200, "ok"));
+        held.clear();
+    });
+    HttpServer server(ioc, router, {});
+    REQUIRE(server.start());
+    CurlHttpClient client(ioc);
+    for (int burst = 0; burst < 2; ++burst) {
+        std::size_t ok = 0;
+        for (std::size_t i = 0; i < kBurst; ++i) {
+            HttpRequest request;
+            request.url = url_for(server.port(), "/held");
+            client.async_request(request, [&](HttpResponse r) {
+                if (r.transport_ok() && r.status == 200) ++ok;
+            });
+        }
+        REQUIRE(run_until(ioc, [&] { return ok == kBurst; }, 10s));
+        CHECK(established_to(server.port()) == kBurst);
+    }
 }
 
 // Opt-in, hidden: exercises curl's threaded resolver (its socketpair is a socket curl makes

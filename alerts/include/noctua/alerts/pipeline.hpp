@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,8 +70,9 @@ public:
 
     /// The alert log: every alert that was firing at some time in [since, now], with the
     /// state of its last transition (resolved ones carry ends_at), oldest start first.
-    /// Transitions are kept for kAlertLogKeep after they resolve (at most kAlertLogMax), in
-    /// the store when one is open, so a restart keeps the day's history.
+    /// Resolved alerts are kept for kAlertLogKeep (at most kAlertLogMax of them), firing ones
+    /// while they fire, in the store when one is open, so a restart keeps the day's history.
+    /// A firing alert's log entry is its one durable record: what restore() reads back.
     [[nodiscard]] std::vector<Alert> history(core::TimePoint since) const;
     static constexpr core::Duration kAlertLogKeep = std::chrono::hours(48);
     static constexpr std::size_t kAlertLogMax = 10000;
@@ -92,8 +94,14 @@ private:
     Notifier notifier_;
     Dispatcher dispatcher_;
     std::uint64_t next_notification_id_ = 1;
-    /// The alert log by (start, fingerprint): ordered by start.
+    /// Writes `alert` as its log entry (and drops what the log keeps no longer).
+    void log_transition(const Alert& alert);
+
+    /// The alert log by (start, fingerprint): ordered by start. Its store records are keyed in
+    /// the same order, so a storm of new alerts appends to one end of the store's index.
     std::map<LogKey, Alert> log_;
+    /// The keys of the resolved entries of log_: the ones kAlertLogMax and kAlertLogKeep bound.
+    std::set<LogKey> resolved_;
     core::TimePoint log_pruned_{};  ///< when log_ was last scanned for what is past keeping
 };
 
