@@ -68,7 +68,17 @@ AlertMetrics::AlertMetrics(prometheus::Registry& registry)
                        .Name("noctua_alert_store_errors_total")
                        .Help("Failed writes to the alert store (outbox, records)")
                        .Register(registry)
-                       .Add({})) {}
+                       .Add({})),
+      acks(prometheus::BuildCounter()
+               .Name("noctua_alert_acks_total")
+               .Help("Acknowledgements of firing alerts accepted")
+               .Register(registry)
+               .Add({})),
+      escalations(prometheus::BuildCounter()
+                      .Name("noctua_alert_escalations_total")
+                      .Help("Escalation steps taken: an unacknowledged group told to the step's "
+                            "receiver, by that receiver")
+                      .Register(registry)) {}
 
 const prometheus::Histogram::BucketBoundaries& AlertMetrics::latency_buckets() {
     static const prometheus::Histogram::BucketBoundaries kBuckets{

@@ -189,12 +189,18 @@ std::vector<Notifier::Due> Notifier::flush_due(core::TimePoint now, std::uint64_
             const auto sr = send_resolved_.find(r);
             send_resolved = send_resolved || sr == send_resolved_.end() || sr->second;
         }
+        const auto told_before = g.record().escalated_to.size();
         auto flushed = g.flush(now, send_resolved, [&](const Alert& a) {
             return mute_reason(a.labels, &route, now, firing_).kind != MuteReason::Kind::none;
         });
         reindex(it->first, it->second, g.empty());
         Due due;
         due.record_key = it->first;
+        const auto& told = g.record().escalated_to;
+        if (told.size() > told_before) {
+            due.escalated.assign(told.begin() + static_cast<std::ptrdiff_t>(told_before),
+                                 told.end());
+        }
         if (flushed) {
             for (const auto& receiver : flushed->receivers) {
                 Notification n;

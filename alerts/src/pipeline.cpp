@@ -184,6 +184,9 @@ void AlertPipeline::flush() {
     auto due = notifier_.next_due();
     if (!due || *due > now) return;
     for (auto& d : notifier_.flush_due(now, next_notification_id_)) {
+        for (const auto& receiver : d.escalated) {
+            metrics_.escalations.Add({{"receiver", receiver}}).Increment();
+        }
         std::vector<store::RecordWrite> records{
             store::RecordWrite{kNotifyLogNs, d.record_key,
                                d.record ? std::optional(encode(*d.record)) : std::nullopt}};
@@ -231,6 +234,7 @@ core::Result<Alert> AlertPipeline::acknowledge(std::string_view fingerprint_hex,
     const auto now = clock_.now();
     auto acked = notifier_.acknowledge(fp, Ack{std::move(by), std::move(comment), now}, now);
     if (!acked) return acked;
+    metrics_.acks.Increment();
     log_transition(*acked);
     core::logger("alerts")->info("alert acknowledged alertname={} labels={} by=\"{}\"",
                                  acked->alertname(), acked->labels.to_string(), acked->ack->by);

@@ -50,25 +50,35 @@ core::Result<void> Alerting::open(const std::string& path) { return pipeline_.op
 core::Result<std::vector<alerts::Alert>> Alerting::restore() {
     auto restored = pipeline_.restore();
     if (!restored) return restored;
-    for (const auto& a : *restored) {
-        metrics_.firing
-            .Add({{"alertname", std::string(a.alertname())},
-                  {"severity", std::string(a.labels.get("severity").value_or(""))}})
-            .Increment();
-    }
+    for (const auto& a : *restored) series(a).firing->Increment();
     return restored;
 }
 
+Alerting::Series& Alerting::series(const alerts::Alert& a) {
+    const auto name = a.alertname();
+    const auto severity = a.labels.get("severity").value_or("");
+    series_key_.assign(name);
+    series_key_ += '\x1f';
+    series_key_ += severity;
+    auto it = series_.find(series_key_);
+    if (it == series_.end()) {
+        const std::string n(name);
+        Series s{&metrics_.transitions.Add({{"alertname", n}, {"state", "firing"}}),
+                 &metrics_.transitions.Add({{"alertname", n}, {"state", "resolved"}}),
+                 &metrics_.firing.Add({{"alertname", n}, {"severity", std::string(severity)}})};
+        it = series_.emplace(series_key_, s).first;
+    }
+    return it->second;
+}
+
 void Alerting::on_transition(const alerts::Alert& a) {
-    const auto severity = std::string(a.labels.get("severity").value_or(""));
-    const auto name = std::string(a.alertname());
-    metrics_.transitions.Add({{"alertname", name}, {"state", std::string(to_string(a.state))}})
-        .Increment();
-    metrics_.firing.Add({{"alertname", name}, {"severity", severity}})
-        .Increment(a.state == alerts::AlertState::firing ? 1 : -1);
+    const bool firing = a.state == alerts::AlertState::firing;
+    auto& s = series(a);
+    (firing ? s.fired : s.resolved)->Increment();
+    s.firing->Increment(firing ? 1 : -1);
     // Formatting labels costs more than the rest of a transition: only when it is logged.
     if (auto log = core::logger("alerts"); log->should_log(spdlog::level::info)) {
-        log->info("alert {} alertname={} labels={}", to_string(a.state), name,
+        log->info("alert {} alertname={} labels={}", to_string(a.state), a.alertname(),
                   a.labels.to_string());
     }
     pipeline_.on_transition(a);

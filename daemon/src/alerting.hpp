@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -75,6 +76,15 @@ public:
     [[nodiscard]] std::size_t pending() const { return pipeline_.dispatcher().pending(); }
 
 private:
+    /// An alert name's series (its severity's, for the firing gauge), looked up once:
+    /// prometheus-cpp's Family::Add builds and hashes a label map on every call.
+    struct Series {
+        prometheus::Counter* fired = nullptr;     ///< transitions{state="firing"}
+        prometheus::Counter* resolved = nullptr;  ///< transitions{state="resolved"}
+        prometheus::Gauge* firing = nullptr;      ///< alerts_firing{alertname,severity}
+    };
+    Series& series(const alerts::Alert& a);
+
     const alerts::ChannelRegistry& kinds_;
     core::HttpClient& http_;
     const core::Clock& clock_;
@@ -84,6 +94,8 @@ private:
     alerts::AlertPipeline pipeline_;
     alerts::ExternalAlerts external_;  // alerts pushed to POST /api/v2/alerts
     AlertGauges gauges_;
+    std::unordered_map<std::string, Series> series_;  ///< by alertname, '\x1f', severity
+    std::string series_key_;                           ///< series()'s key, its buffer reused
 };
 
 }  // namespace noctua::daemon

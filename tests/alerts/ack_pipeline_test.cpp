@@ -46,6 +46,10 @@ struct Life : testing::PipelineLife {
         pipeline.dispatcher().after_writes([&] { written = true; });
         REQUIRE(testing::run_until(ioc, [&] { return written; }));
     }
+    /// noctua_alert_escalations_total{receiver} of this life.
+    double escalations(const std::string& receiver) {
+        return metrics.escalations.Add({{"receiver", receiver}}).Value();
+    }
     std::vector<std::string> told(const std::string& receiver) const {
         std::vector<std::string> out;
         for (const auto& d : hooks.at(receiver)->delivered) {
@@ -72,6 +76,8 @@ TEST_CASE("Ack and escalation: the chain, the ack and the resolve survive restar
         CHECK(life.told("noc") == V{"firing"});
         CHECK(life.told("secondary") == V{"firing"});
         CHECK(life.told("manager").empty());
+        CHECK(life.escalations("secondary") == 1);
+        CHECK(life.escalations("manager") == 0);
     }
     {
         // Restarted: the second step comes at 30m, once; nobody is paged again as new.
@@ -83,11 +89,15 @@ TEST_CASE("Ack and escalation: the chain, the ack and the resolve survive restar
         CHECK(life.told("manager") == V{"firing"});
         CHECK(life.told("noc").empty());
         CHECK(life.told("secondary").empty());
+        CHECK(life.escalations("manager") == 1);
+        CHECK(life.escalations("secondary") == 0);
+        CHECK(life.metrics.acks.Value() == 0);
 
         auto acked = life.pipeline.acknowledge(kFingerprint, "alice", "on it");
         REQUIRE(acked);
         CHECK(acked->ack->by == "alice");
         CHECK(acked->ack->at == t0 + 30min);
+        CHECK(life.metrics.acks.Value() == 1);
         life.settle();
         // Receivers that take acks are told; the one that does not is left alone.
         CHECK(life.told("noc") == V{"acknowledged"});
@@ -106,6 +116,7 @@ TEST_CASE("Ack and escalation: the chain, the ack and the resolve survive restar
         CHECK(life.told("noc").empty());
         CHECK(life.told("secondary").empty());
         CHECK(life.told("manager").empty());
+        CHECK(life.escalations("secondary") + life.escalations("manager") == 0);
 
         // The resolve reaches every receiver that was told of the trigger.
         life.pipeline.on_transition(alert(AlertState::resolved, clock.now()));
@@ -135,6 +146,7 @@ TEST_CASE("Ack and escalation: an ack before the first step, then a restart: no 
     CHECK(life.told("noc").empty());
     CHECK(life.told("secondary").empty());
     CHECK(life.told("manager").empty());
+    CHECK(life.escalations("secondary") + life.escalations("manager") == 0);
 }
 
 TEST_CASE("Ack: unknown and malformed fingerprints are refused", "[alerts][unit]") {
@@ -149,4 +161,5 @@ TEST_CASE("Ack: unknown and malformed fingerprints are refused", "[alerts][unit]
         REQUIRE_FALSE(r);
         CHECK(r.error().code == core::Errc::invalid_argument);
     }
+    CHECK(life.metrics.acks.Value() == 0);  // refused: not counted
 }

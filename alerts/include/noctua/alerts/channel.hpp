@@ -66,6 +66,10 @@ struct AlertMetrics {
     static const prometheus::Histogram::BucketBoundaries& latency_buckets();
     prometheus::Family<prometheus::Counter>& dead_letters;   ///< {receiver}
     prometheus::Counter& store_errors;
+    /// Acknowledgements accepted (POST /api/v1/alerts/{fingerprint}/ack, `noctua ack`).
+    prometheus::Counter& acks;
+    /// Escalation steps taken: a group told to a step's receiver.
+    prometheus::Family<prometheus::Counter>& escalations;  ///< {receiver}
 };
 
 /// What a channel may use, and nothing else (STYLE.md §4).

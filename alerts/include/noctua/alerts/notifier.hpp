@@ -41,6 +41,8 @@ public:
     /// receivers will then have been told (nullopt: the group is gone, forget its record).
     struct Due {
         std::vector<Notification> notifications;
+        /// The receivers escalation steps told of the group in this flush, in step order.
+        std::vector<std::string> escalated;
         std::string record_key;
         std::optional<NotifyRecord> record;
     };
