@@ -39,6 +39,10 @@ using MessageHandle = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 
 constexpr std::size_t kMaxBatch = 1000;
 
+/// The partition name under which a source that has not had its first assignment yet holds
+/// the watermark (the backlog it is about to read may be old).
+constexpr std::string_view kJoining = "(joining the group)";
+
 using TopicPartition = std::pair<std::string, std::int32_t>;
 
 /// The store key of a partition's offset: "topic:partition" (topic names have no ':').
@@ -78,9 +82,16 @@ struct KafkaSource::Impl {
     std::atomic<bool> stopping{false};
     std::atomic<std::uint64_t> committed{0};
     std::atomic<int> assigned{0};
-    // The polled batch not yet applied: NDJSON text and the next offset per partition.
-    std::string batch;
+    // The polled batch not yet applied, per partition: its NDJSON text and whether its end was
+    // reached (to tell the pipeline's PartitionProgress); and the next offset per partition.
+    struct PartitionBatch {
+        std::string text;
+        bool read = false;  // messages, or its end, seen since the last flush
+        bool at_end = false;
+    };
+    std::map<TopicPartition, PartitionBatch> batch;
     std::size_t batch_messages = 0;
+    bool batch_progress = false;  // some partition's `read` is set
     std::map<TopicPartition, std::int64_t> next_offsets;
     // Applied but not yet committed (no Checkpointer): a commit refused during a rebalance
     // is retried at the next flush or when the partitions are revoked, not forgotten.
@@ -91,6 +102,7 @@ struct KafkaSource::Impl {
     std::shared_ptr<Durable> durable = std::make_shared<Durable>();
     std::map<TopicPartition, std::int64_t> applied;  // next offset applied to the live windows
     std::set<TopicPartition> owned;                   // assigned partitions
+    std::set<TopicPartition> progress_held;  // told to the pipeline's PartitionProgress
     // Sharded: the provider keys claimed per assigned partition, and the parser of a key's
     // first event (only that one is parsed here; the ingest thread parses them all).
     SeriesOwnership* ownership = nullptr;
@@ -107,19 +119,42 @@ struct KafkaSource::Impl {
         metrics.source_errors.Add({{"source", config.id}, {"kind", std::string(kind)}}).Increment();
     }
 
-    /// Applies the batch on the ingest thread, waits, then commits its offsets.
+    /// Applies the batch on the ingest thread, with where each partition has got to, waits,
+    /// then commits its offsets.
     bool flush() {
-        if (batch_messages == 0) return true;
+        if (batch_messages == 0 && !batch_progress) return true;
+        // A partition read up to the high watermark of its latest fetch has nothing unread (the
+        // partition EOF says so too, unless `enable.partition.eof` is turned off).
+        for (auto& [tp, part] : batch) {
+            const auto next = next_offsets.find(tp);
+            if (!part.read || part.at_end || next == next_offsets.end()) continue;
+            std::int64_t low = 0;
+            std::int64_t high = -1;
+            if (rd_kafka_get_watermark_offsets(rk.get(), tp.first.c_str(), tp.second, &low,
+                                               &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                high >= 0 && next->second >= high) {
+                part.at_end = true;
+            }
+        }
         auto done = std::make_shared<std::promise<void>>();
         auto ready = done->get_future();
         pipeline.post([this, done] {
-            (void)pipeline.apply_lines(counters, batch);
+            const auto now = pipeline.clock().now();
+            auto& progress = pipeline.partitions();
+            for (auto& [tp, part] : batch) {
+                if (!part.read) continue;
+                std::optional<core::TimePoint> newest;
+                if (!part.text.empty()) newest = pipeline.apply_lines(counters, part.text).newest;
+                progress.read(config.id, offset_key(tp), newest, part.at_end, now);
+            }
             // Noted on the ingest thread right after applying: the next snapshot holds both.
             if (checkpoint) {
                 for (const auto& [tp, next] : next_offsets) {
                     checkpoint->note_offset(config.id, offset_key(tp), next);
                 }
             }
+            // The watermark moves with the batch and the partitions' progress at once.
+            pipeline.advance();
             done->set_value();
         });
         for (;;) {
@@ -140,8 +175,13 @@ struct KafkaSource::Impl {
             for (const auto& [tp, next] : next_offsets) uncommitted[tp] = next;
             uncommitted_messages += batch_messages;
         }
-        batch.clear();
+        for (auto& [tp, part] : batch) {
+            part.text.clear();  // keeps its capacity
+            part.read = false;
+            part.at_end = false;
+        }
         batch_messages = 0;
+        batch_progress = false;
         next_offsets.clear();
         if (!checkpoint) commit_applied();
         return true;
@@ -226,19 +266,59 @@ struct KafkaSource::Impl {
 
     void take(const rd_kafka_message_t& m) {
         if (m.err) {
-            if (m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+            if (m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                auto& part = batch[{rd_kafka_topic_name(m.rkt), m.partition}];
+                part.read = true;
+                part.at_end = true;
+                batch_progress = true;
+                return;
+            }
             core::logger("streams")->warn("kafka stream {}: {}", config.id,
                                           rd_kafka_message_errstr(&m));
             error("consume");
             return;
         }
         if (ownership && m.payload && m.len > 0) claim_key(m);
+        TopicPartition tp{rd_kafka_topic_name(m.rkt), m.partition};
+        auto& part = batch[tp];
         if (m.payload && m.len > 0) {
-            batch.append(static_cast<const char*>(m.payload), m.len);
-            batch.push_back('\n');
+            part.text.append(static_cast<const char*>(m.payload), m.len);
+            part.text.push_back('\n');
         }
+        part.read = true;
+        part.at_end = false;
+        batch_progress = true;
         ++batch_messages;
-        next_offsets[{rd_kafka_topic_name(m.rkt), m.partition}] = m.offset + 1;
+        next_offsets[std::move(tp)] = m.offset + 1;
+    }
+
+    /// Tells the pipeline's PartitionProgress which partitions are read here from now on
+    /// (`add`) and which no longer are (`drop`), and that the group was joined. What is posted
+    /// captures nothing of the source: the pipeline may run it after the source is gone.
+    void tell_progress(const std::vector<TopicPartition>& add,
+                       const std::vector<TopicPartition>& drop) {
+        std::vector<std::string> added;
+        std::vector<std::string> dropped;
+        for (const auto& tp : add) {
+            if (progress_held.insert(tp).second) added.push_back(offset_key(tp));
+        }
+        for (const auto& tp : drop) {
+            if (progress_held.erase(tp) > 0) dropped.push_back(offset_key(tp));
+        }
+        pipeline.post([&p = pipeline, id = config.id, added = std::move(added),
+                       dropped = std::move(dropped)] {
+            auto& progress = p.partitions();
+            progress.revoked(id, kJoining);
+            for (const auto& key : dropped) progress.revoked(id, key);
+            const auto now = p.clock().now();
+            for (const auto& key : added) progress.assigned(id, key, now);
+        });
+    }
+
+    static std::vector<TopicPartition> partitions_of(const rd_kafka_topic_partition_list_t& l) {
+        std::vector<TopicPartition> out;
+        for (int i = 0; i < l.cnt; ++i) out.emplace_back(l.elems[i].topic, l.elems[i].partition);
+        return out;
     }
 
     /// A key read on a partition for the first time since its assignment: its provider is
@@ -300,6 +380,18 @@ struct KafkaSource::Impl {
             }
             // Revoked partitions not given back are read by another member from now on.
             if (d.ownership) d.ownership->assignment_done(d.config.id);
+            // A partition read here before the revocation that preceded an eager assignment
+            // keeps its progress (this member goes on from where it was); one not given back
+            // stops holding the watermark here.
+            auto add = partitions_of(*parts);
+            std::vector<TopicPartition> drop;
+            if (!cooperative) {
+                const std::set<TopicPartition> now_assigned(add.begin(), add.end());
+                for (const auto& tp : d.progress_held) {
+                    if (!now_assigned.contains(tp)) drop.push_back(tp);
+                }
+            }
+            d.tell_progress(add, drop);
             if (cooperative) {
                 if (auto* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
                 d.assigned += parts->cnt;
@@ -334,6 +426,15 @@ struct KafkaSource::Impl {
                 d.uncommitted.erase({parts->elems[i].topic, parts->elems[i].partition});
             }
             if (d.uncommitted.empty()) d.uncommitted_messages = 0;
+            // They no longer hold the watermark here (flush() told where they had got to):
+            // cooperative rebalancing revokes only what moves, and leaving the group nothing
+            // follows. An eager one revokes everything and gives most of it back; the
+            // assignment that follows says what moved, and until then they hold, so that a
+            // tick in between does not pass a partition this member goes on reading.
+            if (cooperative || d.stopping) d.tell_progress({}, partitions_of(*parts));
+            for (int i = 0; i < parts->cnt; ++i) {
+                d.batch.erase({parts->elems[i].topic, parts->elems[i].partition});
+            }
             if (d.checkpoint) {
                 std::lock_guard lock(d.durable->mu);
                 for (int i = 0; i < parts->cnt; ++i) {
@@ -358,7 +459,7 @@ struct KafkaSource::Impl {
             MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
             if (m) take(*m);
             // Apply when the batch is full or the topic went quiet.
-            if (batch_messages >= kMaxBatch || (!m && batch_messages > 0)) {
+            if (batch_messages >= kMaxBatch || (!m && (batch_messages > 0 || batch_progress))) {
                 if (!flush()) break;
             }
             if (checkpoint) commit_durable();
@@ -405,6 +506,8 @@ core::Result<std::unique_ptr<KafkaSource>> KafkaSource::create(const config::Str
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", "earliest"},
+        // A partition's end is where it stops holding the windows' watermark.
+        {"enable.partition.eof", "true"},
         {"client.id", "noctua-" + config.id},
     };
     for (const auto& [k, v] : defaults) {
@@ -438,6 +541,10 @@ void KafkaSource::start() {
                                        rd_kafka_err2str(err));
         d.error("subscribe");
     }
+    // Until the first assignment, the backlog it brings may be old: the watermark waits.
+    d.pipeline.post([&p = d.pipeline, id = d.config.id] {
+        p.partitions().assigned(id, kJoining, p.clock().now());
+    });
     d.thread = std::thread([&d] {
         try {
             d.run();

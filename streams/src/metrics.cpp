@@ -39,6 +39,12 @@ StreamMetrics::StreamMetrics(prometheus::Registry& r)
                               "Times the dedup memory filled before the horizon passed")),
       watermark(gauge(r, "noctua_window_watermark_seconds",
                       "Buckets ending before this time are closed, in Unix seconds")),
+      watermark_held(gauge(r, "noctua_window_watermark_held_seconds",
+                           "How far the watermark target is held back by partitions still behind "
+                           "(a Kafka stream catching up a backlog), in seconds")),
+      stalled_partitions(counter(r, "noctua_ingest_stalled_partitions_total",
+                                 "Partitions behind that delivered nothing for 4 x "
+                                 "allowed_lateness and stopped holding back the watermark")),
       source_errors(counter(r, "noctua_ingest_source_errors_total",
                             "Errors reading a source (file, kafka), by kind")),
       file_lag(gauge(r, "noctua_ingest_file_lag_bytes", "Bytes appended but not yet read")),

@@ -72,7 +72,10 @@ struct IngestPipeline::Impl {
           parser(ParseOptions{w.max_event_bytes, w.max_future, w.retention, w.labels, {}}),
           windows(w, m, std::move(sink)),
           lateness(w.allowed_lateness),
-          started(c.now()) {}
+          started(c.now()),
+          metrics(m) {
+        if (m) held_gauge = &m->watermark_held.Add({});
+    }
 
     const core::Clock& clock;
     std::chrono::milliseconds tick;
@@ -90,20 +93,50 @@ struct IngestPipeline::Impl {
     core::TimePoint last_arrival{};               // ingest thread: wall time of that batch
     core::TimePoint started;
 
-    /// Where the watermark should go now. While events flow it follows event time, so a
-    /// backfill (events hours or weeks old, sent as fast as possible) fills history instead of
-    /// arriving late; when the stream is idle for `allowed_lateness` it follows the wall clock,
-    /// so silence still closes buckets (and shows as zero volume). Before the first event it
-    /// waits the same grace. nullopt: do not advance yet.
-    std::optional<core::TimePoint> watermark_target() const {
-        const auto now = clock.now();
+    PartitionProgress partitions{kStallLatenesses * lateness};
+    std::optional<core::TimePoint> last_target;  // ingest thread: the furthest target applied
+    prometheus::Gauge* held_gauge = nullptr;
+    StreamMetrics* metrics = nullptr;
+
+    /// Where the watermark would go now without partitions(). While events flow it follows
+    /// event time, so a backfill (events hours or weeks old, sent as fast as possible) fills
+    /// history instead of arriving late; when the stream is idle for `allowed_lateness` it
+    /// follows the wall clock, so silence still closes buckets (and shows as zero volume).
+    /// Before the first event it waits the same grace. nullopt: do not advance yet.
+    std::optional<core::TimePoint> free_target(core::TimePoint now) const {
         if (newest_event && now - last_arrival < lateness) return std::min(now, *newest_event);
         if (!newest_event && now - started < lateness) return std::nullopt;
         return now;
     }
 
     void advance() {
-        if (auto t = watermark_target()) windows.advance(*t);
+        const auto now = clock.now();
+        std::optional<core::TimePoint> target = free_target(now);
+        const std::optional<core::TimePoint> hold = partitions.hold(now);
+        for (const auto& [source, partition] : partitions.take_stalled()) {
+            core::logger("streams")->warn(
+                "stream {}: partition {} delivered nothing for {}s while behind; the windows' "
+                "watermark no longer waits for it (its older events may be counted late)",
+                source, partition,
+                std::chrono::duration_cast<std::chrono::seconds>(kStallLatenesses * lateness)
+                    .count());
+            if (metrics) metrics->stalled_partitions.Add({{"source", source}}).Increment();
+        }
+        double held = 0;
+        if (target && hold && *hold < *target) {
+            // How far the watermark stays behind where it would be: to the bound, or where it
+            // is when the bound is below that (it never goes back).
+            std::optional<core::TimePoint> at = last_target;
+            if (*hold != core::TimePoint::min() && (!at || *hold > *at)) at = hold;
+            if (at && *at < *target) {
+                held = std::chrono::duration<double>(*target - *at).count();
+            }
+            target = *hold;
+        }
+        if (held_gauge) held_gauge->Set(held);
+        if (!target || *target == core::TimePoint::min()) return;
+        windows.advance(*target);
+        if (!last_target || *target > *last_target) last_target = target;
     }
 
     /// Applies one parsed event and counts its outcome in `result`.
@@ -111,6 +144,7 @@ struct IngestPipeline::Impl {
         add_event(e, WindowStore::id_hash(e.id), result);
     }
     void add_event(const TxEvent& e, std::uint64_t id_hash, BatchResult& result) {
+        if (!result.newest || e.ts > *result.newest) result.newest = e.ts;
         switch (windows.add(e, id_hash)) {
             case AddOutcome::applied:
                 ++result.accepted;
@@ -297,6 +331,12 @@ BatchResult IngestPipeline::apply_parsed(SourceCounters& counters, const ParsedB
 const ParseOptions& IngestPipeline::parse_options() const { return impl_->parser.options(); }
 
 WindowStore& IngestPipeline::windows() { return impl_->windows; }
+
+PartitionProgress& IngestPipeline::partitions() { return impl_->partitions; }
+
+void IngestPipeline::advance() { impl_->advance(); }
+
+const core::Clock& IngestPipeline::clock() const { return impl_->clock; }
 
 bool IngestPipeline::stopped() const { return impl_->stopped.load(); }
 

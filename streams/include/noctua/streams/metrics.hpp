@@ -34,6 +34,8 @@ struct StreamMetrics {
     prometheus::Family<prometheus::Counter>& overflow;          ///< {set}
     prometheus::Family<prometheus::Counter>& dedup_rotations;   ///< {}: horizon cut short by size
     prometheus::Family<prometheus::Gauge>& watermark;           ///< {}: closed-until, Unix s
+    prometheus::Family<prometheus::Gauge>& watermark_held;      ///< {}: held back by partitions, s
+    prometheus::Family<prometheus::Counter>& stalled_partitions;  ///< {source}
     prometheus::Family<prometheus::Counter>& source_errors;     ///< {source,kind}
     prometheus::Family<prometheus::Gauge>& file_lag;            ///< {source}: unread bytes
     prometheus::Family<prometheus::Gauge>& kafka_partitions;    ///< {source}: assigned here

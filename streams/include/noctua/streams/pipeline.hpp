@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "noctua/core/clock.hpp"
 #include "noctua/streams/event.hpp"
 #include "noctua/streams/metrics.hpp"
+#include "noctua/streams/partition_progress.hpp"
 #include "noctua/streams/windows.hpp"
 
 namespace noctua::streams {
@@ -29,6 +31,8 @@ struct BatchResult {
     std::size_t rejected = 0;  ///< invalid
     std::size_t duplicates = 0;
     std::size_t late = 0;
+    /// The newest event time read (applied, duplicate or late); nullopt when no event parsed.
+    std::optional<core::TimePoint> newest;
     std::vector<LineError> errors;
     /// Set when the batch as a whole could not be read (bad gzip, over max_decompressed, not
     /// an array): an HTTP status (400/413) and a message; nothing was applied.
@@ -66,7 +70,9 @@ struct BatchFormat {
 /// on the daemon's io_context (STYLE.md §5: blocking and heavy work off the io threads).
 ///
 /// Executor: a private io_context run by one thread ("ingest"); the parser, the windows and
-/// the sample sink live there. A timer advances the windows every `tick` by `clock`.
+/// the sample sink live there. A timer advances the windows every `tick` by `clock`, to a
+/// watermark target that follows event time while events flow and the clock when they stop
+/// (docs/events.md, "Detection time"), and that never passes what partitions() holds.
 /// Thread-safety: try_submit(), post(), pending() and stop() may be called from any thread.
 /// Back-pressure: try_submit() refuses batches beyond `queue_limit` waiting ones instead of
 /// buffering without bound (the HTTP source answers 429).
@@ -120,6 +126,25 @@ public:
 
     /// Ingest thread only.
     [[nodiscard]] WindowStore& windows();
+
+    /// Where the partitions of sources that read several at once (Kafka) have got to: while
+    /// one is behind, the watermark does not pass it (docs/events.md, "Catching up a
+    /// backlog"). Partitions behind that deliver nothing for kStallLatenesses ×
+    /// `allowed_lateness` stop holding (logged, and counted in
+    /// noctua_ingest_stalled_partitions_total). Ingest thread only, or before start().
+    [[nodiscard]] PartitionProgress& partitions();
+
+    /// Advances the windows now, as the tick does: a source calls it after applying a batch
+    /// and telling partitions() about it, so that the watermark moves with both at once.
+    /// Ingest thread only, or before start().
+    void advance();
+
+    /// The clock the pipeline runs on (the time to tell partitions()).
+    [[nodiscard]] const core::Clock& clock() const;
+
+    /// How many `allowed_lateness` a partition behind may deliver nothing before it stops
+    /// holding the watermark.
+    static constexpr int kStallLatenesses = 4;
 
     /// Batches queued and not yet applied.
     [[nodiscard]] std::size_t pending() const { return pending_.load(); }

@@ -1,0 +1,238 @@
+// A KafkaSource catching up a backlog (librdkafka's mock cluster, loopback only): the windows'
+// watermark waits for the partition furthest behind, so that no event is late.
+#include <future>
+#include <map>
+
+#include <catch2/catch.hpp>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <prometheus/registry.h>
+
+#include "noctua/streams/kafka_source.hpp"
+#include "noctua/testing/mock_kafka.hpp"
+#include "noctua/testing/run_until.hpp"
+
+using namespace noctua;
+using namespace noctua::streams;
+using namespace std::chrono_literals;
+
+namespace {
+
+const core::TimePoint kNow = *parse_rfc3339("2024-05-01T10:00:00Z");
+/// The backlog: two hours of events, [kFrom, kFrom + 2h).
+const core::TimePoint kFrom = kNow - 2h - 10min;
+constexpr int kMinutes = 120;
+constexpr auto kLateness = 30s;
+
+config::WindowsConfig windows_config() {
+    config::WindowsConfig w;
+    w.allowed_lateness = kLateness;
+    w.sets = {{"provider", {"provider"}, 100, false}};
+    return w;
+}
+
+/// One instance: a pipeline (its ingest thread running) with its own metrics.
+struct Node {
+    prometheus::Registry registry;
+    StreamMetrics metrics{registry};
+    IngestPipeline pipeline;
+
+    Node(const config::WindowsConfig& w, const core::Clock& clock)
+        : pipeline(w, clock, &metrics, nullptr) {
+        pipeline.start();
+    }
+
+    double counter(prometheus::Family<prometheus::Counter>& f) {
+        return f.Add({{"source", "kafka"}}).Value();
+    }
+    double accepted() { return counter(metrics.events); }
+    double late() { return counter(metrics.late); }
+    double duplicates() { return counter(metrics.duplicates); }
+    /// Events read from the stream: applied, duplicate or late.
+    double read() { return accepted() + duplicates() + late(); }
+    double stalled() { return counter(metrics.stalled_partitions); }
+    double held() { return metrics.watermark_held.Add({}).Value(); }
+    /// The windows' watermark as exported (0 before it first moves).
+    core::TimePoint watermark() {
+        return core::TimePoint(std::chrono::milliseconds(
+            static_cast<std::int64_t>(metrics.watermark.Add({}).Value() * 1000)));
+    }
+
+    template <class F>
+    auto on_ingest(F fn) {
+        std::packaged_task<decltype(fn())()> task(std::move(fn));
+        auto f = task.get_future();
+        pipeline.post([&task] { task(); });
+        REQUIRE(f.wait_for(10s) == std::future_status::ready);
+        return f.get();
+    }
+    /// Transactions of `provider` in each minute of the backlog.
+    std::vector<std::uint32_t> per_minute(const std::string& provider) {
+        return on_ingest([this, provider] {
+            std::vector<std::uint32_t> out;
+            for (int minute = 0; minute < kMinutes; ++minute) {
+                const Bucket* b = pipeline.windows().find("provider", {{"provider", provider}},
+                                                          kFrom + std::chrono::minutes(minute));
+                out.push_back(b ? b->total() : 0);
+            }
+            return out;
+        });
+    }
+};
+
+/// The mock cluster with topic "tx", and a first instance.
+struct CatchUp {
+    testing::MockKafkaCluster mock;
+    core::ManualClock clock{kNow};
+    config::WindowsConfig windows = windows_config();
+    Node a{windows, clock};
+
+    explicit CatchUp(int partitions) : mock(partitions) {}
+
+    /// Two hours of `per_minute` events of provider "p<partition>" on each partition named,
+    /// produced minute by minute (a record batch each), all before any consumer starts.
+    void produce_backlog(const std::map<int, int>& per_minute) {
+        for (int minute = 0; minute < kMinutes; ++minute) {
+            for (const auto& [partition, n] : per_minute) {
+                for (int k = 0; k < n; ++k) {
+                    const auto ts = kFrom + std::chrono::minutes(minute) + k * (60s / n);
+                    std::string v = R"({"id":"p)" + std::to_string(partition) + "-" +
+                                    std::to_string(minute) + "-" + std::to_string(k) +
+                                    R"(","ts":")" + core::format_rfc3339(ts) +
+                                    R"(","provider":"p)" + std::to_string(partition) +
+                                    R"(","status":"success"})";
+                    REQUIRE(rd_kafka_produce(mock.topic, partition, RD_KAFKA_MSG_F_COPY,
+                                             v.data(), v.size(), nullptr, 0, nullptr) == 0);
+                }
+            }
+            REQUIRE(rd_kafka_flush(mock.producer, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+        }
+    }
+
+    std::unique_ptr<KafkaSource> source(Node& node) {
+        config::StreamConfig c;
+        c.id = "kafka";
+        c.kind = "kafka";
+        c.brokers = mock.bootstraps();
+        c.topics = {"tx"};
+        c.group_id = "noctua-catch-up";
+        // Small fetches per partition, as a consumer far behind gets them relative to its
+        // backlog: a sparse partition's two hours come in the first fetch, a dense one's in
+        // many.
+        c.kafka_options = {{"session.timeout.ms", "6000"},
+                           {"heartbeat.interval.ms", "100"},
+                           {"topic.metadata.refresh.interval.ms", "500"},
+                           {"max.partition.fetch.bytes", "8192"}};
+        auto s = KafkaSource::create(c, node.pipeline, node.metrics);
+        REQUIRE(s.has_value());
+        return std::move(*s);
+    }
+};
+
+/// Where the watermark settles once every event up to `newest` is read and nothing holds it.
+core::TimePoint settled(core::TimePoint newest) {
+    return core::TimePoint(std::chrono::floor<std::chrono::minutes>(newest - kLateness));
+}
+
+}  // namespace
+
+TEST_CASE("KafkaSource: a backlog read unevenly across partitions is counted whole, none late",
+          "[streams][unit]") {
+    CatchUp fx(2);
+    // The same two hours on both partitions: dense on tx:0, sparse on tx:1.
+    fx.produce_backlog({{0, 20}, {1, 1}});
+    const double total = kMinutes * 21;
+    auto source = fx.source(fx.a);
+    source->start();
+    REQUIRE(testing::wait_for([&] { return fx.a.read() == total; }, 60s));
+    CHECK(fx.a.late() == 0);
+    CHECK(fx.a.accepted() == total);
+    CHECK(fx.a.per_minute("p0") == std::vector<std::uint32_t>(kMinutes, 20));
+    CHECK(fx.a.per_minute("p1") == std::vector<std::uint32_t>(kMinutes, 1));
+    // Both at their end: nothing holds the watermark any more.
+    const auto newest = kFrom + std::chrono::minutes(kMinutes) - 3s;
+    REQUIRE(testing::wait_for([&] { return fx.a.watermark() == settled(newest); }, 30s));
+    CHECK(fx.a.held() == 0);
+    CHECK(fx.a.stalled() == 0);
+    source->stop();
+}
+
+TEST_CASE("KafkaSource: an empty partition does not hold the watermark", "[streams][unit]") {
+    CatchUp fx(2);
+    fx.produce_backlog({{0, 5}});  // tx:1 stays empty: its end is where it starts
+    auto source = fx.source(fx.a);
+    source->start();
+    REQUIRE(testing::wait_for([&] { return fx.a.read() == kMinutes * 5; }, 60s));
+    const auto newest = kFrom + std::chrono::minutes(kMinutes) - 12s;
+    REQUIRE(testing::wait_for([&] { return fx.a.watermark() == settled(newest); }, 30s));
+    CHECK(fx.a.late() == 0);
+    CHECK(fx.a.held() == 0);
+    CHECK(fx.a.stalled() == 0);
+    source->stop();
+}
+
+TEST_CASE("KafkaSource: a partition that cannot be read holds the watermark until it is "
+          "revoked or stalls",
+          "[streams][unit]") {
+    CatchUp fx(2);
+    fx.produce_backlog({{0, 5}, {1, 5}});
+    // tx:1 loses its leader: assigned, but nothing of it can be fetched.
+    REQUIRE(rd_kafka_mock_partition_set_leader(fx.mock.cluster, "tx", 1, -1) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+    auto source = fx.source(fx.a);
+    source->start();
+    REQUIRE(testing::wait_for([&] { return fx.a.read() == kMinutes * 5; }, 60s));
+    REQUIRE(testing::wait_for([&] { return source->assigned() == 2; }, 30s));
+    // tx:1's backlog may be as old as anything: no bucket closes while it holds.
+    CHECK(fx.a.watermark() == core::TimePoint{});
+    CHECK(fx.a.late() == 0);
+    const auto newest = kFrom + std::chrono::minutes(kMinutes) - 12s;
+
+    SECTION("revoked: it holds nothing here any more") {
+        source->stop();  // leaves the group: both partitions are revoked
+        REQUIRE(testing::wait_for([&] { return fx.a.watermark() == settled(newest); }, 30s));
+        CHECK(fx.a.stalled() == 0);
+    }
+    SECTION("stalled: after 4 x allowed_lateness without a delivery it stops holding") {
+        fx.clock.advance(4 * kLateness);
+        REQUIRE(testing::wait_for([&] { return fx.a.stalled() == 1; }, 30s));
+        // Idle for longer than the lateness: the watermark follows the clock again.
+        REQUIRE(testing::wait_for(
+            [&] { return fx.a.watermark() == settled(kNow + 4 * kLateness); }, 30s));
+        source->stop();
+    }
+}
+
+TEST_CASE("KafkaSource: two instances sharing a backlog through a rebalance count it exactly once, "
+          "none late",
+          "[streams][unit]") {
+    CatchUp fx(2);
+    fx.produce_backlog({{0, 20}, {1, 1}});
+    const double total = kMinutes * 21;
+    Node b(fx.windows, fx.clock);
+    auto first = fx.source(fx.a);
+    auto second = fx.source(b);
+    first->start();
+    second->start();  // joins while the first catches up: the partitions are split between them
+    REQUIRE(testing::wait_for(
+        [&] {
+            return fx.a.read() + b.read() == total && first->assigned() == 1 &&
+                   second->assigned() == 1;
+        },
+        60s));
+    CHECK(fx.a.late() + b.late() == 0);
+    CHECK(fx.a.duplicates() + b.duplicates() == 0);
+    CHECK(fx.a.accepted() + b.accepted() == total);
+    // Every minute of each provider is counted whole, by whichever instance read it.
+    for (const auto& [provider, n] : std::map<std::string, std::uint32_t>{{"p0", 20}, {"p1", 1}}) {
+        const auto in_a = fx.a.per_minute(provider);
+        const auto in_b = b.per_minute(provider);
+        for (int minute = 0; minute < kMinutes; ++minute) {
+            INFO(provider << " minute " << minute);
+            CHECK(in_a[static_cast<std::size_t>(minute)] + in_b[static_cast<std::size_t>(minute)] ==
+                  n);
+        }
+    }
+    first->stop();
+    second->stop();
+}
