@@ -3,10 +3,10 @@
 #include <future>
 #include <map>
 
-#include <catch2/catch.hpp>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <prometheus/registry.h>
+#include <catch2/catch.hpp>
 
 #include "noctua/streams/kafka_source.hpp"
 #include "noctua/testing/mock_kafka.hpp"
@@ -101,8 +101,8 @@ struct CatchUp {
                                     R"(","ts":")" + core::format_rfc3339(ts) +
                                     R"(","provider":"p)" + std::to_string(partition) +
                                     R"(","status":"success"})";
-                    REQUIRE(rd_kafka_produce(mock.topic, partition, RD_KAFKA_MSG_F_COPY,
-                                             v.data(), v.size(), nullptr, 0, nullptr) == 0);
+                    REQUIRE(rd_kafka_produce(mock.topic, partition, RD_KAFKA_MSG_F_COPY, v.data(),
+                                             v.size(), nullptr, 0, nullptr) == 0);
                 }
             }
             REQUIRE(rd_kafka_flush(mock.producer, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -171,9 +171,10 @@ TEST_CASE("KafkaSource: an empty partition does not hold the watermark", "[strea
     source->stop();
 }
 
-TEST_CASE("KafkaSource: a partition that cannot be read holds the watermark until it is "
-          "revoked or stalls",
-          "[streams][unit]") {
+TEST_CASE(
+    "KafkaSource: a partition that cannot be read holds the watermark until it is "
+    "revoked or stalls",
+    "[streams][unit]") {
     CatchUp fx(2);
     fx.produce_backlog({{0, 5}, {1, 5}});
     // tx:1 loses its leader: assigned, but nothing of it can be fetched.
@@ -197,15 +198,16 @@ TEST_CASE("KafkaSource: a partition that cannot be read holds the watermark unti
         fx.clock.advance(4 * kLateness);
         REQUIRE(testing::wait_for([&] { return fx.a.stalled() == 1; }, 30s));
         // Idle for longer than the lateness: the watermark follows the clock again.
-        REQUIRE(testing::wait_for(
-            [&] { return fx.a.watermark() == settled(kNow + 4 * kLateness); }, 30s));
+        REQUIRE(testing::wait_for([&] { return fx.a.watermark() == settled(kNow + 4 * kLateness); },
+                                  30s));
         source->stop();
     }
 }
 
-TEST_CASE("KafkaSource: two instances sharing a backlog through a rebalance count it exactly once, "
-          "none late",
-          "[streams][unit]") {
+TEST_CASE(
+    "KafkaSource: two instances sharing a backlog through a rebalance count it exactly once, "
+    "none late",
+    "[streams][unit]") {
     CatchUp fx(2);
     fx.produce_backlog({{0, 20}, {1, 1}});
     const double total = kMinutes * 21;

@@ -39,6 +39,14 @@ namespace noctua::streams {
 /// over. Messages without a key, or whose first event names another provider, claim nothing
 /// (counted in noctua_ingest_source_errors_total as `unkeyed` / `key_not_provider`).
 ///
+/// Catching up a backlog, partitions are read unevenly: each batch is applied partition by
+/// partition, and the pipeline's PartitionProgress told each one's newest event time and
+/// whether it is at its end (partition EOF, or its position at the high watermark), so that the
+/// windows' watermark waits for the partition furthest behind (docs/events.md, "Catching up a
+/// backlog"). Assigned partitions are added to it and revoked ones dropped (after an eager
+/// revocation, only once the assignment that follows shows they moved); until its first
+/// assignment the source holds the watermark too.
+///
 /// Executor: a thread of its own ("kafka poll"); start()/stop() from one controlling thread.
 class KafkaSource {
 public:
