@@ -17,4 +17,13 @@ void register_builtin_channels(ChannelRegistry& registry) {
     registry.add(detail::make_email_factory());
 }
 
+void ChannelRegistry::add_parsers(config::KindParsers& out) const {
+    for (const auto& kind : kinds()) {
+        const ChannelFactory* factory = find(kind);
+        out.add_receiver(kind, [factory](const config::Section& s, config::ReceiverConfig& c) {
+            return factory->parse(s, c);
+        });
+    }
+}
+
 }  // namespace noctua::alerts

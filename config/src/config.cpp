@@ -63,7 +63,7 @@ std::vector<std::string> ids(const std::vector<Item>& items, IdOf id_of) {
     return out;
 }
 
-void parse_root(const Section& root, Draft& draft) {
+void parse_root(const Section& root, Draft& draft, const KindParsers& kinds) {
     root.check_keys(kRootKeys);
     if (auto s = root.subtable("logging")) detail::parse_logging(*s, draft.config.logging);
     if (auto s = root.subtable("server")) detail::parse_server(*s, draft.config.server);
@@ -90,7 +90,7 @@ void parse_root(const Section& root, Draft& draft) {
     if (auto s = root.subtable("cluster")) detail::parse_cluster(*s, draft.config.cluster);
     for (auto& s : root.table_array("rules")) draft.rules.push_back({detail::parse_rule(s), s});
     for (auto& s : root.table_array("receivers")) {
-        draft.receivers.push_back({detail::parse_receiver(s), s});
+        draft.receivers.push_back({detail::parse_receiver(s, kinds), s});
     }
     for (auto& s : root.table_array("inhibit")) {
         draft.config.inhibit.push_back(detail::parse_inhibit(s));
@@ -284,7 +284,8 @@ std::optional<ConfigError> utf8_error(std::string_view text, const std::string& 
                                    static_cast<unsigned char>(text[*bad]), *bad)};
 }
 
-LoadResult load_text(std::string_view text, std::string file, std::filesystem::path base_dir) {
+LoadResult load_text(std::string_view text, std::string file, std::filesystem::path base_dir,
+                     const KindParsers& kinds) {
     if (auto e = utf8_error(text, file)) return std::unexpected(std::vector<ConfigError>{*e});
     auto document = parse_toml(text, file);
     if (!document) return std::unexpected(std::move(document.error()));
@@ -293,7 +294,7 @@ LoadResult load_text(std::string_view text, std::string file, std::filesystem::p
     const Section root(*document, "", ctx);
     Draft draft;
     draft.config.path = file;
-    parse_root(root, draft);
+    parse_root(root, draft, kinds);
 
     const auto id = [](const auto& c) -> auto& { return c.id; };
     const auto name = [](const auto& c) -> auto& { return c.name; };
@@ -357,17 +358,17 @@ const ReceiverConfig* Config::find_receiver(std::string_view name) const {
     return it == receivers.end() ? nullptr : &*it;
 }
 
-LoadResult load_string(std::string_view toml, std::string_view file) {
-    return load_text(toml, std::string(file), {});
+LoadResult load_string(std::string_view toml, std::string_view file, const KindParsers& kinds) {
+    return load_text(toml, std::string(file), {}, kinds);
 }
 
-LoadResult load_file(const std::filesystem::path& path) {
+LoadResult load_file(const std::filesystem::path& path, const KindParsers& kinds) {
     auto text = detail::read_file(path, kMaxFileBytes);
     if (!text) {
         return std::unexpected(
             std::vector<ConfigError>{ConfigError{path.string(), {}, "", text.error().message}});
     }
-    return load_text(*text, path.string(), path.parent_path());
+    return load_text(*text, path.string(), path.parent_path(), kinds);
 }
 
 std::string summary(const Config& config) {

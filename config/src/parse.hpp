@@ -48,15 +48,9 @@ void parse_server(const Section& s, ServerConfig& out);
 [[nodiscard]] RuleConfig parse_rule(const Section& s);  // rule_section.cpp
 /// Checks the `{{ }}` templates in a rule's `labels` and `annotations` (rule_templates.cpp).
 void check_rule_templates(const Section& rule);
-[[nodiscard]] ReceiverConfig parse_receiver(const Section& s);
-/// A receiver kind's own keys (receiver_section.cpp): checks every key of the table against
-/// `common` and the kind's, and reads the kind's into `out`.
-void parse_receiver_kind(const Section& s, std::span<const std::string_view> common,
-                         ReceiverConfig& out);
-/// Why `url` does not suit a receiver of `kind` (http(s), or smtp(s) for email); nullopt when
-/// it does.
-[[nodiscard]] std::optional<std::string> receiver_url_problem(std::string_view kind,
-                                                              std::string_view url);
+/// The common keys of a `[[receivers]]` entry, then its kind's own keys through the kind's
+/// parser in `kinds` (receiver_kind.cpp).
+[[nodiscard]] ReceiverConfig parse_receiver(const Section& s, const KindParsers& kinds);
 /// The routing tree; `receivers`, `intervals` and `escalations` are the names it may refer to.
 void parse_route(const Section& s, RouteConfig& out, const std::vector<std::string>& receivers,
                  const std::vector<std::string>& intervals,
@@ -89,12 +83,6 @@ void parse_storage(const Section& s, StorageConfig& out);       // stream_sectio
 void parse_status_reports(const Section& s, StatusReportsConfig& out);   // status_test_section.cpp
 /// The default `[[windows.sets]]` when none are configured.
 [[nodiscard]] std::vector<DimensionSetConfig> default_dimension_sets();
-
-/// Reads a secret from `<base>_env`, `<base>_file` or (when `inline_allowed`) `<base>` itself.
-/// Reports more than one of them, an unset or empty variable, an unreadable or empty file; the
-/// value never appears in a message. Returns nullopt when none is given or on error.
-[[nodiscard]] std::optional<Secret> read_secret(const Section& s, std::string_view base,
-                                                bool inline_allowed);
 
 /// `secret` when it can be sent in an HTTP header; otherwise reports it at `<base>_env`,
 /// `<base>_file` or `<base>` (whichever is given), naming where it came from but not the

@@ -138,6 +138,10 @@ std::optional<Secret> header_safe(const Section& s, std::string_view base,
     return std::nullopt;
 }
 
+}  // namespace noctua::config::detail
+
+namespace noctua::config {
+
 std::optional<Secret> read_secret(const Section& s, std::string_view base, bool inline_allowed) {
     const std::string env_key = std::string(base) + "_env";
     const std::string file_key = std::string(base) + "_file";
@@ -153,8 +157,8 @@ std::optional<Secret> read_secret(const Section& s, std::string_view base, bool 
         s.error(given[1], fmt::format("set only one of {}", choices));
         return std::nullopt;
     }
-    if (given[0] == env_key) return from_env(s, env_key);
-    if (given[0] == file_key) return from_file(s, file_key);
+    if (given[0] == env_key) return detail::from_env(s, env_key);
+    if (given[0] == file_key) return detail::from_file(s, file_key);
     std::string value;
     if (!s.read_string(base, value)) return std::nullopt;
     if (value.empty()) {
@@ -164,4 +168,4 @@ std::optional<Secret> read_secret(const Section& s, std::string_view base, bool 
     return Secret(std::move(value), "inline");
 }
 
-}  // namespace noctua::config::detail
+}  // namespace noctua::config

@@ -23,13 +23,6 @@ constexpr std::string_view kServerKeys[] = {"admin_token_env", "admin_token_file
 constexpr std::string_view kProviderKeys[] = {"auth",        "base_url",        "id", "labels",
                                               "maintenance", "max_concurrency", "name"};
 
-
-constexpr std::string_view kReceiverKeys[] = {
-    "initial_backoff", "kind",    "max_attempts", "max_backoff", "name",
-    "send_resolved",   "timeout", "url",          "url_env",     "url_file"};
-
-
-
 }  // namespace
 
 bool one_of(std::string_view value, std::span<const std::string_view> allowed) {
@@ -140,50 +133,5 @@ ProviderConfig parse_provider(const Section& s) {
 }
 
 // parse_rule lives in rule_section.cpp.
-
-ReceiverConfig parse_receiver(const Section& s) {
-    ReceiverConfig out;
-    if (s.require("name") && s.read_string("name", out.name)) check_id(s, "name", out.name);
-    const bool has_kind = s.require("kind") && read_kind(s, kReceiverKinds, out.kind);
-    parse_receiver_kind(s, kReceiverKeys, out);
-    const bool url_given = s.contains("url") || s.contains("url_env") || s.contains("url_file");
-    if (has_kind && out.kind == "log") {
-        for (std::string_view key : {"url", "url_env", "url_file"}) {
-            if (s.contains(key)) s.error(key, "log receivers take no url");
-        }
-    } else {
-        out.url = read_secret(s, "url", true);
-        // The URL may come from a secret: name where it came from, never the value.
-        const auto problem =
-            out.url ? receiver_url_problem(out.kind, out.url->reveal()) : std::nullopt;
-        if (problem) {
-            const std::string_view key = s.contains("url")       ? "url"
-                                         : s.contains("url_env") ? "url_env"
-                                                                 : "url_file";
-            s.error(key, out.url->source() == "inline"
-                             ? *problem
-                             : fmt::format("url from {} {}", out.url->source(), *problem));
-            out.url.reset();
-        }
-        for (std::string_view kind : {"alertmanager", "email", "slack", "teams", "webhook"}) {
-            if (has_kind && out.kind == kind && !url_given) {
-                s.error(fmt::format("{} receivers need one of url, url_env or url_file", kind));
-            }
-        }
-    }
-    s.read_positive_duration("timeout", out.timeout);
-    s.read_bool("send_resolved", out.send_resolved);
-    s.read_int("max_attempts", out.max_attempts, 1, kIntMax);
-    s.read_positive_duration("initial_backoff", out.initial_backoff);
-    s.read_positive_duration("max_backoff", out.max_backoff);
-    if (out.max_backoff < out.initial_backoff) {
-        s.error(s.contains("max_backoff") ? "max_backoff" : "initial_backoff",
-                fmt::format("max_backoff ({}) must not be less than initial_backoff ({})",
-                            core::format_duration(out.max_backoff),
-                            core::format_duration(out.initial_backoff)));
-    }
-    return out;
-}
-
 
 }  // namespace noctua::config::detail

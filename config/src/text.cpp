@@ -1,5 +1,7 @@
 #include "text.hpp"
 
+#include "noctua/config/section.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <memory>
@@ -301,3 +303,14 @@ std::string count_noun(std::size_t n, std::string_view singular, std::string_vie
 }
 
 }  // namespace noctua::config::detail
+
+namespace noctua::config {
+
+std::string quoted(std::string_view text) { return detail::quote(text); }
+
+std::optional<std::string> url_problem(std::string_view url,
+                                       std::span<const std::string_view> schemes) {
+    return detail::url_problem(url, schemes);
+}
+
+}  // namespace noctua::config

@@ -17,6 +17,7 @@
 #include "noctua/core/duration.hpp"
 #include "noctua/core/json.hpp"
 #include "noctua/core/matcher.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/net/curl_client.hpp"
 
 namespace noctua::daemon {
@@ -124,7 +125,7 @@ core::Result<Target> target(const Options& o) {
     Target t;
     std::optional<config::Config> cfg;
     if (auto path = flag(o, "config"); !path.empty()) {
-        auto loaded = config::load_file(path);
+        auto loaded = config::load_file(path, builtin_kind_parsers());
         if (!loaded) {
             std::string msg = "cannot read the daemon's config:";
             for (const auto& e : loaded.error()) msg += "\n  " + e.to_string();

@@ -176,7 +176,7 @@ std::optional<int> parse_flags(std::vector<std::string_view> argv, Args& a) {
 }
 
 int cmd_check(const Args& a) {
-    auto loaded = config::load_file(a.config);
+    auto loaded = config::load_file(a.config, builtin_kind_parsers());
     if (!loaded) {
         print_errors(loaded.error());
         return kUsage;
@@ -187,7 +187,7 @@ int cmd_check(const Args& a) {
 
 int cmd_run(const Args& a) {
     core::tune_allocator_for_daemon();
-    auto loaded = config::load_file(a.config);
+    auto loaded = config::load_file(a.config, builtin_kind_parsers());
     if (!loaded) {
         print_errors(loaded.error());
         return kUsage;

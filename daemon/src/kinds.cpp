@@ -5,6 +5,24 @@
 #include "noctua/config/kinds.hpp"
 
 namespace noctua::daemon {
+namespace {
+
+/// The registries the parsers point into, kept for the life of the process.
+struct BuiltinParsers {
+    Kinds kinds;
+    config::KindParsers parsers;
+    BuiltinParsers() {
+        register_builtin_kinds(kinds);
+        kinds.receivers.add_parsers(parsers);
+    }
+};
+
+}  // namespace
+
+const config::KindParsers& builtin_kind_parsers() {
+    static const BuiltinParsers builtin;
+    return builtin.parsers;
+}
 
 void register_builtin_kinds(Kinds& kinds) {
     probes::register_builtin_probes(kinds.probes);

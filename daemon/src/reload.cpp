@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 
 #include "noctua/core/log.hpp"
+#include "noctua/daemon/kinds.hpp"
 
 namespace noctua::daemon {
 
@@ -79,7 +80,7 @@ void Reloader::request_from_file(std::function<void(core::Result<void>)> done) {
     notifier_.reloading();
     // Reading the file blocks: do it off the io_context, apply on the pipeline strand.
     asio::post(blocking_, [this, done = std::move(done)]() mutable {
-        auto loaded = config::load_file(options_.config_path);
+        auto loaded = config::load_file(options_.config_path, builtin_kind_parsers());
         asio::post(strand_, [this, loaded = std::move(loaded), done = std::move(done)]() mutable {
             core::Result<void> result;
             if (!loaded) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/detect/replay.hpp"
 #include "noctua/streams/event.hpp"
 #include "noctua/streams/windows.hpp"
@@ -171,7 +172,7 @@ private:
 int replay_events(const std::string& path, const std::string& config_path, bool notifications) {
     // The defaults a new user gets: an empty file's windows and the shipped rules.
     auto loaded = config::load_string("", "<defaults>");
-    if (!config_path.empty()) loaded = config::load_file(config_path);
+    if (!config_path.empty()) loaded = config::load_file(config_path, builtin_kind_parsers());
     if (!loaded) {
         for (const auto& e : loaded.error()) fmt::print(stderr, "{}\n", e.to_string());
         return kUsage;
@@ -321,7 +322,7 @@ int cmd_replay(const std::vector<std::string_view>& args) {
     if (config_path.empty()) {
         rules.push_back(detect::default_rule(*measure));
     } else {
-        auto file = config::load_file(config_path);
+        auto file = config::load_file(config_path, builtin_kind_parsers());
         if (!file) {
             for (const auto& e : file.error()) fmt::print(stderr, "{}\n", e.to_string());
             return kUsage;

@@ -71,7 +71,7 @@ int cmd_test_providers(const std::vector<std::string_view>& args) {
     }
     if (config_path.empty()) return usage("-c FILE is required");
 
-    auto cfg = config::load_file(config_path);
+    auto cfg = config::load_file(config_path, builtin_kind_parsers());
     if (!cfg) {
         for (const auto& e : cfg.error()) fmt::print(stderr, "{}\n", e.to_string());
         return 2;

@@ -3,6 +3,7 @@
 
 #include <boost/asio/strand.hpp>
 
+#include "noctua/alerts/channels/telegram.hpp"
 #include "noctua/alerts/dispatcher.hpp"
 #include "receiver_harness.hpp"
 #include "service_fakes.hpp"
@@ -121,8 +122,8 @@ TEST_CASE("telegram: HTML parse mode with everything escaped, within 4,096 chara
     testing::FakeTelegram tg;
     testing::ReceiverHarness h;
     auto rc = testing::receiver("telegram", tg.url());
-    rc.credential = config::Secret(tg.token, "inline");
-    rc.chat_id = "-100123";
+    rc.options = config::KindOptions::of(
+        alerts::TelegramOptions{config::Secret(tg.token, "inline"), "-100123"});
     auto ch = h.make(rc);
     REQUIRE(h.deliver(*ch, testing::group(2, "ratio <12 %> & falling \"fast\"")).kind ==
             Kind::delivered);
@@ -146,8 +147,8 @@ TEST_CASE(
     testing::FakeTelegram tg;
     testing::ReceiverHarness h;
     auto rc = testing::receiver("telegram", tg.url());
-    rc.credential = config::Secret(tg.token, "inline");
-    rc.chat_id = "@noc";
+    rc.options = config::KindOptions::of(
+        alerts::TelegramOptions{config::Secret(tg.token, "inline"), "@noc"});
     auto ch = h.make(rc);
     tg.faults = {testing::Fault::rate_limited, testing::Fault::reset, testing::Fault::reset};
     const auto n = testing::group(1, "x");
@@ -157,7 +158,8 @@ TEST_CASE(
     CHECK(h.deliver(*ch, n).kind == Kind::retry);
     CHECK(h.deliver(*ch, n).kind == Kind::delivered);
 
-    rc.credential = config::Secret("123456:wrong-token-wrong-token-wrong-token", "inline");
+    rc.options = config::KindOptions::of(alerts::TelegramOptions{
+        config::Secret("123456:wrong-token-wrong-token-wrong-token", "inline"), "@noc"});
     auto bad = h.make(rc);
     auto refused = h.deliver(*bad, n);
     CHECK(refused.kind == Kind::failed);
@@ -178,8 +180,8 @@ TEST_CASE("telegram: a 429 storm through the dispatcher loses nothing and keeps 
     alerts::ChannelRegistry registry;
     alerts::register_builtin_channels(registry);
     auto rc = testing::receiver("telegram", tg.url());
-    rc.credential = config::Secret(tg.token, "inline");
-    rc.chat_id = "-100123";
+    rc.options = config::KindOptions::of(
+        alerts::TelegramOptions{config::Secret(tg.token, "inline"), "-100123"});
     // 5/s: a quarter of the fake's 20/s, so requests the limiter spaced still keep to the
     // fake's rate when a loaded machine delays some of them on the way and they arrive closer
     // together than they were sent.

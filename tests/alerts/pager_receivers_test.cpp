@@ -1,6 +1,8 @@
 // Contract tests: pagerduty and opsgenie receivers against loopback fakes of the services.
 #include <catch2/catch.hpp>
 
+#include "noctua/alerts/channels/opsgenie.hpp"
+#include "noctua/alerts/channels/pagerduty.hpp"
 #include "pager_fakes.hpp"
 #include "receiver_harness.hpp"
 
@@ -22,13 +24,15 @@ std::string at(const std::string& body, std::string_view pointer) {
 
 config::ReceiverConfig pagerduty(const testing::FakePagerDuty& pd) {
     auto rc = testing::receiver("pagerduty", pd.url("/v2/enqueue"));
-    rc.credential = config::Secret(std::string(kRoutingKey), "inline");
+    rc.options = config::KindOptions::of(
+        alerts::PagerDutyOptions{config::Secret(std::string(kRoutingKey), "inline")});
     return rc;
 }
 
 config::ReceiverConfig opsgenie(const testing::FakeOpsgenie& og) {
     auto rc = testing::receiver("opsgenie", og.url());
-    rc.credential = config::Secret(og.api_key, "inline");
+    rc.options =
+        config::KindOptions::of(alerts::OpsgenieOptions{config::Secret(og.api_key, "inline")});
     return rc;
 }
 
@@ -125,7 +129,8 @@ TEST_CASE("pagerduty: 429 waits about 30 s, 5xx and resets are retried, 400 is f
     CHECK(h.deliver(*ch, n).kind == Kind::delivered);
 
     auto rc = pagerduty(pd);
-    rc.credential = config::Secret("short", "inline");
+    rc.options =
+        config::KindOptions::of(alerts::PagerDutyOptions{config::Secret("short", "inline")});
     auto bad = h.make(rc);
     auto refused = h.deliver(*bad, n);
     CHECK(refused.kind == Kind::failed);
@@ -191,7 +196,8 @@ TEST_CASE("opsgenie: 429 waits X-RateLimit-Period-In-Sec, 5xx is retried, a bad 
     CHECK(h.deliver(*ch, n).kind == Kind::delivered);
 
     auto rc = opsgenie(og);
-    rc.credential = config::Secret("not-the-key", "inline");
+    rc.options =
+        config::KindOptions::of(alerts::OpsgenieOptions{config::Secret("not-the-key", "inline")});
     auto bad = h.make(rc);
     auto refused = h.deliver(*bad, n);
     CHECK(refused.kind == Kind::failed);

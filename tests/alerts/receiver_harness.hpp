@@ -55,6 +55,13 @@ inline config::ReceiverConfig receiver(std::string kind, std::string url) {
     return rc;
 }
 
+/// `rc` with `options` as its kind's options (the struct the kind's parser would fill).
+template <class Options>
+config::ReceiverConfig with_options(config::ReceiverConfig rc, Options options) {
+    rc.options = config::KindOptions::of(std::move(options));
+    return rc;
+}
+
 /// An io_context, a curl client and a manual clock that jumps an hour after each delivery,
 /// so kinds' default rate limits never hold a test's next message.
 struct ReceiverHarness {

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 #include <catch2/catch.hpp>
 
+#include "noctua/alerts/channels/email.hpp"
 #include "noctua/testing/child_process.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/temp_dir.hpp"
@@ -110,12 +111,13 @@ TEST_CASE("email: a real SMTP exchange with STARTTLS and AUTH delivers plain tex
 
     testing::ReceiverHarness h;
     auto rc = testing::receiver("email", url);
-    rc.from = "noc@example.org";
-    rc.to = {"oncall@example.org", "lead@example.org"};
-    rc.username = "noc";
-    rc.credential = config::Secret("s3cret pass", "inline");
-    rc.ca_file = cert;
-    auto ch = h.make(rc);
+    alerts::EmailOptions mail_options;
+    mail_options.from = "noc@example.org";
+    mail_options.to = {"oncall@example.org", "lead@example.org"};
+    mail_options.username = "noc";
+    mail_options.password = config::Secret("s3cret pass", "inline");
+    mail_options.ca_file = cert;
+    auto ch = h.make(testing::with_options(rc, mail_options));
     REQUIRE(h.deliver(*ch, testing::group(3, "ratio <12 %> & falling")).kind == Kind::delivered);
     REQUIRE(testing::wait_for([&] { return std::filesystem::exists(out / "0.json"); }, 10s));
 
@@ -141,15 +143,15 @@ TEST_CASE("email: a real SMTP exchange with STARTTLS and AUTH delivers plain tex
     CHECK_THAT(html, Contains("<a href=\"https://grafana.example/d/acme\">Dashboard</a>"));
 
     SECTION("a refused login is final") {
-        rc.credential = config::Secret("wrong", "inline");
-        auto bad = h.make(rc);
+        mail_options.password = config::Secret("wrong", "inline");
+        auto bad = h.make(testing::with_options(rc, mail_options));
         auto refused = h.deliver(*bad, testing::group(1, "x"));
         CHECK(refused.kind == Kind::failed);
         CHECK_THAT(refused.message, !Contains("wrong"));
     }
     SECTION("a server whose certificate does not verify is sent nothing") {
-        rc.ca_file.clear();  // the system store does not know the sink's certificate
-        auto untrusted = h.make(rc);
+        mail_options.ca_file.clear();  // the system store does not know the sink's certificate
+        auto untrusted = h.make(testing::with_options(rc, mail_options));
         CHECK(h.deliver(*untrusted, testing::group(1, "x")).kind == Kind::retry);
         CHECK_FALSE(std::filesystem::exists(out / "1.json"));
     }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "noctua/alerts/channels/webhook.hpp"
 #include "noctua/core/base64.hpp"
 #include "receiver_harness.hpp"
 #include "service_fakes.hpp"
@@ -61,7 +62,8 @@ TEST_CASE(
     testing::ReceiverHarness h;
     const std::string key = "0123456789abcdef0123456789abcdef";  // 32 random-looking bytes
     auto rc = testing::receiver("webhook", ep.server.url("/hook"));
-    rc.credential = config::Secret("whsec_" + core::base64_encode(key), "inline");
+    rc.options = config::KindOptions::of(
+        alerts::WebhookOptions{config::Secret("whsec_" + core::base64_encode(key), "inline")});
     auto ch = h.make(rc);
     const auto n = testing::group(2, "ratio 12 %");
     CHECK(h.deliver(*ch, n).kind == Kind::retry);

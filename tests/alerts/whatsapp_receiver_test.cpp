@@ -1,6 +1,7 @@
 // Contract tests: the whatsapp receiver against fakes of Meta's Cloud API and Twilio.
 #include <catch2/catch.hpp>
 
+#include "noctua/alerts/channels/whatsapp.hpp"
 #include "receiver_harness.hpp"
 #include "whatsapp_fakes.hpp"
 
@@ -13,11 +14,12 @@ TEST_CASE("whatsapp (meta): a template to every number, variables on one line ea
     testing::FakeWhatsAppMeta meta;
     testing::ReceiverHarness h;
     auto rc = testing::receiver("whatsapp", meta.url("/v23.0"));
-    rc.credential = config::Secret(meta.token, "inline");
-    rc.phone_number_id = "106540352242922";
-    rc.template_name = "noc_alert";
-    rc.to = {"+34600000001", "+34600000002"};
-    auto ch = h.make(rc);
+    alerts::WhatsAppOptions wa;
+    wa.token = config::Secret(meta.token, "inline");
+    wa.phone_number_id = "106540352242922";
+    wa.template_name = "noc_alert";
+    wa.to = {"+34600000001", "+34600000002"};
+    auto ch = h.make(testing::with_options(rc, wa));
     REQUIRE(h.deliver(*ch, testing::group(3, "ratio 12 %\nfalling")).kind == Kind::delivered);
     auto lock = meta.lock();
     CHECK(meta.refusals.empty());
@@ -34,11 +36,12 @@ TEST_CASE("whatsapp (meta): a rate-limited number is retried alone; the others a
     testing::FakeWhatsAppMeta meta;
     testing::ReceiverHarness h;
     auto rc = testing::receiver("whatsapp", meta.url("/v23.0"));
-    rc.credential = config::Secret(meta.token, "inline");
-    rc.phone_number_id = "106540352242922";
-    rc.template_name = "noc_alert";
-    rc.to = {"+34600000001"};
-    auto ch = h.make(rc);
+    alerts::WhatsAppOptions wa;
+    wa.token = config::Secret(meta.token, "inline");
+    wa.phone_number_id = "106540352242922";
+    wa.template_name = "noc_alert";
+    wa.to = {"+34600000001"};
+    auto ch = h.make(testing::with_options(rc, wa));
     {
         auto lock = meta.lock();
         meta.faults = {testing::Fault::rate_limited};
@@ -49,8 +52,8 @@ TEST_CASE("whatsapp (meta): a rate-limited number is retried alone; the others a
     CHECK_THAT(limited.message, Contains("130429"));
     CHECK(h.deliver(*ch, n).kind == Kind::delivered);
 
-    rc.to = {"+34600000001", "+34600000002", "+34600000003"};
-    auto three = h.make(rc);
+    wa.to = {"+34600000001", "+34600000002", "+34600000003"};
+    auto three = h.make(testing::with_options(rc, wa));
     const auto m = testing::group(1, "y", alerts::AlertState::firing, 2);
     {
         auto lock = meta.lock();
@@ -64,9 +67,9 @@ TEST_CASE("whatsapp (meta): a rate-limited number is retried alone; the others a
     CHECK(meta.recipients.size() == 3);
     CHECK(meta.requests == 6);
 
-    rc.credential = config::Secret("expired", "inline");
+    wa.token = config::Secret("expired", "inline");
     lock.unlock();
-    auto bad = h.make(rc);
+    auto bad = h.make(testing::with_options(rc, wa));
     auto refused = h.deliver(*bad, n);
     CHECK(refused.kind == Kind::failed);
     CHECK_THAT(refused.message, Contains("190"));
@@ -77,13 +80,14 @@ TEST_CASE("whatsapp (twilio): ContentSid and ContentVariables to whatsapp: numbe
     testing::FakeTwilio twilio;
     testing::ReceiverHarness h;
     auto rc = testing::receiver("whatsapp", twilio.url());
-    rc.provider = "twilio";
-    rc.account_sid = twilio.account_sid;
-    rc.credential = config::Secret(twilio.auth_token, "inline");
-    rc.from = "+15005550006";
-    rc.template_name = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
-    rc.to = {"+34600000001"};
-    auto ch = h.make(rc);
+    alerts::WhatsAppOptions wa;
+    wa.provider = "twilio";
+    wa.account_sid = twilio.account_sid;
+    wa.token = config::Secret(twilio.auth_token, "inline");
+    wa.from = "+15005550006";
+    wa.template_name = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
+    wa.to = {"+34600000001"};
+    auto ch = h.make(testing::with_options(rc, wa));
     REQUIRE(h.deliver(*ch, testing::group(2, "ratio 12 %")).kind == Kind::delivered);
     {
         auto lock = twilio.lock();
@@ -97,7 +101,7 @@ TEST_CASE("whatsapp (twilio): ContentSid and ContentVariables to whatsapp: numbe
         twilio.faults = {testing::Fault::rate_limited};
     }
     CHECK(h.deliver(*ch, testing::group(1, "x")).kind == Kind::retry);
-    rc.credential = config::Secret("wrong", "inline");
-    auto bad = h.make(rc);
+    wa.token = config::Secret("wrong", "inline");
+    auto bad = h.make(testing::with_options(rc, wa));
     CHECK(h.deliver(*bad, testing::group(1, "x")).kind == Kind::failed);
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
 using Catch::Matchers::Contains;
@@ -15,7 +16,8 @@ std::string_view strip_first_newline(std::string_view text) {
 
 /// Every error of an invalid document, as `test.toml:L:C: key: message` lines.
 std::vector<std::string> errors_of(std::string_view toml) {
-    auto result = load_string(strip_first_newline(toml), "test.toml");
+    auto result = load_string(strip_first_newline(toml), "test.toml",
+                              noctua::testing::builtin_kind_parsers());
     REQUIRE_FALSE(result.has_value());
     std::vector<std::string> out;
     for (const auto& e : result.error()) {

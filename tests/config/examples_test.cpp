@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 TEST_CASE("config: every file in config/examples loads without errors", "[config][unit]") {
     // Examples must load as shipped: no environment variables, no secret files.
@@ -17,7 +18,8 @@ TEST_CASE("config: every file in config/examples loads without errors", "[config
             continue;
         }
         INFO(entry.path().string());
-        auto result = noctua::config::load_file(entry.path());
+        auto result =
+            noctua::config::load_file(entry.path(), noctua::testing::builtin_kind_parsers());
         if (!result) {
             for (const auto& e : result.error()) UNSCOPED_INFO(e.to_string());
         }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
 using Catch::Matchers::Contains;
@@ -188,15 +189,16 @@ TEST_CASE("config: webhook url from env and file", "[config][unit]") {
 name = "a"
 kind = "webhook"
 url_env = ")" + std::string(kHookVar) +
-                              R"("
+                                  R"("
 [[receivers]]
 name = "b"
 kind = "webhook"
 url_file = ")" + file.string() +
-                              R"("
+                                  R"("
 [route]
 receiver = "a"
-)");
+)",
+                              "<string>", noctua::testing::builtin_kind_parsers());
     INFO(Catch::rangeToString(error_strings(result)));
     REQUIRE(result.has_value());
     CHECK(result->receivers[0].url->reveal() == kHookValue);
@@ -233,7 +235,7 @@ url = "https://hooks.example/s3cr3t-hook-path"
 [route]
 receiver = "nobody"
 )",
-                              "t.toml");
+                              "t.toml", noctua::testing::builtin_kind_parsers());
     const auto errors = error_strings(result);
     CHECK(errors == std::vector<std::string>{
                         "t.toml:4:20: server.admin_token_file: set only one of admin_token_env or "

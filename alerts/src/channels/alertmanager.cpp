@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "channels/kinds.hpp"
+#include "noctua/alerts/channels/alertmanager.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -26,7 +28,8 @@ protected:
 
 private:
     std::string body(const Notification& n) const {
-        const auto valid_until = clock_.now() + config().ends_after;
+        const auto valid_until =
+            clock_.now() + config().options.get<AlertmanagerOptions>().ends_after;
         core::JsonWriter w;
         w.begin_array();
         for (const auto& a : n.alerts) {
@@ -61,6 +64,15 @@ private:
 class AlertmanagerFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "alertmanager"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        constexpr std::string_view kOwn[] = {"ends_after"};
+        config::check_receiver_keys(s, kOwn);
+        config::check_receiver_url(s, common, config::UrlUse::required);
+        AlertmanagerOptions out;
+        s.read_positive_duration("ends_after", out.ends_after);
+        return config::KindOptions::of(out);
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
         if (!c.url || c.url->empty()) {

@@ -10,6 +10,8 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/alerts/channels/email.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/base64.hpp"
 #include "noctua/core/html.hpp"
 #include "noctua/core/mail.hpp"
@@ -81,31 +83,33 @@ public:
 protected:
     // ChannelBase
     void do_deliver(const Notification& n, Done done) override {
-        const auto& c = config();
+        const auto& o = options();
         core::MailRequest req;
-        req.url = c.url->reveal();
-        req.from = c.from;
-        req.to = c.to;
-        req.username = c.username;
-        if (c.credential) req.password = c.credential->reveal();
-        req.require_tls = c.starttls;
-        req.ca_file = c.ca_file;
-        req.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.timeout);
+        req.url = config().url->reveal();
+        req.from = o.from;
+        req.to = o.to;
+        req.username = o.username;
+        if (o.password) req.password = o.password->reveal();
+        req.require_tls = o.starttls;
+        req.ca_file = o.ca_file;
+        req.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config().timeout);
         req.message = message(n);
         mail_.async_send(std::move(req),
                          [done = std::move(done)](core::MailResponse r) { done(classify(r)); });
     }
 
 private:
+    const EmailOptions& options() const { return config().options.get<EmailOptions>(); }
+
     std::string message(const Notification& n) const {
         const Message m = compose(n);
         const std::string thread = fmt::format("<{}@noctua>", group_hash(n.group_key));
         const std::string boundary = fmt::format("noctua-{}-{}", group_hash(n.group_key), n.id);
         std::string to;
-        for (const auto& a : config().to) to += (to.empty() ? "" : ", ") + a;
+        for (const auto& a : options().to) to += (to.empty() ? "" : ", ") + a;
         std::string out;
         out += "Date: " + rfc5322_date(clock_.now()) + "\r\n";
-        out += "From: Noctua <" + config().from + ">\r\n";
+        out += "From: Noctua <" + options().from + ">\r\n";
         out += "To: " + to + "\r\n";
         out += "Subject: " + encoded_header(cut_chars(m.headline, 200)) + "\r\n";
         out += fmt::format("Message-ID: <{}.{}.{}@noctua>\r\n", group_hash(n.group_key), n.id,
@@ -145,13 +149,45 @@ private:
 class EmailFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "email"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        constexpr std::string_view kOwn[] = {"to", "from", "username", "starttls", "ca_file"};
+        constexpr std::string_view kSecrets[] = {"password"};
+        constexpr std::string_view kSchemes[] = {"smtp", "smtps"};
+        config::check_receiver_keys(s, kOwn, kSecrets);
+        config::check_receiver_url(s, common, config::UrlUse::required, kSchemes);
+        EmailOptions out;
+        // Optional: without a username there is no AUTH.
+        out.password = config::read_receiver_secret(s, common, "password", false);
+        if (s.require("to") && s.read_string_list("to", out.to) && out.to.empty()) {
+            s.error("to", "must name at least one address");
+        }
+        for (const auto& a : out.to) {
+            if (a.find('@') == std::string::npos ||
+                a.find_first_of("<>\r\n") != std::string::npos) {
+                s.error("to", fmt::format("{} is not an e-mail address", config::quoted(a)));
+            }
+        }
+        if (s.require("from")) s.read_string("from", out.from);
+        if (out.from.find_first_of("<>\r\n") != std::string::npos) {
+            s.error("from", "must be a bare address");
+        }
+        s.read_string("username", out.username);
+        s.read_bool("starttls", out.starttls);
+        s.read_string("ca_file", out.ca_file);
+        if (!out.username.empty() && !out.password) {
+            s.error("username", "needs one of password, password_env or password_file");
+        }
+        return config::KindOptions::of(std::move(out));
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
         if (ctx.mail == nullptr) {
             return core::fail(core::Errc::invalid_argument,
                               "email receiver \"" + c.name + "\": no mail client");
         }
-        if (!c.url || c.to.empty() || c.from.empty()) {
+        const auto& o = c.options.get<EmailOptions>();
+        if (!c.url || o.to.empty() || o.from.empty()) {
             return core::fail(core::Errc::invalid_argument,
                               "email receiver \"" + c.name + "\" needs url, from and to");
         }

@@ -1,6 +1,7 @@
 // log: one line per alert of a notification to the "notify" logger.
 #include "noctua/core/log.hpp"
 #include "channels/kinds.hpp"
+#include "noctua/config/receiver_kind.hpp"
 
 namespace noctua::alerts::detail {
 namespace {
@@ -41,6 +42,12 @@ protected:
 class LogFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "log"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        config::check_receiver_keys(s, {});
+        config::check_receiver_url(s, common, config::UrlUse::none);
+        return {};
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext&) const override {
         return std::make_unique<LogChannel>(c);

@@ -7,6 +7,8 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/alerts/channels/opsgenie.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -108,7 +110,9 @@ protected:
             req = post(base + "/v2/alerts/" + alias + "/close?identifierType=alias",
                        std::move(w).str(), "application/json");
         }
-        req.headers.emplace_back("Authorization", "GenieKey " + config().credential->reveal());
+        req.headers.emplace_back(
+            "Authorization",
+            "GenieKey " + config().options.get<OpsgenieOptions>().api_key->reveal());
         send(std::move(req), classify, std::move(done));
     }
 
@@ -134,9 +138,18 @@ private:
 class OpsgenieFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "opsgenie"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        constexpr std::string_view kSecrets[] = {"api_key"};
+        config::check_receiver_keys(s, {}, kSecrets);
+        config::check_receiver_url(s, common, config::UrlUse::optional);
+        return config::KindOptions::of(
+            OpsgenieOptions{config::read_receiver_secret(s, common, "api_key", true)});
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
-        if (!c.credential || c.credential->empty()) {
+        const auto& key = c.options.get<OpsgenieOptions>().api_key;
+        if (!key || key->empty()) {
             return core::fail(core::Errc::invalid_argument,
                               "opsgenie receiver \"" + c.name + "\" needs an api_key");
         }

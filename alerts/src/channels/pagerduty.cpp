@@ -6,6 +6,8 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/alerts/channels/pagerduty.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -107,7 +109,7 @@ protected:
     // ChannelBase
     bool accepts_acks() const override { return true; }
     void do_deliver(const Notification& n, Done done) override {
-        const auto& key = config().credential->reveal();
+        const auto& key = config().options.get<PagerDutyOptions>().routing_key->reveal();
         std::string body = fit_alerts(
             n.alerts.size(), [&](std::size_t k) { return event(n, key, external_url(), k); },
             [](const std::string& s) { return s.size() <= kEventMax; });
@@ -132,9 +134,18 @@ private:
 class PagerDutyFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "pagerduty"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        constexpr std::string_view kSecrets[] = {"routing_key"};
+        config::check_receiver_keys(s, {}, kSecrets);
+        config::check_receiver_url(s, common, config::UrlUse::optional);
+        return config::KindOptions::of(
+            PagerDutyOptions{config::read_receiver_secret(s, common, "routing_key", true)});
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
-        if (!c.credential || c.credential->empty()) {
+        const auto& key = c.options.get<PagerDutyOptions>().routing_key;
+        if (!key || key->empty()) {
             return core::fail(core::Errc::invalid_argument,
                               "pagerduty receiver \"" + c.name + "\" needs a routing_key");
         }

@@ -5,6 +5,7 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/html.hpp"
 #include "noctua/core/json.hpp"
 
@@ -96,6 +97,12 @@ private:
 class SlackFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "slack"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        config::check_receiver_keys(s, {});
+        config::check_receiver_url(s, common, config::UrlUse::required);
+        return {};
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
         if (!c.url || c.url->empty()) {

@@ -5,6 +5,7 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -89,6 +90,12 @@ private:
 class TeamsFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "teams"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        config::check_receiver_keys(s, {});
+        config::check_receiver_url(s, common, config::UrlUse::required);
+        return {};
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
         if (!c.url || c.url->empty()) {

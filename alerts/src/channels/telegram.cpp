@@ -6,6 +6,8 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/alerts/channels/telegram.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/html.hpp"
 #include "noctua/core/json.hpp"
 
@@ -56,7 +58,7 @@ protected:
         core::JsonWriter w;
         w.begin_object();
         // A numeric chat id goes as a number, "@channel" as a string.
-        const auto& chat = config().chat_id;
+        const auto& chat = options().chat_id;
         if (!chat.empty() && chat.find_first_not_of("-0123456789") == std::string::npos) {
             w.key("chat_id").raw(chat);
         } else {
@@ -67,12 +69,14 @@ protected:
         w.end_object();
         const std::string base = config().url ? config().url->reveal() : std::string(kApi);
         // The token is in the path: the URL is never logged.
-        send(post(base + "/bot" + config().credential->reveal() + "/sendMessage",
+        send(post(base + "/bot" + options().bot_token->reveal() + "/sendMessage",
                   std::move(w).str(), "application/json"),
              classify, std::move(done));
     }
 
 private:
+    const TelegramOptions& options() const { return config().options.get<TelegramOptions>(); }
+
     static DeliveryOutcome classify(const core::HttpResponse& r) {
         simdjson::dom::parser parser;
         simdjson::dom::element doc;
@@ -104,9 +108,21 @@ private:
 class TelegramFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "telegram"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        constexpr std::string_view kOwn[] = {"chat_id"};
+        constexpr std::string_view kSecrets[] = {"bot_token"};
+        config::check_receiver_keys(s, kOwn, kSecrets);
+        config::check_receiver_url(s, common, config::UrlUse::optional);
+        TelegramOptions out;
+        out.bot_token = config::read_receiver_secret(s, common, "bot_token", true);
+        if (s.require("chat_id")) s.read_string("chat_id", out.chat_id);
+        return config::KindOptions::of(std::move(out));
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
-        if (!c.credential || c.credential->empty() || c.chat_id.empty()) {
+        const auto& o = c.options.get<TelegramOptions>();
+        if (!o.bot_token || o.bot_token->empty() || o.chat_id.empty()) {
             return core::fail(core::Errc::invalid_argument,
                               "telegram receiver \"" + c.name + "\" needs bot_token and chat_id");
         }

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "channels/kinds.hpp"
+#include "noctua/alerts/channels/webhook.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/base64.hpp"
 
 namespace noctua::alerts::detail {
@@ -70,6 +72,15 @@ private:
 class WebhookFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "webhook"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        constexpr std::string_view kSecrets[] = {"secret"};
+        config::check_receiver_keys(s, {}, kSecrets);
+        config::check_receiver_url(s, common, config::UrlUse::required);
+        // Optional: without it requests are not signed.
+        return config::KindOptions::of(
+            WebhookOptions{config::read_receiver_secret(s, common, "secret", false)});
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
         if (!c.url || c.url->empty()) {
@@ -77,9 +88,9 @@ public:
                               "webhook receiver \"" + c.name + "\" needs a url");
         }
         std::string key;
-        if (c.credential) {
+        if (const auto& given = c.options.get<WebhookOptions>().secret) {
             // "whsec_<base64>" is the Standard Webhooks form; anything else is the key itself.
-            const auto& secret = c.credential->reveal();
+            const auto& secret = given->reveal();
             if (secret.starts_with("whsec_")) {
                 auto decoded = core::base64_decode(std::string_view(secret).substr(6));
                 if (!decoded) {

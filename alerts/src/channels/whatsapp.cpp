@@ -7,6 +7,7 @@
 //
 // A notification is delivered when every number has it; a retry sends only to the numbers
 // that do not have it yet.
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -15,6 +16,8 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
+#include "noctua/alerts/channels/whatsapp.hpp"
+#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/base64.hpp"
 #include "noctua/core/json.hpp"
 
@@ -24,6 +27,11 @@ namespace {
 constexpr std::string_view kGraph = "https://graph.facebook.com/v23.0";
 constexpr std::string_view kTwilio = "https://api.twilio.com";
 constexpr std::size_t kVariableMax = 1000;
+
+bool is_e164(std::string_view n) {
+    return n.size() >= 8 && n.size() <= 16 && n.front() == '+' &&
+           std::all_of(n.begin() + 1, n.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 /// One line: new lines and tabs become " · " and runs of spaces one space.
 std::string one_line(std::string_view s) {
@@ -71,7 +79,7 @@ protected:
         {
             std::lock_guard lock(sent_->mutex);
             const auto& have = sent_->numbers[n.id];
-            for (std::size_t i = 0; i < config().to.size(); ++i) {
+            for (std::size_t i = 0; i < options().to.size(); ++i) {
                 if (!have.contains(i)) pending.push_back(i);
             }
         }
@@ -86,9 +94,9 @@ protected:
             return;
         }
         const auto vars = variables(n);
-        const bool twilio = config().provider == "twilio";
+        const bool twilio = options().provider == "twilio";
         for (std::size_t i : pending) {
-            send(request(config().to[i], vars), twilio ? classify_twilio : classify_meta,
+            send(request(options().to[i], vars), twilio ? classify_twilio : classify_meta,
                  [attempt, i](DeliveryOutcome o) { attempt->answer(i, std::move(o)); });
         }
     }
@@ -134,14 +142,17 @@ private:
         }
     };
 
+    const WhatsAppOptions& options() const { return config().options.get<WhatsAppOptions>(); }
+
     core::HttpRequest request(const std::string& to, const std::vector<std::string>& vars) const {
-        const auto& c = config();
+        const auto& c = options();
         if (c.provider == "twilio") {
             core::JsonWriter cv;
             cv.begin_object();
             for (std::size_t k = 0; k < vars.size(); ++k) cv.field(std::to_string(k + 1), vars[k]);
             cv.end_object();
-            const std::string base = c.url ? c.url->reveal() : std::string(kTwilio);
+            const auto& url = config().url;
+            const std::string base = url ? url->reveal() : std::string(kTwilio);
             auto req = post(base + "/2010-04-01/Accounts/" + c.account_sid + "/Messages.json",
                             form_encode({{"To", "whatsapp:" + to},
                                          {"From", "whatsapp:" + c.from},
@@ -150,7 +161,7 @@ private:
                             "application/x-www-form-urlencoded");
             req.headers.emplace_back(
                 "Authorization",
-                "Basic " + core::base64_encode(c.account_sid + ":" + c.credential->reveal()));
+                "Basic " + core::base64_encode(c.account_sid + ":" + c.token->reveal()));
             return req;
         }
         core::JsonWriter w;
@@ -164,10 +175,11 @@ private:
             w.begin_object().field("type", "text").field("text", v).end_object();
         }
         w.end_array().end_object().end_array().end_object().end_object();
-        const std::string base = c.url ? c.url->reveal() : std::string(kGraph);
+        const auto& url = config().url;
+        const std::string base = url ? url->reveal() : std::string(kGraph);
         auto req = post(base + "/" + c.phone_number_id + "/messages", std::move(w).str(),
                         "application/json");
-        req.headers.emplace_back("Authorization", "Bearer " + c.credential->reveal());
+        req.headers.emplace_back("Authorization", "Bearer " + c.token->reveal());
         return req;
     }
 
@@ -209,11 +221,51 @@ private:
 class WhatsAppFactory final : public ChannelFactory {
 public:
     std::string_view kind() const override { return "whatsapp"; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        WhatsAppOptions out;
+        s.read_string("provider", out.provider);
+        const bool twilio = out.provider == "twilio";
+        constexpr std::string_view kOwn[] = {
+            "provider", "to", "from", "account_sid", "phone_number_id", "template", "language"};
+        const std::string_view token_key = twilio ? "auth_token" : "access_token";
+        config::check_receiver_keys(s, kOwn, std::span(&token_key, 1));
+        config::check_receiver_url(s, common, config::UrlUse::optional);
+        out.token = config::read_receiver_secret(s, common, token_key, true);
+        if (out.provider != "meta" && !twilio) {
+            s.error("provider", fmt::format("unknown whatsapp provider {} (known: meta, twilio)",
+                                            config::quoted(out.provider)));
+        }
+        if (s.require("to") && s.read_string_list("to", out.to)) {
+            if (out.to.empty()) s.error("to", "must name at least one number");
+            for (const auto& n : out.to) {
+                if (!is_e164(n)) {
+                    s.error("to", fmt::format("{} is not an E.164 number", config::quoted(n)));
+                }
+            }
+        }
+        if (s.require("template")) s.read_string("template", out.template_name);
+        s.read_string("language", out.language);
+        if (twilio) {
+            if (s.require("account_sid")) s.read_string("account_sid", out.account_sid);
+            if (s.require("from")) s.read_string("from", out.from);
+            for (std::string_view key : {"phone_number_id", "language"}) {
+                if (s.contains(key)) s.error(key, "only for provider = \"meta\"");
+            }
+        } else {
+            if (s.require("phone_number_id")) s.read_string("phone_number_id", out.phone_number_id);
+            for (std::string_view key : {"account_sid", "from"}) {
+                if (s.contains(key)) s.error(key, "only for provider = \"twilio\"");
+            }
+        }
+        return config::KindOptions::of(std::move(out));
+    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
-        const bool twilio = c.provider == "twilio";
-        if (!c.credential || c.credential->empty() || c.to.empty() || c.template_name.empty() ||
-            (twilio ? c.account_sid.empty() || c.from.empty() : c.phone_number_id.empty())) {
+        const auto& o = c.options.get<WhatsAppOptions>();
+        const bool twilio = o.provider == "twilio";
+        if (!o.token || o.token->empty() || o.to.empty() || o.template_name.empty() ||
+            (twilio ? o.account_sid.empty() || o.from.empty() : o.phone_number_id.empty())) {
             return core::fail(core::Errc::invalid_argument,
                               "whatsapp receiver \"" + c.name +
                                   "\" needs a token, to, template and " +

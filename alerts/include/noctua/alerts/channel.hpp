@@ -25,6 +25,10 @@
 #include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 
+namespace noctua::config {
+class Section;
+}  // namespace noctua::config
+
 namespace noctua::alerts {
 
 /// The result of one delivery attempt.
@@ -117,11 +121,19 @@ private:
     std::shared_ptr<RateLimiter> limiter_;  // shared with completions that outlive an attempt
 };
 
-/// Creates channels of one receiver kind.
+/// One receiver kind: reads its own keys of a `[[receivers]]` entry and creates its channels.
 class ChannelFactory {
 public:
     virtual ~ChannelFactory() = default;
     [[nodiscard]] virtual std::string_view kind() const = 0;
+    /// The kind's config::ReceiverParser: reads the kind's own keys of the entry `s` (whose
+    /// common keys are in `common`) into the options struct declared beside the kind, checks
+    /// every key of the entry and reports each problem at its position. Called while the
+    /// configuration loads (ChannelRegistry::add_parsers), on the loading thread.
+    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
+                                                    config::ReceiverConfig& common) const = 0;
+    /// A channel for `config`, whose options the kind's parse() read; an error when it cannot
+    /// be made (a configuration built without the parser lacks what the kind needs).
     [[nodiscard]] virtual core::Result<std::unique_ptr<ChannelBase>> create(
         const config::ReceiverConfig& config, ChannelContext& context) const = 0;
 };
@@ -135,6 +147,9 @@ public:
     /// Creates a channel, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<ChannelBase>> create(
         const config::ReceiverConfig& config, ChannelContext& context) const;
+    /// Adds every registered kind's parser to `out`; the registry must outlive the loads that
+    /// use them.
+    void add_parsers(config::KindParsers& out) const;
 };
 
 /// Registers every built-in receiver kind: each of config::kReceiverKinds.

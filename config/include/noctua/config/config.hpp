@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "noctua/config/kind_options.hpp"
+#include "noctua/config/shared.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/labels.hpp"
 #include "noctua/core/matcher.hpp"
-#include "noctua/core/time_interval.hpp"
 #include "noctua/core/result.hpp"
 #include "noctua/core/shard.hpp"
+#include "noctua/core/time_interval.hpp"
 
 namespace noctua::config {
 
@@ -68,30 +70,6 @@ struct ServerConfig {
     /// How long shutdown waits for in-flight deliveries.
     core::Duration shutdown_timeout = std::chrono::seconds(10);
     friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
-};
-
-/// An optional immutable value that copies share instead of duplicating: reads like
-/// std::optional<T> (has_value, *, ->), compares by value. A provider's AuthConfig (600 bytes)
-/// was copied into each of its probes, twice (the Config and the running probe).
-template <class T>
-class Shared {
-public:
-    Shared() = default;
-    Shared(std::nullopt_t) {}  // NOLINT(google-explicit-constructor): optional-like
-    Shared(T value) : p_(std::make_shared<const T>(std::move(value))) {}  // NOLINT: optional-like
-    Shared(std::optional<T> value) {  // NOLINT: optional-like
-        if (value) p_ = std::make_shared<const T>(std::move(*value));
-    }
-    [[nodiscard]] bool has_value() const { return p_ != nullptr; }
-    explicit operator bool() const { return has_value(); }
-    const T& operator*() const { return *p_; }
-    const T* operator->() const { return p_.get(); }
-    friend bool operator==(const Shared& a, const Shared& b) {
-        return a.p_ == b.p_ || (a.p_ && b.p_ && *a.p_ == *b.p_);
-    }
-
-private:
-    std::shared_ptr<const T> p_;
 };
 
 /// How a provider's probes authenticate (`[providers.auth]`); shared by all its probes.
@@ -352,30 +330,12 @@ struct ReceiverConfig {
     /// alertmanager | email | log | opsgenie | pagerduty | slack | teams | telegram | webhook |
     /// whatsapp (docs/receivers.md)
     std::string kind;
-    /// The endpoint (a secret: webhook URLs often embed a token). Required by slack, teams,
-    /// webhook and alertmanager; the service's own URL by default for pagerduty, opsgenie,
-    /// telegram and whatsapp; `smtp://` or `smtps://` for email.
+    /// The endpoint (a secret: webhook URLs often embed a token). Whether a kind requires it,
+    /// and which schemes it takes, is the kind's to check.
     std::optional<Secret> url;
-    /// The kind's credential, read from its own key (`<key>`, `<key>_env`, `<key>_file`):
-    /// pagerduty `routing_key`, opsgenie `api_key`, telegram `bot_token`, whatsapp
-    /// `access_token` (meta) or `auth_token` (twilio), email `password`, webhook `secret`
-    /// (Standard Webhooks signing key, `whsec_<base64>` or raw).
-    std::optional<Secret> credential;
-    std::string chat_id;            ///< telegram: numeric id or `@channel`
-    std::vector<std::string> to;    ///< email: addresses; whatsapp: E.164 numbers
-    std::string from;               ///< email: sender address; whatsapp (twilio): sender number
-    std::string username;           ///< email: SMTP login (empty: no AUTH)
-    bool starttls = true;           ///< email over smtp://: STARTTLS required before anything
-    std::string ca_file;            ///< email: PEM bundle for the SMTP server; empty: system
-    std::string provider = "meta";  ///< whatsapp: "meta" (Cloud API) | "twilio"
-    std::string account_sid;        ///< whatsapp (twilio)
-    std::string phone_number_id;    ///< whatsapp (meta)
-    /// whatsapp: the approved template (meta: its name; twilio: its Content SID, `HX…`).
-    std::string template_name;
-    std::string language = "en_US";  ///< whatsapp (meta): the template's language code
-    /// alertmanager: how long a pushed firing alert stays valid (its endsAt) unless re-sent;
-    /// keep the route's repeat_interval below it.
-    core::Duration ends_after = std::chrono::hours(5);
+    /// The kind's own keys (its credential, recipients, …), read by the kind's parser into the
+    /// struct declared beside it (alerts/include/noctua/alerts/channels/<kind>.hpp).
+    KindOptions options;
     /// At most `rate_limit` sends per `rate_period` (0: the kind's default: slack and
     /// telegram 1 per second, pagerduty 120 per minute, teams 4 per second); a send over it
     /// waits for the next slot.
@@ -383,7 +343,7 @@ struct ReceiverConfig {
     core::Duration rate_period = std::chrono::seconds(1);
     core::Duration timeout = std::chrono::seconds(10);
     bool send_resolved = true;
-    int max_attempts = 10;  ///< delivery attempts before giving up (outbox comes later)
+    int max_attempts = 10;  ///< delivery attempts before giving up
     core::Duration initial_backoff = std::chrono::seconds(1);
     core::Duration max_backoff = std::chrono::minutes(5);
     friend bool operator==(const ReceiverConfig&, const ReceiverConfig&) = default;
@@ -601,11 +561,15 @@ inline constexpr std::size_t kMaxSecretFileBytes = std::size_t{64} * 1024;
 /// path is relative to the directory of `path`. Blocking I/O: call at startup or from a
 /// reload worker, never on an io_context thread. Reads the environment, so it must not race
 /// with setenv(). Throws only std::bad_alloc.
-[[nodiscard]] LoadResult load_file(const std::filesystem::path& path);
+/// Each entry of a family of kinds is handed to its kind's parser in `kinds` (the daemon's
+/// are daemon::builtin_kind_parsers()).
+[[nodiscard]] LoadResult load_file(const std::filesystem::path& path,
+                                   const KindParsers& kinds = {});
 
 /// Validates TOML text as load_file() does; `file` names it in errors and relative `*_file`
 /// paths are relative to the current directory.
-[[nodiscard]] LoadResult load_string(std::string_view toml, std::string_view file = "<string>");
+[[nodiscard]] LoadResult load_string(std::string_view toml, std::string_view file = "<string>",
+                                     const KindParsers& kinds = {});
 
 /// A one-line summary for `noctua check`:
 /// "config OK: 3 providers, 4 probes, 1 rule, 2 receivers". Never contains a secret.

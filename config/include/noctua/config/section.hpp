@@ -129,6 +129,21 @@ private:
     LoadContext* ctx_;
 };
 
+/// Reads a secret from `<base>_env`, `<base>_file` or (when `inline_allowed`) `<base>` itself.
+/// Reports more than one of them, an unset or empty variable, an unreadable or empty file; the
+/// value never appears in a message. Returns nullopt when none is given or on error.
+[[nodiscard]] std::optional<Secret> read_secret(const Section& s, std::string_view base,
+                                                bool inline_allowed);
+
+/// `"text"` with quotes, backslashes and control characters escaped, as messages quote values.
+[[nodiscard]] std::string quoted(std::string_view text);
+
+/// Why `url` is not a URL with one of `schemes` ("http", "smtp") that curl's URL parser
+/// accepts, with a host, and without spaces or control characters; nullopt when it is. The
+/// message never repeats the URL (it may hold a token).
+[[nodiscard]] std::optional<std::string> url_problem(std::string_view url,
+                                                     std::span<const std::string_view> schemes);
+
 /// "string", "integer", "floating-point", …: how a TOML type is named in messages.
 [[nodiscard]] std::string_view type_name(toml::node_type type);
 

@@ -23,6 +23,10 @@ struct Kinds {
 /// Registers every built-in kind of every library and freezes the registries.
 void register_builtin_kinds(Kinds& kinds);
 
+/// The configuration parsers of every built-in kind (config::KindParsers), from registries
+/// built once for the process and then read-only: what every command hands config::load_*().
+[[nodiscard]] const config::KindParsers& builtin_kind_parsers();
+
 /// The known kinds per configuration table, one line each ("  [[probes]]     dns, http, …"),
 /// from the registries: the table `noctua --help` prints.
 [[nodiscard]] std::string kinds_table(const Kinds& kinds);

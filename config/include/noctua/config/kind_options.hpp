@@ -1,0 +1,100 @@
+#pragma once
+
+// A kind's own options, and the parsers that read them. Config reads the keys every entry of
+// a family shares (a receiver's name, url, timeouts, retries); each kind reads its own keys
+// with the parser its registry supplies (alerts::ChannelRegistry::add_parsers), into a struct
+// declared beside the kind. Config never names a kind's struct.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <utility>
+
+#include "noctua/core/assert.hpp"
+
+namespace noctua::config {
+
+class Section;
+struct ReceiverConfig;
+
+/// One value of a kind's options struct (copyable, equality-comparable), or nothing. Copies
+/// share the immutable value; two compare equal when both are empty or both hold equal values
+/// of the same type.
+class KindOptions {
+public:
+    KindOptions() = default;
+
+    /// Options holding `value`.
+    template <class T>
+    [[nodiscard]] static KindOptions of(T value) {
+        KindOptions out;
+        out.p_ = std::make_shared<const Holder<T>>(std::move(value));
+        return out;
+    }
+
+    [[nodiscard]] bool empty() const { return p_ == nullptr; }
+
+    /// The held T, or a default T when empty (an entry read without its kind's parser, whose
+    /// keys beyond the common ones were then refused). Holding another type is a programming
+    /// error and aborts.
+    template <class T>
+    [[nodiscard]] const T& get() const {
+        static const T kDefault{};
+        if (p_ == nullptr) return kDefault;
+        const auto* held = dynamic_cast<const Holder<T>*>(p_.get());
+        NOCTUA_CHECK(held != nullptr);
+        return held->value;
+    }
+
+    friend bool operator==(const KindOptions& a, const KindOptions& b) {
+        if (a.p_ == b.p_) return true;
+        return a.p_ != nullptr && b.p_ != nullptr && a.p_->equals(*b.p_);
+    }
+
+private:
+    struct Base {
+        virtual ~Base() = default;
+        [[nodiscard]] virtual bool equals(const Base& other) const = 0;
+    };
+    template <class T>
+    struct Holder final : Base {
+        explicit Holder(T v) : value(std::move(v)) {}
+        bool equals(const Base& other) const override {
+            const auto* o = dynamic_cast<const Holder*>(&other);
+            return o != nullptr && o->value == value;
+        }
+        T value;
+    };
+    std::shared_ptr<const Base> p_;
+};
+
+/// Reads one receiver kind's own keys of a `[[receivers]]` entry `s`, whose common keys config
+/// has read into `common` (name, kind, url, timeouts, retries, rate limit). It checks every key
+/// of the entry (check_receiver_keys), reports each problem at its position and returns the
+/// kind's options; it may clear `common.url` when the URL does not suit the kind.
+using ReceiverParser = std::function<KindOptions(const Section& s, ReceiverConfig& common)>;
+
+/// The kinds' parsers, by family, as the kinds' registries supply them; load_file() and
+/// load_string() hand each entry to the parser of its kind. An entry whose kind has no parser
+/// gets the generic checks only: its keys beyond the common ones are unknown keys and its
+/// options are empty. Filled before a load, then read-only (safe to share between threads).
+class KindParsers {
+public:
+    /// Registers the parser of receiver kind `kind`; registering a kind twice aborts.
+    void add_receiver(std::string_view kind, ReceiverParser parse) {
+        NOCTUA_CHECK(receivers_.emplace(std::string(kind), std::move(parse)).second);
+    }
+    /// The parser of receiver kind `kind`, or null.
+    [[nodiscard]] const ReceiverParser* receiver(std::string_view kind) const {
+        const auto it = receivers_.find(kind);
+        return it == receivers_.end() ? nullptr : &it->second;
+    }
+
+private:
+    std::map<std::string, ReceiverParser, std::less<>> receivers_;
+};
+
+}  // namespace noctua::config
