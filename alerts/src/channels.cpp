@@ -1,8 +1,53 @@
 // The built-in receiver kinds, registered explicitly (STYLE.md §4); each lives in channels/.
 #include "channels/kinds.hpp"
 #include "noctua/alerts/channel.hpp"
+#include "noctua/config/receiver_kind.hpp"
 
 namespace noctua::alerts {
+namespace detail {
+namespace {
+
+class SpecFactory final : public ChannelFactory {
+public:
+    explicit SpecFactory(KindSpec spec) : spec_(spec) {}
+
+    // ChannelFactory
+    std::string_view kind() const override { return spec_.kind; }
+    config::KindOptions parse(const config::Section& s,
+                              config::ReceiverConfig& common) const override {
+        return spec_.parse(s, common);
+    }
+    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
+                                                      ChannelContext& ctx) const override {
+        if (c.rate_limit != 0 || spec_.default_rate_limit == 0) return spec_.create(c, ctx);
+        auto limited = c;
+        limited.rate_limit = spec_.default_rate_limit;
+        limited.rate_period = spec_.default_rate_period;
+        return spec_.create(limited, ctx);
+    }
+
+private:
+    KindSpec spec_;
+};
+
+}  // namespace
+
+std::unique_ptr<ChannelFactory> make_factory(KindSpec spec) {
+    return std::make_unique<SpecFactory>(spec);
+}
+
+std::unexpected<core::Error> needs(const config::ReceiverConfig& c, std::string_view what) {
+    return core::fail(core::Errc::invalid_argument,
+                      c.kind + " receiver \"" + c.name + "\" needs " + std::string(what));
+}
+
+config::KindOptions parse_url_only(const config::Section& s, config::ReceiverConfig& common) {
+    config::check_receiver_keys(s, {});
+    config::check_receiver_url(s, common, config::UrlUse::required);
+    return {};
+}
+
+}  // namespace detail
 
 void register_builtin_channels(ChannelRegistry& registry) {
     registry.add(detail::make_log_factory());

@@ -5,6 +5,16 @@
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts {
+
+void write_labels_and_annotations(core::JsonWriter& w, const Alert& a) {
+    w.key("labels").begin_object();
+    for (const auto& [k, v] : a.labels.pairs()) w.field(k, v);
+    w.end_object();
+    w.key("annotations").begin_object();
+    for (const auto& [k, v] : a.annotations) w.field(k, v);
+    w.end_object();
+}
+
 namespace {
 
 std::int64_t ms(core::TimePoint t) { return t.time_since_epoch().count(); }
@@ -12,12 +22,7 @@ core::TimePoint at(std::int64_t v) { return core::TimePoint{std::chrono::millise
 
 void write_alert(core::JsonWriter& w, const Alert& a) {
     w.begin_object();
-    w.key("labels").begin_object();
-    for (const auto& [k, v] : a.labels.pairs()) w.field(k, v);
-    w.end_object();
-    w.key("annotations").begin_object();
-    for (const auto& [k, v] : a.annotations) w.field(k, v);
-    w.end_object();
+    write_labels_and_annotations(w, a);
     w.field("state", to_string(a.state));
     w.field("starts", ms(a.starts_at));
     w.field("ends", ms(a.ends_at));

@@ -537,50 +537,6 @@ std::expected<void, SyntaxError> check_roots(const Expression& e,
         bad->offset, detail::unknown_message("name", "names", bad->path.front().key, known, false)});
 }
 
-bool Template::has_holes() const {
-    return std::any_of(parts.begin(), parts.end(), [](const Part& p) { return !p.expression.empty(); });
-}
-
-std::expected<Template, SyntaxError> parse_template(std::string_view text) {
-    Template t;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const auto open = text.find("{{", pos);
-        if (open == std::string_view::npos) {
-            t.parts.push_back({std::string(text.substr(pos)), {}, pos});
-            break;
-        }
-        if (open > pos) t.parts.push_back({std::string(text.substr(pos, open - pos)), {}, pos});
-        const auto close = text.find("}}", open + 2);
-        if (close == std::string_view::npos) {
-            return Unexpected(SyntaxError{open, "unclosed {{: expected }}"});
-        }
-        auto inner = text.substr(open + 2, close - open - 2);
-        const auto first = inner.find_first_not_of(" \t");
-        if (first == std::string_view::npos) {
-            return Unexpected(SyntaxError{open, "empty {{ }}"});
-        }
-        inner = inner.substr(first, inner.find_last_not_of(" \t") - first + 1);
-        const std::size_t at = open + 2 + first;
-        auto e = parse(inner);
-        if (!e) return Unexpected(SyntaxError{at + e.error().offset, e.error().message});
-        t.parts.push_back({{}, std::move(*e), at});
-        pos = close + 2;
-    }
-    return t;
-}
-
-std::expected<void, SyntaxError> check_roots(const Template& t,
-                                             std::span<const std::string_view> allowed) {
-    for (const auto& part : t.parts) {
-        if (part.expression.empty()) continue;
-        if (auto r = check_roots(part.expression, allowed); !r) {
-            return Unexpected(SyntaxError{part.offset + r.error().offset, r.error().message});
-        }
-    }
-    return {};
-}
-
 std::expected<void, SyntaxError> check_functions(const Expression& e,
                                                  std::span<const std::string_view> allowed) {
     if (e.empty()) return {};
@@ -588,17 +544,6 @@ std::expected<void, SyntaxError> check_functions(const Expression& e,
     if (bad == nullptr) return {};
     return Unexpected(SyntaxError{bad->offset, fmt::format("{}() is not available here; functions: {}",
                                                            bad->text, fmt::join(allowed, ", "))});
-}
-
-std::expected<void, SyntaxError> check_functions(const Template& t,
-                                                 std::span<const std::string_view> allowed) {
-    for (const auto& part : t.parts) {
-        if (part.expression.empty()) continue;
-        if (auto r = check_functions(part.expression, allowed); !r) {
-            return Unexpected(SyntaxError{part.offset + r.error().offset, r.error().message});
-        }
-    }
-    return {};
 }
 
 }  // namespace noctua::config::expr

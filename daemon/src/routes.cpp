@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <prometheus/text_serializer.h>
 
+#include "noctua/alerts/codec.hpp"
 #include "noctua/core/json.hpp"
 #include "noctua/core/version.hpp"
 
@@ -118,12 +119,7 @@ void write_alert(core::JsonWriter& w, const alerts::Alert& a) {
     w.begin_object();
     w.field("fingerprint", a.labels.fingerprint_hex());
     w.field("state", to_string(a.state));
-    w.key("labels").begin_object();
-    for (const auto& [k, v] : a.labels.pairs()) w.field(k, v);
-    w.end_object();
-    w.key("annotations").begin_object();
-    for (const auto& [k, v] : a.annotations) w.field(k, v);
-    w.end_object();
+    alerts::write_labels_and_annotations(w, a);
     w.field("startsAt", core::format_rfc3339(a.starts_at));
     if (a.ack) {
         w.key("ack").begin_object();

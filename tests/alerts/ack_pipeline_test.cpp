@@ -61,14 +61,19 @@ struct Life : testing::PipelineLife {
 
 using V = std::vector<std::string>;
 
+/// A database that outlives the pipelines a test starts on it, and their clock.
+struct Restarts {
+    testing::TempDir dir;
+    const std::string path = (dir.path / "noctua.db").string();
+    const core::TimePoint t0 = core::TimePoint{100000s};
+    core::ManualClock clock{t0};
+};
+
 }  // namespace
 
-TEST_CASE("Ack and escalation: the chain, the ack and the resolve survive restarts",
-          "[alerts][integration]") {
-    testing::TempDir dir;
-    const auto path = (dir.path / "noctua.db").string();
-    const auto t0 = core::TimePoint{100000s};
-    core::ManualClock clock{t0};
+TEST_CASE_METHOD(Restarts,
+                 "Ack and escalation: the chain, the ack and the resolve survive restarts",
+                 "[alerts][integration]") {
     {
         Life life(path, clock);
         life.pipeline.on_transition(alert(AlertState::firing, clock.now()));
@@ -127,12 +132,9 @@ TEST_CASE("Ack and escalation: the chain, the ack and the resolve survive restar
     }
 }
 
-TEST_CASE("Ack and escalation: an ack before the first step, then a restart: no escalation",
-          "[alerts][integration]") {
-    testing::TempDir dir;
-    const auto path = (dir.path / "noctua.db").string();
-    const auto t0 = core::TimePoint{100000s};
-    core::ManualClock clock{t0};
+TEST_CASE_METHOD(Restarts,
+                 "Ack and escalation: an ack before the first step, then a restart: no escalation",
+                 "[alerts][integration]") {
     {
         Life life(path, clock);
         life.pipeline.on_transition(alert(AlertState::firing, clock.now()));

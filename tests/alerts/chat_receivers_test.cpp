@@ -78,16 +78,11 @@ TEST_CASE("slack: 429 and 5xx and a reset are retried, with Retry-After as the h
     slack.faults = {testing::Fault::rate_limited, testing::Fault::server_error,
                     testing::Fault::reset, testing::Fault::reset};
     const auto n = testing::group(1, std::string(kSummary));
-    auto limited = h.deliver(*ch, n);
-    CHECK(limited.kind == Kind::retry);
-    CHECK(limited.retry_after == std::optional<core::Duration>(1s));
-    CHECK(h.deliver(*ch, n).kind == Kind::retry);
-    CHECK(h.deliver(*ch, n).kind == Kind::retry);
-    CHECK(h.deliver(*ch, n).kind == Kind::delivered);
+    const auto outcomes =
+        h.deliver_each(*ch, n, {Kind::retry, Kind::retry, Kind::retry, Kind::delivered});
+    CHECK(outcomes[0].retry_after == std::optional<core::Duration>(1s));
 
-    auto gone = h.make(testing::receiver("slack", slack.url("/services/T000/B000")));
-    auto final = h.deliver(*gone, n);
-    CHECK(final.kind == Kind::failed);
+    (void)h.refused(testing::receiver("slack", slack.url("/services/T000/B000")), n);
 }
 
 TEST_CASE("teams: an Adaptive Card 1.4 within 28 KB, however large the group",
@@ -117,13 +112,22 @@ TEST_CASE("teams: an Adaptive Card 1.4 within 28 KB, however large the group",
     CHECK_THAT(teams.accepted[1], Contains("more alerts"));
 }
 
+namespace {
+
+/// A telegram receiver with the fake's bot token, sending to `chat`.
+config::ReceiverConfig telegram(const testing::FakeTelegram& tg, std::string chat) {
+    return testing::with_options(
+        testing::receiver("telegram", tg.url()),
+        alerts::TelegramOptions{config::Secret(tg.token, "inline"), std::move(chat)});
+}
+
+}  // namespace
+
 TEST_CASE("telegram: HTML parse mode with everything escaped, within 4,096 characters",
           "[alerts][receivers][integration]") {
     testing::FakeTelegram tg;
     testing::ReceiverHarness h;
-    auto rc = testing::receiver("telegram", tg.url());
-    rc.options = config::KindOptions::of(
-        alerts::TelegramOptions{config::Secret(tg.token, "inline"), "-100123"});
+    auto rc = telegram(tg, "-100123");
     auto ch = h.make(rc);
     REQUIRE(h.deliver(*ch, testing::group(2, "ratio <12 %> & falling \"fast\"")).kind ==
             Kind::delivered);
@@ -146,25 +150,21 @@ TEST_CASE(
     "[alerts][receivers][integration]") {
     testing::FakeTelegram tg;
     testing::ReceiverHarness h;
-    auto rc = testing::receiver("telegram", tg.url());
-    rc.options = config::KindOptions::of(
-        alerts::TelegramOptions{config::Secret(tg.token, "inline"), "@noc"});
+    auto rc = telegram(tg, "@noc");
     auto ch = h.make(rc);
     tg.faults = {testing::Fault::rate_limited, testing::Fault::reset, testing::Fault::reset};
     const auto n = testing::group(1, "x");
-    auto limited = h.deliver(*ch, n);
-    CHECK(limited.kind == Kind::retry);
-    CHECK(limited.retry_after == std::optional<core::Duration>(1s));
-    CHECK(h.deliver(*ch, n).kind == Kind::retry);
-    CHECK(h.deliver(*ch, n).kind == Kind::delivered);
+    const auto outcomes = h.deliver_each(*ch, n, {Kind::retry, Kind::retry, Kind::delivered});
+    CHECK(outcomes[0].retry_after == std::optional<core::Duration>(1s));
 
-    rc.options = config::KindOptions::of(alerts::TelegramOptions{
-        config::Secret("123456:wrong-token-wrong-token-wrong-token", "inline"), "@noc"});
-    auto bad = h.make(rc);
-    auto refused = h.deliver(*bad, n);
-    CHECK(refused.kind == Kind::failed);
-    CHECK_THAT(refused.message, Contains("401"));
-    CHECK_THAT(refused.message, !Contains("wrong-token"));
+    const auto refused = h.refused(
+        testing::with_options(
+            rc,
+            alerts::TelegramOptions{
+                config::Secret("123456:wrong-token-wrong-token-wrong-token", "inline"), "@noc"}),
+        n);
+    CHECK_THAT(refused, Contains("401"));
+    CHECK_THAT(refused, !Contains("wrong-token"));
 }
 
 TEST_CASE("telegram: a 429 storm through the dispatcher loses nothing and keeps to the rate",
@@ -179,9 +179,7 @@ TEST_CASE("telegram: a 429 storm through the dispatcher loses nothing and keeps 
     alerts::ChannelContext ctx{http, clock, ""};
     alerts::ChannelRegistry registry;
     alerts::register_builtin_channels(registry);
-    auto rc = testing::receiver("telegram", tg.url());
-    rc.options = config::KindOptions::of(
-        alerts::TelegramOptions{config::Secret(tg.token, "inline"), "-100123"});
+    auto rc = telegram(tg, "-100123");
     // 5/s: a quarter of the fake's 20/s, so requests the limiter spaced still keep to the
     // fake's rate when a loaded machine delays some of them on the way and they arrive closer
     // together than they were sent.

@@ -23,17 +23,14 @@ std::string at(const std::string& body, std::string_view pointer) {
 }
 
 config::ReceiverConfig pagerduty(const testing::FakePagerDuty& pd) {
-    auto rc = testing::receiver("pagerduty", pd.url("/v2/enqueue"));
-    rc.options = config::KindOptions::of(
+    return testing::with_options(
+        testing::receiver("pagerduty", pd.url("/v2/enqueue")),
         alerts::PagerDutyOptions{config::Secret(std::string(kRoutingKey), "inline")});
-    return rc;
 }
 
 config::ReceiverConfig opsgenie(const testing::FakeOpsgenie& og) {
-    auto rc = testing::receiver("opsgenie", og.url());
-    rc.options =
-        config::KindOptions::of(alerts::OpsgenieOptions{config::Secret(og.api_key, "inline")});
-    return rc;
+    return testing::with_options(testing::receiver("opsgenie", og.url()),
+                                 alerts::OpsgenieOptions{config::Secret(og.api_key, "inline")});
 }
 
 }  // namespace
@@ -121,20 +118,13 @@ TEST_CASE("pagerduty: 429 waits about 30 s, 5xx and resets are retried, 400 is f
     pd.faults = {testing::Fault::rate_limited, testing::Fault::server_error, testing::Fault::reset,
                  testing::Fault::reset};
     const auto n = testing::group(1, "x");
-    auto limited = h.deliver(*ch, n);
-    CHECK(limited.kind == Kind::retry);
-    CHECK(limited.retry_after == std::optional<core::Duration>(30s));
-    CHECK(h.deliver(*ch, n).kind == Kind::retry);
-    CHECK(h.deliver(*ch, n).kind == Kind::retry);
-    CHECK(h.deliver(*ch, n).kind == Kind::delivered);
+    const auto outcomes =
+        h.deliver_each(*ch, n, {Kind::retry, Kind::retry, Kind::retry, Kind::delivered});
+    CHECK(outcomes[0].retry_after == std::optional<core::Duration>(30s));
 
-    auto rc = pagerduty(pd);
-    rc.options =
-        config::KindOptions::of(alerts::PagerDutyOptions{config::Secret("short", "inline")});
-    auto bad = h.make(rc);
-    auto refused = h.deliver(*bad, n);
-    CHECK(refused.kind == Kind::failed);
-    CHECK_THAT(refused.message, Contains("Invalid routing key"));
+    const auto bad = testing::with_options(
+        pagerduty(pd), alerts::PagerDutyOptions{config::Secret("short", "inline")});
+    CHECK_THAT(h.refused(bad, n), Contains("Invalid routing key"));
 }
 
 TEST_CASE("pagerduty: 120 events a minute by default; the next is held for its slot, unsent",
@@ -189,18 +179,13 @@ TEST_CASE("opsgenie: 429 waits X-RateLimit-Period-In-Sec, 5xx is retried, a bad 
     auto ch = h.make(opsgenie(og));
     og.faults = {testing::Fault::rate_limited, testing::Fault::server_error};
     const auto n = testing::group(1, "x");
-    auto limited = h.deliver(*ch, n);
-    CHECK(limited.kind == Kind::retry);
-    CHECK(limited.retry_after == std::optional<core::Duration>(1s));
-    CHECK(h.deliver(*ch, n).kind == Kind::retry);
-    CHECK(h.deliver(*ch, n).kind == Kind::delivered);
+    const auto outcomes = h.deliver_each(*ch, n, {Kind::retry, Kind::retry, Kind::delivered});
+    CHECK(outcomes[0].retry_after == std::optional<core::Duration>(1s));
 
-    auto rc = opsgenie(og);
-    rc.options =
-        config::KindOptions::of(alerts::OpsgenieOptions{config::Secret("not-the-key", "inline")});
-    auto bad = h.make(rc);
-    auto refused = h.deliver(*bad, n);
-    CHECK(refused.kind == Kind::failed);
-    CHECK_THAT(refused.message, Contains("401"));
-    CHECK_THAT(refused.message, !Contains("not-the-key"));
+    const auto refused = h.refused(
+        testing::with_options(opsgenie(og),
+                              alerts::OpsgenieOptions{config::Secret("not-the-key", "inline")}),
+        n);
+    CHECK_THAT(refused, Contains("401"));
+    CHECK_THAT(refused, !Contains("not-the-key"));
 }

@@ -2,8 +2,10 @@
 
 // Channels of the built-in receiver kinds talking to loopback fakes over real HTTP (libcurl).
 
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -93,6 +95,27 @@ struct ReceiverHarness {
         REQUIRE(run_until(ioc, [&] { return out.has_value(); }));
         if (!same_time) clock.advance(std::chrono::hours(1));
         return *out;
+    }
+
+    /// Delivers `n` once per entry of `kinds`, checking each outcome's kind in turn; returns
+    /// the outcomes, for their hints and messages.
+    std::vector<alerts::DeliveryOutcome> deliver_each(
+        alerts::ChannelBase& ch, const alerts::Notification& n,
+        std::initializer_list<alerts::DeliveryOutcome::Kind> kinds) {
+        std::vector<alerts::DeliveryOutcome> out;
+        for (const auto kind : kinds) {
+            out.push_back(deliver(ch, n));
+            CHECK(out.back().kind == kind);
+        }
+        return out;
+    }
+
+    /// The message of the final failure a channel of `rc` answers `n` with.
+    std::string refused(const config::ReceiverConfig& rc, const alerts::Notification& n) {
+        auto ch = make(rc);
+        auto out = deliver(*ch, n);
+        CHECK(out.kind == alerts::DeliveryOutcome::Kind::failed);
+        return out.message;
     }
 };
 

@@ -13,30 +13,21 @@
 #include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
+using namespace noctua::alerts;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
-using noctua::alerts::EmailOptions;
-using noctua::alerts::PagerDutyOptions;
-using noctua::alerts::TelegramOptions;
-using noctua::alerts::WhatsAppOptions;
-using noctua::testing::builtin_kind_parsers;
 
 namespace {
 
-LoadResult load(const std::string& toml) {
-    return load_string(toml, "<string>", builtin_kind_parsers());
+/// One receiver "r" of `kind` with `keys` (from line 4 on), and the route to it.
+std::string entry(std::string_view kind, std::string_view keys) {
+    return "[[receivers]]\nname = \"r\"\nkind = \"" + std::string(kind) + "\"\n" +
+           std::string(keys) + "[route]\nreceiver = \"r\"\n";
 }
 
-std::vector<std::string> errors_of(const std::string& toml) {
-    auto result = load_string(toml, "r.toml", builtin_kind_parsers());
-    std::vector<std::string> out;
-    if (!result) {
-        for (const auto& e : result.error()) out.push_back(e.to_string());
-    }
-    return out;
-}
-
-const ReceiverConfig& only_receiver(const LoadResult& result) {
+/// The receiver of `entry(kind, keys)`, loaded with every kind's parser.
+ReceiverConfig only_receiver(std::string_view kind, std::string_view keys) {
+    auto result = load_string(entry(kind, keys), "r.toml", noctua::testing::builtin_kind_parsers());
     if (!result) {
         for (const auto& e : result.error()) UNSCOPED_INFO(e.to_string());
     }
@@ -45,22 +36,29 @@ const ReceiverConfig& only_receiver(const LoadResult& result) {
     return result->receivers[0];
 }
 
+/// The errors of `entry(kind, keys)` as `r.toml:L:C: key: message` lines, with or without the
+/// kinds' parsers.
+std::vector<std::string> errors_of(std::string_view kind, std::string_view keys,
+                                   bool with_parsers = true) {
+    const auto result = with_parsers ? load_string(entry(kind, keys), "r.toml",
+                                                   noctua::testing::builtin_kind_parsers())
+                                     : load_string(entry(kind, keys), "r.toml");
+    std::vector<std::string> out;
+    if (!result) {
+        for (const auto& e : result.error()) out.push_back(e.to_string());
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("config: chat and pager receivers read their credential from _env, never inline-only",
           "[config][unit]") {
     ::setenv("NOCTUA_TEST_RECEIVER_SECRET", "s3cr3t-value", 1);
     SECTION("pagerduty routing_key_env") {
-        auto r = load(R"([[receivers]]
-name = "pd"
-kind = "pagerduty"
-routing_key_env = "NOCTUA_TEST_RECEIVER_SECRET"
-rate_limit = 60
-rate_period = "1m"
-[route]
-receiver = "pd"
-)");
-        const auto& rc = only_receiver(r);
+        const auto rc = only_receiver("pagerduty",
+                                      "routing_key_env = \"NOCTUA_TEST_RECEIVER_SECRET\"\n"
+                                      "rate_limit = 60\nrate_period = \"1m\"\n");
         const auto& key = rc.options.get<PagerDutyOptions>().routing_key;
         REQUIRE(key);
         CHECK(key->reveal() == "s3cr3t-value");
@@ -70,61 +68,36 @@ receiver = "pd"
         CHECK_FALSE(rc.url.has_value());
     }
     SECTION("telegram bot_token_env and chat_id") {
-        const auto r = load(R"([[receivers]]
-name = "tg"
-kind = "telegram"
-bot_token_env = "NOCTUA_TEST_RECEIVER_SECRET"
-chat_id = "-100123"
-[route]
-receiver = "tg"
-)");
-        const auto& o = only_receiver(r).options.get<TelegramOptions>();
+        const auto rc = only_receiver(
+            "telegram", "bot_token_env = \"NOCTUA_TEST_RECEIVER_SECRET\"\nchat_id = \"-100123\"\n");
+        const auto& o = rc.options.get<TelegramOptions>();
         CHECK(o.chat_id == "-100123");
         CHECK(o.bot_token->reveal() == "s3cr3t-value");
     }
     SECTION("slack url_env") {
         ::setenv("NOCTUA_TEST_SLACK_URL", "https://hooks.slack.com/services/T/B/x", 1);
-        const auto r = load(R"([[receivers]]
-name = "slack"
-kind = "slack"
-url_env = "NOCTUA_TEST_SLACK_URL"
-[route]
-receiver = "slack"
-)");
-        const auto& rc = only_receiver(r);
+        const auto rc = only_receiver("slack", "url_env = \"NOCTUA_TEST_SLACK_URL\"\n");
         CHECK(rc.url->reveal() == "https://hooks.slack.com/services/T/B/x");
     }
     SECTION("whatsapp through twilio") {
-        const auto r = load(R"([[receivers]]
-name = "wa"
-kind = "whatsapp"
-provider = "twilio"
-account_sid = "AC0123456789abcdef0123456789abcdef"
-auth_token_env = "NOCTUA_TEST_RECEIVER_SECRET"
-from = "+15005550006"
-to = ["+34600000001"]
-template = "HXb5b62575e6e4ff6129ad7c8efe1f983e"
-[route]
-receiver = "wa"
-)");
-        const auto& o = only_receiver(r).options.get<WhatsAppOptions>();
+        const auto rc = only_receiver("whatsapp",
+                                      "provider = \"twilio\"\n"
+                                      "account_sid = \"AC0123456789abcdef0123456789abcdef\"\n"
+                                      "auth_token_env = \"NOCTUA_TEST_RECEIVER_SECRET\"\n"
+                                      "from = \"+15005550006\"\nto = [\"+34600000001\"]\n"
+                                      "template = \"HXb5b62575e6e4ff6129ad7c8efe1f983e\"\n");
+        const auto& o = rc.options.get<WhatsAppOptions>();
         CHECK(o.provider == "twilio");
         CHECK(o.to == std::vector<std::string>{"+34600000001"});
         CHECK(o.template_name == "HXb5b62575e6e4ff6129ad7c8efe1f983e");
     }
     SECTION("email with a password") {
-        const auto r = load(R"([[receivers]]
-name = "mail"
-kind = "email"
-url = "smtp://127.0.0.1:587"
-from = "noc@example.org"
-to = ["oncall@example.org"]
-username = "noc"
-password_env = "NOCTUA_TEST_RECEIVER_SECRET"
-[route]
-receiver = "mail"
-)");
-        const auto& o = only_receiver(r).options.get<EmailOptions>();
+        const auto rc = only_receiver("email",
+                                      "url = \"smtp://127.0.0.1:587\"\n"
+                                      "from = \"noc@example.org\"\nto = [\"oncall@example.org\"]\n"
+                                      "username = \"noc\"\n"
+                                      "password_env = \"NOCTUA_TEST_RECEIVER_SECRET\"\n");
+        const auto& o = rc.options.get<EmailOptions>();
         CHECK(o.starttls);
         CHECK(o.username == "noc");
         CHECK(o.password->reveal() == "s3cr3t-value");
@@ -133,30 +106,21 @@ receiver = "mail"
 
 TEST_CASE("config: receiver kinds report what they miss and keys of other kinds",
           "[config][unit]") {
-    CHECK_THAT(errors_of("[[receivers]]\nname = \"pd\"\nkind = \"pagerduty\"\n"
-                         "[route]\nreceiver = \"pd\"\n")
-                   .at(0),
+    CHECK_THAT(errors_of("pagerduty", "").at(0),
                Contains("pagerduty receivers need one of routing_key, routing_key_env or "
                         "routing_key_file"));
-    CHECK_THAT(errors_of("[[receivers]]\nname = \"s\"\nkind = \"slack\"\n"
-                         "[route]\nreceiver = \"s\"\n")
-                   .at(0),
+    CHECK_THAT(errors_of("slack", "").at(0),
                Contains("slack receivers need one of url, url_env or url_file"));
-    auto wrong = errors_of(
-        "[[receivers]]\nname = \"s\"\nkind = \"slack\"\nurl = \"https://x.example/h\"\n"
-        "chat_id = \"1\"\n"
-        "[route]\nreceiver = \"s\"\n");
+    auto wrong = errors_of("slack", "url = \"https://x.example/h\"\nchat_id = \"1\"\n");
     REQUIRE(wrong.size() == 1);
     CHECK_THAT(wrong[0], Contains("r.toml:5:1: receivers[0].chat_id: unknown key"));
-    CHECK_THAT(errors_of("[[receivers]]\nname = \"m\"\nkind = \"email\"\n"
-                         "url = \"https://mail.example\"\nfrom = \"a@b\"\nto = [\"c@d\"]\n"
-                         "[route]\nreceiver = \"m\"\n")
-                   .at(0),
-               Contains("must start with smtp:// or smtps://"));
-    CHECK_THAT(errors_of("[[receivers]]\nname = \"w\"\nkind = \"whatsapp\"\n"
-                         "access_token = \"t\"\nphone_number_id = \"1\"\ntemplate = \"x\"\n"
-                         "to = [\"0034600\"]\n"
-                         "[route]\nreceiver = \"w\"\n")
+    CHECK_THAT(
+        errors_of("email", "url = \"https://mail.example\"\nfrom = \"a@b\"\nto = [\"c@d\"]\n")
+            .at(0),
+        Contains("must start with smtp:// or smtps://"));
+    CHECK_THAT(errors_of("whatsapp",
+                         "access_token = \"t\"\nphone_number_id = \"1\"\n"
+                         "template = \"x\"\nto = [\"0034600\"]\n")
                    .at(0),
                Contains("\"0034600\" is not an E.164 number"));
 }
@@ -164,23 +128,17 @@ TEST_CASE("config: receiver kinds report what they miss and keys of other kinds"
 TEST_CASE("receiver kinds: each parser reports a bad key of its own at FILE:LINE:COL",
           "[alerts][config][unit]") {
     // A misspelt own key: unknown, with the kind's own key suggested.
-    const auto typo = errors_of(
-        "[[receivers]]\nname = \"t\"\nkind = \"telegram\"\nbot_token = \"1:x\"\n"
-        "chatid = \"-1\"\n[route]\nreceiver = \"t\"\n");
+    const auto typo = errors_of("telegram", "bot_token = \"1:x\"\nchatid = \"-1\"\n");
     REQUIRE(typo.size() == 2);
     CHECK(typo[0] == "r.toml:1:1: receivers[0]: missing required key \"chat_id\"");
     CHECK_THAT(typo[1], StartsWith("r.toml:5:1: receivers[0].chatid: unknown key \"chatid\" "
                                    "(did you mean \"chat_id\"?)"));
     // A bad value of an own key, at the value.
-    CHECK(errors_of("[[receivers]]\nname = \"am\"\nkind = \"alertmanager\"\n"
-                    "url = \"http://127.0.0.1:9093\"\nends_after = \"5\"\n"
-                    "[route]\nreceiver = \"am\"\n")
-              .at(0)
-              .starts_with("r.toml:5:14: receivers[0].ends_after: "));
+    CHECK_THAT(
+        errors_of("alertmanager", "url = \"http://127.0.0.1:9093\"\nends_after = \"5\"\n").at(0),
+        StartsWith("r.toml:5:14: receivers[0].ends_after: "));
     // A credential of another kind is not a key of this one.
-    CHECK_THAT(errors_of("[[receivers]]\nname = \"og\"\nkind = \"opsgenie\"\napi_key = \"k\"\n"
-                         "routing_key = \"r\"\n[route]\nreceiver = \"og\"\n")
-                   .at(0),
+    CHECK_THAT(errors_of("opsgenie", "api_key = \"k\"\nrouting_key = \"r\"\n").at(0),
                StartsWith("r.toml:5:1: receivers[0].routing_key: unknown key"));
 }
 
@@ -188,14 +146,9 @@ TEST_CASE("receiver kinds: every kind supplies its parser; without them only com
           "[alerts][config][unit]") {
     for (const auto kind : kReceiverKinds.kinds) {
         INFO(kind);
-        CHECK(builtin_kind_parsers().receiver(kind) != nullptr);
+        CHECK(noctua::testing::builtin_kind_parsers().receiver(kind) != nullptr);
     }
     // Config alone knows no kind's own keys: they are unknown keys, never silently dropped.
-    const auto without = load_string(
-        "[[receivers]]\nname = \"t\"\nkind = \"telegram\"\nchat_id = \"-1\"\n"
-        "[route]\nreceiver = \"t\"\n",
-        "r.toml");
-    REQUIRE_FALSE(without.has_value());
-    CHECK_THAT(without.error().at(0).to_string(),
+    CHECK_THAT(errors_of("telegram", "chat_id = \"-1\"\n", false).at(0),
                StartsWith("r.toml:4:1: receivers[0].chat_id: unknown key"));
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
@@ -16,23 +17,14 @@ std::string_view strip_first_newline(std::string_view text) {
 
 /// Every error of an invalid document, as `test.toml:L:C: key: message` lines.
 std::vector<std::string> errors_of(std::string_view toml) {
-    auto result = load_string(strip_first_newline(toml), "test.toml",
-                              noctua::testing::builtin_kind_parsers());
-    REQUIRE_FALSE(result.has_value());
-    std::vector<std::string> out;
-    for (const auto& e : result.error()) {
-        CHECK(e.file == "test.toml");
-        out.push_back(e.to_string());
-    }
-    return out;
+    return noctua::testing::error_lines(strip_first_newline(toml), "test.toml",
+                                        noctua::testing::builtin_kind_parsers());
 }
 
 /// The single error of an invalid document.
 std::string error_of(std::string_view toml) {
-    auto errors = errors_of(toml);
-    for (const auto& e : errors) UNSCOPED_INFO(e);
-    REQUIRE(errors.size() == 1);
-    return errors[0];
+    return noctua::testing::single_error(strip_first_newline(toml), "test.toml",
+                                         noctua::testing::builtin_kind_parsers());
 }
 
 // A valid provider to hang probes on (lines 1–3).

@@ -5,17 +5,13 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/config/expr.hpp"
+#include "noctua/testing/text.hpp"
 
 using namespace noctua::config;
 
-namespace {
+using noctua::testing::repeat;
 
-std::string repeat(std::string_view s, std::size_t n) {
-    std::string out;
-    out.reserve(s.size() * n);
-    for (std::size_t i = 0; i < n; ++i) out += s;
-    return out;
-}
+namespace {
 
 expr::SyntaxError error_of(const std::string& text) {
     auto e = expr::parse(text);

@@ -181,24 +181,23 @@ TEST_CASE("config: admin_token_env and admin_token_file are exclusive", "[config
                                    "admin_token_env or admin_token_file"});
 }
 
+namespace {
+
+/// Webhook receivers "a", its url from kHookVar, and "b", its url from `file` (eight lines).
+std::string hook_receivers(const fs::path& file) {
+    return "[[receivers]]\nname = \"a\"\nkind = \"webhook\"\nurl_env = \"" + std::string(kHookVar) +
+           "\"\n[[receivers]]\nname = \"b\"\nkind = \"webhook\"\n" + "url_file = \"" +
+           file.string() + "\"\n";
+}
+
+}  // namespace
+
 TEST_CASE("config: webhook url from env and file", "[config][unit]") {
     TempDir dir;
     const auto file = dir.write("hook", std::string(kHookValue) + "\n");
     ScopedEnv env(kHookVar, kHookValue);
-    auto result = load_string(R"([[receivers]]
-name = "a"
-kind = "webhook"
-url_env = ")" + std::string(kHookVar) +
-                                  R"("
-[[receivers]]
-name = "b"
-kind = "webhook"
-url_file = ")" + file.string() +
-                                  R"("
-[route]
-receiver = "a"
-)",
-                              "<string>", noctua::testing::builtin_kind_parsers());
+    auto result = load_string(hook_receivers(file) + "[route]\nreceiver = \"a\"\n", "<string>",
+                              noctua::testing::builtin_kind_parsers());
     INFO(Catch::rangeToString(error_strings(result)));
     REQUIRE(result.has_value());
     CHECK(result->receivers[0].url->reveal() == kHookValue);
@@ -219,16 +218,7 @@ listen = "0.0.0.0:9464"
 admin_token_env = ")" + std::string(kTokenVar) +
                                   R"("
 admin_token_file = "/also"
-[[receivers]]
-name = "a"
-kind = "webhook"
-url_env = ")" + std::string(kHookVar) +
-                                  R"("
-[[receivers]]
-name = "b"
-kind = "webhook"
-url_file = ")" + file.string() + R"("
-[[receivers]]
+)" + hook_receivers(file) + R"([[receivers]]
 name = "c"
 kind = "log"
 url = "https://hooks.example/s3cr3t-hook-path"

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 
 using namespace noctua::config;
 using Catch::Matchers::Contains;
@@ -12,22 +13,8 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-/// The errors of an invalid document, as `test.toml:L:C: key: message` lines.
-std::vector<std::string> errors_of(const std::string& toml) {
-    auto result = load_string(toml, "test.toml");
-    REQUIRE_FALSE(result.has_value());
-    std::vector<std::string> out;
-    for (const auto& e : result.error()) out.push_back(e.to_string());
-    return out;
-}
-
-/// The single error of an invalid document.
-std::string error_of(const std::string& toml) {
-    const auto errors = errors_of(toml);
-    for (const auto& e : errors) UNSCOPED_INFO(e);
-    REQUIRE(errors.size() == 1);
-    return errors[0];
-}
+/// The single error of an invalid document, as a `test.toml:L:C: key: message` line.
+std::string error_of(const std::string& toml) { return noctua::testing::single_error(toml); }
 
 // A valid provider (lines 1–3) and the start of a probe on it (lines 4–6).
 constexpr std::string_view kProbe = R"([[providers]]

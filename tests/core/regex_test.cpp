@@ -3,17 +3,13 @@
 #include <string>
 
 #include "noctua/core/regex.hpp"
+#include "noctua/testing/text.hpp"
 
 using noctua::core::Regex;
 
-namespace {
+using noctua::testing::repeat;
 
-std::string repeat(std::string_view s, std::size_t n) {
-    std::string out;
-    out.reserve(s.size() * n);
-    for (std::size_t i = 0; i < n; ++i) out += s;
-    return out;
-}
+namespace {
 
 Regex compiled(std::string_view pattern, Regex::Anchor anchor = Regex::Anchor::search) {
     auto re = Regex::compile(pattern, anchor);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "noctua/config/config.hpp"
-#include "noctua/daemon/cli.hpp"
+#include "noctua/testing/run_cli.hpp"
 #include "notification_replay.hpp"
 
 using namespace noctua;
@@ -189,25 +189,7 @@ std::filesystem::path temp_dir() {
 /// Runs the CLI with `args`, returning its exit code and what it wrote to stdout.
 std::pair<int, std::string> run_cli(std::vector<std::string> args,
                                     const std::filesystem::path& dir) {
-    args.insert(args.begin(), "noctua");
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    const auto out_path = dir / "out.ndjson";
-    std::fflush(stdout);
-    const int saved = ::dup(STDOUT_FILENO);
-    REQUIRE(saved >= 0);
-    {
-        std::FILE* f = std::fopen(out_path.c_str(), "w");
-        REQUIRE(f != nullptr);
-        ::dup2(::fileno(f), STDOUT_FILENO);
-        std::fclose(f);
-    }
-    const int code = daemon::run_cli(static_cast<int>(argv.size()), argv.data());
-    std::fflush(stdout);
-    ::dup2(saved, STDOUT_FILENO);
-    ::close(saved);
-    std::ifstream in(out_path);
-    return {code, {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()}};
+    return testing::run_cli(std::move(args), dir / "out.ndjson");
 }
 
 }  // namespace

@@ -72,6 +72,17 @@ std::vector<Firing> firing_traffic_loss(const testing::RunningDaemon& d) {
 
 constexpr const char* kTokenEnv = "NOCTUA_TEST_BACKFILL_TOKEN";
 
+/// Waits for the one TrafficLoss page, acme's full stop, and returns it.
+Firing acme_full_stop(const testing::RunningDaemon& d) {
+    std::vector<Firing> firing;
+    REQUIRE(
+        testing::wait_for([&] { return !(firing = firing_traffic_loss(d)).empty(); }, seconds(30)));
+    REQUIRE(firing.size() == 1);
+    CHECK(firing[0].provider == "acme");
+    CHECK(firing[0].full_stop == "true");
+    return firing[0];
+}
+
 }  // namespace
 
 TEST_CASE("daemon: rule ticks during a backfill keep its history and page only the real loss",
@@ -121,17 +132,12 @@ TEST_CASE("daemon: rule ticks during a backfill keep its history and page only t
     CHECK(firing_traffic_loss(d).empty());
 
     push(d, events(half, end));
-    std::vector<Firing> firing;
-    REQUIRE(
-        testing::wait_for([&] { return !(firing = firing_traffic_loss(d)).empty(); }, seconds(30)));
     // Only acme's real stop pages, once, with the expectation its intact history gives
     // (4/min over the 30m window) and a start in event time within the backfill.
-    REQUIRE(firing.size() == 1);
-    CHECK(firing[0].provider == "acme");
-    CHECK(firing[0].full_stop == "true");
-    CHECK(firing[0].expected == "120");
-    CHECK(firing[0].since >= core::format_rfc3339(stop));
-    CHECK(firing[0].since < core::format_rfc3339(end));
+    const auto page = acme_full_stop(d);
+    CHECK(page.expected == "120");
+    CHECK(page.since >= core::format_rfc3339(stop));
+    CHECK(page.since < core::format_rfc3339(end));
     const auto text = http_call("GET", d.url("/metrics")).body;
     CHECK(metric_value(
               text, R"(noctua_alert_transitions_total{alertname="TrafficLoss",state="firing"})") ==
@@ -166,12 +172,7 @@ TEST_CASE("daemon: a stream that falls silent still fires TrafficLoss, and time 
     transactions(lines, "acme", 4, end - hours(4), end);
     push(d, lines);
 
-    std::vector<Firing> firing;
-    REQUIRE(
-        testing::wait_for([&] { return !(firing = firing_traffic_loss(d)).empty(); }, seconds(30)));
-    REQUIRE(firing.size() == 1);
-    CHECK(firing[0].provider == "acme");
-    CHECK(firing[0].full_stop == "true");
+    (void)acme_full_stop(d);
     // The silent stream's rules are at the wall clock (less lateness and a bucket), not stuck
     // at the last event.
     const double near_now = seconds_of(core::SystemClock{}.now() - minutes(2));

@@ -10,22 +10,17 @@
 
 #include <fmt/format.h>
 
-#include "noctua/config/config.hpp"
 #include "harness.hpp"
+#include "noctua/config/config.hpp"
+#include "noctua/testing/text.hpp"
 
 using namespace noctua;
 using testing::http_call;
 using testing::metric_value;
+using testing::repeat;
 using testing::RunningDaemon;
 
 namespace {
-
-std::string repeat(std::string_view s, std::size_t n) {
-    std::string out;
-    out.reserve(s.size() * n);
-    for (std::size_t i = 0; i < n; ++i) out += s;
-    return out;
-}
 
 /// A config with one http probe on a closed loopback port whose `expect` is `expect` (a TOML
 /// string literal).

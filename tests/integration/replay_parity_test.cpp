@@ -22,9 +22,9 @@
 #include "harness.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/core/clock.hpp"
-#include "noctua/daemon/cli.hpp"
 #include "noctua/detect/replay.hpp"
 #include "noctua/testing/loopback.hpp"
+#include "noctua/testing/run_cli.hpp"
 #include "noctua/testing/run_until.hpp"
 
 using namespace noctua;
@@ -72,26 +72,9 @@ std::set<Firing> replayed(const std::string& lines, core::TimePoint until) {
 
 /// Runs the CLI with `args`, returning what it wrote to stdout.
 std::string run_cli_output(std::vector<std::string> args, const std::filesystem::path& dir) {
-    args.insert(args.begin(), "noctua");
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    const auto out_path = dir / "replay.out";
-    std::fflush(stdout);
-    const int saved = ::dup(STDOUT_FILENO);
-    REQUIRE(saved >= 0);
-    {
-        std::FILE* f = std::fopen(out_path.c_str(), "w");
-        REQUIRE(f != nullptr);
-        ::dup2(::fileno(f), STDOUT_FILENO);
-        std::fclose(f);
-    }
-    const int code = daemon::run_cli(static_cast<int>(argv.size()), argv.data());
-    std::fflush(stdout);
-    ::dup2(saved, STDOUT_FILENO);
-    ::close(saved);
+    auto [code, out] = testing::run_cli(std::move(args), dir / "replay.out");
     REQUIRE(code == 0);
-    std::ifstream in(out_path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return out;
 }
 
 }  // namespace

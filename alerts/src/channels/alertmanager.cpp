@@ -61,32 +61,19 @@ private:
     const core::Clock& clock_;
 };
 
-class AlertmanagerFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "alertmanager"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        constexpr std::string_view kOwn[] = {"ends_after"};
-        config::check_receiver_keys(s, kOwn);
-        config::check_receiver_url(s, common, config::UrlUse::required);
-        AlertmanagerOptions out;
-        s.read_positive_duration("ends_after", out.ends_after);
-        return config::KindOptions::of(out);
-    }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        if (!c.url || c.url->empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "alertmanager receiver \"" + c.name + "\" needs a url");
-        }
-        return std::make_unique<AlertmanagerChannel>(c, ctx);
-    }
-};
+config::KindOptions parse(const config::Section& s, config::ReceiverConfig& common) {
+    constexpr std::string_view kOwn[] = {"ends_after"};
+    config::check_receiver_keys(s, kOwn);
+    config::check_receiver_url(s, common, config::UrlUse::required);
+    AlertmanagerOptions out;
+    s.read_positive_duration("ends_after", out.ends_after);
+    return config::KindOptions::of(out);
+}
 
 }  // namespace
 
 std::unique_ptr<ChannelFactory> make_alertmanager_factory() {
-    return std::make_unique<AlertmanagerFactory>();
+    return make_factory({"alertmanager", parse, create_with_url<AlertmanagerChannel>});
 }
 
 }  // namespace noctua::alerts::detail

@@ -146,57 +146,53 @@ private:
     std::string external_url_;
 };
 
-class EmailFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "email"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        constexpr std::string_view kOwn[] = {"to", "from", "username", "starttls", "ca_file"};
-        constexpr std::string_view kSecrets[] = {"password"};
-        constexpr std::string_view kSchemes[] = {"smtp", "smtps"};
-        config::check_receiver_keys(s, kOwn, kSecrets);
-        config::check_receiver_url(s, common, config::UrlUse::required, kSchemes);
-        EmailOptions out;
-        // Optional: without a username there is no AUTH.
-        out.password = config::read_receiver_secret(s, common, "password", false);
-        if (s.require("to") && s.read_string_list("to", out.to) && out.to.empty()) {
-            s.error("to", "must name at least one address");
-        }
-        for (const auto& a : out.to) {
-            if (a.find('@') == std::string::npos ||
-                a.find_first_of("<>\r\n") != std::string::npos) {
-                s.error("to", fmt::format("{} is not an e-mail address", config::quoted(a)));
-            }
-        }
-        if (s.require("from")) s.read_string("from", out.from);
-        if (out.from.find_first_of("<>\r\n") != std::string::npos) {
-            s.error("from", "must be a bare address");
-        }
-        s.read_string("username", out.username);
-        s.read_bool("starttls", out.starttls);
-        s.read_string("ca_file", out.ca_file);
-        if (!out.username.empty() && !out.password) {
-            s.error("username", "needs one of password, password_env or password_file");
-        }
-        return config::KindOptions::of(std::move(out));
+config::KindOptions parse(const config::Section& s, config::ReceiverConfig& common) {
+    constexpr std::string_view kOwn[] = {"to", "from", "username", "starttls", "ca_file"};
+    constexpr std::string_view kSecrets[] = {"password"};
+    constexpr std::string_view kSchemes[] = {"smtp", "smtps"};
+    config::check_receiver_keys(s, kOwn, kSecrets);
+    config::check_receiver_url(s, common, config::UrlUse::required, kSchemes);
+    EmailOptions out;
+    // Optional: without a username there is no AUTH.
+    out.password = config::read_receiver_secret(s, common, "password", false);
+    if (s.require("to") && s.read_string_list("to", out.to) && out.to.empty()) {
+        s.error("to", "must name at least one address");
     }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        if (ctx.mail == nullptr) {
-            return core::fail(core::Errc::invalid_argument,
-                              "email receiver \"" + c.name + "\": no mail client");
+    for (const auto& a : out.to) {
+        if (a.find('@') == std::string::npos || a.find_first_of("<>\r\n") != std::string::npos) {
+            s.error("to", fmt::format("{} is not an e-mail address", config::quoted(a)));
         }
-        const auto& o = c.options.get<EmailOptions>();
-        if (!c.url || o.to.empty() || o.from.empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "email receiver \"" + c.name + "\" needs url, from and to");
-        }
-        return std::make_unique<EmailChannel>(c, ctx);
     }
-};
+    if (s.require("from")) s.read_string("from", out.from);
+    if (out.from.find_first_of("<>\r\n") != std::string::npos) {
+        s.error("from", "must be a bare address");
+    }
+    s.read_string("username", out.username);
+    s.read_bool("starttls", out.starttls);
+    s.read_string("ca_file", out.ca_file);
+    if (!out.username.empty() && !out.password) {
+        s.error("username", "needs one of password, password_env or password_file");
+    }
+    return config::KindOptions::of(std::move(out));
+}
+
+core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
+                                                  ChannelContext& ctx) {
+    if (ctx.mail == nullptr) {
+        return core::fail(core::Errc::invalid_argument,
+                          "email receiver \"" + c.name + "\": no mail client");
+    }
+    const auto& o = c.options.get<EmailOptions>();
+    if (!c.url || o.to.empty() || o.from.empty()) {
+        return needs(c, "url, from and to");
+    }
+    return std::make_unique<EmailChannel>(c, ctx);
+}
 
 }  // namespace
 
-std::unique_ptr<ChannelFactory> make_email_factory() { return std::make_unique<EmailFactory>(); }
+std::unique_ptr<ChannelFactory> make_email_factory() {
+    return make_factory({"email", parse, create});
+}
 
 }  // namespace noctua::alerts::detail

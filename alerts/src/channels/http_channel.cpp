@@ -8,15 +8,6 @@
 
 namespace noctua::alerts::detail {
 
-config::ReceiverConfig with_default_rate(config::ReceiverConfig c, int limit,
-                                         core::Duration period) {
-    if (c.rate_limit == 0) {
-        c.rate_limit = limit;
-        c.rate_period = period;
-    }
-    return c;
-}
-
 core::HttpRequest HttpChannel::post(std::string url, std::string body,
                                     std::string content_type) const {
     core::HttpRequest req;

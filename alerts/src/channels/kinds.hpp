@@ -8,8 +8,62 @@
 #include <string>
 
 #include "noctua/alerts/channel.hpp"
+#include "noctua/config/receiver_kind.hpp"
 
 namespace noctua::alerts::detail {
+
+/// A receiver kind as its file under channels/ describes it: its name, its config::ReceiverParser
+/// and how it makes a channel, with the rate limit it keeps when none is configured.
+struct KindSpec {
+    std::string_view kind;
+    config::KindOptions (*parse)(const config::Section& s, config::ReceiverConfig& common);
+    core::Result<std::unique_ptr<ChannelBase>> (*create)(const config::ReceiverConfig& c,
+                                                         ChannelContext& ctx);
+    int default_rate_limit = 0;  ///< 0: none
+    core::Duration default_rate_period = std::chrono::seconds(1);
+};
+
+/// The ChannelFactory of `spec`: create() hands `spec.create` the config with the kind's default
+/// rate limit when the config sets none.
+[[nodiscard]] std::unique_ptr<ChannelFactory> make_factory(KindSpec spec);
+
+/// The error of receiver `c` lacking `what`: `<kind> receiver "<name>" needs <what>`.
+[[nodiscard]] std::unexpected<core::Error> needs(const config::ReceiverConfig& c,
+                                                 std::string_view what);
+
+/// The parser of a kind whose only key of its own is a required http(s) url.
+[[nodiscard]] config::KindOptions parse_url_only(const config::Section& s,
+                                                 config::ReceiverConfig& common);
+
+/// create() of a kind that needs nothing but its url: a Channel(c, ctx).
+template <class Channel>
+core::Result<std::unique_ptr<ChannelBase>> create_with_url(const config::ReceiverConfig& c,
+                                                           ChannelContext& ctx) {
+    if (!c.url || c.url->empty()) return needs(c, "a url");
+    return std::make_unique<Channel>(c, ctx);
+}
+
+/// The parser of a kind whose one key of its own is its required credential `key` (with
+/// `_env` and `_file`), kept as Options{credential}.
+template <class Options>
+config::KindOptions parse_credential(const config::Section& s, config::ReceiverConfig& common,
+                                     std::string_view key) {
+    const std::string_view secrets[] = {key};
+    config::check_receiver_keys(s, {}, secrets);
+    config::check_receiver_url(s, common, config::UrlUse::optional);
+    return config::KindOptions::of(Options{config::read_receiver_secret(s, common, key, true)});
+}
+
+/// create() of a kind that needs its credential (`Options::*credential`, named `what` in the
+/// error): a Channel(c, ctx).
+template <class Channel, class Options>
+core::Result<std::unique_ptr<ChannelBase>> create_with_credential(
+    const config::ReceiverConfig& c, ChannelContext& ctx,
+    std::optional<config::Secret> Options::*credential, std::string_view what) {
+    const auto& secret = c.options.get<Options>().*credential;
+    if (!secret || secret->empty()) return needs(c, what);
+    return std::make_unique<Channel>(c, ctx);
+}
 
 [[nodiscard]] std::unique_ptr<ChannelFactory> make_log_factory();
 [[nodiscard]] std::unique_ptr<ChannelFactory> make_webhook_factory();
@@ -21,10 +75,6 @@ namespace noctua::alerts::detail {
 [[nodiscard]] std::unique_ptr<ChannelFactory> make_alertmanager_factory();
 [[nodiscard]] std::unique_ptr<ChannelFactory> make_whatsapp_factory();
 [[nodiscard]] std::unique_ptr<ChannelFactory> make_email_factory();
-
-/// `c` with the kind's default rate limit when none is configured.
-[[nodiscard]] config::ReceiverConfig with_default_rate(config::ReceiverConfig c, int limit,
-                                                       core::Duration period);
 
 /// A receiver that speaks HTTP: builds requests and classifies answers.
 class HttpChannel : public ChannelBase {

@@ -39,23 +39,19 @@ protected:
     }
 };
 
-class LogFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "log"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        config::check_receiver_keys(s, {});
-        config::check_receiver_url(s, common, config::UrlUse::none);
-        return {};
-    }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext&) const override {
-        return std::make_unique<LogChannel>(c);
-    }
-};
+config::KindOptions parse(const config::Section& s, config::ReceiverConfig& common) {
+    config::check_receiver_keys(s, {});
+    config::check_receiver_url(s, common, config::UrlUse::none);
+    return {};
+}
+
+core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
+                                                  ChannelContext&) {
+    return std::make_unique<LogChannel>(c);
+}
 
 }  // namespace
 
-std::unique_ptr<ChannelFactory> make_log_factory() { return std::make_unique<LogFactory>(); }
+std::unique_ptr<ChannelFactory> make_log_factory() { return make_factory({"log", parse, create}); }
 
 }  // namespace noctua::alerts::detail

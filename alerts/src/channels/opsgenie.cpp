@@ -8,7 +8,6 @@
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
 #include "noctua/alerts/channels/opsgenie.hpp"
-#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -135,32 +134,17 @@ private:
     }
 };
 
-class OpsgenieFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "opsgenie"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        constexpr std::string_view kSecrets[] = {"api_key"};
-        config::check_receiver_keys(s, {}, kSecrets);
-        config::check_receiver_url(s, common, config::UrlUse::optional);
-        return config::KindOptions::of(
-            OpsgenieOptions{config::read_receiver_secret(s, common, "api_key", true)});
-    }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        const auto& key = c.options.get<OpsgenieOptions>().api_key;
-        if (!key || key->empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "opsgenie receiver \"" + c.name + "\" needs an api_key");
-        }
-        return std::make_unique<OpsgenieChannel>(c, ctx);
-    }
-};
-
 }  // namespace
 
 std::unique_ptr<ChannelFactory> make_opsgenie_factory() {
-    return std::make_unique<OpsgenieFactory>();
+    const auto parse = [](const config::Section& s, config::ReceiverConfig& common) {
+        return parse_credential<OpsgenieOptions>(s, common, "api_key");
+    };
+    const auto create = [](const config::ReceiverConfig& c, ChannelContext& ctx) {
+        return create_with_credential<OpsgenieChannel>(c, ctx, &OpsgenieOptions::api_key,
+                                                       "an api_key");
+    };
+    return make_factory({"opsgenie", parse, create});
 }
 
 }  // namespace noctua::alerts::detail

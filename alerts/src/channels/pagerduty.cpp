@@ -7,7 +7,6 @@
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
 #include "noctua/alerts/channels/pagerduty.hpp"
-#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -131,33 +130,17 @@ private:
     }
 };
 
-class PagerDutyFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "pagerduty"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        constexpr std::string_view kSecrets[] = {"routing_key"};
-        config::check_receiver_keys(s, {}, kSecrets);
-        config::check_receiver_url(s, common, config::UrlUse::optional);
-        return config::KindOptions::of(
-            PagerDutyOptions{config::read_receiver_secret(s, common, "routing_key", true)});
-    }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        const auto& key = c.options.get<PagerDutyOptions>().routing_key;
-        if (!key || key->empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "pagerduty receiver \"" + c.name + "\" needs a routing_key");
-        }
-        return std::make_unique<PagerDutyChannel>(
-            with_default_rate(c, 120, std::chrono::minutes(1)), ctx);
-    }
-};
-
 }  // namespace
 
 std::unique_ptr<ChannelFactory> make_pagerduty_factory() {
-    return std::make_unique<PagerDutyFactory>();
+    const auto parse = [](const config::Section& s, config::ReceiverConfig& common) {
+        return parse_credential<PagerDutyOptions>(s, common, "routing_key");
+    };
+    const auto create = [](const config::ReceiverConfig& c, ChannelContext& ctx) {
+        return create_with_credential<PagerDutyChannel>(c, ctx, &PagerDutyOptions::routing_key,
+                                                        "a routing_key");
+    };
+    return make_factory({"pagerduty", parse, create, 120, std::chrono::minutes(1)});
 }
 
 }  // namespace noctua::alerts::detail

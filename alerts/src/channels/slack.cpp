@@ -5,7 +5,6 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
-#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/html.hpp"
 #include "noctua/core/json.hpp"
 
@@ -94,28 +93,11 @@ private:
     }
 };
 
-class SlackFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "slack"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        config::check_receiver_keys(s, {});
-        config::check_receiver_url(s, common, config::UrlUse::required);
-        return {};
-    }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        if (!c.url || c.url->empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "slack receiver \"" + c.name + "\" needs a url");
-        }
-        return std::make_unique<SlackChannel>(with_default_rate(c, 1, std::chrono::seconds(1)),
-                                              ctx);
-    }
-};
-
 }  // namespace
 
-std::unique_ptr<ChannelFactory> make_slack_factory() { return std::make_unique<SlackFactory>(); }
+std::unique_ptr<ChannelFactory> make_slack_factory() {
+    return make_factory(
+        {"slack", parse_url_only, create_with_url<SlackChannel>, 1, std::chrono::seconds(1)});
+}
 
 }  // namespace noctua::alerts::detail

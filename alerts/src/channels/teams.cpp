@@ -5,7 +5,6 @@
 
 #include "channels/kinds.hpp"
 #include "channels/message.hpp"
-#include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/json.hpp"
 
 namespace noctua::alerts::detail {
@@ -87,28 +86,11 @@ private:
     }
 };
 
-class TeamsFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "teams"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        config::check_receiver_keys(s, {});
-        config::check_receiver_url(s, common, config::UrlUse::required);
-        return {};
-    }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        if (!c.url || c.url->empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "teams receiver \"" + c.name + "\" needs a url");
-        }
-        return std::make_unique<TeamsChannel>(with_default_rate(c, 4, std::chrono::seconds(1)),
-                                              ctx);
-    }
-};
-
 }  // namespace
 
-std::unique_ptr<ChannelFactory> make_teams_factory() { return std::make_unique<TeamsFactory>(); }
+std::unique_ptr<ChannelFactory> make_teams_factory() {
+    return make_factory(
+        {"teams", parse_url_only, create_with_url<TeamsChannel>, 4, std::chrono::seconds(1)});
+}
 
 }  // namespace noctua::alerts::detail

@@ -105,36 +105,30 @@ private:
     }
 };
 
-class TelegramFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "telegram"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        constexpr std::string_view kOwn[] = {"chat_id"};
-        constexpr std::string_view kSecrets[] = {"bot_token"};
-        config::check_receiver_keys(s, kOwn, kSecrets);
-        config::check_receiver_url(s, common, config::UrlUse::optional);
-        TelegramOptions out;
-        out.bot_token = config::read_receiver_secret(s, common, "bot_token", true);
-        if (s.require("chat_id")) s.read_string("chat_id", out.chat_id);
-        return config::KindOptions::of(std::move(out));
+config::KindOptions parse(const config::Section& s, config::ReceiverConfig& common) {
+    constexpr std::string_view kOwn[] = {"chat_id"};
+    constexpr std::string_view kSecrets[] = {"bot_token"};
+    config::check_receiver_keys(s, kOwn, kSecrets);
+    config::check_receiver_url(s, common, config::UrlUse::optional);
+    TelegramOptions out;
+    out.bot_token = config::read_receiver_secret(s, common, "bot_token", true);
+    if (s.require("chat_id")) s.read_string("chat_id", out.chat_id);
+    return config::KindOptions::of(std::move(out));
+}
+
+core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
+                                                  ChannelContext& ctx) {
+    const auto& o = c.options.get<TelegramOptions>();
+    if (!o.bot_token || o.bot_token->empty() || o.chat_id.empty()) {
+        return needs(c, "bot_token and chat_id");
     }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        const auto& o = c.options.get<TelegramOptions>();
-        if (!o.bot_token || o.bot_token->empty() || o.chat_id.empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "telegram receiver \"" + c.name + "\" needs bot_token and chat_id");
-        }
-        return std::make_unique<TelegramChannel>(with_default_rate(c, 1, std::chrono::seconds(1)),
-                                                 ctx);
-    }
-};
+    return std::make_unique<TelegramChannel>(c, ctx);
+}
 
 }  // namespace
 
 std::unique_ptr<ChannelFactory> make_telegram_factory() {
-    return std::make_unique<TelegramFactory>();
+    return make_factory({"telegram", parse, create, 1, std::chrono::seconds(1)});
 }
 
 }  // namespace noctua::alerts::detail

@@ -69,48 +69,43 @@ private:
     std::string key_;  // the signing key's bytes; empty: unsigned
 };
 
-class WebhookFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "webhook"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        constexpr std::string_view kSecrets[] = {"secret"};
-        config::check_receiver_keys(s, {}, kSecrets);
-        config::check_receiver_url(s, common, config::UrlUse::required);
-        // Optional: without it requests are not signed.
-        return config::KindOptions::of(
-            WebhookOptions{config::read_receiver_secret(s, common, "secret", false)});
+config::KindOptions parse(const config::Section& s, config::ReceiverConfig& common) {
+    constexpr std::string_view kSecrets[] = {"secret"};
+    config::check_receiver_keys(s, {}, kSecrets);
+    config::check_receiver_url(s, common, config::UrlUse::required);
+    // Optional: without it requests are not signed.
+    return config::KindOptions::of(
+        WebhookOptions{config::read_receiver_secret(s, common, "secret", false)});
+}
+
+core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
+                                                  ChannelContext& ctx) {
+    if (!c.url || c.url->empty()) {
+        return needs(c, "a url");
     }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        if (!c.url || c.url->empty()) {
-            return core::fail(core::Errc::invalid_argument,
-                              "webhook receiver \"" + c.name + "\" needs a url");
-        }
-        std::string key;
-        if (const auto& given = c.options.get<WebhookOptions>().secret) {
-            // "whsec_<base64>" is the Standard Webhooks form; anything else is the key itself.
-            const auto& secret = given->reveal();
-            if (secret.starts_with("whsec_")) {
-                auto decoded = core::base64_decode(std::string_view(secret).substr(6));
-                if (!decoded) {
-                    return core::fail(core::Errc::invalid_argument,
-                                      "webhook receiver \"" + c.name +
-                                          "\": secret starts with whsec_ but is not base64");
-                }
-                key = std::move(*decoded);
-            } else {
-                key = secret;
+    std::string key;
+    if (const auto& given = c.options.get<WebhookOptions>().secret) {
+        // "whsec_<base64>" is the Standard Webhooks form; anything else is the key itself.
+        const auto& secret = given->reveal();
+        if (secret.starts_with("whsec_")) {
+            auto decoded = core::base64_decode(std::string_view(secret).substr(6));
+            if (!decoded) {
+                return core::fail(core::Errc::invalid_argument,
+                                  "webhook receiver \"" + c.name +
+                                      "\": secret starts with whsec_ but is not base64");
             }
+            key = std::move(*decoded);
+        } else {
+            key = secret;
         }
-        return std::make_unique<WebhookChannel>(c, ctx, std::move(key));
     }
-};
+    return std::make_unique<WebhookChannel>(c, ctx, std::move(key));
+}
 
 }  // namespace
 
 std::unique_ptr<ChannelFactory> make_webhook_factory() {
-    return std::make_unique<WebhookFactory>();
+    return make_factory({"webhook", parse, create});
 }
 
 }  // namespace noctua::alerts::detail

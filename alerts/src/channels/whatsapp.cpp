@@ -218,67 +218,61 @@ private:
     std::shared_ptr<Sent> sent_ = std::make_shared<Sent>();
 };
 
-class WhatsAppFactory final : public ChannelFactory {
-public:
-    std::string_view kind() const override { return "whatsapp"; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        WhatsAppOptions out;
-        s.read_string("provider", out.provider);
-        const bool twilio = out.provider == "twilio";
-        constexpr std::string_view kOwn[] = {
-            "provider", "to", "from", "account_sid", "phone_number_id", "template", "language"};
-        const std::string_view token_key = twilio ? "auth_token" : "access_token";
-        config::check_receiver_keys(s, kOwn, std::span(&token_key, 1));
-        config::check_receiver_url(s, common, config::UrlUse::optional);
-        out.token = config::read_receiver_secret(s, common, token_key, true);
-        if (out.provider != "meta" && !twilio) {
-            s.error("provider", fmt::format("unknown whatsapp provider {} (known: meta, twilio)",
-                                            config::quoted(out.provider)));
-        }
-        if (s.require("to") && s.read_string_list("to", out.to)) {
-            if (out.to.empty()) s.error("to", "must name at least one number");
-            for (const auto& n : out.to) {
-                if (!is_e164(n)) {
-                    s.error("to", fmt::format("{} is not an E.164 number", config::quoted(n)));
-                }
-            }
-        }
-        if (s.require("template")) s.read_string("template", out.template_name);
-        s.read_string("language", out.language);
-        if (twilio) {
-            if (s.require("account_sid")) s.read_string("account_sid", out.account_sid);
-            if (s.require("from")) s.read_string("from", out.from);
-            for (std::string_view key : {"phone_number_id", "language"}) {
-                if (s.contains(key)) s.error(key, "only for provider = \"meta\"");
-            }
-        } else {
-            if (s.require("phone_number_id")) s.read_string("phone_number_id", out.phone_number_id);
-            for (std::string_view key : {"account_sid", "from"}) {
-                if (s.contains(key)) s.error(key, "only for provider = \"twilio\"");
-            }
-        }
-        return config::KindOptions::of(std::move(out));
+config::KindOptions parse(const config::Section& s, config::ReceiverConfig& common) {
+    WhatsAppOptions out;
+    s.read_string("provider", out.provider);
+    const bool twilio = out.provider == "twilio";
+    constexpr std::string_view kOwn[] = {"provider",        "to",       "from",    "account_sid",
+                                         "phone_number_id", "template", "language"};
+    const std::string_view token_key = twilio ? "auth_token" : "access_token";
+    config::check_receiver_keys(s, kOwn, std::span(&token_key, 1));
+    config::check_receiver_url(s, common, config::UrlUse::optional);
+    out.token = config::read_receiver_secret(s, common, token_key, true);
+    if (out.provider != "meta" && !twilio) {
+        s.error("provider", fmt::format("unknown whatsapp provider {} (known: meta, twilio)",
+                                        config::quoted(out.provider)));
     }
-    core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
-                                                      ChannelContext& ctx) const override {
-        const auto& o = c.options.get<WhatsAppOptions>();
-        const bool twilio = o.provider == "twilio";
-        if (!o.token || o.token->empty() || o.to.empty() || o.template_name.empty() ||
-            (twilio ? o.account_sid.empty() || o.from.empty() : o.phone_number_id.empty())) {
-            return core::fail(core::Errc::invalid_argument,
-                              "whatsapp receiver \"" + c.name +
-                                  "\" needs a token, to, template and " +
-                                  (twilio ? "account_sid and from" : "phone_number_id"));
+    if (s.require("to") && s.read_string_list("to", out.to)) {
+        if (out.to.empty()) s.error("to", "must name at least one number");
+        for (const auto& n : out.to) {
+            if (!is_e164(n)) {
+                s.error("to", fmt::format("{} is not an E.164 number", config::quoted(n)));
+            }
         }
-        return std::make_unique<WhatsAppChannel>(c, ctx);
     }
-};
+    if (s.require("template")) s.read_string("template", out.template_name);
+    s.read_string("language", out.language);
+    if (twilio) {
+        if (s.require("account_sid")) s.read_string("account_sid", out.account_sid);
+        if (s.require("from")) s.read_string("from", out.from);
+        for (std::string_view key : {"phone_number_id", "language"}) {
+            if (s.contains(key)) s.error(key, "only for provider = \"meta\"");
+        }
+    } else {
+        if (s.require("phone_number_id")) s.read_string("phone_number_id", out.phone_number_id);
+        for (std::string_view key : {"account_sid", "from"}) {
+            if (s.contains(key)) s.error(key, "only for provider = \"twilio\"");
+        }
+    }
+    return config::KindOptions::of(std::move(out));
+}
+
+core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
+                                                  ChannelContext& ctx) {
+    const auto& o = c.options.get<WhatsAppOptions>();
+    const bool twilio = o.provider == "twilio";
+    if (!o.token || o.token->empty() || o.to.empty() || o.template_name.empty() ||
+        (twilio ? o.account_sid.empty() || o.from.empty() : o.phone_number_id.empty())) {
+        return needs(c, std::string("a token, to, template and ") +
+                            (twilio ? "account_sid and from" : "phone_number_id"));
+    }
+    return std::make_unique<WhatsAppChannel>(c, ctx);
+}
 
 }  // namespace
 
 std::unique_ptr<ChannelFactory> make_whatsapp_factory() {
-    return std::make_unique<WhatsAppFactory>();
+    return make_factory({"whatsapp", parse, create});
 }
 
 }  // namespace noctua::alerts::detail

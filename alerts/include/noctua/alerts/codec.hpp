@@ -6,6 +6,7 @@
 #include "noctua/alerts/group.hpp"
 #include "noctua/alerts/notification.hpp"
 #include "noctua/alerts/silences.hpp"
+#include "noctua/core/json.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::alerts {
@@ -21,5 +22,9 @@ namespace noctua::alerts {
 [[nodiscard]] core::Result<Alert> decode_alert(std::string_view json);
 [[nodiscard]] std::string encode(const Silence& s);
 [[nodiscard]] core::Result<Silence> decode_silence(std::string_view json);
+
+/// Writes the `labels` and `annotations` members of `a` into the object `w` is writing: what
+/// every JSON form of an alert (durable and API) has.
+void write_labels_and_annotations(core::JsonWriter& w, const Alert& a);
 
 }  // namespace noctua::alerts

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "noctua/config/config.hpp"
 
@@ -75,6 +76,30 @@ inline std::string config_errors(std::string_view toml, std::string_view file = 
     std::string out;
     for (const auto& e : loaded.error()) out += e.to_string() + "\n";
     return out;
+}
+
+/// Every error of loading `toml` as `file` (with the kinds' parsers `kinds`), which must not
+/// load, each `FILE:LINE:COL: key.path: message`; each must name `file`.
+inline std::vector<std::string> error_lines(std::string_view toml,
+                                            std::string_view file = "test.toml",
+                                            const config::KindParsers& kinds = {}) {
+    auto result = config::load_string(toml, file, kinds);
+    REQUIRE_FALSE(result.has_value());
+    std::vector<std::string> out;
+    for (const auto& e : result.error()) {
+        CHECK(e.file == file);
+        out.push_back(e.to_string());
+    }
+    return out;
+}
+
+/// The one error of loading `toml` (error_lines()); the test fails unless there is exactly one.
+inline std::string single_error(std::string_view toml, std::string_view file = "test.toml",
+                                const config::KindParsers& kinds = {}) {
+    const auto errors = error_lines(toml, file, kinds);
+    for (const auto& e : errors) UNSCOPED_INFO(e);
+    REQUIRE(errors.size() == 1);
+    return errors[0];
 }
 
 }  // namespace noctua::testing
