@@ -1,6 +1,7 @@
 #include "text.hpp"
 
 #include "noctua/config/section.hpp"
+#include "noctua/core/regex.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -73,21 +74,8 @@ std::optional<std::string> closest(std::string_view word, std::span<const std::s
     return best;
 }
 
-std::string quote(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-    return out;
-}
+// core::excerpt() quotes the same way; given the whole length it cuts nothing.
+std::string quote(std::string_view text) { return core::excerpt(text, text.size()); }
 
 std::string unknown_message(std::string_view noun, std::string_view plural, std::string_view value,
                             std::vector<std::string> known, bool quote_known) {
