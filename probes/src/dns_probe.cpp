@@ -356,12 +356,9 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
     }
 
     ProbeResult result() const {
-        ProbeResult r;
-        r.probe = config.id;
-        r.provider = config.provider;
-        r.started = started;
-        r.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
-        return r;
+        return ProbeResult::of(
+            config, started,
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start));
     }
 
     void fail(std::string reason, std::string message) {

@@ -85,11 +85,7 @@ std::vector<ExtractedValue> HistoryRecord::named_values(const config::ProbeConfi
 }
 
 ProbeResult HistoryRecord::result(const config::ProbeConfig& c) const {
-    ProbeResult r;
-    r.probe = c.id;
-    r.provider = c.provider;
-    r.started = started;
-    r.duration = std::chrono::microseconds{duration_us};
+    auto r = ProbeResult::of(c, started, std::chrono::microseconds{duration_us});
     r.success = success;
     if (reason != 0) r.failure_reason = kFailureReasons[reason - 1];
     r.http_status = http_status;

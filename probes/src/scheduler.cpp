@@ -322,11 +322,9 @@ void Scheduler::launch(const std::shared_ptr<Entry>& e) {
     e->watchdog.expires_after(e->config.timeout + std::chrono::seconds(1));
     e->watchdog.async_wait([this, e, generation](boost::system::error_code ec) {
         if (ec || e->removed || !e->running || e->generation != generation) return;
-        ProbeResult r;
-        r.probe = e->config.id;
-        r.provider = e->config.provider;
-        r.started = context_.clock.now() - e->config.timeout;
-        r.duration = e->config.timeout;
+        auto r = ProbeResult::of(
+            e->config, context_.clock.now() - e->config.timeout,
+            std::chrono::duration_cast<std::chrono::microseconds>(e->config.timeout));
         r.failure_reason = "timeout";
         r.message = "timeout: the probe did not complete within its timeout (watchdog)";
         finish_run(e, generation, std::move(r));

@@ -211,11 +211,9 @@ struct Run : std::enable_shared_from_this<Run> {
     }
 
     ProbeResult result() const {
-        ProbeResult r;
-        r.probe = config.id;
-        r.provider = config.provider;
-        r.started = started;
-        r.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+        auto r = ProbeResult::of(
+            config, started,
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start));
         r.timings = seen.timings;
         r.certificate = seen.certificate;
         return r;

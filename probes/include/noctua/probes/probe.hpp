@@ -58,6 +58,18 @@ struct ProbeResult {
     core::Labels value_labels;           ///< `extract_labels` (allow-listed values or "other")
     std::optional<core::TlsCertificate> certificate;  ///< http over TLS and tls probes
     std::vector<StepResult> steps;                    ///< scenario probes
+
+    /// The result of probe `c`, begun at `started` and run for `duration`; the kind fills in
+    /// the rest.
+    [[nodiscard]] static ProbeResult of(const config::ProbeConfig& c, core::TimePoint started,
+                                        std::chrono::microseconds duration) {
+        ProbeResult r;
+        r.probe = c.id;
+        r.provider = c.provider;
+        r.started = started;
+        r.duration = duration;
+        return r;
+    }
 };
 
 /// Every failure_reason a probe can give; the set is closed so it can be a metric label.
