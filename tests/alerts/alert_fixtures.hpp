@@ -44,4 +44,14 @@ inline std::vector<alerts::Notification> flush(alerts::Notifier& n, core::TimePo
     return out;
 }
 
+/// The names most alerts tests use: `using namespace noctua::testing::alert_names;`.
+namespace alert_names {
+using alerts::Alert;
+using alerts::AlertState;
+using namespace std::chrono_literals;
+
+/// The time point `s` after the epoch.
+inline core::TimePoint at(std::chrono::seconds s) { return core::TimePoint{s}; }
+}  // namespace alert_names
+
 }  // namespace noctua::testing

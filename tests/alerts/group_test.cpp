@@ -1,14 +1,12 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/alerts/group.hpp"
+#include "alert_fixtures.hpp"
 
 using namespace noctua;
-using namespace std::chrono_literals;
-using alerts::Alert;
-using alerts::AlertState;
+using namespace noctua::testing::alert_names;
 
 namespace {
-core::TimePoint at(std::chrono::seconds s) { return core::TimePoint{s}; }
 
 Alert alert(std::string op, AlertState state, core::TimePoint starts, core::TimePoint ends = {}) {
     Alert a;

@@ -6,13 +6,9 @@
 #include "alert_fixtures.hpp"
 
 using namespace noctua;
-using namespace std::chrono_literals;
-using alerts::Alert;
-using alerts::AlertState;
+using namespace noctua::testing::alert_names;
 
 namespace {
-
-core::TimePoint at(std::chrono::seconds s) { return core::TimePoint{s}; }
 
 config::Config routing(std::string_view extra = "") {
     std::string toml = std::string(testing::kNocAndPager) + std::string(testing::kInhibitOnProviderDown);
