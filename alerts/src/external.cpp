@@ -37,25 +37,29 @@ core::Result<std::vector<AlertInput>> ExternalAlerts::receive(std::string_view b
     std::vector<AlertInput> out;
     std::vector<std::pair<std::uint64_t, Entry>> seen;
     out.reserve(list.size());
+    seen.reserve(list.size());
     std::size_t index = 0;
     for (auto element : list) {
-        const auto where = "alert " + std::to_string(index++) + ": ";
+        // The error's text, built only when there is one.
+        const auto bad = [i = index++](std::string_view what) {
+            return core::fail(core::Errc::invalid_argument,
+                              "alert " + std::to_string(i) + ": " + std::string(what));
+        };
         simdjson::dom::object o;
         simdjson::dom::object labels;
         if (element.get(o) || o["labels"].get(labels)) {
-            return core::fail(core::Errc::invalid_argument, where + "labels must be an object");
+            return bad("labels must be an object");
         }
         AlertInput in;
         for (auto [k, v] : labels) {
             std::string_view value;
             if (v.get(value) || !label_name(k)) {
-                return core::fail(core::Errc::invalid_argument,
-                                  where + "labels must be label names with string values");
+                return bad("labels must be label names with string values");
             }
             in.labels.set(k, value);
         }
         if (in.labels.empty()) {
-            return core::fail(core::Errc::invalid_argument, where + "at least one label");
+            return bad("at least one label");
         }
         if (!in.labels.contains("alertname")) in.labels.set("alertname", "unnamed");
         simdjson::dom::object annotations;
@@ -63,8 +67,7 @@ core::Result<std::vector<AlertInput>> ExternalAlerts::receive(std::string_view b
             for (auto [k, v] : annotations) {
                 std::string_view value;
                 if (v.get(value)) {
-                    return core::fail(core::Errc::invalid_argument,
-                                      where + "annotations must be strings");
+                    return bad("annotations must be strings");
                 }
                 in.annotations.emplace(std::string(k), std::string(value));
             }
@@ -73,13 +76,13 @@ core::Result<std::vector<AlertInput>> ExternalAlerts::receive(std::string_view b
         core::TimePoint ends = now + resolve_timeout_;
         if (!o["endsAt"].get(text) && !text.empty() && !text.starts_with("0001-")) {
             auto t = core::parse_rfc3339(text);
-            if (!t) return core::fail(core::Errc::invalid_argument, where + "endsAt: not RFC 3339");
+            if (!t) return bad("endsAt: not RFC 3339");
             ends = *t;
         }
         if (!o["startsAt"].get(text) && !text.empty() && !text.starts_with("0001-")) {
             auto t = core::parse_rfc3339(text);
             if (!t) {
-                return core::fail(core::Errc::invalid_argument, where + "startsAt: not RFC 3339");
+                return bad("startsAt: not RFC 3339");
             }
             if (*t < now) in.at = *t;
         }

@@ -1,12 +1,22 @@
 #include "noctua/core/json.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <iterator>
 
 #include <fmt/format.h>
 
 namespace noctua::core {
 
 namespace {
+
+// Appends `i` in decimal without a temporary string (a JSON document holds many numbers).
+template <class Int>
+void append_integer(std::string& out, Int i) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, i);
+    out.append(buf, r.ptr);
+}
 
 // The length of the well-formed UTF-8 sequence at the start of `s` (Unicode Table 3-7), or
 // 0 when it is not one; `bad` is then the length of its maximal ill-formed prefix (at least 1),
@@ -159,20 +169,20 @@ JsonWriter& JsonWriter::value(double d) {
     if (!std::isfinite(d)) {
         out_ += "null";
     } else {
-        out_ += fmt::format("{}", d);
+        fmt::format_to(std::back_inserter(out_), "{}", d);
     }
     return *this;
 }
 
 JsonWriter& JsonWriter::value(std::int64_t i) {
     before_value();
-    out_ += fmt::format("{}", i);
+    append_integer(out_, i);
     return *this;
 }
 
 JsonWriter& JsonWriter::value(std::uint64_t i) {
     before_value();
-    out_ += fmt::format("{}", i);
+    append_integer(out_, i);
     return *this;
 }
 
