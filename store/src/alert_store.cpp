@@ -172,11 +172,12 @@ core::Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& pa
                                               (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
     }
     sqlite3_busy_timeout(raw, 5000);
-    // A page cache of 1 MiB (SQLite's default is 2 MiB): a commit touches the outbox's tail and
-    // the records it writes; the rest of the file is read back only at start-up.
+    // A page cache of 512 KiB (SQLite's default is 2 MiB): a commit touches the outbox's tail,
+    // the alert log's tail (its keys grow with time) and the groups' records it writes; the rest
+    // of the file is read back only at start-up.
     for (const char* pragma : {"PRAGMA journal_mode=WAL",
                                full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
-                               "PRAGMA cache_size=-1024"}) {
+                               "PRAGMA cache_size=-512"}) {
         if (auto r = d->exec(pragma); !r) {
             return core::fail(core::Errc::io, path + ": " + r.error().message);
         }
