@@ -125,8 +125,12 @@ struct IngestPipeline::Impl {
         double held = 0;
         if (target && hold && *hold < *target) {
             // How far the watermark stays behind where it would be: to the bound, or where it
-            // is when the bound is below that (it never goes back).
+            // is when the bound is below that (it never goes back); a restored snapshot's
+            // watermark counts before the first advance.
             std::optional<core::TimePoint> at = last_target;
+            if (!at && windows.watermark() != core::TimePoint{}) {
+                at = windows.watermark() + lateness;
+            }
             if (*hold != core::TimePoint::min() && (!at || *hold > *at)) at = hold;
             if (at && *at < *target) {
                 held = std::chrono::duration<double>(*target - *at).count();

@@ -238,3 +238,38 @@ TEST_CASE(
     first->stop();
     second->stop();
 }
+
+TEST_CASE("KafkaSource: until it joins its group, the watermark waits for its backlog, for a "
+          "bound",
+          "[streams][unit]") {
+    CatchUp fx(2);
+    // The broker refuses connections: the source cannot join, so what it will read is unknown.
+    REQUIRE(rd_kafka_mock_broker_set_down(fx.mock.cluster, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    auto source = fx.source(fx.a);
+    source->start();
+    // Another stream of the same windows delivers, then falls silent for longer than the
+    // lateness: the watermark would follow the clock now, closing what the backlog may fill.
+    SourceCounters push(fx.a.metrics, "push");
+    std::string lines = R"({"id":"x","ts":")" + core::format_rfc3339(kNow - 5min) +
+                        R"(","provider":"p9","status":"success"})" + "\n";
+    fx.a.on_ingest([&] { return fx.a.pipeline.apply_lines(push, lines).accepted; });
+    fx.clock.advance(kLateness + 1s);
+    // Posted after the source's start: the pipeline knows it is joining by then.
+    fx.a.on_ingest([&] {
+        fx.a.pipeline.advance();
+        return 0;
+    });
+    CHECK(fx.a.watermark() == core::TimePoint{});
+    CHECK(fx.a.stalled() == 0);
+
+    // Joining takes 4 x allowed_lateness: the wait is over, logged and counted.
+    fx.clock.set(kNow + 4 * kLateness);
+    fx.a.on_ingest([&] {
+        fx.a.pipeline.advance();
+        return 0;
+    });
+    CHECK(fx.a.stalled() == 1);
+    CHECK(fx.a.watermark() == settled(kNow + 4 * kLateness));
+    REQUIRE(rd_kafka_mock_broker_set_up(fx.mock.cluster, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    source->stop();
+}
