@@ -8,9 +8,12 @@
 #include <prometheus/registry.h>
 #include <catch2/catch.hpp>
 
+#include "noctua/store/store.hpp"
+#include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/kafka_source.hpp"
 #include "noctua/testing/mock_kafka.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "noctua/testing/temp_dir.hpp"
 
 using namespace noctua;
 using namespace noctua::streams;
@@ -31,16 +34,25 @@ config::WindowsConfig windows_config() {
     return w;
 }
 
-/// One instance: a pipeline (its ingest thread running) with its own metrics.
+/// One instance: a pipeline (its ingest thread running) with its own metrics, and with `store`
+/// a Checkpointer (the windows restored from it first).
 struct Node {
     prometheus::Registry registry;
     StreamMetrics metrics{registry};
     IngestPipeline pipeline;
+    std::unique_ptr<Checkpointer> checkpoint;
 
-    Node(const config::WindowsConfig& w, const core::Clock& clock)
+    Node(const config::WindowsConfig& w, const core::Clock& clock, store::Store* store = nullptr)
         : pipeline(w, clock, &metrics, nullptr) {
+        if (store) {
+            checkpoint = std::make_unique<Checkpointer>(*store, pipeline, &metrics);
+            REQUIRE(checkpoint->restore().has_value());
+        }
         pipeline.start();
     }
+    ~Node() { pipeline.stop(); }
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
 
     double counter(prometheus::Family<prometheus::Counter>& f) {
         return f.Add({{"source", "kafka"}}).Value();
@@ -91,8 +103,9 @@ struct CatchUp {
 
     /// Two hours of `per_minute` events of provider "p<partition>" on each partition named,
     /// produced minute by minute (a record batch each), all before any consumer starts.
-    void produce_backlog(const std::map<int, int>& per_minute) {
-        for (int minute = 0; minute < kMinutes; ++minute) {
+    /// Only minutes [from, to) of the two hours with `from` and `to`.
+    void produce_backlog(const std::map<int, int>& per_minute, int from = 0, int to = kMinutes) {
+        for (int minute = from; minute < to; ++minute) {
             for (const auto& [partition, n] : per_minute) {
                 for (int k = 0; k < n; ++k) {
                     const auto ts = kFrom + std::chrono::minutes(minute) + k * (60s / n);
@@ -123,7 +136,7 @@ struct CatchUp {
                            {"heartbeat.interval.ms", "100"},
                            {"topic.metadata.refresh.interval.ms", "500"},
                            {"max.partition.fetch.bytes", "8192"}};
-        auto s = KafkaSource::create(c, node.pipeline, node.metrics);
+        auto s = KafkaSource::create(c, node.pipeline, node.metrics, node.checkpoint.get());
         REQUIRE(s.has_value());
         return std::move(*s);
     }
@@ -239,9 +252,10 @@ TEST_CASE(
     second->stop();
 }
 
-TEST_CASE("KafkaSource: until it joins its group, the watermark waits for its backlog, for a "
-          "bound",
-          "[streams][unit]") {
+TEST_CASE(
+    "KafkaSource: until it joins its group, the watermark waits for its backlog, for a "
+    "bound",
+    "[streams][unit]") {
     CatchUp fx(2);
     // The broker refuses connections: the source cannot join, so what it will read is unknown.
     REQUIRE(rd_kafka_mock_broker_set_down(fx.mock.cluster, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -271,5 +285,38 @@ TEST_CASE("KafkaSource: until it joins its group, the watermark waits for its ba
     CHECK(fx.a.stalled() == 1);
     CHECK(fx.a.watermark() == settled(kNow + 4 * kLateness));
     REQUIRE(rd_kafka_mock_broker_set_up(fx.mock.cluster, 1) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    source->stop();
+}
+
+TEST_CASE(
+    "KafkaSource: restarted after an outage, the uneven backlog since the snapshot is "
+    "counted whole, none late",
+    "[streams][unit]") {
+    CatchUp fx(2);
+    testing::TempDir dir("kafka-catch-up");
+    auto opened = store::Store::open(dir.file("state.db"));
+    REQUIRE(opened.has_value());
+    store::Store& store = **opened;
+    fx.produce_backlog({{0, 20}, {1, 1}}, 0, 60);
+    {
+        // The first hour, read at the head of the topic and saved with its offsets.
+        Node first(fx.windows, fx.clock, &store);
+        auto source = fx.source(first);
+        source->start();
+        REQUIRE(testing::wait_for([&] { return first.read() == 60 * 21; }, 60s));
+        source->stop();
+        REQUIRE(first.on_ingest([&] { return first.checkpoint->save(); }).has_value());
+    }
+    // Down for the second hour: it piles up on both partitions.
+    fx.produce_backlog({{0, 20}, {1, 1}}, 60, kMinutes);
+    Node second(fx.windows, fx.clock, &store);
+    auto source = fx.source(second);
+    source->start();
+    REQUIRE(testing::wait_for([&] { return second.read() == 60 * 21; }, 60s));
+    CHECK(second.late() == 0);
+    CHECK(second.duplicates() == 0);
+    // The snapshot's hour and the backlog's, every minute whole.
+    CHECK(second.per_minute("p0") == std::vector<std::uint32_t>(kMinutes, 20));
+    CHECK(second.per_minute("p1") == std::vector<std::uint32_t>(kMinutes, 1));
     source->stop();
 }
