@@ -218,34 +218,47 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "KafkaSource: two instances sharing a backlog through a rebalance count it exactly once, "
+    "KafkaSource: a new instance joining while another catches up: every event counted, "
     "none late",
     "[streams][unit]") {
     CatchUp fx(2);
     fx.produce_backlog({{0, 20}, {1, 1}});
-    const double total = kMinutes * 21;
-    Node b(fx.windows, fx.clock);
-    auto first = fx.source(fx.a);
+    // With [storage] each starts a partition it is given back where its windows are (a commit
+    // refused in the rebalance would otherwise have it read again what it holds).
+    testing::TempDir dir("kafka-catch-up");
+    auto store_a = store::Store::open(dir.file("a.db"));
+    auto store_b = store::Store::open(dir.file("b.db"));
+    REQUIRE((store_a.has_value() && store_b.has_value()));
+    Node a(fx.windows, fx.clock, store_a->get());
+    Node b(fx.windows, fx.clock, store_b->get());
+    auto first = fx.source(a);
     auto second = fx.source(b);
     first->start();
     second->start();  // joins while the first catches up: the partitions are split between them
+    const std::map<std::string, std::uint32_t> per_minute = {{"p0", 20}, {"p1", 1}};
+    // Each minute of each provider counted whole by one of them or both: a partition handed
+    // over is read by its new owner from the last commit, so some may be counted by both (at
+    // least once), but never less than whole, and never twice by one.
+    auto whole = [&] {
+        for (const auto& [provider, n] : per_minute) {
+            const auto in_a = a.per_minute(provider);
+            const auto in_b = b.per_minute(provider);
+            for (std::size_t m = 0; m < in_a.size(); ++m) {
+                if (in_a[m] + in_b[m] < n) return false;
+            }
+        }
+        return true;
+    };
     REQUIRE(testing::wait_for(
-        [&] {
-            return fx.a.read() + b.read() == total && first->assigned() == 1 &&
-                   second->assigned() == 1;
-        },
-        60s));
-    CHECK(fx.a.late() + b.late() == 0);
-    CHECK(fx.a.duplicates() + b.duplicates() == 0);
-    CHECK(fx.a.accepted() + b.accepted() == total);
-    // Every minute of each provider is counted whole, by whichever instance read it.
-    for (const auto& [provider, n] : std::map<std::string, std::uint32_t>{{"p0", 20}, {"p1", 1}}) {
-        const auto in_a = fx.a.per_minute(provider);
+        [&] { return first->assigned() == 1 && second->assigned() == 1 && whole(); }, 60s));
+    CHECK(a.late() + b.late() == 0);
+    for (const auto& [provider, n] : per_minute) {
+        const auto in_a = a.per_minute(provider);
         const auto in_b = b.per_minute(provider);
-        for (int minute = 0; minute < kMinutes; ++minute) {
-            INFO(provider << " minute " << minute);
-            CHECK(in_a[static_cast<std::size_t>(minute)] + in_b[static_cast<std::size_t>(minute)] ==
-                  n);
+        for (std::size_t m = 0; m < in_a.size(); ++m) {
+            INFO(provider << " minute " << m);
+            CHECK(in_a[m] <= n);
+            CHECK(in_b[m] <= n);
         }
     }
     first->stop();
