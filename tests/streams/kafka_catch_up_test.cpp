@@ -157,7 +157,7 @@ TEST_CASE("KafkaSource: a backlog read unevenly across partitions is counted who
     const double total = kMinutes * 21;
     auto source = fx.source(fx.a);
     source->start();
-    REQUIRE(testing::wait_for([&] { return fx.a.read() == total; }, 60s));
+    REQUIRE(testing::wait_for([&] { return fx.a.read() == total; }, 90s));
     CHECK(fx.a.late() == 0);
     CHECK(fx.a.accepted() == total);
     CHECK(fx.a.per_minute("p0") == std::vector<std::uint32_t>(kMinutes, 20));
@@ -175,7 +175,7 @@ TEST_CASE("KafkaSource: an empty partition does not hold the watermark", "[strea
     fx.produce_backlog({{0, 5}});  // tx:1 stays empty: its end is where it starts
     auto source = fx.source(fx.a);
     source->start();
-    REQUIRE(testing::wait_for([&] { return fx.a.read() == kMinutes * 5; }, 60s));
+    REQUIRE(testing::wait_for([&] { return fx.a.read() == kMinutes * 5; }, 90s));
     const auto newest = kFrom + std::chrono::minutes(kMinutes) - 12s;
     REQUIRE(testing::wait_for([&] { return fx.a.watermark() == settled(newest); }, 30s));
     CHECK(fx.a.late() == 0);
@@ -195,7 +195,7 @@ TEST_CASE(
             RD_KAFKA_RESP_ERR_NO_ERROR);
     auto source = fx.source(fx.a);
     source->start();
-    REQUIRE(testing::wait_for([&] { return fx.a.read() == kMinutes * 5; }, 60s));
+    REQUIRE(testing::wait_for([&] { return fx.a.read() == kMinutes * 5; }, 90s));
     REQUIRE(testing::wait_for([&] { return source->assigned() == 2; }, 30s));
     // tx:1's backlog may be as old as anything: no bucket closes while it holds.
     CHECK(fx.a.watermark() == core::TimePoint{});
@@ -250,7 +250,7 @@ TEST_CASE(
         return true;
     };
     REQUIRE(testing::wait_for(
-        [&] { return first->assigned() == 1 && second->assigned() == 1 && whole(); }, 60s));
+        [&] { return first->assigned() == 1 && second->assigned() == 1 && whole(); }, 90s));
     CHECK(a.late() + b.late() == 0);
     for (const auto& [provider, n] : per_minute) {
         const auto in_a = a.per_minute(provider);
@@ -316,7 +316,7 @@ TEST_CASE(
         Node first(fx.windows, fx.clock, &store);
         auto source = fx.source(first);
         source->start();
-        REQUIRE(testing::wait_for([&] { return first.read() == 60 * 21; }, 60s));
+        REQUIRE(testing::wait_for([&] { return first.read() == 60 * 21; }, 90s));
         source->stop();
         REQUIRE(first.on_ingest([&] { return first.checkpoint->save(); }).has_value());
     }
@@ -325,7 +325,7 @@ TEST_CASE(
     Node second(fx.windows, fx.clock, &store);
     auto source = fx.source(second);
     source->start();
-    REQUIRE(testing::wait_for([&] { return second.read() == 60 * 21; }, 60s));
+    REQUIRE(testing::wait_for([&] { return second.read() == 60 * 21; }, 90s));
     CHECK(second.late() == 0);
     CHECK(second.duplicates() == 0);
     // The snapshot's hour and the backlog's, every minute whole.
