@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 #include <unistd.h>
 
+#include "noctua/testing/on_ingest.hpp"
 #include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/file_tail.hpp"
 #include "noctua/testing/run_until.hpp"
@@ -83,15 +84,8 @@ struct Fixture {
         tail = std::make_unique<FileTail>(cfg, *pipeline, metrics, checkpoint.get(), chunk);
     }
 
-    /// Runs `fn` on the ingest thread and waits for it.
     template <class F>
-    auto on_ingest(F fn) {
-        std::packaged_task<decltype(fn())()> task(std::move(fn));
-        auto f = task.get_future();
-        pipeline->post([&task] { task(); });
-        REQUIRE(f.wait_for(10s) == std::future_status::ready);
-        return f.get();
-    }
+    auto on_ingest(F fn) { return testing::on_ingest(*pipeline, std::move(fn)); }
 
     /// Transactions of provider "acme" in the windows' 09:59 bucket.
     std::uint32_t windowed() {

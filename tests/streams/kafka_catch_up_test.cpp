@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 #include <catch2/catch.hpp>
 
+#include "noctua/testing/on_ingest.hpp"
 #include "noctua/store/store.hpp"
 #include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/kafka_source.hpp"
@@ -71,13 +72,7 @@ struct Node {
     }
 
     template <class F>
-    auto on_ingest(F fn) {
-        std::packaged_task<decltype(fn())()> task(std::move(fn));
-        auto f = task.get_future();
-        pipeline.post([&task] { task(); });
-        REQUIRE(f.wait_for(10s) == std::future_status::ready);
-        return f.get();
-    }
+    auto on_ingest(F fn) { return testing::on_ingest(pipeline, std::move(fn)); }
     /// Transactions of `provider` in each minute of the backlog.
     std::vector<std::uint32_t> per_minute(const std::string& provider) {
         return on_ingest([this, provider] {

@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 #include <prometheus/registry.h>
 
+#include "noctua/testing/on_ingest.hpp"
 #include "noctua/store/store.hpp"
 #include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/kafka_source.hpp"
@@ -153,13 +154,7 @@ struct Instance {
         source->start();
     }
     template <class F>
-    auto on_ingest(F fn) {
-        std::packaged_task<decltype(fn())()> task(std::move(fn));
-        auto f = task.get_future();
-        pipeline.post([&task] { task(); });
-        REQUIRE(f.wait_for(10s) == std::future_status::ready);
-        return f.get();
-    }
+    auto on_ingest(F fn) { return testing::on_ingest(pipeline, std::move(fn)); }
     /// Transactions of p0, p1 and p2 in the windows' 09:59 bucket.
     std::uint32_t windowed() {
         return on_ingest([this] {
