@@ -43,38 +43,16 @@ struct FakeProvider {
 
 
 std::string config_text(const FakeProvider& p, testing::WebhookRecorder& r) {
-    return fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "5s"
-
-[[providers]]
-id = "acme"
-base_url = "{}"
-labels = {{ country = "ES" }}
-
-[[probes]]
-id = "acme-balance"
-provider = "acme"
-path = "/accounts/balance"
-interval = "1h"     # runs are triggered through the API: fast and deterministic
-jitter = "0s"
-timeout = "5s"
-
-[[rules]]
-name = "ProviderDown"
-kind = "downtime"
-failures = 2
-successes = 1
-severity = "critical"
-annotations = {{ runbook_url = "http://runbooks/provider-down" }}
-)",
-                       p.server.url("/acme")) +
+    namespace toml = testing::toml;
+    // The probe runs at start, then when the test triggers it through the API: fast and
+    // deterministic.
+    return toml::server() +
+           toml::provider("acme", p.server.url("/acme"), "labels = { country = \"ES\" }\n") +
+           toml::probe("acme-balance", "acme", "/accounts/balance") +
+           toml::provider_down(2, "severity = \"critical\"\n"
+                                  "annotations = { runbook_url = \"http://runbooks/provider-down\" }\n") +
            r.route_toml();
 }
-
-
-
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
 
@@ -61,64 +62,21 @@ private:
         std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
 };
 
-config::Config load(const std::string& text) {
-    auto cfg = config::load_string(text, "dns.toml");
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
-    return std::move(*cfg);
-}
 
 }  // namespace
 
 TEST_CASE("daemon probes: a probe whose host does not resolve never fails its neighbours",
           "[integration]") {
-    testing::LoopbackHttpServer provider;
-    provider.router.add("GET", "/ok", [](const core::ServerRequest&, const net::PathParams&) {
-        return core::ServerResponse::text(200, "ok");
-    });
-    provider.start();
+    testing::Upstream provider;
     testing::WebhookRecorder receiver;
-    const auto text = fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "5s"
-
-[[providers]]
-id = "good"
-base_url = "{}"
-
-[[providers]]
-id = "gone"
-base_url = "http://{}"
-
-[[probes]]
-id = "healthy"
-provider = "good"
-path = "/ok"
-interval = "1h"
-jitter = "0s"
-timeout = "5s"
-
-[[probes]]
-id = "unresolvable"
-provider = "gone"
-path = "/"
-interval = "1h"
-jitter = "0s"
-timeout = "5s"
-
-[[rules]]
-name = "ProviderDown"
-kind = "downtime"
-probes = ["healthy", "unresolvable"]
-failures = 1
-successes = 1
-)",
-                                  provider.url(), unresolvable_host("gone")) +
+    namespace toml = testing::toml;
+    const auto text = toml::server() + toml::provider("good", provider.server.url()) +
+                      toml::provider("gone", "http://" + unresolvable_host("gone")) +
+                      toml::probe("healthy", "good", "/ok") +
+                      toml::probe("unresolvable", "gone", "/") +
+                      toml::provider_down(1, "probes = [\"healthy\", \"unresolvable\"]\n") +
                       receiver.route_toml();
-    testing::RunningDaemon d{load(text)};
+    testing::RunningDaemon d{testing::load_config(text)};
     REQUIRE(testing::wait_for([&] {
         return testing::probe_runs(d, "healthy") >= 1 &&
                testing::probe_runs(d, "unresolvable") >= 1;
@@ -163,30 +121,11 @@ TEST_CASE("daemon alerts: a secret in a webhook host never reaches logs, metrics
           "[integration]") {
     const auto hook_host = unresolvable_host("hooksecret");
     const auto probe_host = unresolvable_host("probehost");
-    const auto text = fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "2s"
-
-[[providers]]
-id = "gone"
-base_url = "http://{}"
-
-[[probes]]
-id = "unresolvable"
-provider = "gone"
-path = "/"
-interval = "1h"
-jitter = "0s"
-timeout = "5s"
-
-[[rules]]
-name = "ProviderDown"
-kind = "downtime"
-probes = ["unresolvable"]
-failures = 2
-successes = 1
-
+    namespace toml = testing::toml;
+    const auto text = toml::server("2s") + toml::provider("gone", "http://" + probe_host) +
+                      toml::probe("unresolvable", "gone", "/") +
+                      toml::provider_down(2, "probes = [\"unresolvable\"]\n") +
+                      fmt::format(R"(
 [[receivers]]
 name = "hook"
 kind = "webhook"
@@ -196,8 +135,8 @@ initial_backoff = "10ms"
 [route]
 receiver = "hook"
 )",
-                                  probe_host, hook_host);
-    testing::RunningDaemon d{load(text)};
+                                  hook_host);
+    testing::RunningDaemon d{testing::load_config(text)};
     LogCapture logs;
     // The first run may have logged before the capture; the second fires the alert.
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "unresolvable") >= 1; }));

@@ -17,8 +17,10 @@
 #include "noctua/config/config.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/daemon/daemon.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "noctua/testing/toml_pieces.hpp"
 
 namespace noctua::testing {
 

@@ -19,6 +19,7 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/daemon/daemon.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
 
@@ -53,30 +54,18 @@ TEST_CASE("daemon probes: values, phases, history, heartbeats and failure reason
     {
         std::ofstream(dir / "hb.token") << "hb-secret\n";
     }
-    const auto text = fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "5s"
-
-[probing]
-history = 3
-
-[[providers]]
-id = "acme"
-base_url = "{}"
-auth = {{ type = "bearer", token_file = "{}" }}
-
-[[probes]]
-id = "acme-balance"
-provider = "acme"
-path = "/accounts/balance"
-interval = "1h"
-jitter = "0s"
-timeout = "5s"
-expect = ["body.balance >= 1000"]
-extract = {{ balance = "body.balance" }}
-extract_labels = {{ currency = {{ from = "body.currencyCode", allow = ["EUR"] }} }}
-
+    namespace toml = testing::toml;
+    const auto text = toml::server("5s", "\n[probing]\nhistory = 3\n") +
+                      toml::provider("acme", provider.server.url("/acme"),
+                                     fmt::format("auth = {{ type = \"bearer\", token_file = \"{}\" }}\n",
+                                                 (dir / "bearer.token").string())) +
+                      toml::probe("acme-balance", "acme", "/accounts/balance",
+                                  "expect = [\"body.balance >= 1000\"]\n"
+                                  "extract = { balance = \"body.balance\" }\n"
+                                  "extract_labels = { currency = { from = \"body.currencyCode\", "
+                                  "allow = [\"EUR\"] } }\n") +
+                      toml::provider_down(1, "probes = [\"acme-balance\"]\n") +
+                      fmt::format(R"(
 [[probes]]
 id = "nightly-export"
 provider = "acme"
@@ -85,26 +74,13 @@ interval = "1h"
 jitter = "0s"
 timeout = "1s"
 token_file = "{}"
-
-[[rules]]
-name = "ProviderDown"
-kind = "downtime"
-probes = ["acme-balance"]
-failures = 1
-successes = 1
 )",
-                                  provider.server.url("/acme"), (dir / "bearer.token").string(),
                                   (dir / "hb.token").string()) +
                       receiver.route_toml();
     {
         std::ofstream(dir / "bearer.token") << "static-1\n";
     }
-    auto cfg = config::load_string(text, "probes.toml");
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
-    testing::RunningDaemon d{std::move(*cfg)};
+    testing::RunningDaemon d{testing::load_config(text)};
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") >= 1; }));
 
     auto metrics = http_call("GET", d.url("/metrics")).body;
@@ -172,30 +148,11 @@ TEST_CASE("daemon probes: a run asked for while one is in flight is answered 409
     REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) == 0);
     REQUIRE(::listen(listener, 8) == 0);
     REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    const auto text = fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "5s"
-
-[[providers]]
-id = "slow"
-base_url = "http://127.0.0.1:{}"
-
-[[probes]]
-id = "slow-health"
-provider = "slow"
-path = "/health"
-interval = "1h"
-jitter = "0s"
-timeout = "1m"
-)",
-                                  ntohs(addr.sin_port));
-    auto cfg = config::load_string(text, "slow.toml");
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
-    testing::RunningDaemon d{std::move(*cfg)};
+    namespace toml = testing::toml;
+    auto cfg = testing::load_config(
+        toml::server() + toml::provider("slow", fmt::format("http://127.0.0.1:{}", ntohs(addr.sin_port))) +
+        toml::probe("slow-health", "slow", "/health", {}, "1m"));
+    testing::RunningDaemon d{std::move(cfg)};
     REQUIRE(testing::wait_for([&] {
         return http_call("GET", d.url("/api/v1/probes/slow-health")).body.find(R"("running":true)") !=
                std::string::npos;

@@ -25,22 +25,9 @@ namespace {
 /// A config with one http probe on a closed loopback port whose `expect` is `expect` (a TOML
 /// string literal).
 std::string config_with(const std::string& expect) {
-    return R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "1s"
-
-[[providers]]
-id = "acme"
-base_url = "http://127.0.0.1:9/acme"
-
-[[probes]]
-id = "acme-balance"
-provider = "acme"
-path = "/accounts/balance"
-interval = "1h"
-jitter = "0s"
-expect = [)" + expect + "]\n";
+    namespace toml = testing::toml;
+    return toml::server("1s") + toml::provider("acme", "http://127.0.0.1:9/acme") +
+           toml::probe("acme-balance", "acme", "/accounts/balance", "expect = [" + expect + "]\n");
 }
 
 double reload_failures(const RunningDaemon& d) {

@@ -64,42 +64,15 @@ struct SimFleet {
     }
 };
 
-
-
 std::string daemon_config(const SimFleet& sim, testing::WebhookRecorder& rx) {
-    return fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-
-[[providers]]
-id = "acme"
-base_url = "{}"
-
-[[probes]]
-id = "acme-balance"
-provider = "acme"
-path = "/accounts/balance"
-headers = {{ Authorization = "Bearer demo-token", Accept = "application/com.reloadly.topups-v1+json" }}
-interval = "1h"
-jitter = "0s"
-timeout = "5s"
-
-[[rules]]
-name = "ProviderDown"
-kind = "downtime"
-failures = 2
-successes = 1
-
-[[streams]]
-id = "tx"
-kind = "http"
-token_env = "NOCTUA_TEST_INGEST_TOKEN"
-)",
-                       sim.url("/acme")) +
+    namespace toml = testing::toml;
+    return toml::server() + toml::provider("acme", sim.url("/acme")) +
+           toml::probe("acme-balance", "acme", "/accounts/balance",
+                       "headers = { Authorization = \"Bearer demo-token\", "
+                       "Accept = \"application/com.reloadly.topups-v1+json\" }\n") +
+           toml::provider_down() + toml::push_stream("tx", "NOCTUA_TEST_INGEST_TOKEN") +
            rx.route_toml();
 }
-
-
 
 }  // namespace
 

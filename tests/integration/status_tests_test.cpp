@@ -69,42 +69,27 @@ TEST_CASE("daemon: status tests run on demand, their report is kept and served, 
     Sim sim;
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("noctua-status-{}", ::getpid());
     std::filesystem::remove_all(dir);
-    auto cfg = config::load_string(fmt::format(R"(
+    namespace toml = testing::toml;
+    testing::RunningDaemon d{testing::load_config(
+        fmt::format(R"(
 [server]
 listen = "127.0.0.1:0"
 admin_token_env = "NOCTUA_TEST_ADMIN_TOKEN"
 
 [status_reports]
-dir = "{1}"
-
-[[providers]]
-id = "acme"
-name = "Acme Topups"
-base_url = "http://{0}/acme"
-auth = {{ type = "oauth2_client_credentials", token_url = "http://{0}/acme/oauth/token", client_id = "acme-client", client_secret = "acme-secret", audience = "https://topups-sandbox.reloadly.com" }}
-
+dir = "{}"
+)",
+                    dir.string()) +
+        toml::sim_provider(sim.host()) +
+        R"(
 [[probes]]
 id = "acme-balance"
 provider = "acme"
 path = "/accounts/balance"
-headers = {{ Accept = "application/com.reloadly.topups-v1+json" }}
+headers = { Accept = "application/com.reloadly.topups-v1+json" }
 interval = "1h"
 jitter = "0s"
-
-[[status_tests]]
-id = "acme-daily"
-provider = "acme"
-schedule = "0 6 * * *"
-timezone = "Europe/Madrid"
-page_size = 2
-)",
-                                               sim.host(), dir.string()),
-                                   "status.toml");
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
-    testing::RunningDaemon d{std::move(*cfg)};
+)" + toml::daily_status_test())};
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") == 1; }));
 
     // Admin only.
@@ -158,47 +143,24 @@ TEST_CASE("daemon: a scheduled run on a manual clock keeps the report and posts 
     const auto at = [](std::string_view t) { return *core::parse_rfc3339(t); };
     // 05:00 in Madrid: the 06:00 schedule is an hour away.
     core::ManualClock clock{at("2026-12-03T04:00:00Z")};
-    const auto toml = fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "2s"
-
+    namespace toml = testing::toml;
+    const auto text = toml::server("2s") + fmt::format(R"(
 [storage]
-path = "{1}/noctua.db"
+path = "{}/noctua.db"
 
 [status_reports]
 receivers = ["hook"]
 link_base = "https://noc.example.com/"
-
-[[streams]]
-id = "push"
-kind = "http"
-token_env = "NOCTUA_TEST_PUSH_TOKEN"
-
-[[providers]]
-id = "acme"
-name = "Acme Topups"
-base_url = "http://{0}/acme"
-auth = {{ type = "oauth2_client_credentials", token_url = "http://{0}/acme/oauth/token", client_id = "acme-client", client_secret = "acme-secret", audience = "https://topups-sandbox.reloadly.com" }}
-
-[[status_tests]]
-id = "acme-daily"
-provider = "acme"
-schedule = "0 6 * * *"
-timezone = "Europe/Madrid"
-page_size = 2
-status_poll_interval = "20ms"
 )",
-                                  sim.host(), state.path.string()) +
+                                                       state.path.string()) +
+                      toml::push_stream("push", "NOCTUA_TEST_PUSH_TOKEN") +
+                      toml::sim_provider(sim.host()) +
+                      toml::daily_status_test("status_poll_interval = \"20ms\"\n") +
                       hook.route_toml();
-    auto cfg = config::load_string(toml, "scheduled.toml");
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
+    auto cfg = testing::load_config(text);
     auto options = testing::seeded();
     options.clock = &clock;
-    testing::RunningDaemon d{*cfg, options};
+    testing::RunningDaemon d{cfg, options};
 
     // Half an hour before now (events ahead of the clock are refused): 8 successes and 2
     // provider faults.
@@ -218,7 +180,7 @@ status_poll_interval = "20ms"
     // Just before 06:00 in Madrid: the schedule is armed again from the new time on reload
     // and fires within a fifth of a second.
     clock.set(at("2026-12-03T04:59:59.800Z"));
-    REQUIRE(d.daemon().reload(*cfg).has_value());
+    REQUIRE(d.daemon().reload(cfg).has_value());
     REQUIRE(testing::wait_for([&] { return hook.count() >= 1; }));
 
     // The summary, through the outbox, at the receiver.

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -53,12 +54,8 @@ metrics = true
                                                token_file.string()),
                                    "streams.toml");
     REQUIRE(cfg.has_value());
-    daemon::Daemon d(std::move(*cfg), daemon::DaemonOptions{});
-    REQUIRE(d.start().has_value());
-    std::thread runner([&] { d.run(); });
-    const auto url = [&](std::string_view path) {
-        return fmt::format("http://127.0.0.1:{}{}", d.port(), path);
-    };
+    std::optional<testing::RunningDaemon> d{std::in_place, std::move(*cfg)};
+    const auto url = [&](std::string_view path) { return d->url(path); };
 
     const auto now = core::format_rfc3339(core::SystemClock{}.now());
     std::string body;
@@ -94,8 +91,7 @@ metrics = true
         CHECK(metrics.body.find(line) != std::string::npos);
     }
 
-    d.request_stop();
-    runner.join();
+    d.reset();
     std::filesystem::remove_all(dir);
 }
 
@@ -134,17 +130,8 @@ path = "{}"
         }
     };
     const auto run_daemon = [&](const std::function<void(const std::function<std::string()>&)>& body) {
-        auto cfg = config::load_string(toml, "file.toml");
-        REQUIRE(cfg.has_value());
-        daemon::Daemon d(std::move(*cfg), daemon::DaemonOptions{});
-        REQUIRE(d.start().has_value());
-        std::thread runner([&] { d.run(); });
-        const auto metrics = [&] {
-            return http_call("GET", fmt::format("http://127.0.0.1:{}/metrics", d.port())).body;
-        };
-        body(metrics);
-        d.request_stop();
-        runner.join();
+        const testing::RunningDaemon d{testing::load_config(toml)};
+        body([&] { return http_call("GET", d.url("/metrics")).body; });
     };
     const auto has = [](const std::string& text, std::string_view line) {
         return text.find(line) != std::string::npos;
@@ -193,15 +180,9 @@ TEST_CASE("daemon: under an ingest flood (429s) probes stay on time and alerts a
     provider.start();
     testing::WebhookRecorder receiver;
     ::setenv("NOCTUA_TEST_FLOOD_TOKEN", "flood", 1);  // read when the config loads
-    auto cfg = config::load_string(fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "5s"
-
-[[providers]]
-id = "acme"
-base_url = "{}"
-
+    namespace toml = testing::toml;
+    testing::RunningDaemon d{testing::load_config(
+        toml::server() + toml::provider("acme", provider.url("/acme")) + R"(
 [[probes]]
 id = "acme-balance"
 provider = "acme"
@@ -209,25 +190,9 @@ path = "/accounts/balance"
 interval = "1s"
 jitter = "0s"
 timeout = "1s"
-
-[[rules]]
-name = "ProviderDown"
-kind = "downtime"
-failures = 2
-successes = 1
-severity = "critical"
-
-[[streams]]
-id = "push"
-kind = "http"
-token_env = "NOCTUA_TEST_FLOOD_TOKEN"
-queue_limit = 1
-)",
-                                               provider.url("/acme")) +
-                                       receiver.route_toml(),
-                                   "flood.toml");
-    REQUIRE(cfg.has_value());
-    testing::RunningDaemon d{std::move(*cfg)};
+)" + toml::provider_down(2, "severity = \"critical\"\n") +
+        toml::push_stream("push", "NOCTUA_TEST_FLOOD_TOKEN", "queue_limit = 1\n") +
+        receiver.route_toml())};
 
     // Batches big enough that the ingest thread always has one in hand and one queued.
     const auto now = core::format_rfc3339(core::SystemClock{}.now());

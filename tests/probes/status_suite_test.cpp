@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/toml_pieces.hpp"
 #include "noctua/probes/status_report.hpp"
 #include "noctua/probes/status_test.hpp"
 #include "noctua/sim/fault.hpp"
@@ -36,31 +38,11 @@ sim::FleetSpec fleet() {
 }
 
 config::StatusTestConfig suite_config(const testing::RunningSim& sim, std::string_view extra = "") {
-    auto cfg = config::load_string(fmt::format(R"(
-[[providers]]
-id = "acme"
-name = "Acme Topups"
-base_url = "http://{0}/acme"
-auth = {{ type = "oauth2_client_credentials", token_url = "http://{0}/acme/oauth/token", client_id = "acme-client", client_secret = "acme-secret", audience = "https://topups-sandbox.reloadly.com" }}
-
-[[status_tests]]
-id = "acme-daily"
-provider = "acme"
-schedule = "0 6 * * *"
-timezone = "Europe/Madrid"
-page_size = 2
-retries = 0
-timeout = "5s"
-{1}
-)",
-                                               sim.host(), extra),
-                                   "suite.toml");
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
-    REQUIRE(cfg->status_tests.size() == 1);
-    return cfg->status_tests[0];
+    const auto cfg = testing::load_config(
+        testing::toml::sim_provider(sim.host()) +
+        testing::toml::daily_status_test(fmt::format("retries = 0\ntimeout = \"5s\"\n{}\n", extra)));
+    REQUIRE(cfg.status_tests.size() == 1);
+    return cfg.status_tests[0];
 }
 
 struct Fixture : testing::ProbeRunner<core::ManualClock> {
