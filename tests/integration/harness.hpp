@@ -143,16 +143,7 @@ inline std::string traffic_loss_push_toml(std::string_view token_env,
                                           std::string_view windows_keys,
                                           const WebhookRecorder& receiver,
                                           std::string_view more = {}) {
-    return fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "2s"
-
-[[streams]]
-id = "push"
-kind = "http"
-token_env = "{}"
-
+    return toml::server("2s") + toml::push_stream("push", token_env) + fmt::format(R"(
 [windows]
 {}
 
@@ -164,7 +155,7 @@ name = "TrafficLoss"
 kind = "traffic_loss"
 match = {{ set = "provider" }}
 )",
-                       token_env, windows_keys, more) +
+                                                                                  windows_keys, more) +
            receiver.route_toml();
 }
 

@@ -61,15 +61,9 @@ using testing::Upstream;
 
 std::string config_toml(const MockKafka& kafka, const Upstream& up,
                         const testing::WebhookRecorder& receiver) {
-    std::string text = fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "2s"
-
-[[providers]]
-id = "web"
-base_url = "{}"
-
+    namespace toml = testing::toml;
+    std::string text = toml::server("2s") + toml::provider("web", up.server.url()) +
+                       fmt::format(R"(
 [[streams]]
 id = "kafka"
 kind = "kafka"
@@ -88,25 +82,11 @@ by = ["provider"]
 name = "TrafficLoss"
 kind = "traffic_loss"
 match = {{ set = "provider" }}
-
-[[rules]]
-name = "ProviderDown"
-kind = "downtime"
-failures = 1
-successes = 1
 )",
-                                   up.server.url(), kafka.bootstraps());
+                                   kafka.bootstraps()) +
+                       toml::provider_down(1);
     for (int i = 0; i < 6; ++i) {
-        text += fmt::format(R"(
-[[probes]]
-id = "w{}"
-provider = "web"
-path = "{}"
-interval = "1h"
-jitter = "0s"
-timeout = "2s"
-)",
-                            i, i == 2 ? "/down" : "/ok");
+        text += toml::probe(fmt::format("w{}", i), "web", i == 2 ? "/down" : "/ok", {}, "2s");
     }
     return text + receiver.route_toml();
 }

@@ -28,36 +28,12 @@ using testing::Upstream;
 /// paging the recorder.
 std::string probes_toml(const Upstream& up, const testing::WebhookRecorder& receiver, int count,
                         std::string_view extra = {}) {
-    std::string text = fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "2s"
-{}
-[[providers]]
-id = "acme"
-base_url = "{}"
-)",
-                                   extra, up.server.url());
+    namespace toml = testing::toml;
+    std::string text = toml::server("2s", extra) + toml::provider("acme", up.server.url());
     for (int i = 0; i < count; ++i) {
-        text += fmt::format(R"(
-[[probes]]
-id = "p{:02}"
-provider = "acme"
-path = "{}"
-interval = "1h"
-jitter = "0s"
-timeout = "2s"
-)",
-                            i, i == 3 ? "/down" : "/ok");
+        text += toml::probe(fmt::format("p{:02}", i), "acme", i == 3 ? "/down" : "/ok", {}, "2s");
     }
-    text += R"(
-[[rules]]
-name = "ProviderDown"
-kind = "downtime"
-failures = 1
-successes = 1
-)";
-    return text + receiver.route_toml();
+    return text + toml::provider_down(1) + receiver.route_toml();
 }
 
 config::Config load(const std::string& text) {

@@ -31,11 +31,7 @@ TEST_CASE("daemon: pushed transactions are authenticated, applied and exported",
     const auto token_file = dir / "ingest.token";
     std::ofstream(token_file) << "tok-123\n";
 
-    auto cfg = config::load_string(fmt::format(R"(
-[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "2s"
-
+    auto cfg = config::load_string(testing::toml::server("2s") + fmt::format(R"(
 [[streams]]
 id = "push"
 kind = "http"
@@ -51,7 +47,7 @@ by = ["provider"]
 by = ["provider", "channel"]
 metrics = true
 )",
-                                               token_file.string()),
+                                                                            token_file.string()),
                                    "streams.toml");
     REQUIRE(cfg.has_value());
     std::optional<testing::RunningDaemon> d{std::in_place, std::move(*cfg)};
