@@ -52,11 +52,8 @@ TEST_CASE("daemon: a traffic loss that moved to another provider names the routi
           "[integration]") {
     testing::WebhookRecorder receiver;
     ::setenv("NOCTUA_TEST_CAUSES_TOKEN", "causes", 1);  // read when the config loads
-    // `recent` holds the whole backfill, so one watermark step emits every bucket of it.
-    auto cfg = config::load_string(
-        testing::traffic_loss_push_toml("NOCTUA_TEST_CAUSES_TOKEN", R"(recent = "27h")", receiver,
-                                        "\n[[windows.sets]]\nby = [\"provider\", \"country\"]\n"),
-        "causes.toml");
+    auto cfg = config::load_string(testing::routing_shift_toml("NOCTUA_TEST_CAUSES_TOKEN", receiver),
+                                   "causes.toml");
     REQUIRE(cfg.has_value());
     // The default rule tick: stream-fed rules follow the windows' watermark, so a tick in the
     // middle of the backfill does not make its older samples late (backfill_test.cpp).

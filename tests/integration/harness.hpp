@@ -159,6 +159,14 @@ match = {{ set = "provider" }}
            receiver.route_toml();
 }
 
+/// traffic_loss_push_toml() for a RoutingShift pushed in one go: `recent` holds its whole
+/// backfill (one watermark step then emits every bucket of it) and a second set is by provider
+/// and country.
+inline std::string routing_shift_toml(std::string_view token_env, const WebhookRecorder& receiver) {
+    return traffic_loss_push_toml(token_env, R"(recent = "27h")", receiver,
+                                  "\n[[windows.sets]]\nby = [\"provider\", \"country\"]\n");
+}
+
 /// NDJSON lines for `per_minute` successful transactions of `provider` in [from, to), ids
 /// unique per provider and time; `extra` is appended to each object (e.g. `,"country":"ES"`).
 inline void transactions(std::vector<std::string>& lines, std::string_view provider,

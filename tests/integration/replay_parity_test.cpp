@@ -83,9 +83,7 @@ TEST_CASE("replay: the same events give the same transitions as the running daem
           "[integration]") {
     testing::WebhookRecorder receiver;
     ::setenv("NOCTUA_TEST_PARITY_TOKEN", "parity", 1);  // read when the config loads
-    const std::string toml = testing::traffic_loss_push_toml(
-        "NOCTUA_TEST_PARITY_TOKEN", R"(recent = "27h")", receiver,
-        "\n[[windows.sets]]\nby = [\"provider\", \"country\"]\n");
+    const std::string toml = testing::routing_shift_toml("NOCTUA_TEST_PARITY_TOKEN", receiver);
     const auto dir = std::filesystem::temp_directory_path() /
                      ("noctua-parity-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(dir);

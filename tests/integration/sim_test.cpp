@@ -81,12 +81,7 @@ TEST_CASE("sim + daemon: a simulated outage pages once and its recovery resolves
     ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
     SimFleet sim;
     testing::WebhookRecorder rx;
-    auto cfg = config::load_string(daemon_config(sim, rx), "sim-test.toml");
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
-    testing::RunningDaemon d{std::move(*cfg)};
+    testing::RunningDaemon d{testing::load_config(daemon_config(sim, rx))};
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") == 1; }));
     // The static token and vendor Accept work.
     CHECK(http_call("GET", d.url("/api/v1/probes/acme-balance")).body.find(R"("http_status":200)") !=
@@ -112,9 +107,7 @@ TEST_CASE("sim + daemon: the simulator's transaction stream is ingested over HTT
     ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
     SimFleet sim;
     testing::WebhookRecorder rx;
-    auto cfg = config::load_string(daemon_config(sim, rx), "sim-test.toml");
-    REQUIRE(cfg.has_value());
-    testing::RunningDaemon d{std::move(*cfg)};
+    testing::RunningDaemon d{testing::load_config(daemon_config(sim, rx))};
 
     // The generator and the push sink run on the test's own io_context, as in noctua-sim.
     boost::asio::io_context ioc;

@@ -98,6 +98,39 @@ struct Fixture {
     double metric(prometheus::Family<prometheus::Counter>& f, std::map<std::string, std::string> l) {
         return f.Add(l).Value();
     }
+
+    /// The ingest thread held, and the pushes queued behind it.
+    struct Saturated {
+        std::promise<void> release;
+        std::vector<std::promise<core::ServerResponse>> answers;
+        std::vector<std::future<core::ServerResponse>> queued;
+        /// Lets the ingest thread go; each queued push is then applied.
+        void resume() {
+            release.set_value();
+            for (auto& q : queued) CHECK(q.get().status == 200);
+        }
+    };
+    /// Holds the ingest thread and queues two pushes of `event` behind it (queue_limit = 2):
+    /// the next push finds the pipeline saturated until resume().
+    std::unique_ptr<Saturated> saturate(const std::string& event) {
+        auto s = std::make_unique<Saturated>();
+        auto released = s->release.get_future().share();
+        std::atomic<bool> holding{false};
+        pipeline->post([&holding, released] {
+            holding = true;
+            released.wait();
+        });
+        REQUIRE(testing::wait_for([&] { return holding.load(); }));
+        s->answers.resize(2);
+        core::ServerRequest req;
+        req.body = event;
+        req.headers = {{"Authorization", "Bearer s3cret"}};
+        for (auto& p : s->answers) {
+            s->queued.push_back(p.get_future());
+            push->handle(req, [&p](core::ServerResponse r) { p.set_value(std::move(r)); });
+        }
+        return s;
+    }
 };
 
 }  // namespace
@@ -202,31 +235,13 @@ TEST_CASE("HttpPush: gzip bodies, corrupt gzip and a gzip bomb", "[streams][unit
 
 TEST_CASE("HttpPush: a saturated pipeline answers 429 with Retry-After", "[streams][unit]") {
     Fixture fx;
-    // Hold the ingest thread so batches queue up.
-    std::promise<void> release;
-    auto released = release.get_future().share();
-    std::atomic<bool> holding{false};
-    fx.pipeline->post([&] {
-        holding = true;
-        released.wait();
-    });
-    REQUIRE(testing::wait_for([&] { return holding.load(); }));
-    core::ServerRequest req;
-    req.body = event_line(1);
-    req.headers = {{"Authorization", "Bearer s3cret"}};
-    std::vector<std::future<core::ServerResponse>> waiting;
-    std::vector<std::promise<core::ServerResponse>> promises(2);
-    for (auto& p : promises) {
-        waiting.push_back(p.get_future());
-        fx.push->handle(req, [&p](core::ServerResponse r) { p.set_value(std::move(r)); });
-    }
+    auto held = fx.saturate(event_line(1));
     CHECK(fx.pipeline->pending() == 2);
     auto r = fx.call_token(event_line(2));
     CHECK(r.status == 429);
     CHECK(core::find_header(r.headers, "Retry-After") == "1");
     CHECK(fx.metric(fx.metrics.saturated, {{"source", "push"}}) == 1);
-    release.set_value();
-    for (auto& w : waiting) CHECK(w.get().status == 200);
+    held->resume();
     CHECK(fx.call_token(event_line(3)).status == 200);
 
     fx.push->stop();
@@ -245,27 +260,9 @@ TEST_CASE("HttpPush: a signed push refused with 429 may be retried with the same
     const core::Headers signed_headers{{"webhook-id", "msg_retry"},
                                        {"webhook-timestamp", ts},
                                        {"webhook-signature", sign(key, "msg_retry", ts, body)}};
-    // Hold the ingest thread and fill the queue (queue_limit = 2).
-    std::promise<void> release;
-    auto released = release.get_future().share();
-    std::atomic<bool> holding{false};
-    fx.pipeline->post([&] {
-        holding = true;
-        released.wait();
-    });
-    REQUIRE(testing::wait_for([&] { return holding.load(); }));
-    core::ServerRequest filler;
-    filler.body = event_line(8);
-    filler.headers = {{"Authorization", "Bearer s3cret"}};
-    std::vector<std::promise<core::ServerResponse>> promises(2);
-    std::vector<std::future<core::ServerResponse>> waiting;
-    for (auto& p : promises) {
-        waiting.push_back(p.get_future());
-        fx.push->handle(filler, [&p](core::ServerResponse r) { p.set_value(std::move(r)); });
-    }
+    auto held = fx.saturate(event_line(8));
     CHECK(fx.call(body, signed_headers).status == 429);
-    release.set_value();
-    for (auto& w : waiting) CHECK(w.get().status == 200);
+    held->resume();
 
     // The sender's retry, byte for byte, is accepted once; a second copy is a replay.
     auto retry = fx.call(body, signed_headers);
