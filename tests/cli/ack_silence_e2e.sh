@@ -6,15 +6,8 @@
 # Bounded polling; loopback only.
 set -uo pipefail
 NOCTUA=$1
-dir=$(mktemp -d)
-pid=""
-cleanup() {
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- daemon log:"; cat "$dir/log" 2>/dev/null; exit 1; }
-wait_for() { for _ in $(seq 1 500); do "$@" && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "$0")/../support/e2e_lib.sh"
+wait_tries=500
 logged() { grep -q "$1" "$dir/log"; }
 
 export NOCTUA_TEST_TOKEN="s3cret-token"
@@ -41,15 +34,7 @@ escalation = "chain"
 path = "$dir/state.db"
 TOML
 
-start() {
-    : > "$dir/log"
-    "$NOCTUA" run -c "$dir/noctua.toml" 2> "$dir/log" &
-    pid=$!
-    wait_for grep -q 'listening on' "$dir/log" || fail "daemon did not start"
-    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -1)
-    [ -n "$port" ] || fail "no port in log"
-    url="http://127.0.0.1:$port"
-}
+start() { start_daemon "$dir/noctua.toml"; }
 
 start
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -92,7 +77,7 @@ wait_for logged 'ALERT acknowledged receiver=oncall' || fail "the escalated rece
 # The ack was on disk when the CLI returned: kill -9 and restart keep it, and nobody is paged
 # again for it. A second provider's alert, pushed after the restart, escalates on a rule tick:
 # by then any repeated page or escalation of the acknowledged one would have gone out too.
-kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""
+kill9
 start
 curl -fsS "$url/api/v1/alerts" | grep -q '"ack":{"by":"alice","comment":"on it"' ||
     fail "the ack did not survive kill -9: $(curl -fsS "$url/api/v1/alerts")"

@@ -6,17 +6,9 @@
 # Bounded polling; loopback only.
 set -uo pipefail
 NOCTUA=$1
-dir=$(mktemp -d)
-pid=""
-spid=""
-cleanup() {
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-    [ -n "$spid" ] && kill "$spid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- daemon log:"; cat "$dir/log" 2>/dev/null; echo "--- hook:"; cat "$dir/hook.log" 2>/dev/null; exit 1; }
-wait_for() { for _ in $(seq 1 300); do "$@" && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "$0")/../support/e2e_lib.sh"
+on_fail() { echo "--- hook:"; cat "$dir/hook.log" 2>/dev/null; }
+wait_tries=300
 
 # The provider answers 500 while $dir/provider-down exists; the receiver 503 while
 # $dir/receiver-down exists, and records each accepted body as one line of hook.log.
@@ -48,7 +40,7 @@ s.serve_forever()
 PY
 touch "$dir/provider-down" "$dir/receiver-down"
 python3 "$dir/server.py" "$dir" &
-spid=$!
+helper_pids+=($!)
 wait_for test -s "$dir/port" || fail "test server did not start"
 sport=$(cat "$dir/port")
 
@@ -86,14 +78,7 @@ group_interval = "1s"
 path = "$dir/state.db"
 TOML
 
-start() {
-    : > "$dir/log"
-    "$NOCTUA" run -c "$dir/noctua.toml" 2> "$dir/log" &
-    pid=$!
-    wait_for grep -q 'listening on' "$dir/log" || fail "daemon did not start"
-    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -1)
-    [ -n "$port" ] || fail "no port in log"
-}
+start() { start_daemon "$dir/noctua.toml"; }
 runs_at_least() {  # the probe has run N times since this start (each run is a rule input)
     local v
     v=$(curl -fsS "http://127.0.0.1:$port/metrics" |
@@ -111,7 +96,7 @@ wait_for logged 'alert resolved alertname=ProviderDown' || fail "the outage did 
 : > "$dir/attempts.log"
 wait_for attempts 2 || fail "the resolve was not attempted"
 [ ! -s "$dir/hook.log" ] || fail "the receiver was down, yet accepted something"
-kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""
+kill9
 
 rm "$dir/receiver-down"
 start

@@ -3,14 +3,7 @@
 set -uo pipefail
 NOCTUA=$1
 export NOCTUA_E2E_HEARTBEAT_TOKEN=e2e-token  # the heartbeat probe's (never called here)
-dir=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- log:"; cat "$dir/log" 2>/dev/null; exit 1; }
-
-# wait_for CMD...: retry for up to 10 s
-wait_for() { for _ in $(seq 1 200); do "$@" && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "$0")/../support/e2e_lib.sh"
 
 "$NOCTUA" --version | grep -q '^noctua [0-9]' || fail "--version"
 
@@ -67,11 +60,8 @@ TOML
 "$NOCTUA" check -c "$dir/good.toml" > "$dir/out" || fail "check on a good file"
 grep -q "config OK" "$dir/out" || fail "check summary: $(cat "$dir/out")"
 
-"$NOCTUA" run -c "$dir/good.toml" --log-format json 2> "$dir/log" &
-pid=$!
-wait_for grep -q '"msg":"noctua .* listening on' "$dir/log" || fail "daemon did not start"
-port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -1)
-[ -n "$port" ] || fail "no port in log"
+start_daemon "$dir/good.toml" --log-format json
+grep -q '"msg":"noctua .* listening on' "$dir/log" || fail "no start-up line: $(cat "$dir/log")"
 # The summary counts the probes (their configs move into the scheduler at start), and names
 # the allocator the binary was linked with (jemalloc, except in sanitizer builds).
 grep -q 'listening on .*1 probe' "$dir/log" || fail "start-up summary: $(cat "$dir/log")"

@@ -4,14 +4,7 @@
 # a signed request replayed after the restart is still refused. Bounded polling; loopback only.
 set -uo pipefail
 NOCTUA=$1
-dir=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- log:"; cat "$dir/log" 2>/dev/null; exit 1; }
-
-# wait_for CMD...: retry for up to 10 s
-wait_for() { for _ in $(seq 1 200); do "$@" && return 0; sleep 0.05; done; return 1; }
+. "$(dirname "$0")/../support/e2e_lib.sh"
 
 export NOCTUA_E2E_PUSH_TOKEN=e2e-push
 key=e2e-signing-key-0123456789
@@ -31,16 +24,7 @@ snapshot_interval = "1h"
 path = "$dir/state.db"
 TOML
 
-port=""
-start() {
-    : > "$dir/log"
-    "$NOCTUA" run -c "$dir/noctua.toml" --log-format json 2> "$dir/log" &
-    pid=$!
-    wait_for grep -q '"msg":"noctua .* listening on' "$dir/log" || fail "daemon did not start"
-    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -1)
-    [ -n "$port" ] || fail "no port in log"
-}
-kill9() { kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""; }
+start() { start_daemon "$dir/noctua.toml" --log-format json; }
 metric() {  # metric NAME_AND_LABELS: its value, or empty
     curl -fsS "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }

@@ -5,9 +5,7 @@
 set -uo pipefail
 NOCTUA=$1
 EXAMPLE=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/../support/e2e_lib.sh"
 
 mkdir -p "$dir/secrets"
 cp "$EXAMPLE" "$dir/noctua.toml"

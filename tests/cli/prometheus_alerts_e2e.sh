@@ -6,17 +6,10 @@ set -uo pipefail
 NOCTUA=$1
 PROMETHEUS=${PROMETHEUS:-prometheus}
 command -v "$PROMETHEUS" >/dev/null || { echo "FAIL: prometheus not installed (scripts/install-deps)"; exit 1; }
-dir=$(mktemp -d)
-pid=""
-ppid_=""
-cleanup() {
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-    [ -n "$ppid_" ] && kill -9 "$ppid_" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- noctua log:"; tail -50 "$dir/log"; echo "--- prometheus log:"; tail -30 "$dir/prom.log"; exit 1; }
-wait_for() { local n=$1; shift; for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
+. "$(dirname "$0")/../support/e2e_lib.sh"
+on_fail() { echo "--- prometheus log:"; tail -30 "$dir/prom.log"; }
+# poll N CMD...: runs CMD every 100 ms until it succeeds, at most N times.
+poll() { local n=$1; shift; for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 cat > "$dir/noctua.toml" <<TOML
 [server]
@@ -29,10 +22,7 @@ receiver = "log"
 group_by = ["alertname"]
 group_wait = "0s"
 TOML
-"$NOCTUA" run -c "$dir/noctua.toml" 2> "$dir/log" &
-pid=$!
-wait_for 100 grep -q 'listening on' "$dir/log" || fail "noctua did not start"
-port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -1)
+start_daemon "$dir/noctua.toml"
 
 # An alerting rule that always fires; later reloaded with an expression that never does.
 cat > "$dir/rules.yml" <<'YML'
@@ -58,18 +48,19 @@ YML
 "$PROMETHEUS" --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/tsdb" \
     --web.listen-address=127.0.0.1:0 --rules.alert.resend-delay=1s > "$dir/prom.log" 2>&1 &
 ppid_=$!
+helper_pids+=("$ppid_")
 
 firing() { curl -fsS "http://127.0.0.1:$port/api/v1/alerts" | grep -q '"alertname":"PrometheusSideOutage"'; }
-wait_for 300 firing || fail "the Prometheus alert never reached noctua"
+poll 300 firing || fail "the Prometheus alert never reached noctua"
 delivered() { grep -q 'alertname=PrometheusSideOutage' "$dir/log" && grep -q 'delivered notification=' "$dir/log"; }
-wait_for 100 delivered || fail "the Prometheus alert was not delivered to the receiver"
+poll 100 delivered || fail "the Prometheus alert was not delivered to the receiver"
 grep -q '"provider":"acme"' <(curl -fsS "http://127.0.0.1:$port/api/v1/alerts") || fail "labels lost"
 
 # The rule stops firing: Prometheus sends it resolved (endsAt now), and it resolves here.
 sed -i 's/expr: vector(1)/expr: vector(1) == 0/' "$dir/rules.yml"
 kill -HUP "$ppid_"
 resolved() { ! firing; }
-wait_for 300 resolved || fail "the alert did not resolve after Prometheus dropped it"
+poll 300 resolved || fail "the alert did not resolve after Prometheus dropped it"
 grep -q 'alert resolved alertname=PrometheusSideOutage' "$dir/log" || fail "no resolve transition"
 
 # Bad bodies are refused whole.

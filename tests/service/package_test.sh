@@ -8,9 +8,7 @@
 set -uo pipefail
 BUILD=$1
 SRC=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/../support/e2e_lib.sh"
 
 # Staging and output in a directory of our own, so other tests of this build are not touched.
 cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$dir/out" > "$dir/cpack.log" 2>&1 ||

@@ -8,9 +8,7 @@
 set -uo pipefail
 UNIT=$1
 NOCTUA=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/../support/e2e_lib.sh"
 
 sed "s|^ExecStart=/usr/bin/noctua |ExecStart=$NOCTUA |" "$UNIT" > "$dir/noctua.service"
 grep -q "^ExecStart=$NOCTUA run -c /etc/noctua/noctua.toml\$" "$dir/noctua.service" ||
