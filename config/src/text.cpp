@@ -173,42 +173,6 @@ bool is_loopback_host(std::string_view host) {
     return octets == 4;
 }
 
-std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    std::size_t i = 0;
-    while (i < n) {
-        const unsigned char c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        // Well-formed sequences (Unicode 15, table 3-7): no overlongs, surrogates or > U+10FFFF.
-        std::size_t len = 0;
-        unsigned char lo = 0x80;
-        unsigned char hi = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            if (c == 0xe0) lo = 0xa0;
-            if (c == 0xed) hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            if (c == 0xf0) lo = 0x90;
-            if (c == 0xf4) hi = 0x8f;
-        } else {
-            return i;
-        }
-        if (i + 1 >= n || p[i + 1] < lo || p[i + 1] > hi) return i;
-        for (std::size_t k = 2; k < len; ++k) {
-            if (i + k >= n || p[i + k] < 0x80 || p[i + k] > 0xbf) return i;
-        }
-        i += len;
-    }
-    return std::nullopt;
-}
-
 std::optional<std::string> url_problem(std::string_view url,
                                        std::span<const std::string_view> schemes) {
     const auto scheme_end = url.find("://");

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "noctua/core/utf8.hpp"
+
 namespace noctua::config::detail {
 
 /// Levenshtein distance, for "did you mean" suggestions.
@@ -62,10 +64,7 @@ struct HostPort {
 /// localhost, 127.0.0.0/8 and ::1.
 [[nodiscard]] bool is_loopback_host(std::string_view host);
 
-/// The byte offset of the first byte that does not begin a well-formed UTF-8 sequence (an
-/// overlong form, a surrogate, a code point past U+10FFFF, a stray or missing continuation
-/// byte), or nullopt when all of `text` is UTF-8.
-[[nodiscard]] std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+using core::first_invalid_utf8;
 
 /// "1 rule" / "2 rules".
 [[nodiscard]] std::string count_noun(std::size_t n, std::string_view singular,
