@@ -74,12 +74,8 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     t0 = time.monotonic()
     with stack.Stack(noctua, sim, work, str(source / "config/examples/fleet.toml")) as s:
-        s.fault("acme", {"kind": "outage", "mode": "5xx"})
-        s.fault("globaltop", {"kind": "balance_drain", "over": "20m"})
-
         # Everything the dashboards read exists before Prometheus starts counting.
-        s.wait("ProviderDown firing for acme", lambda: s.firing("ProviderDown", "acme"), 60)
-        s.wait("detection caught up with the backfill", s.caught_up, 90)
+        s.start_incident()
         for needle in ('noctua_provider_status{provider="acme"} 2',
                        'noctua_traffic_expected{', 'noctua_traffic_observed{',
                        'set="provider_country"', 'set="provider_operator"',

@@ -103,30 +103,20 @@ failures = 2
 successes = 2
 severity = "critical"
 
+''')
+    for name, dimension_set in (("TrafficLoss", "provider"),
+                                ("TrafficLossCountry", "provider_country"),
+                                ("TrafficLossOperator", "provider_operator")):
+        out.append(f'''
 [[rules]]
-name = "TrafficLoss"
+name = "{name}"
 kind = "traffic_loss"
-match = { set = "provider" }
+match = {{ set = "{dimension_set}" }}
 window = "10m"
 recent = "1h"
 min_expected = 5
-
-[[rules]]
-name = "TrafficLossCountry"
-kind = "traffic_loss"
-match = { set = "provider_country" }
-window = "10m"
-recent = "1h"
-min_expected = 5
-
-[[rules]]
-name = "TrafficLossOperator"
-kind = "traffic_loss"
-match = { set = "provider_operator" }
-window = "10m"
-recent = "1h"
-min_expected = 5
-
+''')
+    out.append('''
 [[rules]]
 name = "BalanceLow"
 kind = "balance"
@@ -187,6 +177,14 @@ class Stack:
         """Detection has followed the backfill to the live stream (within a few buckets)."""
         m = re.search(r"^noctua_rules_stream_time_seconds (\S+)$", self.metrics(), re.M)
         return bool(m) and float(m.group(1)) >= time.time() - 180
+
+    def start_incident(self):
+        """acme down (5xx) and globaltop's float draining over 20 minutes; returns once acme's
+        ProviderDown fires and detection has caught up with the backfill."""
+        self.fault("acme", {"kind": "outage", "mode": "5xx"})
+        self.fault("globaltop", {"kind": "balance_drain", "over": "20m"})
+        self.wait("ProviderDown firing for acme", lambda: self.firing("ProviderDown", "acme"), 60)
+        self.wait("detection caught up with the backfill", self.caught_up, 90)
 
     def fault(self, provider, fault):
         status, body = http("POST", f"{self.sim}/sim/providers/{provider}/fault", json.dumps(fault))

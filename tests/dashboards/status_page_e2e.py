@@ -37,10 +37,7 @@ def main():
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     with stack.Stack(noctua, sim, work, str(source / "config/examples/fleet.toml")) as s:
-        s.fault("acme", {"kind": "outage", "mode": "5xx"})
-        s.fault("globaltop", {"kind": "balance_drain", "over": "20m"})
-        s.wait("ProviderDown firing for acme", lambda: s.firing("ProviderDown", "acme"), 60)
-        s.wait("detection caught up with the backfill", s.caught_up, 90)
+        s.start_incident()
 
         def page_ready():
             status, body = stack.http("GET", s.base + "/")
