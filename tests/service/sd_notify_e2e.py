@@ -84,6 +84,13 @@ def parse(datagram):
     return fields
 
 
+def kill(proc):
+    """Kills `proc` unless it has exited, and reaps it."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
 def main():
     noctua = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,6 +150,17 @@ def main():
             if not 0 < usec <= now:
                 fail(f"RELOADING=1 with MONOTONIC_USEC={usec}, monotonic now {now}", log)
 
+        def expect_nothing_after_stopping(pings_allowed):
+            """Nothing follows STOPPING=1 but, when allowed, pings sent before the drain ended."""
+            sock.settimeout(0)
+            try:
+                while True:
+                    m = parse(sock.recv(4096))
+                    if not (pings_allowed and m == {"WATCHDOG": "1"}):
+                        fail(f"after STOPPING=1, got {m}", log)
+            except BlockingIOError:
+                pass
+
         try:
             # Start: READY=1 once listening with the configuration loaded.
             expect_ready("running: ")
@@ -180,19 +198,9 @@ def main():
                 fail("the daemon did not exit after SIGTERM", log)
             if code != 0:
                 fail(f"exit code {code} after SIGTERM, want 0", log)
-            # Nothing after STOPPING=1 but, at most, pings sent before the drain ended.
-            sock.settimeout(0)
-            try:
-                while True:
-                    m = parse(sock.recv(4096))
-                    if m != {"WATCHDOG": "1"}:
-                        fail(f"after STOPPING=1, got {m}", log)
-            except BlockingIOError:
-                pass
+            expect_nothing_after_stopping(pings_allowed=True)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill(proc)
 
         # The pings' period is half of WATCHDOG_USEC (receipt times would measure the load).
         if "WATCHDOG=1 every 100 ms" not in open(log, encoding="utf-8").read():
@@ -244,16 +252,9 @@ def main():
                     fail(f"between RELOADING=1 and STOPPING=1, got {m}", log)
             if proc.wait(timeout=TIMEOUT) != 0:
                 fail(f"exit code {proc.returncode} after SIGHUP and SIGTERM, want 0", log)
-            sock.settimeout(0)
-            try:
-                m = parse(sock.recv(4096))
-                fail(f"after STOPPING=1, got {m}", log)
-            except BlockingIOError:
-                pass
+            expect_nothing_after_stopping(pings_allowed=False)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill(proc)
             silent.close()
             if held is not None:
                 held.close()
