@@ -21,47 +21,26 @@
 #include "noctua/sim/server.hpp"
 #include "noctua/sim/service.hpp"
 #include "harness.hpp"
+#include "noctua/testing/running_sim.hpp"
 
 using namespace noctua;
 using testing::http_call;
 
 namespace {
 
-sim::FleetSpec load_example_fleet() {
-    auto f = sim::load_fleet(std::string(NOCTUA_SOURCE_DIR) + "/config/examples/fleet.toml");
-    if (!f) throw std::runtime_error("fleet.toml: " + f.error().message);
-    return *f;
+/// config/examples/fleet.toml, loaded once.
+const sim::FleetSpec& example_fleet() {
+    static const sim::FleetSpec fleet = [] {
+        auto f = sim::load_fleet(std::string(NOCTUA_SOURCE_DIR) + "/config/examples/fleet.toml");
+        if (!f) throw std::runtime_error("fleet.toml: " + f.error().message);
+        return *f;
+    }();
+    return fleet;
 }
 
-/// The example fleet served on 127.0.0.1:0 from its own thread, as `noctua-sim --listen`.
-struct SimFleet {
-    boost::asio::io_context ioc;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
-    core::SystemClock clock;
-    sim::FleetSpec fleet = load_example_fleet();
-    sim::SimService service{fleet, clock};
-    sim::ResponseDelayer delayer{ioc};
-    net::Router router;
-    std::unique_ptr<net::HttpServer> server;
-    std::thread thread;
-
-    SimFleet() {
-        sim::add_sim_routes(router, service, delayer);
-        server = std::make_unique<net::HttpServer>(ioc, router, net::HttpServer::Options{});
-        REQUIRE(server->start().has_value());
-        thread = std::thread([this] { ioc.run(); });
-    }
-    ~SimFleet() {
-        boost::asio::post(ioc, [this] {
-            delayer.cancel_all();
-            server->stop();
-        });
-        work.reset();
-        thread.join();
-    }
-    std::string url(std::string_view path) const {
-        return fmt::format("http://127.0.0.1:{}{}", server->port(), path);
-    }
+/// The example fleet served on 127.0.0.1:0, on the system clock.
+struct SimFleet : testing::BasicRunningSim<core::SystemClock> {
+    SimFleet() : BasicRunningSim(example_fleet()) {}
 };
 
 std::string daemon_config(const SimFleet& sim, testing::WebhookRecorder& rx) {
@@ -113,9 +92,9 @@ TEST_CASE("sim + daemon: the simulator's transaction stream is ingested over HTT
     boost::asio::io_context ioc;
     net::CurlHttpClient client{ioc};
     core::SystemClock wall;
-    sim::SimService gen_fleet{sim.fleet, wall};
+    sim::SimService gen_fleet{example_fleet(), wall};
     constexpr std::uint64_t kEvents = 3000;
-    sim::Generator generator{gen_fleet, sim.fleet.traffic, 42, wall.now() - std::chrono::hours(2)};
+    sim::Generator generator{gen_fleet, example_fleet().traffic, 42, wall.now() - std::chrono::hours(2)};
     sim::HttpPushSink sink{client, {d.url("/api/v1/events"), "ingest-secret", 500}};
     bool done = false;
     sim::TrafficRunner::Options ro;

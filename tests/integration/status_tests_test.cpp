@@ -18,47 +18,28 @@
 #include "noctua/sim/service.hpp"
 #include "noctua/testing/temp_dir.hpp"
 #include "harness.hpp"
+#include "noctua/testing/running_sim.hpp"
 
 using namespace noctua;
 using testing::http_call;
 
 namespace {
 
-struct Sim {
-    boost::asio::io_context ioc;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
-    core::SystemClock clock;
+sim::FleetSpec acme_fleet() {
+    sim::ProviderSpec acme;
+    acme.id = "acme";
+    acme.countries = {"ES", "PT"};
+    acme.currency = "EUR";
+    acme.static_token = "demo-token";
+    sim::complete_defaults(acme);
     sim::FleetSpec fleet;
-    std::unique_ptr<sim::SimService> service;
-    std::unique_ptr<sim::ResponseDelayer> delayer;
-    net::Router router;
-    std::unique_ptr<net::HttpServer> server;
-    std::thread thread;
+    fleet.providers.push_back(acme);
+    return fleet;
+}
 
-    Sim() {
-        sim::ProviderSpec acme;
-        acme.id = "acme";
-        acme.countries = {"ES", "PT"};
-        acme.currency = "EUR";
-        acme.static_token = "demo-token";
-        sim::complete_defaults(acme);
-        fleet.providers.push_back(acme);
-        service = std::make_unique<sim::SimService>(fleet, clock);
-        delayer = std::make_unique<sim::ResponseDelayer>(ioc);
-        sim::add_sim_routes(router, *service, *delayer);
-        server = std::make_unique<net::HttpServer>(ioc, router, net::HttpServer::Options{});
-        REQUIRE(server->start().has_value());
-        thread = std::thread([this] { ioc.run(); });
-    }
-    ~Sim() {
-        boost::asio::post(ioc, [this] {
-            delayer->cancel_all();
-            server->stop();
-        });
-        work.reset();
-        thread.join();
-    }
-    [[nodiscard]] std::string host() const { return fmt::format("127.0.0.1:{}", server->port()); }
+/// Acme's simulated API on 127.0.0.1:0, on the system clock.
+struct Sim : testing::BasicRunningSim<core::SystemClock> {
+    Sim() : BasicRunningSim(acme_fleet()) {}
 };
 
 }  // namespace

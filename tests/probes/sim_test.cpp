@@ -23,7 +23,7 @@
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "probe_runner.hpp"
-#include "running_sim.hpp"
+#include "noctua/testing/running_sim.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;

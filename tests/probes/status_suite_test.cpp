@@ -16,7 +16,7 @@
 #include "noctua/sim/fault.hpp"
 #include "noctua/sim/provider.hpp"
 #include "probe_runner.hpp"
-#include "running_sim.hpp"
+#include "noctua/testing/running_sim.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
