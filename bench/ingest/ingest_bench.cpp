@@ -387,10 +387,9 @@ int run_tail(const std::string& path, std::size_t expected) {
     // Metrics included; the sample sink is the detectors' job, not measured here.
     streams::IngestPipeline pipeline{wc, clock, &metrics, nullptr};
     pipeline.start();
-    config::StreamConfig sc;
-    sc.id = "tail";
-    sc.kind = "file";
-    sc.paths = {path};
+    streams::FileStreamOptions options;
+    options.paths = {path};
+    const config::StreamConfig sc{"tail", "file", config::KindOptions::of(std::move(options))};
     streams::FileTail tail{sc, pipeline, metrics, nullptr};
     const auto wall0 = std::chrono::steady_clock::now();
     const double cpu0 = process_cpu_seconds();

@@ -112,7 +112,9 @@ void parse_root(const Section& root, Draft& draft, const KindParsers& kinds) {
         detail::parse_route(*draft.route, draft.config.route, receiver_names, interval_names,
                             escalation_names);
     }
-    for (auto& s : root.table_array("streams")) draft.streams.push_back({detail::parse_stream(s), s});
+    for (auto& s : root.table_array("streams")) {
+        draft.streams.push_back({detail::parse_stream(s, kinds), s});
+    }
     if (auto s = root.subtable("windows")) detail::parse_windows(*s, draft.config.windows);
     if (draft.config.windows.sets.empty()) {
         draft.config.windows.sets = detail::default_dimension_sets();

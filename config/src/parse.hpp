@@ -5,8 +5,10 @@
 // sections (ids, dangling names, resolved URLs) are checked afterwards in config.cpp.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "noctua/config/config.hpp"
 #include "noctua/config/kinds.hpp"
@@ -40,6 +42,27 @@ bool read_choice(const Section& s, std::string_view key, std::string_view noun,
                  std::string& out);
 /// Reads `kind` as one of `family`'s kinds (read_choice).
 bool read_kind(const Section& s, const KindFamily& family, std::string& out);
+
+/// One kind's own keys, as its parser publishes them.
+struct KindKeys {
+    std::string_view kind;
+    std::span<const std::string> keys;
+};
+/// Checks the keys of an entry `s` of kind `kind` (empty when unknown) of a family whose
+/// entries share `common` and whose kinds read `kinds`: a key none of them reads is unknown;
+/// one that only other kinds read "applies to kind \"k\" <entries>, not \"<kind>\"".
+void check_family_keys(const Section& s, std::span<const std::string_view> common,
+                       std::span<const KindKeys> kinds, std::string_view kind,
+                       std::string_view entries);
+/// check_family_keys() with the keys the kinds' `parsers` publish.
+template <class Parser>
+void check_family_keys(const Section& s, std::span<const std::string_view> common,
+                       const KeyedParsers<Parser>& parsers, std::string_view kind,
+                       std::string_view entries) {
+    std::vector<KindKeys> kinds;
+    for (const auto& [name, parser] : parsers) kinds.push_back({name, parser.keys});
+    check_family_keys(s, common, kinds, kind, entries);
+}
 
 void parse_logging(const Section& s, LoggingConfig& out);
 void parse_server(const Section& s, ServerConfig& out);
@@ -76,7 +99,10 @@ void parse_probing(const Section& s, ProbingConfig& out);  // probe_extras.cpp
 void parse_cluster(const Section& s, ClusterConfig& out);  // sections.cpp
 /// `[providers.auth]`, or nullopt when absent or invalid (reported).
 [[nodiscard]] std::optional<AuthConfig> parse_auth(const Section& provider);        // probe_extras.cpp
-[[nodiscard]] StreamConfig parse_stream(const Section& s);      // stream_section.cpp
+/// The common keys of a `[[streams]]` entry, then its kind's own keys through the kind's
+/// parser in `kinds`.
+[[nodiscard]] StreamConfig parse_stream(const Section& s,
+                                        const KindParsers& kinds);  // stream_section.cpp
 void parse_windows(const Section& s, WindowsConfig& out);       // stream_section.cpp
 void parse_storage(const Section& s, StorageConfig& out);       // stream_section.cpp
 [[nodiscard]] StatusTestConfig parse_status_test(const Section& s);        // status_test_section.cpp

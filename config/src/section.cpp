@@ -242,6 +242,17 @@ bool Section::read_size(std::string_view key, std::size_t& out) const {
     return true;
 }
 
+bool Section::read_positive_size(std::string_view key, std::size_t& out) const {
+    std::size_t value = 0;
+    if (!read_size(key, value)) return false;
+    if (value == 0) {
+        error(key, "must be greater than 0");
+        return false;
+    }
+    out = value;
+    return true;
+}
+
 bool Section::read_labels(std::string_view key, core::Labels& out) const {
     std::map<std::string, std::string> map;
     if (!read_string_map(key, map, &is_label_name, "[a-zA-Z_][a-zA-Z0-9_]*")) return false;

@@ -25,6 +25,7 @@
 #include "noctua/net/curl_client.hpp"
 #include "noctua/net/curl_mail.hpp"
 #include "noctua/net/http_server.hpp"
+#include "noctua/streams/sources/http.hpp"
 #include "alerting.hpp"
 #include "cluster.hpp"
 #include "probing.hpp"
@@ -310,7 +311,10 @@ core::Result<void> Daemon::start() {
     so.listen = d.cfg.server.listen;
     so.body_limit = d.cfg.server.body_limit_bytes;
     for (const auto& sc : d.cfg.streams) {
-        if (sc.kind == "http") so.body_limit = std::max(so.body_limit, sc.body_limit);
+        if (sc.kind == "http") {
+            const auto& push = sc.options.get<streams::HttpStreamOptions>();
+            so.body_limit = std::max(so.body_limit, push.body_limit);
+        }
     }
     so.read_timeout = d.cfg.server.read_timeout;
     d.server = std::make_unique<net::HttpServer>(d.ioc, d.router, so);

@@ -14,6 +14,7 @@ struct BuiltinParsers {
     BuiltinParsers() {
         register_builtin_kinds(kinds);
         kinds.receivers.add_parsers(parsers);
+        kinds.streams.add_parsers(parsers);
     }
 };
 

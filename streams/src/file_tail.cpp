@@ -83,6 +83,7 @@ struct FileTail::Open {
 FileTail::FileTail(const config::StreamConfig& config, IngestPipeline& pipeline,
                    StreamMetrics& metrics, Checkpointer* checkpoint, std::size_t chunk_bytes)
     : config_(config),
+      options_(config.options.get<FileStreamOptions>()),
       pipeline_(pipeline),
       metrics_(metrics),
       counters_(metrics, config.id),
@@ -103,7 +104,8 @@ void FileTail::start() {
                 core::logger("streams")->error("file stream {}: {}", config_.id, e.what());
             }
             std::unique_lock lock(mu_);
-            cv_.wait_for(lock, config_.poll_interval, [this] { return stopping_.load() || wake_; });
+            cv_.wait_for(lock, options_.poll_interval,
+                         [this] { return stopping_.load() || wake_; });
             wake_ = false;
         }
     });
@@ -151,7 +153,7 @@ void FileTail::poll() {
 
     // What the globs match now, by identity (the first path wins for a file matched twice).
     std::map<std::string, std::string> seen;
-    for (const auto& pattern : config_.paths) {
+    for (const auto& pattern : options_.paths) {
         glob_t g{};
         const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
         if (rc == 0) {
@@ -188,7 +190,7 @@ void FileTail::poll() {
         if (auto s = stored_->find(identity); s != stored_->end() && s->second.offset) {
             resume(f, s->second);
             stored_->erase(s);
-        } else if (first_pass_ && config_.start_at_end) {
+        } else if (first_pass_ && options_.start_at_end) {
             f.offset = st.st_size;
             f.head = read_head(fd, f.offset).value_or(FileHead{});
         }

@@ -128,16 +128,17 @@ std::string_view to_string(AuthFailure f) {
     return "unknown";
 }
 
-PushAuthenticator::PushAuthenticator(const config::StreamConfig& config, const core::Clock& clock,
+PushAuthenticator::PushAuthenticator(const HttpStreamOptions& options, const core::Clock& clock,
                                      std::size_t max_ids)
-    : has_token_(config.token && !config.token->empty()),
-      has_key_(config.hmac_secret && !config.hmac_secret->empty()),
-      tolerance_s_(std::chrono::duration_cast<std::chrono::seconds>(config.signature_tolerance).count()),
+    : has_token_(options.token && !options.token->empty()),
+      has_key_(options.hmac_secret && !options.hmac_secret->empty()),
+      tolerance_s_(
+          std::chrono::duration_cast<std::chrono::seconds>(options.signature_tolerance).count()),
       clock_(clock),
       max_ids_(max_ids) {
-    if (has_token_) token_ = config.token->reveal();
+    if (has_token_) token_ = options.token->reveal();
     if (has_key_) {
-        std::string_view secret = config.hmac_secret->reveal();
+        std::string_view secret = options.hmac_secret->reveal();
         if (secret.starts_with("whsec_")) {
             auto decoded = core::base64_decode(secret.substr(6));
             key_ = decoded ? std::move(*decoded) : std::string(secret);
@@ -297,10 +298,11 @@ std::string batch_result_json(const BatchResult& r) {
 HttpPush::HttpPush(const config::StreamConfig& config, IngestPipeline& pipeline,
                    StreamMetrics& metrics, const core::Clock& clock, IngestLog* log)
     : config_(config),
+      options_(config.options.get<HttpStreamOptions>()),
       pipeline_(pipeline),
       metrics_(metrics),
       counters_(metrics, config.id),
-      auth_(config, clock),
+      auth_(options_, clock),
       log_(log) {}
 
 core::Result<ReplayStats> HttpPush::recover(std::uint64_t snapshot_seq) {
@@ -313,7 +315,7 @@ core::Result<ReplayStats> HttpPush::recover(std::uint64_t snapshot_seq) {
             return;
         }
         BatchFormat format;
-        format.max_decompressed = config_.max_decompressed;
+        format.max_decompressed = options_.max_decompressed;
         ReplayClaim claim;
         std::string_view body;
         if (!decode_batch(rec.payload, format, claim, body)) {
@@ -368,13 +370,14 @@ void HttpPush::handle(const core::ServerRequest& request,
         refuse(failure);
         return;
     }
-    if (request.body.size() > config_.body_limit) {
-        respond(ServerResponse::json_error(413, "body exceeds " + std::to_string(config_.body_limit) + " bytes"));
+    if (request.body.size() > options_.body_limit) {
+        respond(ServerResponse::json_error(
+            413, "body exceeds " + std::to_string(options_.body_limit) + " bytes"));
         return;
     }
     const auto content_type = core::find_header(request.headers, "Content-Type").value_or("");
     BatchFormat format;
-    format.max_decompressed = config_.max_decompressed;
+    format.max_decompressed = options_.max_decompressed;
     if (const auto enc = core::find_header(request.headers, "Content-Encoding")) {
         if (has_media_type(*enc, "gzip") || has_media_type(*enc, "x-gzip")) {
             format.gzip = true;
@@ -426,7 +429,7 @@ void HttpPush::handle(const core::ServerRequest& request,
         op->seq = log_->last_seq() + 1;
     }
     const bool queued = pipeline_.try_submit(
-        counters_, std::move(body), format, config_.queue_limit, [this, op](BatchResult result) {
+        counters_, std::move(body), format, options_.queue_limit, [this, op](BatchResult result) {
             if (log_) log_->mark_applied(op->seq);
             op->result = std::move(result);
             if (op->remaining.fetch_sub(1) == 1) finish_push(auth_, *op);

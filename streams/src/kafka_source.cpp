@@ -500,9 +500,10 @@ core::Result<std::unique_ptr<KafkaSource>> KafkaSource::create(const config::Str
         }
         return {};
     };
+    const auto& options = config.options.get<KafkaStreamOptions>();
     const std::pair<std::string, std::string> defaults[] = {
-        {"bootstrap.servers", config.brokers},
-        {"group.id", config.group_id},
+        {"bootstrap.servers", options.brokers},
+        {"group.id", options.group_id},
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", "earliest"},
@@ -513,7 +514,7 @@ core::Result<std::unique_ptr<KafkaSource>> KafkaSource::create(const config::Str
     for (const auto& [k, v] : defaults) {
         if (auto r = set(k, v); !r) return std::unexpected(r.error());
     }
-    for (const auto& [k, v] : config.kafka_options) {
+    for (const auto& [k, v] : options.kafka_options) {
         if (auto r = set(k, v); !r) return std::unexpected(r.error());
     }
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::on_rebalance);
@@ -532,8 +533,9 @@ core::Result<std::unique_ptr<KafkaSource>> KafkaSource::create(const config::Str
 void KafkaSource::start() {
     Impl& d = *impl_;
     if (d.thread.joinable() || d.stopping) return;
-    ListHandle topics(rd_kafka_topic_partition_list_new(static_cast<int>(d.config.topics.size())));
-    for (const auto& t : d.config.topics) {
+    const auto& subscribed = d.config.options.get<KafkaStreamOptions>().topics;
+    ListHandle topics(rd_kafka_topic_partition_list_new(static_cast<int>(subscribed.size())));
+    for (const auto& t : subscribed) {
         rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
     }
     if (auto err = rd_kafka_subscribe(d.rk.get(), topics.get()); err) {

@@ -1,80 +1,43 @@
-// The built-in stream kinds as registered sources: each adapts its reader to streams::Source.
+// The built-in stream kinds, registered explicitly (STYLE.md §4); each lives in sources/.
 #include "noctua/streams/source.hpp"
-
-#include "noctua/streams/file_tail.hpp"
-#include "noctua/streams/http_push.hpp"
-#include "noctua/streams/kafka_source.hpp"
+#include "sources/kinds.hpp"
 
 namespace noctua::streams {
+namespace detail {
 namespace {
 
-/// `kind = "http"`: nothing to start; the daemon's route hands it the pushed requests.
-class PushSource final : public Source {
+class SpecFactory final : public SourceFactory {
 public:
-    PushSource(const config::StreamConfig& config, SourceContext& ctx)
-        : push_(config, ctx.pipeline, ctx.metrics, ctx.clock, ctx.log) {}
-    // Source
-    void start() override {}
-    void stop() override { push_.stop(); }
-    HttpPush* push() override { return &push_; }
+    explicit SpecFactory(SourceSpec spec) : spec_(spec) {}
 
-private:
-    HttpPush push_;
-};
-
-/// `kind = "file"`: a tail thread of its own.
-class TailSource final : public Source {
-public:
-    TailSource(const config::StreamConfig& config, SourceContext& ctx)
-        : tail_(config, ctx.pipeline, ctx.metrics, ctx.checkpoint) {}
-    // Source
-    void start() override { tail_.start(); }
-    void stop() override { tail_.stop(); }
-
-private:
-    FileTail tail_;
-};
-
-/// `kind = "kafka"`: a consumer-group member with a poll thread of its own.
-class KafkaConsumerSource final : public Source {
-public:
-    explicit KafkaConsumerSource(std::unique_ptr<KafkaSource> consumer)
-        : consumer_(std::move(consumer)) {}
-    // Source
-    void start() override { consumer_->start(); }
-    void stop() override { consumer_->stop(); }
-
-private:
-    std::unique_ptr<KafkaSource> consumer_;
-};
-
-template <class S>
-class SimpleFactory final : public SourceFactory {
-public:
-    explicit SimpleFactory(std::string_view kind) : kind_(kind) {}
-    std::string_view kind() const override { return kind_; }
-    core::Result<std::unique_ptr<Source>> create(const config::StreamConfig& config,
+    // SourceFactory
+    std::string_view kind() const override { return spec_.kind; }
+    std::span<const std::string_view> keys() const override { return spec_.keys; }
+    config::KindOptions parse(const config::Section& s,
+                              config::StreamConfig& common) const override {
+        return spec_.parse(s, common);
+    }
+    core::Result<std::unique_ptr<Source>> create(const config::StreamConfig& c,
                                                  SourceContext& ctx) const override {
-        return std::make_unique<S>(config, ctx);
+        return spec_.create(c, ctx);
     }
 
 private:
-    std::string_view kind_;
-};
-
-class KafkaFactory final : public SourceFactory {
-public:
-    std::string_view kind() const override { return "kafka"; }
-    core::Result<std::unique_ptr<Source>> create(const config::StreamConfig& config,
-                                                 SourceContext& ctx) const override {
-        auto made = KafkaSource::create(config, ctx.pipeline, ctx.metrics, ctx.checkpoint,
-                                        ctx.ownership);
-        if (!made) return std::unexpected(made.error());
-        return std::make_unique<KafkaConsumerSource>(std::move(*made));
-    }
+    SourceSpec spec_;
 };
 
 }  // namespace
+
+std::unique_ptr<SourceFactory> make_factory(SourceSpec spec) {
+    return std::make_unique<SpecFactory>(spec);
+}
+
+std::unexpected<core::Error> needs(const config::StreamConfig& c, std::string_view what) {
+    return core::fail(core::Errc::invalid_argument,
+                      c.kind + " stream \"" + c.id + "\" needs " + std::string(what));
+}
+
+}  // namespace detail
 
 core::Result<std::unique_ptr<Source>> SourceRegistry::create(const config::StreamConfig& config,
                                                              SourceContext& context) const {
@@ -83,10 +46,20 @@ core::Result<std::unique_ptr<Source>> SourceRegistry::create(const config::Strea
     return factory->get().create(config, context);
 }
 
+void SourceRegistry::add_parsers(config::KindParsers& out) const {
+    for (const auto& kind : kinds()) {
+        const SourceFactory* factory = find(kind);
+        out.add_stream(kind, factory->keys(),
+                       [factory](const config::Section& s, config::StreamConfig& c) {
+                           return factory->parse(s, c);
+                       });
+    }
+}
+
 void register_builtin_sources(SourceRegistry& registry) {
-    registry.add(std::make_unique<SimpleFactory<TailSource>>("file"));
-    registry.add(std::make_unique<SimpleFactory<PushSource>>("http"));
-    registry.add(std::make_unique<KafkaFactory>());
+    registry.add(detail::make_file_factory());
+    registry.add(detail::make_http_factory());
+    registry.add(detail::make_kafka_factory());
 }
 
 }  // namespace noctua::streams

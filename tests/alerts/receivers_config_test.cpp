@@ -4,13 +4,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "noctua/alerts/channel.hpp"
 #include "noctua/alerts/channels/email.hpp"
 #include "noctua/alerts/channels/pagerduty.hpp"
 #include "noctua/alerts/channels/telegram.hpp"
 #include "noctua/alerts/channels/whatsapp.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/config/kinds.hpp"
-#include "noctua/testing/kind_parsers.hpp"
+#include "noctua/testing/registry_parsers.hpp"
 
 using namespace noctua::config;
 using namespace noctua::alerts;
@@ -18,6 +19,11 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
 namespace {
+
+/// Every built-in receiver kind's parser.
+const KindParsers& receiver_parsers() {
+    return noctua::testing::kind_parsers_of(register_builtin_channels);
+}
 
 /// One receiver "r" of `kind` with `keys` (from line 4 on), and the route to it.
 std::string entry(std::string_view kind, std::string_view keys) {
@@ -27,7 +33,7 @@ std::string entry(std::string_view kind, std::string_view keys) {
 
 /// The receiver of `entry(kind, keys)`, loaded with every kind's parser.
 ReceiverConfig only_receiver(std::string_view kind, std::string_view keys) {
-    auto result = load_string(entry(kind, keys), "r.toml", noctua::testing::builtin_kind_parsers());
+    auto result = load_string(entry(kind, keys), "r.toml", receiver_parsers());
     if (!result) {
         for (const auto& e : result.error()) UNSCOPED_INFO(e.to_string());
     }
@@ -40,8 +46,7 @@ ReceiverConfig only_receiver(std::string_view kind, std::string_view keys) {
 /// kinds' parsers.
 std::vector<std::string> errors_of(std::string_view kind, std::string_view keys,
                                    bool with_parsers = true) {
-    const auto result = with_parsers ? load_string(entry(kind, keys), "r.toml",
-                                                   noctua::testing::builtin_kind_parsers())
+    const auto result = with_parsers ? load_string(entry(kind, keys), "r.toml", receiver_parsers())
                                      : load_string(entry(kind, keys), "r.toml");
     std::vector<std::string> out;
     if (!result) {
@@ -146,7 +151,7 @@ TEST_CASE("receiver kinds: every kind supplies its parser; without them only com
           "[alerts][config][unit]") {
     for (const auto kind : kReceiverKinds.kinds) {
         INFO(kind);
-        CHECK(noctua::testing::builtin_kind_parsers().receiver(kind) != nullptr);
+        CHECK(receiver_parsers().receiver(kind) != nullptr);
     }
     // Config alone knows no kind's own keys: they are unknown keys, never silently dropped.
     CHECK_THAT(errors_of("telegram", "chat_id = \"-1\"\n", false).at(0),

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/streams/sources/file.hpp"
+#include "noctua/streams/sources/http.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
 using Catch::Matchers::Contains;
@@ -8,7 +11,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 std::vector<std::string> errors_of(std::string_view toml) {
-    auto result = load_string(toml, "t.toml");
+    auto result = load_string(toml, "t.toml", noctua::testing::builtin_kind_parsers());
     REQUIRE_FALSE(result.has_value());
     std::vector<std::string> out;
     for (const auto& e : result.error()) out.push_back(e.to_string());
@@ -39,13 +42,16 @@ labels = ["channel"]
 by = ["provider", "channel"]
 max_series = 50
 metrics = true
-)");
+)",
+                         "<string>", noctua::testing::builtin_kind_parsers());
     REQUIRE(c.has_value());
     REQUIRE(c->streams.size() == 2);
-    CHECK(c->streams[0].token->reveal() == "t0k");
-    CHECK(c->streams[0].queue_limit == 8);
-    CHECK(c->streams[0].body_limit == 1024 * 1024);
-    CHECK(c->streams[1].paths == std::vector<std::string>{"/var/log/tx/*.jsonl"});
+    const auto& push = c->streams[0].options.get<noctua::streams::HttpStreamOptions>();
+    CHECK(push.token->reveal() == "t0k");
+    CHECK(push.queue_limit == 8);
+    CHECK(push.body_limit == 1024 * 1024);
+    CHECK(c->streams[1].options.get<noctua::streams::FileStreamOptions>().paths ==
+          std::vector<std::string>{"/var/log/tx/*.jsonl"});
     CHECK(c->windows.bucket == std::chrono::seconds(30));
     REQUIRE(c->windows.sets.size() == 1);
     CHECK(c->windows.sets[0].name == "provider_channel");

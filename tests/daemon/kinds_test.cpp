@@ -70,6 +70,19 @@ TEST_CASE("kinds: --help's table lists every table's kinds", "[daemon][unit]") {
           "  [[status_tests]]  reloadly\n");
 }
 
+TEST_CASE("kinds: the daemon's parsers read every receiver and stream kind's own keys",
+          "[daemon][unit]") {
+    const auto& parsers = noctua::daemon::builtin_kind_parsers();
+    for (const auto kind : noctua::config::kReceiverKinds.kinds) {
+        INFO(kind);
+        CHECK(parsers.receiver(kind) != nullptr);
+    }
+    for (const auto kind : noctua::config::kStreamKinds.kinds) {
+        INFO(kind);
+        CHECK(parsers.streams().contains(kind));
+    }
+}
+
 TEST_CASE("kinds: each registry holds exactly its family's kind list", "[daemon][unit]") {
     noctua::daemon::Kinds kinds;
     noctua::daemon::register_builtin_kinds(kinds);

@@ -17,6 +17,7 @@
 
 #include "harness.hpp"
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
@@ -91,7 +92,8 @@ TEST_CASE("daemon: rule ticks during a backfill keep its history and page only t
     ::setenv(kTokenEnv, "backfill", 1);  // read when the config loads
     // `recent` holds the whole backfill: a watermark step never skips a bucket's samples.
     auto cfg = config::load_string(
-        testing::traffic_loss_push_toml(kTokenEnv, R"(recent = "27h")", receiver), "backfill.toml");
+        testing::traffic_loss_push_toml(kTokenEnv, R"(recent = "27h")", receiver), "backfill.toml",
+        daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     auto options = testing::seeded();
     options.rule_tick = std::chrono::milliseconds(20);  // many ticks during the backfill
@@ -157,7 +159,7 @@ TEST_CASE("daemon: a stream that falls silent still fires TrafficLoss, and time 
     // still long enough for the push to arrive before the idle windows follow the clock).
     auto cfg = config::load_string(
         testing::traffic_loss_push_toml(kTokenEnv, R"(allowed_lateness = "5s")", receiver),
-        "silent.toml");
+        "silent.toml", daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     auto options = testing::seeded();
     options.rule_tick = std::chrono::milliseconds(20);

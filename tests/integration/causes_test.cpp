@@ -17,6 +17,7 @@
 
 #include "harness.hpp"
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
@@ -53,7 +54,7 @@ TEST_CASE("daemon: a traffic loss that moved to another provider names the routi
     testing::WebhookRecorder receiver;
     ::setenv("NOCTUA_TEST_CAUSES_TOKEN", "causes", 1);  // read when the config loads
     auto cfg = config::load_string(testing::routing_shift_toml("NOCTUA_TEST_CAUSES_TOKEN", receiver),
-                                   "causes.toml");
+                                   "causes.toml", daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     // The default rule tick: stream-fed rules follow the windows' watermark, so a tick in the
     // middle of the backfill does not make its older samples late (backfill_test.cpp).

@@ -21,6 +21,7 @@
 
 #include "harness.hpp"
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/detect/replay.hpp"
 #include "noctua/testing/loopback.hpp"
@@ -88,7 +89,7 @@ TEST_CASE("replay: the same events give the same transitions as the running daem
                      ("noctua-parity-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "parity.toml") << toml;
-    auto cfg = config::load_string(toml, "parity.toml");
+    auto cfg = config::load_string(toml, "parity.toml", daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     testing::RunningDaemon d{std::move(*cfg), testing::seeded()};
 

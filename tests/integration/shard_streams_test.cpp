@@ -15,6 +15,7 @@
 
 #include "harness.hpp"
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/mock_kafka.hpp"
 #include "noctua/testing/run_until.hpp"
@@ -92,7 +93,7 @@ match = {{ set = "provider" }}
 }
 
 std::unique_ptr<testing::RunningDaemon> start(const std::string& text, std::uint32_t shard) {
-    auto c = config::load_string(text, "shards.toml");
+    auto c = config::load_string(text, "shards.toml", daemon::builtin_kind_parsers());
     REQUIRE(c.has_value());
     auto options = testing::seeded();
     options.shard = core::Shard{shard, 2};

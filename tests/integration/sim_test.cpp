@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/net/curl_client.hpp"
 #include "noctua/net/http_server.hpp"
@@ -60,7 +61,8 @@ TEST_CASE("sim + daemon: a simulated outage pages once and its recovery resolves
     ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
     SimFleet sim;
     testing::WebhookRecorder rx;
-    testing::RunningDaemon d{testing::load_config(daemon_config(sim, rx))};
+    testing::RunningDaemon d{
+        testing::load_config(daemon_config(sim, rx), daemon::builtin_kind_parsers())};
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") == 1; }));
     // The static token and vendor Accept work.
     CHECK(http_call("GET", d.url("/api/v1/probes/acme-balance")).body.find(R"("http_status":200)") !=
@@ -86,7 +88,8 @@ TEST_CASE("sim + daemon: the simulator's transaction stream is ingested over HTT
     ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
     SimFleet sim;
     testing::WebhookRecorder rx;
-    testing::RunningDaemon d{testing::load_config(daemon_config(sim, rx))};
+    testing::RunningDaemon d{
+        testing::load_config(daemon_config(sim, rx), daemon::builtin_kind_parsers())};
 
     // The generator and the push sink run on the test's own io_context, as in noctua-sim.
     boost::asio::io_context ioc;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/core/http.hpp"
 #include "noctua/net/http_server.hpp"
 #include "noctua/sim/fleet.hpp"
@@ -70,7 +71,7 @@ path = "/accounts/balance"
 headers = { Accept = "application/com.reloadly.topups-v1+json" }
 interval = "1h"
 jitter = "0s"
-)" + toml::daily_status_test())};
+)" + toml::daily_status_test(), daemon::builtin_kind_parsers())};
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") == 1; }));
 
     // Admin only.
@@ -138,7 +139,7 @@ link_base = "https://noc.example.com/"
                       toml::sim_provider(sim.host()) +
                       toml::daily_status_test("status_poll_interval = \"20ms\"\n") +
                       hook.route_toml();
-    auto cfg = testing::load_config(text);
+    auto cfg = testing::load_config(text, daemon::builtin_kind_parsers());
     auto options = testing::seeded();
     options.clock = &clock;
     testing::RunningDaemon d{cfg, options};

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/testing/loopback.hpp"
@@ -48,7 +49,7 @@ by = ["provider", "channel"]
 metrics = true
 )",
                                                                             token_file.string()),
-                                   "streams.toml");
+                                   "streams.toml", daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     std::optional<testing::RunningDaemon> d{std::in_place, std::move(*cfg)};
     const auto url = [&](std::string_view path) { return d->url(path); };
@@ -126,7 +127,8 @@ path = "{}"
         }
     };
     const auto run_daemon = [&](const std::function<void(const std::function<std::string()>&)>& body) {
-        const testing::RunningDaemon d{testing::load_config(toml)};
+        const testing::RunningDaemon d{
+            testing::load_config(toml, daemon::builtin_kind_parsers())};
         body([&] { return http_call("GET", d.url("/metrics")).body; });
     };
     const auto has = [](const std::string& text, std::string_view line) {
@@ -188,7 +190,7 @@ jitter = "0s"
 timeout = "1s"
 )" + toml::provider_down(2, "severity = \"critical\"\n") +
         toml::push_stream("push", "NOCTUA_TEST_FLOOD_TOKEN", "queue_limit = 1\n") +
-        receiver.route_toml())};
+        receiver.route_toml(), daemon::builtin_kind_parsers())};
 
     // Batches big enough that the ingest thread always has one in hand and one queued.
     const auto now = core::format_rfc3339(core::SystemClock{}.now());

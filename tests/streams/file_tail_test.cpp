@@ -46,13 +46,11 @@ struct Fixture {
     core::ManualClock clock{kNow};
     prometheus::Registry registry;
     StreamMetrics metrics{registry};
-    config::StreamConfig cfg = [this] {
-        config::StreamConfig c;
-        c.id = "tail";
-        c.kind = "file";
-        c.paths = {(dir.path / "*.jsonl").string()};
-        c.poll_interval = 10ms;
-        return c;
+    FileStreamOptions options = [this] {
+        FileStreamOptions o;
+        o.paths = {(dir.path / "*.jsonl").string()};
+        o.poll_interval = 10ms;
+        return o;
     }();
     std::unique_ptr<store::Store> db;
     std::unique_ptr<IngestPipeline> pipeline;
@@ -81,6 +79,7 @@ struct Fixture {
             REQUIRE(restored.has_value());
         }
         pipeline->start();
+        const config::StreamConfig cfg{"tail", "file", config::KindOptions::of(options)};
         tail = std::make_unique<FileTail>(cfg, *pipeline, metrics, checkpoint.get(), chunk);
     }
 
@@ -391,7 +390,7 @@ TEST_CASE("FileTail: chunks parsed partly on each thread are applied in line ord
 TEST_CASE("FileTail: start_at_end skips existing content of files without an offset",
           "[streams][unit]") {
     Fixture fx;
-    fx.cfg.start_at_end = true;
+    fx.options.start_at_end = true;
     fx.restart(false);
     const auto file = fx.dir.path / "old.jsonl";
     append(file, lines(0, 3));

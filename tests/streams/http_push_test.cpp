@@ -61,11 +61,14 @@ struct Fixture {
         config::StreamConfig c;
         c.id = "push";
         c.kind = "http";
-        c.token = config::Secret("s3cret", "inline");
+        HttpStreamOptions o;
+        o.token = config::Secret("s3cret", "inline");
         // "whsec_" + base64("0123456789abcdef0123456789abcdef")
-        c.hmac_secret = config::Secret("whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "inline");
-        c.queue_limit = 2;
-        c.max_decompressed = 64 * 1024;
+        o.hmac_secret =
+            config::Secret("whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "inline");
+        o.queue_limit = 2;
+        o.max_decompressed = 64 * 1024;
+        c.options = config::KindOptions::of(std::move(o));
         return c;
     }();
     std::unique_ptr<IngestPipeline> pipeline;
@@ -293,7 +296,7 @@ TEST_CASE("HttpPush: a signed push refused as unreadable may be retried with the
 
 TEST_CASE("PushAuthenticator: ids are kept for the tolerance, however many", "[streams][unit]") {
     core::ManualClock clock{kNow};
-    config::StreamConfig cfg;
+    HttpStreamOptions cfg;
     cfg.hmac_secret = config::Secret("raw-key", "inline");
     const std::int64_t now_s =
         std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
@@ -322,7 +325,7 @@ TEST_CASE("PushAuthenticator: ids are kept for the tolerance, however many", "[s
 TEST_CASE("PushAuthenticator: past its hard cap it refuses new ids rather than forget one",
           "[streams][unit]") {
     core::ManualClock clock{kNow};
-    config::StreamConfig cfg;
+    HttpStreamOptions cfg;
     cfg.hmac_secret = config::Secret("raw-key", "inline");
     const std::int64_t now_s =
         std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
@@ -342,7 +345,7 @@ TEST_CASE("PushAuthenticator: past its hard cap it refuses new ids rather than f
 TEST_CASE("PushAuthenticator: remembered ids round-trip through their encoding",
           "[streams][unit]") {
     core::ManualClock clock{kNow};
-    config::StreamConfig cfg;
+    HttpStreamOptions cfg;
     cfg.hmac_secret = config::Secret("raw-key", "inline");
     const std::int64_t now_s =
         std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();

@@ -121,16 +121,18 @@ struct CatchUp {
         config::StreamConfig c;
         c.id = "kafka";
         c.kind = "kafka";
-        c.brokers = mock.bootstraps();
-        c.topics = {"tx"};
-        c.group_id = "noctua-catch-up";
+        KafkaStreamOptions o;
+        o.brokers = mock.bootstraps();
+        o.topics = {"tx"};
+        o.group_id = "noctua-catch-up";
         // Small fetches per partition, as a consumer far behind gets them relative to its
         // backlog: a sparse partition's two hours come in the first fetch, a dense one's in
         // many.
-        c.kafka_options = {{"session.timeout.ms", "6000"},
+        o.kafka_options = {{"session.timeout.ms", "6000"},
                            {"heartbeat.interval.ms", "100"},
                            {"topic.metadata.refresh.interval.ms", "500"},
                            {"max.partition.fetch.bytes", "8192"}};
+        c.options = config::KindOptions::of(std::move(o));
         auto s = KafkaSource::create(c, node.pipeline, node.metrics, node.checkpoint.get());
         REQUIRE(s.has_value());
         return std::move(*s);

@@ -53,11 +53,14 @@ struct Fixture {
         config::StreamConfig c;
         c.id = "kafka";
         c.kind = "kafka";
-        c.brokers = mock.bootstraps();
-        c.topics = {"tx"};
-        c.group_id = "noctua-test";
-        c.kafka_options = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "100"},
+        KafkaStreamOptions o;
+        o.brokers = mock.bootstraps();
+        o.topics = {"tx"};
+        o.group_id = "noctua-test";
+        o.kafka_options = {{"session.timeout.ms", "6000"},
+                           {"heartbeat.interval.ms", "100"},
                            {"topic.metadata.refresh.interval.ms", "500"}};
+        c.options = config::KindOptions::of(std::move(o));
         return c;
     }
 

@@ -424,26 +424,14 @@ struct WindowsConfig {
     friend bool operator==(const WindowsConfig&, const WindowsConfig&) = default;
 };
 
-/// One transaction source (`[[streams]]`).
+/// One transaction source (`[[streams]]`): the keys every kind shares.
 struct StreamConfig {
     std::string id;
-    std::string kind;  ///< "http" | "file" | "kafka"
-    // http: POST /api/v1/events
-    std::optional<Secret> token;        ///< `Authorization: Bearer <token>`
-    std::optional<Secret> hmac_secret;  ///< Standard Webhooks key ("whsec_<base64>" or raw)
-    core::Duration signature_tolerance = std::chrono::minutes(5);
-    std::size_t body_limit = 1024 * 1024;
-    std::size_t max_decompressed = 16 * 1024 * 1024;  ///< gzip bodies inflate to at most this
-    std::size_t queue_limit = 64;  ///< batches waiting to be applied before 429
-    // file
-    std::vector<std::string> paths;  ///< globs of JSON-lines files
-    core::Duration poll_interval = std::chrono::seconds(1);
-    bool start_at_end = false;  ///< new files with no stored offset: skip existing content
-    // kafka
-    std::string brokers;
-    std::vector<std::string> topics;
-    std::string group_id = "noctua";
-    std::map<std::string, std::string> kafka_options;  ///< extra librdkafka properties
+    std::string kind;  ///< "file" | "http" | "kafka"
+    /// The kind's own keys (a push stream's credentials and limits, the files a tail follows, a
+    /// consumer's brokers and topics), read by the kind's parser into the struct declared
+    /// beside it (streams/include/noctua/streams/sources/<kind>.hpp).
+    KindOptions options;
     friend bool operator==(const StreamConfig&, const StreamConfig&) = default;
 };
 

@@ -1,17 +1,20 @@
 #pragma once
 
 // A kind's own options, and the parsers that read them. Config reads the keys every entry of
-// a family shares (a receiver's name, url, timeouts, retries); each kind reads its own keys
-// with the parser its registry supplies (alerts::ChannelRegistry::add_parsers), into a struct
-// declared beside the kind. Config never names a kind's struct.
+// a family shares (a receiver's name, url, timeouts, retries; a stream's id); each kind reads
+// its own keys with the parser its registry supplies (alerts::ChannelRegistry::add_parsers,
+// streams::SourceRegistry::add_parsers), into a struct declared beside the kind. Config never
+// names a kind's struct.
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include "noctua/core/assert.hpp"
 
@@ -19,6 +22,7 @@ namespace noctua::config {
 
 class Section;
 struct ReceiverConfig;
+struct StreamConfig;
 
 /// One value of a kind's options struct (copyable, equality-comparable), or nothing. Copies
 /// share the immutable value; two compare equal when both are empty or both hold equal values
@@ -77,6 +81,24 @@ private:
 /// kind's options; it may clear `common.url` when the URL does not suit the kind.
 using ReceiverParser = std::function<KindOptions(const Section& s, ReceiverConfig& common)>;
 
+/// Reads one stream kind's own keys of a `[[streams]]` entry `s`, whose common keys (id, kind)
+/// config has read into `common` and whose keys config has checked against every stream kind's
+/// (KeyedParser::keys). Reports each problem at its position and returns the kind's options.
+using StreamParser = std::function<KindOptions(const Section& s, StreamConfig& common)>;
+
+/// A kind's parser with the keys it reads beyond its family's common ones. Config refuses a
+/// key no kind of the family reads, and names the kind a key of another kind belongs to
+/// ("queue_limit applies to kind \"http\" streams, not \"file\"").
+template <class Parser>
+struct KeyedParser {
+    std::vector<std::string> keys;
+    Parser parse;
+};
+
+/// A family's keyed parsers by kind.
+template <class Parser>
+using KeyedParsers = std::map<std::string, KeyedParser<Parser>, std::less<>>;
+
 /// The kinds' parsers, by family, as the kinds' registries supply them; load_file() and
 /// load_string() hand each entry to the parser of its kind. An entry whose kind has no parser
 /// gets the generic checks only: its keys beyond the common ones are unknown keys and its
@@ -93,8 +115,19 @@ public:
         return it == receivers_.end() ? nullptr : &it->second;
     }
 
+    /// Registers the parser of stream kind `kind`, which reads `keys`; registering a kind
+    /// twice aborts.
+    void add_stream(std::string_view kind, std::span<const std::string_view> keys,
+                    StreamParser parse) {
+        KeyedParser<StreamParser> entry{{keys.begin(), keys.end()}, std::move(parse)};
+        NOCTUA_CHECK(streams_.emplace(std::string(kind), std::move(entry)).second);
+    }
+    /// Every stream kind's parser.
+    [[nodiscard]] const KeyedParsers<StreamParser>& streams() const { return streams_; }
+
 private:
     std::map<std::string, ReceiverParser, std::less<>> receivers_;
+    KeyedParsers<StreamParser> streams_;
 };
 
 }  // namespace noctua::config

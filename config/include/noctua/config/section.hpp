@@ -102,6 +102,8 @@ public:
     /// read_duration() for keys that must be greater than zero (timeouts, intervals).
     bool read_positive_duration(std::string_view key, core::Duration& out) const;
     bool read_size(std::string_view key, std::size_t& out) const;
+    /// read_size() for keys that must be greater than zero (limits).
+    bool read_positive_size(std::string_view key, std::size_t& out) const;
     /// A table of label name → non-empty string value; names must be label names.
     bool read_labels(std::string_view key, core::Labels& out) const;
     /// A table of string → string; each name must satisfy `valid_name` (else `name_rule` is

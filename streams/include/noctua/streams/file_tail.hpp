@@ -15,6 +15,7 @@
 #include "noctua/streams/checkpoint.hpp"
 #include "noctua/streams/metrics.hpp"
 #include "noctua/streams/pipeline.hpp"
+#include "noctua/streams/sources/file.hpp"
 
 namespace noctua::streams {
 
@@ -113,6 +114,7 @@ private:
     void forget(const std::string& identity);
 
     config::StreamConfig config_;
+    FileStreamOptions options_;
     IngestPipeline& pipeline_;
     StreamMetrics& metrics_;
     SourceCounters counters_;

@@ -15,6 +15,7 @@
 #include "noctua/streams/ingest_log.hpp"
 #include "noctua/streams/metrics.hpp"
 #include "noctua/streams/pipeline.hpp"
+#include "noctua/streams/sources/http.hpp"
 
 namespace noctua::streams {
 
@@ -58,7 +59,7 @@ inline constexpr std::size_t kMaxRememberedIds = 1'000'000;
 /// Thread-safe (the replay memory is guarded by a mutex; a leaf utility).
 class PushAuthenticator {
 public:
-    PushAuthenticator(const config::StreamConfig& config, const core::Clock& clock,
+    PushAuthenticator(const HttpStreamOptions& options, const core::Clock& clock,
                       std::size_t max_ids = kMaxRememberedIds);
     /// Verifies the credentials; for a signed request fills `claim` (nothing is recorded yet).
     [[nodiscard]] AuthFailure check(const core::ServerRequest& request, ReplayClaim& claim);
@@ -135,6 +136,7 @@ public:
 
 private:
     config::StreamConfig config_;
+    HttpStreamOptions options_;
     IngestPipeline& pipeline_;
     StreamMetrics& metrics_;
     SourceCounters counters_;

@@ -9,6 +9,7 @@
 #include "noctua/streams/metrics.hpp"
 #include "noctua/streams/ownership.hpp"
 #include "noctua/streams/pipeline.hpp"
+#include "noctua/streams/sources/kafka.hpp"
 
 namespace noctua::streams {
 

@@ -58,9 +58,10 @@ group_interval = "1m"
 repeat_interval = "1h"
 )";
 
-/// `toml` loaded as "test.toml"; the test fails, with the errors, when it is not valid.
-inline config::Config load_config(std::string_view toml) {
-    auto c = config::load_string(toml, "test.toml");
+/// `toml` loaded as "test.toml" (with the kinds' parsers `kinds`); the test fails, with the
+/// errors, when it is not valid.
+inline config::Config load_config(std::string_view toml, const config::KindParsers& kinds = {}) {
+    auto c = config::load_string(toml, "test.toml", kinds);
     if (!c) {
         for (const auto& e : c.error()) UNSCOPED_INFO(e.to_string());
     }

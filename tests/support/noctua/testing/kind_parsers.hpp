@@ -2,22 +2,28 @@
 
 // The configuration parsers of the built-in kinds for tests that load configurations without
 // the daemon (daemon::builtin_kind_parsers() is the same for those that link it). Include it
-// only where noctua::alerts is linked.
+// only where noctua::alerts and noctua::streams are linked.
 
 #include "noctua/alerts/channel.hpp"
 #include "noctua/config/config.hpp"
+#include "noctua/streams/source.hpp"
 
 namespace noctua::testing {
 
-/// Every built-in receiver kind's parser, from a registry kept for the life of the test.
+/// Every built-in receiver and stream kind's parser, from registries kept for the life of the
+/// test.
 inline const config::KindParsers& builtin_kind_parsers() {
     struct Builtin {
         alerts::ChannelRegistry receivers;
+        streams::SourceRegistry streams;
         config::KindParsers parsers;
         Builtin() {
             alerts::register_builtin_channels(receivers);
+            streams::register_builtin_sources(streams);
             receivers.freeze();
+            streams.freeze();
             receivers.add_parsers(parsers);
+            streams.add_parsers(parsers);
         }
     };
     static const Builtin builtin;
