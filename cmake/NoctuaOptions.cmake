@@ -15,9 +15,9 @@ target_compile_options(noctua_warnings INTERFACE
   -Woverloaded-virtual -Wimplicit-fallthrough -Wformat=2)
 # GCC 12 at -O2 warns -Wrestrict on `"literal" + std::string` inside std::string's own
 # char_traits copy (GCC bug 105651): a false positive in the library, not in our
-# code, which buries real warnings in every Release build.
+# code, which buries real warnings in every optimised build (Debug builds never see it).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-  target_compile_options(noctua_warnings INTERFACE -Wno-restrict)
+  target_compile_options(noctua_warnings INTERFACE $<$<NOT:$<CONFIG:Debug>>:-Wno-restrict>)
 endif()
 if(NOCTUA_WARNINGS_AS_ERRORS)
   target_compile_options(noctua_warnings INTERFACE -Werror)
