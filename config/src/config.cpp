@@ -121,7 +121,7 @@ void parse_root(const Section& root, Draft& draft, const KindParsers& kinds) {
     }
     if (auto s = root.subtable("storage")) detail::parse_storage(*s, draft.config.storage);
     for (auto& s : root.table_array("status_tests")) {
-        draft.status_tests.push_back({detail::parse_status_test(s), s});
+        draft.status_tests.push_back({detail::parse_status_test(s, kinds), s});
     }
     draft.status_reports = root.subtable("status_reports");
     if (draft.status_reports) detail::parse_status_reports(*draft.status_reports, draft.config.status_reports);

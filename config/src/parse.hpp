@@ -16,9 +16,6 @@
 
 namespace noctua::config::detail {
 
-inline constexpr std::string_view kSuiteSteps[] = {"authenticate", "balance", "catalogue",
-                                                   "transaction", "status"};
-
 /// A parsed entry plus the Section it came from, kept for the cross-reference pass.
 template <class T>
 struct Parsed {
@@ -105,7 +102,9 @@ void parse_cluster(const Section& s, ClusterConfig& out);  // sections.cpp
                                         const KindParsers& kinds);  // stream_section.cpp
 void parse_windows(const Section& s, WindowsConfig& out);       // stream_section.cpp
 void parse_storage(const Section& s, StorageConfig& out);       // stream_section.cpp
-[[nodiscard]] StatusTestConfig parse_status_test(const Section& s);        // status_test_section.cpp
+/// The common keys of a `[[status_tests]]` entry, then its kind's own keys (and steps) through
+/// the kind's parser in `kinds`.
+[[nodiscard]] StatusTestConfig parse_status_test(const Section& s, const KindParsers& kinds);        // status_test_section.cpp
 void parse_status_reports(const Section& s, StatusReportsConfig& out);   // status_test_section.cpp
 /// The default `[[windows.sets]]` when none are configured.
 [[nodiscard]] std::vector<DimensionSetConfig> default_dimension_sets();

@@ -1,78 +1,51 @@
-// Parsers for [[status_tests]] (a provider's daily end-to-end suite) and [status_reports].
+// Parsers for [[status_tests]] (a provider's daily end-to-end suite: the keys every kind
+// shares; each kind's parser reads its own and its steps) and [status_reports].
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "noctua/config/suite_kind.hpp"
 #include "noctua/core/cron.hpp"
 #include "parse.hpp"
 #include "text.hpp"
 
-namespace noctua::config::detail {
-namespace {
+namespace noctua::config {
 
-constexpr std::string_view kSuiteKeys[] = {
-    "id",          "kind",      "max_pages",       "min_balance",          "notify",
-    "page_size",   "phone",     "provider",  "retries",         "schedule",             "status_attempts",
-    "status_poll_interval",     "step",            "steps",                "timeout",
-    "timezone"};
-constexpr std::string_view kStepKeys[] = {"retries", "timeout"};
-constexpr std::string_view kReportKeys[] = {"dir", "link_base", "receivers", "retention"};
-
-}  // namespace
-
-StatusTestConfig parse_status_test(const Section& s) {
-    StatusTestConfig out;
-    s.check_keys(kSuiteKeys);
-    if (s.require("id")) s.read_string("id", out.id);
-    if (s.require("provider")) s.read_string("provider", out.provider);
-    read_kind(s, kSuiteKinds, out.kind);
-    s.read_string("schedule", out.schedule);
-    s.read_string("timezone", out.timezone);
-    if (auto cron = core::CronSchedule::parse(out.schedule, out.timezone); !cron) {
-        s.error(s.contains("timezone") && cron.error().message.starts_with("unknown time zone")
-                    ? "timezone"
-                    : "schedule",
-                cron.error().message);
-    }
-    s.read_string("phone", out.phone);
-    s.read_string_list("notify", out.notify);  // names checked against [[receivers]] in config.cpp
-    s.read_number("min_balance", out.min_balance, 0, 1e15);
-    s.read_int("page_size", out.page_size, 1, 1000);
-    s.read_int("max_pages", out.max_pages, 1, 10000);
-    s.read_int("status_attempts", out.status_attempts, 1, 1000);
-    s.read_positive_duration("status_poll_interval", out.status_poll_interval);
-
+std::vector<StatusTestStepConfig> read_suite_steps(const Section& s,
+                                                   std::span<const std::string_view> known) {
+    constexpr std::string_view kStepKeys[] = {"retries", "timeout"};
     // Defaults every step inherits, then the order, then per-step overrides.
     StatusTestStepConfig defaults;
     s.read_int("retries", defaults.retries, 0, 10);
     s.read_positive_duration("timeout", defaults.timeout);
-    std::vector<std::string> names(std::begin(kSuiteSteps), std::end(kSuiteSteps));
+    std::vector<std::string> names(known.begin(), known.end());
     if (s.read_string_list("steps", names)) {
         for (std::size_t i = 0; i < names.size(); ++i) {
-            const bool repeated = std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i),
-                                            names[i]) != names.begin() + static_cast<std::ptrdiff_t>(i);
-            if (!one_of(names[i], kSuiteSteps)) {
-                s.error("steps", fmt::format("unknown step {} (known: {})", quote(names[i]),
-                                             fmt::join(kSuiteSteps, ", ")));
-            } else if (repeated) {
-                s.error("steps", fmt::format("step {} is listed twice", quote(names[i])));
+            const auto before = names.begin() + static_cast<std::ptrdiff_t>(i);
+            if (!detail::one_of(names[i], known)) {
+                s.error("steps", fmt::format("unknown step {} (known: {})", detail::quote(names[i]),
+                                             fmt::join(known, ", ")));
+            } else if (std::find(names.begin(), before, names[i]) != before) {
+                s.error("steps", fmt::format("step {} is listed twice", detail::quote(names[i])));
             }
         }
         if (names.empty()) s.error("steps", "must list at least one step");
     }
+    std::vector<StatusTestStepConfig> out;
     for (const auto& n : names) {
         auto step = defaults;
         step.name = n;
-        out.steps.push_back(std::move(step));
+        out.push_back(std::move(step));
     }
     if (auto table = s.subtable("step")) {
         for (const auto& [key, node] : table->table()) {
             const std::string name(key.str());
-            auto it = std::find_if(out.steps.begin(), out.steps.end(),
+            auto it = std::find_if(out.begin(), out.end(),
                                    [&](const auto& st) { return st.name == name; });
-            if (it == out.steps.end()) {
-                table->error(name, fmt::format("{} is not one of this suite's steps", quote(name)));
+            if (it == out.end()) {
+                table->error(
+                    name, fmt::format("{} is not one of this suite's steps", detail::quote(name)));
                 continue;
             }
             if (auto sub = table->subtable(name)) {
@@ -82,6 +55,36 @@ StatusTestConfig parse_status_test(const Section& s) {
             }
         }
     }
+    return out;
+}
+
+}  // namespace noctua::config
+
+namespace noctua::config::detail {
+namespace {
+
+constexpr std::string_view kReportKeys[] = {"dir", "link_base", "receivers", "retention"};
+
+}  // namespace
+
+StatusTestConfig parse_status_test(const Section& s, const KindParsers& kinds) {
+    StatusTestConfig out;
+    if (s.require("id")) s.read_string("id", out.id);
+    if (s.require("provider")) s.read_string("provider", out.provider);
+    // Without `kind`, the default kind's keys apply.
+    const bool known = !s.contains("kind") || read_kind(s, kSuiteKinds, out.kind);
+    check_family_keys(s, kSuiteCommonKeys, kinds.suites(), known ? out.kind : "", "status tests");
+    s.read_string("schedule", out.schedule);
+    s.read_string("timezone", out.timezone);
+    if (auto cron = core::CronSchedule::parse(out.schedule, out.timezone); !cron) {
+        s.error(s.contains("timezone") && cron.error().message.starts_with("unknown time zone")
+                    ? "timezone"
+                    : "schedule",
+                cron.error().message);
+    }
+    s.read_string_list("notify", out.notify);  // names checked against [[receivers]] in config.cpp
+    const auto kind = kinds.suites().find(out.kind);
+    if (known && kind != kinds.suites().end()) out.options = kind->second.parse(s, out);
     return out;
 }
 

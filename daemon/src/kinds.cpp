@@ -15,6 +15,7 @@ struct BuiltinParsers {
         register_builtin_kinds(kinds);
         kinds.receivers.add_parsers(parsers);
         kinds.streams.add_parsers(parsers);
+        kinds.suites.add_parsers(parsers);
     }
 };
 

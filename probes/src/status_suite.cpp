@@ -8,13 +8,20 @@
 #include <simdjson.h>
 
 #include "kinds.hpp"
+#include "noctua/config/suite_kind.hpp"
 #include "noctua/core/json.hpp"
 #include "noctua/probes/status_test.hpp"
+#include "noctua/probes/suites/reloadly.hpp"
 
 namespace noctua::probes {
 namespace {
 
 constexpr const char* kAccept = "application/com.reloadly.topups-v1+json";
+
+/// The keys a reloadly entry reads beyond the common ones: its steps' and its own.
+constexpr std::string_view kKeys[] = {"max_pages",       "min_balance",          "page_size",
+                                      "phone",           "retries",              "status_attempts",
+                                      "status_poll_interval", "step", "steps", "timeout"};
 
 std::string number_text(double v) { return fmt::format("{:g}", v); }
 
@@ -76,7 +83,8 @@ std::string provider_error(std::string_view body) {
 
 class ReloadlySuite final : public Suite {
 public:
-    explicit ReloadlySuite(config::StatusTestConfig c) : config_(std::move(c)) {}
+    explicit ReloadlySuite(config::StatusTestConfig c)
+        : config_(std::move(c)), options_(config_.options.get<ReloadlyOptions>()) {}
 
     core::Result<void> build(ProbeContext& ctx) {
         config::ProbeConfig p;
@@ -117,14 +125,15 @@ public:
                 step.expect = {"exists(body.access_token)"};
             } else if (st.name == "balance") {
                 step.url = base + "/accounts/balance";
-                step.expect = {fmt::format("body.balance > {}", number_text(config_.min_balance))};
+                step.expect = {fmt::format("body.balance > {}", number_text(options_.min_balance))};
                 step.extract = {{"balance", "body.balance"}};
             } else if (st.name == "catalogue") {
                 // One request per page: {{ attempt }} counts the polls until the last page.
-                step.url = fmt::format("{}/operators?size={}&page={{{{ attempt }}}}", base, config_.page_size);
+                step.url = fmt::format("{}/operators?size={}&page={{{{ attempt }}}}", base,
+                                       options_.page_size);
                 step.expect = {"exists(body.content)"};
                 step.until = "body.last == true";
-                step.attempts = config_.max_pages;
+                step.attempts = options_.max_pages;
                 step.poll_interval = core::Duration::zero();
                 have_catalogue = true;
             } else if (st.name == "transaction") {
@@ -140,7 +149,7 @@ public:
                     R"({{"operatorId": {{{{ steps.catalogue.body.content[0].id }}}}, )"
                     R"("amount": {{{{ steps.catalogue.body.content[0].mostPopularAmount }}}}, "useLocalAmount": false, )"
                     R"("customIdentifier": "noctua-status-{{{{ uuid }}}}", "recipientPhone": {{"number": "{}"}}}})",
-                    config_.phone);
+                    options_.phone);
                 step.expect = {"exists(body.transactionId)"};
                 have_transaction = true;
             } else if (st.name == "status") {
@@ -151,8 +160,8 @@ public:
                 step.url = base + "/topups/{{ steps.transaction.body.transactionId }}/status";
                 step.expect = {"body.status in ['PROCESSING', 'SUCCESSFUL']"};
                 step.until = "body.status == 'SUCCESSFUL'";
-                step.attempts = config_.status_attempts;
-                step.poll_interval = config_.status_poll_interval;
+                step.attempts = options_.status_attempts;
+                step.poll_interval = options_.status_poll_interval;
             } else {
                 return core::fail(core::Errc::invalid_argument, fmt::format("unknown step \"{}\"", st.name));
             }
@@ -234,6 +243,7 @@ private:
     }
 
     config::StatusTestConfig config_;
+    ReloadlyOptions options_;
     std::unique_ptr<Probe> probe_;
     // Per run (runs do not overlap); written by the observer on the run's executor.
     std::vector<CatalogueItem> items_;
@@ -244,7 +254,24 @@ private:
 class ReloadlyFactory final : public SuiteFactory {
 public:
     std::string_view kind() const override { return "reloadly"; }
+    std::span<const std::string_view> keys() const override { return kKeys; }
+    config::KindOptions parse(const config::Section& s,
+                              config::StatusTestConfig& common) const override {
+        ReloadlyOptions out;
+        s.read_string("phone", out.phone);
+        s.read_number("min_balance", out.min_balance, 0, 1e15);
+        s.read_int("page_size", out.page_size, 1, 1000);
+        s.read_int("max_pages", out.max_pages, 1, 10000);
+        s.read_int("status_attempts", out.status_attempts, 1, 1000);
+        s.read_positive_duration("status_poll_interval", out.status_poll_interval);
+        common.steps = config::read_suite_steps(s, kReloadlySteps);
+        return config::KindOptions::of(std::move(out));
+    }
     core::Result<std::unique_ptr<Suite>> create(config::StatusTestConfig c, ProbeContext& ctx) const override {
+        if (c.steps.empty()) {
+            return core::fail(core::Errc::invalid_argument,
+                              fmt::format("reloadly status test \"{}\" needs its steps", c.id));
+        }
         auto suite = std::make_unique<ReloadlySuite>(std::move(c));
         if (auto r = suite->build(ctx); !r) {
             return core::fail(r.error().code, fmt::format("status test {}: {}", suite->config().id, r.error().message));
@@ -260,6 +287,16 @@ core::Result<std::unique_ptr<Suite>> SuiteRegistry::create(config::StatusTestCon
     auto factory = get(config.kind);
     if (!factory) return std::unexpected(factory.error());
     return factory->get().create(std::move(config), context);
+}
+
+void SuiteRegistry::add_parsers(config::KindParsers& out) const {
+    for (const auto& kind : kinds()) {
+        const SuiteFactory* factory = find(kind);
+        out.add_suite(kind, factory->keys(),
+                      [factory](const config::Section& s, config::StatusTestConfig& c) {
+                          return factory->parse(s, c);
+                      });
+    }
 }
 
 void register_builtin_suites(SuiteRegistry& registry) {

@@ -70,7 +70,7 @@ TEST_CASE("kinds: --help's table lists every table's kinds", "[daemon][unit]") {
           "  [[status_tests]]  reloadly\n");
 }
 
-TEST_CASE("kinds: the daemon's parsers read every receiver and stream kind's own keys",
+TEST_CASE("kinds: the daemon's parsers read every receiver, stream and suite kind's own keys",
           "[daemon][unit]") {
     const auto& parsers = noctua::daemon::builtin_kind_parsers();
     for (const auto kind : noctua::config::kReceiverKinds.kinds) {
@@ -80,6 +80,10 @@ TEST_CASE("kinds: the daemon's parsers read every receiver and stream kind's own
     for (const auto kind : noctua::config::kStreamKinds.kinds) {
         INFO(kind);
         CHECK(parsers.streams().contains(kind));
+    }
+    for (const auto kind : noctua::config::kSuiteKinds.kinds) {
+        INFO(kind);
+        CHECK(parsers.suites().contains(kind));
     }
 }
 

@@ -17,10 +17,12 @@
 #include "noctua/net/http_server.hpp"
 #include "noctua/probes/auth.hpp"
 #include "noctua/probes/probe.hpp"
+#include "noctua/probes/status_test.hpp"
 #include "noctua/sim/fleet.hpp"
 #include "noctua/sim/server.hpp"
 #include "noctua/sim/service.hpp"
 #include "noctua/testing/loopback.hpp"
+#include "noctua/testing/registry_parsers.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "probe_runner.hpp"
 #include "noctua/testing/running_sim.hpp"
@@ -68,7 +70,8 @@ TEST_CASE("sim: the shipped reloadly-scenario example passes end to end", "[prob
     for (auto at = text.find("127.0.0.1:18080"); at != std::string::npos; at = text.find("127.0.0.1:18080")) {
         text.replace(at, 15, sim.host());
     }
-    auto cfg = config::load_string(text, "reloadly-scenario.toml");
+    auto cfg = config::load_string(text, "reloadly-scenario.toml",
+                                   testing::kind_parsers_of(probes::register_builtin_suites));
     if (!cfg) {
         for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
     }

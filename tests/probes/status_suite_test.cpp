@@ -10,6 +10,7 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/registry_parsers.hpp"
 #include "noctua/testing/toml_pieces.hpp"
 #include "noctua/probes/status_report.hpp"
 #include "noctua/probes/status_test.hpp"
@@ -22,6 +23,11 @@ using namespace noctua;
 using namespace std::chrono_literals;
 
 namespace {
+
+/// Every built-in status-test kind's parser.
+const config::KindParsers& suite_parsers() {
+    return testing::kind_parsers_of(probes::register_builtin_suites);
+}
 
 sim::FleetSpec fleet() {
     sim::FleetSpec f;
@@ -40,7 +46,8 @@ sim::FleetSpec fleet() {
 config::StatusTestConfig suite_config(const testing::RunningSim& sim, std::string_view extra = "") {
     const auto cfg = testing::load_config(
         testing::toml::sim_provider(sim.host()) +
-        testing::toml::daily_status_test(fmt::format("retries = 0\ntimeout = \"5s\"\n{}\n", extra)));
+        testing::toml::daily_status_test(fmt::format("retries = 0\ntimeout = \"5s\"\n{}\n", extra)),
+        suite_parsers());
     REQUIRE(cfg.status_tests.size() == 1);
     return cfg.status_tests[0];
 }
@@ -242,7 +249,7 @@ id = "s"
 provider = "acme"
 {})",
                                                    body),
-                                       "s.toml");
+                                       "s.toml", suite_parsers());
         REQUIRE_FALSE(cfg.has_value());
         std::vector<std::string> out;
         for (const auto& e : cfg.error()) out.push_back(e.to_string());
@@ -283,7 +290,7 @@ provider = "acme"
 {}
 )",
                                                reports, notify),
-                                   "r.toml");
+                                   "r.toml", suite_parsers());
     };
     auto ok = load(R"(receivers = ["noc-chat"])", R"(notify = ["noc-chat"])");
     REQUIRE(ok.has_value());

@@ -475,13 +475,12 @@ struct StatusTestConfig {
     std::string kind = "reloadly";    ///< the provider API's shape
     std::string schedule = "0 6 * * *";  ///< cron, five fields (core::CronSchedule)
     std::string timezone = "UTC";     ///< IANA zone the schedule is read in
-    std::vector<StatusTestStepConfig> steps;  ///< in order; default: every step of the kind
-    std::string phone = "34600000001";  ///< transaction: the sandbox recipient
-    double min_balance = 0;             ///< balance: the step fails at or below it
-    int page_size = 100;                ///< catalogue: items per page
-    int max_pages = 100;                ///< catalogue: the walk fails beyond this many pages
-    int status_attempts = 10;           ///< status: polls until SUCCESSFUL
-    core::Duration status_poll_interval = std::chrono::seconds(1);
+    /// In order; default: every step of the kind. Read by the kind's parser
+    /// (read_suite_steps()).
+    std::vector<StatusTestStepConfig> steps;
+    /// The kind's own keys (what its steps send and expect), read by the kind's parser into the
+    /// struct declared beside it (probes/include/noctua/probes/suites/<kind>.hpp).
+    KindOptions options;
     /// Receivers told the summary of each run of this suite, besides [status_reports].receivers.
     std::vector<std::string> notify;
     // Resolved from the provider.

@@ -3,8 +3,8 @@
 // A kind's own options, and the parsers that read them. Config reads the keys every entry of
 // a family shares (a receiver's name, url, timeouts, retries; a stream's id); each kind reads
 // its own keys with the parser its registry supplies (alerts::ChannelRegistry::add_parsers,
-// streams::SourceRegistry::add_parsers), into a struct declared beside the kind. Config never
-// names a kind's struct.
+// streams::SourceRegistry::add_parsers, probes::SuiteRegistry::add_parsers), into a struct declared
+// beside the kind. Config never names a kind's struct.
 
 #include <functional>
 #include <map>
@@ -22,6 +22,7 @@ namespace noctua::config {
 
 class Section;
 struct ReceiverConfig;
+struct StatusTestConfig;
 struct StreamConfig;
 
 /// One value of a kind's options struct (copyable, equality-comparable), or nothing. Copies
@@ -86,6 +87,13 @@ using ReceiverParser = std::function<KindOptions(const Section& s, ReceiverConfi
 /// (KeyedParser::keys). Reports each problem at its position and returns the kind's options.
 using StreamParser = std::function<KindOptions(const Section& s, StreamConfig& common)>;
 
+/// Reads one status-test kind's own keys of a `[[status_tests]]` entry `s`, whose common keys
+/// (id, kind, provider, schedule, timezone, notify) config has read into `common` and whose
+/// keys config has checked against every status-test kind's (KeyedParser::keys). Fills
+/// `common.steps` (read_suite_steps()), reports each problem at its position and returns the
+/// kind's options.
+using SuiteParser = std::function<KindOptions(const Section& s, StatusTestConfig& common)>;
+
 /// A kind's parser with the keys it reads beyond its family's common ones. Config refuses a
 /// key no kind of the family reads, and names the kind a key of another kind belongs to
 /// ("queue_limit applies to kind \"http\" streams, not \"file\"").
@@ -124,10 +132,20 @@ public:
     }
     /// Every stream kind's parser.
     [[nodiscard]] const KeyedParsers<StreamParser>& streams() const { return streams_; }
+    /// Registers the parser of status-test kind `kind`, which reads `keys`; registering a kind
+    /// twice aborts.
+    void add_suite(std::string_view kind, std::span<const std::string_view> keys,
+                   SuiteParser parse) {
+        KeyedParser<SuiteParser> entry{{keys.begin(), keys.end()}, std::move(parse)};
+        NOCTUA_CHECK(suites_.emplace(std::string(kind), std::move(entry)).second);
+    }
+    /// Every status-test kind's parser.
+    [[nodiscard]] const KeyedParsers<SuiteParser>& suites() const { return suites_; }
 
 private:
     std::map<std::string, ReceiverParser, std::less<>> receivers_;
     KeyedParsers<StreamParser> streams_;
+    KeyedParsers<SuiteParser> suites_;
 };
 
 }  // namespace noctua::config

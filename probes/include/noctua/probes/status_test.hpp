@@ -4,11 +4,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "noctua/config/config.hpp"
+#include "noctua/config/kind_options.hpp"
 #include "noctua/config/kinds.hpp"
 #include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
@@ -78,11 +80,22 @@ public:
     virtual void async_run(Done done) = 0;
 };
 
-/// Creates suites of one kind (the provider API's shape) from their validated config.
+/// One status-test kind (the provider API's shape): reads its own keys of a `[[status_tests]]`
+/// entry and creates its suites.
 class SuiteFactory {
 public:
     virtual ~SuiteFactory() = default;
     [[nodiscard]] virtual std::string_view kind() const = 0;
+    /// The keys the kind reads beyond the common ones (config::kSuiteCommonKeys).
+    [[nodiscard]] virtual std::span<const std::string_view> keys() const = 0;
+    /// The kind's config::SuiteParser: reads the kind's own keys of the entry `s` into the
+    /// options struct declared beside the kind (noctua/probes/suites/<kind>.hpp) and its steps
+    /// into `common.steps`, reporting each problem at its position. Called while the
+    /// configuration loads (SuiteRegistry::add_parsers), on the loading thread.
+    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
+                                                    config::StatusTestConfig& common) const = 0;
+    /// A suite for `config`, whose options and steps the kind's parse() read; an error when it
+    /// cannot be made (a configuration built without the parser lacks its steps).
     [[nodiscard]] virtual core::Result<std::unique_ptr<Suite>> create(config::StatusTestConfig config,
                                                                       ProbeContext& context) const = 0;
 };
@@ -94,6 +107,9 @@ public:
     SuiteRegistry() : Registry(std::string(config::kSuiteKinds.what), config::kSuiteKinds.kinds) {}
     [[nodiscard]] core::Result<std::unique_ptr<Suite>> create(config::StatusTestConfig config,
                                                               ProbeContext& context) const;
+    /// Adds every registered kind's parser and keys to `out`; the registry must outlive the
+    /// loads that use them.
+    void add_parsers(config::KindParsers& out) const;
 };
 
 /// Registers the built-in kinds: reloadly.
