@@ -147,6 +147,7 @@ void Dispatcher::stop() {
         if (q.backoff) q.backoff->cancel();
     }
     if (drain_timer_) drain_timer_->cancel();
+    for (auto& [id, w] : backlog_waiters_) w.deadline->cancel();
 }
 
 void Dispatcher::set_channels(std::map<std::string, std::shared_ptr<ChannelBase>> channels) {
@@ -163,8 +164,10 @@ void Dispatcher::set_channels(std::map<std::string, std::shared_ptr<ChannelBase>
         receiver_state(key.first).failed->Increment(static_cast<double>(q.items.size()));
         if (q.backoff) q.backoff->cancel();
         count_pending(key.first, -static_cast<std::ptrdiff_t>(q.items.size()));
+        set_waiting(q, false);
         queues_.erase(key);
     }
+    release_backlog_waiters();
     check_drained();
 }
 
@@ -240,7 +243,7 @@ void Dispatcher::pump(const QueueKey& key) {
     auto& rs = receiver_state(key.first);
     if (rs.in_flight >= kMaxInFlight) {
         if (!q.waiting) {
-            q.waiting = true;
+            set_waiting(q, true);
             rs.line.push_back(key);
         }
         return;
@@ -404,8 +407,51 @@ void Dispatcher::wake(const std::string& receiver) {
         rs.line.pop_front();
         auto q = queues_.find(key);
         if (q == queues_.end() || !q->second.waiting) continue;
-        q->second.waiting = false;
+        set_waiting(q->second, false);
         pump(key);
+    }
+    release_backlog_waiters();
+}
+
+void Dispatcher::set_waiting(Queue& q, bool waiting) {
+    if (q.waiting == waiting) return;
+    q.waiting = waiting;
+    waiting ? ++backlog_ : --backlog_;
+}
+
+void Dispatcher::when_backlog_at_most(std::size_t backlog, core::Duration max_wait,
+                                      std::function<void()> done) {
+    if (backlog_ <= backlog) {
+        boost::asio::post(strand_, [alive = alive_, done = std::move(done)] {
+            if (*alive) done();
+        });
+        return;
+    }
+    const auto id = next_waiter_++;
+    auto& w = backlog_waiters_[id];
+    w.backlog = backlog;
+    w.done = std::move(done);
+    w.deadline = std::make_unique<boost::asio::steady_timer>(strand_, max_wait);
+    w.deadline->async_wait([this, alive = alive_, id](boost::system::error_code) {
+        if (!*alive) return;
+        auto it = backlog_waiters_.find(id);
+        if (it == backlog_waiters_.end()) return;
+        auto released = std::move(it->second.done);
+        backlog_waiters_.erase(it);
+        released();
+    });
+}
+
+void Dispatcher::release_backlog_waiters() {
+    for (auto it = backlog_waiters_.begin(); it != backlog_waiters_.end();) {
+        if (backlog_ > it->second.backlog) {
+            ++it;
+            continue;
+        }
+        it->second.deadline->cancel();
+        auto released = std::move(it->second.done);
+        it = backlog_waiters_.erase(it);
+        released();
     }
 }
 

@@ -17,6 +17,13 @@ namespace {
 using core::ServerRequest;
 using core::ServerResponse;
 
+// Backpressure on POST /api/v2/alerts: once its alerts are on disk, a push is answered when at
+// most one round of attempts (kMaxInFlight groups) waits for a receiver's slot, and after
+// kPushHold at the latest. A sender faster than the receivers is slowed to their pace, so that a
+// storm's notifications go out in milliseconds rather than queue for seconds; the hold stays far
+// under a sender's push timeout (Prometheus: 10 s) whatever the receivers do.
+constexpr auto kPushHold = std::chrono::milliseconds(200);
+
 // A silence body is a few matchers and two strings; anything larger is a mistake or an attack.
 constexpr std::size_t kMaxSilenceBody = 64 * 1024;
 
@@ -125,7 +132,7 @@ core::Result<AckBody> parse_ack(std::string_view body) {
 void add_alert_routes(net::Router& r, Services& s) {
     // Alertmanager's API v2 ingest, so a Prometheus server can name Noctua in its
     // alerting.alertmanagers: its alerts get the same routing, muting and durable delivery.
-    // Answered once the resulting alert state is on disk.
+    // Answered once the resulting alert state is on disk (and the receivers keep up: kPushHold).
     add_admin_route(r, s, "POST", "/api/v2/alerts",
                     [&s](const ServerRequest& req, const net::PathParams&,
                          net::Router::Respond respond) {
@@ -135,9 +142,14 @@ void add_alert_routes(net::Router& r, Services& s) {
                             return;
                         }
                         s.apply_alert_inputs(std::move(*inputs));
-                        s.alert_pipeline().dispatcher().after_writes(
-                            [respond = std::move(respond)] {
-                                respond(ServerResponse::json(200, "{}"));
+                        auto& dispatcher = s.alert_pipeline().dispatcher();
+                        dispatcher.after_writes(
+                            [&dispatcher, respond = std::move(respond)]() mutable {
+                                dispatcher.when_backlog_at_most(
+                                    alerts::Dispatcher::kMaxInFlight, kPushHold,
+                                    [respond = std::move(respond)] {
+                                        respond(ServerResponse::json(200, "{}"));
+                                    });
                             });
                     });
 

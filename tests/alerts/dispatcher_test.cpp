@@ -206,16 +206,30 @@ protected:
     }
 };
 
-}  // namespace
-
-TEST_CASE("Dispatcher: at most kMaxInFlight attempts per receiver, the others wait their turn",
-          "[alerts][unit]") {
+/// A dispatcher without a store whose receiver "r" holds every attempt.
+struct HeldFixture {
     boost::asio::io_context ioc;
     prometheus::Registry registry;
     alerts::AlertMetrics metrics{registry};
     boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
     alerts::Dispatcher dispatcher{strand, metrics, 1};
-    auto channel = std::make_shared<HoldingChannel>(receiver("r"));
+    std::shared_ptr<HoldingChannel> channel = std::make_shared<HoldingChannel>(receiver("r"));
+
+    /// Runs `f` on the strand and everything it sets off that is ready.
+    template <class F>
+    void step(F f) {
+        boost::asio::post(strand, std::move(f));
+        ioc.restart();
+        ioc.poll();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Dispatcher: at most kMaxInFlight attempts per receiver, the others wait their turn",
+          "[alerts][unit]") {
+    HeldFixture f;
+    auto& [ioc, registry, metrics, strand, dispatcher, channel] = f;
     auto other = std::make_shared<HoldingChannel>(receiver("o"));
     dispatcher.set_channels({{"r", channel}, {"o", other}});
     constexpr std::size_t kGroups = alerts::Dispatcher::kMaxInFlight + 36;
@@ -286,4 +300,74 @@ TEST_CASE("Dispatcher: what one strand turn enqueues reaches the outbox in one c
         CHECK((*store)->commits() == 2);
         dispatcher.stop();
     }
+}
+
+TEST_CASE("Dispatcher: when_backlog_at_most holds its caller while more groups wait for a slot",
+          "[alerts][unit]") {
+    HeldFixture f;
+    auto& [ioc, registry, metrics, strand, dispatcher, channel] = f;
+    dispatcher.set_channels({{"r", channel}});
+    const auto step = [&](auto g) { f.step(std::move(g)); };
+    step([&] {
+        for (std::uint64_t i = 0; i < alerts::Dispatcher::kMaxInFlight + 30; ++i) {
+            dispatcher.enqueue(note(i + 1, alerts::AlertState::firing, "p" + std::to_string(i)));
+        }
+    });
+    REQUIRE(dispatcher.backlog() == 30);
+
+    SECTION("released once the line is short enough") {
+        bool released = false;
+        step([&] {
+            dispatcher.when_backlog_at_most(10, std::chrono::hours(1), [&] { released = true; });
+        });
+        CHECK_FALSE(released);
+        step([&] { channel->release(15); });
+        CHECK(dispatcher.backlog() == 15);
+        CHECK_FALSE(released);
+        step([&] { channel->release(5); });
+        CHECK(dispatcher.backlog() == 10);
+        CHECK(released);
+    }
+    SECTION("released at max_wait whatever the line") {
+        bool released = false;
+        step([&] { dispatcher.when_backlog_at_most(0, 1ms, [&] { released = true; }); });
+        REQUIRE(testing::run_until(ioc, [&] { return released; }));
+        CHECK(dispatcher.backlog() == 30);
+    }
+    SECTION("not released after stop") {
+        bool released = false;
+        step([&] {
+            dispatcher.when_backlog_at_most(0, 1ms, [&] { released = true; });
+            dispatcher.stop();
+        });
+        // Its deadline is cancelled: nothing is left to run.
+        ioc.restart();
+        ioc.run();
+        CHECK_FALSE(released);
+    }
+}
+
+TEST_CASE("Dispatcher: a receiver waiting to retry holds no caller of when_backlog_at_most",
+          "[alerts][unit]") {
+    Fixture f;
+    // Every attempt fails: the group waits an hour for its retry, not for a slot.
+    auto rc = receiver("r", 10);
+    rc.initial_backoff = std::chrono::hours(1);
+    rc.max_backoff = std::chrono::hours(1);
+    f.channel = std::make_shared<RecordingChannel>(rc, f.ioc);
+    f.channel->script.assign(10, DeliveryOutcome::retry("503"));
+    f.dispatcher.set_channels({{"r", f.channel}});
+    boost::asio::post(f.strand, [&] { f.dispatcher.enqueue(note(1, alerts::AlertState::firing)); });
+    REQUIRE(testing::run_until(f.ioc, [&] { return f.channel->attempts.size() == 1; }));
+    f.ioc.restart();
+    f.ioc.poll();  // the outcome: a retry an hour from now
+    REQUIRE(f.dispatcher.pending() == 1);
+    bool released = false;
+    boost::asio::post(f.strand, [&] {
+        f.dispatcher.when_backlog_at_most(0, std::chrono::hours(1), [&] { released = true; });
+    });
+    REQUIRE(testing::run_until(f.ioc, [&] { return released; }));
+    CHECK(f.dispatcher.backlog() == 0);
+    CHECK(f.channel->attempts.size() == 1);
+    f.dispatcher.stop();
 }

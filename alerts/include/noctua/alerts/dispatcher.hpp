@@ -74,6 +74,17 @@ public:
     /// Runs `done` on the strand once every store write queued so far has finished.
     void after_writes(std::function<void()> done);
 
+    /// Runs `done` on the strand once at most `backlog` groups wait for an attempt slot, or once
+    /// `max_wait` has passed, whichever comes first: backpressure for a sender that hands in
+    /// alerts faster than the receivers take their notifications, so that what is queued is
+    /// sent soon rather than late. Retries waiting for their backoff (a receiver that is down
+    /// or rate-limited) do not count, and `max_wait` bounds the hold whatever the receivers do.
+    void when_backlog_at_most(std::size_t backlog, core::Duration max_wait,
+                              std::function<void()> done);
+
+    /// Groups waiting for an attempt slot of their receiver.
+    [[nodiscard]] std::size_t backlog() const { return backlog_; }
+
     /// Shutdown: retries waiting for their backoff are attempted at once, and `done` runs when
     /// nothing is pending or when `deadline` has passed (with the number left undelivered).
     void drain(core::Duration deadline, std::function<void(std::size_t left)> done);
@@ -126,6 +137,12 @@ private:
         store::AlertBatch batch;
         std::vector<Completion> completions;
     };
+    // A caller of when_backlog_at_most() not yet released.
+    struct BacklogWaiter {
+        std::size_t backlog = 0;
+        std::unique_ptr<boost::asio::steady_timer> deadline;
+        std::function<void()> done;
+    };
 
     void push(Item item);
     void on_store_error(std::string_view what, const core::Error& e);
@@ -140,6 +157,9 @@ private:
     ReceiverState& receiver_state(const std::string& receiver);
     void wake(const std::string& receiver);
     void check_drained();
+    /// Sets a queue's place in its receiver's line for a slot, keeping backlog_ in step.
+    void set_waiting(Queue& q, bool waiting);
+    void release_backlog_waiters();
     void queue_write();
     void start_write();
     void on_written(std::vector<Completion> completions,
@@ -163,6 +183,9 @@ private:
     PendingWrite next_write_;             // the next group commit
     bool write_running_ = false;          // a commit is on the store thread
     bool write_posted_ = false;           // start_write() is posted to the strand
+    std::size_t backlog_ = 0;             // queues with waiting set
+    std::uint64_t next_waiter_ = 0;
+    std::map<std::uint64_t, BacklogWaiter> backlog_waiters_;  // by arrival
 };
 
 }  // namespace noctua::alerts
