@@ -85,7 +85,15 @@ void parse_root(const Section& root, Draft& draft, const KindParsers& kinds) {
     for (auto& s : root.table_array("providers")) {
         draft.providers.push_back({detail::parse_provider(s), s});
     }
-    for (auto& s : root.table_array("probes")) draft.probes.push_back(detail::parse_probe(s));
+    const auto provider = [&draft](std::string_view id) -> const ProviderConfig* {
+        for (const auto& p : draft.providers) {
+            if (!id.empty() && p.config.id == id) return &p.config;
+        }
+        return nullptr;
+    };
+    for (auto& s : root.table_array("probes")) {
+        draft.probes.push_back(detail::parse_probe(s, kinds, provider));
+    }
     if (auto s = root.subtable("probing")) detail::parse_probing(*s, draft.config.probing);
     if (auto s = root.subtable("cluster")) detail::parse_cluster(*s, draft.config.cluster);
     for (auto& s : root.table_array("rules")) draft.rules.push_back({detail::parse_rule(s), s});
@@ -200,26 +208,7 @@ void check_probe_references(Draft& draft) {
                                                                     provider_ids, true));
             continue;
         }
-        const ProviderConfig& provider = *it->second;
-        probe.config.auth = provider.auth;
-        for (auto& step : probe.config.steps) {
-            if (!step.url.starts_with('/')) continue;
-            if (provider.base_url.empty()) {
-                probe.section.error("steps", fmt::format("step {} uses path but provider {} has no "
-                                                         "base_url",
-                                                         quote(step.name), quote(id)));
-                continue;
-            }
-            step.url = provider.base_url + step.url;
-        }
-        if (!probe.path) continue;
-        if (provider.base_url.empty()) {
-            probe.section.error("path", fmt::format("provider {} has no base_url: set it, or give "
-                                                    "this probe a full url",
-                                                    quote(id)));
-            continue;
-        }
-        probe.config.url = provider.base_url + *probe.path;
+        probe.config.auth = it->second->auth;
     }
 }
 

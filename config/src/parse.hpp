@@ -4,6 +4,7 @@
 // types and values and reports into the Section's LoadContext; cross-references between
 // sections (ids, dangling names, resolved URLs) are checked afterwards in config.cpp.
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,12 +24,10 @@ struct Parsed {
     Section section;
 };
 
-/// A probe before its URL is resolved against its provider's base_url.
-struct ParsedProbe {
-    ProbeConfig config;
-    Section section;
-    std::optional<std::string> path;  ///< set when the probe gave a valid `path`
-};
+using ParsedProbe = Parsed<ProbeConfig>;
+
+/// The provider of a given id (the first defined), or null when none is defined.
+using ProviderLookup = std::function<const ProviderConfig*(std::string_view id)>;
 
 /// Whether `value` is one of `allowed`.
 [[nodiscard]] bool one_of(std::string_view value, std::span<const std::string_view> allowed);
@@ -40,31 +39,54 @@ bool read_choice(const Section& s, std::string_view key, std::string_view noun,
 /// Reads `kind` as one of `family`'s kinds (read_choice).
 bool read_kind(const Section& s, const KindFamily& family, std::string& out);
 
+/// "<key> applies to kind \"<reader>\" <entries>, not \"<kind>\"".
+[[nodiscard]] std::string applies_to_message(std::string_view key, std::string_view reader,
+                                             std::string_view entries, std::string_view kind);
+
 /// One kind's own keys, as its parser publishes them.
 struct KindKeys {
     std::string_view kind;
     std::span<const std::string> keys;
 };
+/// The message for `key`, which only `readers` (sorted) read, given to an entry of `kind`.
+using OtherKindsKey = std::function<std::string(
+    std::string_view key, std::span<const std::string_view> readers, std::string_view kind)>;
 /// Checks the keys of an entry `s` of kind `kind` (empty when unknown) of a family whose
 /// entries share `common` and whose kinds read `kinds`: a key none of them reads is unknown;
-/// one that only other kinds read "applies to kind \"k\" <entries>, not \"<kind>\"".
+/// one that only other kinds read is reported with `message`.
 void check_family_keys(const Section& s, std::span<const std::string_view> common,
                        std::span<const KindKeys> kinds, std::string_view kind,
-                       std::string_view entries);
+                       const OtherKindsKey& message);
 /// check_family_keys() with the keys the kinds' `parsers` publish.
 template <class Parser>
 void check_family_keys(const Section& s, std::span<const std::string_view> common,
                        const KeyedParsers<Parser>& parsers, std::string_view kind,
-                       std::string_view entries) {
+                       const OtherKindsKey& message) {
     std::vector<KindKeys> kinds;
     for (const auto& [name, parser] : parsers) kinds.push_back({name, parser.keys});
-    check_family_keys(s, common, kinds, kind, entries);
+    check_family_keys(s, common, kinds, kind, message);
+}
+/// check_family_keys() where another kind's key "applies to kind \"k\" <entries>, not
+/// \"<kind>\"" (k: the first kind that reads it).
+template <class Parser>
+void check_family_keys(const Section& s, std::span<const std::string_view> common,
+                       const KeyedParsers<Parser>& parsers, std::string_view kind,
+                       std::string_view entries) {
+    check_family_keys(s, common, parsers, kind,
+                      [entries](std::string_view key, std::span<const std::string_view> readers,
+                                std::string_view mine) {
+                          return applies_to_message(key, readers.front(), entries, mine);
+                      });
 }
 
 void parse_logging(const Section& s, LoggingConfig& out);
 void parse_server(const Section& s, ServerConfig& out);
 [[nodiscard]] ProviderConfig parse_provider(const Section& s);
-[[nodiscard]] ParsedProbe parse_probe(const Section& s);
+/// The common keys of a `[[probes]]` entry, then its kind's own keys through the kind's parser
+/// in `kinds`, which resolves paths against the probe's provider from `providers`
+/// (probe_section.cpp).
+[[nodiscard]] ParsedProbe parse_probe(const Section& s, const KindParsers& kinds,
+                                      const ProviderLookup& providers);
 [[nodiscard]] RuleConfig parse_rule(const Section& s);  // rule_section.cpp
 /// Checks the `{{ }}` templates in a rule's `labels` and `annotations` (rule_templates.cpp).
 void check_rule_templates(const Section& rule);
@@ -88,14 +110,12 @@ void parse_route(const Section& s, RouteConfig& out, const std::vector<std::stri
 /// Reports maintenance windows naming an unknown `[[time_intervals]]` entry.
 void check_maintenance_references(const Section& provider, const ProviderConfig& config,
                                   const std::vector<std::string>& interval_names);
-/// A probe's keys beyond the target: expect, extract, TLS files and its kind's own keys.
-void parse_probe_extras(const Section& s, ParsedProbe& probe, const std::string& kind);  // probe_extras.cpp
 /// `[probing]`: scheduler limits.
-void parse_probing(const Section& s, ProbingConfig& out);  // probe_extras.cpp
+void parse_probing(const Section& s, ProbingConfig& out);  // probe_section.cpp
 /// `[cluster]`: this instance's shard.
 void parse_cluster(const Section& s, ClusterConfig& out);  // sections.cpp
 /// `[providers.auth]`, or nullopt when absent or invalid (reported).
-[[nodiscard]] std::optional<AuthConfig> parse_auth(const Section& provider);        // probe_extras.cpp
+[[nodiscard]] std::optional<AuthConfig> parse_auth(const Section& provider);        // provider_auth.cpp
 /// The common keys of a `[[streams]]` entry, then its kind's own keys through the kind's
 /// parser in `kinds`.
 [[nodiscard]] StreamConfig parse_stream(const Section& s,

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <limits>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -48,30 +49,26 @@ bool read_kind(const Section& s, const KindFamily& family, std::string& out) {
     return read_choice(s, "kind", family.what, "kinds", family.kinds, out);
 }
 
+std::string applies_to_message(std::string_view key, std::string_view reader,
+                               std::string_view entries, std::string_view kind) {
+    return fmt::format("{} applies to kind \"{}\" {}, not \"{}\"", key, reader, entries, kind);
+}
+
 void check_family_keys(const Section& s, std::span<const std::string_view> common,
                        std::span<const KindKeys> kinds, std::string_view kind,
-                       std::string_view entries) {
+                       const OtherKindsKey& message) {
     std::vector<std::string_view> known(common.begin(), common.end());
     for (const auto& k : kinds) known.insert(known.end(), k.keys.begin(), k.keys.end());
     s.check_keys(known);
     if (kind.empty()) return;
-    const auto reads = [&](std::string_view name, std::string_view key) {
-        return std::any_of(kinds.begin(), kinds.end(), [&](const KindKeys& k) {
-            return k.kind == name && std::find(k.keys.begin(), k.keys.end(), key) != k.keys.end();
-        });
-    };
-    std::vector<std::string_view> reported;
-    for (const auto& other : kinds) {
-        if (other.kind == kind) continue;
-        for (const std::string& key : other.keys) {
-            if (!s.contains(key) || one_of(key, common) || reads(kind, key) ||
-                one_of(key, reported)) {
-                continue;
-            }
-            reported.push_back(key);
-            s.error(key, fmt::format("{} applies to kind \"{}\" {}, not \"{}\"", key, other.kind,
-                                     entries, kind));
-        }
+    // Each key some kind reads, with the kinds that read it, in the kinds' order.
+    std::map<std::string_view, std::vector<std::string_view>> readers;
+    for (const auto& k : kinds) {
+        for (const std::string& key : k.keys) readers[key].push_back(k.kind);
+    }
+    for (const auto& [key, names] : readers) {
+        if (!s.contains(key) || one_of(key, common) || one_of(kind, names)) continue;
+        s.error(key, message(key, names, kind));
     }
 }
 

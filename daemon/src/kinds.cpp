@@ -16,6 +16,7 @@ struct BuiltinParsers {
         kinds.receivers.add_parsers(parsers);
         kinds.streams.add_parsers(parsers);
         kinds.suites.add_parsers(parsers);
+        kinds.probes.add_parsers(parsers);
     }
 };
 

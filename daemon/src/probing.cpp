@@ -25,7 +25,7 @@ Probing::Probing(prometheus::Registry& registry, boost::asio::any_io_executor st
 
 void warn_insecure_probes(const config::Config& next) {
     for (const auto& p : next.probes) {
-        if (p.tls_insecure) {
+        if (probes::tls_insecure(p)) {
             core::logger("daemon")->warn("probe {} does not verify TLS certificates (tls_insecure = true)",
                                          p.id);
         }

@@ -16,7 +16,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "kind_parse.hpp"
 #include "noctua/probes/dns.hpp"
+#include "noctua/probes/kinds/dns.hpp"
 #include "eval.hpp"
 #include "kinds.hpp"
 
@@ -189,9 +191,10 @@ private:
 struct DnsRun : std::enable_shared_from_this<DnsRun> {
     DnsRun(asio::any_io_executor ex, const config::ProbeConfig& c, const std::vector<detail::Program>& e,
            const core::Clock& cl, Probe::Done d)
-        : config(c), expect(e), clock(cl), socket(ex), tcp_socket(ex), timer(ex), done(std::move(d)) {}
+        : config(c), options(c.options.get<DnsOptions>()), expect(e), clock(cl), socket(ex), tcp_socket(ex), timer(ex), done(std::move(d)) {}
 
     const config::ProbeConfig& config;
+    const DnsOptions& options;  // held by config.options
     const std::vector<detail::Program>& expect;
     const core::Clock& clock;
     udp::socket socket;
@@ -212,8 +215,8 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
     void begin(std::uint16_t query_id) {
         started = clock.now();
         id = query_id;
-        const auto colon = config.target.rfind(':');
-        std::string host = config.target.substr(0, colon);
+        const auto colon = options.target.rfind(':');
+        std::string host = options.target.substr(0, colon);
         if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
         boost::system::error_code ec;
         const auto address = asio::ip::make_address(host, ec);
@@ -221,12 +224,12 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
             fail("dns", fmt::format("dns: the server must be an IP address, not {}", host));
             return;
         }
-        const auto port = static_cast<std::uint16_t>(std::stoi(config.target.substr(colon + 1)));
+        const auto port = static_cast<std::uint16_t>(std::stoi(options.target.substr(colon + 1)));
         server = udp::endpoint(address, port);
         socket.open(server.protocol(), ec);
         if (!ec) socket.connect(server, ec);  // only the server's answers are accepted
         if (ec) {
-            fail("connect", fmt::format("connect: {}: {}", config.target, ec.message()));
+            fail("connect", fmt::format("connect: {}: {}", options.target, ec.message()));
             return;
         }
         timer.expires_after(config.timeout);
@@ -234,7 +237,7 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
             if (e || self->finished) return;
             self->fail("timeout", fmt::format("timeout: no DNS answer within {}", core::format_duration(self->config.timeout)));
         });
-        query = dns_query(id, config.dns->name, dns_type_code(config.dns->type).value_or(1));
+        query = dns_query(id, options.query.name, dns_type_code(options.query.type).value_or(1));
         socket.async_send(asio::buffer(query), [self = shared_from_this()](boost::system::error_code e, std::size_t) {
             if (self->finished) return;
             if (e) {
@@ -251,7 +254,7 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
             if (e) {
                 // ICMP port unreachable arrives as connection_refused on a connected socket.
                 self->fail(e == asio::error::connection_refused ? "connect" : "receive",
-                           fmt::format("dns: {}: {}", self->config.target, e.message()));
+                           fmt::format("dns: {}: {}", self->options.target, e.message()));
                 return;
             }
             self->on_answer(std::string_view(self->buffer.data(), n));
@@ -276,7 +279,7 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
         ProbeResult r = result();
         r.timings.total = latency;
         r.timings.first_byte = latency;
-        const auto& want = *config.dns;
+        const auto& want = options.query;
         if (parsed->rcode != want.rcode) {
             r.failure_reason = "assertion";
             r.message = fmt::format("rcode {}, expected {}", parsed->rcode, want.rcode);
@@ -315,7 +318,7 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
             if (self->finished) return;
             if (e) {
                 self->fail("connect", fmt::format("dns over tcp (answer truncated): {}: {}",
-                                                  self->config.target, e.message()));
+                                                  self->options.target, e.message()));
                 return;
             }
             const auto n = static_cast<std::uint16_t>(self->query.size());
@@ -397,14 +400,43 @@ private:
     std::mt19937 rng_;  // query ids: unpredictable, so spoofed answers are unlikely to match
 };
 
+constexpr std::string_view kKeys[] = {"dns", "expect", "target"};
+constexpr std::string_view kRoots[] = {"answers", "latency", "rcode"};
+constexpr std::string_view kQueryKeys[] = {"answers", "name", "rcode", "type"};
+constexpr std::string_view kTypeNames[] = {"A", "AAAA", "CNAME", "MX", "NS", "TXT"};
+
+/// `[probes.dns]`: the question and the answer wanted.
+void read_query(const config::Section& s, DnsQuery& out) {
+    auto d = s.subtable("dns");
+    if (!d) return;
+    d->check_keys(kQueryKeys);
+    if (d->require("name")) d->read_string("name", out.name);
+    config::read_choice(*d, "type", "record type", "types", kTypeNames, out.type);
+    config::read_choice(*d, "rcode", "rcode", "rcodes", kRcodes, out.rcode);
+    d->read_string_list("answers", out.answers);
+}
+
 class DnsFactory final : public ProbeFactory {
 public:
+    // ProbeFactory
     std::string_view kind() const override { return "dns"; }
+    std::span<const std::string_view> keys() const override { return kKeys; }
+    config::KindOptions parse(const config::Section& s, const config::ProbeConfig& /*common*/,
+                              const config::ProviderConfig* /*provider*/) const override {
+        DnsOptions out;
+        detail::read_target(s, out.target);
+        detail::read_expect(s, kRoots, nullptr, out.expect);
+        if (s.require("dns")) read_query(s, out.query);
+        return config::KindOptions::of(std::move(out));
+    }
     core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         if (!ctx.executor) return core::fail(core::Errc::invalid_argument, "dns probes need an executor");
-        if (!c.dns) return core::fail(core::Errc::invalid_argument, "dns probe without [probes.dns]");
+        const auto& o = c.options.get<DnsOptions>();
+        if (o.query.name.empty()) {
+            return core::fail(core::Errc::invalid_argument, "dns probe without [probes.dns]");
+        }
         std::vector<detail::Program> expect;
-        for (const auto& e : c.expect) {
+        for (const auto& e : o.expect) {
             auto p = detail::Program::compile(e);
             if (!p) return std::unexpected(p.error());
             expect.push_back(std::move(*p));

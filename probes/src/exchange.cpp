@@ -7,7 +7,7 @@
 namespace noctua::probes::detail {
 namespace {
 
-std::string describe_expected(const std::vector<config::StatusRange>& ranges) {
+std::string describe_expected(const std::vector<StatusRange>& ranges) {
     std::string out;
     for (const auto& r : ranges) {
         if (!out.empty()) out += ", ";
@@ -74,8 +74,8 @@ void send(const std::shared_ptr<ExchangeState>& st, bool use_auth) {
 }  // namespace
 
 core::Result<Checks> Checks::compile(const std::vector<std::string>& expect,
-                                     const std::vector<config::ExtractConfig>& extract,
-                                     const std::vector<config::ExtractLabelConfig>& labels) {
+                                     const std::vector<ExtractConfig>& extract,
+                                     const std::vector<ExtractLabelConfig>& labels) {
     Checks c;
     for (const auto& e : expect) {
         auto p = Program::compile(e);
@@ -102,25 +102,26 @@ void async_exchange(ProbeContext& ctx, const config::ProbeConfig& config, core::
     send(st, use_auth);
 }
 
-core::HttpRequest base_request(const config::ProbeConfig& c) {
+core::HttpRequest base_request(const config::ProbeConfig& c, const HttpTransport& t) {
     core::HttpRequest req;
     req.timeout = c.timeout;
-    req.max_response_bytes = c.max_response_bytes;
-    req.follow_redirects = c.follow_redirects;
-    req.max_redirects = c.max_redirects;
-    req.verify_tls = !c.tls_insecure;
-    req.ca_file = c.tls_ca_file;
-    req.client_cert_file = c.tls_cert_file;
-    req.client_key_file = c.tls_key_file;
-    req.ip_version = c.ip_version;
-    req.proxy = c.proxy;
-    req.fresh_connection = !c.keep_alive;
-    req.want_certificate = !c.keep_alive;
+    req.max_response_bytes = t.max_response_bytes;
+    req.follow_redirects = t.follow_redirects;
+    req.max_redirects = t.max_redirects;
+    req.verify_tls = !t.tls.insecure;
+    req.ca_file = t.tls.ca_file;
+    req.client_cert_file = t.tls.cert_file;
+    req.client_key_file = t.tls.key_file;
+    req.ip_version = t.ip_version;
+    req.proxy = t.proxy;
+    req.fresh_connection = !t.keep_alive;
+    req.want_certificate = !t.keep_alive;
     return req;
 }
 
-void judge(const Exchanged& x, const config::ProbeConfig& c, const Checks& checks,
-           core::TimePoint now, ProbeResult& out) {
+void judge(const Exchanged& x, const config::ProbeConfig& c,
+           const std::vector<StatusRange>& expected, const Checks& checks, core::TimePoint now,
+           ProbeResult& out) {
     const auto& r = x.response;
     out.http_status = r.status;
     out.timings = r.timings;
@@ -136,13 +137,13 @@ void judge(const Exchanged& x, const config::ProbeConfig& c, const Checks& check
         out.message = fmt::format("{}: {}", out.failure_reason, r.error_message);
         return;
     }
-    if (!c.expected_status.empty()) {
+    if (!expected.empty()) {
         bool ok = false;
-        for (const auto& range : c.expected_status) ok = ok || (r.status >= range.low && r.status <= range.high);
+        for (const auto& range : expected) ok = ok || (r.status >= range.low && r.status <= range.high);
         if (!ok) {
             // A rejected credential is an auth problem, not the endpoint's.
             out.failure_reason = (r.status == 401 && c.auth) ? "auth" : "status";
-            out.message = fmt::format("status {}, expected {}", r.status, describe_expected(c.expected_status));
+            out.message = fmt::format("status {}, expected {}", r.status, describe_expected(expected));
             return;
         }
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "eval.hpp"
+#include "noctua/probes/kinds/http.hpp"
 #include "noctua/probes/probe.hpp"
 
 namespace noctua::probes::detail {
@@ -30,8 +31,8 @@ struct Checks {
     std::vector<Label> labels;
 
     [[nodiscard]] static core::Result<Checks> compile(const std::vector<std::string>& expect,
-                                                      const std::vector<config::ExtractConfig>& extract,
-                                                      const std::vector<config::ExtractLabelConfig>& labels);
+                                                      const std::vector<ExtractConfig>& extract,
+                                                      const std::vector<ExtractLabelConfig>& labels);
 };
 
 /// The outcome of an exchange before judging: the response, or why auth failed.
@@ -46,12 +47,16 @@ struct Exchanged {
 void async_exchange(ProbeContext& ctx, const config::ProbeConfig& config, core::HttpRequest request,
                     bool use_auth, std::function<void(Exchanged)> done);
 
-/// The request options every HTTP exchange of `c` shares (TLS, proxy, limits, timeouts).
-[[nodiscard]] core::HttpRequest base_request(const config::ProbeConfig& c);
+/// The request options every HTTP exchange of probe `c` shares: its timeout and `transport`
+/// (TLS, proxy, limits, redirects).
+[[nodiscard]] core::HttpRequest base_request(const config::ProbeConfig& c,
+                                             const HttpTransport& transport);
 
-/// Judges an exchange into `out` (success, failure_reason, message, values, labels, cert):
-/// transport error, then expected status, then each `expect`, then `extract`.
-void judge(const Exchanged& x, const config::ProbeConfig& c, const Checks& checks,
-           core::TimePoint now, ProbeResult& out);
+/// Judges an exchange of probe `c` into `out` (success, failure_reason, message, values,
+/// labels, cert): transport error, then `expected` statuses (none: any), then each `expect`,
+/// then `extract`.
+void judge(const Exchanged& x, const config::ProbeConfig& c,
+           const std::vector<StatusRange>& expected, const Checks& checks, core::TimePoint now,
+           ProbeResult& out);
 
 }  // namespace noctua::probes::detail

@@ -8,7 +8,9 @@
 #include <boost/asio/post.hpp>
 
 #include "kinds.hpp"
+#include "noctua/config/section.hpp"
 #include "noctua/core/log.hpp"
+#include "noctua/probes/kinds/heartbeat.hpp"
 
 namespace noctua::probes {
 
@@ -83,8 +85,8 @@ namespace {
 class HeartbeatProbe final : public Probe {
 public:
     HeartbeatProbe(config::ProbeConfig c, ProbeContext& ctx)
-        : config_(std::move(c)), ctx_(ctx),
-          registration_(ctx.heartbeats->add(config_.id, config_.heartbeat_token.value_or(config::Secret{}))) {}
+        : config_(std::move(c)), options_(config_.options.get<HeartbeatOptions>()), ctx_(ctx),
+          registration_(ctx.heartbeats->add(config_.id, options_.token.value_or(config::Secret{}))) {}
     ~HeartbeatProbe() override { ctx_.heartbeats->remove(config_.id, registration_); }
     HeartbeatProbe(const HeartbeatProbe&) = delete;
     HeartbeatProbe& operator=(const HeartbeatProbe&) = delete;
@@ -97,13 +99,13 @@ public:
         r.started = ctx_.clock.now();
         const auto last = ctx_.heartbeats->last(config_.id).value_or(core::TimePoint{});
         const auto silence = r.started - last;
-        const auto allowed = config_.interval + config_.grace;
+        const auto allowed = config_.interval + options_.grace;
         r.success = silence <= allowed;
         if (!r.success) {
             r.failure_reason = "heartbeat";
             r.message = fmt::format("no heartbeat for {} (allowed: interval {} + grace {})",
                                     core::format_duration(silence), core::format_duration(config_.interval),
-                                    core::format_duration(config_.grace));
+                                    core::format_duration(options_.grace));
         }
         // Never inline: callers expect the completion from the io_context.
         boost::asio::post(ctx_.executor, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
@@ -111,13 +113,29 @@ public:
 
 private:
     config::ProbeConfig config_;
+    const HeartbeatOptions& options_;  // held by config_.options
     ProbeContext ctx_;
     std::uint64_t registration_;
 };
 
+constexpr std::string_view kKeys[] = {"grace", "token_env", "token_file"};
+
 class HeartbeatFactory final : public ProbeFactory {
 public:
+    // ProbeFactory
     std::string_view kind() const override { return "heartbeat"; }
+    std::span<const std::string_view> keys() const override { return kKeys; }
+    config::KindOptions parse(const config::Section& s, const config::ProbeConfig& /*common*/,
+                              const config::ProviderConfig* /*provider*/) const override {
+        HeartbeatOptions out;
+        out.token = config::read_secret(s, "token", false);
+        if (!out.token && !s.contains("token_env") && !s.contains("token_file")) {
+            s.error("heartbeat probes need token_env or token_file (the token callers send)");
+        }
+        core::Duration grace{};
+        if (s.read_duration("grace", grace)) out.grace = grace;
+        return config::KindOptions::of(std::move(out));
+    }
     core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         if (ctx.heartbeats == nullptr || !ctx.executor) {
             return core::fail(core::Errc::invalid_argument, "heartbeat probes need a heartbeat board");

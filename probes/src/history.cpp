@@ -5,7 +5,19 @@
 #include <iterator>
 #include <limits>
 
+#include "noctua/probes/kinds/http.hpp"
+
 namespace noctua::probes {
+namespace {
+
+/// The `extract` entries that name a probe's values in order: an http probe's; none for the
+/// other kinds (a scenario's values come from several steps).
+const std::vector<ExtractConfig>& extracts(const config::ProbeConfig& c) {
+    static const std::vector<ExtractConfig> kNone;
+    return c.kind == "http" ? c.options.get<HttpOptions>().extract : kNone;
+}
+
+}  // namespace
 
 static_assert(sizeof(HistoryRecord) <= 80);
 
@@ -32,10 +44,11 @@ void HistoryRecord::assign(const ProbeResult& r, const config::ProbeConfig& c) {
         reason = static_cast<std::uint8_t>(1 + (it - std::begin(kFailureReasons)));
     }
     inline_values = 0;
+    const auto& extract = extracts(c);
     const bool named_by_position =
-        r.values.size() <= kInlineValues && r.values.size() <= c.extract.size() &&
-        std::equal(r.values.begin(), r.values.end(), c.extract.begin(),
-                   [](const ExtractedValue& v, const config::ExtractConfig& e) {
+        r.values.size() <= kInlineValues && r.values.size() <= extract.size() &&
+        std::equal(r.values.begin(), r.values.end(), extract.begin(),
+                   [](const ExtractedValue& v, const ExtractConfig& e) {
                        return v.name == e.name;
                    });
     if (named_by_position) {
@@ -64,9 +77,10 @@ void HistoryRecord::assign(const ProbeResult& r, const config::ProbeConfig& c) {
 
 void HistoryRecord::rebind(const config::ProbeConfig& from, const config::ProbeConfig& to) {
     if (inline_values == 0) return;
-    const bool same = to.extract.size() >= inline_values &&
-                      std::equal(from.extract.begin(), from.extract.begin() + inline_values,
-                                 to.extract.begin(),
+    const auto& before = extracts(from);
+    const auto& after = extracts(to);
+    const bool same = after.size() >= inline_values &&
+                      std::equal(before.begin(), before.begin() + inline_values, after.begin(),
                                  [](const auto& a, const auto& b) { return a.name == b.name; });
     if (same) return;
     auto d = detail ? std::make_shared<Detail>(*detail) : std::make_shared<Detail>();
@@ -78,8 +92,9 @@ void HistoryRecord::rebind(const config::ProbeConfig& from, const config::ProbeC
 std::vector<ExtractedValue> HistoryRecord::named_values(const config::ProbeConfig& c) const {
     std::vector<ExtractedValue> out;
     out.reserve(inline_values);
-    for (std::size_t i = 0; i < inline_values && i < c.extract.size(); ++i) {
-        out.push_back({c.extract[i].name, values[i]});
+    const auto& extract = extracts(c);
+    for (std::size_t i = 0; i < inline_values && i < extract.size(); ++i) {
+        out.push_back({extract[i].name, values[i]});
     }
     return out;
 }

@@ -17,6 +17,16 @@ namespace noctua::probes {
 [[nodiscard]] std::unique_ptr<ProbeFactory> make_scenario_factory();   // scenario_probe.cpp
 [[nodiscard]] std::unique_ptr<ProbeFactory> make_heartbeat_factory();  // heartbeat.cpp
 
+/// The scenario kind's own keys of a `[[probes]]` entry (scenario_options.cpp).
+inline constexpr std::string_view kScenarioKeys[] = {
+    "ip_version",  "keep_alive",    "max_response_size", "proxy",       "steps",
+    "tls_ca_file", "tls_cert_file", "tls_insecure",      "tls_key_file"};
+/// Reads them into ScenarioOptions, resolving paths of steps against `provider`'s base_url
+/// (config::ProbeParser::parse).
+[[nodiscard]] config::KindOptions parse_scenario(const config::Section& s,
+                                                 const config::ProbeConfig& common,
+                                                 const config::ProviderConfig* provider);
+
 /// Sees every response of a scenario step (each poll of an `until` step, so each page of a paged
 /// walk, and each retried failure) with whether it met the step's expectations, on the run's
 /// executor, before the next request.

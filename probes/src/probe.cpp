@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kinds.hpp"
+#include "noctua/probes/kinds/scenario.hpp"
 
 namespace noctua::probes {
 
@@ -13,6 +14,17 @@ core::Result<std::unique_ptr<Probe>> ProbeRegistry::create(config::ProbeConfig c
     return factory->get().create(std::move(config), context);
 }
 
+void ProbeRegistry::add_parsers(config::KindParsers& out) const {
+    for (const auto& kind : kinds()) {
+        const ProbeFactory* factory = find(kind);
+        out.add_probe(kind, factory->keys(),
+                      [factory](const config::Section& s, const config::ProbeConfig& c,
+                                const config::ProviderConfig* provider) {
+                          return factory->parse(s, c, provider);
+                      });
+    }
+}
+
 void register_builtin_probes(ProbeRegistry& registry) {
     registry.add(make_http_factory());
     registry.add(make_tcp_factory());
@@ -20,6 +32,13 @@ void register_builtin_probes(ProbeRegistry& registry) {
     registry.add(make_dns_factory());
     registry.add(make_scenario_factory());
     registry.add(make_heartbeat_factory());
+}
+
+bool tls_insecure(const config::ProbeConfig& c) {
+    if (c.kind == "http") return c.options.get<HttpOptions>().transport.tls.insecure;
+    if (c.kind == "scenario") return c.options.get<ScenarioOptions>().transport.tls.insecure;
+    if (c.kind == "tls") return c.options.get<TlsOptions>().tls.insecure;
+    return false;
 }
 
 Phases phases(const core::HttpTimings& t) {
@@ -44,13 +63,6 @@ std::vector<core::Sample> value_samples(const ProbeResult& r) {
         out.push_back(core::Sample{std::move(labels), r.started, v.value});
     }
     return out;
-}
-
-bool status_expected(const config::ProbeConfig& config, int status) {
-    for (const auto& r : config.expected_status) {
-        if (status >= r.low && status <= r.high) return true;
-    }
-    return false;
 }
 
 }  // namespace noctua::probes

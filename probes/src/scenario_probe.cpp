@@ -18,6 +18,7 @@
 
 #include "exchange.hpp"
 #include "kinds.hpp"
+#include "noctua/probes/kinds/scenario.hpp"
 
 namespace noctua::probes {
 namespace {
@@ -71,7 +72,7 @@ struct CompiledTemplate {
 };
 
 struct CompiledStep {
-    const config::ScenarioStepConfig* config = nullptr;
+    const ScenarioStep* config = nullptr;
     CompiledTemplate url;
     std::vector<std::pair<std::string, CompiledTemplate>> headers;
     CompiledTemplate body;
@@ -201,7 +202,8 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
         const CompiledStep& step = steps[index];
         ++attempt;
         const ScenarioScope scope(data, env, uuid, now, nullptr, poll);
-        core::HttpRequest req = detail::base_request(config);
+        core::HttpRequest req =
+            detail::base_request(config, config.options.get<ScenarioOptions>().transport);
         req.method = step.config->method;
         auto url = step.url.render(scope);
         if (!url) return step_failed("assertion", url.error().message, nullptr);
@@ -247,13 +249,13 @@ struct ScenarioRun : std::enable_shared_from_this<ScenarioRun> {
 
         ProbeResult judged;
         config::ProbeConfig view;
-        view.expected_status = step.status_asserted ? std::vector<config::StatusRange>{}
-                                                    : std::vector<config::StatusRange>{{200, 299}};
+        const std::vector<StatusRange> expected =
+            step.status_asserted ? std::vector<StatusRange>{} : std::vector<StatusRange>{{200, 299}};
         view.auth = step.config->auth ? config.auth : std::nullopt;
         // Expectations may use steps.* and env.*: judge with the scenario scope.
         judged.http_status = x.response.status;
         // Transport, auth and status first; expectations below need the scenario scope.
-        detail::judge(x, view, empty_checks(), now_point, judged);
+        detail::judge(x, view, expected, empty_checks(), now_point, judged);
         if (judged.success) {
             const ScenarioScope scope(data, env, uuid, now, stored->scope.get(), poll);
             for (const auto& e : step.checks.expect) {
@@ -369,10 +371,7 @@ public:
     ScenarioProbe(config::ProbeConfig c, ProbeContext& ctx, std::vector<CompiledStep> steps,
                   std::map<std::string, std::string> env, ScenarioObserver observer)
         : config_(std::move(c)), ctx_(ctx), steps_(std::move(steps)), env_(std::move(env)),
-          observer_(std::move(observer)), rng_(std::random_device{}()) {
-        // The compiled steps point into config_.steps; rebind them to this copy.
-        for (std::size_t i = 0; i < steps_.size(); ++i) steps_[i].config = &config_.steps[i];
-    }
+          observer_(std::move(observer)), rng_(std::random_device{}()) {}
     const config::ProbeConfig& config() const override { return config_; }
     void async_run(Done done) override {
         auto run = std::make_shared<ScenarioRun>(ctx_, config_, steps_, env_, make_uuid(rng_), observer_,
@@ -409,7 +408,8 @@ core::Result<std::unique_ptr<Probe>> make_scenario_probe(config::ProbeConfig c, 
         if (!ctx.executor) return core::fail(core::Errc::invalid_argument, "scenario probes need an executor");
         std::vector<CompiledStep> steps;
         std::set<std::string> env_names;
-        for (const auto& s : c.steps) {
+        // The compiled steps point into the options, which moving `c` does not move.
+        for (const auto& s : c.options.get<ScenarioOptions>().steps) {
             CompiledStep step;
             step.config = &s;
             auto url = CompiledTemplate::compile(s.url);
@@ -454,7 +454,13 @@ namespace {
 
 class ScenarioFactory final : public ProbeFactory {
 public:
+    // ProbeFactory
     std::string_view kind() const override { return "scenario"; }
+    std::span<const std::string_view> keys() const override { return kScenarioKeys; }
+    config::KindOptions parse(const config::Section& s, const config::ProbeConfig& common,
+                              const config::ProviderConfig* provider) const override {
+        return parse_scenario(s, common, provider);
+    }
     core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         return make_scenario_probe(std::move(c), ctx, {});
     }

@@ -14,7 +14,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "eval.hpp"
+#include "kind_parse.hpp"
 #include "kinds.hpp"
+#include "noctua/probes/kinds/tcp.hpp"
+#include "noctua/probes/kinds/tls.hpp"
 #include "noctua/core/tls_verify.hpp"
 
 namespace noctua::probes {
@@ -60,12 +63,14 @@ core::TlsCertificate certificate_of(X509* cert) {
 
 /// One run of a tcp or tls probe. Owns its sockets and timer; handlers hold it by shared_ptr.
 struct Run : std::enable_shared_from_this<Run> {
-    Run(asio::any_io_executor ex, const config::ProbeConfig& c, std::shared_ptr<ssl::context> tls,
-        const std::vector<detail::Program>& checks, const core::Clock& now, Probe::Done d)
-        : config(c), resolver(ex), socket(ex), timer(ex), tls_ctx(std::move(tls)), expect(checks),
+    Run(asio::any_io_executor ex, const config::ProbeConfig& c, const TlsOptions& o,
+        std::shared_ptr<ssl::context> tls, const std::vector<detail::Program>& checks,
+        const core::Clock& now, Probe::Done d)
+        : config(c), options(o), resolver(ex), socket(ex), timer(ex), tls_ctx(std::move(tls)), expect(checks),
           clock(now), done(std::move(d)) {}
 
     const config::ProbeConfig& config;
+    const TlsOptions& options;  // a tcp probe's with no TLS
     tcp::resolver resolver;
     tcp::socket socket;
     std::unique_ptr<ssl::stream<tcp::socket&>> stream;
@@ -87,12 +92,12 @@ struct Run : std::enable_shared_from_this<Run> {
             if (ec || self->finished) return;
             self->fail("timeout", fmt::format("timeout: no answer within {}", core::format_duration(self->config.timeout)));
         });
-        auto [host, port] = split_target(config.target);
-        const auto flags = config.ip_version == 4 ? tcp::v4() : tcp::v6();
+        auto [host, port] = split_target(options.target);
+        const auto flags = options.ip_version == 4 ? tcp::v4() : tcp::v6();
         auto on_resolve = [self = shared_from_this()](boost::system::error_code ec, tcp::resolver::results_type results) {
             self->on_resolved(ec, std::move(results));
         };
-        if (config.ip_version == 0) {
+        if (options.ip_version == 0) {
             resolver.async_resolve(host, port, std::move(on_resolve));
         } else {
             resolver.async_resolve(flags, host, port, std::move(on_resolve));
@@ -103,7 +108,7 @@ struct Run : std::enable_shared_from_this<Run> {
         if (finished) return;
         seen.timings.dns = since(start);
         if (ec) {
-            fail("dns", fmt::format("dns: cannot resolve {}: {}", split_target(config.target).first, ec.message()));
+            fail("dns", fmt::format("dns: cannot resolve {}: {}", split_target(options.target).first, ec.message()));
             return;
         }
         asio::async_connect(socket, results, [self = shared_from_this()](boost::system::error_code e, const tcp::endpoint&) {
@@ -115,7 +120,7 @@ struct Run : std::enable_shared_from_this<Run> {
         if (finished) return;
         seen.timings.connect = since(start);
         if (ec) {
-            fail("connect", fmt::format("connect: {}: {}", config.target, ec.message()));
+            fail("connect", fmt::format("connect: {}: {}", options.target, ec.message()));
             return;
         }
         if (!tls_ctx) {
@@ -125,7 +130,7 @@ struct Run : std::enable_shared_from_this<Run> {
         stream = std::make_unique<ssl::stream<tcp::socket&>>(socket, *tls_ctx);
         SSL* handle = stream->native_handle();
         server_name =
-            config.tls_server_name.empty() ? split_target(config.target).first : config.tls_server_name;
+            options.server_name.empty() ? split_target(options.target).first : options.server_name;
         boost::system::error_code not_ip;
         // SNI is for names only; an IP address is sent without it (RFC 6066 §3).
         (void)asio::ip::make_address(server_name, not_ip);
@@ -134,7 +139,7 @@ struct Run : std::enable_shared_from_this<Run> {
             SSL_ctrl(handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                      const_cast<char*>(server_name.c_str()));
         }
-        if (!config.tls_insecure) {
+        if (!options.tls.insecure) {
             stream->set_verify_mode(ssl::verify_peer);
             // OpenSSL checks the name itself, so a mismatch is reported as one
             // (X509_V_ERR_HOSTNAME_MISMATCH), not as an unspecified failure.
@@ -178,7 +183,7 @@ struct Run : std::enable_shared_from_this<Run> {
                                       ? fmt::format("certificate is not valid for {}", server_name)
                                       : std::string(X509_verify_cert_error_string(verify)));
             }
-            fail("tls", fmt::format("tls: handshake with {} failed: {}", config.target, why));
+            fail("tls", fmt::format("tls: handshake with {} failed: {}", options.target, why));
             return;
         }
         succeed();
@@ -232,19 +237,22 @@ struct Run : std::enable_shared_from_this<Run> {
 
 class SocketProbe final : public Probe {
 public:
-    SocketProbe(config::ProbeConfig c, ProbeContext& ctx, std::shared_ptr<ssl::context> tls,
-                std::vector<detail::Program> expect)
-        : config_(std::move(c)), ctx_(ctx), tls_(std::move(tls)), expect_(std::move(expect)) {}
+    SocketProbe(config::ProbeConfig c, TlsOptions options, ProbeContext& ctx,
+                std::shared_ptr<ssl::context> tls, std::vector<detail::Program> expect)
+        : config_(std::move(c)), options_(std::move(options)), ctx_(ctx), tls_(std::move(tls)),
+          expect_(std::move(expect)) {}
 
     // Probe
     const config::ProbeConfig& config() const override { return config_; }
     void async_run(Done done) override {
-        auto run = std::make_shared<Run>(ctx_.executor, config_, tls_, expect_, ctx_.clock, std::move(done));
+        auto run = std::make_shared<Run>(ctx_.executor, config_, options_, tls_, expect_, ctx_.clock,
+                                         std::move(done));
         run->begin();
     }
 
 private:
     config::ProbeConfig config_;
+    TlsOptions options_;
     ProbeContext ctx_;
     std::shared_ptr<ssl::context> tls_;
     std::vector<detail::Program> expect_;
@@ -260,38 +268,78 @@ core::Result<std::vector<detail::Program>> compile(const std::vector<std::string
     return out;
 }
 
-core::Result<std::shared_ptr<ssl::context>> tls_context(const config::ProbeConfig& c) {
+core::Result<std::shared_ptr<ssl::context>> tls_context(const TlsClientOptions& c) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     boost::system::error_code ec;
-    if (!c.tls_ca_file.empty()) {
-        ctx->load_verify_file(c.tls_ca_file, ec);
+    if (!c.ca_file.empty()) {
+        ctx->load_verify_file(c.ca_file, ec);
     } else {
         ctx->set_default_verify_paths(ec);
     }
     if (ec) return core::fail(core::Errc::invalid_argument, "tls_ca_file: " + ec.message());
-    if (!c.tls_cert_file.empty()) {
-        ctx->use_certificate_chain_file(c.tls_cert_file, ec);
-        if (!ec) ctx->use_private_key_file(c.tls_key_file.empty() ? c.tls_cert_file : c.tls_key_file, ssl::context::pem, ec);
+    if (!c.cert_file.empty()) {
+        ctx->use_certificate_chain_file(c.cert_file, ec);
+        if (!ec) ctx->use_private_key_file(c.key_file.empty() ? c.cert_file : c.key_file, ssl::context::pem, ec);
         if (ec) return core::fail(core::Errc::invalid_argument, "tls client certificate: " + ec.message());
     }
     return ctx;
 }
 
+constexpr std::string_view kTcpKeys[] = {"expect", "ip_version", "target"};
+constexpr std::string_view kTlsKeys[] = {"expect",        "ip_version",   "target",
+                                         "tls_ca_file",   "tls_cert_file", "tls_insecure",
+                                         "tls_key_file",  "tls_server_name"};
+constexpr std::string_view kTcpRoots[] = {"latency", "phase"};
+constexpr std::string_view kTlsRoots[] = {"cert", "latency", "phase"};
+
+/// The tcp and tls kinds: a connect, and for tls a handshake, to `target`.
 class SocketFactory final : public ProbeFactory {
 public:
     explicit SocketFactory(bool tls) : tls_(tls) {}
+
+    // ProbeFactory
     std::string_view kind() const override { return tls_ ? "tls" : "tcp"; }
+    std::span<const std::string_view> keys() const override {
+        return tls_ ? std::span<const std::string_view>(kTlsKeys) : kTcpKeys;
+    }
+    config::KindOptions parse(const config::Section& s, const config::ProbeConfig& /*common*/,
+                              const config::ProviderConfig* /*provider*/) const override {
+        if (!tls_) {
+            TcpOptions out;
+            detail::read_target(s, out.target);
+            detail::read_expect(s, kTcpRoots, nullptr, out.expect);
+            detail::read_ip_version(s, out.ip_version);
+            return config::KindOptions::of(std::move(out));
+        }
+        TlsOptions out;
+        detail::read_target(s, out.target);
+        detail::read_expect(s, kTlsRoots, nullptr, out.expect);
+        detail::read_ip_version(s, out.ip_version);
+        detail::read_tls_client(s, out.tls);
+        s.read_string("tls_server_name", out.server_name);
+        return config::KindOptions::of(std::move(out));
+    }
     core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
         if (!ctx.executor) return core::fail(core::Errc::invalid_argument, "tcp/tls probes need an executor");
-        auto expect = compile(c.expect);
+        TlsOptions options;
+        if (tls_) {
+            options = c.options.get<TlsOptions>();
+        } else {
+            const auto& plain = c.options.get<TcpOptions>();
+            options.target = plain.target;
+            options.expect = plain.expect;
+            options.ip_version = plain.ip_version;
+        }
+        auto expect = compile(options.expect);
         if (!expect) return std::unexpected(expect.error());
         std::shared_ptr<ssl::context> context;
         if (tls_) {
-            auto made = tls_context(c);
+            auto made = tls_context(options.tls);
             if (!made) return std::unexpected(made.error());
             context = std::move(*made);
         }
-        return std::make_unique<SocketProbe>(std::move(c), ctx, std::move(context), std::move(*expect));
+        return std::make_unique<SocketProbe>(std::move(c), std::move(options), ctx,
+                                             std::move(context), std::move(*expect));
     }
 
 private:

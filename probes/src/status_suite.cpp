@@ -10,6 +10,7 @@
 #include "kinds.hpp"
 #include "noctua/config/suite_kind.hpp"
 #include "noctua/core/json.hpp"
+#include "noctua/probes/kinds/scenario.hpp"
 #include "noctua/probes/status_test.hpp"
 #include "noctua/probes/suites/reloadly.hpp"
 
@@ -94,10 +95,11 @@ public:
         p.auth = config_.auth;
         // The steps bound themselves; this only stops a run that polls for too long.
         p.timeout = std::chrono::minutes(30);
+        ScenarioOptions scenario;
         bool have_catalogue = false;
         bool have_transaction = false;
         for (const auto& st : config_.steps) {
-            config::ScenarioStepConfig step;
+            ScenarioStep step;
             step.name = st.name;
             step.retries = st.retries;
             step.timeout = st.timeout;
@@ -165,8 +167,9 @@ public:
             } else {
                 return core::fail(core::Errc::invalid_argument, fmt::format("unknown step \"{}\"", st.name));
             }
-            p.steps.push_back(std::move(step));
+            scenario.steps.push_back(std::move(step));
         }
+        p.options = config::KindOptions::of(std::move(scenario));
         auto probe = make_scenario_probe(std::move(p), ctx,
                                          [this](const std::string& step, const core::HttpResponse& r, bool accepted) {
                                              observe(step, r, accepted);

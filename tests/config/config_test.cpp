@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/probes/kinds/http.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua;
 using namespace noctua::config;
@@ -15,7 +17,7 @@ std::string_view strip_first_newline(std::string_view text) {
 }
 
 Config load_ok(std::string_view toml) {
-    auto result = load_string(strip_first_newline(toml), "test.toml");
+    auto result = load_string(strip_first_newline(toml), "test.toml", noctua::testing::builtin_kind_parsers());
     if (!result) {
         for (const auto& e : result.error()) UNSCOPED_INFO(e.to_string());
     }
@@ -128,24 +130,27 @@ TEST_CASE("config: a full config with every key round-trips into the structs", "
     acme.id = "acme-balance";
     acme.provider = "acme";
     acme.kind = "http";
-    acme.method = "POST";
-    acme.url = "http://127.0.0.1:18080/acme/accounts/balance";
-    acme.headers = {{"Accept", "application/json"}, {"X-Api-Key", "k"}};
-    acme.body = R"({"q": 1})";
+    probes::HttpOptions http;
+    http.method = "POST";
+    http.url = "http://127.0.0.1:18080/acme/accounts/balance";
+    http.headers = {{"Accept", "application/json"}, {"X-Api-Key", "k"}};
+    http.body = R"({"q": 1})";
     acme.interval = 1min;
     acme.timeout = 15s;
     acme.jitter = 3s;
-    acme.expected_status = {{200, 299}, {301, 301}, {400, 499}};
-    acme.max_response_bytes = 2 * 1024 * 1024;
-    acme.follow_redirects = true;
-    acme.tls_insecure = true;
+    http.expected_status = {{200, 299}, {301, 301}, {400, 499}};
+    http.transport.max_response_bytes = 2 * 1024 * 1024;
+    http.transport.follow_redirects = true;
+    http.transport.tls.insecure = true;
     acme.labels = core::Labels{{"tier", "1"}};
+    acme.options = KindOptions::of(http);
     CHECK(c.probes[0] == acme);
 
-    CHECK(c.probes[1].url == "https://status.beta.example/health");
+    const auto http_of = [](const ProbeConfig& p) { return p.options.get<probes::HttpOptions>(); };
+    CHECK(http_of(c.probes[1]).url == "https://status.beta.example/health");
     CHECK(c.probes[1].interval == 30s);
-    CHECK(c.probes[2].url == "https://beta.example/ping");
-    CHECK(c.probes[2].expected_status == std::vector<StatusRange>{{204, 204}});
+    CHECK(http_of(c.probes[2]).url == "https://beta.example/ping");
+    CHECK(http_of(c.probes[2]).expected_status == std::vector<probes::StatusRange>{{204, 204}});
 
     REQUIRE(c.rules.size() == 1);
     const RuleConfig rule{
@@ -210,7 +215,9 @@ name = "Down"
     ProbeConfig expected;
     expected.id = "p";
     expected.provider = "acme";
-    expected.url = "http://acme.example/";
+    probes::HttpOptions http;
+    http.url = "http://acme.example/";
+    expected.options = KindOptions::of(http);
     expected.jitter = 3s;  // 10% of the default 30s interval
     CHECK(c.probes[0] == expected);
 

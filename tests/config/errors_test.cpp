@@ -42,7 +42,7 @@ bool with_provider_loads(std::string_view line) {
     return load_string(with_provider("[[probes]]\nid = \"p\"\nprovider = \"acme\"\npath = "
                                      "\"/x\"\n" +
                                      std::string(line) + "\n"),
-                       "test.toml")
+                       "test.toml", noctua::testing::builtin_kind_parsers())
         .has_value();
 }
 

@@ -6,6 +6,7 @@
 #include "noctua/config/config.hpp"
 #include "noctua/config/expr.hpp"
 #include "noctua/testing/text.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
 
@@ -24,7 +25,7 @@ std::string config_error(const std::string& expect) {
     const std::string text = "[[providers]]\nid = \"acme\"\nbase_url = \"http://127.0.0.1:1/acme\"\n"
                              "[[probes]]\nid = \"p\"\nprovider = \"acme\"\npath = \"/b\"\nexpect = [" +
                              expect + "]\n";
-    auto c = load_string(text, "t.toml");
+    auto c = load_string(text, "t.toml", noctua::testing::builtin_kind_parsers());
     REQUIRE_FALSE(c.has_value());
     REQUIRE(c.error().size() == 1);
     return c.error()[0].to_string();

@@ -7,6 +7,7 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/testing/temp_dir.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
 using Catch::Matchers::EndsWith;
@@ -51,14 +52,14 @@ std::string admin_token_file(const std::string& path) {
 
 TEST_CASE("config: only a regular config file is read", "[config][unit]") {
     SECTION("a character device") {
-        CHECK(error_of(load_file("/dev/null")) ==
+        CHECK(error_of(load_file("/dev/null", noctua::testing::builtin_kind_parsers())) ==
               "/dev/null: cannot read file \"/dev/null\": not a regular file");
     }
     SECTION("a FIFO, without waiting for a writer") {
         TempDir dir("config-files");
         const auto fifo = dir.file("noctua.toml");
         REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-        CHECK(error_of(load_file(fifo)) ==
+        CHECK(error_of(load_file(fifo, noctua::testing::builtin_kind_parsers())) ==
               fifo + ": cannot read file \"" + fifo + "\": not a regular file");
     }
 }
@@ -67,10 +68,10 @@ TEST_CASE("config: a config file over the size limit is refused", "[config][unit
     TempDir dir("config-files");
     const auto path = dir.file("noctua.toml");
     write(path, comments(kMaxFileBytes));
-    CHECK(load_file(path).has_value());
+    CHECK(load_file(path, noctua::testing::builtin_kind_parsers()).has_value());
 
     write(path, comments(kMaxFileBytes + 1));
-    CHECK(error_of(load_file(path)) ==
+    CHECK(error_of(load_file(path, noctua::testing::builtin_kind_parsers())) ==
           path + ": cannot read file \"" + path + "\": larger than the limit of 16 MiB");
 }
 
@@ -78,18 +79,22 @@ TEST_CASE("config: secret files are regular files of at most 64 KiB", "[config][
     TempDir dir("config-files");
     const auto token = dir.file("token");
     write(token, std::string(kMaxSecretFileBytes, 't'));
-    CHECK(load_string(admin_token_file(token), "t.toml").has_value());
+    CHECK(load_string(admin_token_file(token), "t.toml", noctua::testing::builtin_kind_parsers())
+              .has_value());
 
     write(token, std::string(kMaxSecretFileBytes + 1, 't'));
-    CHECK(error_of(load_string(admin_token_file(token), "t.toml")) ==
+    CHECK(error_of(load_string(admin_token_file(token), "t.toml",
+                               noctua::testing::builtin_kind_parsers())) ==
           "t.toml:3:20: server.admin_token_file: cannot read file \"" + token +
               "\": larger than the limit of 64 KiB");
 
     const auto fifo = dir.file("fifo");
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    CHECK_THAT(error_of(load_string(admin_token_file(fifo), "t.toml")),
+    CHECK_THAT(error_of(load_string(admin_token_file(fifo), "t.toml",
+                                    noctua::testing::builtin_kind_parsers())),
                EndsWith("\"" + fifo + "\": not a regular file"));
-    CHECK_THAT(error_of(load_string(admin_token_file("/dev/null"), "t.toml")),
+    CHECK_THAT(error_of(load_string(admin_token_file("/dev/null"), "t.toml",
+                                    noctua::testing::builtin_kind_parsers())),
                EndsWith("\"/dev/null\": not a regular file"));
 }
 
@@ -106,10 +111,12 @@ provider = "acme"
 path = "/x"
 method = "POST"
 )";
-    CHECK(error_of(load_string(probe + "body_file = \"" + body + "\"\n", "t.toml")) ==
+    CHECK(error_of(load_string(probe + "body_file = \"" + body + "\"\n", "t.toml",
+                               noctua::testing::builtin_kind_parsers())) ==
           "t.toml:9:13: probes[0].body_file: cannot read file \"" + body +
               "\": larger than the limit of 16 MiB");
-    CHECK(error_of(load_string(probe + "tls_ca_file = \"/dev/null\"\n", "t.toml")) ==
+    CHECK(error_of(load_string(probe + "tls_ca_file = \"/dev/null\"\n", "t.toml",
+                               noctua::testing::builtin_kind_parsers())) ==
           "t.toml:9:15: probes[0].tls_ca_file: cannot read file \"/dev/null\": not a regular "
           "file");
 }

@@ -6,6 +6,7 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/config/expr.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
 
@@ -13,7 +14,8 @@ namespace {
 
 /// The single error of a config whose one rule has `line` as its third line.
 std::string error_of(const std::string& line) {
-    auto c = load_string("[[rules]]\nname = \"R\"\n" + line + "\n", "t.toml");
+    auto c = load_string("[[rules]]\nname = \"R\"\n" + line + "\n", "t.toml",
+                         noctua::testing::builtin_kind_parsers());
     REQUIRE_FALSE(c.has_value());
     for (const auto& e : c.error()) UNSCOPED_INFO(e.to_string());
     REQUIRE(c.error().size() == 1);
@@ -30,7 +32,7 @@ keep_firing_for = "10m"
 labels = { page = "{{ .Labels.provider | toUpper }}-noc", team = "payments" }
 annotations = { summary = "{{ $labels.provider }} lost {{ .Value | humanizePercentage }}", description = "{{ .Values.expected_per_hour | humanize }}/h expected; {{ .Annotations.summary }}", runbook_url = "https://runbooks.example/traffic", dashboard_url = "https://grafana.example/d/noc?var-provider={{ .Labels.provider }}" }
 )",
-                         "t.toml");
+                         "t.toml", noctua::testing::builtin_kind_parsers());
     REQUIRE(c.has_value());
     const auto& r = c->rules.at(0);
     CHECK(r.keep_firing_for == std::chrono::minutes(10));
@@ -81,7 +83,7 @@ provider = "acme"
 path = "/b"
 expect = ['humanize(body.x) == "1"']
 )",
-                         "t.toml");
+                         "t.toml", noctua::testing::builtin_kind_parsers());
     REQUIRE_FALSE(c.has_value());
     REQUIRE(c.error().size() == 1);
     CHECK(c.error()[0].to_string() ==

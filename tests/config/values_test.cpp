@@ -5,6 +5,7 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/kind_parsers.hpp"
 
 using namespace noctua::config;
 using Catch::Matchers::Contains;
@@ -14,7 +15,10 @@ using Catch::Matchers::StartsWith;
 namespace {
 
 /// The single error of an invalid document, as a `test.toml:L:C: key: message` line.
-std::string error_of(const std::string& toml) { return noctua::testing::single_error(toml); }
+std::string error_of(const std::string& toml) {
+    return noctua::testing::single_error(toml, "test.toml",
+                                         noctua::testing::builtin_kind_parsers());
+}
 
 // A valid provider (lines 1–3) and the start of a probe on it (lines 4–6).
 constexpr std::string_view kProbe = R"([[providers]]
@@ -63,7 +67,7 @@ TEST_CASE("config: header values with CR, LF or NUL are refused", "[config][unit
                    EndsWith("(byte 0x0a at offset 1)"));
         CHECK_THAT(error_of(probe("path = \"/x\"\nheaders = { X-A = \"\\u007f\" }\n")),
                    EndsWith("(byte 0x7f at offset 0)"));
-        CHECK(load_string(probe("path = \"/x\"\nheaders = { X-A = \"a\\tb\" }\n")).has_value());
+        CHECK(load_string(probe("path = \"/x\"\nheaders = { X-A = \"a\\tb\" }\n"), "<string>", noctua::testing::builtin_kind_parsers()).has_value());
     }
     SECTION("header names are RFC 9110 tokens") {
         CHECK_THAT(error_of(probe("path = \"/x\"\nheaders = { \"X A\" = \"v\" }\n")),
@@ -143,7 +147,7 @@ auth = { type = "oauth2_client_credentials", style = "form", token_url = "http:/
         CHECK(error_of(probe("path = \"/x\"\nproxy = \"socks5://127.0.0.1:1080 \"\n")) ==
               "test.toml:8:9: probes[0].proxy: is not a valid URL: spaces and control "
               "characters must be percent-encoded (byte 0x20 at offset 23)");
-        CHECK(load_string(probe("path = \"/x\"\nproxy = \"socks5h://127.0.0.1:1080\"\n"))
+        CHECK(load_string(probe("path = \"/x\"\nproxy = \"socks5h://127.0.0.1:1080\"\n"), "<string>", noctua::testing::builtin_kind_parsers())
                   .has_value());
         CHECK(error_of(probe("path = \"/x\"\nproxy = \"gopher://127.0.0.1/\"\n")) ==
               "test.toml:8:9: probes[0].proxy: must start with http://, https://, socks5:// or "
@@ -155,9 +159,9 @@ auth = { type = "oauth2_client_credentials", style = "form", token_url = "http:/
                          "env.NOCTUA_BASE }}/x\"\n[[probes.steps]]\nname = \"b\"\n" +
                          std::string(url_line) + "\n");
         };
-        CHECK(load_string(step("url = \"http://127.0.0.1:9/{{ steps.a.body.id }}?q=1\""))
+        CHECK(load_string(step("url = \"http://127.0.0.1:9/{{ steps.a.body.id }}?q=1\""), "<string>", noctua::testing::builtin_kind_parsers())
                   .has_value());
-        CHECK(load_string(step("path = \"/{{ steps.a.body.id }}\"")).has_value());
+        CHECK(load_string(step("path = \"/{{ steps.a.body.id }}\""), "<string>", noctua::testing::builtin_kind_parsers()).has_value());
         CHECK_THAT(error_of(step("url = \"http://127.0.0.1:9/{{ steps.a.body.id }} x\"")),
                    StartsWith("test.toml:13:7: probes[0].steps[1].url: is not a valid URL: "
                               "spaces"));

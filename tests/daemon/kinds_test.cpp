@@ -16,7 +16,8 @@ namespace {
 
 /// The errors of `toml` joined, one per line.
 std::string errors_of(const std::string& toml) {
-    auto out = noctua::testing::config_errors(toml, "t.toml");
+    auto out =
+        noctua::testing::config_errors(toml, "t.toml", noctua::daemon::builtin_kind_parsers());
     REQUIRE_FALSE(out.empty());
     return out;
 }

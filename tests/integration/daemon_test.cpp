@@ -15,6 +15,7 @@
 #include "noctua/config/config.hpp"
 #include "noctua/daemon/daemon.hpp"
 #include "harness.hpp"
+#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::http_call;
@@ -60,7 +61,7 @@ TEST_CASE("daemon: provider down fires one webhook, recovery resolves it once",
           "[integration]") {
     FakeProvider provider;
     testing::WebhookRecorder receiver;
-    auto cfg = config::load_string(config_text(provider, receiver), "test.toml");
+    auto cfg = config::load_string(config_text(provider, receiver), "test.toml", noctua::daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg)};
 
@@ -146,7 +147,7 @@ TEST_CASE("daemon: a receiver outage is retried until the webhook is delivered",
     auto text = config_text(provider, unused);
     auto pos = text.find(unused.url());
     text.replace(pos, unused.url().size(), flaky.url("/hook"));
-    auto cfg = config::load_string(text, "test.toml");
+    auto cfg = config::load_string(text, "test.toml", noctua::daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg)};
     REQUIRE(testing::wait_for([&] { return probe_runs(d, "acme-balance") >= 1; }));
@@ -173,7 +174,7 @@ TEST_CASE("daemon: reload keeps unchanged probes and alerts, rejects a bad file"
     const auto path = dir / "noctua.toml";
     const auto text = config_text(provider, receiver);
     std::ofstream(path) << text;
-    auto cfg = config::load_file(path);
+    auto cfg = config::load_file(path, noctua::daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg), testing::seeded(path.string())};
     REQUIRE(testing::wait_for([&] { return probe_runs(d, "acme-balance") >= 1; }));
@@ -223,7 +224,7 @@ jitter = "0s"
 TEST_CASE("daemon: HTTP errors are JSON and malformed input does not hurt", "[integration]") {
     FakeProvider provider;
     testing::WebhookRecorder receiver;
-    auto cfg = config::load_string(config_text(provider, receiver), "test.toml");
+    auto cfg = config::load_string(config_text(provider, receiver), "test.toml", noctua::daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg)};
     auto nf = http_call("GET", d.url("/nope"));
@@ -245,7 +246,7 @@ TEST_CASE("daemon: every admin route answers 401 without the admin token", "[int
 listen = "127.0.0.1:0"
 admin_token_env = "NOCTUA_TEST_ADMIN_ROUTES_TOKEN"
 )",
-                                   "admin.toml");
+                                   "admin.toml", noctua::daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg)};
     const std::pair<const char*, const char*> admin_routes[] = {

@@ -21,6 +21,7 @@
 #include "noctua/testing/run_until.hpp"
 
 #include "harness.hpp"
+#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::http_call;
@@ -76,7 +77,7 @@ TEST_CASE("daemon probes: a probe whose host does not resolve never fails its ne
                       toml::probe("unresolvable", "gone", "/") +
                       toml::provider_down(1, "probes = [\"healthy\", \"unresolvable\"]\n") +
                       receiver.route_toml();
-    testing::RunningDaemon d{testing::load_config(text)};
+    testing::RunningDaemon d{testing::load_config(text, daemon::builtin_kind_parsers())};
     REQUIRE(testing::wait_for([&] {
         return testing::probe_runs(d, "healthy") >= 1 &&
                testing::probe_runs(d, "unresolvable") >= 1;
@@ -136,7 +137,7 @@ initial_backoff = "10ms"
 receiver = "hook"
 )",
                                   hook_host);
-    testing::RunningDaemon d{testing::load_config(text)};
+    testing::RunningDaemon d{testing::load_config(text, daemon::builtin_kind_parsers())};
     LogCapture logs;
     // The first run may have logged before the capture; the second fires the alert.
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "unresolvable") >= 1; }));

@@ -24,6 +24,7 @@
 #include "noctua/testing/run_until.hpp"
 
 #include "harness.hpp"
+#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::http_call;
@@ -80,7 +81,7 @@ token_file = "{}"
     {
         std::ofstream(dir / "bearer.token") << "static-1\n";
     }
-    testing::RunningDaemon d{testing::load_config(text)};
+    testing::RunningDaemon d{testing::load_config(text, daemon::builtin_kind_parsers())};
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") >= 1; }));
 
     auto metrics = http_call("GET", d.url("/metrics")).body;
@@ -151,7 +152,7 @@ TEST_CASE("daemon probes: a run asked for while one is in flight is answered 409
     namespace toml = testing::toml;
     auto cfg = testing::load_config(
         toml::server() + toml::provider("slow", fmt::format("http://127.0.0.1:{}", ntohs(addr.sin_port))) +
-        toml::probe("slow-health", "slow", "/health", {}, "1m"));
+        toml::probe("slow-health", "slow", "/health", {}, "1m"), daemon::builtin_kind_parsers());
     testing::RunningDaemon d{std::move(cfg)};
     REQUIRE(testing::wait_for([&] {
         return http_call("GET", d.url("/api/v1/probes/slow-health")).body.find(R"("running":true)") !=

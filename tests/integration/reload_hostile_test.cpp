@@ -13,6 +13,7 @@
 #include "harness.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/testing/text.hpp"
+#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::http_call;
@@ -44,7 +45,7 @@ TEST_CASE("daemon: SIGHUP with a too-deep expression or an oversized pattern is 
     std::filesystem::create_directories(dir);
     const auto path = dir / "noctua.toml";
     std::ofstream(path) << config_with("\"status == 200\"");
-    auto cfg = config::load_file(path);
+    auto cfg = config::load_file(path, noctua::daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     auto options = testing::seeded(path.string());
     options.handle_signals = true;

@@ -14,6 +14,7 @@
 #include "noctua/testing/run_until.hpp"
 
 #include "harness.hpp"
+#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::http_call;
@@ -37,7 +38,7 @@ std::string probes_toml(const Upstream& up, const testing::WebhookRecorder& rece
 }
 
 config::Config load(const std::string& text) {
-    auto c = config::load_string(text, "shard.toml");
+    auto c = config::load_string(text, "shard.toml", noctua::daemon::builtin_kind_parsers());
     REQUIRE(c.has_value());
     return std::move(*c);
 }

@@ -16,6 +16,8 @@
 #include "noctua/testing/run_until.hpp"
 
 #include "probe_runner.hpp"
+#include "noctua/probes/kinds/http.hpp"
+#include "noctua/testing/probe_kind_parsers.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -37,7 +39,7 @@ jitter = "0s"
 {}
 )",
                             provider_extra, probe);
-    auto c = config::load_string(text, "t.toml");
+    auto c = config::load_string(text, "t.toml", noctua::testing::probe_kind_parsers());
     if (!c) {
         for (const auto& e : c.error()) UNSCOPED_INFO(e.to_string());
     }
@@ -56,7 +58,7 @@ provider = "acme"
 {}
 )",
                             provider_extra, probe);
-    auto c = config::load_string(text, "t.toml");
+    auto c = config::load_string(text, "t.toml", noctua::testing::probe_kind_parsers());
     REQUIRE_FALSE(c.has_value());
     std::vector<std::string> out;
     for (const auto& e : c.error()) out.push_back(e.to_string());
@@ -205,7 +207,7 @@ TEST_CASE("assertions: a failing && chain names the first false condition", "[pr
 TEST_CASE("assertions: a status assertion replaces the default expected_status", "[probes][unit]") {
     Fixture f;
     auto c = load("path = \"/b\"\nexpect = [\"status == 404\"]");
-    CHECK(c.probes[0].expected_status.empty());
+    CHECK(c.probes[0].options.get<probes::HttpOptions>().expected_status.empty());
     f.http.push(json_response(404, "{}"));
     CHECK(f.run(c.probes[0]).success);
     f.http.push(json_response(200, "{}"));

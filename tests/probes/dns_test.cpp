@@ -19,6 +19,7 @@
 #include "noctua/testing/fake_http_client.hpp"
 #include "noctua/testing/run_until.hpp"
 
+#include "noctua/probes/kinds/dns.hpp"
 #include "probe_runner.hpp"
 
 using namespace noctua;
@@ -146,10 +147,19 @@ config::ProbeConfig dns_probe(std::string target, std::string name) {
     c.id = "d";
     c.provider = "acme";
     c.kind = "dns";
-    c.target = std::move(target);
     c.timeout = 2s;
-    c.dns = config::DnsCheckConfig{std::move(name), "A", "NOERROR", {}};
+    c.options = config::KindOptions::of(
+        probes::DnsOptions{std::move(target), {}, probes::DnsQuery{std::move(name), "A", "NOERROR", {}}});
     return c;
+}
+
+/// `c` wanting `answers` among the answers and holding `expect`.
+config::ProbeConfig wanting(config::ProbeConfig c, std::vector<std::string> answers,
+                            std::vector<std::string> expect) {
+    return testing::with_options<probes::DnsOptions>(std::move(c), [&](probes::DnsOptions& o) {
+        o.query.answers = std::move(answers);
+        o.expect = std::move(expect);
+    });
 }
 
 }  // namespace
@@ -160,13 +170,13 @@ TEST_CASE("dns probe: answers, expected answers, rcode and expect", "[probes][in
     server.start();
     Fixture f;
     auto c = dns_probe(server.target(), "api.acme.test");
-    c.dns->answers = {"10.0.0.2"};
-    c.expect = {"len(answers) == 2", "answers[0] == '10.0.0.1'", "rcode == 'NOERROR'", "latency < 2s"};
+    c = wanting(c, {"10.0.0.2"},
+                {"len(answers) == 2", "answers[0] == '10.0.0.1'", "rcode == 'NOERROR'", "latency < 2s"});
     auto r = f.run(c);
     INFO(r.message);
     CHECK(r.success);
 
-    c.dns->answers = {"10.9.9.9"};
+    c = testing::with_options<probes::DnsOptions>(c, [](probes::DnsOptions& o) { o.query.answers = {"10.9.9.9"}; });
     r = f.run(c);
     CHECK(r.failure_reason == "assertion");
     CHECK(r.message == "answer 10.9.9.9 missing; got [10.0.0.1, 10.0.0.2]");
@@ -174,7 +184,7 @@ TEST_CASE("dns probe: answers, expected answers, rcode and expect", "[probes][in
     auto nx = dns_probe(server.target(), "nope.acme.test");
     r = f.run(nx);
     CHECK(r.message == "rcode NXDOMAIN, expected NOERROR");
-    nx.dns->rcode = "NXDOMAIN";
+    nx = testing::with_options<probes::DnsOptions>(nx, [](probes::DnsOptions& o) { o.query.rcode = "NXDOMAIN"; });
     CHECK(f.run(nx).success);
 }
 
@@ -212,8 +222,7 @@ TEST_CASE("dns probe: a truncated UDP answer is asked again over TCP", "[probes]
     server.start();
     Fixture f;
     auto c = dns_probe(server.target(), "big.acme.test");
-    c.dns->answers = {"10.0.0.3"};
-    c.expect = {"len(answers) == 3"};
+    c = wanting(c, {"10.0.0.3"}, {"len(answers) == 3"});
     auto r = f.run(c);
     INFO(r.message);
     CHECK(r.success);

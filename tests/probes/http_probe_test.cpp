@@ -6,6 +6,7 @@
 #include "noctua/testing/fake_http_client.hpp"
 #include "noctua/testing/run_until.hpp"
 
+#include "noctua/probes/kinds/http.hpp"
 #include "probe_runner.hpp"
 
 using namespace noctua;
@@ -17,11 +18,12 @@ config::ProbeConfig probe_config() {
     config::ProbeConfig c;
     c.id = "acme-balance";
     c.provider = "acme";
-    c.url = "http://127.0.0.1:1/acme/accounts/balance";
-    c.headers = {{"Authorization", "Bearer t"}};
     c.timeout = 2s;
     c.jitter = 0ms;
-    return c;
+    return testing::with_options<probes::HttpOptions>(c, [](probes::HttpOptions& o) {
+        o.url = "http://127.0.0.1:1/acme/accounts/balance";
+        o.headers = {{"Authorization", "Bearer t"}};
+    });
 }
 
 struct Fixture {
@@ -70,8 +72,9 @@ TEST_CASE("http probe: unexpected status fails with reason status", "[probes][un
 
 TEST_CASE("http probe: expected status lists and ranges", "[probes][unit]") {
     Fixture f;
-    auto c = probe_config();
-    c.expected_status = {{204, 204}, {300, 399}};
+    auto c = testing::with_options<probes::HttpOptions>(probe_config(), [](probes::HttpOptions& o) {
+        o.expected_status = {{204, 204}, {300, 399}};
+    });
     f.http.push_status(204);
     CHECK(f.run(c).success);
     f.http.push_status(302);

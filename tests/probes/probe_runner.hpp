@@ -18,6 +18,16 @@
 
 namespace noctua::testing {
 
+/// `c` with its kind's options, a T, changed by `change` (options once set are shared and
+/// immutable, so the change goes to a copy).
+template <class T, class Change>
+[[nodiscard]] config::ProbeConfig with_options(config::ProbeConfig c, Change change) {
+    T options = c.options.get<T>();
+    change(options);
+    c.options = config::KindOptions::of(std::move(options));
+    return c;
+}
+
 /// Runs probe `p` once on `ioc` and returns its result; `tick` runs between io steps (e.g. to
 /// move a simulator's clock).
 inline probes::ProbeResult run_once(boost::asio::io_context& ioc, probes::Probe& p,

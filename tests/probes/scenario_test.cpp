@@ -21,6 +21,8 @@
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "probe_runner.hpp"
+#include "noctua/probes/kinds/heartbeat.hpp"
+#include "noctua/testing/probe_kind_parsers.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -148,7 +150,7 @@ using Fixture = testing::ProbeRunner<>;
 TEST_CASE("scenario: variables pass between steps, polling ends on SUCCESSFUL, clean-up runs",
           "[probes][integration]") {
     FakeReloadly fake;
-    auto cfg = config::load_string(scenario_config(fake.server.url()), "s.toml");
+    auto cfg = config::load_string(scenario_config(fake.server.url()), "s.toml", noctua::testing::probe_kind_parsers());
     if (!cfg) {
         for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
     }
@@ -173,7 +175,7 @@ TEST_CASE("scenario: variables pass between steps, polling ends on SUCCESSFUL, c
 TEST_CASE("scenario: a failing step skips the rest but clean-up still runs", "[probes][integration]") {
     FakeReloadly fake;
     fake.topup_fails = true;
-    auto cfg = config::load_string(scenario_config(fake.server.url()), "s.toml");
+    auto cfg = config::load_string(scenario_config(fake.server.url()), "s.toml", noctua::testing::probe_kind_parsers());
     REQUIRE(cfg.has_value());
     Fixture f;
     auto r = f.run(cfg->probes[0]);
@@ -212,7 +214,7 @@ path = "/references/latest"
 name = "balance"
 path = "/accounts/balance"
 headers = {{ X-Reference = "{{{{ steps.ref.body.ref }}}}" }}
-)TOML", fake.server.url()), "s.toml");
+)TOML", fake.server.url()), "s.toml", noctua::testing::probe_kind_parsers());
     REQUIRE(cfg.has_value());
     Fixture f;
     auto r = f.run(cfg->probes[0]);
@@ -232,7 +234,7 @@ id = "s"
 provider = "p"
 kind = "scenario"
 )" + steps,
-                                     "s.toml");
+                                     "s.toml", noctua::testing::probe_kind_parsers());
         REQUIRE_FALSE(c.has_value());
         std::vector<std::string> out;
         for (const auto& e : c.error()) out.push_back(e.to_string());
@@ -262,8 +264,8 @@ TEST_CASE("heartbeat: fails when no beat arrives within interval + grace", "[pro
     c.provider = "acme";
     c.kind = "heartbeat";
     c.interval = 1h;
-    c.grace = 5min;
-    c.heartbeat_token = config::Secret("hb-token", "inline");
+    c.options = config::KindOptions::of(
+        probes::HeartbeatOptions{config::Secret("hb-token", "inline"), 5min});
     auto p = registry.create(c, ctx);
     REQUIRE(p.has_value());
     const auto run = [&] { return testing::run_once(ioc, **p); };

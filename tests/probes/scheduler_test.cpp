@@ -2,9 +2,11 @@
 
 #include <boost/asio/strand.hpp>
 
+#include "noctua/probes/kinds/http.hpp"
 #include "noctua/probes/scheduler.hpp"
 #include "noctua/testing/fake_http_client.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "probe_runner.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -15,11 +17,17 @@ config::ProbeConfig probe(std::string id, core::Duration interval = 20ms) {
     config::ProbeConfig c;
     c.id = std::move(id);
     c.provider = "acme";
-    c.url = "http://127.0.0.1:1/x";
     c.interval = interval;
     c.timeout = 5s;
     c.jitter = 0ms;
-    return c;
+    return testing::with_options<probes::HttpOptions>(
+        c, [](probes::HttpOptions& o) { o.url = "http://127.0.0.1:1/x"; });
+}
+
+/// `c` extracting `extract`.
+config::ProbeConfig extracting(config::ProbeConfig c, std::vector<probes::ExtractConfig> extract) {
+    return testing::with_options<probes::HttpOptions>(
+        std::move(c), [&](probes::HttpOptions& o) { o.extract = std::move(extract); });
 }
 
 struct Fixture {
@@ -100,8 +108,8 @@ TEST_CASE("Scheduler: apply keeps unchanged probes, restarts changed, drops remo
     REQUIRE(f.scheduler->apply({probe("keep", 1h), probe("gone", 1h), probe("change", 1h)}).has_value());
     REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 3; }));  // first runs
 
-    auto changed = probe("change", 1h);
-    changed.headers = {{"X-New", "1"}};
+    auto changed = testing::with_options<probes::HttpOptions>(
+        probe("change", 1h), [](probes::HttpOptions& o) { o.headers = {{"X-New", "1"}}; });
     REQUIRE(f.scheduler->apply({probe("keep", 1h), changed}).has_value());
     // Only the changed probe runs again (its first run); "keep" waits out its hour.
     REQUIRE(testing::run_until(f.ioc, [&] { return f.results.size() == 4; }));
@@ -247,8 +255,7 @@ TEST_CASE("Scheduler: history keeps each run's outcome; status(id) finds one pro
     probes::SchedulerLimits limits;
     limits.history = 2;
     f.scheduler->set_limits(limits);
-    auto c = probe("a", 1h);
-    c.extract = {{"balance", "body.balance"}};
+    auto c = extracting(probe("a", 1h), {{"balance", "body.balance"}});
     core::HttpResponse ok;
     ok.status = 200;
     ok.body = R"({"balance": 12.5})";
@@ -305,8 +312,7 @@ TEST_CASE("Scheduler: history values keep their names across a reload that renam
     // History keeps a passing run's values by position in `extract` and names them from the
     // config when read; a reload that changes the names must not rename past values.
     Fixture f;
-    auto c = probe("a", 1h);
-    c.extract = {{"balance", "body.balance"}, {"fee", "body.fee"}};
+    auto c = extracting(probe("a", 1h), {{"balance", "body.balance"}, {"fee", "body.fee"}});
     core::HttpResponse ok;
     ok.status = 200;
     ok.body = R"({"balance": 12.5, "fee": 0.25, "float": 7})";
@@ -314,8 +320,7 @@ TEST_CASE("Scheduler: history values keep their names across a reload that renam
     REQUIRE(f.scheduler->apply({c}).has_value());
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 1; }));
 
-    auto renamed = c;
-    renamed.extract = {{"float", "body.float"}};
+    auto renamed = extracting(c, {{"float", "body.float"}});
     REQUIRE(f.scheduler->apply({renamed}).has_value());
     CHECK(taken(f.scheduler->run_now("a")));
     REQUIRE(testing::run_until(f.ioc, [&] { return f.count("a") == 2; }));
@@ -325,5 +330,6 @@ TEST_CASE("Scheduler: history values keep their names across a reload that renam
     REQUIRE(st->history.size() == 2);
     CHECK(st->history[0].values == std::vector<probes::ExtractedValue>{{"balance", 12.5}, {"fee", 0.25}});
     CHECK(st->history[1].values == std::vector<probes::ExtractedValue>{{"float", 7}});
-    CHECK(st->config.extract == renamed.extract);
+    CHECK(st->config.options.get<probes::HttpOptions>().extract ==
+          renamed.options.get<probes::HttpOptions>().extract);
 }

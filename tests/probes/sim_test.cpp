@@ -26,6 +26,7 @@
 #include "noctua/testing/run_until.hpp"
 #include "probe_runner.hpp"
 #include "noctua/testing/running_sim.hpp"
+#include "noctua/testing/probe_kind_parsers.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -71,7 +72,7 @@ TEST_CASE("sim: the shipped reloadly-scenario example passes end to end", "[prob
         text.replace(at, 15, sim.host());
     }
     auto cfg = config::load_string(text, "reloadly-scenario.toml",
-                                   testing::kind_parsers_of(probes::register_builtin_suites));
+                                   noctua::testing::probe_kind_parsers());
     if (!cfg) {
         for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
     }
@@ -112,7 +113,7 @@ headers = {{ Accept = "application/com.reloadly.topups-v1+json" }}
 expect = ["status == 200"]
 )",
                                                sim.host()),
-                                   "t.toml");
+                                   "t.toml", noctua::testing::probe_kind_parsers());
     REQUIRE(cfg.has_value());
     Fixture f;
     REQUIRE(f.run(cfg->probes[0]).success);

@@ -7,6 +7,9 @@
 
 #include "noctua/net/curl_client.hpp"
 #include "noctua/probes/auth.hpp"
+#include "noctua/probes/kinds/http.hpp"
+#include "noctua/probes/kinds/tcp.hpp"
+#include "noctua/probes/kinds/tls.hpp"
 #include "noctua/probes/probe.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
@@ -20,23 +23,58 @@ namespace {
 
 using Fixture = testing::ProbeRunner<>;
 
-config::ProbeConfig http_probe(std::string url) {
-    config::ProbeConfig c;
-    c.id = "p";
-    c.provider = "acme";
+/// A probe as these tests vary it, whatever its kind (http, tcp or tls); it converts to the
+/// probe's config with the kind's options built from these fields.
+struct Draft {
+    std::string kind = "http";
+    std::string url;     // http
+    std::string target;  // tcp, tls
+    core::Duration timeout = 5s;
+    std::vector<std::string> expect;
+    std::string tls_ca_file, tls_cert_file, tls_key_file;
+    bool tls_insecure = false;
+    std::string tls_server_name;  // tls
+    std::size_t max_response_bytes = 1024 * 1024;
+    bool follow_redirects = false;
+    int max_redirects = 5;
+
+    operator config::ProbeConfig() const {  // NOLINT(google-explicit-constructor)
+        config::ProbeConfig c;
+        c.id = kind == "http" ? "p" : "s";
+        c.provider = "acme";
+        c.kind = kind;
+        c.timeout = timeout;
+        c.jitter = 0ms;
+        const probes::TlsClientOptions tls{tls_insecure, tls_ca_file, tls_cert_file, tls_key_file};
+        if (kind == "http") {
+            probes::HttpOptions o;
+            o.url = url;
+            o.expect = expect;
+            o.transport.tls = tls;
+            o.transport.max_response_bytes = max_response_bytes;
+            o.transport.follow_redirects = follow_redirects;
+            o.transport.max_redirects = max_redirects;
+            c.options = config::KindOptions::of(std::move(o));
+        } else if (kind == "tls") {
+            c.options = config::KindOptions::of(probes::TlsOptions{target, expect, 0, tls,
+                                                                   tls_server_name});
+        } else {
+            c.options = config::KindOptions::of(probes::TcpOptions{target, expect, 0});
+        }
+        return c;
+    }
+};
+
+Draft http_probe(std::string url) {
+    Draft c;
     c.url = std::move(url);
-    c.timeout = 5s;
-    c.jitter = 0ms;
     return c;
 }
 
-config::ProbeConfig socket_probe(std::string kind, std::uint16_t port) {
-    config::ProbeConfig c;
-    c.id = "s";
-    c.provider = "acme";
+Draft socket_probe(std::string kind, std::uint16_t port) {
+    Draft c;
     c.kind = std::move(kind);
     c.target = "127.0.0.1:" + std::to_string(port);
-    c.timeout = 5s;
     return c;
 }
 

@@ -116,96 +116,21 @@ struct ProviderConfig {
     friend bool operator==(const ProviderConfig&, const ProviderConfig&) = default;
 };
 
-/// An inclusive HTTP status range; `expected_status = 200` is {200, 200}.
-struct StatusRange {
-    int low = 200;
-    int high = 299;
-    friend bool operator==(const StatusRange&, const StatusRange&) = default;
-};
-
-/// `extract = { balance = "body.balance" }`: a named number taken from each response.
-struct ExtractConfig {
-    std::string name;
-    std::string expression;
-    friend bool operator==(const ExtractConfig&, const ExtractConfig&) = default;
-};
-
-/// `extract_labels = { currency = { from = "body.currencyCode", allow = ["USD"] } }`: a string
-/// that becomes a label of the extracted values when it is in `allow` (else "other").
-struct ExtractLabelConfig {
-    std::string name;
-    std::string expression;
-    std::vector<std::string> allow;
-    friend bool operator==(const ExtractLabelConfig&, const ExtractLabelConfig&) = default;
-};
-
-/// `[probes.dns]` of a `kind = "dns"` probe.
-struct DnsCheckConfig {
-    std::string name;             ///< the name queried
-    std::string type = "A";       ///< A, AAAA, CNAME, TXT, MX, NS
-    std::string rcode = "NOERROR";  ///< expected response code
-    std::vector<std::string> answers;  ///< each must be among the answers (empty: any)
-    friend bool operator==(const DnsCheckConfig&, const DnsCheckConfig&) = default;
-};
-
-/// One step of a `kind = "scenario"` probe. Strings may hold `{{ }}` templates.
-struct ScenarioStepConfig {
-    std::string name;
-    std::string method = "GET";
-    std::string url;  ///< template; `path` steps are resolved against the provider's base_url
-    std::vector<std::pair<std::string, std::string>> headers;  ///< values are templates
-    std::string body;                                          ///< template
-    std::vector<std::string> expect;
-    std::vector<ExtractConfig> extract;
-    bool always_run = false;  ///< runs even after a failed step (clean-up)
-    bool auth = true;         ///< send the provider's credentials
-    /// Poll: repeat the step until `until` holds, at most `attempts` times, `poll_interval` apart.
-    std::string until;
-    int attempts = 1;
-    core::Duration poll_interval = std::chrono::seconds(1);
-    /// Sends again after a failed exchange (transport error, unexpected status), not after a
-    /// failed expectation; each try counts as one attempt.
-    int retries = 0;
-    core::Duration timeout{0};  ///< per request; 0: what is left of the scenario's timeout
-    friend bool operator==(const ScenarioStepConfig&, const ScenarioStepConfig&) = default;
-};
-
 struct ProbeConfig {
     std::string id;
     std::string provider;  ///< a ProviderConfig id
     std::string kind = "http";
-    std::string method = "GET";
-    std::string url;  ///< resolved: base_url + path, or the probe's own url
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;
     core::Duration interval = std::chrono::seconds(30);
     core::Duration timeout = std::chrono::seconds(10);
     /// Random delay in [0, jitter) added to each interval; when non-zero the first run is spread
     /// over [0, interval) (probes::Scheduler). Default: 10% of
     /// interval (set when loading; zero turns jitter off).
     core::Duration jitter = core::Duration{-1};
-    std::vector<StatusRange> expected_status{StatusRange{200, 299}};
-    std::size_t max_response_bytes = 1024 * 1024;
-    bool follow_redirects = false;
-    bool tls_insecure = false;
     core::Labels labels;
-    // ---- assertions, extraction, transport options, other kinds
-    std::vector<std::string> expect;  ///< expressions (config/expr.hpp), all must hold
-    std::vector<ExtractConfig> extract;          ///< named numbers
-    std::vector<ExtractLabelConfig> extract_labels;  ///< allow-listed strings as labels
-    int max_redirects = 5;
-    std::string tls_ca_file;    ///< PEM bundle to verify the server with (absolute path)
-    std::string tls_cert_file;  ///< client certificate (PEM)
-    std::string tls_key_file;   ///< its private key (PEM)
-    std::string tls_server_name;  ///< tls kind: SNI and name to verify; default the host
-    int ip_version = 0;           ///< 0 any, 4 or 6
-    std::string proxy;            ///< http(s) proxy URL; empty: none
-    bool keep_alive = false;      ///< reuse connections (phases then omit connect/tls)
-    std::string target;           ///< tcp, tls, dns: "host:port"
-    std::optional<DnsCheckConfig> dns;
-    std::vector<ScenarioStepConfig> steps;  ///< scenario
-    std::optional<Secret> heartbeat_token;  ///< heartbeat
-    core::Duration grace = std::chrono::seconds(0);  ///< heartbeat: allowed lateness
+    /// The kind's own keys (its target, request, expectations, transport options), read by the
+    /// kind's parser into the struct declared beside it
+    /// (probes/include/noctua/probes/kinds/<kind>.hpp).
+    KindOptions options;
     Shared<AuthConfig> auth;  ///< resolved from the provider (the same object, not a copy)
     friend bool operator==(const ProbeConfig&, const ProbeConfig&) = default;
 };

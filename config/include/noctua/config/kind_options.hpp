@@ -1,10 +1,11 @@
 #pragma once
 
 // A kind's own options, and the parsers that read them. Config reads the keys every entry of
-// a family shares (a receiver's name, url, timeouts, retries; a stream's id); each kind reads
-// its own keys with the parser its registry supplies (alerts::ChannelRegistry::add_parsers,
-// streams::SourceRegistry::add_parsers, probes::SuiteRegistry::add_parsers), into a struct declared
-// beside the kind. Config never names a kind's struct.
+// a family shares (a receiver's name, url, timeouts, retries; a stream's id; a probe's id,
+// provider and schedule); each kind reads its own keys with the parser its registry supplies
+// (alerts::ChannelRegistry::add_parsers, streams::SourceRegistry::add_parsers,
+// probes::SuiteRegistry::add_parsers, probes::ProbeRegistry::add_parsers), into a struct
+// declared beside the kind. Config never names a kind's struct.
 
 #include <functional>
 #include <map>
@@ -21,6 +22,8 @@
 namespace noctua::config {
 
 class Section;
+struct ProbeConfig;
+struct ProviderConfig;
 struct ReceiverConfig;
 struct StatusTestConfig;
 struct StreamConfig;
@@ -94,6 +97,14 @@ using StreamParser = std::function<KindOptions(const Section& s, StreamConfig& c
 /// kind's options.
 using SuiteParser = std::function<KindOptions(const Section& s, StatusTestConfig& common)>;
 
+/// Reads one probe kind's own keys of a `[[probes]]` entry `s`, whose common keys (id,
+/// provider, kind, schedule, labels) config has read into `common` and whose keys config has
+/// checked against every probe kind's (KeyedParser::keys). `provider` is the probe's provider,
+/// or null when it names none that is defined (config reports that): kinds resolve paths
+/// against its base_url. Reports each problem at its position and returns the kind's options.
+using ProbeParser = std::function<KindOptions(const Section& s, const ProbeConfig& common,
+                                              const ProviderConfig* provider)>;
+
 /// A kind's parser with the keys it reads beyond its family's common ones. Config refuses a
 /// key no kind of the family reads, and names the kind a key of another kind belongs to
 /// ("queue_limit applies to kind \"http\" streams, not \"file\"").
@@ -142,10 +153,21 @@ public:
     /// Every status-test kind's parser.
     [[nodiscard]] const KeyedParsers<SuiteParser>& suites() const { return suites_; }
 
+    /// Registers the parser of probe kind `kind`, which reads `keys`; registering a kind twice
+    /// aborts.
+    void add_probe(std::string_view kind, std::span<const std::string_view> keys,
+                   ProbeParser parse) {
+        KeyedParser<ProbeParser> entry{{keys.begin(), keys.end()}, std::move(parse)};
+        NOCTUA_CHECK(probes_.emplace(std::string(kind), std::move(entry)).second);
+    }
+    /// Every probe kind's parser.
+    [[nodiscard]] const KeyedParsers<ProbeParser>& probes() const { return probes_; }
+
 private:
     std::map<std::string, ReceiverParser, std::less<>> receivers_;
     KeyedParsers<StreamParser> streams_;
     KeyedParsers<SuiteParser> suites_;
+    KeyedParsers<ProbeParser> probes_;
 };
 
 }  // namespace noctua::config

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,12 +115,24 @@ public:
     virtual void async_run(Done done) = 0;
 };
 
-/// Creates probes of one kind from their validated config. The probe keeps the config it is
-/// given (moved in: with thousands of probes, a second copy per probe is megabytes).
+/// One probe kind: reads its own keys of a `[[probes]]` entry and creates probes from their
+/// validated config. The probe keeps the config it is given (moved in: with thousands of
+/// probes, a second copy per probe is megabytes).
 class ProbeFactory {
 public:
     virtual ~ProbeFactory() = default;
     [[nodiscard]] virtual std::string_view kind() const = 0;
+    /// The keys of a `[[probes]]` entry the kind reads beyond config::kProbeCommonKeys
+    /// (config::ProbeParser::keys).
+    [[nodiscard]] virtual std::span<const std::string_view> keys() const = 0;
+    /// The kind's config::ProbeParser::parse: reads its keys of the entry `s` (whose common
+    /// keys are in `common`) into the options struct declared beside the kind
+    /// (noctua/probes/kinds/<kind>.hpp), reporting each problem at its position; paths are
+    /// resolved against `provider`'s base_url (null: the provider is not defined). Called
+    /// while the configuration loads (ProbeRegistry::add_parsers), on the loading thread.
+    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
+                                                    const config::ProbeConfig& common,
+                                                    const config::ProviderConfig* provider) const = 0;
     [[nodiscard]] virtual core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig config,
                                                                       ProbeContext& context) const = 0;
 };
@@ -132,12 +145,15 @@ public:
     /// Creates a probe, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig config,
                                                               ProbeContext& context) const;
+    /// Adds every registered kind's parser to `out`; the registry must outlive the loads that
+    /// use them.
+    void add_parsers(config::KindParsers& out) const;
 };
 
 /// Registers the built-in kinds: dns, heartbeat, http, scenario, tcp, tls.
 void register_builtin_probes(ProbeRegistry& registry);
 
-/// Checks an HTTP status against the probe's expected ranges.
-[[nodiscard]] bool status_expected(const config::ProbeConfig& config, int status);
+/// Whether probe `c` (of a built-in kind) skips verifying TLS certificates (`tls_insecure`).
+[[nodiscard]] bool tls_insecure(const config::ProbeConfig& c);
 
 }  // namespace noctua::probes

@@ -69,10 +69,11 @@ inline config::Config load_config(std::string_view toml, const config::KindParse
     return std::move(*c);
 }
 
-/// The errors of loading `toml` as `file`, each `FILE:LINE:COL: key.path: message` and a
-/// newline; "" when it loads.
-inline std::string config_errors(std::string_view toml, std::string_view file = "test.toml") {
-    auto loaded = config::load_string(toml, file);
+/// The errors of loading `toml` as `file` (with the kinds' parsers `kinds`), each
+/// `FILE:LINE:COL: key.path: message` and a newline; "" when it loads.
+inline std::string config_errors(std::string_view toml, std::string_view file = "test.toml",
+                                 const config::KindParsers& kinds = {}) {
+    auto loaded = config::load_string(toml, file, kinds);
     if (loaded) return "";
     std::string out;
     for (const auto& e : loaded.error()) out += e.to_string() + "\n";

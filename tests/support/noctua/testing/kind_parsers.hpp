@@ -8,11 +8,12 @@
 #include "noctua/config/config.hpp"
 #include "noctua/probes/status_test.hpp"
 #include "noctua/streams/source.hpp"
+#include "noctua/testing/probe_kind_parsers.hpp"
 
 namespace noctua::testing {
 
-/// Every built-in receiver, stream and status-test kind's parser, from registries kept for the life of the
-/// test.
+/// Every built-in receiver, stream, status-test and probe kind's parser, from registries kept
+/// for the life of the test.
 inline const config::KindParsers& builtin_kind_parsers() {
     struct Builtin {
         alerts::ChannelRegistry receivers;
@@ -29,6 +30,7 @@ inline const config::KindParsers& builtin_kind_parsers() {
             receivers.add_parsers(parsers);
             streams.add_parsers(parsers);
             suites.add_parsers(parsers);
+            builtin_probe_registry().add_parsers(parsers);
         }
     };
     static const Builtin builtin;
