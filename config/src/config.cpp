@@ -63,6 +63,15 @@ std::vector<std::string> ids(const std::vector<Item>& items, IdOf id_of) {
     return out;
 }
 
+/// The providers by id; of a repeated id (reported elsewhere), the first.
+std::map<std::string, const ProviderConfig*, std::less<>> first_providers(const Draft& draft) {
+    std::map<std::string, const ProviderConfig*, std::less<>> out;
+    for (const auto& p : draft.providers) {
+        if (!p.config.id.empty()) out.emplace(p.config.id, &p.config);
+    }
+    return out;
+}
+
 void parse_root(const Section& root, Draft& draft, const KindParsers& kinds) {
     root.check_keys(kRootKeys);
     if (auto s = root.subtable("logging")) detail::parse_logging(*s, draft.config.logging);
@@ -85,11 +94,10 @@ void parse_root(const Section& root, Draft& draft, const KindParsers& kinds) {
     for (auto& s : root.table_array("providers")) {
         draft.providers.push_back({detail::parse_provider(s), s});
     }
-    const auto provider = [&draft](std::string_view id) -> const ProviderConfig* {
-        for (const auto& p : draft.providers) {
-            if (!id.empty() && p.config.id == id) return &p.config;
-        }
-        return nullptr;
+    const auto providers = first_providers(draft);
+    const auto provider = [&providers](std::string_view id) -> const ProviderConfig* {
+        const auto it = providers.find(id);
+        return it == providers.end() ? nullptr : it->second;
     };
     for (auto& s : root.table_array("probes")) {
         draft.probes.push_back(detail::parse_probe(s, kinds, provider));
@@ -193,10 +201,7 @@ void check_status_report_receivers(const Draft& draft) {
 }
 
 void check_probe_references(Draft& draft) {
-    std::map<std::string, const ProviderConfig*, std::less<>> providers;
-    for (const auto& p : draft.providers) {
-        if (!p.config.id.empty()) providers.emplace(p.config.id, &p.config);
-    }
+    const auto providers = first_providers(draft);
     const auto provider_ids = ids(
         draft.providers, [](const auto& c) -> auto& { return c.id; });
     for (auto& probe : draft.probes) {

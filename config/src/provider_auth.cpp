@@ -11,13 +11,13 @@ namespace noctua::config::detail {
 namespace {
 
 constexpr std::string_view kAuthKeys[] = {
-    "audience",         "client_id",          "client_id_env", "client_id_file",
-    "client_secret",    "client_secret_env",  "client_secret_file", "header",
-    "key_env",          "key_file",           "password_env",  "password_file",
-    "refresh_before",   "scope",              "style",         "timeout",
-    "token_env",        "token_file",         "token_url",     "type",
+    "audience",          "client_id",          "client_id_env",  "client_id_file", "client_secret",
+    "client_secret_env", "client_secret_file", "header",         "key_env",        "key_file",
+    "password_env",      "password_file",      "refresh_before", "scope",          "style",
+    "timeout",           "token_env",          "token_file",     "token_url",      "type",
     "username"};
-constexpr std::string_view kAuthTypes[] = {"api_key", "basic", "bearer", "oauth2_client_credentials"};
+constexpr std::string_view kAuthTypes[] = {"api_key", "basic", "bearer",
+                                           "oauth2_client_credentials"};
 
 }  // namespace
 
@@ -27,7 +27,8 @@ std::optional<AuthConfig> parse_auth(const Section& provider) {
     s->check_keys(kAuthKeys);
     AuthConfig auth;
     if (!s->require("type") || !s->read_string("type", auth.type)) return std::nullopt;
-    if (std::find(std::begin(kAuthTypes), std::end(kAuthTypes), auth.type) == std::end(kAuthTypes)) {
+    if (std::find(std::begin(kAuthTypes), std::end(kAuthTypes), auth.type) ==
+        std::end(kAuthTypes)) {
         s->error("type", unknown_message("auth type", "types", auth.type,
                                          {std::begin(kAuthTypes), std::end(kAuthTypes)}, false));
         return std::nullopt;
@@ -39,8 +40,8 @@ std::optional<AuthConfig> parse_auth(const Section& provider) {
         {"api_key", {"header", "key_env", "key_file"}},
         {"oauth2_client_credentials",
          {"token_url", "client_id", "client_id_env", "client_id_file", "client_secret",
-          "client_secret_env", "client_secret_file", "audience", "scope", "style",
-          "refresh_before", "timeout"}},
+          "client_secret_env", "client_secret_file", "audience", "scope", "style", "refresh_before",
+          "timeout"}},
     };
     for (const auto& [type, keys] : keys_of) {
         if (type == auth.type) continue;
@@ -51,16 +52,18 @@ std::optional<AuthConfig> parse_auth(const Section& provider) {
             }
         }
     }
-    const auto need = [&](std::optional<Secret> secret, std::string_view base, std::string_view what) {
+    const auto need = [&](std::optional<Secret> secret, std::string_view base,
+                          std::string_view what) {
         if (!secret && !s->contains(std::string(base) + "_env") &&
             !s->contains(std::string(base) + "_file") && !s->contains(base)) {
-            s->error(fmt::format("auth type {} needs {} ({}_env or {}_file)", quote(auth.type), what,
-                                 base, base));
+            s->error(fmt::format("auth type {} needs {} ({}_env or {}_file)", quote(auth.type),
+                                 what, base, base));
         }
         return secret;
     };
     if (auth.type == "bearer") {
-        auth.token = header_safe(*s, "token", need(read_secret(*s, "token", false), "token", "a token"));
+        auth.token =
+            header_safe(*s, "token", need(read_secret(*s, "token", false), "token", "a token"));
     } else if (auth.type == "basic") {
         if (s->require("username")) s->read_string("username", auth.username);
         auth.password = need(read_secret(*s, "password", false), "password", "a password");

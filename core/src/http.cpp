@@ -1,5 +1,7 @@
 #include "noctua/core/http.hpp"
 
+#include <cctype>
+
 #include "noctua/core/json.hpp"
 #include "noctua/core/ascii.hpp"
 
@@ -27,6 +29,25 @@ std::string percent_decode(std::string_view s, bool plus_as_space) {
             i += 2;
         } else {
             out += s[i];
+        }
+    }
+    return out;
+}
+
+std::string percent_encode(std::string_view s, bool space_as_plus) {
+    constexpr std::string_view kHex = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size());
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) != 0 || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+            out += ch;
+        } else if (space_as_plus && ch == ' ') {
+            out += '+';
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
         }
     }
     return out;

@@ -10,21 +10,6 @@
 namespace noctua::probes {
 namespace {
 
-std::string form_encode(std::string_view s) {
-    std::string out;
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += ch;
-        } else if (c == ' ') {
-            out += '+';
-        } else {
-            out += fmt::format("%{:02X}", static_cast<unsigned>(c));
-        }
-    }
-    return out;
-}
-
 const std::string& reveal(const std::optional<config::Secret>& s) {
     static const std::string empty;
     return s ? s->reveal() : empty;
@@ -113,13 +98,13 @@ void Authenticator::fetch(const std::string& k, const config::AuthConfig& auth) 
         req.headers.emplace_back("Content-Type", "application/json");
     } else {
         // RFC 6749 §2.3.1: client credentials in HTTP Basic, form-encoded first.
-        const auto credentials = form_encode(reveal(auth.client_id)) + ":" +
-                                 form_encode(reveal(auth.client_secret));
+        const auto credentials = core::percent_encode(reveal(auth.client_id), true) + ":" +
+                                 core::percent_encode(reveal(auth.client_secret), true);
         req.headers.emplace_back("Authorization", "Basic " + core::base64_encode(credentials));
         req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
         req.body = "grant_type=client_credentials";
-        if (!auth.scope.empty()) req.body += "&scope=" + form_encode(auth.scope);
-        if (!auth.audience.empty()) req.body += "&audience=" + form_encode(auth.audience);
+        if (!auth.scope.empty()) req.body += "&scope=" + core::percent_encode(auth.scope, true);
+        if (!auth.audience.empty()) req.body += "&audience=" + core::percent_encode(auth.audience, true);
     }
     http_.async_request(std::move(req), [this, k, auth](core::HttpResponse r) {
         on_token(k, auth, std::move(r));

@@ -18,12 +18,27 @@ namespace {
 
 using config::Section;
 
-constexpr std::string_view kKeys[] = {
-    "body",          "body_file",     "expect",       "expected_status", "extract",
-    "extract_labels", "follow_redirects", "headers",  "ip_version",      "keep_alive",
-    "max_redirects", "max_response_size", "method",   "path",            "proxy",
-    "query",         "tls_ca_file",   "tls_cert_file", "tls_insecure",   "tls_key_file",
-    "url"};
+constexpr std::string_view kKeys[] = {"body",
+                                      "body_file",
+                                      "expect",
+                                      "expected_status",
+                                      "extract",
+                                      "extract_labels",
+                                      "follow_redirects",
+                                      "headers",
+                                      "ip_version",
+                                      "keep_alive",
+                                      "max_redirects",
+                                      "max_response_size",
+                                      "method",
+                                      "path",
+                                      "proxy",
+                                      "query",
+                                      "tls_ca_file",
+                                      "tls_cert_file",
+                                      "tls_insecure",
+                                      "tls_key_file",
+                                      "url"};
 constexpr int kMinStatus = 100;
 constexpr int kMaxStatus = 599;
 constexpr std::string_view kStatusForms =
@@ -190,8 +205,9 @@ void read_extract_labels(const Section& s, std::vector<ExtractLabelConfig>& out)
     if (node == nullptr) return;
     const auto* table = node->as_table();
     if (table == nullptr) {
-        s.error("extract_labels", "expected a table such as { currency = { from = "
-                                  "\"body.currencyCode\", allow = [\"USD\", \"EUR\"] } }");
+        s.error("extract_labels",
+                "expected a table such as { currency = { from = "
+                "\"body.currencyCode\", allow = [\"USD\", \"EUR\"] } }");
         return;
     }
     const Section sub(*table, s.path_of("extract_labels"), s.context());
@@ -223,19 +239,6 @@ void read_extract_labels(const Section& s, std::vector<ExtractLabelConfig>& out)
     }
 }
 
-std::string percent_encode(std::string_view s) {
-    std::string out;
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += ch;
-        } else {
-            out += fmt::format("%{:02X}", static_cast<unsigned>(c));
-        }
-    }
-    return out;
-}
-
 /// `query`, percent-encoded and appended to `target` (the path or the url) when it is set.
 void read_query(const Section& s, std::string& target) {
     std::map<std::string, std::string> query;
@@ -246,7 +249,7 @@ void read_query(const Section& s, std::string& target) {
     std::string encoded;
     for (const auto& [k, v] : query) {
         encoded += encoded.empty() ? "" : "&";
-        encoded += percent_encode(k) + "=" + percent_encode(v);
+        encoded += core::percent_encode(k, false) + "=" + core::percent_encode(v, false);
     }
     if (encoded.empty() || target.empty()) return;
     target += (target.find('?') == std::string::npos ? "?" : "&") + encoded;
@@ -318,8 +321,7 @@ public:
                 res.started = started;
                 res.duration = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - mono_start);
-                detail::judge(x, config_, options_.expected_status, checks_, ctx_.clock.now(),
-                              res);
+                detail::judge(x, config_, options_.expected_status, checks_, ctx_.clock.now(), res);
                 done(std::move(res));
             });
     }
@@ -340,7 +342,8 @@ public:
                               const config::ProviderConfig* provider) const override {
         return config::KindOptions::of(parse_http(s, common, provider));
     }
-    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c, ProbeContext& ctx) const override {
+    core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig c,
+                                                ProbeContext& ctx) const override {
         const auto& o = c.options.get<HttpOptions>();
         auto checks = detail::Checks::compile(o.expect, o.extract, o.extract_labels);
         if (!checks) return std::unexpected(checks.error());

@@ -68,9 +68,9 @@ bool check_expression(const Section& s, const toml::node& node, const std::strin
                       std::span<const std::string_view> roots, const StepNames* steps) {
     const auto* str = node.as_string();
     if (str == nullptr) {
-        s.context().error(config::position(node.source()), key_path,
-                          fmt::format("expected an expression string, got {}",
-                                      config::type_name(node.type())));
+        s.context().error(
+            config::position(node.source()), key_path,
+            fmt::format("expected an expression string, got {}", config::type_name(node.type())));
         return false;
     }
     auto e = config::expr::parse(str->get());

@@ -27,12 +27,11 @@ using StepNames = std::vector<std::string>;
 /// Parses and checks one expression string at `node` (reported as `key_path`): its syntax,
 /// its roots among `roots`, its functions, and with `steps` its `steps.<name>` references.
 /// True when valid.
-bool check_expression(const config::Section& s, const toml::node& node,
-                      const std::string& key_path, std::span<const std::string_view> roots,
-                      const StepNames* steps);
+bool check_expression(const config::Section& s, const toml::node& node, const std::string& key_path,
+                      std::span<const std::string_view> roots, const StepNames* steps);
 /// check_expression() for a `{{ }}` template string (a scenario step's url, header, body).
-bool check_template(const config::Section& s, const toml::node& node,
-                    const std::string& key_path, const StepNames& steps);
+bool check_template(const config::Section& s, const toml::node& node, const std::string& key_path,
+                    const StepNames& steps);
 
 /// `expect`: an array of expression strings over `roots`.
 void read_expect(const config::Section& s, std::span<const std::string_view> roots,

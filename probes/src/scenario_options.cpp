@@ -17,9 +17,9 @@ using detail::StepNames;
 
 constexpr std::string_view kStepRoots[] = {"body",    "cert",  "env",    "header", "headers",
                                            "latency", "phase", "status", "steps"};
-constexpr std::string_view kStepKeys[] = {
-    "always_run", "attempts", "auth", "body",  "expect",        "extract", "headers",
-    "method",     "name",     "path", "until", "poll_interval", "url"};
+constexpr std::string_view kStepKeys[] = {"always_run", "attempts",      "auth",   "body", "expect",
+                                          "extract",    "headers",       "method", "name", "path",
+                                          "until",      "poll_interval", "url"};
 
 void read_step_url(const Section& st, const StepNames& earlier, ScenarioStep& step) {
     const bool has_path = st.contains("path");
@@ -41,7 +41,7 @@ void read_step_url(const Section& st, const StepNames& earlier, ScenarioStep& st
     // The literal parts must make a URL whatever the holes expand to.
     const std::string filled = config::fill_template_holes(value);
     const auto problem = has_path || value.starts_with("{{") ? config::path_problem(filled)
-                                                            : config::http_url_problem(filled);
+                                                             : config::http_url_problem(filled);
     if (has_path && !value.starts_with('/')) {
         st.error("path", fmt::format("path {} must start with '/'", config::quoted(value)));
     } else if (problem) {
@@ -96,9 +96,8 @@ ScenarioStep parse_step(const Section& st, StepNames& earlier) {
     detail::read_extract(st, kStepRoots, &earlier, step.extract);
     st.read_bool("always_run", step.always_run);
     st.read_bool("auth", step.auth);
-    if (st.contains("until") && detail::check_expression(st, *st.node("until"),
-                                                         st.path_of("until"), kStepRoots,
-                                                         &earlier)) {
+    if (st.contains("until") && detail::check_expression(st, *st.node("until"), st.path_of("until"),
+                                                         kStepRoots, &earlier)) {
         step.until = st.node("until")->as_string()->get();
     }
     st.read_int("attempts", step.attempts, 1, 100);
@@ -126,8 +125,9 @@ config::KindOptions parse_scenario(const Section& s, const config::ProbeConfig& 
     for (auto& step : out.steps) {
         if (!step.url.starts_with('/')) continue;
         if (provider->base_url.empty()) {
-            s.error("steps", fmt::format("step {} uses path but provider {} has no base_url",
-                                         config::quoted(step.name), config::quoted(common.provider)));
+            s.error("steps",
+                    fmt::format("step {} uses path but provider {} has no base_url",
+                                config::quoted(step.name), config::quoted(common.provider)));
             continue;
         }
         step.url = provider->base_url + step.url;

@@ -19,6 +19,13 @@ TEST_CASE("query_param: decodes and finds", "[core][unit]") {
     CHECK(query_param("x=%zz", "x") == "%zz");
 }
 
+TEST_CASE("percent_encode: unreserved characters stay, a space as + only in forms",
+          "[core][unit]") {
+    CHECK(noctua::core::percent_encode("a-Z_0.~ b/é", false) == "a-Z_0.~%20b%2F%C3%A9");
+    CHECK(noctua::core::percent_encode("a b&c=d", true) == "a+b%26c%3Dd");
+    CHECK(noctua::core::percent_decode(noctua::core::percent_encode("x y+z", true), true) == "x y+z");
+}
+
 TEST_CASE("ServerResponse::json_error: JSON body with the message", "[core][unit]") {
     auto r = ServerResponse::json_error(404, "no \"route\"");
     CHECK(r.status == 404);

@@ -55,36 +55,41 @@ std::vector<std::string> errors_of(std::string_view keys, bool with_parsers = tr
 }  // namespace
 
 TEST_CASE("probe kinds: each kind reads its own keys into its options", "[probes][unit]") {
-    const auto http = only_probe("path = \"/balance\"\nquery = { a = \"1 2\" }\nmethod = \"POST\"\n"
-                                 "keep_alive = true\nexpected_status = \"2xx\"\n");
+    const auto http = only_probe(
+        "path = \"/balance\"\nquery = { a = \"1 2\" }\nmethod = \"POST\"\n"
+        "keep_alive = true\nexpected_status = \"2xx\"\n");
     const auto& h = http.options.get<probes::HttpOptions>();
     CHECK(h.url == "http://127.0.0.1:9/acme/balance?a=1%202");
     CHECK(h.method == "POST");
     CHECK(h.transport.keep_alive);
     CHECK(h.expected_status == std::vector<probes::StatusRange>{{200, 299}});
 
-    const auto tls = only_probe("kind = \"tls\"\ntarget = \"127.0.0.1:443\"\n"
-                                "tls_server_name = \"api.example\"\nip_version = 6\n");
+    const auto tls = only_probe(
+        "kind = \"tls\"\ntarget = \"127.0.0.1:443\"\n"
+        "tls_server_name = \"api.example\"\nip_version = 6\n");
     CHECK(tls.options.get<probes::TlsOptions>() ==
           probes::TlsOptions{"127.0.0.1:443", {}, 6, {}, "api.example"});
 
     const auto tcp = only_probe("kind = \"tcp\"\ntarget = \"127.0.0.1:5432\"\n");
     CHECK(tcp.options.get<probes::TcpOptions>() == probes::TcpOptions{"127.0.0.1:5432", {}, 0});
 
-    const auto dns = only_probe("kind = \"dns\"\ntarget = \"127.0.0.1:53\"\n"
-                                "dns = { name = \"api.example\", type = \"AAAA\" }\n");
+    const auto dns = only_probe(
+        "kind = \"dns\"\ntarget = \"127.0.0.1:53\"\n"
+        "dns = { name = \"api.example\", type = \"AAAA\" }\n");
     CHECK(dns.options.get<probes::DnsOptions>().query ==
           probes::DnsQuery{"api.example", "AAAA", "NOERROR", {}});
 
-    const auto scenario = only_probe("kind = \"scenario\"\n[[probes.steps]]\nname = \"a\"\n"
-                                     "path = \"/x\"\n");
+    const auto scenario = only_probe(
+        "kind = \"scenario\"\n[[probes.steps]]\nname = \"a\"\n"
+        "path = \"/x\"\n");
     const auto& steps = scenario.options.get<probes::ScenarioOptions>().steps;
     REQUIRE(steps.size() == 1);
     CHECK(steps[0].url == "http://127.0.0.1:9/acme/x");
 
     ::setenv("NOCTUA_TEST_PROBE_TOKEN", "beat", 1);
-    const auto heartbeat = only_probe("kind = \"heartbeat\"\ntoken_env = \"NOCTUA_TEST_PROBE_TOKEN\"\n"
-                                      "grace = \"5m\"\n");
+    const auto heartbeat = only_probe(
+        "kind = \"heartbeat\"\ntoken_env = \"NOCTUA_TEST_PROBE_TOKEN\"\n"
+        "grace = \"5m\"\n");
     const auto& hb = heartbeat.options.get<probes::HeartbeatOptions>();
     REQUIRE(hb.token.has_value());
     CHECK(hb.token->reveal() == "beat");
@@ -140,7 +145,8 @@ TEST_CASE("probe kinds: every kind supplies its parser; without them only common
         for (const auto& key : parser->second.keys) {
             INFO(key);
             // A kind's keys are its own: never one config reads for every kind.
-            CHECK(std::find(std::begin(config::kProbeCommonKeys), std::end(config::kProbeCommonKeys),
+            CHECK(std::find(std::begin(config::kProbeCommonKeys),
+                            std::end(config::kProbeCommonKeys),
                             key) == std::end(config::kProbeCommonKeys));
             all.insert(key);
         }

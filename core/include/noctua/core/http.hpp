@@ -146,6 +146,9 @@ struct ServerResponse {
 /// Decodes %XX escapes; malformed escapes stay as they are. `plus_as_space` for query strings
 /// (application/x-www-form-urlencoded), off for path segments (RFC 3986).
 [[nodiscard]] std::string percent_decode(std::string_view s, bool plus_as_space);
+/// Encodes every byte but the unreserved characters (RFC 3986: letters, digits, `-._~`) as
+/// %XX; with `space_as_plus` a space becomes `+` (application/x-www-form-urlencoded).
+[[nodiscard]] std::string percent_encode(std::string_view s, bool space_as_plus);
 
 /// The non-empty segments of a URL path: "/acme//accounts/balance" → {"acme", "accounts",
 /// "balance"}. The views point into `path`.

@@ -39,8 +39,8 @@ struct HttpTransport {
     bool follow_redirects = false;
     int max_redirects = 5;
     TlsClientOptions tls;
-    int ip_version = 0;     ///< 0 any, 4 or 6
-    std::string proxy;      ///< http(s) or socks5 proxy URL; empty: none
+    int ip_version = 0;       ///< 0 any, 4 or 6
+    std::string proxy;        ///< http(s) or socks5 proxy URL; empty: none
     bool keep_alive = false;  ///< reuse connections (phases then omit connect/tls)
     friend bool operator==(const HttpTransport&, const HttpTransport&) = default;
 };
