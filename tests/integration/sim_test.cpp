@@ -54,15 +54,22 @@ std::string daemon_config(const SimFleet& sim, testing::WebhookRecorder& rx) {
            rx.route_toml();
 }
 
+/// The example fleet, and a daemon probing it and taking its stream (token "ingest-secret").
+struct Running {
+    SimFleet sim;
+    testing::WebhookRecorder rx;
+    testing::RunningDaemon d{[this] {
+        ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);  // read when the config loads
+        return testing::load_config(daemon_config(sim, rx), daemon::builtin_kind_parsers());
+    }()};
+};
+
 }  // namespace
 
 TEST_CASE("sim + daemon: a simulated outage pages once and its recovery resolves it",
           "[integration]") {
-    ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
-    SimFleet sim;
-    testing::WebhookRecorder rx;
-    testing::RunningDaemon d{
-        testing::load_config(daemon_config(sim, rx), daemon::builtin_kind_parsers())};
+    Running running;
+    auto& [sim, rx, d] = running;
     REQUIRE(testing::wait_for([&] { return testing::probe_runs(d, "acme-balance") == 1; }));
     // The static token and vendor Accept work.
     CHECK(http_call("GET", d.url("/api/v1/probes/acme-balance")).body.find(R"("http_status":200)") !=
@@ -85,11 +92,8 @@ TEST_CASE("sim + daemon: a simulated outage pages once and its recovery resolves
 
 TEST_CASE("sim + daemon: the simulator's transaction stream is ingested over HTTP push",
           "[integration]") {
-    ::setenv("NOCTUA_TEST_INGEST_TOKEN", "ingest-secret", 1);
-    SimFleet sim;
-    testing::WebhookRecorder rx;
-    testing::RunningDaemon d{
-        testing::load_config(daemon_config(sim, rx), daemon::builtin_kind_parsers())};
+    Running running;
+    auto& [sim, rx, d] = running;
 
     // The generator and the push sink run on the test's own io_context, as in noctua-sim.
     boost::asio::io_context ioc;

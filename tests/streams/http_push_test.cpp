@@ -52,6 +52,19 @@ std::string sign(std::string_view key, std::string_view id, std::string_view ts,
     return "v1," + b64;
 }
 
+/// The signing key behind the fixture's hmac_secret.
+constexpr std::string_view kKey = "0123456789abcdef0123456789abcdef";
+/// kNow in Unix seconds, as webhook-timestamp carries it.
+const std::string kNowSeconds =
+    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
+
+/// Standard Webhooks headers signing `body` as message `id` at kNow with kKey.
+core::Headers signed_headers(std::string_view id, std::string_view body) {
+    return {{"webhook-id", std::string(id)},
+            {"webhook-timestamp", kNowSeconds},
+            {"webhook-signature", sign(kKey, id, kNowSeconds, body)}};
+}
+
 /// A pipeline, a push handler and a synchronous call helper.
 struct Fixture {
     core::ManualClock clock{kNow};
@@ -198,25 +211,23 @@ TEST_CASE("HttpPush: bad credentials get 401 and a counted reason", "[streams][u
 
 TEST_CASE("HttpPush: Standard Webhooks signatures, tolerance and replay", "[streams][unit]") {
     Fixture fx;
-    const std::string key = "0123456789abcdef0123456789abcdef";
     const std::string body = event_line(1) + "\n";
-    const std::string ts = std::to_string(
-        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
+    const std::string& ts = kNowSeconds;
     auto headers = [&](std::string id, std::string t, std::string sig) {
         return core::Headers{{"webhook-id", std::move(id)},
                              {"webhook-timestamp", std::move(t)},
                              {"webhook-signature", std::move(sig)}};
     };
     // Key rotation: any v1 entry may match.
-    auto ok = fx.call(body, headers("msg_1", ts, "v1,bm90IGl0 " + sign(key, "msg_1", ts, body)));
+    auto ok = fx.call(body, headers("msg_1", ts, "v1,bm90IGl0 " + sign(kKey, "msg_1", ts, body)));
     CHECK(ok.status == 200);
-    CHECK(fx.call(body, headers("msg_1", ts, sign(key, "msg_1", ts, body))).status == 401);  // replay
-    CHECK(fx.call(body + " ", headers("msg_2", ts, sign(key, "msg_2", ts, body))).status == 401);
+    CHECK(fx.call(body, headers("msg_1", ts, sign(kKey, "msg_1", ts, body))).status == 401);  // replay
+    CHECK(fx.call(body + " ", headers("msg_2", ts, sign(kKey, "msg_2", ts, body))).status == 401);
     CHECK(fx.call(body, headers("msg_3", ts, sign("other", "msg_3", ts, body))).status == 401);
     const std::string old = std::to_string(std::stoll(ts) - 301);
-    CHECK(fx.call(body, headers("msg_4", old, sign(key, "msg_4", old, body))).status == 401);
+    CHECK(fx.call(body, headers("msg_4", old, sign(kKey, "msg_4", old, body))).status == 401);
     const std::string soon = std::to_string(std::stoll(ts) + 299);
-    CHECK(fx.call(body, headers("msg_5", soon, sign(key, "msg_5", soon, body))).status == 200);
+    CHECK(fx.call(body, headers("msg_5", soon, sign(kKey, "msg_5", soon, body))).status == 200);
     CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "replayed"}}) == 1);
     CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "bad_signature"}}) == 2);
     CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "stale_timestamp"}}) == 1);
@@ -256,42 +267,29 @@ TEST_CASE("HttpPush: a saturated pipeline answers 429 with Retry-After", "[strea
 TEST_CASE("HttpPush: a signed push refused with 429 may be retried with the same id",
           "[streams][unit]") {
     Fixture fx;
-    const std::string key = "0123456789abcdef0123456789abcdef";
-    const std::string ts = std::to_string(
-        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
     const std::string body = event_line(7) + "\n";
-    const core::Headers signed_headers{{"webhook-id", "msg_retry"},
-                                       {"webhook-timestamp", ts},
-                                       {"webhook-signature", sign(key, "msg_retry", ts, body)}};
+    const auto retried = signed_headers("msg_retry", body);
     auto held = fx.saturate(event_line(8));
-    CHECK(fx.call(body, signed_headers).status == 429);
+    CHECK(fx.call(body, retried).status == 429);
     held->resume();
 
     // The sender's retry, byte for byte, is accepted once; a second copy is a replay.
-    auto retry = fx.call(body, signed_headers);
+    auto retry = fx.call(body, retried);
     CHECK(retry.status == 200);
     CHECK(retry.body.find(R"("accepted":1)") != std::string::npos);
-    CHECK(fx.call(body, signed_headers).status == 401);
+    CHECK(fx.call(body, retried).status == 401);
     CHECK(fx.metric(fx.metrics.auth_failures, {{"source", "push"}, {"reason", "replayed"}}) == 1);
 }
 
 TEST_CASE("HttpPush: a signed push refused as unreadable may be retried with the same id",
           "[streams][unit]") {
     Fixture fx;
-    const std::string key = "0123456789abcdef0123456789abcdef";
-    const std::string ts = std::to_string(
-        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
     const std::string bad = "not gzip";
-    auto r = fx.call(bad, {{"webhook-id", "msg_gz"},
-                           {"webhook-timestamp", ts},
-                           {"webhook-signature", sign(key, "msg_gz", ts, bad)},
-                           {"Content-Encoding", "gzip"}});
-    CHECK(r.status == 400);
+    auto gzipped = signed_headers("msg_gz", bad);
+    gzipped.emplace_back("Content-Encoding", "gzip");
+    CHECK(fx.call(bad, gzipped).status == 400);
     const std::string body = event_line(9) + "\n";
-    CHECK(fx.call(body, {{"webhook-id", "msg_gz"},
-                         {"webhook-timestamp", ts},
-                         {"webhook-signature", sign(key, "msg_gz", ts, body)}})
-              .status == 200);
+    CHECK(fx.call(body, signed_headers("msg_gz", body)).status == 200);
 }
 
 TEST_CASE("PushAuthenticator: ids are kept for the tolerance, however many", "[streams][unit]") {
@@ -369,13 +367,8 @@ TEST_CASE("PushAuthenticator: remembered ids round-trip through their encoding",
 TEST_CASE("HttpPush: with an ingest log, acknowledged batches and used ids survive a restart",
           "[streams][unit]") {
     testing::TempDir dir("push-log");
-    const std::string key = "0123456789abcdef0123456789abcdef";
-    const std::string ts = std::to_string(
-        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
     const std::string signed_body = event_line(100) + "\n";
-    const core::Headers signed_headers{{"webhook-id", "msg_keep"},
-                                       {"webhook-timestamp", ts},
-                                       {"webhook-signature", sign(key, "msg_keep", ts, signed_body)}};
+    const auto kept = signed_headers("msg_keep", signed_body);
     // One daemon's worth of ingest: the log replayed into a fresh pipeline before it starts.
     struct Process {
         Fixture fx;
@@ -401,7 +394,7 @@ TEST_CASE("HttpPush: with an ingest log, acknowledged batches and used ids survi
         std::string body;
         for (int i = 0; i < 5; ++i) body += event_line(i) + "\n";
         CHECK(first.fx.call_token(body).status == 200);
-        CHECK(first.fx.call(signed_body, signed_headers).status == 200);
+        CHECK(first.fx.call(signed_body, kept).status == 200);
         CHECK(first.events() == 6);
         CHECK(first.fx.metrics.log_records.Add({}).Value() == 2);
         acknowledged_seq = first.log->last_seq();
@@ -412,7 +405,7 @@ TEST_CASE("HttpPush: with an ingest log, acknowledged batches and used ids survi
         Process second(dir.path, 0);
         CHECK(second.events() == 6);
         CHECK(second.fx.metrics.log_replayed.Add({}).Value() == 3);  // carry + 2 batches
-        auto replay = second.fx.call(signed_body, signed_headers);
+        auto replay = second.fx.call(signed_body, kept);
         CHECK(replay.status == 401);
         CHECK(replay.body.find("replayed") != std::string::npos);
         // Numbering goes on after the replayed batches.
@@ -422,7 +415,7 @@ TEST_CASE("HttpPush: with an ingest log, acknowledged batches and used ids survi
     SECTION("what a snapshot holds is not applied twice; its ids are still remembered") {
         Process second(dir.path, acknowledged_seq);
         CHECK(second.events() == 0);
-        CHECK(second.fx.call(signed_body, signed_headers).status == 401);
+        CHECK(second.fx.call(signed_body, kept).status == 401);
     }
 }
 
