@@ -1,13 +1,36 @@
 #include "noctua/core/clock.hpp"
 
+#include <algorithm>
 #include <ctime>
-#include <sstream>
-
-#include <date/date.h>
 
 #include <fmt/format.h>
 
 namespace noctua::core {
+namespace {
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+    if (pos + n > s.size()) return false;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        const char c = s[i];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    out = v;
+    return true;
+}
+
+}  // namespace
 
 TimePoint SystemClock::now() const {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(
@@ -32,25 +55,59 @@ std::string format_rfc3339(TimePoint t) {
                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
+bool parse_rfc3339_ms(std::string_view s, std::int64_t& out) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    if (s.size() < 20 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) ||
+        s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
+        !digits(s, 17, 2, sec)) {
+        return false;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+    static constexpr int kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > kMonthDays[mo - 1] || (mo == 2 && d == 29 && !leap)) return false;
+    std::size_t pos = 19;
+    std::int64_t ms = 0;
+    if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        int n = 0;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+            if (n < 3) ms = ms * 10 + (s[pos] - '0');
+            ++n;
+            ++pos;
+        }
+        if (n == 0) return false;
+        for (int i = n; i < 3; ++i) ms *= 10;
+    }
+    std::int64_t offset_min = 0;
+    if (pos == s.size()) return false;
+    if (s[pos] == 'Z' || s[pos] == 'z') {
+        ++pos;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+        int oh = 0, om = 0;
+        if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+            !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+            return false;
+        }
+        offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+        pos += 6;
+    } else {
+        return false;
+    }
+    if (pos != s.size()) return false;
+    const std::int64_t days =
+        days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    const std::int64_t secs =
+        days * 86400 + h * 3600 + mi * 60 + std::min(sec, 59) - offset_min * 60;
+    out = secs * 1000 + ms;
+    return true;
+}
+
 std::optional<TimePoint> parse_rfc3339(std::string_view text) {
-    if (text.size() > 64) return std::nullopt;
-    std::string s(text);
-    // date::parse reads "%Ez" offsets only, and fractions at the precision asked for: "Z"
-    // becomes "+00:00" and digits past the millisecond are dropped (Prometheus sends nanos).
-    if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) {
-        s.pop_back();
-        s += "+00:00";
-    }
-    if (const auto dot = s.find('.'); dot != std::string::npos) {
-        const auto end = s.find_first_of("+-", dot);
-        if (end == std::string::npos) return std::nullopt;
-        if (end - dot - 1 > 3) s.erase(dot + 4, end - dot - 4);
-    }
-    std::istringstream in(s);
-    date::sys_time<std::chrono::milliseconds> tp;
-    in >> date::parse("%FT%T%Ez", tp);
-    if (in.fail() || in.peek() != std::char_traits<char>::eof()) return std::nullopt;
-    return TimePoint{tp.time_since_epoch()};
+    std::int64_t ms = 0;
+    if (!parse_rfc3339_ms(text, ms)) return std::nullopt;
+    return TimePoint{std::chrono::milliseconds{ms}};
 }
 
 }  // namespace noctua::core

@@ -18,87 +18,10 @@ constexpr std::array<std::string_view, kRejectReasonCount> kReasonNames = {
     "none",       "invalid_json",  "invalid_utf8",   "too_large",         "missing_field",
     "wrong_type", "invalid_value", "invalid_status", "invalid_timestamp", "timestamp_out_of_range"};
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) return false;
-    int v = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        const char c = s[i];
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + (c - '0');
-    }
-    out = v;
-    return true;
-}
-
 }  // namespace
 
 std::string_view to_string(TxStatus s) { return kStatusNames[static_cast<std::size_t>(s)]; }
 std::string_view to_string(RejectReason r) { return kReasonNames[static_cast<std::size_t>(r)]; }
-
-std::optional<core::TimePoint> parse_rfc3339(std::string_view s) {
-    std::int64_t ms = 0;
-    if (!detail::rfc3339_ms(s, ms)) return std::nullopt;
-    return core::TimePoint{std::chrono::milliseconds{ms}};
-}
-
-bool detail::rfc3339_ms(std::string_view s, std::int64_t& out) {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-    if (s.size() < 20 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) ||
-        s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
-        !digits(s, 17, 2, sec)) {
-        return false;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
-    static constexpr int kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > kMonthDays[mo - 1] || (mo == 2 && d == 29 && !leap)) return false;
-    std::size_t pos = 19;
-    std::int64_t ms = 0;
-    if (pos < s.size() && s[pos] == '.') {
-        ++pos;
-        int n = 0;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-            if (n < 3) ms = ms * 10 + (s[pos] - '0');
-            ++n;
-            ++pos;
-        }
-        if (n == 0) return false;
-        for (int i = n; i < 3; ++i) ms *= 10;
-    }
-    std::int64_t offset_min = 0;
-    if (pos == s.size()) return false;
-    if (s[pos] == 'Z' || s[pos] == 'z') {
-        ++pos;
-    } else if (s[pos] == '+' || s[pos] == '-') {
-        int oh = 0, om = 0;
-        if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-            !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
-            return false;
-        }
-        offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
-        pos += 6;
-    } else {
-        return false;
-    }
-    if (pos != s.size()) return false;
-    const std::int64_t days =
-        days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-    const std::int64_t secs =
-        days * 86400 + h * 3600 + mi * 60 + std::min(sec, 59) - offset_min * 60;
-    out = secs * 1000 + ms;
-    return true;
-}
 
 // What the simdjson kernels do with the values they read (event_kernel.hpp): compiled once,
 // here, rather than once per kernel.
@@ -228,7 +151,8 @@ Rejection EventBuilder::string(Field f, std::string_view s) {
             return store(s, f, out_.id, kMaxIdBytes);
         case Field::ts: {
             std::int64_t ms = 0;
-            if (!rfc3339_ms(s, ms)) return reject(RejectReason::invalid_timestamp, "ts");
+            if (!core::parse_rfc3339_ms(s, ms))
+                return reject(RejectReason::invalid_timestamp, "ts");
             ts_ms(ms);
             return {};
         }

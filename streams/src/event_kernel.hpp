@@ -13,10 +13,6 @@ namespace noctua::streams::detail {
 inline constexpr std::size_t kMaxIdBytes = 256;
 inline constexpr std::size_t kMaxValueBytes = 128;  // provider, operator, customer, error code, …
 
-/// parse_rfc3339() as milliseconds since the epoch; false when `s` is not RFC 3339. (No
-/// std::optional on the hot path: returning one cost a store-forwarding stall per event.)
-[[nodiscard]] bool rfc3339_ms(std::string_view s, std::int64_t& out);
-
 /// The fields of an event the parser reads; every other key is ignored.
 enum class Field : std::uint8_t {
     other,

@@ -71,4 +71,14 @@ TEST_CASE("parse_rfc3339: offsets, fractions, and what is not RFC 3339", "[core]
     CHECK_FALSE(core::parse_rfc3339("2026-12-03T10:00:00"));
     CHECK_FALSE(core::parse_rfc3339("2026-12-03T10:00:00Zjunk"));
     CHECK_FALSE(core::parse_rfc3339(""));
+    // Prometheus's nanoseconds are cut to the millisecond; RFC 3339 allows "t" or a space.
+    CHECK(core::parse_rfc3339("2026-12-03T09:30:00.123456789-00:30") ==
+          core::parse_rfc3339("2026-12-03 10:00:00.123z"));
+    CHECK(core::parse_rfc3339("2024-02-29t00:00:00Z"));
+    CHECK_FALSE(core::parse_rfc3339("2026-02-29T00:00:00Z"));
+    CHECK_FALSE(core::parse_rfc3339("2026-12-03T10:00:00.Z"));
+    CHECK_FALSE(core::parse_rfc3339("2026-12-03T10:00:00+0100"));
+    std::int64_t ms = 0;
+    REQUIRE(core::parse_rfc3339_ms("1970-01-01T00:00:01.5Z", ms));
+    CHECK(ms == 1500);
 }

@@ -8,6 +8,8 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -109,6 +111,14 @@ private:
         std::unique_ptr<boost::asio::steady_timer> backoff;  // set while waiting to retry
     };
     using QueueKey = std::pair<std::string, std::string>;  // receiver, group key
+    // Hashed rather than ordered: a group key holds every grouping label, and a storm makes
+    // thousands of queues, each found a few times per delivery.
+    struct QueueKeyHash {
+        std::size_t operator()(const QueueKey& k) const noexcept {
+            const std::hash<std::string_view> h;
+            return h(k.first) * 0x9e3779b97f4a7c15ULL ^ h(k.second);
+        }
+    };
     struct ReceiverState {
         std::size_t pending = 0;    // queued notifications, for the pending gauge
         std::size_t in_flight = 0;  // attempts running
@@ -169,7 +179,7 @@ private:
     AlertMetrics& metrics_;
     std::mt19937_64 rng_;
     std::map<std::string, std::shared_ptr<ChannelBase>> channels_;
-    std::map<QueueKey, Queue> queues_;
+    std::unordered_map<QueueKey, Queue, QueueKeyHash> queues_;
     std::map<std::string, ReceiverState, std::less<>> receivers_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     bool draining_ = false;

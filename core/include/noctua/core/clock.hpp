@@ -2,9 +2,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 namespace noctua::core {
 
@@ -43,8 +44,12 @@ private:
 /// milliseconds are added when non-zero ("…T10:00:00.250Z").
 [[nodiscard]] std::string format_rfc3339(TimePoint t);
 
-/// Parses RFC 3339 ("2026-12-03T10:00:00Z", "…T10:00:00.250+02:00", fractions of any length)
-/// to UTC milliseconds; nullopt when `text` is not RFC 3339.
+/// Parses RFC 3339 ("2026-12-03T10:00:00Z", "…T10:00:00.250+02:00", fractions of any length,
+/// digits past the millisecond dropped; "t" or a space for "T") to UTC milliseconds; nullopt
+/// when `text` is not RFC 3339.
 [[nodiscard]] std::optional<TimePoint> parse_rfc3339(std::string_view text);
+/// parse_rfc3339() as milliseconds since the epoch into `out`; false when `s` is not RFC 3339.
+/// (No std::optional on hot paths: returning one cost a store-forwarding stall per event.)
+[[nodiscard]] bool parse_rfc3339_ms(std::string_view s, std::int64_t& out);
 
 }  // namespace noctua::core

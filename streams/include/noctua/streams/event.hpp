@@ -132,7 +132,7 @@ private:
 };
 
 /// Parses RFC 3339 ("2024-05-01T10:00:00Z", "…T10:00:00.250+02:00") to UTC milliseconds.
-[[nodiscard]] std::optional<core::TimePoint> parse_rfc3339(std::string_view text);
+using core::parse_rfc3339;
 
 /// The padding simdjson needs after the last byte of a document.
 inline constexpr std::size_t kJsonPadding = 64;
