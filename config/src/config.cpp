@@ -104,7 +104,9 @@ void parse_root(const Section& root, Draft& draft, const KindParsers& kinds) {
     }
     if (auto s = root.subtable("probing")) detail::parse_probing(*s, draft.config.probing);
     if (auto s = root.subtable("cluster")) detail::parse_cluster(*s, draft.config.cluster);
-    for (auto& s : root.table_array("rules")) draft.rules.push_back({detail::parse_rule(s), s});
+    for (auto& s : root.table_array("rules")) {
+        draft.rules.push_back({detail::parse_rule(s, kinds), s});
+    }
     for (auto& s : root.table_array("receivers")) {
         draft.receivers.push_back({detail::parse_receiver(s, kinds), s});
     }

@@ -87,7 +87,10 @@ void parse_server(const Section& s, ServerConfig& out);
 /// (probe_section.cpp).
 [[nodiscard]] ParsedProbe parse_probe(const Section& s, const KindParsers& kinds,
                                       const ProviderLookup& providers);
-[[nodiscard]] RuleConfig parse_rule(const Section& s);  // rule_section.cpp
+/// The common keys of a `[[rules]]` entry, then its kind's own keys through the kind's parser
+/// in `kinds`.
+[[nodiscard]] RuleConfig parse_rule(const Section& s,
+                                    const KindParsers& kinds);  // rule_section.cpp
 /// Checks the `{{ }}` templates in a rule's `labels` and `annotations` (rule_templates.cpp).
 void check_rule_templates(const Section& rule);
 /// The common keys of a `[[receivers]]` entry, then its kind's own keys through the kind's

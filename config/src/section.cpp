@@ -223,6 +223,31 @@ bool Section::read_positive_duration(std::string_view key, core::Duration& out) 
     return true;
 }
 
+bool Section::read_non_negative_duration(std::string_view key, core::Duration& out) const {
+    core::Duration value{};
+    if (!read_duration(key, value)) return false;
+    if (value < core::Duration::zero()) {
+        error(key, "must not be negative");
+        return false;
+    }
+    out = value;
+    return true;
+}
+
+bool Section::read_choice(std::string_view key, std::string_view noun, std::string_view plural,
+                          std::span<const std::string_view> allowed, std::string& out) const {
+    std::string value;
+    if (!read_string(key, value)) return false;
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+        error(key,
+              unknown_message(noun, plural, value,
+                              std::vector<std::string>(allowed.begin(), allowed.end()), false));
+        return false;
+    }
+    out = std::move(value);
+    return true;
+}
+
 bool Section::read_size(std::string_view key, std::size_t& out) const {
     const toml::node* n = node(key);
     if (n == nullptr) return false;

@@ -33,16 +33,7 @@ bool one_of(std::string_view value, std::span<const std::string_view> allowed) {
 bool read_choice(const Section& s, std::string_view key, std::string_view noun,
                  std::string_view plural, std::span<const std::string_view> allowed,
                  std::string& out) {
-    std::string value;
-    if (!s.read_string(key, value)) return false;
-    if (!one_of(value, allowed)) {
-        s.error(key,
-                unknown_message(noun, plural, value,
-                                std::vector<std::string>(allowed.begin(), allowed.end()), false));
-        return false;
-    }
-    out = std::move(value);
-    return true;
+    return s.read_choice(key, noun, plural, allowed, out);
 }
 
 bool read_kind(const Section& s, const KindFamily& family, std::string& out) {

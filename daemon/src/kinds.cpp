@@ -13,6 +13,7 @@ struct BuiltinParsers {
     config::KindParsers parsers;
     BuiltinParsers() {
         register_builtin_kinds(kinds);
+        kinds.rules.add_parsers(parsers);
         kinds.receivers.add_parsers(parsers);
         kinds.streams.add_parsers(parsers);
         kinds.suites.add_parsers(parsers);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "noctua/detect/kinds/traffic_loss.hpp"
 #include "stream_clock.hpp"
 #include "stream_samples.hpp"
 
@@ -179,7 +180,8 @@ void RuleEvaluator::annotate_cause(const detect::Signal& sig, alerts::AlertInput
     // Otherwise the stream windows may show where the traffic went: one customer or country,
     // or another provider (routing shift).
     if (!cause) {
-        cause = volumes_.explain_loss(sig.labels, sig.at, source->config().traffic_loss.window);
+        const auto& loss = source->config().options.get<detect::TrafficLossOptions>();
+        cause = volumes_.explain_loss(sig.labels, sig.at, loss.window);
     }
     if (!cause) return;
     in.annotations["likely_cause"] = *cause;

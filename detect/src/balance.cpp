@@ -87,7 +87,7 @@ void BalanceDetector::on_spend(const core::Sample& sample, std::vector<Signal>& 
 
 void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance, bool estimated,
                                  std::vector<Signal>& out) {
-    const auto& c = rule_.balance;
+    const auto& c = options();
     if (!s.balances.empty() && t < s.balances.back().first) return;  // out of order
     if (s.balances.empty()) {
         s.first_at = t;
@@ -231,7 +231,7 @@ void BalanceDetector::on_balance(Series& s, core::TimePoint t, double balance, b
 
 void BalanceDetector::on_errors(Series& s, core::TimePoint t, double count,
                                 std::vector<Signal>& out) {
-    const auto& c = rule_.balance;
+    const auto& c = options();
     if (count <= 0 || c.burst <= 0) return;
     check_burst_end(s, t, out);
     s.errors.emplace_back(t, count);
@@ -271,7 +271,7 @@ void BalanceDetector::check_burst_end(Series& s, core::TimePoint now, std::vecto
     // 2 quiet minutes re-paged the same drain every pause (bench/detect/stream.sh), so the
     // default `burst_hold` of 15 minutes rides out those pauses, while a topped-up float still
     // resolves soon after traffic succeeds again (its errors stop at once).
-    const auto hold = std::max(rule_.balance.burst_hold, rule_.balance.burst_window);
+    const auto hold = std::max(options().burst_hold, options().burst_window);
     if (!s.errors.empty() && s.errors.back().first > now - hold) return;
     s.burst_firing = false;
     s.errors.clear();

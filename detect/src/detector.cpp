@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "kinds/kinds.hpp"
 #include "noctua/detect/balance.hpp"
 #include "noctua/detect/downtime.hpp"
+#include "noctua/detect/kinds/downtime.hpp"
 #include "noctua/detect/latency.hpp"
 #include "noctua/detect/success_ratio.hpp"
 #include "noctua/detect/traffic_loss.hpp"
@@ -22,28 +24,42 @@ constexpr std::pair<Measure, std::string_view> kMeasureNames[] = {
     {Measure::amount, "amount"},
 };
 
-/// A factory for a kind whose detector is built from the rule alone.
-template <class D>
-class SimpleFactory final : public DetectorFactory {
+/// A rule kind: its parser and keys (kinds/<kind>.cpp) and how it makes a detector.
+class KindFactory : public DetectorFactory {
 public:
-    explicit SimpleFactory(std::string_view kind) : kind_(kind) {}
+    KindFactory(std::string_view kind, detail::RuleKindSpec spec) : kind_(kind), spec_(spec) {}
     [[nodiscard]] std::string_view kind() const override { return kind_; }
-    [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
-        const config::RuleConfig& rule) const override {
-        return std::make_unique<D>(rule);
+    [[nodiscard]] std::span<const std::string_view> keys() const override { return spec_.keys; }
+    [[nodiscard]] config::KindOptions parse(const config::Section& s,
+                                            config::RuleConfig& common) const override {
+        return spec_.parse(s, common);
     }
 
 private:
     std::string_view kind_;
+    detail::RuleKindSpec spec_;
+};
+
+/// A kind whose detector is built from the rule alone.
+template <class D>
+class SimpleFactory final : public KindFactory {
+public:
+    using KindFactory::KindFactory;
+    [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
+        const config::RuleConfig& rule) const override {
+        return std::make_unique<D>(rule);
+    }
 };
 
 /// `downtime` has two sources: consecutive probe failures, or the stream success ratio.
-class DowntimeFactory final : public DetectorFactory {
+class DowntimeFactory final : public KindFactory {
 public:
-    [[nodiscard]] std::string_view kind() const override { return "downtime"; }
+    DowntimeFactory() : KindFactory("downtime", detail::downtime_kind()) {}
     [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
         const config::RuleConfig& rule) const override {
-        if (rule.downtime.source == "stream") return std::make_unique<SuccessRatioDetector>(rule);
+        if (rule.options.get<DowntimeOptions>().source == "stream") {
+            return std::make_unique<SuccessRatioDetector>(rule);
+        }
         return std::make_unique<DowntimeRule>(rule);
     }
 };
@@ -104,11 +120,24 @@ core::Result<std::unique_ptr<Detector>> DetectorRegistry::create(
     return factory->get().create(rule);
 }
 
+void DetectorRegistry::add_parsers(config::KindParsers& out) const {
+    for (const auto& kind : kinds()) {
+        const DetectorFactory* factory = find(kind);
+        out.add_rule(kind, factory->keys(),
+                     [factory](const config::Section& s, config::RuleConfig& c) {
+                         return factory->parse(s, c);
+                     });
+    }
+}
+
 void register_builtin_detectors(DetectorRegistry& registry) {
-    registry.add(std::make_unique<SimpleFactory<BalanceDetector>>("balance"));
+    registry.add(
+        std::make_unique<SimpleFactory<BalanceDetector>>("balance", detail::balance_kind()));
     registry.add(std::make_unique<DowntimeFactory>());
-    registry.add(std::make_unique<SimpleFactory<LatencyDetector>>("latency"));
-    registry.add(std::make_unique<SimpleFactory<TrafficLossDetector>>("traffic_loss"));
+    registry.add(
+        std::make_unique<SimpleFactory<LatencyDetector>>("latency", detail::latency_kind()));
+    registry.add(std::make_unique<SimpleFactory<TrafficLossDetector>>("traffic_loss",
+                                                                      detail::traffic_loss_kind()));
 }
 
 config::RuleConfig default_rule(Measure m) {
@@ -123,8 +152,12 @@ config::RuleConfig default_rule(Measure m) {
         case Measure::success_ratio:
             rule.name = "SuccessRateLow";
             rule.kind = "downtime";
-            rule.downtime.source = "stream";
-            break;
+            {
+                DowntimeOptions stream;
+                stream.source = "stream";
+                rule.options = config::KindOptions::of(std::move(stream));
+                break;
+            }
         case Measure::latency:
             rule.name = "LatencyHigh";
             rule.kind = "latency";

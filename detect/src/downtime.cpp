@@ -47,12 +47,12 @@ bool DowntimeRule::watches(std::string_view probe_id) const {
 }
 
 bool DowntimeRule::is_flapping(const Series& s) const {
-    const int window = rule_.downtime.flap_window;
+    const int window = options().flap_window;
     if (window < 3 || static_cast<int>(s.recent.size()) < window) return false;
     int changes = 0;
     for (std::size_t i = 1; i < s.recent.size(); ++i) changes += s.recent[i] != s.recent[i - 1];
     return static_cast<double>(changes) / static_cast<double>(window - 1) >
-           rule_.downtime.flap_threshold;
+           options().flap_threshold;
 }
 
 bool DowntimeRule::flapping(const core::Labels& series) const {
@@ -70,16 +70,14 @@ std::optional<Signal> DowntimeRule::observe(const core::Sample& sample, std::str
     const auto fp = sample.labels.fingerprint();
     auto it = series_.find(fp);
     if (it == series_.end()) {
-        it = series_
-                 .emplace(fp, Series{sample.labels,
-                                     HealthTracker{rule_.failures, rule_.successes}, {}, {}, false})
-                 .first;
+        const HealthTracker tracker{options().failures, options().successes};
+        it = series_.emplace(fp, Series{sample.labels, tracker, {}, {}, false}).first;
     }
     auto& s = it->second;
     const bool success = sample.value > 0.5;
     if (!success) s.last_detail = std::string(detail);
     s.recent.push_back(success);
-    while (static_cast<int>(s.recent.size()) > std::max(0, rule_.downtime.flap_window)) {
+    while (static_cast<int>(s.recent.size()) > std::max(0, options().flap_window)) {
         s.recent.pop_front();
     }
     s.tracker.observe(success, sample.time);
@@ -117,7 +115,7 @@ void DowntimeRule::adopt_state(const Detector& old) {
 void DowntimeRule::adopt_state(const DowntimeRule& old) {
     for (const auto& [fp, s] : old.series_) {
         Series copy = s;
-        copy.tracker.set_thresholds(rule_.failures, rule_.successes);
+        copy.tracker.set_thresholds(options().failures, options().successes);
         series_.insert_or_assign(fp, std::move(copy));
     }
 }

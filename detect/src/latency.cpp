@@ -51,7 +51,7 @@ std::optional<LatencyDetector::Status> LatencyDetector::status(const core::Label
 void LatencyDetector::observe(Measure m, const core::Sample& sample, std::string_view,
                               std::vector<Signal>& out) {
     if (m != Measure::latency || !std::isfinite(sample.value)) return;
-    const auto& c = rule_.latency;
+    const auto& c = options();
     auto [it, added] = series_.try_emplace(sample.labels.fingerprint());
     auto& s = it->second;
     if (added) s.labels = sample.labels;

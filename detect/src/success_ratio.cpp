@@ -62,7 +62,7 @@ void SuccessRatioDetector::observe(Measure m, const core::Sample& sample, std::s
     const double weight = std::max(sample.weight, 0.0);
     s.buckets.back().ok += std::clamp(sample.value, 0.0, 1.0) * weight;
     s.buckets.back().total += weight;
-    const auto keep = std::max<core::Duration>(kKeep, rule_.downtime.window * kWiden);
+    const auto keep = std::max<core::Duration>(kKeep, options().window * kWiden);
     while (!s.buckets.empty() &&
            s.buckets.front().minute <=
                minute - std::chrono::duration_cast<std::chrono::minutes>(keep).count()) {
@@ -85,15 +85,15 @@ SuccessRatioDetector::Window SuccessRatioDetector::sum(const Series& s, core::Du
 double SuccessRatioDetector::burn_rate(const core::Labels& series, core::Duration span,
                                        core::TimePoint now) const {
     auto it = series_.find(series.fingerprint());
-    const double budget = 1.0 - rule_.downtime.slo;
-    if (it == series_.end() || rule_.downtime.slo <= 0) return 0;
+    const double budget = 1.0 - options().slo;
+    if (it == series_.end() || options().slo <= 0) return 0;
     const auto w = sum(it->second, span, now);
     if (w.total <= 0) return 0;
     return (1.0 - w.ok / w.total) / budget;
 }
 
 void SuccessRatioDetector::evaluate(Series& s, core::TimePoint now, std::vector<Signal>& out) {
-    const auto& c = rule_.downtime;
+    const auto& c = options();
     // A thin series (a small operator at night) widens its window, up to kWiden times, until
     // it holds min_transactions: a slower verdict rather than none.
     core::Duration span = c.window;

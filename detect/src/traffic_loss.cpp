@@ -102,7 +102,7 @@ struct TrafficLossDetector::Series {
 TrafficLossDetector::TrafficLossDetector(config::RuleConfig rule) : Detector(std::move(rule)) {}
 
 std::vector<TrafficLossDetector::Check> TrafficLossDetector::checks() const {
-    const auto& c = rule_.traffic_loss;
+    const auto& c = options();
     std::vector<Check> out{{c.window, c.ratio, c.for_, false}};
     for (const auto& t : c.tiers) out.push_back({t.window, t.ratio, t.for_, true});
     return out;
@@ -110,7 +110,7 @@ std::vector<TrafficLossDetector::Check> TrafficLossDetector::checks() const {
 
 std::unique_ptr<TrafficLossDetector::Series> TrafficLossDetector::new_series(
     const core::Labels& labels) const {
-    const auto& c = rule_.traffic_loss;
+    const auto& c = options();
     const std::int64_t res = ms(c.resolution);
     const std::int64_t day = ms(std::chrono::hours(24)) / res;
     core::Duration longest = c.window;
@@ -172,8 +172,7 @@ void TrafficLossDetector::add_amount(const core::Sample& sample) {
     auto& s = *it->second;
     if (s.amount_at) {
         const double dt = std::chrono::duration<double>(sample.time - *s.amount_at).count();
-        const double half =
-            std::chrono::duration<double>(rule_.traffic_loss.learn_half_life).count();
+        const double half = std::chrono::duration<double>(options().learn_half_life).count();
         const double keep = dt > 0 ? std::exp2(-dt / half) : 1.0;
         s.amount_sum *= keep;
         s.amount_count *= keep;
@@ -191,7 +190,7 @@ std::optional<TrafficLossDetector::Span> TrafficLossDetector::span(const core::L
     auto it = series_.find(series.fingerprint());
     if (it == series_.end() || to <= from || step <= core::Duration::zero()) return std::nullopt;
     const Series& s = *it->second;
-    const auto& c = rule_.traffic_loss;
+    const auto& c = options();
     const std::int64_t res = ms(c.resolution);
     const std::int64_t day = ms(std::chrono::hours(24)) / res;
     // A slot's mean is per sample; judge() counts samples of the series' cadence.
@@ -248,7 +247,7 @@ std::optional<TrafficLossDetector::Span> TrafficLossDetector::span(const core::L
 }
 
 void TrafficLossDetector::advance(core::TimePoint now, std::vector<Signal>& out) {
-    const auto window = rule_.traffic_loss.window;
+    const auto window = options().window;
     for (auto& [fp, s] : series_) {
         if (now - s->last_sample >= window) feed(*s, now, 0.0, out);
     }
@@ -258,7 +257,7 @@ std::optional<TrafficLossDetector::Verdict> TrafficLossDetector::judge(const Ser
                                                                       core::TimePoint t,
                                                                       const Check& check,
                                                                       double deviation) const {
-    const auto& c = rule_.traffic_loss;
+    const auto& c = options();
     const std::int64_t res = ms(c.resolution);
     const std::int64_t slot = s.slot;
     // Expected level over the window: weekly and daily medians of the same window in the
@@ -339,7 +338,7 @@ std::optional<TrafficLossDetector::Verdict> TrafficLossDetector::judge(const Ser
 }
 
 void TrafficLossDetector::feed(Series& s, core::TimePoint t, double v, std::vector<Signal>& out) {
-    const auto& c = rule_.traffic_loss;
+    const auto& c = options();
     const std::int64_t res = ms(c.resolution);
     const std::int64_t slot = floor_div(t.time_since_epoch().count(), res);
     const auto n = static_cast<std::int64_t>(s.ring.size());
@@ -436,7 +435,7 @@ void TrafficLossDetector::feed(Series& s, core::TimePoint t, double v, std::vect
 // has just made.
 void TrafficLossDetector::report(Series& s, const Verdict& v, core::TimePoint t,
                                  bool transition, std::vector<Signal>& out) const {
-    const auto& c = rule_.traffic_loss;
+    const auto& c = options();
     const auto all = checks();
     const auto& check = all[v.check];
     // Per hour, over the time the window's samples cover (a 5-minute window on a 30-minute
@@ -535,8 +534,8 @@ void TrafficLossDetector::report(Series& s, const Verdict& v, core::TimePoint t,
 void TrafficLossDetector::adopt_state(const Detector& old) {
     const auto* prev = dynamic_cast<const TrafficLossDetector*>(&old);
     if (prev == nullptr) return;
-    const auto& a = prev->rule_.traffic_loss;
-    const auto& b = rule_.traffic_loss;
+    const auto& a = prev->options();
+    const auto& b = options();
     const bool same_shape = a.resolution == b.resolution && a.window == b.window &&
                             a.weeks == b.weeks && a.days == b.days && a.recent == b.recent &&
                             a.tiers == b.tiers;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/detect/kinds/downtime.hpp"
 #include "noctua/probes/kinds/http.hpp"
 #include "noctua/testing/kind_parsers.hpp"
 
@@ -153,21 +154,19 @@ TEST_CASE("config: a full config with every key round-trips into the structs", "
     CHECK(http_of(c.probes[2]).expected_status == std::vector<probes::StatusRange>{{204, 204}});
 
     REQUIRE(c.rules.size() == 1);
+    detect::DowntimeOptions down;
+    down.failures = 5;
+    down.successes = 3;
     const RuleConfig rule{
         "ProviderDown",
         "downtime",
         {"acme-balance", "beta.status"},
-        5,
-        3,
         "warning",
         core::Labels{{"team", "noc"}},
         {{"runbook_url", "https://runbooks.example/provider-down"}, {"summary", "down"}},
-        {},   // match
-        {},   // traffic_loss
-        {},   // balance
-        {},   // downtime (stream, flaps)
-        {},   // latency
-        {}};  // keep_firing_for
+        {},                                // match
+        KindOptions::of(std::move(down)),  // the kind's own keys
+        {}};                               // keep_firing_for
     CHECK(c.rules[0] == rule);
 
     REQUIRE(c.receivers.size() == 2);
@@ -223,6 +222,7 @@ name = "Down"
 
     RuleConfig rule;
     rule.name = "Down";
+    rule.options = KindOptions::of(detect::DowntimeOptions{});
     CHECK(c.rules[0] == rule);
     CHECK(c.route == RouteConfig{});
     CHECK(summary(c) == "config OK: 1 provider, 1 probe, 1 rule, 0 receivers");

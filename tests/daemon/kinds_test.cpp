@@ -71,9 +71,13 @@ TEST_CASE("kinds: --help's table lists every table's kinds", "[daemon][unit]") {
           "  [[status_tests]]  reloadly\n");
 }
 
-TEST_CASE("kinds: the daemon's parsers read every receiver, stream and suite kind's own keys",
+TEST_CASE("kinds: the daemon's parsers read every rule, receiver, stream and suite kind's own keys",
           "[daemon][unit]") {
     const auto& parsers = noctua::daemon::builtin_kind_parsers();
+    for (const auto kind : noctua::config::kRuleKinds.kinds) {
+        INFO(kind);
+        CHECK(parsers.rules().contains(kind));
+    }
     for (const auto kind : noctua::config::kReceiverKinds.kinds) {
         INFO(kind);
         CHECK(parsers.receiver(kind) != nullptr);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/testing/run_cli.hpp"
 #include "notification_replay.hpp"
 
@@ -56,7 +57,7 @@ name = "small-hours"
 )";
 
 config::Config load_config() {
-    auto c = config::load_string(kConfig, "replay.toml");
+    auto c = config::load_string(kConfig, "replay.toml", daemon::builtin_kind_parsers());
     REQUIRE(c.has_value());
     return std::move(*c);
 }

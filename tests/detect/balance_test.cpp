@@ -5,6 +5,8 @@
 
 #include "detect_test_support.hpp"
 #include "noctua/detect/balance.hpp"
+#include "noctua/detect/kinds/balance.hpp"
+#include "noctua/testing/rule_options.hpp"
 
 using namespace noctua;
 using detect::Measure;
@@ -28,10 +30,12 @@ std::vector<detect::Signal> watch(detect::BalanceDetector& d, long from, long to
 
 config::RuleConfig thresholds() {
     auto r = detect::default_rule(Measure::balance);
-    r.balance.warning = 200;
-    r.balance.critical = 100;
-    r.balance.exhaustion_warning = core::Duration::zero();
-    r.balance.exhaustion_critical = core::Duration::zero();
+    noctua::testing::edit_options<detect::BalanceOptions>(r, [](auto& b) {
+        b.warning = 200;
+        b.critical = 100;
+        b.exhaustion_warning = core::Duration::zero();
+        b.exhaustion_critical = core::Duration::zero();
+    });
     return r;
 }
 }  // namespace
@@ -170,7 +174,8 @@ TEST_CASE("Balance: a drain that fails in waves is one alert until 15 quiet minu
 
 TEST_CASE("Balance: a burst window longer than the hold is the hold", "[detect][unit]") {
     auto r = detect::default_rule(Measure::balance);
-    r.balance.burst_window = std::chrono::minutes(30);
+    noctua::testing::edit_options<detect::BalanceOptions>(
+        r, [](auto& b) { b.burst_window = std::chrono::minutes(30); });
     detect::BalanceDetector d{r};
     const core::Labels wallet{{"customer", "c-7"}};
     REQUIRE(feed(d, Measure::insufficient_balance, wallet, minute(0), 5).size() == 1);
@@ -185,8 +190,10 @@ TEST_CASE("Balance: a burst window longer than the hold is the hold", "[detect][
 TEST_CASE("Balance: burst_hold sets how long a burst needs without errors to resolve",
           "[detect][unit]") {
     auto r = detect::default_rule(Measure::balance);
-    r.balance.burst_window = std::chrono::minutes(1);
-    r.balance.burst_hold = std::chrono::minutes(2);
+    noctua::testing::edit_options<detect::BalanceOptions>(r, [](auto& b) {
+        b.burst_window = std::chrono::minutes(1);
+        b.burst_hold = std::chrono::minutes(2);
+    });
     detect::BalanceDetector d{r};
     const core::Labels wallet{{"customer", "c-7"}};
     REQUIRE(feed(d, Measure::insufficient_balance, wallet, minute(0), 5).size() == 1);

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/detect/downtime.hpp"
+#include "noctua/detect/kinds/downtime.hpp"
+#include "noctua/testing/rule_options.hpp"
 
 using namespace noctua;
 using namespace std::chrono_literals;
@@ -57,8 +59,10 @@ TEST_CASE("HealthTracker: successes while up never signal", "[detect][unit]") {
 TEST_CASE("DowntimeRule: fires once and resolves once per series", "[detect][unit]") {
     config::RuleConfig rc;
     rc.name = "ProviderDown";
-    rc.failures = 2;
-    rc.successes = 1;
+    noctua::testing::edit_options<detect::DowntimeOptions>(rc, [](auto& d) {
+        d.failures = 2;
+        d.successes = 1;
+    });
     rc.severity = "critical";
     rc.annotations["runbook_url"] = "http://runbooks/provider-down";
     detect::DowntimeRule rule{rc};
@@ -101,12 +105,15 @@ TEST_CASE("DowntimeRule: watches listed probes or all", "[detect][unit]") {
 TEST_CASE("DowntimeRule: adopt_state keeps a down series down across reload", "[detect][unit]") {
     config::RuleConfig rc;
     rc.name = "ProviderDown";
-    rc.failures = 1;
-    rc.successes = 2;
+    noctua::testing::edit_options<detect::DowntimeOptions>(rc, [](auto& d) {
+        d.failures = 1;
+        d.successes = 2;
+    });
     detect::DowntimeRule old{rc};
     core::Labels a{{"probe", "p"}, {"provider", "acme"}};
     REQUIRE(old.observe({a, at(0), 0}, "connect"));
-    rc.successes = 1;  // the new config resolves faster
+    noctua::testing::edit_options<detect::DowntimeOptions>(
+        rc, [](auto& d) { d.successes = 1; });  // resolves faster
     detect::DowntimeRule fresh{rc};
     fresh.adopt_state(old);
     CHECK_FALSE(fresh.observe({a, at(10), 0}, "connect"));  // no second firing
@@ -119,10 +126,12 @@ TEST_CASE("DowntimeRule: flap damping holds a firing alert while results flip",
           "[detect][unit]") {
     config::RuleConfig rc;
     rc.name = "ProviderDown";
-    rc.failures = 2;
-    rc.successes = 1;
-    rc.downtime.flap_window = 6;
-    rc.downtime.flap_threshold = 0.5;
+    noctua::testing::edit_options<detect::DowntimeOptions>(rc, [](auto& d) {
+        d.failures = 2;
+        d.successes = 1;
+        d.flap_window = 6;
+        d.flap_threshold = 0.5;
+    });
     detect::DowntimeRule rule{rc};
     const core::Labels series{{"probe", "p"}, {"provider", "x"}};
     auto obs = [&](bool ok, int t) { return rule.observe({series, at(t), ok ? 1.0 : 0.0}); };

@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "detect_test_support.hpp"
+#include "noctua/detect/kinds/latency.hpp"
 #include "noctua/detect/latency.hpp"
+#include "noctua/testing/rule_options.hpp"
 
 using namespace noctua;
 using detect::Measure;
@@ -12,7 +14,7 @@ namespace {
 /// One sample a minute, each one observation: min_samples off, as for a probe's latency.
 config::RuleConfig probe_rule() {
     auto rule = detect::default_rule(Measure::latency);
-    rule.latency.min_samples = 0;
+    noctua::testing::edit_options<detect::LatencyOptions>(rule, [](auto& l) { l.min_samples = 0; });
     return rule;
 }
 }  // namespace

@@ -6,6 +6,7 @@
 #include "noctua/config/config.hpp"
 #include "noctua/detect/replay.hpp"
 #include "noctua/detect/traffic_loss.hpp"
+#include "noctua/testing/registry_parsers.hpp"
 
 using namespace noctua;
 using detect::Measure;
@@ -101,6 +102,7 @@ TEST_CASE("DetectorRegistry: every kind is registered; unknown kinds list the kn
 
 TEST_CASE("Replay: the shipped TrafficLoss defaults run from a config file too",
           "[detect][unit]") {
+    const auto& kinds = testing::kind_parsers_of(&detect::register_builtin_detectors);
     auto loaded = config::load_string(R"(
 [[rules]]
 name = "TrafficLoss"
@@ -111,10 +113,12 @@ ratio = 0.5
 resolve_ratio = 0.75
 min_expected = 20
 match = { provider = "acme" }
-)");
+)",
+                                      "<string>", kinds);
     REQUIRE(loaded);
     REQUIRE(loaded->rules.size() == 1);
     const auto& r = loaded->rules[0];
-    CHECK(r.traffic_loss == detect::default_rule(Measure::volume).traffic_loss);
+    CHECK(r.options.get<detect::TrafficLossOptions>() ==
+          detect::default_rule(Measure::volume).options.get<detect::TrafficLossOptions>());
     CHECK(r.match.get("provider") == "acme");
 }

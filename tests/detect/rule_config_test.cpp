@@ -3,12 +3,23 @@
 #include <string>
 
 #include "noctua/config/config.hpp"
+#include "noctua/detect/detector.hpp"
+#include "noctua/detect/kinds/balance.hpp"
+#include "noctua/detect/kinds/downtime.hpp"
+#include "noctua/detect/kinds/latency.hpp"
+#include "noctua/detect/kinds/traffic_loss.hpp"
 #include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/registry_parsers.hpp"
 
 using namespace noctua;
 
 namespace {
-std::string errors(std::string_view toml) { return testing::config_errors(toml, "rules.toml"); }
+const config::KindParsers& rule_kinds() {
+    return testing::kind_parsers_of(&detect::register_builtin_detectors);
+}
+std::string errors(std::string_view toml) {
+    return testing::config_errors(toml, "rules.toml", rule_kinds());
+}
 }  // namespace
 
 TEST_CASE("Rule config: each kind reads its own keys", "[detect][config][unit]") {
@@ -42,21 +53,22 @@ min_ratio = 0.8
 window = "10m"
 min_transactions = 50
 slo = 0.995
-)");
+)",
+                                 "<string>", rule_kinds());
     REQUIRE(r);
     REQUIRE(r->rules.size() == 3);
-    const auto& b = r->rules[0].balance;
+    const auto& b = r->rules[0].options.get<detect::BalanceOptions>();
     CHECK(b.warning == 500);
     CHECK(b.critical == 100.5);
     CHECK(b.exhaustion_warning == std::chrono::hours(4));
     CHECK(b.burst == 3);
     CHECK(b.burst_hold == std::chrono::minutes(3));
     CHECK(r->rules[0].match.get("currency") == "USD");
-    const auto& l = r->rules[1].latency;
+    const auto& l = r->rules[1].options.get<detect::LatencyOptions>();
     CHECK(l.quantile == 0.99);
     CHECK(l.threshold == std::chrono::milliseconds(1500));
     CHECK(l.for_ == std::chrono::minutes(10));
-    const auto& d = r->rules[2].downtime;
+    const auto& d = r->rules[2].options.get<detect::DowntimeOptions>();
     CHECK(d.source == "stream");
     CHECK(d.min_transactions == 50);
     CHECK(d.slo == 0.995);
@@ -79,7 +91,8 @@ warning = 100
 critical = 200
 burn_window = "0s"
 )");
-    CHECK(e.find("rules.toml:4:1: rules[0].failures: unknown key") != std::string::npos);
+    CHECK(e.find("rules.toml:4:12: rules[0].failures: failures applies to kind \"downtime\" "
+                 "rules, not \"traffic_loss\"") != std::string::npos);
     CHECK(e.find("rules.toml:6:17: rules[0].resolve_ratio: resolve_ratio (0.4) must not be "
                  "less than ratio (0.6)") != std::string::npos);
     CHECK(e.find("rules[0].weeks: must be at least 0") != std::string::npos);
@@ -114,9 +127,10 @@ tiers = []
 [[rules]]
 name = "Default"
 kind = "traffic_loss"
-)");
+)",
+                                 "<string>", rule_kinds());
     REQUIRE(r);
-    const auto& t = r->rules[0].traffic_loss;
+    const auto& t = r->rules[0].options.get<detect::TrafficLossOptions>();
     REQUIRE(t.tiers.size() == 2);
     CHECK(t.tiers[0].window == std::chrono::minutes(10));
     CHECK(t.tiers[0].ratio == 0.1);
@@ -125,9 +139,10 @@ kind = "traffic_loss"
     CHECK(t.tiers[1].for_ == core::Duration::zero());
     CHECK(t.amount == 12.5);
     CHECK(t.currency == "EUR");
-    CHECK(r->rules[1].traffic_loss.tiers.empty());
-    CHECK(r->rules[2].traffic_loss.tiers == config::TrafficLossConfig{}.tiers);
-    CHECK(r->rules[2].traffic_loss.tiers.size() == 2);
+    CHECK(r->rules[1].options.get<detect::TrafficLossOptions>().tiers.empty());
+    const auto& shipped = r->rules[2].options.get<detect::TrafficLossOptions>();
+    CHECK(shipped.tiers == detect::TrafficLossOptions{}.tiers);
+    CHECK(shipped.tiers.size() == 2);
 
     const auto e = errors(R"([[rules]]
 name = "T"

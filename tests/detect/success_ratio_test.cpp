@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "detect_test_support.hpp"
+#include "noctua/detect/kinds/downtime.hpp"
 #include "noctua/detect/success_ratio.hpp"
+#include "noctua/testing/rule_options.hpp"
 
 using namespace noctua;
 using detect::Measure;
@@ -97,8 +99,10 @@ TEST_CASE("SuccessRatio: a few faults among few transactions are chance, not an 
 
 TEST_CASE("SuccessRatio: multi-window burn rate pages on a fast budget burn", "[detect][unit]") {
     auto r = detect::default_rule(Measure::outcome);
-    r.downtime.min_ratio = 0;  // only the burn-rate condition
-    r.downtime.slo = 0.99;
+    noctua::testing::edit_options<detect::DowntimeOptions>(r, [](auto& d) {
+        d.min_ratio = 0;  // only the burn-rate condition
+        d.slo = 0.99;
+    });
     detect::SuccessRatioDetector d{r};
     // Six clean hours, so every window is full.
     for (long m = 0; m < 360; ++m) CHECK(minute_of_traffic(d, m, 100, 0).empty());

@@ -7,7 +7,9 @@
 #include <random>
 
 #include "detect_test_support.hpp"
+#include "noctua/detect/kinds/traffic_loss.hpp"
 #include "noctua/detect/traffic_loss.hpp"
+#include "noctua/testing/rule_options.hpp"
 
 using namespace noctua;
 using detect::Measure;
@@ -153,7 +155,8 @@ TEST_CASE("TrafficLoss: one bad week in the history neither hides nor fakes a lo
 TEST_CASE("TrafficLoss: a bursty series learns a wider band and pages far less", "[detect][unit]") {
     auto bursty_run = [](double sensitivity, Run& run) {
         auto r = rule();
-        r.traffic_loss.sensitivity = sensitivity;
+        noctua::testing::edit_options<detect::TrafficLossOptions>(
+            r, [&](auto& t) { t.sensitivity = sensitivity; });
         auto d = std::make_unique<detect::TrafficLossDetector>(r);
         std::mt19937 rng(42);  // seeded: deterministic
         std::lognormal_distribution<double> noise(0.0, 0.5);
@@ -199,7 +202,7 @@ TEST_CASE("TrafficLoss: reload keeps the learned profile", "[detect][unit]") {
     detect::TrafficLossDetector old{r};
     Run run;
     drive(old, {{"series", "k"}}, 0, 3 * 1440, daily, run);
-    r.traffic_loss.ratio = 0.4;
+    noctua::testing::edit_options<detect::TrafficLossOptions>(r, [](auto& t) { t.ratio = 0.4; });
     detect::TrafficLossDetector next{r};
     next.adopt_state(old);
     Run after;

@@ -8,7 +8,9 @@
 #include <random>
 
 #include "detect_test_support.hpp"
+#include "noctua/detect/kinds/traffic_loss.hpp"
 #include "noctua/detect/traffic_loss.hpp"
+#include "noctua/testing/rule_options.hpp"
 
 using namespace noctua;
 using detect::Measure;
@@ -84,7 +86,8 @@ TEST_CASE("TrafficLoss tiers: a collapse pages within its short window", "[detec
     }
     SECTION("without tiers only the base window pages, after its `for`") {
         auto r = detect::default_rule(Measure::volume);
-        r.traffic_loss.tiers.clear();
+        noctua::testing::edit_options<detect::TrafficLossOptions>(r,
+                                                                  [](auto& t) { t.tiers.clear(); });
         detect::TrafficLossDetector d{r};
         Run run;
         drive(
@@ -210,8 +213,10 @@ TEST_CASE("TrafficLoss: an alert carries rates, shortfall and revenue at risk", 
 
 TEST_CASE("TrafficLoss: the rule's amount prices a series without amounts", "[detect][unit]") {
     auto r = detect::default_rule(Measure::volume);
-    r.traffic_loss.amount = 2.5;
-    r.traffic_loss.currency = "EUR";
+    noctua::testing::edit_options<detect::TrafficLossOptions>(r, [](auto& t) {
+        t.amount = 2.5;
+        t.currency = "EUR";
+    });
     detect::TrafficLossDetector d{r};
     Run run;
     const long drop = 3 * 1440 + 600;

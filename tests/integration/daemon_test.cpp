@@ -14,8 +14,8 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/daemon/daemon.hpp"
-#include "harness.hpp"
 #include "noctua/daemon/kinds.hpp"
+#include "harness.hpp"
 
 using namespace noctua;
 using testing::http_call;

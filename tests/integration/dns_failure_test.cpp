@@ -16,12 +16,12 @@
 #include <spdlog/spdlog.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
 
 #include "harness.hpp"
-#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::http_call;

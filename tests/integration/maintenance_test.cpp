@@ -3,6 +3,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::RunningDaemon;
@@ -28,7 +29,7 @@ id = "beta"
 
 TEST_CASE("daemon: maintenance windows are listed and created through the API",
           "[integration]") {
-    auto cfg = config::load_string(kConfig, "test.toml");
+    auto cfg = config::load_string(kConfig, "test.toml", daemon::builtin_kind_parsers());
     REQUIRE(cfg.has_value());
     RunningDaemon d{std::move(*cfg)};
 

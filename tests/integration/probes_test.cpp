@@ -19,12 +19,12 @@
 
 #include "noctua/config/config.hpp"
 #include "noctua/daemon/daemon.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
 
 #include "harness.hpp"
-#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::http_call;

@@ -12,8 +12,8 @@
 
 #include "harness.hpp"
 #include "noctua/config/config.hpp"
-#include "noctua/testing/text.hpp"
 #include "noctua/daemon/kinds.hpp"
+#include "noctua/testing/text.hpp"
 
 using namespace noctua;
 using testing::http_call;

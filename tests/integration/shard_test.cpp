@@ -10,11 +10,11 @@
 #include <simdjson.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/daemon/kinds.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
 
 #include "harness.hpp"
-#include "noctua/daemon/kinds.hpp"
 
 using namespace noctua;
 using testing::http_call;

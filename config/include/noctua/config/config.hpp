@@ -135,104 +135,12 @@ struct ProbeConfig {
     friend bool operator==(const ProbeConfig&, const ProbeConfig&) = default;
 };
 
-/// One faster, deeper check of a `traffic_loss` rule (`tiers`): fire when observed/expected
-/// over `window` stays below `ratio` for `for`. The deeper the drop, the shorter the window
-/// and the sooner the page, as in multi-window burn-rate alerting.
-struct TrafficLossTier {
-    core::Duration window = std::chrono::minutes(5);
-    double ratio = 0.2;
-    core::Duration for_ = std::chrono::minutes(0);  ///< `for`
-    friend bool operator==(const TrafficLossTier&, const TrafficLossTier&) = default;
-};
-
-/// `kind = "traffic_loss"`: observed volume against a learned seasonal expectation
-/// (docs/configuration.md, "Traffic loss"). The defaults are what `bench/detect` scores.
-struct TrafficLossConfig {
-    core::Duration window = std::chrono::minutes(30);  ///< observed vs expected over this
-    core::Duration for_ = std::chrono::minutes(15);    ///< `for`: low this long to fire
-    core::Duration resolve_for = std::chrono::minutes(15);  ///< recovered this long to resolve
-    double ratio = 0.5;          ///< fire below observed/expected = ratio (at most)
-    double resolve_ratio = 0.75;  ///< hysteresis: resolve at or above this ratio
-    double min_expected = 20;    ///< no verdict while the expected volume in `window` is lower
-    double sensitivity = 3.5;    ///< noisy series: threshold = min(ratio, e^(-sensitivity·dev))
-    core::Duration resolution = std::chrono::minutes(5);  ///< slot of the learned profile
-    int weeks = 4;  ///< weekly seasonality: median of the same slot over this many weeks
-    int days = 7;   ///< daily seasonality: median of the same slot over this many days
-    core::Duration recent = std::chrono::hours(2);  ///< level fallback while history is short
-    core::Duration learn_half_life = std::chrono::hours(72);  ///< of the typical deviation
-    /// Faster checks for deeper drops, each with its own window, ratio and `for`, each under
-    /// the same `min_expected`, noise (`sensitivity`) and counting-noise guards as `window`
-    /// (docs/detection.md, "Tuning"): a collapse under 25% pages in about 5 minutes, and a
-    /// series too small for 5 minutes to say anything in about 20.
-    std::vector<TrafficLossTier> tiers{
-        TrafficLossTier{std::chrono::minutes(5), 0.25, std::chrono::minutes(2)},
-        TrafficLossTier{std::chrono::minutes(15), 0.25, std::chrono::minutes(10)},
-    };
-    /// Revenue at risk for series without amounts (replay of a CSV, a probe-less volume):
-    /// the value of one transaction and its currency; 0 / empty: only from the stream.
-    double amount = 0;
-    std::string currency;
-    friend bool operator==(const TrafficLossConfig&, const TrafficLossConfig&) = default;
-};
-
-/// `kind = "balance"`: thresholds and time to exhaustion on balance samples
-/// (docs/configuration.md, "Balance").
-struct BalanceRuleConfig {
-    std::optional<double> warning;   ///< fire (severity warning) at or below this balance
-    std::optional<double> critical;  ///< fire (severity critical) at or below this balance
-    /// Time to exhaustion (balance / burn rate) at or below which the rule fires; zero: off.
-    core::Duration exhaustion_warning = std::chrono::hours(6);
-    core::Duration exhaustion_critical = std::chrono::hours(1);
-    core::Duration burn_window = std::chrono::hours(1);  ///< spending is measured over this
-    /// Insufficient-balance errors within `burst_window` that fire at once; 0: off.
-    int burst = 5;
-    core::Duration burst_window = std::chrono::minutes(2);
-    /// A firing burst resolves after this long without insufficient-balance errors (or
-    /// `burst_window`, if longer). A drained float fails in bursts (traffic pauses, retries come
-    /// in waves); the default rides out those pauses.
-    core::Duration burst_hold = std::chrono::minutes(15);
-    core::Duration for_ = std::chrono::seconds(0);  ///< `for`
-    friend bool operator==(const BalanceRuleConfig&, const BalanceRuleConfig&) = default;
-};
-
-/// `kind = "downtime"` over a stream success ratio (`source = "stream"`): a ratio under a
-/// threshold with a minimum volume, and multi-window burn-rate alerts when `slo` is set.
-struct SuccessRatioConfig {
-    std::string source = "probe";  ///< "probe" (N failures) or "stream" (success ratio)
-    double min_ratio = 0.9;        ///< fire below this success ratio over `window`
-    core::Duration window = std::chrono::minutes(5);
-    int min_transactions = 20;  ///< no verdict on fewer transactions in `window`
-    core::Duration for_ = std::chrono::minutes(2);  ///< `for`
-    double slo = 0;  ///< e.g. 0.99: burn-rate alerts (1h/5m at 14.4x, 6h/30m at 6x); 0 = off
-    /// Consecutive-failure flap damping for probes: state changes among the last
-    /// `flap_window` results above `flap_threshold` hold the alert firing; 0 = off.
-    int flap_window = 20;
-    double flap_threshold = 0.5;
-    friend bool operator==(const SuccessRatioConfig&, const SuccessRatioConfig&) = default;
-};
-
-/// `kind = "latency"`: a quantile over a window above a threshold and above its baseline.
-struct LatencyRuleConfig {
-    double quantile = 0.95;
-    core::Duration window = std::chrono::minutes(5);
-    core::Duration threshold = std::chrono::seconds(2);  ///< absolute floor to fire
-    double baseline_factor = 2;  ///< and above this multiple of its own baseline
-    core::Duration baseline_window = std::chrono::hours(24);
-    core::Duration for_ = std::chrono::minutes(5);  ///< `for`
-    /// No verdict while fewer observations (Sample::weight: transactions behind a window's
-    /// quantile) are in `window`: a p95 of three transactions says nothing.
-    double min_samples = 20;
-    friend bool operator==(const LatencyRuleConfig&, const LatencyRuleConfig&) = default;
-};
-
 struct RuleConfig {
     std::string name;  ///< the alertname, e.g. "ProviderDown"
     std::string kind = "downtime";
-    /// Probes this rule watches; empty means every probe.
+    /// Probes this rule watches; empty means every probe (for the kinds that take `probes`).
     std::vector<std::string> probes;
-    int failures = 3;   ///< consecutive failures to fire
-    int successes = 2;  ///< consecutive successes to resolve
-    std::string severity = "critical";
+    std::string severity = "critical";  ///< for the kinds that take `severity`
     /// Extra labels on the alert; values may hold `{{ }}` templates over `.Labels`.
     core::Labels labels;
     /// e.g. summary, description, runbook_url, dashboard_url; values may hold `{{ }}` templates
@@ -240,10 +148,9 @@ struct RuleConfig {
     std::map<std::string, std::string> annotations;
     /// Only series carrying all of these labels (e.g. provider, currency) are watched.
     core::Labels match;
-    TrafficLossConfig traffic_loss;  ///< kind = "traffic_loss"
-    BalanceRuleConfig balance;       ///< kind = "balance"
-    SuccessRatioConfig downtime;     ///< kind = "downtime" (stream source, burn rate, flaps)
-    LatencyRuleConfig latency;       ///< kind = "latency"
+    /// The kind's own keys (thresholds, windows, `for`, …), read by the kind's parser into the
+    /// struct declared beside its detector (detect/include/noctua/detect/kinds/<kind>.hpp).
+    KindOptions options;
     /// Once firing, the alert stays firing this long after its condition cleared (0: resolves
     /// at once), so a condition that flaps does not resolve and re-page.
     core::Duration keep_firing_for{};

@@ -2,8 +2,9 @@
 
 // A kind's own options, and the parsers that read them. Config reads the keys every entry of
 // a family shares (a receiver's name, url, timeouts, retries; a stream's id; a probe's id,
-// provider and schedule); each kind reads its own keys with the parser its registry supplies
-// (alerts::ChannelRegistry::add_parsers, streams::SourceRegistry::add_parsers,
+// provider and schedule; a rule's name, labels and match); each kind reads its own keys with the
+// parser its registry supplies (alerts::ChannelRegistry::add_parsers,
+// detect::DetectorRegistry::add_parsers, streams::SourceRegistry::add_parsers,
 // probes::SuiteRegistry::add_parsers, probes::ProbeRegistry::add_parsers), into a struct
 // declared beside the kind. Config never names a kind's struct.
 
@@ -25,6 +26,7 @@ class Section;
 struct ProbeConfig;
 struct ProviderConfig;
 struct ReceiverConfig;
+struct RuleConfig;
 struct StatusTestConfig;
 struct StreamConfig;
 
@@ -105,6 +107,13 @@ using SuiteParser = std::function<KindOptions(const Section& s, StatusTestConfig
 using ProbeParser = std::function<KindOptions(const Section& s, const ProbeConfig& common,
                                               const ProviderConfig* provider)>;
 
+/// Reads one rule kind's own keys of a `[[rules]]` entry `s`, whose common keys (name, kind,
+/// labels, annotations, match, keep_firing_for, and `probes` and `severity` when the kind lists
+/// them) config has read into `common` and whose keys config has checked against every rule
+/// kind's (KeyedParser::keys). Reports each problem at its position and returns the kind's
+/// options.
+using RuleParser = std::function<KindOptions(const Section& s, RuleConfig& common)>;
+
 /// A kind's parser with the keys it reads beyond its family's common ones. Config refuses a
 /// key no kind of the family reads, and names the kind a key of another kind belongs to
 /// ("queue_limit applies to kind \"http\" streams, not \"file\"").
@@ -133,6 +142,15 @@ public:
         const auto it = receivers_.find(kind);
         return it == receivers_.end() ? nullptr : &it->second;
     }
+
+    /// Registers the parser of rule kind `kind`, which reads `keys`; registering a kind twice
+    /// aborts.
+    void add_rule(std::string_view kind, std::span<const std::string_view> keys, RuleParser parse) {
+        KeyedParser<RuleParser> entry{{keys.begin(), keys.end()}, std::move(parse)};
+        NOCTUA_CHECK(rules_.emplace(std::string(kind), std::move(entry)).second);
+    }
+    /// Every rule kind's parser.
+    [[nodiscard]] const KeyedParsers<RuleParser>& rules() const { return rules_; }
 
     /// Registers the parser of stream kind `kind`, which reads `keys`; registering a kind
     /// twice aborts.
@@ -165,6 +183,7 @@ public:
 
 private:
     std::map<std::string, ReceiverParser, std::less<>> receivers_;
+    KeyedParsers<RuleParser> rules_;
     KeyedParsers<StreamParser> streams_;
     KeyedParsers<SuiteParser> suites_;
     KeyedParsers<ProbeParser> probes_;

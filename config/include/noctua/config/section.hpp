@@ -101,6 +101,12 @@ public:
                        core::Duration max = kMaxConfigDuration) const;
     /// read_duration() for keys that must be greater than zero (timeouts, intervals).
     bool read_positive_duration(std::string_view key, core::Duration& out) const;
+    /// read_duration() for keys that may be zero but not negative (`for`, holds).
+    bool read_non_negative_duration(std::string_view key, core::Duration& out) const;
+    /// A string that must be one of `allowed`; another is reported as an unknown `noun`,
+    /// listing the known `plural`. False when absent, mistyped or unknown (`out` unchanged).
+    bool read_choice(std::string_view key, std::string_view noun, std::string_view plural,
+                     std::span<const std::string_view> allowed, std::string& out) const;
     bool read_size(std::string_view key, std::size_t& out) const;
     /// read_size() for keys that must be greater than zero (limits).
     bool read_positive_size(std::string_view key, std::size_t& out) const;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "noctua/detect/detector.hpp"
+#include "noctua/detect/kinds/balance.hpp"
 
 namespace noctua::detect {
 
@@ -78,6 +79,10 @@ public:
     void advance(core::TimePoint now, std::vector<Signal>& out) override;
 
 private:
+    /// The rule's own keys (its kind's options).
+    [[nodiscard]] const BalanceOptions& options() const {
+        return rule_.options.get<BalanceOptions>();
+    }
     friend class SeriesDetector<BalanceDetector>;
     struct Series {
         core::Labels labels;

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -125,13 +126,21 @@ private:
     const Self& self() const { return static_cast<const Self&>(*this); }
 };
 
-/// Creates the detector of one rule kind (STYLE.md §4). The rule is already validated by
-/// config; create() only fails on combinations config cannot see.
+/// Reads the config of one rule kind and creates its detector (STYLE.md §4). The rule is
+/// already validated by config and by parse(); create() only fails on combinations config
+/// cannot see.
 class DetectorFactory {
 public:
     virtual ~DetectorFactory() = default;
     /// "downtime", "traffic_loss", "balance", "latency".
     [[nodiscard]] virtual std::string_view kind() const = 0;
+    /// The keys of a `[[rules]]` entry this kind reads beyond the common ones (config reads
+    /// `probes` and `severity` for the kinds that list them).
+    [[nodiscard]] virtual std::span<const std::string_view> keys() const = 0;
+    /// Reads the kind's own keys of `s` (config::RuleParser) into its options struct
+    /// (noctua/detect/kinds/<kind>.hpp).
+    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
+                                                    config::RuleConfig& common) const = 0;
     [[nodiscard]] virtual core::Result<std::unique_ptr<Detector>> create(
         const config::RuleConfig& rule) const = 0;
 };
@@ -144,6 +153,9 @@ public:
     /// Creates the detector for `rule`, or an error naming the known kinds.
     [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
         const config::RuleConfig& rule) const;
+    /// Adds every registered kind's parser and keys to `out` (config::KindParsers::add_rule);
+    /// the parsers point into this registry, which must outlive them.
+    void add_parsers(config::KindParsers& out) const;
 };
 
 /// Registers the built-in kinds: balance, downtime, latency, traffic_loss.

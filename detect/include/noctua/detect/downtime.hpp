@@ -12,6 +12,7 @@
 #include "noctua/core/clock.hpp"
 #include "noctua/core/sample.hpp"
 #include "noctua/detect/detector.hpp"
+#include "noctua/detect/kinds/downtime.hpp"
 #include "noctua/detect/signal.hpp"
 
 namespace noctua::detect {
@@ -83,6 +84,10 @@ public:
     void adopt_state(const Detector& old) override;
 
 private:
+    /// The rule's own keys (its kind's options).
+    [[nodiscard]] const DowntimeOptions& options() const {
+        return rule_.options.get<DowntimeOptions>();
+    }
     friend class SeriesDetector<DowntimeRule>;
     struct Series {
         core::Labels labels;

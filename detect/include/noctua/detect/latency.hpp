@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "noctua/detect/detector.hpp"
+#include "noctua/detect/kinds/latency.hpp"
 
 namespace noctua::detect {
 
@@ -39,6 +40,10 @@ public:
                  std::vector<Signal>& out) override;
 
 private:
+    /// The rule's own keys (its kind's options).
+    [[nodiscard]] const LatencyOptions& options() const {
+        return rule_.options.get<LatencyOptions>();
+    }
     friend class SeriesDetector<LatencyDetector>;
     struct Series {
         core::Labels labels;

@@ -7,6 +7,7 @@
 
 #include "noctua/core/error_class.hpp"
 #include "noctua/detect/detector.hpp"
+#include "noctua/detect/kinds/downtime.hpp"
 
 namespace noctua::detect {
 
@@ -49,6 +50,10 @@ public:
                                    core::TimePoint now) const;
 
 private:
+    /// The rule's own keys (its kind's options).
+    [[nodiscard]] const DowntimeOptions& options() const {
+        return rule_.options.get<DowntimeOptions>();
+    }
     friend class SeriesDetector<SuccessRatioDetector>;
     struct Bucket {
         std::int64_t minute = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "noctua/detect/detector.hpp"
+#include "noctua/detect/kinds/traffic_loss.hpp"
 
 namespace noctua::detect {
 
@@ -105,6 +106,10 @@ public:
     [[nodiscard]] std::size_t pending_series() const override;
 
 private:
+    /// The rule's own keys (its kind's options).
+    [[nodiscard]] const TrafficLossOptions& options() const {
+        return rule_.options.get<TrafficLossOptions>();
+    }
     struct Series;
     struct Check;
     struct Verdict;
