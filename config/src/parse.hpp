@@ -39,8 +39,10 @@ bool read_choice(const Section& s, std::string_view key, std::string_view noun,
 /// Reads `kind` as one of `family`'s kinds (read_choice).
 bool read_kind(const Section& s, const KindFamily& family, std::string& out);
 
-/// "<key> applies to kind \"<reader>\" <entries>, not \"<kind>\"".
-[[nodiscard]] std::string applies_to_message(std::string_view key, std::string_view reader,
+/// "<key> applies to kind \"a\" <entries>, not \"<kind>\"", or "kinds \"a\", \"b\"" when
+/// several kinds read `key`; `readers` are those kinds, in order.
+[[nodiscard]] std::string applies_to_message(std::string_view key,
+                                             std::span<const std::string_view> readers,
                                              std::string_view entries, std::string_view kind);
 
 /// One kind's own keys, as its parser publishes them.
@@ -48,35 +50,20 @@ struct KindKeys {
     std::string_view kind;
     std::span<const std::string> keys;
 };
-/// The message for `key`, which only `readers` (sorted) read, given to an entry of `kind`.
-using OtherKindsKey = std::function<std::string(
-    std::string_view key, std::span<const std::string_view> readers, std::string_view kind)>;
 /// Checks the keys of an entry `s` of kind `kind` (empty when unknown) of a family whose
-/// entries share `common` and whose kinds read `kinds`: a key none of them reads is unknown;
-/// one that only other kinds read is reported with `message`.
+/// `entries` ("rules", "streams", …) share `common` and whose kinds read `kinds`: a key none of
+/// them reads is unknown; one that only other kinds read gets applies_to_message().
 void check_family_keys(const Section& s, std::span<const std::string_view> common,
                        std::span<const KindKeys> kinds, std::string_view kind,
-                       const OtherKindsKey& message);
+                       std::string_view entries);
 /// check_family_keys() with the keys the kinds' `parsers` publish.
 template <class Parser>
 void check_family_keys(const Section& s, std::span<const std::string_view> common,
                        const KeyedParsers<Parser>& parsers, std::string_view kind,
-                       const OtherKindsKey& message) {
+                       std::string_view entries) {
     std::vector<KindKeys> kinds;
     for (const auto& [name, parser] : parsers) kinds.push_back({name, parser.keys});
-    check_family_keys(s, common, kinds, kind, message);
-}
-/// check_family_keys() where another kind's key "applies to kind \"k\" <entries>, not
-/// \"<kind>\"" (k: the first kind that reads it).
-template <class Parser>
-void check_family_keys(const Section& s, std::span<const std::string_view> common,
-                       const KeyedParsers<Parser>& parsers, std::string_view kind,
-                       std::string_view entries) {
-    check_family_keys(s, common, parsers, kind,
-                      [entries](std::string_view key, std::span<const std::string_view> readers,
-                                std::string_view mine) {
-                          return applies_to_message(key, readers.front(), entries, mine);
-                      });
+    check_family_keys(s, common, kinds, kind, entries);
 }
 
 void parse_logging(const Section& s, LoggingConfig& out);

@@ -118,12 +118,6 @@ void read_schedule(const Section& s, ProbeConfig& out) {
     if (out.jitter < core::Duration::zero()) out.jitter = out.interval / 10;
 }
 
-/// "not used by kind \"<kind>\" (only by <readers>)".
-std::string other_kinds_key(std::string_view /*key*/, std::span<const std::string_view> readers,
-                            std::string_view kind) {
-    return fmt::format("not used by kind {} (only by {})", quote(kind), fmt::join(readers, ", "));
-}
-
 }  // namespace
 
 ParsedProbe parse_probe(const Section& s, const KindParsers& kinds,
@@ -140,7 +134,7 @@ ParsedProbe parse_probe(const Section& s, const KindParsers& kinds,
     s.read_labels("labels", out.labels);
     // Only a known kind's keys can be checked; an unknown kind is already reported.
     check_family_keys(s, kProbeCommonKeys, kinds.probes(), kind_ok ? out.kind : "",
-                      other_kinds_key);
+                      "probes");
     const auto parser = kind_ok ? kinds.probes().find(out.kind) : kinds.probes().end();
     if (parser != kinds.probes().end()) {
         out.options = parser->second.parse(s, out, providers(out.provider));

@@ -40,14 +40,17 @@ bool read_kind(const Section& s, const KindFamily& family, std::string& out) {
     return read_choice(s, "kind", family.what, "kinds", family.kinds, out);
 }
 
-std::string applies_to_message(std::string_view key, std::string_view reader,
+std::string applies_to_message(std::string_view key, std::span<const std::string_view> readers,
                                std::string_view entries, std::string_view kind) {
-    return fmt::format("{} applies to kind \"{}\" {}, not \"{}\"", key, reader, entries, kind);
+    std::vector<std::string> quoted;
+    for (const std::string_view reader : readers) quoted.push_back(quote(reader));
+    return fmt::format("{} applies to kind{} {} {}, not {}", key, readers.size() > 1 ? "s" : "",
+                       fmt::join(quoted, ", "), entries, quote(kind));
 }
 
 void check_family_keys(const Section& s, std::span<const std::string_view> common,
                        std::span<const KindKeys> kinds, std::string_view kind,
-                       const OtherKindsKey& message) {
+                       std::string_view entries) {
     std::vector<std::string_view> known(common.begin(), common.end());
     for (const auto& k : kinds) known.insert(known.end(), k.keys.begin(), k.keys.end());
     s.check_keys(known);
@@ -59,7 +62,7 @@ void check_family_keys(const Section& s, std::span<const std::string_view> commo
     }
     for (const auto& [key, names] : readers) {
         if (!s.contains(key) || one_of(key, common) || one_of(kind, names)) continue;
-        s.error(key, message(key, names, kind));
+        s.error(key, applies_to_message(key, names, entries, kind));
     }
 }
 

@@ -69,14 +69,14 @@ TEST_CASE(
           "t.toml:4:10: rules[0].window: must be greater than 0\n");
 }
 
-TEST_CASE("rule kinds: a key of another kind names the kind it applies to",
+TEST_CASE("rule kinds: a key of another kind names the kinds it applies to",
           "[detect][config][unit]") {
     CHECK(errors_of("latency", "tiers = []\n") ==
           "t.toml:4:9: rules[0].tiers: tiers applies to kind \"traffic_loss\" rules, not "
           "\"latency\"\n");
     CHECK(errors_of("traffic_loss", "probes = [\"p\"]\n") ==
-          "t.toml:4:10: rules[0].probes: probes applies to kind \"balance\" rules, not "
-          "\"traffic_loss\"\n");
+          "t.toml:4:10: rules[0].probes: probes applies to kinds \"balance\", \"downtime\", "
+          "\"latency\" rules, not \"traffic_loss\"\n");
     CHECK(errors_of("balance", "quantile = 0.9\n") ==
           "t.toml:4:12: rules[0].quantile: quantile applies to kind \"latency\" rules, not "
           "\"balance\"\n");

@@ -297,7 +297,8 @@ TEST_CASE("config: expression errors are reported at FILE:LINE:COL", "[probes][u
     CHECK_THAT(e[0], Catch::Contains("unknown name \"status\""));
 
     e = errors("path = \"/b\"\ntarget = \"127.0.0.1:9\"");
-    CHECK_THAT(e[0], Catch::Contains("probes[0].target: not used by kind \"http\""));
+    CHECK_THAT(e[0], Catch::Contains("probes[0].target: target applies to kinds \"dns\", "
+                                     "\"tcp\", \"tls\" probes, not \"http\""));
 }
 
 TEST_CASE("config: provider auth is checked and copied to its probes", "[probes][unit]") {

@@ -116,16 +116,20 @@ TEST_CASE("probe kinds: a misspelt key of a kind is an unknown key with a sugges
 TEST_CASE("probe kinds: another kind's key names the kinds it applies to", "[probes][unit]") {
     CHECK(errors_of("kind = \"tcp\"\ntarget = \"127.0.0.1:1\"\ngrace = \"1m\"\n") ==
           std::vector<std::string>{
-              "p.toml:9:9: probes[0].grace: not used by kind \"tcp\" (only by heartbeat)"});
+              "p.toml:9:9: probes[0].grace: grace applies to kind \"heartbeat\" probes, "
+              "not \"tcp\""});
     CHECK(errors_of("path = \"/x\"\ntls_server_name = \"a.example\"\ntarget = \"127.0.0.1:1\"\n") ==
           std::vector<std::string>{
-              "p.toml:8:19: probes[0].tls_server_name: not used by kind \"http\" (only by tls)",
-              "p.toml:9:10: probes[0].target: not used by kind \"http\" (only by dns, tcp, tls)"});
+              "p.toml:8:19: probes[0].tls_server_name: tls_server_name applies to kind \"tls\" "
+              "probes, not \"http\"",
+              "p.toml:9:10: probes[0].target: target applies to kinds \"dns\", \"tcp\", "
+              "\"tls\" probes, not \"http\""});
     ::setenv("NOCTUA_TEST_PROBE_TOKEN", "beat", 1);
     CHECK(errors_of("kind = \"heartbeat\"\ntoken_env = \"NOCTUA_TEST_PROBE_TOKEN\"\n"
                     "ip_version = 4\n") ==
-          std::vector<std::string>{"p.toml:9:14: probes[0].ip_version: not used by kind "
-                                   "\"heartbeat\" (only by http, scenario, tcp, tls)"});
+          std::vector<std::string>{"p.toml:9:14: probes[0].ip_version: ip_version applies to "
+                                   "kinds \"http\", \"scenario\", \"tcp\", \"tls\" probes, "
+                                   "not \"heartbeat\""});
 }
 
 TEST_CASE("probe kinds: every kind supplies its parser; without them only common keys load",

@@ -146,8 +146,7 @@ public:
     /// Registers the parser of rule kind `kind`, which reads `keys`; registering a kind twice
     /// aborts.
     void add_rule(std::string_view kind, std::span<const std::string_view> keys, RuleParser parse) {
-        KeyedParser<RuleParser> entry{{keys.begin(), keys.end()}, std::move(parse)};
-        NOCTUA_CHECK(rules_.emplace(std::string(kind), std::move(entry)).second);
+        add_keyed(rules_, kind, keys, std::move(parse));
     }
     /// Every rule kind's parser.
     [[nodiscard]] const KeyedParsers<RuleParser>& rules() const { return rules_; }
@@ -156,8 +155,7 @@ public:
     /// twice aborts.
     void add_stream(std::string_view kind, std::span<const std::string_view> keys,
                     StreamParser parse) {
-        KeyedParser<StreamParser> entry{{keys.begin(), keys.end()}, std::move(parse)};
-        NOCTUA_CHECK(streams_.emplace(std::string(kind), std::move(entry)).second);
+        add_keyed(streams_, kind, keys, std::move(parse));
     }
     /// Every stream kind's parser.
     [[nodiscard]] const KeyedParsers<StreamParser>& streams() const { return streams_; }
@@ -165,8 +163,7 @@ public:
     /// twice aborts.
     void add_suite(std::string_view kind, std::span<const std::string_view> keys,
                    SuiteParser parse) {
-        KeyedParser<SuiteParser> entry{{keys.begin(), keys.end()}, std::move(parse)};
-        NOCTUA_CHECK(suites_.emplace(std::string(kind), std::move(entry)).second);
+        add_keyed(suites_, kind, keys, std::move(parse));
     }
     /// Every status-test kind's parser.
     [[nodiscard]] const KeyedParsers<SuiteParser>& suites() const { return suites_; }
@@ -175,13 +172,19 @@ public:
     /// aborts.
     void add_probe(std::string_view kind, std::span<const std::string_view> keys,
                    ProbeParser parse) {
-        KeyedParser<ProbeParser> entry{{keys.begin(), keys.end()}, std::move(parse)};
-        NOCTUA_CHECK(probes_.emplace(std::string(kind), std::move(entry)).second);
+        add_keyed(probes_, kind, keys, std::move(parse));
     }
     /// Every probe kind's parser.
     [[nodiscard]] const KeyedParsers<ProbeParser>& probes() const { return probes_; }
 
 private:
+    template <class Parser>
+    static void add_keyed(KeyedParsers<Parser>& family, std::string_view kind,
+                          std::span<const std::string_view> keys, Parser parse) {
+        KeyedParser<Parser> entry{{keys.begin(), keys.end()}, std::move(parse)};
+        NOCTUA_CHECK(family.emplace(std::string(kind), std::move(entry)).second);
+    }
+
     std::map<std::string, ReceiverParser, std::less<>> receivers_;
     KeyedParsers<RuleParser> rules_;
     KeyedParsers<StreamParser> streams_;
