@@ -17,7 +17,7 @@ using alerts::AlertState;
 namespace {
 
 config::Config cfg() {
-    return testing::load_config(std::string(testing::kOncallPolicy) + "escalation = \"oncall\"\n");
+    return testing::load_config(testing::oncall_policy() + "escalation = \"oncall\"\n");
 }
 
 alerts::Alert alert(AlertState state, core::TimePoint t) {

@@ -61,14 +61,19 @@ alerts::Notification note(std::uint64_t id, alerts::AlertState state,
     return alerts::make_notification(id, "r", a, core::TimePoint{});
 }
 
-struct Fixture {
+/// A dispatcher without a store on a strand of its own io_context, and its receiver "r" (a
+/// `Channel`, which the fixture deriving from this makes).
+template <class Channel>
+struct DispatcherParts {
     boost::asio::io_context ioc;
     prometheus::Registry registry;
     alerts::AlertMetrics metrics{registry};
     boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
     alerts::Dispatcher dispatcher{strand, metrics, 1};
-    std::shared_ptr<RecordingChannel> channel;
+    std::shared_ptr<Channel> channel;
+};
 
+struct Fixture : DispatcherParts<RecordingChannel> {
     explicit Fixture(int max_attempts = 5) {
         channel = std::make_shared<RecordingChannel>(receiver("r", max_attempts), ioc);
         dispatcher.set_channels({{"r", channel}});
@@ -207,13 +212,8 @@ protected:
 };
 
 /// A dispatcher without a store whose receiver "r" holds every attempt.
-struct HeldFixture {
-    boost::asio::io_context ioc;
-    prometheus::Registry registry;
-    alerts::AlertMetrics metrics{registry};
-    boost::asio::strand<boost::asio::io_context::executor_type> strand{ioc.get_executor()};
-    alerts::Dispatcher dispatcher{strand, metrics, 1};
-    std::shared_ptr<HoldingChannel> channel = std::make_shared<HoldingChannel>(receiver("r"));
+struct HeldFixture : DispatcherParts<HoldingChannel> {
+    HeldFixture() { channel = std::make_shared<HoldingChannel>(receiver("r")); }
 
     /// Runs `f` on the strand and everything it sets off that is ready.
     template <class F>

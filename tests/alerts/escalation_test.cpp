@@ -18,7 +18,7 @@ core::TimePoint at(std::chrono::seconds s) { return core::TimePoint{24h + s}; }
 // Three receivers; groups of the root route escalate to "secondary" after 10 minutes and to
 // "manager" after 30, and are reminded every hour.
 config::Config policy(std::string_view route_extra = "escalation = \"oncall\"") {
-    return testing::load_config(std::string(testing::kOncallPolicy) + std::string(route_extra) + "\n");
+    return testing::load_config(testing::oncall_policy() + std::string(route_extra) + "\n");
 }
 
 Alert alert(std::string provider, AlertState state, core::TimePoint t, std::string op = "") {

@@ -11,7 +11,7 @@ using namespace noctua::testing::alert_names;
 namespace {
 
 config::Config routing(std::string_view extra = "") {
-    std::string toml = std::string(testing::kNocAndPager) + std::string(testing::kInhibitOnProviderDown);
+    std::string toml = testing::noc_and_pager() + std::string(testing::kInhibitOnProviderDown);
     toml += R"(
 [route]
 receiver = "noc"

@@ -11,6 +11,8 @@
 #include "noctua/alerts/channels/whatsapp.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/config/kinds.hpp"
+#include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/kind_family.hpp"
 #include "noctua/testing/registry_parsers.hpp"
 
 using namespace noctua::config;
@@ -27,32 +29,24 @@ const KindParsers& receiver_parsers() {
 
 /// One receiver "r" of `kind` with `keys` (from line 4 on), and the route to it.
 std::string entry(std::string_view kind, std::string_view keys) {
-    return "[[receivers]]\nname = \"r\"\nkind = \"" + std::string(kind) + "\"\n" +
-           std::string(keys) + "[route]\nreceiver = \"r\"\n";
+    return noctua::testing::kind_entry(kReceiverKinds, "name = \"r\"", kind, keys) +
+           "[route]\nreceiver = \"r\"\n";
 }
 
 /// The receiver of `entry(kind, keys)`, loaded with every kind's parser.
 ReceiverConfig only_receiver(std::string_view kind, std::string_view keys) {
-    auto result = load_string(entry(kind, keys), "r.toml", receiver_parsers());
-    if (!result) {
-        for (const auto& e : result.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(result.has_value());
-    REQUIRE(result->receivers.size() == 1);
-    return result->receivers[0];
+    auto loaded = noctua::testing::load_config(entry(kind, keys), receiver_parsers());
+    REQUIRE(loaded.receivers.size() == 1);
+    return loaded.receivers[0];
 }
 
 /// The errors of `entry(kind, keys)` as `r.toml:L:C: key: message` lines, with or without the
 /// kinds' parsers.
 std::vector<std::string> errors_of(std::string_view kind, std::string_view keys,
                                    bool with_parsers = true) {
-    const auto result = with_parsers ? load_string(entry(kind, keys), "r.toml", receiver_parsers())
-                                     : load_string(entry(kind, keys), "r.toml");
-    std::vector<std::string> out;
-    if (!result) {
-        for (const auto& e : result.error()) out.push_back(e.to_string());
-    }
-    return out;
+    const KindParsers none;
+    return noctua::testing::load_errors(entry(kind, keys), "r.toml",
+                                with_parsers ? receiver_parsers() : none);
 }
 
 }  // namespace

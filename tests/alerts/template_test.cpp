@@ -1,9 +1,13 @@
 // Rendering rule templates: Prometheus's humanising formats, missing data, hostile input.
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "noctua/alerts/template.hpp"
+#include "noctua/testing/cases.hpp"
 
 using namespace noctua;
 
@@ -18,26 +22,25 @@ std::string render(const std::string& text, const alerts::TemplateData& d) {
 }  // namespace
 
 TEST_CASE("template: humanize functions follow Prometheus's formats", "[alerts][unit]") {
-    CHECK(alerts::humanize(0) == "0");
-    CHECK(alerts::humanize(1234567) == "1.235M");
-    CHECK(alerts::humanize(999) == "999");
-    CHECK(alerts::humanize(-2500) == "-2.5k");
-    CHECK(alerts::humanize(0.002) == "2m");
-    CHECK(alerts::humanize(1e30) == "1e+06Y");
-    CHECK(alerts::humanize_1024(1048576) == "1Mi");
-    CHECK(alerts::humanize_1024(0.5) == "0.5");
-    CHECK(alerts::humanize_duration(0) == "0s");
-    CHECK(alerts::humanize_duration(5400) == "1h 30m 0s");
-    CHECK(alerts::humanize_duration(93784) == "1d 2h 3m 4s");
-    CHECK(alerts::humanize_duration(61.5) == "1m 1s");
-    CHECK(alerts::humanize_duration(12.346) == "12.35s");
-    CHECK(alerts::humanize_duration(-90) == "-1m 30s");
-    CHECK(alerts::humanize_duration(0.25) == "250ms");
-    CHECK(alerts::humanize_duration(1e300) == "1e+300s");
-    CHECK(alerts::humanize_percentage(0.4123) == "41.23%");
-    CHECK(alerts::humanize_percentage(1) == "100%");
-    CHECK(alerts::humanize(std::numeric_limits<double>::quiet_NaN()) == "NaN");
-    CHECK(alerts::humanize_duration(-std::numeric_limits<double>::infinity()) == "-Inf");
+    // Each function's numbers and the text it must give for them.
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    const std::pair<double, std::string_view> humanize[] = {
+        {0, "0"},      {1234567, "1.235M"}, {999, "999"},  {-2500, "-2.5k"},
+        {0.002, "2m"}, {1e30, "1e+06Y"},    {kNaN, "NaN"},
+    };
+    testing::check_each(humanize, alerts::humanize);
+    const std::pair<double, std::string_view> humanize_1024[] = {{1048576, "1Mi"}, {0.5, "0.5"}};
+    testing::check_each(humanize_1024, alerts::humanize_1024);
+    const std::pair<double, std::string_view> humanize_duration[] = {
+        {0, "0s"},       {5400, "1h 30m 0s"}, {93784, "1d 2h 3m 4s"},
+        {61.5, "1m 1s"}, {12.346, "12.35s"},  {-90, "-1m 30s"},
+        {0.25, "250ms"}, {1e300, "1e+300s"},  {-kInf, "-Inf"},
+    };
+    testing::check_each(humanize_duration, alerts::humanize_duration);
+    const std::pair<double, std::string_view> humanize_percentage[] = {{0.4123, "41.23%"},
+                                                                       {1, "100%"}};
+    testing::check_each(humanize_percentage, alerts::humanize_percentage);
 }
 
 TEST_CASE("template: labels, value, values and annotations render; missing ones are empty",
@@ -46,9 +49,10 @@ TEST_CASE("template: labels, value, values and annotations render; missing ones 
     const std::map<std::string, double> values{{"expected_per_hour", 12500}};
     const alerts::Annotations own{{"summary", "traffic down"}};
     const alerts::TemplateData d{&labels, 0.4123, &values, &own};
-    CHECK(render("{{ .Labels.provider }} in {{ $labels.country | toUpper }}: "
-                 "{{ .Value | humanizePercentage }} of {{ .Values.expected_per_hour | humanize }}/h",
-                 d) == "acme in NG: 41.23% of 12.5k/h");
+    CHECK(
+        render("{{ .Labels.provider }} in {{ $labels.country | toUpper }}: "
+               "{{ .Value | humanizePercentage }} of {{ .Values.expected_per_hour | humanize }}/h",
+               d) == "acme in NG: 41.23% of 12.5k/h");
     CHECK(render("{{ .Annotations.summary | title }} ({{ $value }})", d) ==
           "Traffic Down (0.4123)");
     CHECK(render("[{{ .Labels.missing }}][{{ .Values.missing }}][{{ .Annotations.x }}]", d) ==
@@ -80,7 +84,8 @@ TEST_CASE("RuleTemplates: renders the rule's labels and annotations into an inpu
           "[alerts][unit]") {
     config::RuleConfig rule;
     rule.name = "TrafficLoss";
-    rule.labels = {{"page", "{{ .Labels.provider }}-noc"}, {"team", "payments"},
+    rule.labels = {{"page", "{{ .Labels.provider }}-noc"},
+                   {"team", "payments"},
                    {"region", "{{ .Labels.nothing }}"}};
     rule.annotations = {{"summary", "{{ .Labels.provider }}: {{ .Annotations.summary }}"},
                         {"runbook_url", "https://runbooks.example/traffic"},

@@ -9,23 +9,15 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-constexpr std::string_view kReceivers = R"([[receivers]]
-name = "noc"
-kind = "log"
-[[receivers]]
-name = "pager"
-kind = "log"
-[[receivers]]
-name = "manager"
-kind = "log"
-)";
+/// Receivers "noc", "pager" and "manager" (lines 1–9).
+const std::string kReceivers = testing::log_receivers({"noc", "pager", "manager"});
 
 config::LoadResult load(std::string_view rest) {
-    return config::load_string(std::string(kReceivers) + std::string(rest), "test.toml");
+    return config::load_string(kReceivers + std::string(rest), "test.toml");
 }
 
 std::string errors(std::string_view rest) {
-    auto out = testing::config_errors(std::string(kReceivers) + std::string(rest));
+    auto out = testing::config_errors(kReceivers + std::string(rest));
     REQUIRE_FALSE(out.empty());
     return out;
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/temp_dir.hpp"
 #include "noctua/testing/kind_parsers.hpp"
 
@@ -102,15 +103,8 @@ TEST_CASE("config: files a probe names are regular files within the limit", "[co
     TempDir dir("config-files");
     const auto body = dir.file("body.json");
     write(body, comments(kMaxFileBytes + 1));
-    const std::string probe = R"([[providers]]
-id = "acme"
-base_url = "http://127.0.0.1:9"
-[[probes]]
-id = "p"
-provider = "acme"
-path = "/x"
-method = "POST"
-)";
+    const std::string probe = noctua::testing::acme_probe("http://127.0.0.1:9") +
+                              "path = \"/x\"\nmethod = \"POST\"\n";
     CHECK(error_of(load_string(probe + "body_file = \"" + body + "\"\n", "t.toml",
                                noctua::testing::builtin_kind_parsers())) ==
           "t.toml:9:13: probes[0].body_file: cannot read file \"" + body +

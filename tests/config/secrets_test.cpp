@@ -83,6 +83,13 @@ std::string public_server(std::string_view token_line) {
     return "[server]\nlisten = \"0.0.0.0:9464\"\n" + std::string(token_line) + "\n";
 }
 
+/// The errors of loading, as "t.toml", a public server whose admin token is in environment
+/// variable `var`.
+std::vector<std::string> env_token_errors(std::string_view var) {
+    return error_strings(
+        load_string(public_server("admin_token_env = \"" + std::string(var) + "\""), "t.toml"));
+}
+
 }  // namespace
 
 TEST_CASE("config: admin token from an environment variable", "[config][unit]") {
@@ -97,22 +104,15 @@ TEST_CASE("config: admin token from an environment variable", "[config][unit]") 
 }
 
 TEST_CASE("config: an unset or empty environment variable names the variable", "[config][unit]") {
+    const std::string variable = "t.toml:3:19: server.admin_token_env: environment variable ";
     SECTION("unset") {
-        auto result = load_string(
-            public_server("admin_token_env = \"" + std::string(kUnsetVar) + "\""), "t.toml");
-        CHECK(error_strings(result) ==
-              std::vector<std::string>{std::string("t.toml:3:19: server.admin_token_env: "
-                                                   "environment variable ") +
-                                       kUnsetVar + " is not set"});
+        CHECK(env_token_errors(kUnsetVar) ==
+              std::vector<std::string>{variable + kUnsetVar + " is not set"});
     }
     SECTION("empty") {
         ScopedEnv env(kTokenVar, "");
-        auto result = load_string(
-            public_server("admin_token_env = \"" + std::string(kTokenVar) + "\""), "t.toml");
-        CHECK(error_strings(result) ==
-              std::vector<std::string>{std::string("t.toml:3:19: server.admin_token_env: "
-                                                   "environment variable ") +
-                                       kTokenVar + " is empty"});
+        CHECK(env_token_errors(kTokenVar) ==
+              std::vector<std::string>{variable + kTokenVar + " is empty"});
     }
 }
 

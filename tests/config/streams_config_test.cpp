@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "noctua/config/config.hpp"
 #include "noctua/streams/sources/file.hpp"
 #include "noctua/streams/sources/http.hpp"
@@ -65,18 +70,23 @@ metrics = true
 }
 
 TEST_CASE("config: stream and window mistakes are positioned errors", "[config][unit]") {
-    CHECK_THAT(errors_of("[[streams]]\nid = \"a\"\nkind = \"ftp\"\n")[0],
-               Contains("t.toml:3:8: streams[0].kind: unknown stream kind \"ftp\""));
-    CHECK_THAT(errors_of("[[streams]]\nid = \"a\"\nkind = \"http\"\n")[0],
-               Contains("streams[0]: http streams need a token"));
-    CHECK_THAT(errors_of("[[streams]]\nid = \"a\"\nkind = \"file\"\npaths = [\"x\"]\nqueue_limit = 3\n")[0],
-               Contains("streams[0].queue_limit: queue_limit applies to kind \"http\" streams"));
-    CHECK_THAT(errors_of("[[streams]]\nid = \"a\"\nkind = \"kafka\"\ntopics = [\"t\"]\n")[0],
-               Contains("streams[0]: missing required key \"brokers\""));
-    CHECK_THAT(errors_of("[windows]\nhistory_bucket = \"90s\"\n")[0],
-               Contains("windows.history_bucket: history_bucket (1m30s) must be a whole multiple"));
-    CHECK_THAT(errors_of("[[windows.sets]]\nby = [\"provider\", \"channel\"]\n")[0],
-               Contains("windows.sets[0].by: unknown dimension \"channel\""));
-    CHECK_THAT(errors_of("[windows]\nbucket = \"1m\"\nbuckett = \"1m\"\n")[0],
-               Contains("windows.buckett: unknown key"));
+    // Each document's first error contains the text beside it.
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {"[[streams]]\nid = \"a\"\nkind = \"ftp\"\n",
+         "t.toml:3:8: streams[0].kind: unknown stream kind \"ftp\""},
+        {"[[streams]]\nid = \"a\"\nkind = \"http\"\n", "streams[0]: http streams need a token"},
+        {"[[streams]]\nid = \"a\"\nkind = \"file\"\npaths = [\"x\"]\nqueue_limit = 3\n",
+         "streams[0].queue_limit: queue_limit applies to kind \"http\" streams"},
+        {"[[streams]]\nid = \"a\"\nkind = \"kafka\"\ntopics = [\"t\"]\n",
+         "streams[0]: missing required key \"brokers\""},
+        {"[windows]\nhistory_bucket = \"90s\"\n",
+         "windows.history_bucket: history_bucket (1m30s) must be a whole multiple"},
+        {"[[windows.sets]]\nby = [\"provider\", \"channel\"]\n",
+         "windows.sets[0].by: unknown dimension \"channel\""},
+        {"[windows]\nbucket = \"1m\"\nbuckett = \"1m\"\n", "windows.buckett: unknown key"},
+    };
+    for (const auto& [toml, error] : cases) {
+        INFO(toml);
+        CHECK_THAT(errors_of(toml)[0], Contains(std::string(error)));
+    }
 }

@@ -20,16 +20,10 @@ std::string error_of(const std::string& toml) {
                                          noctua::testing::builtin_kind_parsers());
 }
 
-// A valid provider (lines 1–3) and the start of a probe on it (lines 4–6).
-constexpr std::string_view kProbe = R"([[providers]]
-id = "acme"
-base_url = "http://127.0.0.1:9/api"
-[[probes]]
-id = "p"
-provider = "acme"
-)";
-
-std::string probe(std::string_view rest) { return std::string(kProbe) + std::string(rest); }
+/// A valid provider (lines 1–3) and the start of a probe on it (lines 4–6), then `rest`.
+std::string probe(std::string_view rest) {
+    return noctua::testing::acme_probe("http://127.0.0.1:9/api") + std::string(rest);
+}
 
 std::string receiver(std::string_view url_line) {
     return "[[receivers]]\nname = \"hook\"\nkind = \"webhook\"\n" + std::string(url_line) +

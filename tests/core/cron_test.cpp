@@ -1,8 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include <date/date.h>
 
 #include "noctua/core/cron.hpp"
+#include "noctua/testing/cases.hpp"
 
 using noctua::core::CronSchedule;
 using noctua::core::TimePoint;
@@ -44,25 +50,37 @@ std::vector<std::string> fires(const CronSchedule& s, const char* from, int n) {
 }  // namespace
 
 TEST_CASE("CronSchedule: fields with ranges, steps, lists and names", "[core][unit]") {
-    CHECK(fires(cron("*/20 6-7 * * mon-fri"), "2026-12-04T06:50:00Z", 4) ==
-          std::vector<std::string>{"2026-12-04T07:00:00Z", "2026-12-04T07:20:00Z",
-                                   "2026-12-04T07:40:00Z", "2026-12-07T06:00:00Z"});
-    CHECK(fires(cron("0 6 1,15 jan,JUL *"), "2026-06-30T00:00:00Z", 3) ==
-          std::vector<std::string>{"2026-07-01T06:00:00Z", "2026-07-15T06:00:00Z",
-                                   "2027-01-01T06:00:00Z"});
-    // 7 is Sunday too; "5/20" runs from 5 to the end of the field.
-    CHECK(fires(cron("5/20 0 * * 7"), "2026-12-05T12:00:00Z", 4) ==
-          std::vector<std::string>{"2026-12-06T00:05:00Z", "2026-12-06T00:25:00Z",
-                                   "2026-12-06T00:45:00Z", "2026-12-13T00:05:00Z"});
-    // Both day fields restricted: either matches (the 13th, or any Friday).
-    CHECK(fires(cron("0 0 13 * fri"), "2026-11-12T00:00:00Z", 3) ==
-          std::vector<std::string>{"2026-11-13T00:00:00Z", "2026-11-20T00:00:00Z",
-                                   "2026-11-27T00:00:00Z"});
-    CHECK(fires(cron("@daily"), "2026-12-03T10:00:00Z", 1) ==
-          std::vector<std::string>{"2026-12-04T00:00:00Z"});
-    // Strictly after: a time on the minute does not fire again.
-    CHECK(fires(cron("0 6 * * *"), "2026-12-03T06:00:00Z", 1) ==
-          std::vector<std::string>{"2026-12-04T06:00:00Z"});
+    // An expression, a start, and the firings that follow it.
+    struct Case {
+        const char* expression;
+        const char* from;
+        std::vector<std::string> next;
+    };
+    const Case cases[] = {
+        {"*/20 6-7 * * mon-fri",
+         "2026-12-04T06:50:00Z",
+         {"2026-12-04T07:00:00Z", "2026-12-04T07:20:00Z", "2026-12-04T07:40:00Z",
+          "2026-12-07T06:00:00Z"}},
+        {"0 6 1,15 jan,JUL *",
+         "2026-06-30T00:00:00Z",
+         {"2026-07-01T06:00:00Z", "2026-07-15T06:00:00Z", "2027-01-01T06:00:00Z"}},
+        // 7 is Sunday too; "5/20" runs from 5 to the end of the field.
+        {"5/20 0 * * 7",
+         "2026-12-05T12:00:00Z",
+         {"2026-12-06T00:05:00Z", "2026-12-06T00:25:00Z", "2026-12-06T00:45:00Z",
+          "2026-12-13T00:05:00Z"}},
+        // Both day fields restricted: either matches (the 13th, or any Friday).
+        {"0 0 13 * fri",
+         "2026-11-12T00:00:00Z",
+         {"2026-11-13T00:00:00Z", "2026-11-20T00:00:00Z", "2026-11-27T00:00:00Z"}},
+        {"@daily", "2026-12-03T10:00:00Z", {"2026-12-04T00:00:00Z"}},
+        // Strictly after: a time on the minute does not fire again.
+        {"0 6 * * *", "2026-12-03T06:00:00Z", {"2026-12-04T06:00:00Z"}},
+    };
+    for (const auto& c : cases) {
+        INFO(c.expression << " after " << c.from);
+        CHECK(fires(cron(c.expression), c.from, static_cast<int>(c.next.size())) == c.next);
+    }
 }
 
 TEST_CASE("CronSchedule: bad expressions say what is wrong", "[core][unit]") {
@@ -71,14 +89,18 @@ TEST_CASE("CronSchedule: bad expressions say what is wrong", "[core][unit]") {
         REQUIRE_FALSE(s);
         return s.error().message;
     };
-    CHECK(error("0 6 * *") == "cron expression \"0 6 * *\" needs 5 fields (minute hour "
-                              "day-of-month month day-of-week), not 4");
-    CHECK(error("60 6 * * *") == "minute: 60 is outside 0-59");
-    CHECK(error("0 6 * foo *") == "month: \"foo\" is not a number");
-    CHECK(error("0 6 * * 1-") == "day-of-week: \"\" is not a number");
-    CHECK(error("*/0 6 * * *") == "minute: bad step \"0\"");
-    CHECK(error("0 9-6 * * *") == "hour: range \"9-6\" ends before it starts");
-    CHECK(error("0 0 30 2 *") == "cron expression \"0 0 30 2 *\" names no day that exists");
+    CHECK(error("0 6 * *") ==
+          "cron expression \"0 6 * *\" needs 5 fields (minute hour "
+          "day-of-month month day-of-week), not 4");
+    const std::pair<const char*, std::string_view> cases[] = {
+        {"60 6 * * *", "minute: 60 is outside 0-59"},
+        {"0 6 * foo *", "month: \"foo\" is not a number"},
+        {"0 6 * * 1-", "day-of-week: \"\" is not a number"},
+        {"*/0 6 * * *", "minute: bad step \"0\""},
+        {"0 9-6 * * *", "hour: range \"9-6\" ends before it starts"},
+        {"0 0 30 2 *", "cron expression \"0 0 30 2 *\" names no day that exists"},
+    };
+    noctua::testing::check_each(cases, [&](const char* expression) { return error(expression); });
     CHECK(error("0 6 * * *", "Mars/Olympus") == "unknown time zone \"Mars/Olympus\"");
 }
 

@@ -44,6 +44,14 @@ struct Recorded {
     bool with_signal;
 };
 
+/// The one provider "acme", with `labels`.
+std::vector<config::ProviderConfig> acme_with(core::Labels labels) {
+    std::vector<config::ProviderConfig> providers(1);
+    providers[0].id = "acme";
+    providers[0].labels = std::move(labels);
+    return providers;
+}
+
 }  // namespace
 
 TEST_CASE("RuleEvaluator: feeds only consuming, matching detectors", "[daemon][unit]") {
@@ -72,9 +80,7 @@ TEST_CASE("RuleEvaluator: a traffic loss names the firing downtime alert that ex
     std::vector<std::unique_ptr<detect::Detector>> rules;
     rules.push_back(std::make_unique<ThresholdRule>("ProviderDown", "downtime", Measure::probe));
     rules.push_back(std::make_unique<ThresholdRule>("TrafficLoss", "traffic_loss", Measure::volume));
-    std::vector<config::ProviderConfig> providers(1);
-    providers[0].id = "acme";
-    providers[0].labels = {{"team", "payments"}};
+    const auto providers = acme_with({{"team", "payments"}});
     evaluator.set_rules(std::move(rules), &providers);
 
     evaluator.feed(Measure::probe, {{{"provider", "acme"}, {"probe", "p"}}, minute(1), 0});
@@ -205,9 +211,7 @@ TEST_CASE("RuleEvaluator: rule templates render when the alert fires, with provi
                       {"dashboard_url", "https://grafana.example/d/x?p={{ $labels.provider }}"}};
     std::vector<std::unique_ptr<detect::Detector>> rules;
     rules.push_back(std::make_unique<ThresholdRule>(rc, Measure::volume));
-    std::vector<config::ProviderConfig> providers(1);
-    providers[0].id = "acme";
-    providers[0].labels = {{"tier", "premium"}};
+    const auto providers = acme_with({{"tier", "premium"}});
     evaluator.set_rules(std::move(rules), &providers);
 
     evaluator.feed(Measure::volume, {{{"provider", "acme"}, {"set", "provider"}}, minute(1), 0});

@@ -85,6 +85,17 @@ alerts::Alert alert(const std::string& name, const std::string& provider,
     return a;
 }
 
+/// The rules: one `Detector`, from a config that sets only its `name` and `kind`.
+template <class Detector>
+std::vector<std::unique_ptr<detect::Detector>> one_rule(std::string name, std::string kind) {
+    config::RuleConfig rc;
+    rc.name = std::move(name);
+    rc.kind = std::move(kind);
+    std::vector<std::unique_ptr<detect::Detector>> rules;
+    rules.push_back(std::make_unique<Detector>(rc));
+    return rules;
+}
+
 }  // namespace
 
 TEST_CASE("provider_state: critical alert is down, other alert or failed probe degraded",
@@ -190,11 +201,7 @@ TEST_CASE("Wall: balance rule's forecast exported and shown; gone with the rule"
     prometheus::Registry registry;
     daemon::Wall wall(registry);
     const auto cfg = two_providers();
-    config::RuleConfig rc;
-    rc.name = "BalanceLow";
-    rc.kind = "balance";
-    std::vector<std::unique_ptr<detect::Detector>> rules;
-    rules.push_back(std::make_unique<detect::BalanceDetector>(rc));
+    auto rules = one_rule<detect::BalanceDetector>("BalanceLow", "balance");
     const core::Labels series{{"currency", "EUR"}, {"probe", "acme-balance"}, {"provider", "acme"}};
     std::vector<detect::Signal> out;
     rules[0]->observe(detect::Measure::balance, core::Sample{series, at(0), 1000.0}, {}, out);
@@ -289,11 +296,7 @@ TEST_CASE("Wall: traffic_loss verdicts exported per series and drawn on the prov
     prometheus::Registry registry;
     daemon::Wall wall(registry);
     const auto cfg = two_providers();
-    config::RuleConfig rc;
-    rc.name = "TrafficLoss";
-    rc.kind = "traffic_loss";
-    std::vector<std::unique_ptr<detect::Detector>> rules;
-    rules.push_back(std::make_unique<detect::TrafficLossDetector>(rc));
+    auto rules = one_rule<detect::TrafficLossDetector>("TrafficLoss", "traffic_loss");
     // Ten transactions a minute for three hours: the `recent` level (2 h) is learned, and the
     // 30-minute window holds 300 against 300 expected.
     const core::Labels series{{"metric", "volume"}, {"provider", "acme"}, {"set", "provider"}};

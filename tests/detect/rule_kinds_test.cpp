@@ -10,6 +10,7 @@
 #include "noctua/detect/detector.hpp"
 #include "noctua/detect/kinds/balance.hpp"
 #include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/kind_family.hpp"
 #include "noctua/testing/registry_parsers.hpp"
 
 using namespace noctua;
@@ -23,7 +24,7 @@ const config::KindParsers& rule_parsers() {
 
 /// One rule "R" of `kind` with `keys` (from line 4 on).
 std::string rule(std::string_view kind, std::string_view keys) {
-    return "[[rules]]\nname = \"R\"\nkind = \"" + std::string(kind) + "\"\n" + std::string(keys);
+    return testing::kind_entry(config::kRuleKinds, "name = \"R\"", kind, keys);
 }
 
 /// The errors of `rule(kind, keys)` read with `parsers`, one `t.toml:L:C: key: message` line
@@ -37,12 +38,7 @@ std::string errors_of(std::string_view kind, std::string_view keys,
 
 TEST_CASE("rule kinds: every kind supplies its parser and keys; without them its keys are refused",
           "[detect][config][unit]") {
-    for (const auto kind : config::kRuleKinds.kinds) {
-        INFO(kind);
-        const auto it = rule_parsers().rules().find(kind);
-        REQUIRE(it != rule_parsers().rules().end());
-        CHECK_FALSE(it->second.keys.empty());
-    }
+    testing::check_every_kind_reads_keys(config::kRuleKinds, rule_parsers().rules());
     // Config alone knows no kind's own keys: they are unknown keys, never silently dropped.
     const config::KindParsers none;
     CHECK_THAT(errors_of("latency", "quantile = 0.99\n", none),

@@ -17,6 +17,7 @@
 
 #include "net_test_support.hpp"
 #include "noctua/net/http_server.hpp"
+#include "noctua/testing/child_process.hpp"
 
 namespace {
 
@@ -67,11 +68,7 @@ TEST_CASE("CurlHttpClient: connection refused is a connect error", "[net][integr
     asio::io_context ioc;
     CurlHttpClient client(ioc);
     // A port that was free a moment ago and has nobody listening now.
-    std::uint16_t port = 0;
-    {
-        asio::ip::tcp::acceptor probe(ioc, {noctua::net::test::loopback(), 0});
-        port = probe.local_endpoint().port();
-    }
+    const auto port = noctua::testing::free_loopback_port();
     HttpRequest request;
     request.url = url_for(port, "/");
     auto response = fetch(ioc, client, request);
@@ -108,9 +105,7 @@ TEST_CASE("CurlHttpClient: a body larger than max_response_bytes is too_large",
 
     SECTION("announced by Content-Length") {
         Router router;
-        router.add("GET", "/big", [&](const ServerRequest&, const PathParams&) {
-            return ServerResponse::text(200, big);
-        });
+        router.add("GET", "/big", answer_text(big));
         HttpServer server(ioc, router, {});
         REQUIRE(server.start());
         request.url = url_for(server.port(), "/big");
@@ -150,9 +145,7 @@ TEST_CASE("CurlHttpClient: a reused easy handle carries nothing over from the la
     };
     router.add("POST", "/echo", echo);
     router.add("GET", "/echo", echo);
-    router.add("GET", "/big", [&](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, big);
-    });
+    router.add("GET", "/big", answer_text(big));
     HttpServer server(ioc, router, {});
     REQUIRE(server.start());
 
@@ -203,11 +196,7 @@ TEST_CASE("CurlHttpClient: error messages never quote the URL, its host or its a
         check_clean(r, {"hostsecret", "pathsecret", "querysecret"});
     }
     SECTION("an address that refuses the connection") {
-        std::uint16_t port = 0;
-        {
-            asio::ip::tcp::acceptor probe(ioc, {noctua::net::test::loopback(), 0});
-            port = probe.local_endpoint().port();
-        }
+        const auto port = noctua::testing::free_loopback_port();
         HttpRequest request;
         request.url = url_for(port, "/pathsecret?token=querysecret");
         auto r = fetch(ioc, client, request);
@@ -224,9 +213,7 @@ TEST_CASE("CurlHttpClient: a failed name lookup leaves nothing behind in pooled 
     noctua::net::test::ensure_curl_global();
     asio::io_context ioc;
     Router router;
-    router.add("GET", "/", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "ok");
-    });
+    router.add("GET", "/", answer_text("ok"));
     HttpServer server(ioc, router, {});
     REQUIRE(server.start());
     CurlHttpClient client(ioc);
@@ -498,9 +485,7 @@ TEST_CASE("CurlHttpClient: host names from /etc/hosts resolve through curl's res
     noctua::net::test::ensure_curl_global();
     asio::io_context ioc;
     Router router;
-    router.add("GET", "/", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "resolved");
-    });
+    router.add("GET", "/", answer_text("resolved"));
     HttpServer server(ioc, router, {});
     REQUIRE(server.start());
     CurlHttpClient client(ioc);

@@ -205,9 +205,7 @@ TEST_CASE("HttpServer: GET and POST round trip with headers and body", "[net][in
 
 TEST_CASE("HttpServer: 404 and 405 answer JSON over the wire", "[net][integration]") {
     Router router;
-    router.add("GET", "/only-get", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "ok");
-    });
+    router.add("GET", "/only-get", answer_text("ok"));
     Loopback loop(router);
 
     auto missing = loop.get("/nope");
@@ -229,9 +227,7 @@ TEST_CASE("HttpServer: 404 and 405 answer JSON over the wire", "[net][integratio
 
 TEST_CASE("HttpServer: HEAD gets the GET route's headers without a body", "[net][integration]") {
     Router router;
-    router.add("GET", "/metrics", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "twelve bytes");
-    });
+    router.add("GET", "/metrics", answer_text("twelve bytes"));
     Loopback loop(router);
     HttpRequest head;
     head.method = "HEAD";
@@ -254,9 +250,7 @@ TEST_CASE("HttpServer: a throwing handler answers 500 and the server keeps servi
     router.add("GET", "/bad-status", [](const ServerRequest&, const PathParams&) {
         return ServerResponse::text(42, "not a status");
     });
-    router.add("GET", "/ok", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "ok");
-    });
+    router.add("GET", "/ok", answer_text("ok"));
     Loopback loop(router);
     auto response = loop.get("/boom");
     REQUIRE(response.transport_ok());
@@ -269,9 +263,7 @@ TEST_CASE("HttpServer: a throwing handler answers 500 and the server keeps servi
 TEST_CASE("HttpServer: a malformed request gets 400 and the server keeps serving",
           "[net][integration]") {
     Router router;
-    router.add("GET", "/ok", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "ok");
-    });
+    router.add("GET", "/ok", answer_text("ok"));
     Loopback loop(router);
 
     RawConnection raw(loop.ioc, loop.server.port());
@@ -340,9 +332,7 @@ TEST_CASE("HttpServer: limits answer 413 and 431", "[net][integration]") {
 
 TEST_CASE("HttpServer: read timeout closes an idle connection", "[net][integration]") {
     Router router;
-    router.add("GET", "/ok", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "ok");
-    });
+    router.add("GET", "/ok", answer_text("ok"));
     Loopback loop(router, {.read_timeout = 200ms});
 
     RawConnection raw(loop.ioc, loop.server.port());
@@ -363,10 +353,7 @@ TEST_CASE("HttpServer: read timeout closes an idle connection", "[net][integrati
 TEST_CASE("HttpServer: a slow handler is not cut off by the read timeout", "[net][integration]") {
     Router router;
     std::optional<Router::Respond> held;
-    router.add_async("GET", "/slow",
-                     [&](const ServerRequest&, const PathParams&, Router::Respond respond) {
-                         held = std::move(respond);
-                     });
+    router.add_async("GET", "/slow", keep_responder(held));
     Loopback loop(router, {.read_timeout = 200ms});
 
     RawConnection raw(loop.ioc, loop.server.port());
@@ -476,13 +463,8 @@ TEST_CASE("HttpServer: stop closes idle connections and lets in-flight responses
           "[net][integration]") {
     Router router;
     std::optional<Router::Respond> held;
-    router.add("GET", "/ok", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "ok");
-    });
-    router.add_async("GET", "/hold",
-                     [&](const ServerRequest&, const PathParams&, Router::Respond respond) {
-                         held = std::move(respond);
-                     });
+    router.add("GET", "/ok", answer_text("ok"));
+    router.add_async("GET", "/hold", keep_responder(held));
     Loopback loop(router);
     const auto port = loop.server.port();
 
@@ -519,9 +501,7 @@ TEST_CASE("HttpServer: reset_connection drops the connection instead of answerin
         r.reset_connection = true;
         return r;
     });
-    router.add("GET", "/ok", [](const ServerRequest&, const PathParams&) {
-        return ServerResponse::text(200, "ok");
-    });
+    router.add("GET", "/ok", answer_text("ok"));
     Loopback lb{router};
     auto reset = lb.get("/reset");
     CHECK(reset.error == TransportError::receive);

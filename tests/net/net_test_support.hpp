@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,21 @@ using noctua::testing::run_until;
 /// curl_global_init once for the test process, as main does for the daemon.
 inline void ensure_curl_global() {
     static const CurlGlobal global;
+}
+
+/// A handler that answers every request 200 with `body` as text/plain.
+inline Router::Handler answer_text(std::string body) {
+    return [body = std::move(body)](const core::ServerRequest&, const PathParams&) {
+        return core::ServerResponse::text(200, body);
+    };
+}
+
+/// A handler that answers nothing itself: it keeps each request's responder in `held` (which
+/// must outlive the route), for the test to answer later.
+inline Router::AsyncHandler keep_responder(std::optional<Router::Respond>& held) {
+    return [&held](const core::ServerRequest&, const PathParams&, Router::Respond respond) {
+        held = std::move(respond);
+    };
 }
 
 inline const boost::asio::ip::address& loopback() {
@@ -152,6 +168,8 @@ using noctua::net::CurlHttpClient;
 using noctua::net::HttpServer;
 using noctua::net::PathParams;
 using noctua::net::Router;
+using noctua::net::test::answer_text;
+using noctua::net::test::keep_responder;
 using noctua::net::test::run_until;
 using namespace std::chrono_literals;
 }  // namespace noctua::net::test::names

@@ -6,12 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "net_test_support.hpp"
+
 namespace {
 
 using noctua::core::ServerRequest;
 using noctua::core::ServerResponse;
 using noctua::net::PathParams;
 using noctua::net::Router;
+using noctua::net::test::keep_responder;
 
 ServerRequest make_request(std::string method, std::string path) {
     ServerRequest r;
@@ -153,10 +156,7 @@ TEST_CASE("Router: respond is called exactly once", "[net][unit]") {
                      });
     router.add_async("GET", "/dropped",
                      [](const ServerRequest&, const PathParams&, const Router::Respond&) {});
-    router.add_async("GET", "/later",
-                     [&](const ServerRequest&, const PathParams&, Router::Respond respond) {
-                         kept = std::move(respond);
-                     });
+    router.add_async("GET", "/later", keep_responder(kept));
 
     std::vector<ServerResponse> got;
     auto collect = [&](ServerResponse r) { got.push_back(std::move(r)); };
@@ -188,10 +188,7 @@ TEST_CASE("Router: respond is called exactly once", "[net][unit]") {
 TEST_CASE("Router: dispatch_sync on a route that answers later returns 500", "[net][unit]") {
     Router router;
     std::optional<Router::Respond> kept;
-    router.add_async("GET", "/later",
-                     [&](const ServerRequest&, const PathParams&, Router::Respond respond) {
-                         kept = std::move(respond);
-                     });
+    router.add_async("GET", "/later", keep_responder(kept));
     auto response = router.dispatch_sync(make_request("GET", "/later"));
     CHECK(response.status == 500);
     REQUIRE(kept);

@@ -15,6 +15,8 @@
 #include "noctua/probes/kinds/tcp.hpp"
 #include "noctua/probes/kinds/tls.hpp"
 #include "noctua/probes/probe.hpp"
+#include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/kind_family.hpp"
 #include "noctua/testing/probe_kind_parsers.hpp"
 
 using namespace noctua;
@@ -23,33 +25,22 @@ namespace {
 
 /// A provider (lines 1–3) and one probe "p" on it (lines 4–6) with `keys` from line 7 on.
 std::string entry(std::string_view keys) {
-    return "[[providers]]\nid = \"acme\"\nbase_url = \"http://127.0.0.1:9/acme\"\n"
-           "[[probes]]\nid = \"p\"\nprovider = \"acme\"\n" +
-           std::string(keys);
+    return testing::acme_probe("http://127.0.0.1:9/acme") + std::string(keys);
 }
 
 /// The probe of `entry(keys)`, loaded with every probe kind's parser.
 config::ProbeConfig only_probe(std::string_view keys) {
-    auto result = config::load_string(entry(keys), "p.toml", testing::probe_kind_parsers());
-    if (!result) {
-        for (const auto& e : result.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(result.has_value());
-    REQUIRE(result->probes.size() == 1);
-    return result->probes[0];
+    auto loaded = testing::load_config(entry(keys), testing::probe_kind_parsers());
+    REQUIRE(loaded.probes.size() == 1);
+    return loaded.probes[0];
 }
 
 /// The errors of `entry(keys)` as `p.toml:L:C: key: message` lines, with or without the
 /// kinds' parsers.
 std::vector<std::string> errors_of(std::string_view keys, bool with_parsers = true) {
-    const auto result =
-        with_parsers ? config::load_string(entry(keys), "p.toml", testing::probe_kind_parsers())
-                     : config::load_string(entry(keys), "p.toml");
-    std::vector<std::string> out;
-    if (!result) {
-        for (const auto& e : result.error()) out.push_back(e.to_string());
-    }
-    return out;
+    const config::KindParsers none;
+    return testing::load_errors(entry(keys), "p.toml",
+                                with_parsers ? testing::probe_kind_parsers() : none);
 }
 
 }  // namespace
@@ -140,13 +131,10 @@ TEST_CASE("probe kinds: every kind supplies its parser; without them only common
     config::KindParsers parsers;
     registry.add_parsers(parsers);
     std::set<std::string> all;
-    for (const auto kind : config::kind_lists::probes) {
+    testing::check_every_kind_reads_keys(config::kProbeKinds, parsers.probes());
+    for (const auto& [kind, parser] : parsers.probes()) {
         INFO(kind);
-        const auto parser = parsers.probes().find(kind);
-        REQUIRE(parser != parsers.probes().end());
-        CHECK(parser->second.parse);
-        CHECK_FALSE(parser->second.keys.empty());
-        for (const auto& key : parser->second.keys) {
+        for (const auto& key : parser.keys) {
             INFO(key);
             // A kind's keys are its own: never one config reads for every kind.
             CHECK(std::find(std::begin(config::kProbeCommonKeys),

@@ -6,6 +6,8 @@
 #include "noctua/config/kinds.hpp"
 #include "noctua/probes/status_test.hpp"
 #include "noctua/probes/suites/reloadly.hpp"
+#include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/kind_family.hpp"
 #include "noctua/testing/registry_parsers.hpp"
 #include "probe_runner.hpp"
 
@@ -28,12 +30,7 @@ std::string entry(std::string_view keys) {
 /// The errors of `entry(keys)` as `t.toml:L:C: key: message` lines, loaded with `kinds`.
 std::vector<std::string> errors_of(std::string_view keys,
                                    const config::KindParsers& kinds = suite_parsers()) {
-    const auto result = config::load_string(entry(keys), "t.toml", kinds);
-    std::vector<std::string> out;
-    if (!result) {
-        for (const auto& e : result.error()) out.push_back(e.to_string());
-    }
-    return out;
+    return testing::load_errors(entry(keys), "t.toml", kinds);
 }
 
 }  // namespace
@@ -41,12 +38,7 @@ std::vector<std::string> errors_of(std::string_view keys,
 TEST_CASE("suite kinds: every kind supplies its parser and keys; without them only the common "
           "keys load",
           "[probes][config][unit]") {
-    for (const auto kind : config::kSuiteKinds.kinds) {
-        INFO(kind);
-        const auto it = suite_parsers().suites().find(kind);
-        REQUIRE(it != suite_parsers().suites().end());
-        CHECK_FALSE(it->second.keys.empty());
-    }
+    testing::check_every_kind_reads_keys(config::kSuiteKinds, suite_parsers().suites());
     // Config alone knows no kind's own keys: they are unknown keys, never silently dropped.
     const auto bare = errors_of("page_size = 2\n", {});
     REQUIRE(bare.size() == 1);

@@ -112,6 +112,16 @@ struct Fixture {
         auto r = on_ingest([this] { return checkpoint->save(); });
         REQUIRE(r.has_value());
     }
+    /// Appends `text` to file `p`, then lets the tail read.
+    void append_and_poll(const fs::path& p, std::string_view text) {
+        append(p, text);
+        tail->poll();
+    }
+    /// Replaces file `p`'s content with `text` in place (same inode), then lets the tail read.
+    void rewrite_and_poll(const fs::path& p, std::string_view text) {
+        std::ofstream(p, std::ios::trunc | std::ios::binary) << text;
+        tail->poll();
+    }
 };
 
 }  // namespace
@@ -119,8 +129,7 @@ struct Fixture {
 TEST_CASE("FileTail: follows appends and waits for a line to be complete", "[streams][unit]") {
     Fixture fx;
     const auto file = fx.dir.path / "a.jsonl";
-    append(file, lines(0, 3));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(0, 3));
     CHECK(fx.windowed() == 3);
 
     append(file, line(3) + R"({"id":"tx-4","ts":"2024-05-01T09:59:00Z",)");  // half a line
@@ -130,8 +139,7 @@ TEST_CASE("FileTail: follows appends and waits for a line to be complete", "[str
     REQUIRE(files.size() == 1);
     CHECK(files[0].offset == static_cast<std::int64_t>(lines(0, 4).size()));
 
-    append(file, R"("provider":"acme","status":"success"})" "\n" "not json\n");
-    fx.tail->poll();
+    fx.append_and_poll(file, R"("provider":"acme","status":"success"})" "\n" "not json\n");
     CHECK(fx.windowed() == 5);
     CHECK(fx.rejected("invalid_json") == 1);
     fx.tail->poll();  // nothing new: nothing applied twice
@@ -143,8 +151,7 @@ TEST_CASE("FileTail: reads a rotated file to its end, then the new file from 0",
           "[streams][unit]") {
     Fixture fx;
     const auto file = fx.dir.path / "app.jsonl";
-    append(file, lines(0, 2));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(0, 2));
     CHECK(fx.windowed() == 2);
 
     append(file, lines(2, 4));                          // written before the rotation
@@ -162,8 +169,7 @@ TEST_CASE("FileTail: reads a rotated file to its end, then the new file from 0",
 TEST_CASE("FileTail: a truncated file is read again from 0", "[streams][unit]") {
     Fixture fx;
     const auto file = fx.dir.path / "t.jsonl";
-    append(file, lines(0, 5));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(0, 5));
     CHECK(fx.windowed() == 5);
     { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(5, 7); }  // shorter
     fx.tail->poll();
@@ -176,16 +182,13 @@ TEST_CASE("FileTail: a file truncated and written past its offset within one pas
           "[streams][unit]") {
     Fixture fx;
     const auto file = fx.dir.path / "t.jsonl";
-    append(file, lines(0, 5));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(0, 5));
     CHECK(fx.windowed() == 5);
     // Longer than before: only the first bytes tell that these are other lines.
-    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(5, 15); }
-    fx.tail->poll();
+    fx.rewrite_and_poll(file, lines(5, 15));
     CHECK(fx.windowed() == 15);
     CHECK(fx.errors("truncated") == 1);
-    append(file, lines(15, 16));
-    fx.tail->poll();  // the fingerprint follows the new content: no second truncation
+    fx.append_and_poll(file, lines(15, 16));  // the fingerprint follows the new content: no second truncation
     CHECK(fx.windowed() == 16);
     CHECK(fx.errors("truncated") == 1);
 }
@@ -196,15 +199,12 @@ TEST_CASE("FileTail: a line longer than a chunk is one too_large rejection, the 
     const auto file = fx.dir.path / "big.jsonl";
     // Four chunks and a bit of one line, written in two appends (the line is still being
     // written when the first pass reads it).
-    append(file, line(0) + std::string(700, 'x'));
-    fx.tail->poll();
-    append(file, std::string(400, 'x') + "\n" + line(1));
-    fx.tail->poll();
+    fx.append_and_poll(file, line(0) + std::string(700, 'x'));
+    fx.append_and_poll(file, std::string(400, 'x') + "\n" + line(1));
     CHECK(fx.windowed() == 2);
     CHECK(fx.rejected("too_large") == 1);
     CHECK(fx.rejected("invalid_json") == 0);
-    append(file, line(2));
-    fx.tail->poll();
+    fx.append_and_poll(file, line(2));
     CHECK(fx.windowed() == 3);
     CHECK(fx.rejected("too_large") == 1);
 }
@@ -215,19 +215,16 @@ TEST_CASE("FileTail: a restart resumes from the saved offset, nothing lost or co
     const auto a = fx.dir.path / "a.jsonl";
     const auto b = fx.dir.path / "b.jsonl";
     append(a, lines(0, 4));
-    append(b, lines(100, 102));
-    fx.tail->poll();
+    fx.append_and_poll(b, lines(100, 102));
     CHECK(fx.windowed() == 6);
     fx.save();  // windows + offsets
 
-    append(a, lines(4, 6));
-    fx.tail->poll();  // applied but not saved: a crash now loses these from the windows...
+    fx.append_and_poll(a, lines(4, 6));  // applied but not saved: a crash now loses these from the windows...
     CHECK(fx.windowed() == 8);
 
     fx.restart(true);  // ...and the restart reads them again, exactly once
     CHECK(fx.windowed() == 6);
-    append(a, lines(6, 7));
-    fx.tail->poll();
+    fx.append_and_poll(a, lines(6, 7));
     CHECK(fx.windowed() == 9);
     fx.save();
 
@@ -245,21 +242,18 @@ TEST_CASE("FileTail: a file written anew under the same inode while stopped is r
     // checkpoint, and only the first bytes tell the files apart.
     Fixture fx(true);
     const auto file = fx.dir.path / "a.jsonl";
-    append(file, lines(0, 800));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(0, 800));
     CHECK(fx.windowed() == 800);
     fx.save();
 
     fx.restart(true);  // stopped: the file is replaced by 1,300 other lines (more bytes)
-    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(1000, 2300); }
-    fx.tail->poll();
+    fx.rewrite_and_poll(file, lines(1000, 2300));
     CHECK(fx.windowed() == 800 + 1300);
     CHECK(fx.rotations() == 1);
     fx.save();
 
     fx.restart(true);  // the same file again: resumed where it stopped
-    append(file, lines(2300, 2301));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(2300, 2301));
     CHECK(fx.windowed() == 800 + 1300 + 1);
     CHECK(fx.rotations() == 1);
 }
@@ -268,12 +262,10 @@ TEST_CASE("FileTail: a file truncated while stopped to less than its offset coun
           "[streams][unit]") {
     Fixture fx(true);
     const auto file = fx.dir.path / "a.jsonl";
-    append(file, lines(0, 40));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(0, 40));
     fx.save();
     fx.restart(true);
-    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(100, 102); }
-    fx.tail->poll();
+    fx.rewrite_and_poll(file, lines(100, 102));
     CHECK(fx.windowed() == 42);
     CHECK(fx.errors("truncated") == 1);
     CHECK(fx.rotations() == 0);
@@ -283,8 +275,7 @@ TEST_CASE("FileTail: a checkpoint without fingerprints resumes by device and ino
           "[streams][unit]") {
     Fixture fx(true);
     const auto file = fx.dir.path / "a.jsonl";
-    append(file, lines(0, 4));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(0, 4));
     fx.save();
     // What a checkpoint holds when it was written without fingerprints: offsets only.
     store::Batch erase;
@@ -297,8 +288,7 @@ TEST_CASE("FileTail: a checkpoint without fingerprints resumes by device and ino
     REQUIRE(fx.db->commit(erase).has_value());
 
     fx.restart(true);
-    append(file, lines(4, 6));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(4, 6));
     CHECK(fx.windowed() == 6);
     CHECK(fx.accepted() == 6);  // nothing read twice
     CHECK(fx.rotations() == 0);
@@ -306,8 +296,7 @@ TEST_CASE("FileTail: a checkpoint without fingerprints resumes by device and ino
 
     // The fingerprint taken on resuming is stored, and tells a rewritten file apart.
     fx.restart(true);
-    { std::ofstream(file, std::ios::trunc | std::ios::binary) << lines(100, 110); }
-    fx.tail->poll();
+    fx.rewrite_and_poll(file, lines(100, 110));
     CHECK(fx.windowed() == 16);
     CHECK(fx.rotations() == 1);
 }
@@ -352,11 +341,9 @@ TEST_CASE("FileTail: chunks parsed partly on each thread are applied in line ord
     auto duplicates = [&fx] { return fx.metrics.duplicates.Add({{"source", "tail"}}).Value(); };
     auto bytes = [&fx] { return fx.metrics.bytes.Add({{"source", "tail"}}).Value(); };
 
-    append(file, grouped_lines(0, 32));
-    fx.tail->poll();
+    fx.append_and_poll(file, grouped_lines(0, 32));
     fx.save();
-    append(file, grouped_lines(32, 60));
-    fx.tail->poll();
+    fx.append_and_poll(file, grouped_lines(32, 60));
     // 60 lines: 6 not JSON, 6 without provider, 48 events in 15 groups of ids.
     CHECK(by_provider("acme") == 15);
     CHECK(by_provider("beta") == 0);
@@ -393,8 +380,7 @@ TEST_CASE("FileTail: start_at_end skips existing content of files without an off
     fx.options.start_at_end = true;
     fx.restart(false);
     const auto file = fx.dir.path / "old.jsonl";
-    append(file, lines(0, 3));
-    fx.tail->poll();
+    fx.append_and_poll(file, lines(0, 3));
     CHECK(fx.windowed() == 0);
     append(file, lines(3, 4));
     append(fx.dir.path / "new.jsonl", lines(10, 12));  // appeared later: read from 0

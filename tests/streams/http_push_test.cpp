@@ -18,6 +18,16 @@ using namespace std::chrono_literals;
 namespace {
 
 const core::TimePoint kNow = *parse_rfc3339("2024-05-01T10:00:00Z");
+/// kNow in Unix seconds, as replay claims carry it.
+const std::int64_t kNowUnix =
+    std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+
+/// The options of a push stream whose senders sign with HMAC key "raw-key".
+HttpStreamOptions hmac_options() {
+    HttpStreamOptions o;
+    o.hmac_secret = config::Secret("raw-key", "inline");
+    return o;
+}
 
 std::string event_line(int i, std::string_view status = "success") {
     return R"({"id":"tx-)" + std::to_string(i) +
@@ -55,8 +65,7 @@ std::string sign(std::string_view key, std::string_view id, std::string_view ts,
 /// The signing key behind the fixture's hmac_secret.
 constexpr std::string_view kKey = "0123456789abcdef0123456789abcdef";
 /// kNow in Unix seconds, as webhook-timestamp carries it.
-const std::string kNowSeconds =
-    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count());
+const std::string kNowSeconds = std::to_string(kNowUnix);
 
 /// Standard Webhooks headers signing `body` as message `id` at kNow with kKey.
 core::Headers signed_headers(std::string_view id, std::string_view body) {
@@ -294,10 +303,7 @@ TEST_CASE("HttpPush: a signed push refused as unreadable may be retried with the
 
 TEST_CASE("PushAuthenticator: ids are kept for the tolerance, however many", "[streams][unit]") {
     core::ManualClock clock{kNow};
-    HttpStreamOptions cfg;
-    cfg.hmac_secret = config::Secret("raw-key", "inline");
-    const std::int64_t now_s =
-        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+    const HttpStreamOptions cfg = hmac_options();
     PushAuthenticator auth(cfg, clock);
     auto claim = [&](std::size_t i, std::int64_t ts) {
         return ReplayClaim{"id-" + std::to_string(i), ts};
@@ -305,62 +311,56 @@ TEST_CASE("PushAuthenticator: ids are kept for the tolerance, however many", "[s
     // More ids than any count cap a sender could overflow to push the first one out.
     constexpr std::size_t kIds = 150'000;
     for (std::size_t i = 0; i < kIds; ++i) {
-        REQUIRE(auth.reserve(claim(i, now_s)) == AuthFailure::none);
-        auth.commit(claim(i, now_s));
+        REQUIRE(auth.reserve(claim(i, kNowUnix)) == AuthFailure::none);
+        auth.commit(claim(i, kNowUnix));
     }
-    CHECK(auth.reserve(claim(0, now_s)) == AuthFailure::replayed);
-    CHECK(auth.reserve(claim(kIds - 1, now_s)) == AuthFailure::replayed);
+    CHECK(auth.reserve(claim(0, kNowUnix)) == AuthFailure::replayed);
+    CHECK(auth.reserve(claim(kIds - 1, kNowUnix)) == AuthFailure::replayed);
     CHECK(auth.remembered() == kIds);
 
     // Exactly the tolerance (300 s): at timestamp + 300 an id could still pass the check.
     clock.advance(300s);
-    CHECK(auth.reserve(claim(0, now_s)) == AuthFailure::replayed);
+    CHECK(auth.reserve(claim(0, kNowUnix)) == AuthFailure::replayed);
     clock.advance(1s);
     CHECK(auth.remembered() == 0);  // memory is bounded by time
-    CHECK(auth.reserve(claim(0, now_s + 301)) == AuthFailure::none);
+    CHECK(auth.reserve(claim(0, kNowUnix + 301)) == AuthFailure::none);
 }
 
 TEST_CASE("PushAuthenticator: past its hard cap it refuses new ids rather than forget one",
           "[streams][unit]") {
     core::ManualClock clock{kNow};
-    HttpStreamOptions cfg;
-    cfg.hmac_secret = config::Secret("raw-key", "inline");
-    const std::int64_t now_s =
-        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+    const HttpStreamOptions cfg = hmac_options();
     PushAuthenticator auth(cfg, clock, 3);
     for (int i = 0; i < 3; ++i) {
-        const ReplayClaim c{"id-" + std::to_string(i), now_s};
+        const ReplayClaim c{"id-" + std::to_string(i), kNowUnix};
         REQUIRE(auth.reserve(c) == AuthFailure::none);
         auth.commit(c);
     }
-    CHECK(auth.reserve(ReplayClaim{"id-3", now_s}) == AuthFailure::over_capacity);
-    CHECK(auth.reserve(ReplayClaim{"id-0", now_s}) == AuthFailure::replayed);
+    CHECK(auth.reserve(ReplayClaim{"id-3", kNowUnix}) == AuthFailure::over_capacity);
+    CHECK(auth.reserve(ReplayClaim{"id-0", kNowUnix}) == AuthFailure::replayed);
     // An id past the tolerance frees its place.
     clock.advance(301s);
-    CHECK(auth.reserve(ReplayClaim{"id-3", now_s + 301}) == AuthFailure::none);
+    CHECK(auth.reserve(ReplayClaim{"id-3", kNowUnix + 301}) == AuthFailure::none);
 }
 
 TEST_CASE("PushAuthenticator: remembered ids round-trip through their encoding",
           "[streams][unit]") {
     core::ManualClock clock{kNow};
-    HttpStreamOptions cfg;
-    cfg.hmac_secret = config::Secret("raw-key", "inline");
-    const std::int64_t now_s =
-        std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+    const HttpStreamOptions cfg = hmac_options();
     PushAuthenticator before(cfg, clock);
-    for (const auto& c : {ReplayClaim{"a", now_s}, ReplayClaim{"b", now_s - 200}}) {
+    for (const auto& c : {ReplayClaim{"a", kNowUnix}, ReplayClaim{"b", kNowUnix - 200}}) {
         REQUIRE(before.reserve(c) == AuthFailure::none);
         before.commit(c);
     }
-    REQUIRE(before.reserve(ReplayClaim{"in-flight", now_s}) == AuthFailure::none);
+    REQUIRE(before.reserve(ReplayClaim{"in-flight", kNowUnix}) == AuthFailure::none);
     const std::string image = before.encode_remembered();
 
     clock.advance(150s);  // "b" is now past the tolerance
     PushAuthenticator after(cfg, clock);
     CHECK(after.restore_remembered(image));
     CHECK(after.remembered() == 1);
-    CHECK(after.reserve(ReplayClaim{"a", now_s}) == AuthFailure::replayed);
-    CHECK(after.reserve(ReplayClaim{"in-flight", now_s}) == AuthFailure::none);
+    CHECK(after.reserve(ReplayClaim{"a", kNowUnix}) == AuthFailure::replayed);
+    CHECK(after.reserve(ReplayClaim{"in-flight", kNowUnix}) == AuthFailure::none);
     CHECK_FALSE(after.restore_remembered(image.substr(0, image.size() - 1)));
 }
 

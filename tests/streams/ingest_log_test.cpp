@@ -53,6 +53,15 @@ std::vector<fs::path> segment_files(const fs::path& dir) {
     return out;
 }
 
+/// The log in `dir` opened again, its records replayed (and passed over), and started.
+std::unique_ptr<IngestLog> reopen(const fs::path& dir) {
+    auto log = IngestLog::open(dir, nullptr);
+    REQUIRE(log.has_value());
+    REQUIRE((*log)->replay([](const LogRecord&) {}).has_value());
+    REQUIRE((*log)->start(nullptr).has_value());
+    return std::move(*log);
+}
+
 }  // namespace
 
 TEST_CASE("IngestLog: appended records are read back in order after a restart", "[streams][unit]") {
@@ -80,13 +89,10 @@ TEST_CASE("IngestLog: appended records are read back in order after a restart", 
     CHECK(stats.truncations == 0);
 
     SECTION("a reopened log continues the numbering in a new segment") {
-        auto log = IngestLog::open(dir.path, nullptr);
-        REQUIRE(log.has_value());
-        REQUIRE((*log)->replay([](const LogRecord&) {}).has_value());
-        REQUIRE((*log)->start(nullptr).has_value());
-        append_sync(**log, "fourth");
-        CHECK((*log)->last_seq() == 4);
-        (*log)->stop();
+        auto log = reopen(dir.path);
+        append_sync(*log, "fourth");
+        CHECK(log->last_seq() == 4);
+        log->stop();
         CHECK(segment_files(dir.path).size() == 2);
         auto again = read_all(dir.path);
         CHECK(again.first.back().seq == 4);
@@ -181,14 +187,11 @@ TEST_CASE("IngestLog: trim deletes the segments a snapshot holds, after a rotati
     CHECK(records[1].payload == "c");
 
     SECTION("a segment holding a batch after the snapshot stays") {
-        auto log = IngestLog::open(dir.path, nullptr);
-        REQUIRE(log.has_value());
-        REQUIRE((*log)->replay([](const LogRecord&) {}).has_value());
-        REQUIRE((*log)->start(nullptr).has_value());
-        append_sync(**log, "d");
-        (*log)->rotate();
-        (*log)->trim(2);  // the replayed segment holds seq 3
-        (*log)->stop();
+        auto log = reopen(dir.path);
+        append_sync(*log, "d");
+        log->rotate();
+        log->trim(2);  // the replayed segment holds seq 3
+        log->stop();
         CHECK(segment_files(dir.path).size() == 3);
     }
 }

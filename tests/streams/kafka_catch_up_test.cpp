@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 #include <catch2/catch.hpp>
 
+#include "kafka_stream_config.hpp"
 #include "noctua/testing/on_ingest.hpp"
 #include "noctua/store/store.hpp"
 #include "noctua/streams/checkpoint.hpp"
@@ -118,21 +119,11 @@ struct CatchUp {
     }
 
     std::unique_ptr<KafkaSource> source(Node& node) {
-        config::StreamConfig c;
-        c.id = "kafka";
-        c.kind = "kafka";
-        KafkaStreamOptions o;
-        o.brokers = mock.bootstraps();
-        o.topics = {"tx"};
-        o.group_id = "noctua-catch-up";
         // Small fetches per partition, as a consumer far behind gets them relative to its
         // backlog: a sparse partition's two hours come in the first fetch, a dense one's in
         // many.
-        o.kafka_options = {{"session.timeout.ms", "6000"},
-                           {"heartbeat.interval.ms", "100"},
-                           {"topic.metadata.refresh.interval.ms", "500"},
-                           {"max.partition.fetch.bytes", "8192"}};
-        c.options = config::KindOptions::of(std::move(o));
+        const auto c =
+            testing::kafka_stream(mock, "noctua-catch-up", {{"max.partition.fetch.bytes", "8192"}});
         auto s = KafkaSource::create(c, node.pipeline, node.metrics, node.checkpoint.get());
         REQUIRE(s.has_value());
         return std::move(*s);

@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 #include <prometheus/registry.h>
 
+#include "kafka_stream_config.hpp"
 #include "noctua/testing/on_ingest.hpp"
 #include "noctua/store/store.hpp"
 #include "noctua/streams/checkpoint.hpp"
@@ -49,20 +50,7 @@ struct Fixture {
 
     Fixture() { pipeline.start(); }
 
-    config::StreamConfig stream_config() const {
-        config::StreamConfig c;
-        c.id = "kafka";
-        c.kind = "kafka";
-        KafkaStreamOptions o;
-        o.brokers = mock.bootstraps();
-        o.topics = {"tx"};
-        o.group_id = "noctua-test";
-        o.kafka_options = {{"session.timeout.ms", "6000"},
-                           {"heartbeat.interval.ms", "100"},
-                           {"topic.metadata.refresh.interval.ms", "500"}};
-        c.options = config::KindOptions::of(std::move(o));
-        return c;
-    }
+    config::StreamConfig stream_config() const { return testing::kafka_stream(mock, "noctua-test"); }
 
     std::unique_ptr<KafkaSource> source() {
         auto s = KafkaSource::create(stream_config(), pipeline, metrics);

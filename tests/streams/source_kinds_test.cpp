@@ -11,6 +11,8 @@
 #include "noctua/streams/pipeline.hpp"
 #include "noctua/streams/source.hpp"
 #include "noctua/streams/sources/file.hpp"
+#include "noctua/testing/config_fixtures.hpp"
+#include "noctua/testing/kind_family.hpp"
 #include "noctua/testing/registry_parsers.hpp"
 
 using namespace noctua;
@@ -24,21 +26,15 @@ const config::KindParsers& stream_parsers() {
 
 /// One stream "s" of `kind` with `keys` (from line 4 on).
 std::string entry(std::string_view kind, std::string_view keys) {
-    return "[[streams]]\nid = \"s\"\nkind = \"" + std::string(kind) + "\"\n" + std::string(keys);
+    return testing::kind_entry(config::kStreamKinds, "id = \"s\"", kind, keys);
 }
 
 /// The errors of `entry(kind, keys)` as `t.toml:L:C: key: message` lines, with or without the
 /// kinds' parsers.
 std::vector<std::string> errors_of(std::string_view kind, std::string_view keys,
                                    bool with_parsers = true) {
-    const auto result = with_parsers
-                            ? config::load_string(entry(kind, keys), "t.toml", stream_parsers())
-                            : config::load_string(entry(kind, keys), "t.toml");
-    std::vector<std::string> out;
-    if (!result) {
-        for (const auto& e : result.error()) out.push_back(e.to_string());
-    }
-    return out;
+    const config::KindParsers none;
+    return testing::load_errors(entry(kind, keys), "t.toml", with_parsers ? stream_parsers() : none);
 }
 
 }  // namespace
@@ -47,12 +43,7 @@ TEST_CASE(
     "stream kinds: every kind supplies its parser and keys; without them only id and kind "
     "load",
     "[streams][config][unit]") {
-    for (const auto kind : config::kStreamKinds.kinds) {
-        INFO(kind);
-        const auto it = stream_parsers().streams().find(kind);
-        REQUIRE(it != stream_parsers().streams().end());
-        CHECK_FALSE(it->second.keys.empty());
-    }
+    testing::check_every_kind_reads_keys(config::kStreamKinds, stream_parsers().streams());
     // Config alone knows no kind's own keys: they are unknown keys, never silently dropped.
     const auto bare = errors_of("file", "paths = [\"x\"]\n", false);
     REQUIRE(bare.size() == 1);

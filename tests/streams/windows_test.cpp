@@ -37,6 +37,13 @@ TxEvent event(std::string id, core::TimePoint ts, std::string provider, TxStatus
     return e;
 }
 
+/// A failed transaction `id` of provider acme in Spain at `ts`, with `error_code`.
+TxEvent failure(std::string id, core::TimePoint ts, std::string error_code) {
+    auto e = event(std::move(id), ts, "acme", TxStatus::failed);
+    e.error_code = std::move(error_code);
+    return e;
+}
+
 /// Samples collected from the sink.
 struct Sink {
     std::vector<core::Sample> samples;
@@ -71,8 +78,7 @@ TEST_CASE("WindowStore: counts, success ratio, quantiles and error codes per buc
         e.amount = 2.5;
         CHECK(w.add(e) == AddOutcome::applied);
     }
-    auto f = event("f1", kT0 + 10s, "acme", TxStatus::failed);
-    f.error_code = "INSUFFICIENT_BALANCE";
+    auto f = failure("f1", kT0 + 10s, "INSUFFICIENT_BALANCE");
     CHECK(w.add(f) == AddOutcome::applied);
     f.id = "f2";
     CHECK(w.add(f) == AddOutcome::applied);
@@ -186,9 +192,7 @@ TEST_CASE("WindowStore: old buckets and idle series are evicted", "[streams][uni
 TEST_CASE("WindowStore: a snapshot restores series, buckets and the watermark",
           "[streams][unit]") {
     WindowStore a(windows_config(), nullptr, nullptr);
-    auto f = event("f", kT0 + 5s, "acme", TxStatus::failed);
-    f.error_code = "E42";
-    CHECK(a.add(f) == AddOutcome::applied);
+    CHECK(a.add(failure("f", kT0 + 5s, "E42")) == AddOutcome::applied);
     CHECK(a.add(event("s", kT0 + 6s, "globex", TxStatus::success, "MX")) == AddOutcome::applied);
     a.advance(kT0 + 40s);
     const std::string image = a.snapshot();
@@ -275,9 +279,7 @@ TEST_CASE("WindowStore: failures are counted by class at ingest", "[streams][uni
 TEST_CASE("WindowStore: class counts survive a snapshot; a v1 image is converted",
           "[streams][unit]") {
     WindowStore a(windows_config(), nullptr, nullptr);
-    auto f = event("f", kT0 + 5s, "acme", TxStatus::failed);
-    f.error_code = "INVALID_RECIPIENT_PHONE";
-    REQUIRE(a.add(f) == AddOutcome::applied);
+    REQUIRE(a.add(failure("f", kT0 + 5s, "INVALID_RECIPIENT_PHONE")) == AddOutcome::applied);
     REQUIRE(a.add(event("s", kT0 + 6s, "acme", TxStatus::success)) == AddOutcome::applied);
     WindowStore b(windows_config(), nullptr, nullptr);
     REQUIRE(b.restore(a.snapshot()).has_value());
