@@ -1,4 +1,5 @@
-// The built-in receiver kinds, registered explicitly (STYLE.md §4); each lives in channels/.
+// The built-in receiver kinds, registered explicitly (docs/architecture.md, "Kinds and
+// registries"); each lives in channels/.
 #include "channels/kinds.hpp"
 #include "noctua/alerts/channel.hpp"
 #include "noctua/config/receiver_kind.hpp"

@@ -84,7 +84,8 @@ struct Daemon::Impl : public Services {
     asio::strand<asio::io_context::executor_type> strand;
     asio::signal_set signals;
     asio::executor_work_guard<asio::io_context::executor_type> work;
-    asio::thread_pool blocking{1};  // file reads for reloads, /metrics bodies (STYLE.md §5)
+    // File reads for reloads, /metrics bodies (docs/contributing.md, "Threads").
+    asio::thread_pool blocking{1};
     net::CurlHttpClient http;
     net::CurlMailClient mail;  // email receivers
     prometheus::Registry registry;

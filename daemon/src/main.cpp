@@ -1,4 +1,5 @@
-// The noctua executable: parse argv and hand over to noctua::daemon (STYLE.md §2).
+// The noctua executable: parse argv and hand over to noctua::daemon (docs/contributing.md,
+// "Principles").
 #include "noctua/daemon/cli.hpp"
 #include "noctua/net/curl_client.hpp"
 
@@ -12,6 +13,7 @@ const char* malloc_conf = "narenas:2,background_thread:true,dirty_decay_ms:1000,
 }
 
 int main(int argc, char** argv) {
-    const noctua::net::CurlGlobal curl;  // before any thread starts (STYLE.md §7)
+    // Before any thread starts (docs/contributing.md, "libcurl").
+    const noctua::net::CurlGlobal curl;
     return noctua::daemon::run_cli(argc, argv);
 }

@@ -1,4 +1,5 @@
-// The built-in stream kinds, registered explicitly (STYLE.md §4); each lives in sources/.
+// The built-in stream kinds, registered explicitly (docs/architecture.md, "Kinds and registries");
+// each lives in sources/.
 #include "noctua/streams/source.hpp"
 #include "sources/kinds.hpp"
 

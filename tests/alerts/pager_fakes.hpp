@@ -1,6 +1,6 @@
 #pragma once
 
-// Loopback fakes of PagerDuty's Events API v2 and Opsgenie's Alert API (shared/CONTRACTS.md).
+// Loopback fakes of PagerDuty's Events API v2 and Opsgenie's Alert API (docs/receivers.md).
 
 #include <set>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-// Loopback fakes of the chat and pager services, each enforcing its contract from
-// shared/CONTRACTS.md: required fields, limits, auth, the exact success answer, and scripted
-// faults (429 with the service's own hint, 5xx, connection reset).
+// Loopback fakes of the chat and pager services, each enforcing its contract as docs/receivers.md
+// states it: required fields, limits, auth, the exact success answer, and scripted faults (429 with
+// the service's own hint, 5xx, connection reset).
 
 #include <chrono>
 #include <deque>

@@ -1,6 +1,6 @@
 #pragma once
 
-// Loopback fakes of Meta's WhatsApp Cloud API and Twilio's Messages API (shared/CONTRACTS.md).
+// Loopback fakes of Meta's WhatsApp Cloud API and Twilio's Messages API (docs/receivers.md).
 
 #include "noctua/core/base64.hpp"
 #include "service_fakes.hpp"

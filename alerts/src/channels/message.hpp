@@ -1,8 +1,8 @@
 #pragma once
 
-// What a notification says to a person (shared/ALERT-TEXT.md), independent of any service:
-// each receiver kind renders these parts in its own markup and cuts the alert list, never the
-// first lines, to meet its service's limit.
+// What a notification says to a person (docs/receivers.md, "What a person sees"), independent of
+// any service: each receiver kind renders these parts in its own markup and cuts the alert list,
+// never the first lines, to meet its service's limit.
 
 #include <cstddef>
 #include <functional>

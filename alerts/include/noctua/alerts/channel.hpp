@@ -52,7 +52,8 @@ struct DeliveryOutcome {
 /// errors, 429 and 5xx retried (honouring Retry-After in seconds); other statuses final.
 [[nodiscard]] DeliveryOutcome classify_http_response(const core::HttpResponse& response);
 
-/// The alerting library's metrics, declared in one place (STYLE.md §11).
+/// The alerting library's metrics, declared in one place (docs/contributing.md, "Logging and
+/// metrics").
 struct AlertMetrics {
     explicit AlertMetrics(prometheus::Registry& registry);
     prometheus::Family<prometheus::Counter>& notifications;  ///< {receiver,result}
@@ -76,7 +77,7 @@ struct AlertMetrics {
     prometheus::Family<prometheus::Counter>& escalations;  ///< {receiver}
 };
 
-/// What a channel may use, and nothing else (STYLE.md §4).
+/// What a channel may use, and nothing else (docs/architecture.md, "Kinds and registries").
 struct ChannelContext {
     core::HttpClient& http;
     const core::Clock& clock;

@@ -394,8 +394,9 @@ inline constexpr std::size_t kMaxSecretFileBytes = std::size_t{64} * 1024;
 /// "config OK: 3 providers, 4 probes, 1 rule, 2 receivers". Never contains a secret.
 [[nodiscard]] std::string summary(const Config& config);
 
-/// Parses a size with a unit: "100B", "10MB" (powers of 1000), "512KiB", "1MiB" (powers of
-/// 1024); B, KB, MB, GB, TB, KiB, MiB, GiB, TiB. A bare number is an error (STYLE.md §10).
+/// Parses a size with a unit: "100B", "10MB" (powers of 1000), "512KiB", "1MiB" (powers of 1024);
+/// B, KB, MB, GB, TB, KiB, MiB, GiB, TiB. A bare number is an error (docs/contributing.md,
+/// "Configuration").
 [[nodiscard]] core::Result<std::size_t> parse_size(std::string_view text);
 
 }  // namespace noctua::config

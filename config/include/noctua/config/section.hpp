@@ -1,8 +1,8 @@
 #pragma once
 
-// The toml++ view every configuration section parser reads through, for the tools that read
-// TOML files of their own (the simulator's fleet and scenarios) with the same positioned
-// errors. This header is the one public header with toml++ in it (STYLE.md §15): include it
+// The toml++ view every configuration section parser reads through, for the tools that read TOML
+// files of their own (the simulator's fleet and scenarios) with the same positioned errors. This
+// header is the one public header with toml++ in it (docs/contributing.md, "Build"): include it
 // only where toml++ is linked.
 
 #include <cstdint>

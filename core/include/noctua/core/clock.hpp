@@ -12,7 +12,7 @@ namespace noctua::core {
 /// Event time: wall-clock time points, millisecond resolution is enough everywhere.
 using TimePoint = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;
 
-/// Source of "now" for everything after the sources (DESIGN.md: event time).
+/// Source of "now" for everything after the sources (docs/architecture.md, "Time").
 /// Implementations are thread-safe.
 class Clock {
 public:

@@ -24,7 +24,7 @@ struct Error {
     std::string message;
 };
 
-/// The result of an operation that can fail at run time (STYLE.md §9).
+/// The result of an operation that can fail at run time (docs/contributing.md, "Errors").
 template <class T>
 using Result = std::expected<T, Error>;
 

@@ -15,7 +15,8 @@ namespace noctua::daemon {
 struct DaemonOptions {
     /// The file reloads read (SIGHUP, POST /api/v1/reload); empty disables reloading from file.
     std::string config_path;
-    /// Threads running the io_context (STYLE.md §5); 1 is plenty for most sites.
+    /// Threads running the io_context (docs/contributing.md, "Threads"); 1 is plenty for most
+    /// sites.
     unsigned threads = 1;
     /// Handle SIGINT/SIGTERM (graceful stop) and SIGHUP (reload). Off for in-process tests.
     bool handle_signals = false;
@@ -41,8 +42,8 @@ struct DaemonOptions {
     const core::Clock* clock = nullptr;
 };
 
-/// The whole process: one io_context, the HTTP server, the probe scheduler, the detectors,
-/// the alert engine and the dispatcher, wired together (DESIGN.md: the daemon is the only
+/// The whole process: one io_context, the HTTP server, the probe scheduler, the detectors, the
+/// alert engine and the dispatcher, wired together (docs/architecture.md: the daemon is the only
 /// place that knows all of them).
 ///
 /// Life cycle: construct → start() (binds, schedules) → run() blocks until a graceful stop

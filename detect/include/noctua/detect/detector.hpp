@@ -126,9 +126,9 @@ private:
     const Self& self() const { return static_cast<const Self&>(*this); }
 };
 
-/// Reads the config of one rule kind and creates its detector (STYLE.md §4). The rule is
-/// already validated by config and by parse(); create() only fails on combinations config
-/// cannot see.
+/// Reads the config of one rule kind and creates its detector (docs/architecture.md, "Kinds and
+/// registries"). The rule is already validated by config and by parse(); create() only fails on
+/// combinations config cannot see.
 class DetectorFactory {
 public:
     virtual ~DetectorFactory() = default;
@@ -161,8 +161,8 @@ public:
 /// Registers the built-in kinds: balance, downtime, latency, traffic_loss.
 void register_builtin_detectors(DetectorRegistry& registry);
 
-/// The rule `noctua replay` runs for `m` without `--config`: the shipped defaults of the kind
-/// that consumes it (volume and amount: TrafficLoss; success_ratio and outcome: SuccessRateLow (downtime
+/// The rule `noctua replay` runs for `m` without `--config`: the shipped defaults of the kind that
+/// consumes it (volume and amount: TrafficLoss; success_ratio and outcome: SuccessRateLow (downtime
 /// from the stream); latency: LatencyHigh; balance: BalanceLow; probe: ProviderDown).
 [[nodiscard]] config::RuleConfig default_rule(Measure m);
 

@@ -8,8 +8,8 @@
 
 namespace noctua::detect {
 
-/// A detector's verdict for one series at one moment: the alert engine turns changes of
-/// `active` into firing and resolved alerts. Detectors know nothing of alerts (DESIGN.md).
+/// A detector's verdict for one series at one moment: the alert engine turns changes of `active`
+/// into firing and resolved alerts. Detectors know nothing of alerts (docs/architecture.md).
 struct Signal {
     std::string rule;     ///< the rule's name, used as alertname
     core::Labels labels;  ///< series labels plus the rule's labels (severity, …)

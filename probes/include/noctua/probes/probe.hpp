@@ -41,7 +41,8 @@ struct StepResult {
     std::chrono::microseconds duration{};
 };
 
-/// The outcome of one probe run. A failed target is data, not an error (STYLE.md §1).
+/// The outcome of one probe run. A failed target is data, not an error (docs/contributing.md,
+/// "Principles").
 struct ProbeResult {
     std::string probe;
     std::string provider;
@@ -94,8 +95,8 @@ struct Phases {
 class Authenticator;
 class HeartbeatBoard;
 
-/// What a probe may use, and nothing else (STYLE.md §4). The pointers are optional: kinds
-/// that need one refuse to be created without it.
+/// What a probe may use, and nothing else (docs/architecture.md, "Kinds and registries"). The
+/// pointers are optional: kinds that need one refuse to be created without it.
 struct ProbeContext {
     core::HttpClient& http;
     const core::Clock& clock;

@@ -24,7 +24,8 @@
 
 namespace noctua::probes {
 
-/// The probe library's metrics, declared in one place (STYLE.md §11).
+/// The probe library's metrics, declared in one place (docs/contributing.md, "Logging and
+/// metrics").
 struct ProbeMetrics {
     explicit ProbeMetrics(prometheus::Registry& registry);
     /// noctua_probe_success, noctua_probe_duration_seconds and noctua_probe_runs_total, one
@@ -63,10 +64,10 @@ struct ProbeStatus {
     std::vector<ProbeResult> history;
 };
 
-/// Runs every configured probe on its own steady_timer (STYLE.md §6): the next run is due one
-/// interval (plus jitter) after the previous one *started*; a run still going when the next is
-/// due is skipped and counted, not queued; each run has its own timeout plus a watchdog.
-/// Results go to `on_result` and to the metrics.
+/// Runs every configured probe on its own steady_timer (docs/contributing.md, "Timers"): the next
+/// run is due one interval (plus jitter) after the previous one *started*; a run still going when
+/// the next is due is skipped and counted, not queued; each run has its own timeout plus a
+/// watchdog. Results go to `on_result` and to the metrics.
 ///
 /// Executor: the strand given at construction; every public method must be called on it,
 /// and `on_result` is called on it.

@@ -48,7 +48,7 @@ inline constexpr std::string_view kCatalogueChanges[] = {"added", "removed", "re
 [[nodiscard]] std::string catalogue_json(const std::vector<CatalogueItem>& items);
 [[nodiscard]] core::Result<std::vector<CatalogueItem>> parse_catalogue_json(std::string_view json);
 
-/// The outcome of one suite run: data, never an error (STYLE.md §1).
+/// The outcome of one suite run: data, never an error (docs/contributing.md, "Principles").
 struct SuiteResult {
     std::string suite;
     std::string provider;

@@ -9,9 +9,9 @@
 
 namespace noctua::sim {
 
-/// Produces events to a Kafka topic through librdkafka: the value is the event's JSON, the key
-/// its provider, so a provider's events stay in one partition (DESIGN.md "Scale"). Produce is
-/// non-blocking; delivery reports are served from push()/flush() with rd_kafka_poll(0).
+/// Produces events to a Kafka topic through librdkafka: the value is the event's JSON, the key its
+/// provider, so a provider's events stay in one partition (docs/operations.md, "Scale out").
+/// Produce is non-blocking; delivery reports are served from push()/flush() with rd_kafka_poll(0).
 /// busy() applies backpressure while the local queue is full.
 ///
 /// Executor: the simulator's io_context thread (single-threaded use).

@@ -36,7 +36,7 @@ struct Batch {
 /// offsets keyed by (source, key) and named blobs (window snapshots).
 ///
 /// Every call blocks on disk I/O: call it from a thread of your own (the ingest thread, a
-/// source's reader thread), never from an io_context thread (STYLE.md §5).
+/// source's reader thread), never from an io_context thread (docs/contributing.md, "Threads").
 /// Thread-safety: all methods may be called from any thread (one internal mutex guards the
 /// connection and its prepared statements; it is a leaf lock).
 class Store {

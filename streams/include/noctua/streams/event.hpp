@@ -20,7 +20,7 @@ enum class TxStatus : std::uint8_t { success, failed, pending, timeout, refunded
 inline constexpr std::size_t kStatusCount = 5;
 [[nodiscard]] std::string_view to_string(TxStatus s);
 
-/// One transaction (DESIGN.md "Core model"). Strings are empty when the event left them out;
+/// One transaction (docs/events.md). Strings are empty when the event left them out;
 /// `latency_ms` and `amount` are negative / NaN-free: `has_latency` / `has_amount` say whether
 /// they were given. A value type; reused across parses to keep allocations down.
 struct TxEvent {

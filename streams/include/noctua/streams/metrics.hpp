@@ -13,10 +13,10 @@
 
 namespace noctua::streams {
 
-/// Every metric of noctua::streams, declared in one place (STYLE.md §11). Labels are bounded:
-/// `source` is a configured stream id, `reason` a RejectReason, `set` a configured dimension
-/// set, `provider` is capped by the window store's cardinality limit. Thread-safe
-/// (prometheus-cpp metrics are).
+/// Every metric of noctua::streams, declared in one place (docs/contributing.md, "Logging and
+/// metrics"). Labels are bounded: `source` is a configured stream id, `reason` a RejectReason,
+/// `set` a configured dimension set, `provider` is capped by the window store's cardinality limit.
+/// Thread-safe (prometheus-cpp metrics are).
 struct StreamMetrics {
     explicit StreamMetrics(prometheus::Registry& registry);
 

@@ -65,9 +65,10 @@ struct BatchFormat {
     std::size_t max_decompressed = 16 * 1024 * 1024;
 };
 
-/// The ingest side of the streams: parses batches and applies them to the WindowStore on a
-/// thread of its own, so that a flood of transactions never delays probes or alert delivery
-/// on the daemon's io_context (STYLE.md §5: blocking and heavy work off the io threads).
+/// The ingest side of the streams: parses batches and applies them to the WindowStore on a thread
+/// of its own, so that a flood of transactions never delays probes or alert delivery on the
+/// daemon's io_context (docs/contributing.md, "Threads": blocking and heavy work off the io
+/// threads).
 ///
 /// Executor: a private io_context run by one thread ("ingest"); the parser, the windows and
 /// the sample sink live there. A timer advances the windows every `tick` by `clock`, to a
