@@ -12,9 +12,7 @@
 # Each round starts each target afresh (new state directory); rounds alternate which goes first.
 # Usage: bench/alerts/run.sh [rounds] [latency alerts] [storm alerts] [providers]
 #   env: BUILD_DIR (default build-bench), STORM_BATCH (100), STORM_CONNS (4)
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD_DIR:-$root/build-bench}
+source "$(dirname "$0")/../release_build.sh"
 rounds=${1:-3}
 n_latency=${2:-300}
 n_storm=${3:-10000}
@@ -26,9 +24,7 @@ if [[ ! -x $am ]]; then
     sudo -n apt-get install -y --no-install-recommends prometheus-alertmanager >/dev/null 2>&1 ||
         apt-get install -y --no-install-recommends prometheus-alertmanager >/dev/null
 fi
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNOCTUA_BUILD_BENCH=ON \
-      -DNOCTUA_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target alerts_bench noctua -j2 >/dev/null
+release_build alerts_bench noctua
 driver="$build/bin/alerts_bench"
 # State on the repository's disk (not a tmpfs), as a daemon's would be.
 work=$(mktemp -d -p "$build" alerts-bench.XXXXXX)

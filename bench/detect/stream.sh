@@ -60,14 +60,17 @@ for s in steps:
     faults.append({"provider": s["provider"], "kind": s["kind"], "start": at,
                    "end": at + dur(s["for"]) if "for" in s else None, "alerts": []})
 grace = dt.timedelta(minutes=30)
-def load(path):
+def timed_lines(path, keep=lambda j: True):
+    """The JSON lines of `path` that `keep` accepts, each with its "at" parsed into "t"."""
     out = []
     for line in open(path):
         j = json.loads(line)
-        if j["state"] == "firing":
+        if keep(j):
             j["t"] = dt.datetime.fromisoformat(j["at"].replace("Z", "+00:00"))
             out.append(j)
     return out
+def load(path):
+    return timed_lines(path, lambda j: j["state"] == "firing")
 clean = load(sys.argv[2])
 print(f"fault-free 16 days: {len(clean)} alerts (all false)")
 for a in clean:
@@ -129,13 +132,7 @@ print(f"with faults: found {found}/{len(faults)}, false alarms {len(false)}, "
 
 # Notifications: each belongs to the latest fault of its group's provider that began before it
 # (within a day); any other is a page without a fault.
-def notifications(path):
-    out = []
-    for line in open(path):
-        n = json.loads(line)
-        n["t"] = dt.datetime.fromisoformat(n["at"].replace("Z", "+00:00"))
-        out.append(n)
-    return out
+notifications = timed_lines
 clean_n = notifications(sys.argv[6])
 print(f"notifications, fault-free 16 days: {len(clean_n)}")
 for n in clean_n:

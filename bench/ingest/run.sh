@@ -4,16 +4,12 @@
 #   (b) HTTP push over loopback to the real daemon (`noctua run`), batches of 1,000,
 #   (c) file tail vs Debian's mtail over the same NDJSON file (mtail installed if missing).
 # Usage: bench/ingest/run.sh [events for (a)] [events for (c)] [batches for (b)]
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD_DIR:-$root/build-bench}
+source "$(dirname "$0")/../release_build.sh"
 events=${1:-1000000}
 tail_events=${2:-1000000}
 batches=${3:-2000}
 conns=${PUSH_CONNS:-2}  # (b) keep-alive connections pushing at once
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNOCTUA_BUILD_BENCH=ON \
-      -DNOCTUA_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target ingest_bench noctua -j2 >/dev/null
+release_build ingest_bench noctua
 bench="$build/bin/ingest_bench"
 work=$(mktemp -d)
 daemon_pid=

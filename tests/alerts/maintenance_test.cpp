@@ -2,14 +2,21 @@
 // manual clock: 1970-01-01 is a Thursday.
 #include <catch2/catch.hpp>
 
+#include "alert_fixtures.hpp"
 #include "noctua/alerts/notifier.hpp"
 #include "noctua/testing/config_fixtures.hpp"
-#include "alert_fixtures.hpp"
 
 using namespace noctua;
 using namespace noctua::testing::alert_names;
 
 namespace {
+
+/// The time interval "nights": 03:00 to 04:00 every day.
+constexpr std::string_view kNights = R"([[time_intervals]]
+name = "nights"
+[[time_intervals.periods]]
+times = ["03:00-04:00"]
+)";
 
 config::Config maintenance_config() {
     return testing::load_config(R"(
@@ -24,14 +31,8 @@ id = "acme"
 id = "beta"
   [[providers.maintenance]]
   time_intervals = ["nights"]
-[[time_intervals]]
-name = "nights"
-[[time_intervals.periods]]
-times = ["03:00-04:00"]
-[[receivers]]
-name = "noc"
-kind = "log"
-[route]
+)" + std::string(kNights) + testing::log_receivers({"noc"}) +
+                                R"([route]
 receiver = "noc"
 group_by = ["provider"]
 group_wait = "0s"
@@ -55,8 +56,8 @@ TEST_CASE("maintenance: a provider's window mutes its alerts, and only its", "[a
     auto sent = flush(n, at(3600s + 600s));
     REQUIRE(sent.size() == 1);
     CHECK(sent[0].alerts.at(0).labels.get("provider") == "beta");
-    const auto reason = n.mute_reason(alert("acme", AlertState::firing, {}).labels, nullptr,
-                                      at(3600s + 600s));
+    const auto reason =
+        n.mute_reason(alert("acme", AlertState::firing, {}).labels, nullptr, at(3600s + 600s));
     CHECK(reason.kind == alerts::MuteReason::Kind::maintenance);
     CHECK(reason.detail == "acme");
     // 02:00 the window ends: the still-firing alert pages at the next group interval.
@@ -69,8 +70,7 @@ TEST_CASE("maintenance: a provider's window mutes its alerts, and only its", "[a
     CHECK_FALSE(n.in_maintenance(alert("acme", AlertState::firing, {}).labels, at(86400s + 3700s)));
 }
 
-TEST_CASE("maintenance: a page sent before the window still gets its resolve",
-          "[alerts][unit]") {
+TEST_CASE("maintenance: a page sent before the window still gets its resolve", "[alerts][unit]") {
     alerts::Notifier n;
     n.configure(maintenance_config());
     n.update(alert("acme", AlertState::firing, at(0s)), at(0s));
@@ -95,7 +95,7 @@ TEST_CASE("maintenance: an alert that fires and resolves inside the window is ne
 
 TEST_CASE("config: maintenance windows need a period and name existing intervals",
           "[alerts][unit]") {
-    auto c = config::load_string(R"([[providers]]
+    const auto errors = testing::load_errors(R"([[providers]]
 id = "acme"
   [[providers.maintenance]]
   comment = "always?"
@@ -103,20 +103,15 @@ id = "acme"
   time_intervals = ["nightz"]
   [[providers.maintenance]]
   weekdays = ["funday"]
-[[time_intervals]]
-name = "nights"
-[[time_intervals.periods]]
-times = ["03:00-04:00"]
-)",
-                                 "t.toml");
-    REQUIRE_FALSE(c.has_value());
-    std::vector<std::string> errors;
-    for (const auto& e : c.error()) errors.push_back(e.to_string());
+)" + std::string(kNights),
+                                             "t.toml");
     REQUIRE(errors.size() == 3);
-    CHECK(errors[0] == "t.toml:3:3: providers[0].maintenance[0]: a maintenance window needs "
-                       "times, weekdays, days_of_month, months or years, or time_intervals "
-                       "naming [[time_intervals]]");
-    CHECK_THAT(errors[1], Catch::StartsWith("t.toml:6:20: providers[0].maintenance[1].time_intervals: "
-                                            "unknown time interval \"nightz\""));
+    CHECK(errors[0] ==
+          "t.toml:3:3: providers[0].maintenance[0]: a maintenance window needs "
+          "times, weekdays, days_of_month, months or years, or time_intervals "
+          "naming [[time_intervals]]");
+    CHECK_THAT(errors[1],
+               Catch::StartsWith("t.toml:6:20: providers[0].maintenance[1].time_intervals: "
+                                 "unknown time interval \"nightz\""));
     CHECK_THAT(errors[2], Catch::StartsWith("t.toml:8:14: providers[0].maintenance[2].weekdays: "));
 }

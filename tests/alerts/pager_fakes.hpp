@@ -16,9 +16,7 @@ public:
     std::vector<std::string> dropped;  ///< resolves of keys that were not open
 
     FakePagerDuty() {
-        serve_post("/v2/enqueue", [this](const core::ServerRequest& req, const net::PathParams&) {
-            return handle(req);
-        });
+        serve_post("/v2/enqueue", [this](const core::ServerRequest& r) { return handle(r); });
         server_.start();
     }
 
@@ -31,13 +29,13 @@ private:
     }
 
     core::ServerResponse handle(const core::ServerRequest& req) {
-        if (auto f = next_fault()) {
-            if (*f == Fault::reset) return reset();
-            if (*f == Fault::server_error) return core::ServerResponse::json(500, "{}");
-            // 429 carries no Retry-After.
-            return core::ServerResponse::json(
-                429,
-                R"({"status":"throttle","message":"Requests for this service are arriving too quickly."})");
+        // The 429 carries no Retry-After.
+        if (auto r = fault_answer(core::ServerResponse::json(500, "{}"), [] {
+                return core::ServerResponse::json(
+                    429,
+                    R"({"status":"throttle","message":"Requests for this service are arriving too quickly."})");
+            })) {
+            return *r;
         }
         if (!take_token()) return core::ServerResponse::json(429, "{}");
         if (core::find_header(req.headers, "Content-Type").value_or("") != "application/json") {
@@ -101,9 +99,7 @@ public:
     std::vector<std::string> acknowledged;  ///< aliases acknowledged while open
 
     FakeOpsgenie() {
-        serve_post("/v2/alerts", [this](const core::ServerRequest& req, const net::PathParams&) {
-            return create(req);
-        });
+        serve_post("/v2/alerts", [this](const core::ServerRequest& r) { return create(r); });
         serve_post("/v2/alerts/{alias}/acknowledge", [this](const core::ServerRequest& req, const net::PathParams& p) {
             return acknowledge(req, p.at("alias"));
         });
@@ -115,13 +111,13 @@ public:
 
 private:
     std::optional<core::ServerResponse> common(const core::ServerRequest& req) {
-        if (auto f = next_fault()) {
-            if (*f == Fault::reset) return reset();
-            if (*f == Fault::server_error) return core::ServerResponse::json(503, "{}");
-            auto r = core::ServerResponse::json(429, R"({"message":"Too many requests"})");
-            r.headers.emplace_back("X-RateLimit-State", "THROTTLED");
-            r.headers.emplace_back("X-RateLimit-Period-In-Sec", "1");
-            return r;
+        if (auto r = fault_answer(core::ServerResponse::json(503, "{}"), [] {
+                auto limited = core::ServerResponse::json(429, R"({"message":"Too many requests"})");
+                limited.headers.emplace_back("X-RateLimit-State", "THROTTLED");
+                limited.headers.emplace_back("X-RateLimit-Period-In-Sec", "1");
+                return limited;
+            })) {
+            return *r;
         }
         if (core::find_header(req.headers, "Authorization").value_or("") != "GenieKey " + api_key) {
             return refuse(401, "auth", R"({"message":"Key format is not valid!","took":0.0})");

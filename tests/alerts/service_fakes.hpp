@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -55,13 +56,18 @@ protected:
     LoopbackHttpServer server_;
     std::mutex mutex_;  // guards every field above and below
 
-    /// Serves `POST pattern` with `handle(request, params)`, called under the lock.
+    /// Serves `POST pattern` with `handle(request, params)`, or `handle(request)` when it takes
+    /// no path parameters, called under the lock.
     template <class Handle>
     void serve_post(std::string pattern, Handle handle) {
         server_.router.add("POST", std::move(pattern),
                            [this, handle](const core::ServerRequest& req, const net::PathParams& p) {
                                std::lock_guard lock(mutex_);
-                               return handle(req, p);
+                               if constexpr (std::is_invocable_v<Handle, const core::ServerRequest&>) {
+                                   return handle(req);
+                               } else {
+                                   return handle(req, p);
+                               }
                            });
     }
 
@@ -72,6 +78,17 @@ protected:
         auto f = faults.front();
         faults.pop_front();
         return f;
+    }
+    /// Under the lock: the answer to the next scripted fault, if any: a reset, `server_error`, or
+    /// what `rate_limited()` makes of the service's 429.
+    template <class RateLimited>
+    std::optional<core::ServerResponse> fault_answer(core::ServerResponse server_error,
+                                                     RateLimited rate_limited) {
+        const auto f = next_fault();
+        if (!f) return std::nullopt;
+        if (*f == Fault::reset) return reset();
+        if (*f == Fault::server_error) return server_error;
+        return rate_limited();
     }
     /// Under the lock: false when this request is over the service's rate.
     bool take_token() {
@@ -115,9 +132,7 @@ private:
 class FakeSlack : public FakeService {
 public:
     FakeSlack() {
-        serve_post("/services/{t}/{b}/{secret}", [this](const core::ServerRequest& req, const net::PathParams&) {
-            return handle(req);
-        });
+        serve_post("/services/{t}/{b}/{secret}", [this](const core::ServerRequest& r) { return handle(r); });
         server_.start();
     }
 
@@ -130,12 +145,12 @@ private:
             r.body = std::move(body);
             return r;
         };
-        if (auto f = next_fault()) {
-            if (*f == Fault::reset) return reset();
-            if (*f == Fault::server_error) return text(500, "rollup_error");
-            auto r = text(429, "rate_limited");
-            r.headers.emplace_back("Retry-After", "1");
-            return r;
+        if (auto r = fault_answer(text(500, "rollup_error"), [&] {
+                auto limited = text(429, "rate_limited");
+                limited.headers.emplace_back("Retry-After", "1");
+                return limited;
+            })) {
+            return *r;
         }
         if (!take_token()) {
             auto r = text(429, "rate_limited");
@@ -179,20 +194,19 @@ private:
 class FakeTeams : public FakeService {
 public:
     FakeTeams() {
-        serve_post("/workflows/{id}/triggers/manual/paths/invoke", [this](const core::ServerRequest& req, const net::PathParams&) {
-            return handle(req);
-        });
+        serve_post("/workflows/{id}/triggers/manual/paths/invoke",
+                   [this](const core::ServerRequest& r) { return handle(r); });
         server_.start();
     }
 
 private:
     core::ServerResponse handle(const core::ServerRequest& req) {
-        if (auto f = next_fault()) {
-            if (*f == Fault::reset) return reset();
-            if (*f == Fault::server_error) return core::ServerResponse::text(502, "Bad Gateway");
-            auto r = core::ServerResponse::text(429, "");
-            r.headers.emplace_back("Retry-After", "1");
-            return r;
+        if (auto r = fault_answer(core::ServerResponse::text(502, "Bad Gateway"), [] {
+                auto limited = core::ServerResponse::text(429, "");
+                limited.headers.emplace_back("Retry-After", "1");
+                return limited;
+            })) {
+            return *r;
         }
         if (!core::query_param(req.query, "sig")) return refuse(401, "no sig", "");
         if (req.body.size() > 28 * 1024) return refuse(413, "over 28 KB", "");
@@ -278,10 +292,9 @@ private:
                 body += fmt::format(R"(,"parameters":{{"retry_after":{}}})", retry_after);
             return core::ServerResponse::json(code, body + "}");
         };
-        if (auto f = next_fault()) {
-            if (*f == Fault::reset) return reset();
-            if (*f == Fault::server_error) return error(502, "Bad Gateway");
-            return error(429, "Too Many Requests: retry after 1", 1);
+        if (auto r = fault_answer(error(502, "Bad Gateway"),
+                                  [&] { return error(429, "Too Many Requests: retry after 1", 1); })) {
+            return *r;
         }
         if (!take_token()) return error(429, "Too Many Requests: retry after 1", 1);
         if (bot != "bot" + token) {

@@ -32,12 +32,12 @@ private:
     }
     core::ServerResponse handle(const core::ServerRequest& req, const std::string& version,
                                 const std::string& phone) {
-        if (auto f = next_fault()) {
-            if (*f == Fault::reset) return reset();
-            if (*f == Fault::server_error) return core::ServerResponse::json(500, "{}");
-            auto r = graph_error(429, 130429, "(#130429) Rate limit hit");
-            refusals.pop_back();
-            return r;
+        if (auto r = fault_answer(core::ServerResponse::json(500, "{}"), [&] {
+                auto limited = graph_error(429, 130429, "(#130429) Rate limit hit");
+                refusals.pop_back();  // a scripted 429 is no contract breach
+                return limited;
+            })) {
+            return *r;
         }
         if (!version.starts_with('v') ||
             phone.find_first_not_of("0123456789") != std::string::npos) {
@@ -114,12 +114,12 @@ private:
                                 code, message, code, status));
     }
     core::ServerResponse handle(const core::ServerRequest& req, const std::string& sid) {
-        if (auto f = next_fault()) {
-            if (*f == Fault::reset) return reset();
-            if (*f == Fault::server_error) return core::ServerResponse::json(503, "{}");
-            auto r = twilio_error(429, 20429, "Too Many Requests");
-            refusals.pop_back();
-            return r;
+        if (auto r = fault_answer(core::ServerResponse::json(503, "{}"), [&] {
+                auto limited = twilio_error(429, 20429, "Too Many Requests");
+                refusals.pop_back();  // a scripted 429 is no contract breach
+                return limited;
+            })) {
+            return *r;
         }
         const auto auth = core::find_header(req.headers, "Authorization").value_or("");
         if (sid != account_sid ||

@@ -70,12 +70,16 @@ if ldd "$NOCTUA" | grep libjemalloc >/dev/null; then allocator=jemalloc; else al
 grep -q "allocator $allocator" "$dir/log" || fail "allocator $allocator not in: $(cat "$dir/log")"
 curl -fsS "http://127.0.0.1:$port/healthz" | grep -q ok || fail "/healthz"
 
+# reload_metric_is V: /metrics reports the last reload's success as V (0 or 1).
+reload_metric_is() {
+  curl -fsS "http://127.0.0.1:$port/metrics" | grep "^noctua_config_last_reload_successful $1" >/dev/null
+}
+
 # SIGHUP with an invalid file: rejected, old config keeps running, metric reads 0
 printf '[server]\nlisten = 1\n' > "$dir/good.toml"
 kill -HUP "$pid"
 wait_for grep -q 'reload rejected' "$dir/log" || fail "invalid reload not rejected"
-curl -fsS "http://127.0.0.1:$port/metrics" | grep '^noctua_config_last_reload_successful 0' >/dev/null \
-  || fail "reload metric not 0"
+reload_metric_is 0 || fail "reload metric not 0"
 kill -0 "$pid" || fail "daemon died on a bad reload"
 
 # SIGHUP with a too-deep expression: rejected the same way, the daemon keeps running
@@ -90,8 +94,7 @@ curl -fsS "http://127.0.0.1:$port/healthz" | grep -q ok || fail "/healthz after 
 printf '[server]\nlisten = "127.0.0.1:0"\n' > "$dir/good.toml"
 kill -HUP "$pid"
 wait_for grep -q 'configuration reloaded' "$dir/log" || fail "valid reload not applied"
-curl -fsS "http://127.0.0.1:$port/metrics" | grep '^noctua_config_last_reload_successful 1' >/dev/null \
-  || fail "reload metric not 1"
+reload_metric_is 1 || fail "reload metric not 1"
 
 # Every log line is JSON
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "$dir/log" \

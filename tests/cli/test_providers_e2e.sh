@@ -61,6 +61,15 @@ write_config() {  # run number
 }
 write_config 0
 
+# broken_run RUN FORMAT OUTPUT: test-providers on config RUN writing FORMAT to OUTPUT must
+# exit 1 (a provider is broken).
+broken_run() {
+  write_config "$1"
+  local code=0
+  "$noctua" test-providers -c "$work/noctua.toml" --format "$2" --output "$3" || code=$?
+  [ "$code" -eq 1 ] || fail "a broken provider exited $code, not 1 ($2 run)"
+}
+
 "$sim" --listen "127.0.0.1:$port" --fleet "$work/fleet.toml" --log-level warn >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 100); do
@@ -93,12 +102,7 @@ ls "$work/state/reports/"*.json >/dev/null || fail "no report kept"
 # globaltop's operators all refused, acme's catalogue changed: exit 1.
 curl -fsS -X POST "http://127.0.0.1:$port/sim/providers/globaltop/fault" -d '{"kind":"token_failure"}' >/dev/null
 curl -fsS -X POST "http://127.0.0.1:$port/sim/providers/acme/fault" -d '{"kind":"catalogue_change"}' >/dev/null
-write_config 3
-set +e
-"$noctua" test-providers -c "$work/noctua.toml" --format html --output "$work/report.html"
-code=$?
-set -e
-[ "$code" -eq 1 ] || fail "a broken provider exited $code, not 1"
+broken_run 3 html "$work/report.html"
 # The HTML report in headless Chromium: no console message, both providers shown, the change.
 mkdir -p "$artefacts" "$(dirname "$screenshot")"
 cp "$work/report.html" "$artefacts/status-report.html"
@@ -129,12 +133,7 @@ assert any(c["after"].endswith(" (rebranded)") for c in acme["catalogue_changes"
 assert report["success"] is False
 assert report["from_daemon"] is False and "daemon" not in acme, "daemon sections without a daemon"
 PY
-write_config 4
-set +e
-"$noctua" test-providers -c "$work/noctua.toml" --format junit --output "$work/broken.xml"
-code=$?
-set -e
-[ "$code" -eq 1 ] || fail "a broken provider exited $code, not 1 (JUnit run)"
+broken_run 4 junit "$work/broken.xml"
 python3 - "$work/broken.xml" <<'PY' || fail "broken JUnit"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "noctua/config/config.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/detect/kinds/downtime.hpp"
 #include "noctua/probes/kinds/http.hpp"
 #include "noctua/testing/kind_parsers.hpp"
@@ -193,19 +194,8 @@ TEST_CASE("config: a full config with every key round-trips into the structs", "
 }
 
 TEST_CASE("config: absent keys keep the member-initializer defaults", "[config][unit]") {
-    const Config c = load_ok(R"(
-[[providers]]
-id = "acme"
-base_url = "http://acme.example"
-
-[[probes]]
-id = "p"
-provider = "acme"
-path = "/"
-
-[[rules]]
-name = "Down"
-)");
+    const Config c = load_ok(noctua::testing::acme_probe("http://acme.example") +
+                             "path = \"/\"\n[[rules]]\nname = \"Down\"\n");
     CHECK(c.logging == LoggingConfig{});
     CHECK(c.server == ServerConfig{});
     CHECK(c.external_url == "http://127.0.0.1:9464");

@@ -96,6 +96,14 @@ std::vector<std::unique_ptr<detect::Detector>> one_rule(std::string name, std::s
     return rules;
 }
 
+/// A wall exporting to a registry of its own, and the configuration of acme and globaltop that
+/// the tests refresh it with.
+struct WallFixture {
+    prometheus::Registry registry;
+    daemon::Wall wall{registry};
+    const config::Config cfg = two_providers();
+};
+
 }  // namespace
 
 TEST_CASE("provider_state: critical alert is down, other alert or failed probe degraded",
@@ -121,10 +129,8 @@ TEST_CASE("provider_state: critical alert is down, other alert or failed probe d
     CHECK(why == "ProviderDown firing");
 }
 
-TEST_CASE("Wall: snapshot and noctua_provider_status from probes and alerts", "[daemon][unit]") {
-    prometheus::Registry registry;
-    daemon::Wall wall(registry);
-    const auto cfg = two_providers();
+TEST_CASE_METHOD(WallFixture, "Wall: snapshot and noctua_provider_status from probes and alerts",
+                 "[daemon][unit]") {
     std::vector<probes::ProbeStatus> probes{probe("acme-balance", "acme", false),
                                             probe("globaltop-balance", "globaltop", true, 5000),
                                             probe("orphan", "gone", true)};
@@ -159,10 +165,8 @@ TEST_CASE("Wall: snapshot and noctua_provider_status from probes and alerts", "[
     CHECK_FALSE(gauge(registry, "noctua_provider_status", {{"provider", "globaltop"}}));
 }
 
-TEST_CASE("Wall: history ring counts probe runs per step and stays bounded", "[daemon][unit]") {
-    prometheus::Registry registry;
-    daemon::Wall wall(registry);
-    const auto cfg = two_providers();
+TEST_CASE_METHOD(WallFixture, "Wall: history ring counts probe runs per step and stays bounded",
+                 "[daemon][unit]") {
     std::vector<probes::ProbeStatus> probes;
     std::vector<std::unique_ptr<detect::Detector>> rules;
     const auto pass = run(true);
@@ -196,11 +200,9 @@ TEST_CASE("Wall: history ring counts probe runs per step and stays bounded", "[d
     CHECK(hist.back().at == at(60 * 499));
 }
 
-TEST_CASE("Wall: balance rule's forecast exported and shown; gone with the rule",
-          "[daemon][unit]") {
-    prometheus::Registry registry;
-    daemon::Wall wall(registry);
-    const auto cfg = two_providers();
+TEST_CASE_METHOD(WallFixture,
+                 "Wall: balance rule's forecast exported and shown; gone with the rule",
+                 "[daemon][unit]") {
     auto rules = one_rule<detect::BalanceDetector>("BalanceLow", "balance");
     const core::Labels series{{"currency", "EUR"}, {"probe", "acme-balance"}, {"provider", "acme"}};
     std::vector<detect::Signal> out;
@@ -229,10 +231,9 @@ TEST_CASE("Wall: balance rule's forecast exported and shown; gone with the rule"
     CHECK_FALSE(wall.snapshot().providers[0].balances[0].exhaustion_seconds);
 }
 
-TEST_CASE("Wall: error codes of the provider set per bucket, bounded per provider",
-          "[daemon][unit]") {
-    prometheus::Registry registry;
-    daemon::Wall wall(registry);
+TEST_CASE_METHOD(WallFixture,
+                 "Wall: error codes of the provider set per bucket, bounded per provider",
+                 "[daemon][unit]") {
     auto sample = [](std::string metric, std::string code, double v) {
         core::Labels l{{"set", "provider"}, {"provider", "acme"}, {"metric", metric}};
         if (!code.empty()) l.set("error_code", code);
@@ -291,11 +292,10 @@ TEST_CASE("process metrics: /proc/self/stat parsed, text format written", "[daem
     CHECK(text.find("\nprocess_max_fds ") != std::string::npos);
 }
 
-TEST_CASE("Wall: traffic_loss verdicts exported per series and drawn on the provider's point",
-          "[daemon][unit]") {
-    prometheus::Registry registry;
-    daemon::Wall wall(registry);
-    const auto cfg = two_providers();
+TEST_CASE_METHOD(
+    WallFixture,
+    "Wall: traffic_loss verdicts exported per series and drawn on the provider's point",
+    "[daemon][unit]") {
     auto rules = one_rule<detect::TrafficLossDetector>("TrafficLoss", "traffic_loss");
     // Ten transactions a minute for three hours: the `recent` level (2 h) is learned, and the
     // 30-minute window holds 300 against 300 expected.

@@ -10,6 +10,17 @@ using detect::HealthTracker;
 
 namespace {
 core::TimePoint at(int seconds) { return core::TimePoint{std::chrono::seconds(seconds)}; }
+
+/// The rule ProviderDown: down after `failures` failed runs in a row, up after `successes`.
+config::RuleConfig provider_down(int failures, int successes) {
+    config::RuleConfig rc;
+    rc.name = "ProviderDown";
+    noctua::testing::edit_options<detect::DowntimeOptions>(rc, [&](auto& d) {
+        d.failures = failures;
+        d.successes = successes;
+    });
+    return rc;
+}
 }  // namespace
 
 TEST_CASE("HealthTracker: goes down after N consecutive failures", "[detect][unit]") {
@@ -57,12 +68,7 @@ TEST_CASE("HealthTracker: successes while up never signal", "[detect][unit]") {
 }
 
 TEST_CASE("DowntimeRule: fires once and resolves once per series", "[detect][unit]") {
-    config::RuleConfig rc;
-    rc.name = "ProviderDown";
-    noctua::testing::edit_options<detect::DowntimeOptions>(rc, [](auto& d) {
-        d.failures = 2;
-        d.successes = 1;
-    });
+    auto rc = provider_down(2, 1);
     rc.severity = "critical";
     rc.annotations["runbook_url"] = "http://runbooks/provider-down";
     detect::DowntimeRule rule{rc};
@@ -103,12 +109,7 @@ TEST_CASE("DowntimeRule: watches listed probes or all", "[detect][unit]") {
 }
 
 TEST_CASE("DowntimeRule: adopt_state keeps a down series down across reload", "[detect][unit]") {
-    config::RuleConfig rc;
-    rc.name = "ProviderDown";
-    noctua::testing::edit_options<detect::DowntimeOptions>(rc, [](auto& d) {
-        d.failures = 1;
-        d.successes = 2;
-    });
+    auto rc = provider_down(1, 2);
     detect::DowntimeRule old{rc};
     core::Labels a{{"probe", "p"}, {"provider", "acme"}};
     REQUIRE(old.observe({a, at(0), 0}, "connect"));
@@ -124,11 +125,8 @@ TEST_CASE("DowntimeRule: adopt_state keeps a down series down across reload", "[
 
 TEST_CASE("DowntimeRule: flap damping holds a firing alert while results flip",
           "[detect][unit]") {
-    config::RuleConfig rc;
-    rc.name = "ProviderDown";
+    auto rc = provider_down(2, 1);
     noctua::testing::edit_options<detect::DowntimeOptions>(rc, [](auto& d) {
-        d.failures = 2;
-        d.successes = 1;
         d.flap_window = 6;
         d.flap_threshold = 0.5;
     });

@@ -29,6 +29,13 @@ std::vector<detect::Signal> minute_of_traffic(detect::Detector& d, long m, int n
 struct FirstSignals {
     std::vector<detect::Signal> signals;
     long at = -1;
+
+    /// The one signal, which must be one that fires.
+    const detect::Signal& firing() const {
+        REQUIRE(signals.size() == 1);
+        CHECK(signals[0].active);
+        return signals[0];
+    }
 };
 FirstSignals until_signal(detect::Detector& d, long from, long to, int n, int failed) {
     FirstSignals r;
@@ -43,12 +50,11 @@ FirstSignals until_signal(detect::Detector& d, long from, long to, int n, int fa
 TEST_CASE("SuccessRatio: a low ratio with enough volume fires after `for`", "[detect][unit]") {
     detect::SuccessRatioDetector d{detect::default_rule(Measure::outcome)};
     for (long m = 0; m < 10; ++m) CHECK(minute_of_traffic(d, m, 60, 1).empty());
-    auto [fired, at] = until_signal(d, 10, 20, 60, 40);
-    REQUIRE(fired.size() == 1);
-    CHECK(fired[0].active);
-    CHECK(at >= 12);  // `for` = 2m after the ratio first dropped under 90%
-    CHECK(at <= 14);
-    CHECK(fired[0].summary.find("success ratio for provider=acme") != std::string::npos);
+    const auto first = until_signal(d, 10, 20, 60, 40);
+    const auto& fired = first.firing();
+    CHECK(first.at >= 12);  // `for` = 2m after the ratio first dropped under 90%
+    CHECK(first.at <= 14);
+    CHECK(fired.summary.find("success ratio for provider=acme") != std::string::npos);
     std::vector<detect::Signal> resolved;
     for (long m = 20; m < 40 && resolved.empty(); ++m) resolved = minute_of_traffic(d, m, 60, 0);
     REQUIRE(resolved.size() == 1);
@@ -71,10 +77,9 @@ TEST_CASE("SuccessRatio: a thin series is judged over a wider window", "[detect]
     // Three transactions a minute (15 in 5m, under min_transactions = 20): the window widens
     // to 10m and an outage still pages.
     for (long m = 0; m < 30; ++m) CHECK(minute_of_traffic(d, m, 3, 0).empty());
-    auto [fired, at] = until_signal(d, 30, 60, 3, 3);
-    REQUIRE(fired.size() == 1);
-    CHECK(fired[0].active);
-    CHECK(fired[0].summary.find("over 10m") != std::string::npos);
+    const auto first = until_signal(d, 30, 60, 3, 3);
+    CHECK(first.firing().summary.find("over 10m") != std::string::npos);
+    const long at = first.at;
     CHECK(at <= 40);
     // Then traffic all but stops: one transaction is no evidence of recovery, so it holds.
     std::vector<detect::Signal> out;

@@ -31,9 +31,11 @@ struct Run {
 };
 
 /// Feeds samples every `step` minutes from minute `from` to `to`; `amount`, when set, also
-/// feeds the value of the successes (volume × amount) in USD as the stream windows do.
-void drive(detect::Detector& d, const core::Labels& labels, long from, long to, long step,
-           const std::function<double(long)>& f, Run& run, std::optional<double> amount = {}) {
+/// feeds the value of the successes (volume × amount) in USD as the stream windows do. Returns
+/// the signals that came of it.
+Run drive(detect::Detector& d, const core::Labels& labels, long from, long to, long step,
+          const std::function<double(long)>& f, std::optional<double> amount = {}) {
+    Run run;
     for (long m = from; m < to; m += step) {
         const double v = f(m);
         for (auto& s : testing::feed(d, Measure::volume, labels, minute(m), v)) {
@@ -51,6 +53,7 @@ void drive(detect::Detector& d, const core::Labels& labels, long from, long to, 
             d.observe(Measure::amount, core::Sample{a, minute(m), v * *amount, v}, {}, out);
         }
     }
+    return run;
 }
 
 const long kDrop = 3 * 1440 + 12 * 60;     // day 3, noon: three days of history before it
@@ -58,14 +61,9 @@ const long kWeekOld = 8 * 1440 + 12 * 60;  // day 8, noon: the daily baseline sp
 
 Run drop_to(double factor, long step = 5) {
     detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
-    Run run;
-    drive(
-        d, {{"series", "s"}}, 0, kDrop + 180, step,
-        [&](long m) {
-            return (m >= kDrop ? factor : 1.0) * daily(m) * static_cast<double>(step) / 5;
-        },
-        run);
-    return run;
+    return drive(d, {{"series", "s"}}, 0, kDrop + 180, step, [&](long m) {
+        return (m >= kDrop ? factor : 1.0) * daily(m) * static_cast<double>(step) / 5;
+    });
 }
 
 }  // namespace
@@ -89,10 +87,8 @@ TEST_CASE("TrafficLoss tiers: a collapse pages within its short window", "[detec
         noctua::testing::edit_options<detect::TrafficLossOptions>(r,
                                                                   [](auto& t) { t.tiers.clear(); });
         detect::TrafficLossDetector d{r};
-        Run run;
-        drive(
-            d, {{"series", "s"}}, 0, kDrop + 180, 5,
-            [&](long m) { return (m >= kDrop ? 0.05 : 1.0) * daily(m); }, run);
+        const Run run = drive(d, {{"series", "s"}}, 0, kDrop + 180, 5,
+                              [&](long m) { return (m >= kDrop ? 0.05 : 1.0) * daily(m); });
         REQUIRE(run.fired);
         CHECK(*run.fired >= minute(kDrop + 15));
     }
@@ -103,10 +99,8 @@ TEST_CASE("TrafficLoss tiers: a small series pages through the 15-minute check",
     // 15 minutes expect 24, enough to see a fall to 15% beyond counting noise once the
     // baseline spans a week.
     detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
-    Run run;
-    drive(
-        d, {{"series", "small"}}, 0, kWeekOld + 180, 5,
-        [&](long m) { return m >= kWeekOld ? 1.2 : 8.0; }, run);
+    const Run run = drive(d, {{"series", "small"}}, 0, kWeekOld + 180, 5,
+                          [&](long m) { return m >= kWeekOld ? 1.2 : 8.0; });
     REQUIRE(run.fired);
     // The window is all low 10 minutes in; then its `for` (10 minutes), before the base
     // check (30 minutes, for 15) would.
@@ -125,26 +119,22 @@ TEST_CASE("TrafficLoss: a baseline younger than a week needs a shortfall beyond 
     };
     SECTION("four days of history: the median of four days is too noisy to call it a loss") {
         detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
-        Run run;
         const long at = 4 * 1440 + 10 * 60 + 53;
-        drive(d, {{"series", "young"}}, 0, at + 120, 1, dip(at, 7), run);
+        const Run run = drive(d, {{"series", "young"}}, 0, at + 120, 1, dip(at, 7));
         CHECK(run.firings == 0);
     }
     SECTION("a week of history: the same dip pages through the 5-minute check") {
         detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
-        Run run;
         const long at = 8 * 1440 + 10 * 60 + 53;
-        drive(d, {{"series", "old"}}, 0, at + 120, 1, dip(at, 7), run);
+        const Run run = drive(d, {{"series", "old"}}, 0, at + 120, 1, dip(at, 7));
         REQUIRE(run.fired);
         CHECK(run.all.front().annotations.at("window") == "5m");
     }
     SECTION("four days of history: a stop still pages within minutes") {
         detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
-        Run run;
         const long at = 4 * 1440 + 10 * 60 + 53;
-        drive(
-            d, {{"series", "young"}}, 0, at + 120, 1, [=](long m) { return m >= at ? 0.0 : 5.5; },
-            run);
+        const Run run = drive(d, {{"series", "young"}}, 0, at + 120, 1,
+                              [=](long m) { return m >= at ? 0.0 : 5.5; });
         REQUIRE(run.fired);
         CHECK(*run.fired <= minute(at + 6));
     }
@@ -170,16 +160,13 @@ TEST_CASE("TrafficLoss tiers: noise at night does not page", "[detect][unit]") {
         return static_cast<double>(std::poisson_distribution<int>(mean)(rng));
     };
     // Two days to learn a daily profile (before it the recent-level fallback judges alone).
-    Run warmup, run;
-    drive(d, {{"series", "night"}}, 0, 2 * 1440, 1, noisy, warmup);
-    drive(d, {{"series", "night"}}, 2 * 1440, 21 * 1440, 1, noisy, run);
+    drive(d, {{"series", "night"}}, 0, 2 * 1440, 1, noisy);  // warm-up
+    const Run run = drive(d, {{"series", "night"}}, 2 * 1440, 21 * 1440, 1, noisy);
     CHECK(run.firings == 0);
     // The same series still pages, within minutes, when its morning traffic collapses.
-    Run collapse;
     const long at = 21 * 1440 + 10 * 60;
-    drive(
-        d, {{"series", "night"}}, 21 * 1440, at + 60, 1,
-        [&](long m) { return m >= at ? 0.0 : noisy(m); }, collapse);
+    const Run collapse = drive(d, {{"series", "night"}}, 21 * 1440, at + 60, 1,
+                               [&](long m) { return m >= at ? 0.0 : noisy(m); });
     REQUIRE(collapse.fired);
     CHECK(*collapse.fired <= minute(at + 6));
 }
@@ -187,11 +174,10 @@ TEST_CASE("TrafficLoss tiers: noise at night does not page", "[detect][unit]") {
 TEST_CASE("TrafficLoss: an alert carries rates, shortfall and revenue at risk", "[detect][unit]") {
     detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
     const core::Labels labels{{"provider", "acme"}, {"set", "provider"}, {"metric", "volume"}};
-    Run run;
     // 5-minute samples at a flat 100 (1,200 an hour), worth 20 USD each, then a 90% drop.
     const long drop = 3 * 1440 + 600;
-    drive(
-        d, labels, 0, drop + 60, 5, [&](long m) { return m >= drop ? 10.0 : 100.0; }, run, 20.0);
+    const Run run = drive(
+        d, labels, 0, drop + 60, 5, [&](long m) { return m >= drop ? 10.0 : 100.0; }, 20.0);
     REQUIRE(run.fired);
     const auto& sig = run.all.front();
     CHECK(sig.values.at("expected_per_hour") == Approx(1200).epsilon(0.01));
@@ -218,20 +204,16 @@ TEST_CASE("TrafficLoss: the rule's amount prices a series without amounts", "[de
         t.currency = "EUR";
     });
     detect::TrafficLossDetector d{r};
-    Run run;
     const long drop = 3 * 1440 + 600;
-    drive(
-        d, {{"series", "csv"}}, 0, drop + 60, 5, [&](long m) { return m >= drop ? 0.0 : 100.0; },
-        run);
+    const Run run = drive(d, {{"series", "csv"}}, 0, drop + 60, 5,
+                          [&](long m) { return m >= drop ? 0.0 : 100.0; });
     REQUIRE(run.fired);
     CHECK(run.all.front().values.at("revenue_at_risk_per_hour") == Approx(3000));
     CHECK(run.all.front().annotations.at("revenue_at_risk_per_hour") == "3000.00 EUR");
     SECTION("and without one, no revenue is claimed") {
         detect::TrafficLossDetector plain{detect::default_rule(Measure::volume)};
-        Run none;
-        drive(
-            plain, {{"series", "csv"}}, 0, drop + 60, 5,
-            [&](long m) { return m >= drop ? 0.0 : 100.0; }, none);
+        const Run none = drive(plain, {{"series", "csv"}}, 0, drop + 60, 5,
+                               [&](long m) { return m >= drop ? 0.0 : 100.0; });
         REQUIRE(none.fired);
         CHECK(none.all.front().values.count("revenue_at_risk_per_hour") == 0);
         CHECK(none.all.front().values.at("expected_per_hour") == Approx(1200).epsilon(0.01));
@@ -242,11 +224,9 @@ TEST_CASE("TrafficLoss: the per-hour rate follows the series' cadence", "[detect
     // 30-minute samples of 600 (1,200 an hour): a 5-minute check holds one sample standing
     // for 30 minutes, not for 5.
     detect::TrafficLossDetector d{detect::default_rule(Measure::volume)};
-    Run run;
     const long drop = 3 * 1440 + 600;
-    drive(
-        d, {{"series", "slow"}}, 0, drop + 120, 30, [&](long m) { return m >= drop ? 0.0 : 600.0; },
-        run);
+    const Run run = drive(d, {{"series", "slow"}}, 0, drop + 120, 30,
+                          [&](long m) { return m >= drop ? 0.0 : 600.0; });
     REQUIRE(run.fired);
     CHECK(run.all.front().values.at("expected_per_hour") == Approx(1200).epsilon(0.01));
 }

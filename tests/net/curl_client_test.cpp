@@ -33,9 +33,34 @@ HttpResponse fetch(asio::io_context& ioc, CurlHttpClient& client, HttpRequest re
                    std::chrono::milliseconds limit = 10s) {
     std::optional<HttpResponse> out;
     client.async_request(std::move(request), [&](HttpResponse r) { out = std::move(r); });
-    REQUIRE(run_until(ioc, [&] { return out.has_value(); }, limit));
+    REQUIRE(run_until(
+        ioc, [&] { return out.has_value(); }, limit));
     return std::move(*out);
 }
+
+/// curl initialised for the process, as main does before anything uses it.
+struct CurlReady {
+    CurlReady() { noctua::net::test::ensure_curl_global(); }
+};
+
+/// A loopback server answering GET / with `body`, and a client, on one io_context.
+struct ServedClient : CurlReady {
+    asio::io_context ioc;
+    Router router;
+    HttpServer server{ioc, router, {}};
+    CurlHttpClient client{ioc};
+
+    explicit ServedClient(std::string body) {
+        router.add("GET", "/", answer_text(std::move(body)));
+        REQUIRE(server.start());
+    }
+};
+
+/// A client on an io_context of the test's own.
+struct ClientFixture : CurlReady {
+    asio::io_context ioc;
+    CurlHttpClient client{ioc};
+};
 
 }  // namespace
 
@@ -57,16 +82,13 @@ TEST_CASE("CurlHttpClient: maps curl codes to transport errors", "[net][unit]") 
     CHECK(map(CURLE_PARTIAL_FILE) == TransportError::receive);
     CHECK(map(CURLE_FILESIZE_EXCEEDED) == TransportError::too_large);
     CHECK(map(CURLE_UNSUPPORTED_PROTOCOL) == TransportError::other);
-    CHECK(to_transport_error(std::make_error_code(std::errc::timed_out)) ==
-          TransportError::other);
+    CHECK(to_transport_error(std::make_error_code(std::errc::timed_out)) == TransportError::other);
     CHECK(curl_category().message(CURLE_COULDNT_CONNECT) ==
           curl_easy_strerror(CURLE_COULDNT_CONNECT));
 }
 
-TEST_CASE("CurlHttpClient: connection refused is a connect error", "[net][integration]") {
-    noctua::net::test::ensure_curl_global();
-    asio::io_context ioc;
-    CurlHttpClient client(ioc);
+TEST_CASE_METHOD(ClientFixture, "CurlHttpClient: connection refused is a connect error",
+                 "[net][integration]") {
     // A port that was free a moment ago and has nobody listening now.
     const auto port = noctua::testing::free_loopback_port();
     HttpRequest request;
@@ -94,11 +116,9 @@ TEST_CASE("CurlHttpClient: a server that never answers times out", "[net][integr
     CHECK(silent.accepted() == 1);
 }
 
-TEST_CASE("CurlHttpClient: a body larger than max_response_bytes is too_large",
-          "[net][integration]") {
-    noctua::net::test::ensure_curl_global();
-    asio::io_context ioc;
-    CurlHttpClient client(ioc);
+TEST_CASE_METHOD(ClientFixture,
+                 "CurlHttpClient: a body larger than max_response_bytes is too_large",
+                 "[net][integration]") {
     const std::string big(64 * 1024, 'z');
     HttpRequest request;
     request.max_response_bytes = 1024;
@@ -130,13 +150,11 @@ TEST_CASE("CurlHttpClient: a body larger than max_response_bytes is too_large",
     }
 }
 
-TEST_CASE("CurlHttpClient: a reused easy handle carries nothing over from the last request",
-          "[net][integration]") {
+TEST_CASE_METHOD(ClientFixture,
+                 "CurlHttpClient: a reused easy handle carries nothing over from the last request",
+                 "[net][integration]") {
     // Finished transfers return their easy handle to a pool; the next request must start from
     // clean options (method, body, headers) and read a body larger than the 4 KiB buffer whole.
-    noctua::net::test::ensure_curl_global();
-    asio::io_context ioc;
-    CurlHttpClient client(ioc);
     const std::string big(64 * 1024, 'b');
     Router router;
     auto echo = [](const ServerRequest& r, const PathParams&) {
@@ -171,13 +189,11 @@ TEST_CASE("CurlHttpClient: a reused easy handle carries nothing over from the la
     }
 }
 
-TEST_CASE("CurlHttpClient: error messages never quote the URL, its host or its address",
-          "[net][integration]") {
+TEST_CASE_METHOD(ClientFixture,
+                 "CurlHttpClient: error messages never quote the URL, its host or its address",
+                 "[net][integration]") {
     // A URL (a webhook's above all) may carry a secret in any part; error messages go to logs
     // and API answers.
-    noctua::net::test::ensure_curl_global();
-    asio::io_context ioc;
-    CurlHttpClient client(ioc);
     auto check_clean = [](const HttpResponse& r, const std::vector<std::string>& secrets) {
         CHECK_FALSE(r.error_message.empty());
         for (const auto& secret : secrets) {
@@ -210,13 +226,8 @@ TEST_CASE("CurlHttpClient: a failed name lookup leaves nothing behind in pooled 
     // A 64-character label cannot be put into a DNS query: curl's threaded resolver fails it
     // inside getaddrinfo, without a packet leaving the machine. The handles of those transfers
     // must not poison the requests that come after them.
-    noctua::net::test::ensure_curl_global();
-    asio::io_context ioc;
-    Router router;
-    router.add("GET", "/", answer_text("ok"));
-    HttpServer server(ioc, router, {});
-    REQUIRE(server.start());
-    CurlHttpClient client(ioc);
+    ServedClient served{"ok"};
+    auto& [ioc, router, server, client] = served;
     const std::string unresolvable = "http://" + std::string(64, 'u') + ".invalid/";
 
     for (int round = 0; round < 3; ++round) {
@@ -254,8 +265,8 @@ TEST_CASE("CurlHttpClient: redirects are followed only when asked", "[net][integ
     asio::io_context ioc;
     Router router;
     auto redirect = [](std::string location, std::string marker) {
-        return [location = std::move(location), marker = std::move(marker)](
-                   const ServerRequest&, const PathParams&) {
+        return [location = std::move(location), marker = std::move(marker)](const ServerRequest&,
+                                                                            const PathParams&) {
             auto response = ServerResponse::text(302, "moved");
             response.headers.emplace_back("Location", location);
             response.headers.emplace_back("X-Hop", marker);
@@ -305,10 +316,8 @@ TEST_CASE("CurlHttpClient: redirects are followed only when asked", "[net][integ
     }
 }
 
-TEST_CASE("CurlHttpClient: only http and https URLs are fetched", "[net][integration]") {
-    noctua::net::test::ensure_curl_global();
-    asio::io_context ioc;
-    CurlHttpClient client(ioc);
+TEST_CASE_METHOD(ClientFixture, "CurlHttpClient: only http and https URLs are fetched",
+                 "[net][integration]") {
     HttpRequest request;
     request.url = "file:///etc/passwd";
     auto response = fetch(ioc, client, request);
@@ -330,11 +339,13 @@ TEST_CASE("CurlHttpClient: stop() cancels requests in flight", "[net][integratio
         client.async_request(request, [&](HttpResponse r) { done.push_back(std::move(r)); });
     }
     CHECK(client.in_flight() == 3);
-    REQUIRE(run_until(ioc, [&] { return silent.accepted() == 3; }, 5s));
+    REQUIRE(run_until(
+        ioc, [&] { return silent.accepted() == 3; }, 5s));
     CHECK(done.empty());
 
     client.stop();
-    REQUIRE(run_until(ioc, [&] { return done.size() == 3; }, 5s));
+    REQUIRE(run_until(
+        ioc, [&] { return done.size() == 3; }, 5s));
     for (const auto& r : done) CHECK(r.error == TransportError::cancelled);
     CHECK(client.in_flight() == 0);
 
@@ -346,7 +357,8 @@ TEST_CASE("CurlHttpClient: stop() cancels requests in flight", "[net][integratio
         later = std::move(r);
     });
     CHECK_FALSE(called);
-    REQUIRE(run_until(ioc, [&] { return called; }, 5s));
+    REQUIRE(run_until(
+        ioc, [&] { return called; }, 5s));
     CHECK(later.error == TransportError::cancelled);
 }
 
@@ -362,9 +374,11 @@ TEST_CASE("CurlHttpClient: destroying the client cancels requests in flight",
         request.url = url_for(silent.port(), "/");
         request.timeout = 60s;
         client.async_request(request, [&](HttpResponse r) { done = std::move(r); });
-        REQUIRE(run_until(ioc, [&] { return silent.accepted() == 1; }, 5s));
+        REQUIRE(run_until(
+            ioc, [&] { return silent.accepted() == 1; }, 5s));
     }
-    REQUIRE(run_until(ioc, [&] { return done.has_value(); }, 5s));
+    REQUIRE(run_until(
+        ioc, [&] { return done.has_value(); }, 5s));
     CHECK(done->error == TransportError::cancelled);
 }
 
@@ -408,7 +422,8 @@ TEST_CASE("CurlHttpClient: 200 concurrent requests on two threads all complete",
             finished.fetch_add(1);
         });
     }
-    const bool all = run_until(ioc, [&] { return finished.load() == kRequests; }, 60s);
+    const bool all = run_until(
+        ioc, [&] { return finished.load() == kRequests; }, 60s);
     server.stop();
     client.stop();
     guard.reset();
@@ -448,13 +463,13 @@ TEST_CASE("CurlHttpClient: a burst's connections are kept open for the next burs
     constexpr std::size_t kBurst = 16;
     std::vector<Router::Respond> held;
     Router router;
-    router.add_async("GET", "/held", [&](const ServerRequest&, const PathParams&,
-                                         Router::Respond respond) {
-        held.push_back(std::move(respond));
-        if (held.size() < kBurst) return;
-        for (auto& r : held) r(ServerResponse::text(200, "ok"));
-        held.clear();
-    });
+    router.add_async("GET", "/held",
+                     [&](const ServerRequest&, const PathParams&, Router::Respond respond) {
+                         held.push_back(std::move(respond));
+                         if (held.size() < kBurst) return;
+                         for (auto& r : held) r(ServerResponse::text(200, "ok"));
+                         held.clear();
+                     });
     HttpServer server(ioc, router, {});
     REQUIRE(server.start());
     CurlHttpClient client(ioc);
@@ -467,7 +482,8 @@ TEST_CASE("CurlHttpClient: a burst's connections are kept open for the next burs
                 if (r.transport_ok() && r.status == 200) ++ok;
             });
         }
-        REQUIRE(run_until(ioc, [&] { return ok == kBurst; }, 10s));
+        REQUIRE(run_until(
+            ioc, [&] { return ok == kBurst; }, 10s));
         CHECK(established_to(server.port()) == kBurst);
     }
 }
@@ -482,13 +498,8 @@ TEST_CASE("CurlHttpClient: host names from /etc/hosts resolve through curl's res
         WARN("NOCTUA_TEST_HOSTS_NAMES not set; skipped");
         return;
     }
-    noctua::net::test::ensure_curl_global();
-    asio::io_context ioc;
-    Router router;
-    router.add("GET", "/", answer_text("resolved"));
-    HttpServer server(ioc, router, {});
-    REQUIRE(server.start());
-    CurlHttpClient client(ioc);
+    ServedClient served{"resolved"};
+    auto& [ioc, router, server, client] = served;
 
     std::string list = names;
     std::size_t start = 0;

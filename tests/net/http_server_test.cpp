@@ -12,6 +12,7 @@
 
 #include "net_test_support.hpp"
 #include "noctua/net/curl_client.hpp"
+#include "noctua/testing/cases.hpp"
 
 namespace {
 
@@ -40,10 +41,20 @@ struct Loopback {
         return "http://127.0.0.1:" + std::to_string(server.port()) + std::string(path);
     }
 
+    /// What the server answers `bytes` sent on a raw connection, read until it closes it.
+    std::string raw_exchange(const std::string& bytes) {
+        RawConnection raw(ioc, server.port());
+        raw.send(bytes);
+        REQUIRE(run_until(
+            ioc, [&] { return raw.closed(); }, 5s));
+        return raw.received();
+    }
+
     HttpResponse fetch(HttpRequest request) {
         std::optional<HttpResponse> out;
         client.async_request(std::move(request), [&](HttpResponse r) { out = std::move(r); });
-        REQUIRE(run_until(ioc, [&] { return out.has_value(); }, 10s));
+        REQUIRE(run_until(
+            ioc, [&] { return out.has_value(); }, 10s));
         return std::move(*out);
     }
 
@@ -70,19 +81,13 @@ std::size_t count(std::string_view haystack, std::string_view needle) {
 }  // namespace
 
 TEST_CASE("HttpServer: is_loopback_host loopback addresses and localhost", "[net][unit]") {
-    using noctua::net::is_loopback_host;
-    CHECK(is_loopback_host("localhost"));
-    CHECK(is_loopback_host("LocalHost"));
-    CHECK(is_loopback_host("127.0.0.1"));
-    CHECK(is_loopback_host("127.1.2.3"));
-    CHECK(is_loopback_host("::1"));
-    CHECK(is_loopback_host("[::1]"));
-    CHECK(is_loopback_host("::ffff:127.0.0.1"));
-    CHECK_FALSE(is_loopback_host("0.0.0.0"));
-    CHECK_FALSE(is_loopback_host("10.0.0.1"));
-    CHECK_FALSE(is_loopback_host("::"));
-    CHECK_FALSE(is_loopback_host("example.com"));
-    CHECK_FALSE(is_loopback_host(""));
+    const std::pair<std::string_view, bool> hosts[] = {
+        {"localhost", true}, {"LocalHost", true}, {"127.0.0.1", true},        {"127.1.2.3", true},
+        {"::1", true},       {"[::1]", true},     {"::ffff:127.0.0.1", true}, {"0.0.0.0", false},
+        {"10.0.0.1", false}, {"::", false},       {"example.com", false},     {"", false},
+    };
+    noctua::testing::check_each(
+        hosts, [](std::string_view host) { return noctua::net::is_loopback_host(host); });
 }
 
 TEST_CASE("HttpServer: start reports bad addresses and addresses in use", "[net][integration]") {
@@ -122,8 +127,8 @@ TEST_CASE("HttpServer: GET and POST round trip with headers and body", "[net][in
     router.add("GET", "/hello/{name}", [&](const ServerRequest& request, const PathParams& p) {
         seen = request;
         auto response = ServerResponse::text(200, "hello " + p.at("name"));
-        response.headers.emplace_back("X-Echo", std::string(find_header(request.headers, "X-Test")
-                                                                .value_or("missing")));
+        response.headers.emplace_back(
+            "X-Echo", std::string(find_header(request.headers, "X-Test").value_or("missing")));
         response.headers.emplace_back("Set-Cookie", "a=1");
         response.headers.emplace_back("Set-Cookie", "b=2");
         response.headers.emplace_back("X-Evil", "x\r\nInjected: yes");
@@ -272,7 +277,8 @@ TEST_CASE("HttpServer: a malformed request gets 400 and the server keeps serving
     SECTION("bad content length") {
         raw.send("POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n");
     }
-    REQUIRE(run_until(loop.ioc, [&] { return raw.closed(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return raw.closed(); }, 5s));
     CHECK(raw.received().starts_with("HTTP/1.1 400 Bad Request\r\n"));
     CHECK_THAT(raw.received(), Catch::Contains("Connection: close"));
     CHECK_THAT(raw.received(), Catch::Contains("Content-Type: application/json"));
@@ -289,18 +295,16 @@ TEST_CASE("HttpServer: limits answer 413 and 431", "[net][integration]") {
     Loopback loop(router, {.body_limit = 1024, .header_limit = 1024});
 
     SECTION("announced body over the limit, over a raw socket") {
-        RawConnection raw(loop.ioc, loop.server.port());
-        raw.send("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
-        REQUIRE(run_until(loop.ioc, [&] { return raw.closed(); }, 5s));
-        CHECK(raw.received().starts_with("HTTP/1.1 413 Payload Too Large\r\n"));
-        CHECK_THAT(raw.received(), Catch::Contains(R"("error":"request body too large")"));
+        const auto answer =
+            loop.raw_exchange("POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+        CHECK(answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n"));
+        CHECK_THAT(answer, Catch::Contains(R"("error":"request body too large")"));
     }
     SECTION("chunked body over the limit") {
-        RawConnection raw(loop.ioc, loop.server.port());
-        raw.send("POST /ingest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                 std::string("800\r\n") + std::string(0x800, 'a') + "\r\n");
-        REQUIRE(run_until(loop.ioc, [&] { return raw.closed(); }, 5s));
-        CHECK(raw.received().starts_with("HTTP/1.1 413 "));
+        CHECK(loop.raw_exchange(
+                      "POST /ingest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                      std::string("800\r\n") + std::string(0x800, 'a') + "\r\n")
+                  .starts_with("HTTP/1.1 413 "));
     }
     SECTION("body over the limit from the client") {
         HttpRequest request;
@@ -312,11 +316,9 @@ TEST_CASE("HttpServer: limits answer 413 and 431", "[net][integration]") {
         CHECK(response.status == 413);
     }
     SECTION("headers over the limit") {
-        RawConnection raw(loop.ioc, loop.server.port());
-        raw.send("GET /ingest HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2048, 'b') +
-                 "\r\n\r\n");
-        REQUIRE(run_until(loop.ioc, [&] { return raw.closed(); }, 5s));
-        CHECK(raw.received().starts_with("HTTP/1.1 431 "));
+        CHECK(loop.raw_exchange("GET /ingest HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                std::string(2048, 'b') + "\r\n\r\n")
+                  .starts_with("HTTP/1.1 431 "));
     }
     SECTION("a body at the limit is accepted") {
         HttpRequest request;
@@ -340,10 +342,12 @@ TEST_CASE("HttpServer: read timeout closes an idle connection", "[net][integrati
     SECTION("a partial request") { raw.send("GET /ok HTTP/1.1\r\nHost: x\r\n"); }
     SECTION("idle after a keep-alive response") {
         raw.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
-        REQUIRE(run_until(loop.ioc, [&] { return raw.received().ends_with("ok"); }, 5s));
+        REQUIRE(run_until(
+            loop.ioc, [&] { return raw.received().ends_with("ok"); }, 5s));
     }
     const auto start = std::chrono::steady_clock::now();
-    REQUIRE(run_until(loop.ioc, [&] { return raw.closed(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return raw.closed(); }, 5s));
     CHECK(std::chrono::steady_clock::now() - start < 3s);
     CHECK(count(raw.received(), "HTTP/1.1 ") <= 1);
 
@@ -358,18 +362,22 @@ TEST_CASE("HttpServer: a slow handler is not cut off by the read timeout", "[net
 
     RawConnection raw(loop.ioc, loop.server.port());
     raw.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-    REQUIRE(run_until(loop.ioc, [&] { return held.has_value(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return held.has_value(); }, 5s));
     // Twice the read timeout passes while the handler works; the client is waiting, not idle.
     const auto until = std::chrono::steady_clock::now() + 400ms;
-    CHECK_FALSE(run_until(loop.ioc, [&] { return raw.closed(); }, 400ms));
+    CHECK_FALSE(run_until(
+        loop.ioc, [&] { return raw.closed(); }, 400ms));
     REQUIRE(std::chrono::steady_clock::now() >= until);
     (*held)(ServerResponse::text(200, "slow"));
-    REQUIRE(run_until(loop.ioc, [&] { return raw.received().ends_with("slow"); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return raw.received().ends_with("slow"); }, 5s));
     CHECK_FALSE(raw.closed());
 
     // Idle again: the read timeout applies once more.
     const auto idle_since = std::chrono::steady_clock::now();
-    REQUIRE(run_until(loop.ioc, [&] { return raw.closed(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return raw.closed(); }, 5s));
     CHECK(std::chrono::steady_clock::now() - idle_since >= 50ms);
     CHECK(count(raw.received(), "HTTP/1.1 ") == 1);
 }
@@ -383,10 +391,12 @@ TEST_CASE("HttpServer: keep-alive serves several requests on one connection",
     Loopback loop(router);
     RawConnection raw(loop.ioc, loop.server.port());
     raw.send("GET /n/1 HTTP/1.1\r\nHost: x\r\n\r\n");
-    REQUIRE(run_until(loop.ioc, [&] { return raw.received().ends_with("<1>"); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return raw.received().ends_with("<1>"); }, 5s));
     CHECK_FALSE(raw.closed());
     raw.send("GET /n/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    REQUIRE(run_until(loop.ioc, [&] { return raw.closed(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return raw.closed(); }, 5s));
     CHECK(raw.received().ends_with("<2>"));
     CHECK(count(raw.received(), "HTTP/1.1 200 OK") == 2);
 }
@@ -413,7 +423,8 @@ TEST_CASE("HttpServer: pipelined requests are answered in order", "[net][integra
     // Answer whatever is outstanding in reverse order; the wire must still be in order.
     int answered = 0;
     while (answered < 6) {
-        REQUIRE(run_until(loop.ioc, [&] { return pending.size() == 2; }, 5s));
+        REQUIRE(run_until(
+            loop.ioc, [&] { return pending.size() == 2; }, 5s));
         auto batch = std::move(pending);
         pending.clear();
         for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
@@ -421,7 +432,8 @@ TEST_CASE("HttpServer: pipelined requests are answered in order", "[net][integra
             ++answered;
         }
     }
-    REQUIRE(run_until(loop.ioc, [&] { return raw.closed(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return raw.closed(); }, 5s));
     CHECK(most_pending == 2);
     const auto& wire = raw.received();
     CHECK(count(wire, "HTTP/1.1 200 OK") == 6);
@@ -470,14 +482,17 @@ TEST_CASE("HttpServer: stop closes idle connections and lets in-flight responses
 
     RawConnection idle(loop.ioc, port);
     idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
-    REQUIRE(run_until(loop.ioc, [&] { return idle.received().ends_with("ok"); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return idle.received().ends_with("ok"); }, 5s));
 
     RawConnection busy(loop.ioc, port);
     busy.send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n");
-    REQUIRE(run_until(loop.ioc, [&] { return held.has_value(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return held.has_value(); }, 5s));
 
     loop.server.stop();
-    REQUIRE(run_until(loop.ioc, [&] { return idle.closed(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return idle.closed(); }, 5s));
     CHECK_FALSE(busy.closed());
 
     // New connections are refused once the acceptor is closed.
@@ -487,7 +502,8 @@ TEST_CASE("HttpServer: stop closes idle connections and lets in-flight responses
     CHECK(ec);
 
     (*held)(ServerResponse::text(200, "finished"));
-    REQUIRE(run_until(loop.ioc, [&] { return busy.closed(); }, 5s));
+    REQUIRE(run_until(
+        loop.ioc, [&] { return busy.closed(); }, 5s));
     CHECK(busy.received().starts_with("HTTP/1.1 200 OK\r\n"));
     CHECK_THAT(busy.received(), Catch::Contains("Connection: close"));
     CHECK(busy.received().ends_with("finished"));
@@ -526,22 +542,17 @@ TEST_CASE("HttpServer: a transfer coding other than chunked gets 501, not a garb
           "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
           "Transfer-Encoding: chunked, chunked\r\n"}) {
         INFO(codings);
-        RawConnection raw(loop.ioc, loop.server.port());
-        raw.send(head + std::string(codings) + "\r\n" + chunked_body);
-        REQUIRE(run_until(
-            loop.ioc, [&] { return raw.closed(); }, 5s));
-        CHECK(raw.received().starts_with("HTTP/1.1 501 Not Implemented\r\n"));
-        CHECK_THAT(raw.received(), Catch::Contains("Content-Encoding"));
-        CHECK_THAT(raw.received(), Catch::Contains("Connection: close"));
+        const auto answer = loop.raw_exchange(head + std::string(codings) + "\r\n" + chunked_body);
+        CHECK(answer.starts_with("HTTP/1.1 501 Not Implemented\r\n"));
+        CHECK_THAT(answer, Catch::Contains("Content-Encoding"));
+        CHECK_THAT(answer, Catch::Contains("Connection: close"));
     }
     CHECK(calls == 0);
 
     // Chunked alone, in any case, is decoded.
-    RawConnection raw(loop.ioc, loop.server.port());
-    raw.send(head + "Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n" + chunked_body);
-    REQUIRE(run_until(
-        loop.ioc, [&] { return raw.closed(); }, 5s));
-    CHECK(raw.received().starts_with("HTTP/1.1 200 OK\r\n"));
-    CHECK_THAT(raw.received(), Catch::EndsWith("got hello"));
+    const auto answer = loop.raw_exchange(
+        head + "Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n" + chunked_body);
+    CHECK(answer.starts_with("HTTP/1.1 200 OK\r\n"));
+    CHECK_THAT(answer, Catch::EndsWith("got hello"));
     CHECK(calls == 1);
 }

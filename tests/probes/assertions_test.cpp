@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
@@ -15,6 +18,7 @@
 #include "noctua/testing/fake_http_client.hpp"
 #include "noctua/testing/run_until.hpp"
 
+#include "noctua/testing/cases.hpp"
 #include "probe_runner.hpp"
 #include "noctua/probes/kinds/http.hpp"
 #include "noctua/testing/probe_kind_parsers.hpp"
@@ -265,40 +269,37 @@ extract_labels = { currency = { from = "body.currencyCode", allow = ["USD", "EUR
 }
 
 TEST_CASE("config: expression errors are reported at FILE:LINE:COL", "[probes][unit]") {
-    auto e = errors("path = \"/b\"\nexpect = [\"status == 200\", \"body.balance >> 3\"]");
-    REQUIRE(e.size() == 1);
+    // The one error of a probe with `keys`.
+    const auto sole_error = [](const std::string& keys) {
+        auto e = errors(keys);
+        REQUIRE(e.size() == 1);
+        return e[0];
+    };
     // Column: the string starts at 28, the error is at offset 14 ('>' of ">>" after ">").
-    CHECK(e[0] == "t.toml:9:43: probes[0].expect[1]: expected a value, found \">\"");
+    CHECK(sole_error("path = \"/b\"\nexpect = [\"status == 200\", \"body.balance >> 3\"]") ==
+          "t.toml:9:43: probes[0].expect[1]: expected a value, found \">\"");
+    CHECK_THAT(sole_error("path = \"/b\"\nexpect = [\"stauts == 200\"]"),
+               Catch::StartsWith("t.toml:9:12: probes[0].expect[0]: unknown name \"stauts\" (did "
+                                 "you mean \"status\"?)"));
+    CHECK_THAT(sole_error("path = \"/b\"\nexpect = [\"body matches '(['\"]"),
+               Catch::StartsWith("t.toml:9:25: probes[0].expect[0]: invalid regular expression"));
+    CHECK_THAT(sole_error("path = \"/b\"\nexpect = [\"latency < 5 parsecs\"]"),
+               Catch::Contains("unexpected \"parsecs\" after the expression"));
+    CHECK_THAT(sole_error("path = \"/b\"\nextract = { balance = \"body.balance[\" }"),
+               Catch::StartsWith("t.toml:9:") && Catch::Contains("probes[0].extract.balance"));
 
-    e = errors("path = \"/b\"\nexpect = [\"stauts == 200\"]");
-    REQUIRE(e.size() == 1);
-    CHECK_THAT(e[0], Catch::StartsWith("t.toml:9:12: probes[0].expect[0]: unknown name \"stauts\" (did you mean \"status\"?)"));
-
-    e = errors("path = \"/b\"\nexpect = [\"body matches '(['\"]");
-    REQUIRE(e.size() == 1);
-    CHECK_THAT(e[0], Catch::StartsWith("t.toml:9:25: probes[0].expect[0]: invalid regular expression"));
-
-    e = errors("path = \"/b\"\nexpect = [\"latency < 5 parsecs\"]");
-    REQUIRE(e.size() == 1);
-    CHECK_THAT(e[0], Catch::Contains("unexpected \"parsecs\" after the expression"));
-
-    e = errors("path = \"/b\"\nexpect = [\"status = 200\"]");
-    CHECK_THAT(e[0], Catch::Contains("use == to compare"));
-
-    e = errors("path = \"/b\"\nextract = { balance = \"body.balance[\" }");
-    REQUIRE(e.size() == 1);
-    CHECK_THAT(e[0], Catch::StartsWith("t.toml:9:"));
-    CHECK_THAT(e[0], Catch::Contains("probes[0].extract.balance"));
-
-    e = errors("path = \"/b\"\nextract_labels = { currency = { from = \"body.c\" } }\nextract = { b = \"body.b\" }");
-    CHECK_THAT(e[0], Catch::Contains("missing required key \"allow\""));
-
-    e = errors("kind = \"tcp\"\ntarget = \"127.0.0.1:9\"\nexpect = [\"status == 200\"]");
-    CHECK_THAT(e[0], Catch::Contains("unknown name \"status\""));
-
-    e = errors("path = \"/b\"\ntarget = \"127.0.0.1:9\"");
-    CHECK_THAT(e[0], Catch::Contains("probes[0].target: target applies to kinds \"dns\", "
-                                     "\"tcp\", \"tls\" probes, not \"http\""));
+    // Probe keys, and what the first error says of them.
+    const std::pair<std::string_view, std::string_view> first_errors[] = {
+        {"path = \"/b\"\nexpect = [\"status = 200\"]", "use == to compare"},
+        {"path = \"/b\"\nextract_labels = { currency = { from = \"body.c\" } }\nextract = { b = \"body.b\" }",
+         "missing required key \"allow\""},
+        {"kind = \"tcp\"\ntarget = \"127.0.0.1:9\"\nexpect = [\"status == 200\"]",
+         "unknown name \"status\""},
+        {"path = \"/b\"\ntarget = \"127.0.0.1:9\"",
+         "probes[0].target: target applies to kinds \"dns\", \"tcp\", \"tls\" probes, not \"http\""},
+    };
+    testing::check_first_errors(first_errors,
+                                [](std::string_view keys) { return errors(std::string(keys)); });
 }
 
 TEST_CASE("config: provider auth is checked and copied to its probes", "[probes][unit]") {

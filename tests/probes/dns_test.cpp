@@ -143,13 +143,10 @@ struct Fixture {
 };
 
 config::ProbeConfig dns_probe(std::string target, std::string name) {
-    config::ProbeConfig c;
-    c.id = "d";
-    c.provider = "acme";
-    c.kind = "dns";
-    c.timeout = 2s;
-    c.options = config::KindOptions::of(
+    auto c = testing::acme_probe_config(
+        "d", "dns",
         probes::DnsOptions{std::move(target), {}, probes::DnsQuery{std::move(name), "A", "NOERROR", {}}});
+    c.timeout = 2s;
     return c;
 }
 

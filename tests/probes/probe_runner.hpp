@@ -7,6 +7,8 @@
 
 #include <functional>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 
@@ -17,6 +19,19 @@
 #include "noctua/testing/run_until.hpp"
 
 namespace noctua::testing {
+
+/// Probe `id` of `kind` on provider "acme" with `options` (its kind's options struct), the
+/// schedule left at its defaults.
+template <class Options>
+[[nodiscard]] config::ProbeConfig acme_probe_config(std::string id, std::string kind,
+                                                    Options options) {
+    config::ProbeConfig c;
+    c.id = std::move(id);
+    c.provider = "acme";
+    c.kind = std::move(kind);
+    c.options = config::KindOptions::of(std::move(options));
+    return c;
+}
 
 /// `c` with its kind's options, a T, changed by `change` (options once set are shared and
 /// immutable, so the change goes to a copy).

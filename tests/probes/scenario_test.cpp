@@ -5,6 +5,9 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 #include <prometheus/registry.h>
@@ -20,8 +23,10 @@
 #include "noctua/testing/fake_http_client.hpp"
 #include "noctua/testing/loopback.hpp"
 #include "noctua/testing/run_until.hpp"
+#include "noctua/testing/cases.hpp"
 #include "probe_runner.hpp"
 #include "noctua/probes/kinds/heartbeat.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/probe_kind_parsers.hpp"
 
 using namespace noctua;
@@ -150,13 +155,10 @@ using Fixture = testing::ProbeRunner<>;
 TEST_CASE("scenario: variables pass between steps, polling ends on SUCCESSFUL, clean-up runs",
           "[probes][integration]") {
     FakeReloadly fake;
-    auto cfg = config::load_string(scenario_config(fake.server.url()), "s.toml", noctua::testing::probe_kind_parsers());
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
+    const auto cfg = noctua::testing::load_config(scenario_config(fake.server.url()),
+                                                  noctua::testing::probe_kind_parsers());
     Fixture f;
-    auto r = f.run(cfg->probes[0]);
+    auto r = f.run(cfg.probes[0]);
     INFO(r.message);
     REQUIRE(r.success);
     REQUIRE(r.steps.size() == 5);
@@ -226,7 +228,7 @@ headers = {{ X-Reference = "{{{{ steps.ref.body.ref }}}}" }}
 
 TEST_CASE("scenario: template and step-reference errors at check time", "[probes][unit]") {
     const auto errors = [](const std::string& steps) {
-        auto c = config::load_string(R"([[providers]]
+        return noctua::testing::error_lines(R"([[providers]]
 id = "p"
 base_url = "http://127.0.0.1:1"
 [[probes]]
@@ -234,21 +236,19 @@ id = "s"
 provider = "p"
 kind = "scenario"
 )" + steps,
-                                     "s.toml", noctua::testing::probe_kind_parsers());
-        REQUIRE_FALSE(c.has_value());
-        std::vector<std::string> out;
-        for (const auto& e : c.error()) out.push_back(e.to_string());
-        return out;
+                                            "s.toml", noctua::testing::probe_kind_parsers());
     };
     auto e = errors("[[probes.steps]]\nname = \"a\"\npath = \"/x/{{ steps.b.body.id }}\"\n[[probes.steps]]\nname = \"b\"\npath = \"/y\"\n");
     REQUIRE(e.size() == 1);
     CHECK(e[0] == "s.toml:10:15: probes[0].steps[0].path: steps.b.body.id: no earlier step to refer to");
     e = errors("[[probes.steps]]\nname = \"a\"\npath = \"/x/{{ steps.a.body.id\"\n");
     CHECK_THAT(e[0], Catch::StartsWith("s.toml:10:12: probes[0].steps[0].path: unclosed {{"));
-    e = errors("[[probes.steps]]\nname = \"a\"\npath = \"/x\"\nbody = \"{{ uuidd }}\"\n");
-    CHECK_THAT(e[0], Catch::Contains("unknown name \"uuidd\" (did you mean \"uuid\"?)"));
-    e = errors("[[probes.steps]]\nname = \"a\"\npath = \"/x\"\nattempts = 3\n");
-    CHECK_THAT(e[0], Catch::Contains("attempts needs until"));
+    const std::pair<std::string, std::string_view> first_errors[] = {
+        {"[[probes.steps]]\nname = \"a\"\npath = \"/x\"\nbody = \"{{ uuidd }}\"\n",
+         "unknown name \"uuidd\" (did you mean \"uuid\"?)"},
+        {"[[probes.steps]]\nname = \"a\"\npath = \"/x\"\nattempts = 3\n", "attempts needs until"},
+    };
+    noctua::testing::check_first_errors(first_errors, errors);
 }
 
 TEST_CASE("heartbeat: fails when no beat arrives within interval + grace", "[probes][unit]") {
@@ -259,13 +259,10 @@ TEST_CASE("heartbeat: fails when no beat arrives within interval + grace", "[pro
     probes::ProbeContext ctx{http, clock, ioc.get_executor(), nullptr, &board};
     probes::ProbeRegistry registry;
     probes::register_builtin_probes(registry);
-    config::ProbeConfig c;
-    c.id = "nightly-export";
-    c.provider = "acme";
-    c.kind = "heartbeat";
-    c.interval = 1h;
-    c.options = config::KindOptions::of(
+    auto c = testing::acme_probe_config(
+        "nightly-export", "heartbeat",
         probes::HeartbeatOptions{config::Secret("hb-token", "inline"), 5min});
+    c.interval = 1h;
     auto p = registry.create(c, ctx);
     REQUIRE(p.has_value());
     const auto run = [&] { return testing::run_once(ioc, **p); };

@@ -14,14 +14,13 @@ using namespace std::chrono_literals;
 namespace {
 
 config::ProbeConfig probe(std::string id, core::Duration interval = 20ms) {
-    config::ProbeConfig c;
-    c.id = std::move(id);
-    c.provider = "acme";
+    probes::HttpOptions http;
+    http.url = "http://127.0.0.1:1/x";
+    auto c = testing::acme_probe_config(std::move(id), "http", std::move(http));
     c.interval = interval;
     c.timeout = 5s;
     c.jitter = 0ms;
-    return testing::with_options<probes::HttpOptions>(
-        c, [](probes::HttpOptions& o) { o.url = "http://127.0.0.1:1/x"; });
+    return c;
 }
 
 /// `c` extracting `extract`.

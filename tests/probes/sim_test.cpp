@@ -26,6 +26,7 @@
 #include "noctua/testing/run_until.hpp"
 #include "probe_runner.hpp"
 #include "noctua/testing/running_sim.hpp"
+#include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/probe_kind_parsers.hpp"
 
 using namespace noctua;
@@ -71,15 +72,10 @@ TEST_CASE("sim: the shipped reloadly-scenario example passes end to end", "[prob
     for (auto at = text.find("127.0.0.1:18080"); at != std::string::npos; at = text.find("127.0.0.1:18080")) {
         text.replace(at, 15, sim.host());
     }
-    auto cfg = config::load_string(text, "reloadly-scenario.toml",
-                                   noctua::testing::probe_kind_parsers());
-    if (!cfg) {
-        for (const auto& e : cfg.error()) UNSCOPED_INFO(e.to_string());
-    }
-    REQUIRE(cfg.has_value());
+    const auto cfg = noctua::testing::load_config(text, noctua::testing::probe_kind_parsers());
     Fixture f;
 
-    auto balance = f.run(cfg->probes[0]);
+    auto balance = f.run(cfg.probes[0]);
     INFO(balance.message);
     REQUIRE(balance.success);
     REQUIRE(balance.values.size() == 1);
@@ -89,7 +85,7 @@ TEST_CASE("sim: the shipped reloadly-scenario example passes end to end", "[prob
 
     // The async top-up stays PROCESSING for 2–8 s of the simulator's time: each io step moves
     // that clock on, so the polls see it complete.
-    auto e2e = f.run(cfg->probes[1], [&] { sim.clock.advance(200ms); });
+    auto e2e = f.run(cfg.probes[1], [&] { sim.clock.advance(200ms); });
     INFO(e2e.message);
     CHECK(e2e.success);
     REQUIRE(e2e.steps.size() == 4);

@@ -109,34 +109,27 @@ TEST_CASE("status tests: each broken provider fails at the step that shows it, w
           "[probes][integration]") {
     testing::RunningSim sim(fleet());
     Fixture f;
+    // A broken provider: its fault, the step that shows it, the failure reason and what the
+    // message says.
+    struct Case {
+        std::string name;
+        sim::FaultKind fault;
+        std::string step;
+        std::string reason;
+        std::string message;
+    };
+    const auto c = GENERATE(values<Case>({
+        {"outage", sim::FaultKind::outage, "authenticate", "status", "status 503"},
+        {"token failure", sim::FaultKind::token_failure, "authenticate", "status", "status 503"},
+        {"drained balance", sim::FaultKind::balance_drain, "balance", "assertion",
+         "body.balance > 0: body.balance is 0"},
+        {"operator failure", sim::FaultKind::operator_failure, "transaction", "status",
+         "OPERATOR_UNAVAILABLE_OR_CURRENTLY_INACTIVE: The operator is currently unavailable or inactive"},
+    }));
+    INFO(c.name);
+    const auto& [name, kind, step, reason, message] = c;
     sim::Fault fault;
-    std::string step;
-    std::string reason;
-    std::string message;
-    SECTION("outage") {
-        fault.kind = sim::FaultKind::outage;
-        step = "authenticate";
-        reason = "status";
-        message = "status 503";
-    }
-    SECTION("token failure") {
-        fault.kind = sim::FaultKind::token_failure;
-        step = "authenticate";
-        reason = "status";
-        message = "status 503";
-    }
-    SECTION("drained balance") {
-        fault.kind = sim::FaultKind::balance_drain;
-        step = "balance";
-        reason = "assertion";
-        message = "body.balance > 0: body.balance is 0";
-    }
-    SECTION("operator failure") {
-        fault.kind = sim::FaultKind::operator_failure;
-        step = "transaction";
-        reason = "status";
-        message = "OPERATOR_UNAVAILABLE_OR_CURRENTLY_INACTIVE: The operator is currently unavailable or inactive";
-    }
+    fault.kind = kind;
     if (fault.kind == sim::FaultKind::operator_failure) {
         // Every operator, so whichever the suite tops up is refused.
         sim.with([&](sim::SimService& s) {

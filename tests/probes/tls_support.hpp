@@ -5,12 +5,15 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -132,9 +135,64 @@ private:
     long serial_ = 0;
 };
 
+/// A TCP acceptor on 127.0.0.1:0 whose io_context runs on a thread of its own: the part the
+/// servers below share. A server hands each accepted connection to its handler (on that
+/// thread) and calls stop() first in its destructor, so that the thread is gone before its own
+/// members are.
+class LoopbackAcceptor {
+public:
+    LoopbackAcceptor(const LoopbackAcceptor&) = delete;
+    LoopbackAcceptor& operator=(const LoopbackAcceptor&) = delete;
+
+    [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+protected:
+    LoopbackAcceptor() {
+        acceptor_.open(boost::asio::ip::tcp::v4());
+        acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+        acceptor_.listen();
+    }
+    ~LoopbackAcceptor() { stop(); }
+
+    /// Accepts connections, each handed to `on_accept`, until stop().
+    void run(std::function<void(boost::asio::ip::tcp::socket)> on_accept) {
+        on_accept_ = std::move(on_accept);
+        accept();
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+
+    /// Closes the acceptor and runs `close_more` on the io thread, then stops it and joins.
+    void stop(std::function<void()> close_more = {}) {
+        if (!thread_.joinable()) return;
+        boost::asio::post(ioc_, [this, close_more = std::move(close_more)] {
+            boost::system::error_code ignored;
+            acceptor_.close(ignored);
+            if (close_more) close_more();
+        });
+        work_.reset();
+        ioc_.stop();
+        thread_.join();
+    }
+
+private:
+    void accept() {
+        acceptor_.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
+            if (ec) return;
+            on_accept_(std::move(s));
+            accept();
+        });
+    }
+
+    boost::asio::io_context ioc_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
+    boost::asio::ip::tcp::acceptor acceptor_{ioc_};
+    std::function<void(boost::asio::ip::tcp::socket)> on_accept_;
+    std::thread thread_;
+};
+
 /// HTTPS on 127.0.0.1:0 answering every request with 200 and `body`, on its own thread.
 /// With `client_ca`, a client certificate signed by it is required.
-class TlsHttpServer {
+class TlsHttpServer : public LoopbackAcceptor {
 public:
     TlsHttpServer(const KeyPair& server, std::optional<std::filesystem::path> client_ca = {},
                   std::string body = R"({"ok":true})")
@@ -145,22 +203,11 @@ public:
             ctx_.load_verify_file(client_ca->string());
             ctx_.set_verify_mode(boost::asio::ssl::verify_peer | boost::asio::ssl::verify_fail_if_no_peer_cert);
         }
-        acceptor_.open(boost::asio::ip::tcp::v4());
-        acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
-        acceptor_.listen();
-        accept();
-        thread_ = std::thread([this] { ioc_.run(); });
-    }
-    ~TlsHttpServer() {
-        boost::asio::post(ioc_, [this] {
-            boost::system::error_code ignored;
-            acceptor_.close(ignored);
+        run([this](boost::asio::ip::tcp::socket s) {
+            std::make_shared<Session>(std::move(s), ctx_, *this)->start();
         });
-        work_.reset();
-        ioc_.stop();
-        thread_.join();
     }
-    [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    ~TlsHttpServer() { stop(); }
     [[nodiscard]] std::string url(std::string_view path = "/") const {
         return "https://127.0.0.1:" + std::to_string(port()) + std::string(path);
     }
@@ -198,57 +245,25 @@ private:
         }
     };
 
-    void accept() {
-        acceptor_.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
-            if (ec) return;
-            std::make_shared<Session>(std::move(s), ctx_, *this)->start();
-            accept();
-        });
-    }
-
-    boost::asio::io_context ioc_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
     boost::asio::ssl::context ctx_;
-    boost::asio::ip::tcp::acceptor acceptor_{ioc_};
     std::string body_;
-    std::thread thread_;
 };
 
 /// Accepts TCP connections and never answers (nor closes them): the "hangs" case.
-class SilentServer {
+class SilentServer : public LoopbackAcceptor {
 public:
     SilentServer() {
-        acceptor_.open(boost::asio::ip::tcp::v4());
-        acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
-        acceptor_.listen();
-        accept();
-        thread_ = std::thread([this] { ioc_.run(); });
+        run([this](boost::asio::ip::tcp::socket s) { held_.push_back(std::move(s)); });
     }
     ~SilentServer() {
-        boost::asio::post(ioc_, [this] {
+        stop([this] {
             boost::system::error_code ignored;
-            acceptor_.close(ignored);
             for (auto& s : held_) s.close(ignored);
         });
-        work_.reset();
-        ioc_.stop();
-        thread_.join();
     }
-    [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
 private:
-    void accept() {
-        acceptor_.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
-            if (ec) return;
-            held_.push_back(std::move(s));
-            accept();
-        });
-    }
-    boost::asio::io_context ioc_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
-    boost::asio::ip::tcp::acceptor acceptor_{ioc_};
     std::vector<boost::asio::ip::tcp::socket> held_;
-    std::thread thread_;
 };
 
 }  // namespace noctua::testing

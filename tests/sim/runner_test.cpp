@@ -27,14 +27,28 @@ public:
     core::TimePoint last{};
 };
 
+/// The test fleet with `peak_per_minute` transactions a minute at the weekly peak.
+FleetSpec test_fleet_at(double peak_per_minute) {
+    auto f = test_fleet();
+    f.traffic.peak_per_minute = peak_per_minute;
+    return f;
+}
+
+/// A fleet served on a manual wall clock at t0(), and the io_context its traffic runs on.
+struct Traffic {
+    boost::asio::io_context ioc;
+    core::ManualClock wall{t0()};
+    FleetSpec fleet;
+    SimService svc{fleet, wall};
+
+    explicit Traffic(FleetSpec spec = test_fleet()) : fleet(std::move(spec)) {}
+};
+
 }  // namespace
 
 TEST_CASE("HttpPushSink: NDJSON batches with a bearer token, retried on 5xx", "[sim][unit]") {
-    boost::asio::io_context ioc;
-    core::ManualClock wall{t0()};
-    auto fleet = test_fleet();
-    fleet.traffic.peak_per_minute = 120;
-    SimService svc{fleet, wall};
+    Traffic traffic{test_fleet_at(120)};
+    auto& [ioc, wall, fleet, svc] = traffic;
     const auto start = t0() - 1h;
     Generator gen{svc, fleet.traffic, 11, start};
     testing::FakeHttpClient client{ioc};
@@ -60,11 +74,8 @@ TEST_CASE("HttpPushSink: NDJSON batches with a bearer token, retried on 5xx", "[
 }
 
 TEST_CASE("TrafficRunner: history at once, then paced by speed", "[sim][unit]") {
-    boost::asio::io_context ioc;
-    core::ManualClock wall{t0()};
-    auto fleet = test_fleet();
-    fleet.traffic.peak_per_minute = 600;
-    SimService svc{fleet, wall};
+    Traffic traffic{test_fleet_at(600)};
+    auto& [ioc, wall, fleet, svc] = traffic;
     const auto start = t0() - 10min;  // a 10-minute backfill
     Generator gen{svc, fleet.traffic, 4, start};
     CountingSink sink;
@@ -94,10 +105,8 @@ TEST_CASE("TrafficRunner: history at once, then paced by speed", "[sim][unit]") 
 }
 
 TEST_CASE("TrafficRunner: speed max with a count", "[sim][unit]") {
-    boost::asio::io_context ioc;
-    core::ManualClock wall{t0()};
-    auto fleet = test_fleet();
-    SimService svc{fleet, wall};
+    Traffic traffic;
+    auto& [ioc, wall, fleet, svc] = traffic;
     Generator gen{svc, fleet.traffic, 4, t0()};
     CountingSink sink;
     TrafficRunner::Options ro;

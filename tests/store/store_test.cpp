@@ -24,6 +24,14 @@ std::unique_ptr<Store> open_ok(const std::string& path) {
     return std::move(*s);
 }
 
+/// Runs `sql` on the SQLite database file `path` (created if absent) outside any Store.
+void run_sql(const std::string& path, const char* sql) {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+}
+
 }  // namespace
 
 TEST_CASE("Store: offsets survive reopening", "[store][unit]") {
@@ -84,13 +92,7 @@ TEST_CASE("Store: refuses a newer schema and a file that is not a database",
           "[store][unit]") {
     TempDir dir;
     const auto db = dir.file("future.db");
-    {
-        sqlite3* raw = nullptr;
-        REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
-        REQUIRE(sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) ==
-                SQLITE_OK);
-        sqlite3_close(raw);
-    }
+    run_sql(db, "PRAGMA user_version = 99");
     auto r = Store::open(db);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().code == noctua::core::Errc::invalid_argument);
@@ -109,13 +111,7 @@ TEST_CASE("Store: refuses a newer schema and a file that is not a database",
 TEST_CASE("Store: migrates a version-0 database in place", "[store][unit]") {
     TempDir dir;
     const auto db = dir.file("old.db");
-    {
-        sqlite3* raw = nullptr;
-        REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
-        REQUIRE(sqlite3_exec(raw, "CREATE TABLE unrelated (x)", nullptr, nullptr, nullptr) ==
-                SQLITE_OK);
-        sqlite3_close(raw);
-    }
+    run_sql(db, "CREATE TABLE unrelated (x)");
     auto s = open_ok(db);
     CHECK(s->schema_version() == noctua::store::kSchemaVersion);
     CHECK(s->put_offset("a", "b", 3).has_value());
