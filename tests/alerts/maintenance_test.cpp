@@ -95,7 +95,7 @@ TEST_CASE("maintenance: an alert that fires and resolves inside the window is ne
 
 TEST_CASE("config: maintenance windows need a period and name existing intervals",
           "[alerts][unit]") {
-    const auto errors = testing::load_errors(R"([[providers]]
+    const auto errors = testing::error_lines(R"([[providers]]
 id = "acme"
   [[providers.maintenance]]
   comment = "always?"

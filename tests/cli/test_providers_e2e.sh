@@ -217,4 +217,4 @@ kill "$daemon_pid"
 wait "$daemon_pid" || fail "the daemon did not stop cleanly"
 daemon_pid=
 
-echo "ok: healthy exit 0, broken exit $code, JUnit valid, HTML clean in Chromium ($screenshot)"
+echo "ok: healthy exit 0, broken exit 1, JUnit valid, HTML clean in Chromium ($screenshot)"
