@@ -3,23 +3,9 @@
 #include <simdjson.h>
 
 #include "noctua/core/clock.hpp"
+#include "noctua/core/labels.hpp"
 
 namespace noctua::alerts {
-namespace {
-
-bool label_name(std::string_view n) {
-    if (n.empty()) return false;
-    for (std::size_t i = 0; i < n.size(); ++i) {
-        const char c = n[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-}  // namespace
 
 core::Result<std::vector<AlertInput>> ExternalAlerts::receive(std::string_view body,
                                                               core::TimePoint now) {
@@ -53,7 +39,7 @@ core::Result<std::vector<AlertInput>> ExternalAlerts::receive(std::string_view b
         AlertInput in;
         for (auto [k, v] : labels) {
             std::string_view value;
-            if (v.get(value) || !label_name(k)) {
+            if (v.get(value) || !core::is_label_name(k)) {
                 return bad("labels must be label names with string values");
             }
             in.labels.set(k, value);

@@ -1,6 +1,7 @@
 #include "text.hpp"
 
 #include "noctua/config/section.hpp"
+#include "noctua/core/labels.hpp"
 #include "noctua/core/regex.hpp"
 
 #include <algorithm>
@@ -105,11 +106,7 @@ bool is_valid_id(std::string_view id) {
     });
 }
 
-bool is_label_name(std::string_view name) {
-    if (name.empty() || is_digit(name.front())) return false;
-    return std::all_of(name.begin(), name.end(),
-                       [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; });
-}
+bool is_label_name(std::string_view name) { return core::is_label_name(name); }
 
 bool is_header_name(std::string_view name) {
     constexpr std::string_view kTokenPunct = "!#$%&'*+-.^_`|~";
@@ -214,6 +211,18 @@ std::optional<std::string> url_problem(std::string_view url,
 std::optional<std::string> http_url_problem(std::string_view url) {
     constexpr std::string_view kSchemes[] = {"http", "https"};
     return url_problem(url, kSchemes);
+}
+
+bool read_base_url(const Section& s, std::string_view key, std::string& out) {
+    std::string url;
+    if (!s.read_string(key, url)) return false;
+    if (auto problem = http_url_problem(url)) {
+        s.error(key, std::move(*problem));
+        return false;
+    }
+    while (url.ends_with('/')) url.pop_back();
+    out = std::move(url);
+    return true;
 }
 
 std::optional<std::string> path_problem(std::string_view path) {

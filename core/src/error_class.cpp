@@ -1,6 +1,7 @@
 #include "noctua/core/error_class.hpp"
 
 #include "noctua/core/ascii.hpp"
+#include "noctua/core/enum_names.hpp"
 
 namespace noctua::core {
 namespace {
@@ -24,21 +25,16 @@ constexpr std::string_view kCustomerCodes[] = {
 constexpr std::string_view kBalanceCodes[] = {"INSUFFICIENT_BALANCE", "INSUFFICIENT_FUNDS",
                                               "LOW_BALANCE"};
 
+constexpr EnumName<ErrorClass> kNames[] = {
+    {ErrorClass::success, "success"},
+    {ErrorClass::provider_fault, "provider_fault"},
+    {ErrorClass::customer_error, "customer_error"},
+    {ErrorClass::insufficient_balance, "insufficient_balance"},
+};
+
 }  // namespace
 
-std::string_view to_string(ErrorClass c) {
-    switch (c) {
-        case ErrorClass::success:
-            return "success";
-        case ErrorClass::provider_fault:
-            return "provider_fault";
-        case ErrorClass::customer_error:
-            return "customer_error";
-        case ErrorClass::insufficient_balance:
-            return "insufficient_balance";
-    }
-    return "?";
-}
+std::string_view to_string(ErrorClass c) { return name_of(kNames, c, "?"); }
 
 ErrorClass classify_error(std::string_view status, std::string_view code) {
     for (auto c : kBalanceCodes) {

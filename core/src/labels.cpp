@@ -16,6 +16,15 @@ auto lower_bound_name(std::vector<Labels::Pair>& pairs, std::string_view name) {
 
 const std::vector<Labels::Pair> Labels::kNone;
 
+bool is_label_name(std::string_view name) {
+    const auto word = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+               (c >= '0' && c <= '9');
+    };
+    if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
+    return std::all_of(name.begin(), name.end(), word);
+}
+
 Labels::Labels(std::initializer_list<Pair> pairs) {
     for (const auto& [k, v] : pairs) set(k, v);
 }

@@ -1,32 +1,16 @@
 #include "noctua/core/matcher.hpp"
 
+#include "noctua/core/enum_names.hpp"
+
 namespace noctua::core {
 namespace {
 
-bool valid_name(std::string_view name) {
-    if (name.empty()) return false;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        const char c = name[i];
-        const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-        const bool digit = c >= '0' && c <= '9';
-        if (!alpha && !(digit && i > 0)) return false;
-    }
-    return true;
-}
-
-std::string_view op_text(MatchOp op) {
-    switch (op) {
-        case MatchOp::equal:
-            return "=";
-        case MatchOp::not_equal:
-            return "!=";
-        case MatchOp::regex:
-            return "=~";
-        case MatchOp::not_regex:
-            return "!~";
-    }
-    return "=";
-}
+constexpr EnumName<MatchOp> kOpTexts[] = {
+    {MatchOp::equal, "="},
+    {MatchOp::not_equal, "!="},
+    {MatchOp::regex, "=~"},
+    {MatchOp::not_regex, "!~"},
+};
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) {
@@ -60,7 +44,7 @@ Result<std::string> read_quoted(std::string_view& s) {
 }  // namespace
 
 Result<Matcher> Matcher::make(std::string name, MatchOp op, std::string value) {
-    if (!valid_name(name)) {
+    if (!is_label_name(name)) {
         return fail(Errc::invalid_argument, "invalid label name " + excerpt(name));
     }
     Matcher m;
@@ -136,7 +120,7 @@ bool Matcher::matches_empty() const { return match_value({}); }
 
 std::string Matcher::to_string() const {
     std::string out = name_;
-    out += op_text(op_);
+    out += name_of(kOpTexts, op_, "=");
     out += '"';
     for (const char c : value_) {
         if (c == '"' || c == '\\') out += '\\';

@@ -92,3 +92,14 @@ TEST_CASE("Labels: the kept fingerprint follows every change, in each copy", "[c
     CHECK(a.fingerprint() == fp);
     CHECK(Labels{}.fingerprint() == Labels{}.fingerprint());
 }
+
+TEST_CASE("is_label_name: Prometheus label names only", "[core][unit]") {
+    for (const char* ok : {"a", "_", "provider", "error_code", "A9", "__name__"}) {
+        INFO(ok);
+        CHECK(noctua::core::is_label_name(ok));
+    }
+    for (const char* bad : {"", "9a", "a-b", "a.b", "a b", "é"}) {
+        INFO(bad);
+        CHECK_FALSE(noctua::core::is_label_name(bad));
+    }
+}

@@ -46,6 +46,9 @@ public:
 
 private:
     void before_value();
+    // Starts an object or array (`bracket` '{' or '['), or ends the innermost one ('}' or ']').
+    JsonWriter& open(char bracket);
+    JsonWriter& close(char bracket);
     std::string out_;
     std::vector<bool> first_;  // per open container: no element written yet
     bool after_key_ = false;

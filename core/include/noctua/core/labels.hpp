@@ -71,4 +71,7 @@ private:
     std::shared_ptr<Block> pairs_;  // null: no labels; changed only through own()
 };
 
+/// Whether `name` is a Prometheus label name: `[a-zA-Z_][a-zA-Z0-9_]*`. Pure.
+[[nodiscard]] bool is_label_name(std::string_view name);
+
 }  // namespace noctua::core
