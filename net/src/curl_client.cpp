@@ -29,6 +29,8 @@
 #include "noctua/core/tls_verify.hpp"
 #include "noctua/core/version.hpp"
 
+#include "curl_handles.hpp"
+
 namespace noctua::net {
 namespace {
 
@@ -36,20 +38,9 @@ namespace asio = boost::asio;
 using Strand = asio::strand<asio::io_context::executor_type>;
 using core::TransportError;
 
-struct EasyDeleter {
-    void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct MultiDeleter {
-    void operator()(CURLM* h) const noexcept { curl_multi_cleanup(h); }
-};
-using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
-
-struct SlistDeleter {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+using detail::EasyHandle;
+using detail::MultiHandle;
+using detail::Slist;
 
 class CurlCategory final : public std::error_category {
 public:

@@ -7,17 +7,15 @@
 #include <curl/curl.h>
 #include <boost/asio/post.hpp>
 
+#include "noctua/net/curl_client.hpp"
+
+#include "curl_handles.hpp"
+
 namespace noctua::net {
 namespace {
 
-struct EasyDeleter {
-    void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-struct SlistDeleter {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+using detail::EasyHandle;
+using detail::Slist;
 
 struct Reader {
     const std::string* text;
@@ -30,28 +28,6 @@ std::size_t read_message(char* buffer, std::size_t size, std::size_t count, void
     std::memcpy(buffer, r->text->data() + r->offset, n);
     r->offset += n;
     return n;
-}
-
-core::TransportError transport_error(CURLcode c) {
-    switch (c) {
-        case CURLE_COULDNT_RESOLVE_HOST:
-            return core::TransportError::dns;
-        case CURLE_COULDNT_CONNECT:
-            return core::TransportError::connect;
-        case CURLE_OPERATION_TIMEDOUT:
-            return core::TransportError::timeout;
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_USE_SSL_FAILED:
-        case CURLE_SSL_CACERT_BADFILE:
-            return core::TransportError::tls;
-        case CURLE_SEND_ERROR:
-            return core::TransportError::send;
-        case CURLE_RECV_ERROR:
-            return core::TransportError::receive;
-        default:
-            return core::TransportError::other;
-    }
 }
 
 }  // namespace
@@ -103,7 +79,7 @@ core::MailResponse send_mail_blocking(const core::MailRequest& req) {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     out.smtp_code = static_cast<int>(code);
     if (rc != CURLE_OK) {
-        out.error = transport_error(rc);
+        out.error = to_transport_error(std::error_code(static_cast<int>(rc), curl_category()));
         out.login_denied = rc == CURLE_LOGIN_DENIED;
         out.error_message = curl_easy_strerror(rc);
     }

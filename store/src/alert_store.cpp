@@ -3,18 +3,14 @@
 #include <atomic>
 #include <mutex>
 
-#include <sqlite3.h>
+#include "sqlite.hpp"
 
 namespace noctua::store {
 namespace {
 
-struct DbDeleter {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-struct StmtDeleter {
-    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+using detail::sqlite_error;
+using Stmt = detail::StmtHandle;
+using detail::column_text;
 
 constexpr int kAlertSchemaVersion = 1;
 // The alerting tables are versioned apart from the rest of the file (schema_versions), so they
@@ -43,17 +39,12 @@ void bind_blob(sqlite3_stmt* s, int i, std::string_view v) {
     sqlite3_bind_blob64(s, i, v.data(), v.size(), SQLITE_STATIC);
 }
 
-std::string text(sqlite3_stmt* s, int i) {
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : "";
-}
-
 }  // namespace
 
 // Guarded by `mu`: the connection and every statement.
 struct AlertStore::Impl {
     std::mutex mu;
-    std::unique_ptr<sqlite3, DbDeleter> db;
+    detail::DbHandle db;
     std::atomic<std::uint64_t> commits{0};  // not guarded: read without the lock
     // apply()'s statements, prepared on first use and kept: a group commit runs them all.
     Stmt begin, commit, insert_outbox, put_record, erase_record, reschedule, dead_letter,
@@ -62,14 +53,9 @@ struct AlertStore::Impl {
     // The statement in `slot`, prepared once.
     core::Result<sqlite3_stmt*> cached(Stmt& slot, const char* sql) {
         if (!slot) {
-            sqlite3_stmt* s = nullptr;
-            if (sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
-                SQLITE_OK) {
-                sqlite3_finalize(s);
-                return core::fail(core::Errc::io,
-                                  std::string("prepare: ") + sqlite3_errmsg(db.get()));
-            }
-            slot.reset(s);
+            auto s = detail::prepare(db.get(), sql, SQLITE_PREPARE_PERSISTENT);
+            if (!s) return std::unexpected(s.error());
+            slot = std::move(*s);
         }
         return slot.get();
     }
@@ -78,35 +64,16 @@ struct AlertStore::Impl {
     core::Result<void> run(sqlite3_stmt* s, std::string_view what) {
         const int rc = sqlite3_step(s);
         sqlite3_reset(s);
-        if (rc != SQLITE_DONE) {
-            return core::fail(core::Errc::io, std::string(what) + ": " + sqlite3_errmsg(db.get()));
-        }
+        if (rc != SQLITE_DONE) return sqlite_error(db.get(), what);
         return {};
     }
 
-    core::Result<void> exec(const std::string& sql) {
-        char* msg = nullptr;
-        if (sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-            std::string m = msg ? msg : "unknown error";
-            sqlite3_free(msg);
-            return core::fail(core::Errc::io, m);
-        }
-        return {};
-    }
+    core::Result<void> exec(const std::string& sql) { return detail::exec(db.get(), sql.c_str()); }
 
-    core::Result<Stmt> prepare(const char* sql) {
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db.get(), sql, -1, &s, nullptr) != SQLITE_OK) {
-            sqlite3_finalize(s);
-            return core::fail(core::Errc::io, std::string("prepare: ") + sqlite3_errmsg(db.get()));
-        }
-        return Stmt(s);
-    }
+    core::Result<Stmt> prepare(const char* sql) { return detail::prepare(db.get(), sql); }
 
     core::Result<void> done(sqlite3_stmt* s, std::string_view what) {
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            return core::fail(core::Errc::io, std::string(what) + ": " + sqlite3_errmsg(db.get()));
-        }
+        if (sqlite3_step(s) != SQLITE_DONE) return sqlite_error(db.get(), what);
         return {};
     }
 
@@ -137,11 +104,9 @@ struct AlertStore::Impl {
         int from = 0;
         if (sqlite3_step(q->get()) == SQLITE_ROW) from = sqlite3_column_int(q->get(), 0);
         q->reset();
-        if (from > kAlertSchemaVersion) {
-            return core::fail(core::Errc::invalid_argument,
-                              "alert tables have schema version " + std::to_string(from) +
-                                  ", newer than this build's (" +
-                                  std::to_string(kAlertSchemaVersion) + ")");
+        if (auto r = detail::check_schema_version("the alert tables'", from, kAlertSchemaVersion);
+            !r) {
+            return r;
         }
         for (int v = from; v < kAlertSchemaVersion; ++v) {
             auto r = transaction([&]() -> core::Result<void> {
@@ -162,26 +127,15 @@ AlertStore::~AlertStore() = default;
 core::Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path,
                                                            bool full_sync) {
     auto d = std::make_unique<Impl>();
-    sqlite3* raw = nullptr;
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &raw,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    d->db.reset(raw);
-    if (rc != SQLITE_OK) {
-        return core::fail(core::Errc::io, "cannot open " + path + ": " +
-                                              (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-    }
-    sqlite3_busy_timeout(raw, 5000);
     // A page cache of 512 KiB (SQLite's default is 2 MiB): a commit touches the outbox's tail,
     // the alert log's tail (its keys grow with time) and the groups' records it writes; the rest
     // of the file is read back only at start-up.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL",
-                               full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
-                               "PRAGMA cache_size=-512"}) {
-        if (auto r = d->exec(pragma); !r) {
-            return core::fail(core::Errc::io, path + ": " + r.error().message);
-        }
-    }
+    auto db = detail::open_database(
+        path, {"PRAGMA journal_mode=WAL",
+               full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+               "PRAGMA cache_size=-512"});
+    if (!db) return std::unexpected(db.error());
+    d->db = std::move(*db);
     if (auto r = d->migrate(); !r)
         return core::fail(r.error().code, path + ": " + r.error().message);
     return std::unique_ptr<AlertStore>(new AlertStore(std::move(d)));
@@ -311,17 +265,16 @@ core::Result<std::vector<OutboxItem>> AlertStore::pending() {
     while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
         OutboxItem it;
         it.id = sqlite3_column_int64(s->get(), 0);
-        it.receiver = text(s->get(), 1);
-        it.group_key = text(s->get(), 2);
-        it.payload = text(s->get(), 3);
+        it.receiver = column_text(s->get(), 1);
+        it.group_key = column_text(s->get(), 2);
+        it.payload = column_text(s->get(), 3);
         it.created = at_ms(sqlite3_column_int64(s->get(), 4));
         it.next_attempt = at_ms(sqlite3_column_int64(s->get(), 5));
         it.attempts = sqlite3_column_int(s->get(), 6);
         out.push_back(std::move(it));
     }
     if (rc != SQLITE_DONE) {
-        return core::fail(core::Errc::io,
-                          std::string("reading the outbox: ") + sqlite3_errmsg(d.db.get()));
+        return sqlite_error(d.db.get(), "reading the outbox");
     }
     return out;
 }
@@ -374,8 +327,7 @@ core::Result<std::int64_t> AlertStore::dead_letter_count() {
     auto s = d.prepare("SELECT count(*) FROM dead_letters");
     if (!s) return std::unexpected(s.error());
     if (sqlite3_step(s->get()) != SQLITE_ROW) {
-        return core::fail(core::Errc::io,
-                          std::string("counting dead letters: ") + sqlite3_errmsg(d.db.get()));
+        return sqlite_error(d.db.get(), "counting dead letters");
     }
     return sqlite3_column_int64(s->get(), 0);
 }
@@ -389,11 +341,10 @@ core::Result<std::map<std::string, std::string>> AlertStore::records(std::string
     std::map<std::string, std::string> out;
     int rc;
     while ((rc = sqlite3_step(s->get())) == SQLITE_ROW) {
-        out.emplace(text(s->get(), 0), text(s->get(), 1));
+        out.emplace(column_text(s->get(), 0), column_text(s->get(), 1));
     }
     if (rc != SQLITE_DONE) {
-        return core::fail(core::Errc::io,
-                          std::string("reading records: ") + sqlite3_errmsg(d.db.get()));
+        return sqlite_error(d.db.get(), "reading records");
     }
     return out;
 }

@@ -2,24 +2,15 @@
 
 #include <mutex>
 
-#include <sqlite3.h>
+#include "sqlite.hpp"
 
 namespace noctua::store {
 namespace {
 
-struct DbDeleter {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-using DbHandle = std::unique_ptr<sqlite3, DbDeleter>;
-
-struct StmtDeleter {
-    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
-using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
-
-std::unexpected<core::Error> sqlite_error(sqlite3* db, std::string_view what) {
-    return core::fail(core::Errc::io, std::string(what) + ": " + sqlite3_errmsg(db));
-}
+using detail::column_text;
+using detail::DbHandle;
+using detail::sqlite_error;
+using detail::StmtHandle;
 
 /// Resets a statement (and its bindings) when a use of it ends, whichever way.
 struct Use {
@@ -32,12 +23,6 @@ struct Use {
 
 void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
-
-std::string column_text(sqlite3_stmt* s, int i) {
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
-    const int n = sqlite3_column_bytes(s, i);
-    return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
 }
 
 // Migrations: migration[i] takes the schema from version i to i + 1.
@@ -58,23 +43,10 @@ struct Store::Impl {
     StmtHandle get_offset, list_offsets, put_offset, erase_offset, get_blob, put_blob;
     StmtHandle begin, commit, rollback;
 
-    core::Result<void> exec(const char* sql) {
-        char* msg = nullptr;
-        if (sqlite3_exec(db.get(), sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-            std::string text = msg ? msg : "unknown error";
-            sqlite3_free(msg);
-            return core::fail(core::Errc::io, text);
-        }
-        return {};
-    }
+    core::Result<void> exec(const char* sql) { return detail::exec(db.get(), sql); }
 
     core::Result<StmtHandle> prepare(const char* sql) {
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
-            SQLITE_OK) {
-            return sqlite_error(db.get(), "prepare");
-        }
-        return StmtHandle(s);
+        return detail::prepare(db.get(), sql, SQLITE_PREPARE_PERSISTENT);
     }
 
     core::Result<void> step_done(sqlite3_stmt* s, std::string_view what) {
@@ -95,12 +67,7 @@ struct Store::Impl {
     core::Result<void> migrate() {
         const int from = user_version();
         if (from < 0) return sqlite_error(db.get(), "reading the schema version");
-        if (from > kSchemaVersion) {
-            return core::fail(core::Errc::invalid_argument,
-                              "database schema version " + std::to_string(from) +
-                                  " is newer than this build's (" +
-                                  std::to_string(kSchemaVersion) + ")");
-        }
+        if (auto r = detail::check_schema_version("database", from, kSchemaVersion); !r) return r;
         for (int v = from; v < kSchemaVersion; ++v) {
             if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
             auto r = exec(kMigrations[v]);
@@ -138,24 +105,11 @@ Store::~Store() = default;
 
 core::Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
     auto d = std::make_unique<Impl>();
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
-    d->db.reset(raw);  // also on failure: the handle must be closed
-    if (rc != SQLITE_OK) {
-        return core::fail(core::Errc::io, "cannot open " + path + ": " +
-                                              (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-    }
-    sqlite3_busy_timeout(raw, 5000);
     // WAL: readers never block the writer, and a commit is one append (plus fsync at
     // checkpoints with synchronous=NORMAL, durable across process crashes).
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"}) {
-        if (auto r = d->exec(pragma); !r) {
-            return core::fail(core::Errc::io, path + ": " + r.error().message);
-        }
-    }
+    auto db = detail::open_database(path, {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"});
+    if (!db) return std::unexpected(db.error());
+    d->db = std::move(*db);
     if (auto r = d->migrate(); !r) {
         return core::fail(r.error().code, path + ": " + r.error().message);
     }
