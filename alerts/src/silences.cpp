@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "noctua/core/enum_names.hpp"
+
 namespace noctua::alerts {
 
 Silence::State Silence::state(core::TimePoint now) const {
@@ -13,15 +15,12 @@ Silence::State Silence::state(core::TimePoint now) const {
 }
 
 std::string_view to_string(Silence::State s) {
-    switch (s) {
-        case Silence::State::pending:
-            return "pending";
-        case Silence::State::active:
-            return "active";
-        case Silence::State::expired:
-            return "expired";
-    }
-    return "expired";
+    constexpr core::EnumName<Silence::State> kNames[] = {
+        {Silence::State::pending, "pending"},
+        {Silence::State::active, "active"},
+        {Silence::State::expired, "expired"},
+    };
+    return core::name_of(kNames, s, "expired");
 }
 
 core::Result<Silence> Silences::add(Silence s, core::TimePoint now, std::uint64_t seed) {

@@ -77,15 +77,7 @@ void parse_root(const Section& root, Draft& draft, const KindParsers& kinds) {
     if (auto s = root.subtable("logging")) detail::parse_logging(*s, draft.config.logging);
     if (auto s = root.subtable("server")) detail::parse_server(*s, draft.config.server);
 
-    std::string external_url;
-    if (root.read_string("external_url", external_url)) {
-        if (auto problem = detail::http_url_problem(external_url)) {
-            root.error("external_url", std::move(*problem));
-        } else {
-            while (external_url.ends_with('/')) external_url.pop_back();
-            draft.config.external_url = std::move(external_url);
-        }
-    }
+    detail::read_base_url(root, "external_url", draft.config.external_url);
     // Derived default, like probe jitter: links in alerts point at the listen address.
     if (draft.config.external_url.empty()) {
         draft.config.external_url = "http://" + draft.config.server.listen;

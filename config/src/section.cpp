@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,58 @@ using detail::quote;
 using detail::unknown_message;
 
 std::string got(const toml::node& node) { return fmt::format("got {}", type_name(node.type())); }
+
+/// The value of `key` as toml++'s `value<T>`, or nullptr when absent or of another type (then
+/// reported as not `expected`, e.g. "a string").
+template <class T>
+const toml::value<T>* typed(const Section& s, std::string_view key, std::string_view expected) {
+    const toml::node* n = s.node(key);
+    if (n == nullptr) return nullptr;
+    const auto* v = n->as<T>();
+    if (v == nullptr) s.error(key, fmt::format("expected {}, {}", expected, got(*n)));
+    return v;
+}
+
+/// The text of `key`, a value with a unit, or nullptr when absent or not a string (then
+/// reported as not `expected`, a bare number with `number_hint` added).
+const std::string* unit_text(const Section& s, std::string_view key, std::string_view expected,
+                             std::string_view number_hint) {
+    const toml::node* n = s.node(key);
+    if (n == nullptr) return nullptr;
+    const auto* text = n->as_string();
+    if (text == nullptr) {
+        const bool number = n->is_integer() || n->is_floating_point();
+        s.error(key,
+                fmt::format("expected {}, {}{}", expected, got(*n), number ? number_hint : ""));
+        return nullptr;
+    }
+    return &text->get();
+}
+
+/// Whether `v` lies within [min, max]; the bound it breaks is reported at `key`.
+template <class T>
+bool in_range(const Section& s, std::string_view key, T v, T min, T max) {
+    if (!(v >= min)) {
+        s.error(key, fmt::format("must be at least {}, got {}", min, v));
+        return false;
+    }
+    if (!(v <= max)) {
+        s.error(key, fmt::format("must be at most {}, got {}", max, v));
+        return false;
+    }
+    return true;
+}
+
+/// Assigns `value` to `out` when `ok`, else reports `problem` at `key`; returns `ok`.
+template <class T>
+bool accept(const Section& s, std::string_view key, bool ok, std::string problem, T value, T& out) {
+    if (!ok) {
+        s.error(key, std::move(problem));
+        return false;
+    }
+    out = std::move(value);
+    return true;
+}
 
 }  // namespace
 
@@ -53,30 +106,12 @@ std::string to_string(const std::vector<ConfigError>& errors) {
     return out;
 }
 
-std::string_view type_name(toml::node_type type) {
-    switch (type) {
-        case toml::node_type::table:
-            return "table";
-        case toml::node_type::array:
-            return "array";
-        case toml::node_type::string:
-            return "string";
-        case toml::node_type::integer:
-            return "integer";
-        case toml::node_type::floating_point:
-            return "floating-point";
-        case toml::node_type::boolean:
-            return "boolean";
-        case toml::node_type::date:
-            return "date";
-        case toml::node_type::time:
-            return "time";
-        case toml::node_type::date_time:
-            return "date-time";
-        case toml::node_type::none:
-            break;
-    }
-    return "nothing";
+std::string type_name(toml::node_type type) {
+    if (type == toml::node_type::none) return "nothing";
+    // toml++ prints its types by the names its own messages use.
+    std::ostringstream out;
+    out << type;
+    return std::move(out).str();
 }
 
 std::string Section::path_of(std::string_view key) const {
@@ -113,25 +148,15 @@ bool Section::require(std::string_view key) const {
 }
 
 bool Section::read_string(std::string_view key, std::string& out) const {
-    const toml::node* n = node(key);
-    if (n == nullptr) return false;
-    if (const auto* s = n->as_string()) {
-        out = s->get();
-        return true;
-    }
-    error(key, "expected a string, " + got(*n));
-    return false;
+    const auto* v = typed<std::string>(*this, key, "a string");
+    if (v != nullptr) out = v->get();
+    return v != nullptr;
 }
 
 bool Section::read_bool(std::string_view key, bool& out) const {
-    const toml::node* n = node(key);
-    if (n == nullptr) return false;
-    if (const auto* b = n->as_boolean()) {
-        out = b->get();
-        return true;
-    }
-    error(key, "expected a boolean (true or false), " + got(*n));
-    return false;
+    const auto* v = typed<bool>(*this, key, "a boolean (true or false)");
+    if (v != nullptr) out = v->get();
+    return v != nullptr;
 }
 
 bool Section::read_int(std::string_view key, int& out, int min, int max) const {
@@ -143,23 +168,9 @@ bool Section::read_int(std::string_view key, int& out, int min, int max) const {
 
 bool Section::read_int(std::string_view key, std::int64_t& out, std::int64_t min,
                        std::int64_t max) const {
-    const toml::node* n = node(key);
-    if (n == nullptr) return false;
-    const auto* i = n->as_integer();
-    if (i == nullptr) {
-        error(key, "expected an integer, " + got(*n));
-        return false;
-    }
-    const std::int64_t v = i->get();
-    if (v < min) {
-        error(key, fmt::format("must be at least {}, got {}", min, v));
-        return false;
-    }
-    if (v > max) {
-        error(key, fmt::format("must be at most {}, got {}", max, v));
-        return false;
-    }
-    out = v;
+    const auto* i = typed<std::int64_t>(*this, key, "an integer");
+    if (i == nullptr || !in_range(*this, key, i->get(), min, max)) return false;
+    out = i->get();
     return true;
 }
 
@@ -175,30 +186,17 @@ bool Section::read_number(std::string_view key, double& out, double min, double 
         error(key, "expected a number, " + got(*n));
         return false;
     }
-    if (!(v >= min)) {
-        error(key, fmt::format("must be at least {}, got {}", min, v));
-        return false;
-    }
-    if (!(v <= max)) {
-        error(key, fmt::format("must be at most {}, got {}", max, v));
-        return false;
-    }
+    if (!in_range(*this, key, v, min, max)) return false;
     out = v;
     return true;
 }
 
 bool Section::read_duration(std::string_view key, core::Duration& out,
                             core::Duration max) const {
-    const toml::node* n = node(key);
-    if (n == nullptr) return false;
-    const auto* s = n->as_string();
-    if (s == nullptr) {
-        const bool number = n->is_integer() || n->is_floating_point();
-        error(key, fmt::format("expected a duration string such as \"30s\", {}{}", got(*n),
-                               number ? " (durations need a unit: ms, s, m, h, d, w)" : ""));
-        return false;
-    }
-    auto parsed = core::parse_duration(s->get());
+    const std::string* text = unit_text(*this, key, "a duration string such as \"30s\"",
+                                        " (durations need a unit: ms, s, m, h, d, w)");
+    if (text == nullptr) return false;
+    auto parsed = core::parse_duration(*text);
     if (!parsed) {
         error(key, parsed.error().message);
         return false;
@@ -215,23 +213,13 @@ bool Section::read_duration(std::string_view key, core::Duration& out,
 bool Section::read_positive_duration(std::string_view key, core::Duration& out) const {
     core::Duration value{};
     if (!read_duration(key, value)) return false;
-    if (value <= core::Duration::zero()) {
-        error(key, "must be greater than 0");
-        return false;
-    }
-    out = value;
-    return true;
+    return accept(*this, key, value > core::Duration::zero(), "must be greater than 0", value, out);
 }
 
 bool Section::read_non_negative_duration(std::string_view key, core::Duration& out) const {
     core::Duration value{};
     if (!read_duration(key, value)) return false;
-    if (value < core::Duration::zero()) {
-        error(key, "must not be negative");
-        return false;
-    }
-    out = value;
-    return true;
+    return accept(*this, key, value >= core::Duration::zero(), "must not be negative", value, out);
 }
 
 bool Section::read_choice(std::string_view key, std::string_view noun, std::string_view plural,
@@ -249,16 +237,10 @@ bool Section::read_choice(std::string_view key, std::string_view noun, std::stri
 }
 
 bool Section::read_size(std::string_view key, std::size_t& out) const {
-    const toml::node* n = node(key);
-    if (n == nullptr) return false;
-    const auto* s = n->as_string();
-    if (s == nullptr) {
-        const bool number = n->is_integer() || n->is_floating_point();
-        error(key, fmt::format("expected a size string such as \"1MiB\", {}{}", got(*n),
-                               number ? " (sizes need a unit: B, KB, MB, GB, KiB, MiB, GiB)" : ""));
-        return false;
-    }
-    auto parsed = parse_size(s->get());
+    const std::string* text = unit_text(*this, key, "a size string such as \"1MiB\"",
+                                        " (sizes need a unit: B, KB, MB, GB, KiB, MiB, GiB)");
+    if (text == nullptr) return false;
+    auto parsed = parse_size(*text);
     if (!parsed) {
         error(key, parsed.error().message);
         return false;
@@ -270,12 +252,7 @@ bool Section::read_size(std::string_view key, std::size_t& out) const {
 bool Section::read_positive_size(std::string_view key, std::size_t& out) const {
     std::size_t value = 0;
     if (!read_size(key, value)) return false;
-    if (value == 0) {
-        error(key, "must be greater than 0");
-        return false;
-    }
-    out = value;
-    return true;
+    return accept(*this, key, value > 0, "must be greater than 0", value, out);
 }
 
 bool Section::read_labels(std::string_view key, core::Labels& out) const {

@@ -108,14 +108,7 @@ void parse_server(const Section& s, ServerConfig& out) {
         }
     }
     out.admin_token = read_secret(s, "admin_token", false);
-    std::size_t body_limit = 0;
-    if (s.read_size("body_limit", body_limit)) {
-        if (body_limit == 0) {
-            s.error("body_limit", "must be greater than 0");
-        } else {
-            out.body_limit_bytes = body_limit;
-        }
-    }
+    s.read_positive_size("body_limit", out.body_limit_bytes);
     s.read_positive_duration("read_timeout", out.read_timeout);
     s.read_positive_duration("shutdown_timeout", out.shutdown_timeout);
 
@@ -134,15 +127,7 @@ ProviderConfig parse_provider(const Section& s) {
     s.check_keys(kProviderKeys);
     if (s.require("id") && s.read_string("id", out.id)) check_id(s, "id", out.id);
     if (!s.read_string("name", out.name)) out.name = out.id;
-    std::string base_url;
-    if (s.read_string("base_url", base_url)) {
-        if (auto problem = http_url_problem(base_url)) {
-            s.error("base_url", std::move(*problem));
-        } else {
-            while (base_url.ends_with('/')) base_url.pop_back();
-            out.base_url = std::move(base_url);
-        }
-    }
+    read_base_url(s, "base_url", out.base_url);
     s.read_labels("labels", out.labels);
     out.auth = parse_auth(s);
     s.read_int("max_concurrency", out.max_concurrency, 0, kIntMax);

@@ -93,15 +93,7 @@ void parse_status_reports(const Section& s, StatusReportsConfig& out) {
     if (s.read_string("dir", out.dir) && out.dir.empty()) s.error("dir", "must not be empty");
     s.read_positive_duration("retention", out.retention);
     s.read_string_list("receivers", out.receivers);  // checked against [[receivers]] in config.cpp
-    std::string link;
-    if (s.read_string("link_base", link)) {
-        if (auto problem = http_url_problem(link)) {
-            s.error("link_base", std::move(*problem));
-        } else {
-            while (link.ends_with('/')) link.pop_back();
-            out.link_base = std::move(link);
-        }
-    }
+    read_base_url(s, "link_base", out.link_base);
 }
 
 }  // namespace noctua::config::detail

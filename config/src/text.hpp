@@ -11,6 +11,10 @@
 
 #include "noctua/core/utf8.hpp"
 
+namespace noctua::config {
+class Section;
+}
+
 namespace noctua::config::detail {
 
 /// Levenshtein distance, for "did you mean" suggestions.
@@ -44,6 +48,10 @@ namespace noctua::config::detail {
                                                      std::span<const std::string_view> schemes);
 /// url_problem() for `http` and `https`.
 [[nodiscard]] std::optional<std::string> http_url_problem(std::string_view url);
+/// Reads `key` of `s`, when present, as an http(s) URL that paths are appended to, without its
+/// trailing slashes; its problem (http_url_problem()) is reported at the key. True when `out`
+/// was set.
+bool read_base_url(const Section& s, std::string_view key, std::string& out);
 /// Why `path` cannot follow a base URL (a space or control character); nullopt when it can.
 [[nodiscard]] std::optional<std::string> path_problem(std::string_view path);
 /// `text` with each template hole `{{ … }}` replaced by `x`, so that its literal parts can be

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "noctua/config/config.hpp"
+#include "noctua/config/section.hpp"
 #include "noctua/testing/config_fixtures.hpp"
 #include "noctua/testing/kind_parsers.hpp"
 
@@ -161,5 +162,28 @@ auth = { type = "oauth2_client_credentials", style = "form", token_url = "http:/
                               "spaces"));
         CHECK_THAT(error_of(step("path = \"/{{ steps.a.body.id }} x\"")),
                    StartsWith("test.toml:13:8: probes[0].steps[1].path: spaces"));
+    }
+}
+
+TEST_CASE("type_name: each TOML type as error messages name it", "[config][unit]") {
+    struct Case {
+        toml::node_type type;
+        const char* name;
+    };
+    const Case cases[] = {
+        {toml::node_type::table, "table"},
+        {toml::node_type::array, "array"},
+        {toml::node_type::string, "string"},
+        {toml::node_type::integer, "integer"},
+        {toml::node_type::floating_point, "floating-point"},
+        {toml::node_type::boolean, "boolean"},
+        {toml::node_type::date, "date"},
+        {toml::node_type::time, "time"},
+        {toml::node_type::date_time, "date-time"},
+        {toml::node_type::none, "nothing"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        CHECK(type_name(c.type) == c.name);
     }
 }

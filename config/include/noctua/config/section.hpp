@@ -153,6 +153,6 @@ private:
                                                      std::span<const std::string_view> schemes);
 
 /// "string", "integer", "floating-point", …: how a TOML type is named in messages.
-[[nodiscard]] std::string_view type_name(toml::node_type type);
+[[nodiscard]] std::string type_name(toml::node_type type);
 
 }  // namespace noctua::config
