@@ -5,6 +5,17 @@
 #include "noctua/core/log.hpp"
 
 namespace noctua::alerts {
+namespace {
+
+/// Registers the family `name` of `Metric`s (prometheus::Counter, Gauge or Histogram) with
+/// `help` in `registry`, which owns it.
+template <class Metric>
+prometheus::Family<Metric>& add_family(prometheus::Registry& registry, const std::string& name,
+                                       const std::string& help) {
+    return prometheus::detail::Builder<Metric>().Name(name).Help(help).Register(registry);
+}
+
+}  // namespace
 
 DeliveryOutcome classify_http_response(const core::HttpResponse& r) {
     if (!r.transport_ok()) {
@@ -26,59 +37,44 @@ DeliveryOutcome classify_http_response(const core::HttpResponse& r) {
 }
 
 AlertMetrics::AlertMetrics(prometheus::Registry& registry)
-    : notifications(prometheus::BuildCounter()
-                        .Name("noctua_notifications_total")
-                        .Help("Notifications finished, by receiver and result (delivered|failed)")
-                        .Register(registry)),
-      attempts(prometheus::BuildCounter()
-                   .Name("noctua_notification_attempts_total")
-                   .Help("Delivery attempts by receiver and outcome (delivered|retry|failed)")
-                   .Register(registry)),
-      pending(prometheus::BuildGauge()
-                  .Name("noctua_notifications_pending")
-                  .Help("Notifications queued or being retried, by receiver")
-                  .Register(registry)),
-      outbox_pending(prometheus::BuildGauge()
-                         .Name("noctua_outbox_pending")
-                         .Help("Notifications in the outbox not yet accepted by their receiver")
-                         .Register(registry)),
-      alerts(prometheus::BuildGauge()
-                 .Name("noctua_alerts")
-                 .Help("Alerts by state (pending: condition holding, not yet for long "
-                       "enough; firing) and severity")
-                 .Register(registry)),
-      firing(prometheus::BuildGauge()
-                 .Name("noctua_alerts_firing")
-                 .Help("Alerts currently firing, by alertname and severity")
-                 .Register(registry)),
-      transitions(prometheus::BuildCounter()
-                      .Name("noctua_alert_transitions_total")
-                      .Help("Alert state changes by alertname and new state")
-                      .Register(registry)),
-      latency(prometheus::BuildHistogram()
-                  .Name("noctua_notification_latency_seconds")
-                  .Help("Time from an alert transition to its notification's delivery, by "
-                        "receiver (retries included)")
-                  .Register(registry)),
-      dead_letters(prometheus::BuildCounter()
-                       .Name("noctua_notification_dead_letters_total")
-                       .Help("Notifications that could never be delivered, by receiver")
-                       .Register(registry)),
-      store_errors(prometheus::BuildCounter()
-                       .Name("noctua_alert_store_errors_total")
-                       .Help("Failed writes to the alert store (outbox, records)")
-                       .Register(registry)
-                       .Add({})),
-      acks(prometheus::BuildCounter()
-               .Name("noctua_alert_acks_total")
-               .Help("Acknowledgements of firing alerts accepted")
-               .Register(registry)
+    : notifications(add_family<prometheus::Counter>(
+          registry, "noctua_notifications_total",
+          "Notifications finished, by receiver and result (delivered|failed)")),
+      attempts(add_family<prometheus::Counter>(
+          registry, "noctua_notification_attempts_total",
+          "Delivery attempts by receiver and outcome (delivered|retry|failed)")),
+      pending(add_family<prometheus::Gauge>(registry, "noctua_notifications_pending",
+                                            "Notifications queued or being retried, by receiver")),
+      outbox_pending(add_family<prometheus::Gauge>(
+          registry, "noctua_outbox_pending",
+          "Notifications in the outbox not yet accepted by their receiver")),
+      alerts(add_family<prometheus::Gauge>(
+          registry, "noctua_alerts",
+          "Alerts by state (pending: condition holding, not yet for long "
+          "enough; firing) and severity")),
+      firing(add_family<prometheus::Gauge>(registry, "noctua_alerts_firing",
+                                           "Alerts currently firing, by alertname and severity")),
+      transitions(
+          add_family<prometheus::Counter>(registry, "noctua_alert_transitions_total",
+                                          "Alert state changes by alertname and new state")),
+      latency(add_family<prometheus::Histogram>(
+          registry, "noctua_notification_latency_seconds",
+          "Time from an alert transition to its notification's delivery, by "
+          "receiver (retries included)")),
+      dead_letters(add_family<prometheus::Counter>(
+          registry, "noctua_notification_dead_letters_total",
+          "Notifications that could never be delivered, by receiver")),
+      store_errors(
+          add_family<prometheus::Counter>(registry, "noctua_alert_store_errors_total",
+                                          "Failed writes to the alert store (outbox, records)")
+              .Add({})),
+      acks(add_family<prometheus::Counter>(registry, "noctua_alert_acks_total",
+                                           "Acknowledgements of firing alerts accepted")
                .Add({})),
-      escalations(prometheus::BuildCounter()
-                      .Name("noctua_alert_escalations_total")
-                      .Help("Escalation steps taken: an unacknowledged group told to the step's "
-                            "receiver, by that receiver")
-                      .Register(registry)) {}
+      escalations(add_family<prometheus::Counter>(
+          registry, "noctua_alert_escalations_total",
+          "Escalation steps taken: an unacknowledged group told to the step's "
+          "receiver, by that receiver")) {}
 
 const prometheus::Histogram::BucketBoundaries& AlertMetrics::latency_buckets() {
     static const prometheus::Histogram::BucketBoundaries kBuckets{

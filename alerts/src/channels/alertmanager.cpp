@@ -50,12 +50,9 @@ private:
     }
 
     static DeliveryOutcome classify(const core::HttpResponse& r) {
-        if (auto retry = retry_on_429_or_5xx(r, "alertmanager")) return *retry;
-        if (r.status == 200) return DeliveryOutcome::delivered();
         // A 400 stores the valid alerts of the batch and names the others: resending cannot
         // make them valid.
-        return DeliveryOutcome::failed(
-            fmt::format("alertmanager answered {}: {}", r.status, body_excerpt(r.body)));
+        return classify_answer(r, "alertmanager", r.status == 200);
     }
 
     const core::Clock& clock_;

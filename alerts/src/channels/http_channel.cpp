@@ -48,6 +48,13 @@ std::optional<DeliveryOutcome> retry_on_429_or_5xx(const core::HttpResponse& r,
         fmt::format("{} answered {}: {}", what, r.status, body_excerpt(r.body)), after);
 }
 
+DeliveryOutcome classify_answer(const core::HttpResponse& r, std::string_view what, bool accepted) {
+    if (auto retry = retry_on_429_or_5xx(r, what)) return *retry;
+    if (accepted) return DeliveryOutcome::delivered();
+    return DeliveryOutcome::failed(
+        fmt::format("{} answered {}: {}", what, r.status, body_excerpt(r.body)));
+}
+
 std::string percent_encode(std::string_view s) {
     std::string out;
     for (unsigned char c : s) {

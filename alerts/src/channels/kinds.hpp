@@ -76,15 +76,16 @@ core::Result<std::unique_ptr<ChannelBase>> create_with_credential(
 [[nodiscard]] std::unique_ptr<ChannelFactory> make_whatsapp_factory();
 [[nodiscard]] std::unique_ptr<ChannelFactory> make_email_factory();
 
-/// A receiver that speaks HTTP: builds requests and classifies answers.
+/// A receiver that speaks HTTP: builds requests and classifies answers. Kinds derive from it
+/// and inherit its constructor.
 class HttpChannel : public ChannelBase {
 public:
     using Classify = std::function<DeliveryOutcome(const core::HttpResponse&)>;
 
-protected:
     HttpChannel(config::ReceiverConfig c, ChannelContext& ctx)
         : ChannelBase(std::move(c), ctx.clock), http_(ctx.http), external_url_(ctx.external_url) {}
 
+protected:
     /// A POST of `body` to `url` with the receiver's timeout.
     [[nodiscard]] core::HttpRequest post(std::string url, std::string body,
                                          std::string content_type) const;
@@ -98,10 +99,43 @@ private:
     std::string external_url_;
 };
 
+/// A kind that POSTs `MakeBody(n, external_url)` as JSON to its url and reads the answer with
+/// `ReadAnswer`.
+template <std::string (*MakeBody)(const Notification&, std::string_view),
+          DeliveryOutcome (*ReadAnswer)(const core::HttpResponse&)>
+class JsonPostChannel final : public HttpChannel {
+public:
+    using HttpChannel::HttpChannel;
+
+protected:
+    // ChannelBase
+    void do_deliver(const Notification& n, Done done) override {
+        send(post(config().url->reveal(), MakeBody(n, external_url()), "application/json"),
+             ReadAnswer, std::move(done));
+    }
+};
+
+/// The factory of a JsonPostChannel kind whose one key of its own is its url, sending at most
+/// `default_rate_limit` notifications a second unless configured otherwise.
+template <std::string (*MakeBody)(const Notification&, std::string_view),
+          DeliveryOutcome (*ReadAnswer)(const core::HttpResponse&)>
+std::unique_ptr<ChannelFactory> make_json_post_factory(std::string_view kind,
+                                                       int default_rate_limit) {
+    return make_factory({kind, parse_url_only,
+                         create_with_url<JsonPostChannel<MakeBody, ReadAnswer>>, default_rate_limit,
+                         std::chrono::seconds(1)});
+}
+
 /// A retry on 429 and 5xx with the seconds of a Retry-After header as the hint, or nullopt
 /// when the status is neither.
 [[nodiscard]] std::optional<DeliveryOutcome> retry_on_429_or_5xx(const core::HttpResponse& r,
                                                                  std::string_view what);
+
+/// How most kinds read an answer: a retry on 429 and 5xx (retry_on_429_or_5xx), delivered when
+/// `accepted` (the kind's own test of the answer), else a final failure that names `what`, the
+/// status and the start of the body.
+[[nodiscard]] DeliveryOutcome classify_answer(const core::HttpResponse& r, std::string_view what,
+                                              bool accepted);
 
 /// RFC 3986 percent-encoding of everything but unreserved characters.
 [[nodiscard]] std::string percent_encode(std::string_view s);

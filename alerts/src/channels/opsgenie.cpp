@@ -86,8 +86,7 @@ std::string ack_body(const Notification& n) {
 
 class OpsgenieChannel final : public HttpChannel {
 public:
-    OpsgenieChannel(config::ReceiverConfig c, ChannelContext& ctx)
-        : HttpChannel(std::move(c), ctx) {}
+    using HttpChannel::HttpChannel;
 
 protected:
     // ChannelBase
@@ -127,10 +126,7 @@ private:
             }
             return DeliveryOutcome::retry("opsgenie answered 429: " + body_excerpt(r.body), hint);
         }
-        if (auto retry = retry_on_429_or_5xx(r, "opsgenie")) return *retry;
-        if (r.status == 202) return DeliveryOutcome::delivered();
-        return DeliveryOutcome::failed(
-            fmt::format("opsgenie answered {}: {}", r.status, body_excerpt(r.body)));
+        return classify_answer(r, "opsgenie", r.status == 202);
     }
 };
 

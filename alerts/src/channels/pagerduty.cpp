@@ -101,8 +101,7 @@ std::string event(const Notification& n, const std::string& routing_key,
 
 class PagerDutyChannel final : public HttpChannel {
 public:
-    PagerDutyChannel(config::ReceiverConfig c, ChannelContext& ctx)
-        : HttpChannel(std::move(c), ctx) {}
+    using HttpChannel::HttpChannel;
 
 protected:
     // ChannelBase
@@ -123,10 +122,7 @@ private:
             return DeliveryOutcome::retry("pagerduty answered 429: " + body_excerpt(r.body),
                                           std::chrono::seconds(30));
         }
-        if (auto retry = retry_on_429_or_5xx(r, "pagerduty")) return *retry;
-        if (r.status == 202) return DeliveryOutcome::delivered();
-        return DeliveryOutcome::failed(
-            fmt::format("pagerduty answered {}: {}", r.status, body_excerpt(r.body)));
+        return classify_answer(r, "pagerduty", r.status == 202);
     }
 };
 

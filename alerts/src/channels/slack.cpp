@@ -72,32 +72,15 @@ std::string slack_body(const Notification& n, std::string_view external_url) {
     return std::move(w).str();
 }
 
-class SlackChannel final : public HttpChannel {
-public:
-    SlackChannel(config::ReceiverConfig c, ChannelContext& ctx) : HttpChannel(std::move(c), ctx) {}
-
-protected:
-    // ChannelBase
-    void do_deliver(const Notification& n, Done done) override {
-        send(post(config().url->reveal(), slack_body(n, external_url()), "application/json"),
-             classify, std::move(done));
-    }
-
-private:
-    static DeliveryOutcome classify(const core::HttpResponse& r) {
-        if (auto retry = retry_on_429_or_5xx(r, "slack")) return *retry;
-        // Success is exactly the plain-text body "ok"; errors name themselves in the body.
-        if (r.status == 200 && r.body == "ok") return DeliveryOutcome::delivered();
-        return DeliveryOutcome::failed(
-            fmt::format("slack answered {}: {}", r.status, body_excerpt(r.body)));
-    }
-};
+DeliveryOutcome classify(const core::HttpResponse& r) {
+    // Success is exactly the plain-text body "ok"; errors name themselves in the body.
+    return classify_answer(r, "slack", r.status == 200 && r.body == "ok");
+}
 
 }  // namespace
 
 std::unique_ptr<ChannelFactory> make_slack_factory() {
-    return make_factory(
-        {"slack", parse_url_only, create_with_url<SlackChannel>, 1, std::chrono::seconds(1)});
+    return make_json_post_factory<slack_body, classify>("slack", 1);
 }
 
 }  // namespace noctua::alerts::detail

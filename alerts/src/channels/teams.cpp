@@ -65,32 +65,15 @@ std::string teams_body(const Notification& n, std::string_view external_url) {
         [](const std::string& s) { return s.size() <= kBodyMax; });
 }
 
-class TeamsChannel final : public HttpChannel {
-public:
-    TeamsChannel(config::ReceiverConfig c, ChannelContext& ctx) : HttpChannel(std::move(c), ctx) {}
-
-protected:
-    // ChannelBase
-    void do_deliver(const Notification& n, Done done) override {
-        send(post(config().url->reveal(), teams_body(n, external_url()), "application/json"),
-             classify, std::move(done));
-    }
-
-private:
-    static DeliveryOutcome classify(const core::HttpResponse& r) {
-        if (auto retry = retry_on_429_or_5xx(r, "teams")) return *retry;
-        // The flow runs asynchronously: any 2xx (202 with an empty body) is all we learn.
-        if (r.status >= 200 && r.status < 300) return DeliveryOutcome::delivered();
-        return DeliveryOutcome::failed(
-            fmt::format("teams answered {}: {}", r.status, body_excerpt(r.body)));
-    }
-};
+DeliveryOutcome classify(const core::HttpResponse& r) {
+    // The flow runs asynchronously: any 2xx (202 with an empty body) is all we learn.
+    return classify_answer(r, "teams", r.status >= 200 && r.status < 300);
+}
 
 }  // namespace
 
 std::unique_ptr<ChannelFactory> make_teams_factory() {
-    return make_factory(
-        {"teams", parse_url_only, create_with_url<TeamsChannel>, 4, std::chrono::seconds(1)});
+    return make_json_post_factory<teams_body, classify>("teams", 4);
 }
 
 }  // namespace noctua::alerts::detail

@@ -49,8 +49,7 @@ std::string telegram_text(const Notification& n, std::string_view external_url) 
 
 class TelegramChannel final : public HttpChannel {
 public:
-    TelegramChannel(config::ReceiverConfig c, ChannelContext& ctx)
-        : HttpChannel(std::move(c), ctx) {}
+    using HttpChannel::HttpChannel;
 
 protected:
     // ChannelBase

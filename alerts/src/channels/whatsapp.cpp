@@ -69,8 +69,7 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 
 class WhatsAppChannel final : public HttpChannel {
 public:
-    WhatsAppChannel(config::ReceiverConfig c, ChannelContext& ctx)
-        : HttpChannel(std::move(c), ctx) {}
+    using HttpChannel::HttpChannel;
 
 protected:
     // ChannelBase
@@ -209,10 +208,7 @@ private:
     }
 
     static DeliveryOutcome classify_twilio(const core::HttpResponse& r) {
-        if (auto retry = retry_on_429_or_5xx(r, "twilio")) return *retry;
-        if (r.status == 201) return DeliveryOutcome::delivered();
-        return DeliveryOutcome::failed(
-            fmt::format("twilio answered {}: {}", r.status, body_excerpt(r.body)));
+        return classify_answer(r, "twilio", r.status == 201);
     }
 
     std::shared_ptr<Sent> sent_ = std::make_shared<Sent>();
