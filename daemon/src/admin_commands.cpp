@@ -12,6 +12,7 @@
 #include <simdjson.h>
 #include <boost/asio/io_context.hpp>
 
+#include "flags.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
@@ -86,21 +87,15 @@ std::optional<int> parse(const std::vector<std::string_view>& args,
             out.positional.emplace_back(arg);
             continue;
         }
-        std::optional<std::string_view> inline_value;
-        if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-            inline_value = arg.substr(eq + 1);
-            arg = arg.substr(0, eq);
-        }
-        if (arg == "-c") arg = "--config";
+        const FlagArg flag = split_flag(arg);
+        arg = flag.name == "-c" ? "--config" : flag.name;
         if (std::find(known.begin(), known.end(), arg) == known.end() && arg != "--url" &&
             arg != "--config" && arg != "--token-file") {
             return usage(fmt::format("unknown flag \"{}\"", arg), command);
         }
-        if (!inline_value && i + 1 >= args.size()) {
-            return usage(fmt::format("{} needs a value", arg), command);
-        }
-        out.flags[std::string(arg.substr(2))] =
-            std::string(inline_value ? *inline_value : args[++i]);
+        const auto value = flag_value(flag, args, i);
+        if (!value) return usage(fmt::format("{} needs a value", arg), command);
+        out.flags[std::string(arg.substr(2))] = std::string(*value);
     }
     return std::nullopt;
 }
@@ -213,6 +208,24 @@ std::string_view text_at(const Value& v) {
     return out;
 }
 
+/// GETs the list at `path`, prints `header` and then `row` of each entry of its `data`; the
+/// exit code. `what` names the list in the message when the answer is not one.
+template <class Row>
+int print_list(const Target& t, const std::string& path, std::string_view what,
+               std::string_view header, Row row) {
+    auto r = call(t, "GET", path);
+    if (!r.transport_ok() || r.status != 200) return failed(t, r);
+    simdjson::dom::parser parser;
+    simdjson::dom::array data;
+    if (parser.parse(r.body)["data"].get(data)) {
+        fmt::print(stderr, "noctua: the daemon's answer is not {}\n", what);
+        return kFailure;
+    }
+    fmt::print("{}\n", header);
+    for (auto entry : data) row(entry);
+    return kOk;
+}
+
 std::string author(const Options& o) { return flag(o, "author", env("USER")); }
 
 int print_help(std::string_view help) {
@@ -246,16 +259,7 @@ int cmd_alerts(const std::vector<std::string_view>& args) {
     if (!o.positional.empty()) return usage("no arguments expected", "alerts");
     auto t = target(o);
     if (!t) return usage(t.error().message, "alerts");
-    auto r = call(*t, "GET", "/api/v1/alerts");
-    if (!r.transport_ok() || r.status != 200) return failed(*t, r);
-    simdjson::dom::parser parser;
-    simdjson::dom::array data;
-    if (parser.parse(r.body)["data"].get(data)) {
-        fmt::print(stderr, "noctua: the daemon's answer is not an alert list\n");
-        return kFailure;
-    }
-    fmt::print("FINGERPRINT\tALERTNAME\tSINCE\tACK\tLABELS\n");
-    for (auto a : data) {
+    const auto row = [](simdjson::dom::element a) {
         const auto fp = text_at(a["fingerprint"]);
         const auto since = text_at(a["startsAt"]);
         const auto by = text_at(a["ack"]["by"]);
@@ -270,8 +274,9 @@ int cmd_alerts(const std::vector<std::string_view>& args) {
             }
         }
         fmt::print("{}\t{}\t{}\t{}\t{{{}}}\n", fp, name, since, by.empty() ? "-" : by, labels);
-    }
-    return kOk;
+    };
+    return print_list(*t, "/api/v1/alerts", "an alert list",
+                      "FINGERPRINT\tALERTNAME\tSINCE\tACK\tLABELS", row);
 }
 
 int cmd_silence(const std::vector<std::string_view>& args) {
@@ -295,21 +300,13 @@ int cmd_silence(const std::vector<std::string_view>& args) {
 
     if (sub == "list") {
         if (!o.positional.empty()) return usage("silence list takes no arguments", "silence");
-        auto r = call(*t, "GET", "/api/v1/silences");
-        if (!r.transport_ok() || r.status != 200) return failed(*t, r);
-        simdjson::dom::parser parser;
-        simdjson::dom::array data;
-        if (parser.parse(r.body)["data"].get(data)) {
-            fmt::print(stderr, "noctua: the daemon's answer is not a silence list\n");
-            return kFailure;
-        }
-        fmt::print("ID\tSTATE\tENDS\tMATCHERS\tCREATED_BY\tCOMMENT\n");
-        for (auto s : data) {
-            fmt::print("{}\t{}\t{}\t{}\t{}\t{}\n", text_at(s["id"]), text_at(s["status"]["state"]),
-                       text_at(s["endsAt"]), text_at(s["matchers"]), text_at(s["createdBy"]),
-                       text_at(s["comment"]));
-        }
-        return kOk;
+        return print_list(
+            *t, "/api/v1/silences", "a silence list",
+            "ID\tSTATE\tENDS\tMATCHERS\tCREATED_BY\tCOMMENT", [](simdjson::dom::element s) {
+                fmt::print("{}\t{}\t{}\t{}\t{}\t{}\n", text_at(s["id"]),
+                           text_at(s["status"]["state"]), text_at(s["endsAt"]),
+                           text_at(s["matchers"]), text_at(s["createdBy"]), text_at(s["comment"]));
+            });
     }
     if (sub == "expire") {
         if (o.positional.size() != 1) return usage("give one silence id", "silence");

@@ -4,11 +4,12 @@
 
 #include <simdjson.h>
 
+#include "json_body.hpp"
 #include "noctua/alerts/pipeline.hpp"
+#include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/json.hpp"
 #include "noctua/core/regex.hpp"
-#include "noctua/core/clock.hpp"
 #include "routes.hpp"
 
 namespace noctua::daemon {
@@ -42,22 +43,13 @@ std::string write_silence(const alerts::Silence& s, core::TimePoint now) {
     return std::move(w).str();
 }
 
-std::optional<core::TimePoint> parse_time(std::string_view text) {
-    return core::parse_rfc3339(text);
-}
-
 // {"matchers": "provider=\"acme\"" | ["provider=\"acme\"", ...], "endsAt": RFC 3339 or
 //  "duration": "2h", "startsAt"?: RFC 3339, "createdBy": "...", "comment": "..."}
 core::Result<alerts::Silence> parse_silence(std::string_view body, core::TimePoint now) {
-    if (body.size() > kMaxSilenceBody) {
-        return core::fail(core::Errc::invalid_argument, "silence body over 64 KiB");
-    }
     simdjson::dom::parser parser;
-    simdjson::padded_string padded(body);
-    simdjson::dom::element root;
-    if (parser.parse(padded).get(root) || !root.is_object()) {
-        return core::fail(core::Errc::invalid_argument, "body must be a JSON object");
-    }
+    const auto parsed = parse_json_object(parser, body, kMaxSilenceBody, "silence body");
+    if (!parsed) return std::unexpected(parsed.error());
+    const simdjson::dom::element root = *parsed;
     alerts::Silence s;
     std::string_view text;
     simdjson::dom::array list;
@@ -78,25 +70,9 @@ core::Result<alerts::Silence> parse_silence(std::string_view body, core::TimePoi
     } else {
         return core::fail(core::Errc::invalid_argument, "matchers is required");
     }
-    s.starts_at = now;
-    if (!root["startsAt"].get(text)) {
-        auto t = parse_time(text);
-        if (!t) return core::fail(core::Errc::invalid_argument, "startsAt: expected RFC 3339");
-        s.starts_at = *t;
+    if (auto span = read_silence_span(root, {"startsAt", "endsAt"}, now, s); !span) {
+        return std::unexpected(span.error());
     }
-    if (!root["endsAt"].get(text)) {
-        auto t = parse_time(text);
-        if (!t) return core::fail(core::Errc::invalid_argument, "endsAt: expected RFC 3339");
-        s.ends_at = *t;
-    } else if (!root["duration"].get(text)) {
-        auto d = core::parse_duration(text);
-        if (!d) return core::fail(core::Errc::invalid_argument, "duration: " + d.error().message);
-        s.ends_at = s.starts_at + *d;
-    } else {
-        return core::fail(core::Errc::invalid_argument, "endsAt or duration is required");
-    }
-    if (!root["createdBy"].get(text)) s.created_by = std::string(text.substr(0, 256));
-    if (!root["comment"].get(text)) s.comment = std::string(text.substr(0, 4096));
     return s;
 }
 
@@ -107,16 +83,11 @@ struct AckBody {
 };
 
 core::Result<AckBody> parse_ack(std::string_view body) {
-    if (body.size() > kMaxSilenceBody) {
-        return core::fail(core::Errc::invalid_argument, "ack body over 64 KiB");
-    }
     simdjson::dom::parser parser;
-    simdjson::padded_string padded(body);
-    simdjson::dom::element root;
-    if (parser.parse(padded).get(root) || !root.is_object()) {
-        return core::fail(core::Errc::invalid_argument,
-                          R"(body must be a JSON object: {"author": "...", "comment": "..."})");
-    }
+    const auto parsed = parse_json_object(parser, body, kMaxSilenceBody, "ack body",
+                                          R"({"author": "...", "comment": "..."})");
+    if (!parsed) return std::unexpected(parsed.error());
+    const simdjson::dom::element root = *parsed;
     AckBody out;
     std::string_view text;
     if (root["author"].get(text) || text.empty()) {

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "admin_commands.hpp"
+#include "flags.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/core/log.hpp"
 #include "noctua/core/memory.hpp"
@@ -16,7 +18,6 @@
 #include "noctua/daemon/daemon.hpp"
 #include "noctua/daemon/kinds.hpp"
 #include "noctua/daemon/logging.hpp"
-#include "admin_commands.hpp"
 #include "replay_command.hpp"
 #include "test_providers_command.hpp"
 
@@ -99,6 +100,17 @@ struct Args {
     bool help = false;
 };
 
+/// Runs `command`; an exception that escapes it is reported as fatal, exit code kRuntimeFailure.
+template <class Command>
+int run_guarded(Command command) {
+    try {
+        return command();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "noctua: fatal: {}\n", e.what());
+        return kRuntimeFailure;
+    }
+}
+
 int usage_error(std::string_view msg, std::string_view help_for) {
     fmt::print(stderr, "noctua: {}\nRun 'noctua {}--help' for usage.\n", msg,
                help_for.empty() ? "" : std::string(help_for) + " ");
@@ -114,22 +126,12 @@ void print_errors(const std::vector<config::ConfigError>& errors) {
 std::optional<int> parse_flags(std::vector<std::string_view> argv, Args& a) {
     const bool is_run = a.command == "run";
     for (std::size_t i = 0; i < argv.size(); ++i) {
-        std::string_view arg = argv[i];
-        std::string_view value;
-        bool has_inline = false;
-        if (arg.starts_with("--") && arg.find('=') != std::string_view::npos) {
-            value = arg.substr(arg.find('=') + 1);
-            arg = arg.substr(0, arg.find('='));
-            has_inline = true;
-        }
+        const FlagArg flag = split_flag(argv[i]);
+        const std::string_view arg = flag.name;
         auto need_value = [&](std::string_view& out) -> bool {
-            if (has_inline) {
-                out = value;
-                return true;
-            }
-            if (i + 1 >= argv.size()) return false;
-            out = argv[++i];
-            return true;
+            const auto value = flag_value(flag, argv, i);
+            if (value) out = *value;
+            return value.has_value();
         };
         if (arg == "-h" || arg == "--help") {
             a.help = true;
@@ -239,21 +241,17 @@ int run_cli(int argc, char** argv) {
             fmt::print("{}", main_help());
             return kOk;
         }
-        if (args[1] == "run") {
-            fmt::print("{}", kRunHelp);
-            return kOk;
-        }
-        if (args[1] == "check") {
-            fmt::print("{}", kCheckHelp);
-            return kOk;
-        }
-        if (args[1] == "replay") {
-            fmt::print("{}", kReplayHelp);
-            return kOk;
-        }
-        if (args[1] == "test-providers") {
-            fmt::print("{}", kTestProvidersHelp);
-            return kOk;
+        const std::pair<std::string_view, std::string_view> helps[] = {
+            {"run", kRunHelp},
+            {"check", kCheckHelp},
+            {"replay", kReplayHelp},
+            {"test-providers", kTestProvidersHelp},
+        };
+        for (const auto& [command, help] : helps) {
+            if (args[1] == command) {
+                fmt::print("{}", help);
+                return kOk;
+            }
         }
         if (args[1] == "ack" || args[1] == "alerts" || args[1] == "silence") {
             const std::vector<std::string_view> help{"--help"};
@@ -263,31 +261,14 @@ int run_cli(int argc, char** argv) {
         }
         return usage_error(fmt::format("unknown command \"{}\"", args[1]), "");
     }
-    if (first == "replay") {
-        try {
-            return cmd_replay({args.begin() + 1, args.end()});
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "noctua: fatal: {}\n", e.what());
-            return kRuntimeFailure;
-        }
-    }
-    if (first == "test-providers") {
-        try {
-            return cmd_test_providers({args.begin() + 1, args.end()});
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "noctua: fatal: {}\n", e.what());
-            return kRuntimeFailure;
-        }
-    }
+    const std::vector<std::string_view> rest{args.begin() + 1, args.end()};
+    if (first == "replay") return run_guarded([&] { return cmd_replay(rest); });
+    if (first == "test-providers") return run_guarded([&] { return cmd_test_providers(rest); });
     if (first == "ack" || first == "alerts" || first == "silence") {
-        const std::vector<std::string_view> rest{args.begin() + 1, args.end()};
-        try {
+        return run_guarded([&] {
             return first == "ack" ? cmd_ack(rest) : first == "alerts" ? cmd_alerts(rest)
                                                                       : cmd_silence(rest);
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "noctua: fatal: {}\n", e.what());
-            return kRuntimeFailure;
-        }
+        });
     }
     Args a;
     a.command = std::string(first);
@@ -296,18 +277,13 @@ int run_cli(int argc, char** argv) {
                                        first.starts_with("-") ? "flag" : "command", first),
                            "");
     }
-    if (auto code = parse_flags({args.begin() + 1, args.end()}, a)) return *code;
+    if (auto code = parse_flags(rest, a)) return *code;
     if (a.help) {
         fmt::print("{}", a.command == "run" ? kRunHelp : kCheckHelp);
         return kOk;
     }
     if (a.config.empty()) return usage_error("-c FILE is required", a.command);
-    try {
-        return a.command == "run" ? cmd_run(a) : cmd_check(a);
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "noctua: fatal: {}\n", e.what());
-        return kRuntimeFailure;
-    }
+    return run_guarded([&] { return a.command == "run" ? cmd_run(a) : cmd_check(a); });
 }
 
 }  // namespace noctua::daemon

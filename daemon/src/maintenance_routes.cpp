@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include "json_body.hpp"
 #include "noctua/alerts/pipeline.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/json.hpp"
@@ -21,28 +22,14 @@ using core::ServerResponse;
 
 constexpr std::size_t kMaxBody = 16 * 1024;
 
-core::Result<core::TimePoint> read_time(simdjson::dom::element root, std::string_view key) {
-    std::string_view text;
-    if (root[key].get(text)) return core::fail(core::Errc::not_found, std::string(key));
-    auto t = core::parse_rfc3339(text);
-    if (!t) {
-        return core::fail(core::Errc::invalid_argument,
-                          std::string(key) + ": expected RFC 3339, e.g. 2026-12-03T22:00:00Z");
-    }
-    return *t;
-}
-
 /// {"provider": "acme", "end": RFC 3339 or "duration": "2h", "start"?: RFC 3339,
 ///  "comment"?: "...", "createdBy"?: "..."}
 core::Result<alerts::Silence> parse_window(std::string_view body, const config::Config& cfg,
                                            core::TimePoint now) {
-    if (body.size() > kMaxBody) return core::fail(core::Errc::invalid_argument, "body over 16 KiB");
     simdjson::dom::parser parser;
-    simdjson::padded_string padded(body);
-    simdjson::dom::element root;
-    if (parser.parse(padded).get(root) || !root.is_object()) {
-        return core::fail(core::Errc::invalid_argument, "body must be a JSON object");
-    }
+    const auto parsed = parse_json_object(parser, body, kMaxBody, "body");
+    if (!parsed) return std::unexpected(parsed.error());
+    const simdjson::dom::element root = *parsed;
     std::string_view provider;
     if (root["provider"].get(provider) || provider.empty()) {
         return core::fail(core::Errc::invalid_argument, "provider is required");
@@ -58,27 +45,10 @@ core::Result<alerts::Silence> parse_window(std::string_view body, const config::
     auto m = core::Matcher::make("provider", core::MatchOp::equal, std::string(provider));
     if (!m) return std::unexpected(m.error());
     s.matchers.push_back(std::move(*m));
-    s.starts_at = now;
-    if (auto t = read_time(root, "start")) {
-        s.starts_at = *t;
-    } else if (t.error().code != core::Errc::not_found) {
-        return std::unexpected(t.error());
-    }
-    std::string_view text;
-    if (auto t = read_time(root, "end")) {
-        s.ends_at = *t;
-    } else if (t.error().code != core::Errc::not_found) {
-        return std::unexpected(t.error());
-    } else if (!root["duration"].get(text)) {
-        auto d = core::parse_duration(text);
-        if (!d) return core::fail(core::Errc::invalid_argument, "duration: " + d.error().message);
-        s.ends_at = s.starts_at + *d;
-    } else {
-        return core::fail(core::Errc::invalid_argument, "end or duration is required");
-    }
     s.created_by = "api";
-    if (!root["createdBy"].get(text)) s.created_by = std::string(text.substr(0, 256));
-    if (!root["comment"].get(text)) s.comment = std::string(text.substr(0, 4096));
+    if (auto span = read_silence_span(root, {"start", "end"}, now, s); !span) {
+        return std::unexpected(span.error());
+    }
     return s;
 }
 

@@ -6,6 +6,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "metric_family.hpp"
 #include "noctua/core/log.hpp"
 #include "noctua/daemon/kinds.hpp"
 
@@ -38,20 +39,15 @@ Reloader::Reloader(prometheus::Registry& registry, boost::asio::any_io_executor 
       summary_(summary),
       stopping_(stopping),
       apply_(std::move(apply)),
-      ok_(prometheus::BuildGauge()
-              .Name("noctua_config_last_reload_successful")
-              .Help("1 if the last configuration (re)load succeeded, else 0")
-              .Register(registry)
+      ok_(add_family<prometheus::Gauge>(registry, "noctua_config_last_reload_successful",
+                                        "1 if the last configuration (re)load succeeded, else 0")
               .Add({})),
-      success_time_(prometheus::BuildGauge()
-                        .Name("noctua_config_last_reload_success_timestamp_seconds")
-                        .Help("When the configuration was last loaded successfully")
-                        .Register(registry)
+      success_time_(add_family<prometheus::Gauge>(
+                        registry, "noctua_config_last_reload_success_timestamp_seconds",
+                        "When the configuration was last loaded successfully")
                         .Add({})),
-      failures_(prometheus::BuildCounter()
-                    .Name("noctua_config_reload_failures_total")
-                    .Help("Configuration reloads rejected as invalid")
-                    .Register(registry)
+      failures_(add_family<prometheus::Counter>(registry, "noctua_config_reload_failures_total",
+                                                "Configuration reloads rejected as invalid")
                     .Add({})) {}
 
 core::Result<void> Reloader::apply(config::Config next) {

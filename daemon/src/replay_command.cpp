@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "flags.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/daemon/kinds.hpp"
 #include "noctua/detect/replay.hpp"
@@ -255,20 +256,14 @@ int cmd_replay(const std::vector<std::string_view>& args) {
     bool labelled = false;
     bool notifications = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string_view arg = args[i];
+        const FlagArg flag = split_flag(args[i]);
+        const std::string_view arg = flag.name;
         std::string_view value;
-        bool inline_value = false;
-        if (arg.starts_with("--") && arg.find('=') != std::string_view::npos) {
-            value = arg.substr(arg.find('=') + 1);
-            arg = arg.substr(0, arg.find('='));
-            inline_value = true;
-        }
         auto need = [&](std::string_view what) -> bool {
-            if (inline_value) return true;
-            if (i + 1 >= args.size()) return false;
-            value = args[++i];
             (void)what;
-            return true;
+            const auto v = flag_value(flag, args, i);
+            if (v) value = *v;
+            return v.has_value();
         };
         if (arg == "-h" || arg == "--help") {
             fmt::print("{}", kReplayHelp);
@@ -286,7 +281,7 @@ int cmd_replay(const std::vector<std::string_view>& args) {
         } else if (arg == "-c" || arg == "--config") {
             if (!need("file")) return usage(fmt::format("{} needs a file", arg));
             config_path = value;
-        } else if (arg == "--notifications" && !inline_value) {
+        } else if (arg == "--notifications" && !flag.inline_value) {
             notifications = true;
         } else if (arg == "--label") {
             const auto eq = need("label") ? value.find('=') : std::string_view::npos;

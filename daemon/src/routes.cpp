@@ -131,6 +131,23 @@ void write_alert(core::JsonWriter& w, const alerts::Alert& a) {
 
 ServerResponse ok_json(std::string body) { return ServerResponse::json(200, std::move(body)); }
 
+/// GET `path`: `{"status": "success", "data": [...]}`, the entries written by `entries` on the
+/// pipeline.
+void add_data_list(net::Router& r, Services& s, std::string path,
+                   std::function<void(core::JsonWriter&)> entries) {
+    r.add_async("GET", std::move(path),
+                [&s, entries = std::move(entries)](const ServerRequest&, const net::PathParams&,
+                                                   net::Router::Respond respond) {
+                    s.on_pipeline([&entries, respond = std::move(respond)] {
+                        core::JsonWriter w;
+                        w.begin_object().field("status", "success").key("data").begin_array();
+                        entries(w);
+                        w.end_array().end_object();
+                        respond(ok_json(std::move(w).str()));
+                    });
+                });
+}
+
 }  // namespace
 
 bool admin_authorized(const ServerRequest& request, const config::ServerConfig& server) {
@@ -245,34 +262,18 @@ net::Router make_router(Services& s) {
                     });
                 });
 
-    r.add_async("GET", "/api/v1/alerts",
-                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
-                    s.on_pipeline([&s, respond = std::move(respond)] {
-                        core::JsonWriter w;
-                        w.begin_object().field("status", "success").key("data").begin_array();
-                        // The engine knows what fires; the pipeline knows who acknowledged it.
-                        const auto& held = s.alert_pipeline().notifier().firing();
-                        for (auto a : s.alert_engine().firing()) {
-                            if (auto it = held.find(a.fingerprint()); it != held.end()) {
-                                a.ack = it->second.ack;
-                            }
-                            write_alert(w, a);
-                        }
-                        w.end_array().end_object();
-                        respond(ok_json(std::move(w).str()));
-                    });
-                });
+    add_data_list(r, s, "/api/v1/alerts", [&s](core::JsonWriter& w) {
+        // The engine knows what fires; the pipeline knows who acknowledged it.
+        const auto& held = s.alert_pipeline().notifier().firing();
+        for (auto a : s.alert_engine().firing()) {
+            if (auto it = held.find(a.fingerprint()); it != held.end()) a.ack = it->second.ack;
+            write_alert(w, a);
+        }
+    });
 
-    r.add_async("GET", "/api/v1/probes",
-                [&s](const ServerRequest&, const net::PathParams&, net::Router::Respond respond) {
-                    s.on_pipeline([&s, respond = std::move(respond)] {
-                        core::JsonWriter w;
-                        w.begin_object().field("status", "success").key("data").begin_array();
-                        for (const auto& p : s.probe_scheduler().status(false)) write_probe(w, p);
-                        w.end_array().end_object();
-                        respond(ok_json(std::move(w).str()));
-                    });
-                });
+    add_data_list(r, s, "/api/v1/probes", [&s](core::JsonWriter& w) {
+        for (const auto& p : s.probe_scheduler().status(false)) write_probe(w, p);
+    });
 
     r.add_async("GET", "/api/v1/probes/{id}",
                 [&s](const ServerRequest&, const net::PathParams& params,

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "noctua/core/clock.hpp"
+#include "noctua/core/enum_names.hpp"
 
 namespace noctua::daemon {
 namespace {
@@ -43,17 +44,11 @@ footer{margin-top:1.5rem;color:#889;font-size:.95rem}
 a{color:#8ab4f8}
 )";
 
-std::string_view state_icon(ProviderState s) {
-    switch (s) {
-        case ProviderState::up:
-            return "✔";
-        case ProviderState::degraded:
-            return "▲";
-        case ProviderState::down:
-            return "✖";
-    }
-    return "?";
-}
+constexpr core::EnumName<ProviderState> kStateIcons[] = {
+    {ProviderState::up, "✔"},
+    {ProviderState::degraded, "▲"},
+    {ProviderState::down, "✖"},
+};
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -233,7 +228,8 @@ void render_provider(std::string& out, const WallProvider& p, const WallSnapshot
     const auto state = to_string(p.state);
     out += fmt::format("<section class=\"card {0}\" data-provider=\"{1}\" data-state=\"{0}\">\n",
                        state, html_escape(p.id));
-    out += fmt::format("<div class=\"state\">{} {}</div>\n", state_icon(p.state), upper(state));
+    out += fmt::format("<div class=\"state\">{} {}</div>\n",
+                       core::name_of(kStateIcons, p.state, "?"), upper(state));
     out += fmt::format("<div class=\"name\">{}</div><div class=\"id\">{}</div>\n",
                        html_escape(p.name), html_escape(p.id));
     if (!p.state_reason.empty()) {

@@ -2,28 +2,17 @@
 
 #include <algorithm>
 
+#include "metric_family.hpp"
+#include "noctua/core/enum_names.hpp"
 #include "noctua/detect/balance.hpp"
 #include "noctua/detect/traffic_loss.hpp"
 
 namespace noctua::daemon {
 namespace {
 
-prometheus::Family<prometheus::Gauge>& gauge(prometheus::Registry& r, const char* name,
-                                             const char* help) {
-    return prometheus::BuildGauge().Name(name).Help(help).Register(r);
-}
-
-/// Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*, not reserved (__*). prometheus-cpp throws
-/// on others, and a window dimension may be named anything.
-bool valid_label_name(std::string_view n) {
-    if (n.empty() || n.starts_with("__")) return false;
-    const auto alpha = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    };
-    if (!alpha(n.front())) return false;
-    return std::all_of(n.begin(), n.end(),
-                       [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
-}
+/// Prometheus label names, not reserved (__*): prometheus-cpp throws on others, and a window
+/// dimension may be named anything.
+bool valid_label_name(std::string_view n) { return core::is_label_name(n) && !n.starts_with("__"); }
 
 std::map<std::string, std::string> to_prometheus(const core::Labels& labels) {
     std::map<std::string, std::string> out;
@@ -33,6 +22,12 @@ std::map<std::string, std::string> to_prometheus(const core::Labels& labels) {
     return out;
 }
 
+constexpr core::EnumName<ProviderState> kStateNames[] = {
+    {ProviderState::up, "up"},
+    {ProviderState::degraded, "degraded"},
+    {ProviderState::down, "down"},
+};
+
 std::string annotation(const alerts::Alert& a, const char* key) {
     auto it = a.annotations.find(key);
     return it == a.annotations.end() ? std::string() : it->second;
@@ -40,17 +35,7 @@ std::string annotation(const alerts::Alert& a, const char* key) {
 
 }  // namespace
 
-std::string_view to_string(ProviderState s) {
-    switch (s) {
-        case ProviderState::up:
-            return "up";
-        case ProviderState::degraded:
-            return "degraded";
-        case ProviderState::down:
-            return "down";
-    }
-    return "up";
-}
+std::string_view to_string(ProviderState s) { return core::name_of(kStateNames, s, "up"); }
 
 ProviderState provider_state(const std::vector<WallProbe>& probes,
                              const std::vector<WallAlert>& alerts, std::string* reason) {
@@ -97,34 +82,57 @@ void Wall::GaugeSet::sweep() {
     next.clear();
 }
 
+std::vector<Wall::GaugeSet> Wall::make_gauges(prometheus::Registry& r) {
+    struct Spec {
+        GaugeId id;
+        const char* name;
+        const char* help;
+    };
+    static constexpr Spec kSpecs[] = {
+        {status, "noctua_provider_status",
+         "Provider state on the wall: 0 up, 1 degraded (a warning alert or a failed probe run), "
+         "2 down (a critical alert)"},
+        {traffic_observed, "noctua_traffic_observed",
+         "Transactions in the traffic_loss rule's window, per series"},
+        {traffic_expected, "noctua_traffic_expected",
+         "Expected transactions in the traffic_loss rule's window (seasonal baseline), per series"},
+        {traffic_expected_low, "noctua_traffic_expected_low",
+         "Lower edge of the expected band: expected volume times the series' alert threshold"},
+        {traffic_expected_rate, "noctua_traffic_expected_rate",
+         "Expected transactions per hour, per traffic_loss series (of the check that fires, else "
+         "the rule's window)"},
+        {traffic_observed_rate, "noctua_traffic_observed_rate",
+         "Observed transactions per hour, per traffic_loss series"},
+        {traffic_revenue, "noctua_traffic_revenue_at_risk_per_hour",
+         "Missing transactions per hour times the series' typical amount, in `currency`; absent "
+         "for series without amounts"},
+        {burn, "noctua_balance_burn_per_second",
+         "Spend rate the balance rule measures, in balance units per second"},
+        {exhaustion, "noctua_balance_exhaustion_seconds",
+         "Time until the balance runs out at the current spend; absent while not spending"},
+    };
+    static_assert(std::size(kSpecs) == kGaugeCount);
+    static_assert(
+        [] {
+            for (std::size_t i = 0; i < std::size(kSpecs); ++i) {
+                if (kSpecs[i].id != i) return false;
+            }
+            return true;
+        }(),
+        "kSpecs lists the gauges in GaugeId order");
+    std::vector<GaugeSet> out;
+    out.reserve(kGaugeCount);
+    for (const auto& spec : kSpecs)
+        out.emplace_back(add_family<prometheus::Gauge>(r, spec.name, spec.help));
+    return out;
+}
+
 Wall::Wall(prometheus::Registry& r)
-    : status_(gauge(r, "noctua_provider_status",
-                    "Provider state on the wall: 0 up, 1 degraded (a warning alert or a failed "
-                    "probe run), 2 down (a critical alert)")),
-      traffic_observed_(gauge(r, "noctua_traffic_observed",
-                              "Transactions in the traffic_loss rule's window, per series")),
-      traffic_expected_(gauge(r, "noctua_traffic_expected",
-                              "Expected transactions in the traffic_loss rule's window (seasonal "
-                              "baseline), per series")),
-      traffic_expected_low_(gauge(r, "noctua_traffic_expected_low",
-                                  "Lower edge of the expected band: expected volume times the "
-                                  "series' alert threshold")),
-      traffic_expected_rate_(gauge(r, "noctua_traffic_expected_rate",
-                                   "Expected transactions per hour, per traffic_loss series "
-                                   "(of the check that fires, else the rule's window)")),
-      traffic_observed_rate_(gauge(r, "noctua_traffic_observed_rate",
-                                   "Observed transactions per hour, per traffic_loss series")),
-      traffic_revenue_(gauge(r, "noctua_traffic_revenue_at_risk_per_hour",
-                             "Missing transactions per hour times the series' typical amount, "
-                             "in `currency`; absent for series without amounts")),
-      burn_(gauge(r, "noctua_balance_burn_per_second",
-                  "Spend rate the balance rule measures, in balance units per second")),
-      exhaustion_(gauge(r, "noctua_balance_exhaustion_seconds",
-                        "Time until the balance runs out at the current spend; absent while "
-                        "not spending")),
-      error_codes_(gauge(r, "noctua_window_error_codes",
-                         "Failed transactions per error code in the provider's last closed "
-                         "window bucket (top codes; the rest as __other__)")) {}
+    : gauges_(make_gauges(r)),
+      error_codes_(add_family<prometheus::Gauge>(
+          r, "noctua_window_error_codes",
+          "Failed transactions per error code in the provider's last closed window bucket (top "
+          "codes; the rest as __other__)")) {}
 
 void Wall::on_probe_result(const probes::ProbeResult& r) {
     auto& ring = rings_[r.provider];
@@ -176,17 +184,17 @@ void Wall::export_detectors(const Inputs& in, std::map<std::string, WallProvider
                 [&](const core::Labels& series, const detect::TrafficLossDetector::Status& st) {
                     core::Labels labels = series;
                     labels.set("rule", name);
-                    traffic_observed_.set(labels, st.observed);
-                    traffic_expected_.set(labels, st.expected);
-                    traffic_expected_low_.set(labels, st.expected * st.threshold);
-                    traffic_expected_rate_.set(labels, st.expected_per_hour);
-                    traffic_observed_rate_.set(labels, st.observed_per_hour);
+                    gauges_[traffic_observed].set(labels, st.observed);
+                    gauges_[traffic_expected].set(labels, st.expected);
+                    gauges_[traffic_expected_low].set(labels, st.expected * st.threshold);
+                    gauges_[traffic_expected_rate].set(labels, st.expected_per_hour);
+                    gauges_[traffic_observed_rate].set(labels, st.observed_per_hour);
                     if (st.revenue_at_risk_per_hour) {
                         auto priced = labels;
                         if (!st.currency.empty() && !priced.contains("currency")) {
                             priced.set("currency", st.currency);
                         }
-                        traffic_revenue_.set(priced, *st.revenue_at_risk_per_hour);
+                        gauges_[traffic_revenue].set(priced, *st.revenue_at_risk_per_hour);
                     }
                     const auto set = series.get("set");
                     const auto provider = series.get("provider");
@@ -204,8 +212,9 @@ void Wall::export_detectors(const Inputs& in, std::map<std::string, WallProvider
                 [&](const core::Labels& series, const detect::BalanceDetector::Status& st) {
                     core::Labels labels = series;
                     labels.set("rule", name);
-                    burn_.set(labels, st.burn_per_hour / 3600.0);
-                    if (st.exhaustion_seconds) exhaustion_.set(labels, *st.exhaustion_seconds);
+                    gauges_[burn].set(labels, st.burn_per_hour / 3600.0);
+                    if (st.exhaustion_seconds)
+                        gauges_[exhaustion].set(labels, *st.exhaustion_seconds);
                     const auto provider = series.get("provider");
                     if (!provider) return;
                     auto p = by_id.find(std::string(*provider));
@@ -305,17 +314,9 @@ void Wall::refresh(const Inputs& in, core::TimePoint now) {
             rings_[p.id].points.back() = p.history.back();
         }
         p.state = provider_state(p.probes, p.alerts, &p.state_reason);
-        status_.set(core::Labels{{"provider", p.id}}, static_cast<double>(p.state));
+        gauges_[status].set(core::Labels{{"provider", p.id}}, static_cast<double>(p.state));
     }
-    status_.sweep();
-    traffic_observed_.sweep();
-    traffic_expected_.sweep();
-    traffic_expected_low_.sweep();
-    traffic_expected_rate_.sweep();
-    traffic_observed_rate_.sweep();
-    traffic_revenue_.sweep();
-    burn_.sweep();
-    exhaustion_.sweep();
+    for (auto& g : gauges_) g.sweep();
     // Rings of providers gone from the config go with them.
     for (auto it = rings_.begin(); it != rings_.end();) {
         it = by_id.contains(it->first) ? std::next(it) : rings_.erase(it);

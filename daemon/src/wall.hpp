@@ -155,17 +155,25 @@ private:
         void sweep();  // removes the gauges not set since the last sweep
     };
 
+    /// The families kept as GaugeSets, by their index in gauges_.
+    enum GaugeId : std::size_t {
+        status,
+        traffic_observed,
+        traffic_expected,
+        traffic_expected_low,
+        traffic_expected_rate,
+        traffic_observed_rate,
+        traffic_revenue,
+        burn,
+        exhaustion,
+        kGaugeCount
+    };
+    /// One GaugeSet per GaugeId, in order, registered in `registry`.
+    static std::vector<GaugeSet> make_gauges(prometheus::Registry& registry);
+
     void export_detectors(const Inputs& in, std::map<std::string, WallProvider*>& by_id);
 
-    GaugeSet status_;
-    GaugeSet traffic_observed_;
-    GaugeSet traffic_expected_;
-    GaugeSet traffic_expected_low_;
-    GaugeSet traffic_expected_rate_;
-    GaugeSet traffic_observed_rate_;
-    GaugeSet traffic_revenue_;
-    GaugeSet burn_;
-    GaugeSet exhaustion_;
+    std::vector<GaugeSet> gauges_;  // indexed by GaugeId
     prometheus::Family<prometheus::Gauge>& error_codes_;
     std::map<std::string, std::map<std::string, prometheus::Gauge*>> codes_by_provider_;
     std::map<std::string, Ring> rings_;
