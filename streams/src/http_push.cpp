@@ -5,12 +5,11 @@
 #include <memory>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "noctua/core/ascii.hpp"
 #include "noctua/core/assert.hpp"
 #include "noctua/core/base64.hpp"
+#include "noctua/core/hmac.hpp"
 #include "noctua/core/json.hpp"
 #include "noctua/core/log.hpp"
 
@@ -173,18 +172,7 @@ AuthFailure PushAuthenticator::check(const core::ServerRequest& request, ReplayC
     }
 
     // Sign the raw bytes as received: id.timestamp.body.
-    std::string message;
-    message.reserve(id->size() + ts->size() + request.body.size() + 2);
-    message.append(*id).append(".").append(*ts).append(".").append(request.body);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    if (HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-             reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac,
-             &mac_len) == nullptr) {
-        return AuthFailure::bad_signature;
-    }
-    const std::string expected =
-        core::base64_encode({reinterpret_cast<const char*>(mac), mac_len});
+    const std::string expected = core::webhook_signature(key_, *id, *ts, request.body);
     bool match = false;
     std::string_view rest = *sig;
     while (!rest.empty()) {

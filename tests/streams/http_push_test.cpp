@@ -2,11 +2,10 @@
 
 #include <future>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <prometheus/registry.h>
 #include <zlib.h>
 
+#include "noctua/core/hmac.hpp"
 #include "noctua/streams/http_push.hpp"
 #include "noctua/testing/run_until.hpp"
 #include "noctua/testing/temp_dir.hpp"
@@ -52,14 +51,7 @@ std::string gzip(std::string_view in) {
 
 std::string sign(std::string_view key, std::string_view id, std::string_view ts,
                  std::string_view body) {
-    const std::string msg = std::string(id) + "." + std::string(ts) + "." + std::string(body);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac, &len);
-    std::string b64(4 * ((len + 2) / 3), '\0');
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(len));
-    return "v1," + b64;
+    return "v1," + core::webhook_signature(key, id, ts, body);
 }
 
 /// The signing key behind the fixture's hmac_secret.

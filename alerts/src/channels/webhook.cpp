@@ -2,26 +2,16 @@
 // `secret`, signed as Standard Webhooks say (webhook-id, webhook-timestamp, webhook-signature
 // v1 = base64 HMAC-SHA256 of "id.timestamp.body"), plus X-Hub-Signature-256 for GitHub-style
 // consumers. The id is the same on every attempt of a notification: receivers dedup on it.
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <fmt/format.h>
 
 #include "channels/kinds.hpp"
 #include "noctua/alerts/channels/webhook.hpp"
 #include "noctua/config/receiver_kind.hpp"
 #include "noctua/core/base64.hpp"
+#include "noctua/core/hmac.hpp"
 
 namespace noctua::alerts::detail {
 namespace {
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-    return std::string(reinterpret_cast<const char*>(mac), len);
-}
 
 std::string hex(std::string_view bytes) {
     std::string out;
@@ -49,13 +39,13 @@ private:
         const auto ts =
             std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch())
                 .count();
-        const std::string signed_text = fmt::format("{}.{}.{}", id, ts, req.body);
+        const std::string timestamp = std::to_string(ts);
         req.headers.emplace_back("webhook-id", id);
-        req.headers.emplace_back("webhook-timestamp", std::to_string(ts));
+        req.headers.emplace_back("webhook-timestamp", timestamp);
         req.headers.emplace_back("webhook-signature",
-                                 "v1," + core::base64_encode(hmac_sha256(key_, signed_text)));
+                                 "v1," + core::webhook_signature(key_, id, timestamp, req.body));
         req.headers.emplace_back("X-Hub-Signature-256",
-                                 "sha256=" + hex(hmac_sha256(key_, req.body)));
+                                 "sha256=" + hex(core::hmac_sha256(key_, req.body)));
     }
 
     static DeliveryOutcome classify(const core::HttpResponse& r) {
