@@ -125,11 +125,4 @@ void ChannelBase::deliver(const Notification& n, int attempt, Done done) {
     });
 }
 
-core::Result<std::unique_ptr<ChannelBase>> ChannelRegistry::create(
-    const config::ReceiverConfig& config, ChannelContext& context) const {
-    auto factory = get(config.kind);
-    if (!factory) return std::unexpected(factory.error());
-    return factory->get().create(config, context);
-}
-
 }  // namespace noctua::alerts

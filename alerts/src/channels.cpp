@@ -8,27 +8,20 @@ namespace noctua::alerts {
 namespace detail {
 namespace {
 
-class SpecFactory final : public ChannelFactory {
+/// A KindSpec's factory: the spec's functions, with the kind's default rate limit.
+class SpecFactory final : public config::SpecFactory<ChannelFactory, KindSpec> {
 public:
-    explicit SpecFactory(KindSpec spec) : spec_(spec) {}
+    using config::SpecFactory<ChannelFactory, KindSpec>::SpecFactory;
 
     // ChannelFactory
-    std::string_view kind() const override { return spec_.kind; }
-    config::KindOptions parse(const config::Section& s,
-                              config::ReceiverConfig& common) const override {
-        return spec_.parse(s, common);
-    }
     core::Result<std::unique_ptr<ChannelBase>> create(const config::ReceiverConfig& c,
                                                       ChannelContext& ctx) const override {
-        if (c.rate_limit != 0 || spec_.default_rate_limit == 0) return spec_.create(c, ctx);
+        if (c.rate_limit != 0 || spec().default_rate_limit == 0) return spec().create(c, ctx);
         auto limited = c;
-        limited.rate_limit = spec_.default_rate_limit;
-        limited.rate_period = spec_.default_rate_period;
-        return spec_.create(limited, ctx);
+        limited.rate_limit = spec().default_rate_limit;
+        limited.rate_period = spec().default_rate_period;
+        return spec().create(limited, ctx);
     }
-
-private:
-    KindSpec spec_;
 };
 
 }  // namespace
@@ -61,15 +54,6 @@ void register_builtin_channels(ChannelRegistry& registry) {
     registry.add(detail::make_alertmanager_factory());
     registry.add(detail::make_whatsapp_factory());
     registry.add(detail::make_email_factory());
-}
-
-void ChannelRegistry::add_parsers(config::KindParsers& out) const {
-    for (const auto& kind : kinds()) {
-        const ChannelFactory* factory = find(kind);
-        out.add_receiver(kind, [factory](const config::Section& s, config::ReceiverConfig& c) {
-            return factory->parse(s, c);
-        });
-    }
 }
 
 }  // namespace noctua::alerts

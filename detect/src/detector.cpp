@@ -113,23 +113,6 @@ Signal Detector::make_signal(const core::Labels& series, core::TimePoint at, boo
     return sig;
 }
 
-core::Result<std::unique_ptr<Detector>> DetectorRegistry::create(
-    const config::RuleConfig& rule) const {
-    auto factory = get(rule.kind);
-    if (!factory) return std::unexpected(factory.error());
-    return factory->get().create(rule);
-}
-
-void DetectorRegistry::add_parsers(config::KindParsers& out) const {
-    for (const auto& kind : kinds()) {
-        const DetectorFactory* factory = find(kind);
-        out.add_rule(kind, factory->keys(),
-                     [factory](const config::Section& s, config::RuleConfig& c) {
-                         return factory->parse(s, c);
-                     });
-    }
-}
-
 void register_builtin_detectors(DetectorRegistry& registry) {
     registry.add(
         std::make_unique<SimpleFactory<BalanceDetector>>("balance", detail::balance_kind()));

@@ -7,24 +7,6 @@
 
 namespace noctua::probes {
 
-core::Result<std::unique_ptr<Probe>> ProbeRegistry::create(config::ProbeConfig config,
-                                                           ProbeContext& context) const {
-    auto factory = get(config.kind);
-    if (!factory) return std::unexpected(factory.error());
-    return factory->get().create(std::move(config), context);
-}
-
-void ProbeRegistry::add_parsers(config::KindParsers& out) const {
-    for (const auto& kind : kinds()) {
-        const ProbeFactory* factory = find(kind);
-        out.add_probe(kind, factory->keys(),
-                      [factory](const config::Section& s, const config::ProbeConfig& c,
-                                const config::ProviderConfig* provider) {
-                          return factory->parse(s, c, provider);
-                      });
-    }
-}
-
 void register_builtin_probes(ProbeRegistry& registry) {
     registry.add(make_http_factory());
     registry.add(make_tcp_factory());

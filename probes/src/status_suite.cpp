@@ -285,23 +285,6 @@ public:
 
 }  // namespace
 
-core::Result<std::unique_ptr<Suite>> SuiteRegistry::create(config::StatusTestConfig config,
-                                                            ProbeContext& context) const {
-    auto factory = get(config.kind);
-    if (!factory) return std::unexpected(factory.error());
-    return factory->get().create(std::move(config), context);
-}
-
-void SuiteRegistry::add_parsers(config::KindParsers& out) const {
-    for (const auto& kind : kinds()) {
-        const SuiteFactory* factory = find(kind);
-        out.add_suite(kind, factory->keys(),
-                      [factory](const config::Section& s, config::StatusTestConfig& c) {
-                          return factory->parse(s, c);
-                      });
-    }
-}
-
 void register_builtin_suites(SuiteRegistry& registry) {
     registry.add(std::make_unique<ReloadlyFactory>());
 }

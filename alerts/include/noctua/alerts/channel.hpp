@@ -17,12 +17,11 @@
 #include "noctua/alerts/notification.hpp"
 #include "noctua/alerts/rate_limiter.hpp"
 #include "noctua/config/config.hpp"
-#include "noctua/config/kinds.hpp"
+#include "noctua/config/kind_registry.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/http.hpp"
 #include "noctua/core/mail.hpp"
-#include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::config {
@@ -122,36 +121,17 @@ private:
     std::shared_ptr<RateLimiter> limiter_;  // shared with completions that outlive an attempt
 };
 
-/// One receiver kind: reads its own keys of a `[[receivers]]` entry and creates its channels.
-class ChannelFactory {
-public:
-    virtual ~ChannelFactory() = default;
-    [[nodiscard]] virtual std::string_view kind() const = 0;
-    /// The kind's config::ReceiverParser: reads the kind's own keys of the entry `s` (whose
-    /// common keys are in `common`) into the options struct declared beside the kind, checks
-    /// every key of the entry and reports each problem at its position. Called while the
-    /// configuration loads (ChannelRegistry::add_parsers), on the loading thread.
-    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
-                                                    config::ReceiverConfig& common) const = 0;
-    /// A channel for `config`, whose options the kind's parse() read; an error when it cannot
-    /// be made (a configuration built without the parser lacks what the kind needs).
-    [[nodiscard]] virtual core::Result<std::unique_ptr<ChannelBase>> create(
-        const config::ReceiverConfig& config, ChannelContext& context) const = 0;
-};
+/// One receiver kind (config::KindFactory): parse() reads its own keys of a `[[receivers]]`
+/// entry (config::ReceiverParser) into the options struct declared beside the kind and checks
+/// every key of the entry; create() makes its channels. Receiver kinds have no keys(): each
+/// parser checks the whole entry.
+using ChannelFactory = config::KindFactory<config::ReceiverParser, ChannelBase,
+                                           const config::ReceiverConfig&, ChannelContext&>;
 
-/// Receiver kinds by name (core::Registry): filled at start-up by register_builtin_channels(),
-/// then frozen and read-only.
-class ChannelRegistry : public core::Registry<ChannelFactory> {
-public:
-    ChannelRegistry()
-        : Registry(std::string(config::kReceiverKinds.what), config::kReceiverKinds.kinds) {}
-    /// Creates a channel, or an error naming the known kinds.
-    [[nodiscard]] core::Result<std::unique_ptr<ChannelBase>> create(
-        const config::ReceiverConfig& config, ChannelContext& context) const;
-    /// Adds every registered kind's parser to `out`; the registry must outlive the loads that
-    /// use them.
-    void add_parsers(config::KindParsers& out) const;
-};
+/// Receiver kinds by name (config::KindRegistry): filled at start-up by
+/// register_builtin_channels(), then frozen and read-only.
+using ChannelRegistry = config::KindRegistry<ChannelFactory, config::kReceiverKinds,
+                                             &config::KindParsers::add_receiver>;
 
 /// Registers every built-in receiver kind: each of config::kReceiverKinds.
 void register_builtin_channels(ChannelRegistry& registry);

@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "noctua/config/config.hpp"
-#include "noctua/config/kinds.hpp"
-#include "noctua/core/registry.hpp"
+#include "noctua/config/kind_registry.hpp"
 #include "noctua/core/result.hpp"
 #include "noctua/core/sample.hpp"
 #include "noctua/detect/signal.hpp"
@@ -126,37 +125,17 @@ private:
     const Self& self() const { return static_cast<const Self&>(*this); }
 };
 
-/// Reads the config of one rule kind and creates its detector (docs/architecture.md, "Kinds and
-/// registries"). The rule is already validated by config and by parse(); create() only fails on
-/// combinations config cannot see.
-class DetectorFactory {
-public:
-    virtual ~DetectorFactory() = default;
-    /// "downtime", "traffic_loss", "balance", "latency".
-    [[nodiscard]] virtual std::string_view kind() const = 0;
-    /// The keys of a `[[rules]]` entry this kind reads beyond the common ones (config reads
-    /// `probes` and `severity` for the kinds that list them).
-    [[nodiscard]] virtual std::span<const std::string_view> keys() const = 0;
-    /// Reads the kind's own keys of `s` (config::RuleParser) into its options struct
-    /// (noctua/detect/kinds/<kind>.hpp).
-    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
-                                                    config::RuleConfig& common) const = 0;
-    [[nodiscard]] virtual core::Result<std::unique_ptr<Detector>> create(
-        const config::RuleConfig& rule) const = 0;
-};
+/// One rule kind (config::KindFactory; docs/architecture.md, "Kinds and registries"): parse()
+/// reads its own keys of a `[[rules]]` entry (config::RuleParser) into its options struct
+/// (noctua/detect/kinds/<kind>.hpp); create() makes the rule's detector. The rule is already
+/// validated by config and by parse(); create() only fails on combinations config cannot see.
+using DetectorFactory =
+    config::KindFactory<config::RuleParser, Detector, const config::RuleConfig&>;
 
-/// Rule kinds by name (core::Registry): filled once at start-up by
+/// Rule kinds by name (config::KindRegistry): filled once at start-up by
 /// register_builtin_detectors(), then frozen and read-only.
-class DetectorRegistry : public core::Registry<DetectorFactory> {
-public:
-    DetectorRegistry() : Registry(std::string(config::kRuleKinds.what), config::kRuleKinds.kinds) {}
-    /// Creates the detector for `rule`, or an error naming the known kinds.
-    [[nodiscard]] core::Result<std::unique_ptr<Detector>> create(
-        const config::RuleConfig& rule) const;
-    /// Adds every registered kind's parser and keys to `out` (config::KindParsers::add_rule);
-    /// the parsers point into this registry, which must outlive them.
-    void add_parsers(config::KindParsers& out) const;
-};
+using DetectorRegistry =
+    config::KindRegistry<DetectorFactory, config::kRuleKinds, &config::KindParsers::add_rule>;
 
 /// Registers the built-in kinds: balance, downtime, latency, traffic_loss.
 void register_builtin_detectors(DetectorRegistry& registry);

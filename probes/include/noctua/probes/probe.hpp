@@ -12,13 +12,13 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "noctua/config/config.hpp"
-#include "noctua/config/kinds.hpp"
-#include "noctua/core/sample.hpp"
+#include "noctua/config/kind_registry.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 #include "noctua/core/http.hpp"
-#include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
+#include "noctua/core/sample.hpp"
+#include "noctua/probes/check.hpp"
 
 namespace noctua::probes {
 
@@ -106,50 +106,22 @@ struct ProbeContext {
     HeartbeatBoard* heartbeats = nullptr;  ///< heartbeat kind
 };
 
-/// One configured check. async_run() starts a run; `done` is called exactly once, on an
-/// io_context thread. Runs of one probe never overlap (the Scheduler guarantees it).
-class Probe {
-public:
-    using Done = std::function<void(ProbeResult)>;
-    virtual ~Probe() = default;
-    [[nodiscard]] virtual const config::ProbeConfig& config() const = 0;
-    virtual void async_run(Done done) = 0;
-};
+/// One configured probe: each run gives a ProbeResult. Runs of one probe never overlap (the
+/// Scheduler guarantees it).
+using Probe = Check<config::ProbeConfig, ProbeResult>;
 
-/// One probe kind: reads its own keys of a `[[probes]]` entry and creates probes from their
-/// validated config. The probe keeps the config it is given (moved in: with thousands of
-/// probes, a second copy per probe is megabytes).
-class ProbeFactory {
-public:
-    virtual ~ProbeFactory() = default;
-    [[nodiscard]] virtual std::string_view kind() const = 0;
-    /// The keys of a `[[probes]]` entry the kind reads beyond config::kProbeCommonKeys
-    /// (config::ProbeParser::keys).
-    [[nodiscard]] virtual std::span<const std::string_view> keys() const = 0;
-    /// The kind's config::ProbeParser::parse: reads its keys of the entry `s` (whose common
-    /// keys are in `common`) into the options struct declared beside the kind
-    /// (noctua/probes/kinds/<kind>.hpp), reporting each problem at its position; paths are
-    /// resolved against `provider`'s base_url (null: the provider is not defined). Called
-    /// while the configuration loads (ProbeRegistry::add_parsers), on the loading thread.
-    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
-                                                    const config::ProbeConfig& common,
-                                                    const config::ProviderConfig* provider) const = 0;
-    [[nodiscard]] virtual core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig config,
-                                                                      ProbeContext& context) const = 0;
-};
+/// One probe kind (config::KindFactory): parse() reads its own keys of a `[[probes]]` entry
+/// (config::ProbeParser) into the options struct declared beside the kind
+/// (noctua/probes/kinds/<kind>.hpp), resolving paths against the provider's base_url; create()
+/// makes probes from their validated config. The probe keeps the config it is given (moved in:
+/// with thousands of probes, a second copy per probe is megabytes).
+using ProbeFactory =
+    config::KindFactory<config::ProbeParser, Probe, config::ProbeConfig, ProbeContext&>;
 
-/// Probe kinds by name (core::Registry): filled at start-up by register_builtin_probes(),
+/// Probe kinds by name (config::KindRegistry): filled at start-up by register_builtin_probes(),
 /// then frozen and read-only.
-class ProbeRegistry : public core::Registry<ProbeFactory> {
-public:
-    ProbeRegistry() : Registry(std::string(config::kProbeKinds.what), config::kProbeKinds.kinds) {}
-    /// Creates a probe, or an error naming the known kinds.
-    [[nodiscard]] core::Result<std::unique_ptr<Probe>> create(config::ProbeConfig config,
-                                                              ProbeContext& context) const;
-    /// Adds every registered kind's parser to `out`; the registry must outlive the loads that
-    /// use them.
-    void add_parsers(config::KindParsers& out) const;
-};
+using ProbeRegistry =
+    config::KindRegistry<ProbeFactory, config::kProbeKinds, &config::KindParsers::add_probe>;
 
 /// Registers the built-in kinds: dns, heartbeat, http, scenario, tcp, tls.
 void register_builtin_probes(ProbeRegistry& registry);

@@ -10,9 +10,7 @@
 #include <vector>
 
 #include "noctua/config/config.hpp"
-#include "noctua/config/kind_options.hpp"
-#include "noctua/config/kinds.hpp"
-#include "noctua/core/registry.hpp"
+#include "noctua/config/kind_registry.hpp"
 #include "noctua/core/result.hpp"
 #include "noctua/probes/probe.hpp"
 
@@ -70,47 +68,21 @@ struct SuiteResult {
     bool catalogue_baseline = false;  ///< no earlier catalogue to compare with
 };
 
-/// A configured suite. async_run() starts a run; `done` is called exactly once, on an
-/// io_context thread. Runs of one suite must not overlap.
-class Suite {
-public:
-    using Done = std::function<void(SuiteResult)>;
-    virtual ~Suite() = default;
-    [[nodiscard]] virtual const config::StatusTestConfig& config() const = 0;
-    virtual void async_run(Done done) = 0;
-};
+/// A configured status-test suite: each run gives a SuiteResult. Runs of one suite must not
+/// overlap.
+using Suite = Check<config::StatusTestConfig, SuiteResult>;
 
-/// One status-test kind (the provider API's shape): reads its own keys of a `[[status_tests]]`
-/// entry and creates its suites.
-class SuiteFactory {
-public:
-    virtual ~SuiteFactory() = default;
-    [[nodiscard]] virtual std::string_view kind() const = 0;
-    /// The keys the kind reads beyond the common ones (config::kSuiteCommonKeys).
-    [[nodiscard]] virtual std::span<const std::string_view> keys() const = 0;
-    /// The kind's config::SuiteParser: reads the kind's own keys of the entry `s` into the
-    /// options struct declared beside the kind (noctua/probes/suites/<kind>.hpp) and its steps
-    /// into `common.steps`, reporting each problem at its position. Called while the
-    /// configuration loads (SuiteRegistry::add_parsers), on the loading thread.
-    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
-                                                    config::StatusTestConfig& common) const = 0;
-    /// A suite for `config`, whose options and steps the kind's parse() read; an error when it
-    /// cannot be made (a configuration built without the parser lacks its steps).
-    [[nodiscard]] virtual core::Result<std::unique_ptr<Suite>> create(config::StatusTestConfig config,
-                                                                      ProbeContext& context) const = 0;
-};
+/// One status-test kind, the provider API's shape (config::KindFactory): parse() reads its own
+/// keys of a `[[status_tests]]` entry (config::SuiteParser) into the options struct declared
+/// beside the kind (noctua/probes/suites/<kind>.hpp) and its steps into `common.steps`;
+/// create() makes a suite from them (an error without steps).
+using SuiteFactory =
+    config::KindFactory<config::SuiteParser, Suite, config::StatusTestConfig, ProbeContext&>;
 
-/// Status-test kinds by name (core::Registry): filled at start-up by register_builtin_suites(),
-/// then frozen and read-only.
-class SuiteRegistry : public core::Registry<SuiteFactory> {
-public:
-    SuiteRegistry() : Registry(std::string(config::kSuiteKinds.what), config::kSuiteKinds.kinds) {}
-    [[nodiscard]] core::Result<std::unique_ptr<Suite>> create(config::StatusTestConfig config,
-                                                              ProbeContext& context) const;
-    /// Adds every registered kind's parser and keys to `out`; the registry must outlive the
-    /// loads that use them.
-    void add_parsers(config::KindParsers& out) const;
-};
+/// Status-test kinds by name (config::KindRegistry): filled at start-up by
+/// register_builtin_suites(), then frozen and read-only.
+using SuiteRegistry =
+    config::KindRegistry<SuiteFactory, config::kSuiteKinds, &config::KindParsers::add_suite>;
 
 /// Registers the built-in kinds: reloadly.
 void register_builtin_suites(SuiteRegistry& registry);

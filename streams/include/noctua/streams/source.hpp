@@ -5,10 +5,8 @@
 #include <string_view>
 
 #include "noctua/config/config.hpp"
-#include "noctua/config/kind_options.hpp"
-#include "noctua/config/kinds.hpp"
+#include "noctua/config/kind_registry.hpp"
 #include "noctua/core/clock.hpp"
-#include "noctua/core/registry.hpp"
 #include "noctua/core/result.hpp"
 
 namespace noctua::streams {
@@ -47,37 +45,16 @@ public:
     [[nodiscard]] virtual HttpPush* push() { return nullptr; }
 };
 
-/// One stream kind: reads its own keys of a `[[streams]]` entry and creates its sources.
-class SourceFactory {
-public:
-    virtual ~SourceFactory() = default;
-    [[nodiscard]] virtual std::string_view kind() const = 0;
-    /// The keys the kind reads beyond `id` and `kind` (config::KeyedParser::keys).
-    [[nodiscard]] virtual std::span<const std::string_view> keys() const = 0;
-    /// The kind's config::StreamParser: reads the kind's own keys of the entry `s` (whose
-    /// common keys are in `common`) into the options struct declared beside the kind
-    /// (noctua/streams/sources/<kind>.hpp) and reports each problem at its position. Called
-    /// while the configuration loads (SourceRegistry::add_parsers), on the loading thread.
-    [[nodiscard]] virtual config::KindOptions parse(const config::Section& s,
-                                                    config::StreamConfig& common) const = 0;
-    /// A source for `config`, whose options the kind's parse() read; an error when it cannot
-    /// be made (a configuration built without the parser lacks what the kind needs).
-    [[nodiscard]] virtual core::Result<std::unique_ptr<Source>> create(
-        const config::StreamConfig& config, SourceContext& context) const = 0;
-};
+/// One stream kind (config::KindFactory): parse() reads its own keys of a `[[streams]]` entry
+/// (config::StreamParser) into the options struct declared beside the kind
+/// (noctua/streams/sources/<kind>.hpp); create() makes its sources.
+using SourceFactory =
+    config::KindFactory<config::StreamParser, Source, const config::StreamConfig&, SourceContext&>;
 
-/// Stream kinds by name (core::Registry): filled at start-up by register_builtin_sources(),
+/// Stream kinds by name (config::KindRegistry): filled at start-up by register_builtin_sources(),
 /// then frozen and read-only.
-class SourceRegistry : public core::Registry<SourceFactory> {
-public:
-    SourceRegistry() : Registry(std::string(config::kStreamKinds.what), config::kStreamKinds.kinds) {}
-    /// Creates a source, or an error naming the known kinds.
-    [[nodiscard]] core::Result<std::unique_ptr<Source>> create(const config::StreamConfig& config,
-                                                               SourceContext& context) const;
-    /// Adds every registered kind's parser and keys to `out`; the registry must outlive the
-    /// loads that use them.
-    void add_parsers(config::KindParsers& out) const;
-};
+using SourceRegistry =
+    config::KindRegistry<SourceFactory, config::kStreamKinds, &config::KindParsers::add_stream>;
 
 /// Registers the built-in kinds: file (FileTail), http (HttpPush), kafka (KafkaSource).
 void register_builtin_sources(SourceRegistry& registry);
