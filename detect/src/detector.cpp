@@ -1,8 +1,11 @@
 #include "noctua/detect/detector.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "kinds/kinds.hpp"
+#include "noctua/core/assert.hpp"
+#include "noctua/core/enum_names.hpp"
 #include "noctua/detect/balance.hpp"
 #include "noctua/detect/downtime.hpp"
 #include "noctua/detect/kinds/downtime.hpp"
@@ -13,7 +16,7 @@
 namespace noctua::detect {
 namespace {
 
-constexpr std::pair<Measure, std::string_view> kMeasureNames[] = {
+constexpr core::EnumName<Measure> kMeasureNames[] = {
     {Measure::probe, "probe"},
     {Measure::outcome, "outcome"},
     {Measure::success_ratio, "success_ratio"},
@@ -22,6 +25,26 @@ constexpr std::pair<Measure, std::string_view> kMeasureNames[] = {
     {Measure::balance, "balance"},
     {Measure::insufficient_balance, "insufficient_balance"},
     {Measure::amount, "amount"},
+};
+
+/// The rule `noctua replay` runs for one measure without `--config` (default_rule()).
+struct DefaultRule {
+    Measure measure;
+    std::string_view name;
+    std::string_view kind;
+    std::string_view severity;  ///< "": the rule's default
+    bool from_stream = false;   ///< downtime judged on the stream's success ratio
+};
+
+constexpr DefaultRule kDefaultRules[] = {
+    {Measure::probe, "ProviderDown", "downtime", ""},
+    {Measure::outcome, "SuccessRateLow", "downtime", "", true},
+    {Measure::success_ratio, "SuccessRateLow", "downtime", "", true},
+    {Measure::volume, "TrafficLoss", "traffic_loss", ""},
+    {Measure::latency, "LatencyHigh", "latency", "warning"},
+    {Measure::balance, "BalanceLow", "balance", ""},
+    {Measure::insufficient_balance, "BalanceLow", "balance", ""},
+    {Measure::amount, "TrafficLoss", "traffic_loss", ""},
 };
 
 /// A rule kind: its parser and keys (kinds/<kind>.cpp) and how it makes a detector.
@@ -66,18 +89,10 @@ public:
 
 }  // namespace
 
-std::string_view to_string(Measure m) {
-    for (const auto& [k, name] : kMeasureNames) {
-        if (k == m) return name;
-    }
-    return "?";
-}
+std::string_view to_string(Measure m) { return core::name_of(kMeasureNames, m, "?"); }
 
 std::optional<Measure> parse_measure(std::string_view name) {
-    for (const auto& [k, n] : kMeasureNames) {
-        if (n == name) return k;
-    }
-    return std::nullopt;
+    return core::value_of(kMeasureNames, name);
 }
 
 bool Detector::matches(const core::Labels& series) const {
@@ -124,37 +139,16 @@ void register_builtin_detectors(DetectorRegistry& registry) {
 }
 
 config::RuleConfig default_rule(Measure m) {
+    const auto* d = std::ranges::find(kDefaultRules, m, &DefaultRule::measure);
+    NOCTUA_CHECK(d != std::end(kDefaultRules));
     config::RuleConfig rule;
-    switch (m) {
-        case Measure::volume:
-        case Measure::amount:
-            rule.name = "TrafficLoss";
-            rule.kind = "traffic_loss";
-            break;
-        case Measure::outcome:
-        case Measure::success_ratio:
-            rule.name = "SuccessRateLow";
-            rule.kind = "downtime";
-            {
-                DowntimeOptions stream;
-                stream.source = "stream";
-                rule.options = config::KindOptions::of(std::move(stream));
-                break;
-            }
-        case Measure::latency:
-            rule.name = "LatencyHigh";
-            rule.kind = "latency";
-            rule.severity = "warning";
-            break;
-        case Measure::balance:
-        case Measure::insufficient_balance:
-            rule.name = "BalanceLow";
-            rule.kind = "balance";
-            break;
-        case Measure::probe:
-            rule.name = "ProviderDown";
-            rule.kind = "downtime";
-            break;
+    rule.name = d->name;
+    rule.kind = d->kind;
+    if (!d->severity.empty()) rule.severity = d->severity;
+    if (d->from_stream) {
+        DowntimeOptions stream;
+        stream.source = "stream";
+        rule.options = config::KindOptions::of(std::move(stream));
     }
     return rule;
 }

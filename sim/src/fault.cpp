@@ -2,17 +2,19 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include "noctua/core/ascii.hpp"
 #include "noctua/core/duration.hpp"
+#include "noctua/core/enum_names.hpp"
 
 namespace noctua::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 12> kKinds{{
+constexpr core::EnumName<FaultKind> kKinds[] = {
     {FaultKind::outage, "outage"},
     {FaultKind::latency, "latency"},
     {FaultKind::balance_drain, "balance_drain"},
@@ -25,7 +27,20 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 12> kKinds{{
     {FaultKind::catalogue_change, "catalogue_change"},
     {FaultKind::rate_limit, "rate_limit"},
     {FaultKind::tls_error, "tls_error"},
-}};
+};
+
+constexpr core::EnumName<OutageMode> kOutageModes[] = {
+    {OutageMode::http_5xx, "5xx"},
+    {OutageMode::timeout, "timeout"},
+    {OutageMode::reset, "reset"},
+};
+
+constexpr core::EnumName<TlsMode> kTlsModes[] = {
+    {TlsMode::expired, "expired"},
+    {TlsMode::self_signed, "self_signed"},
+    {TlsMode::wrong_host, "wrong_host"},
+    {TlsMode::handshake, "handshake"},
+};
 
 std::string known_kinds() {
     std::vector<std::string_view> names;
@@ -36,38 +51,13 @@ std::string known_kinds() {
 
 }  // namespace
 
-std::string_view to_string(FaultKind k) {
-    for (const auto& [kind, name] : kKinds) {
-        if (kind == k) return name;
-    }
-    return "outage";
-}
+std::string_view to_string(FaultKind k) { return core::name_of(kKinds, k, "outage"); }
 
-std::optional<FaultKind> parse_fault_kind(std::string_view s) {
-    for (const auto& [kind, name] : kKinds) {
-        if (name == s) return kind;
-    }
-    return std::nullopt;
-}
+std::optional<FaultKind> parse_fault_kind(std::string_view s) { return core::value_of(kKinds, s); }
 
-std::string_view to_string(OutageMode m) {
-    switch (m) {
-        case OutageMode::http_5xx: return "5xx";
-        case OutageMode::timeout: return "timeout";
-        case OutageMode::reset: return "reset";
-    }
-    return "5xx";
-}
+std::string_view to_string(OutageMode m) { return core::name_of(kOutageModes, m, "5xx"); }
 
-std::string_view to_string(TlsMode m) {
-    switch (m) {
-        case TlsMode::expired: return "expired";
-        case TlsMode::self_signed: return "self_signed";
-        case TlsMode::wrong_host: return "wrong_host";
-        case TlsMode::handshake: return "handshake";
-    }
-    return "expired";
-}
+std::string_view to_string(TlsMode m) { return core::name_of(kTlsModes, m, "expired"); }
 
 std::optional<core::TimePoint> Fault::until() const {
     if (lasts.count() <= 0) return std::nullopt;
@@ -155,17 +145,22 @@ core::Result<Fault> parse_fault_json(std::string_view body) {
         out = *d;
         return {};
     };
+    // "mode": one of `table`'s names; `out` keeps its value when the key is absent.
+    auto get_mode = [&](const auto& table, auto& out, std::string_view must) -> core::Result<void> {
+        std::string mode{core::name_of(table, out, "")};
+        if (auto got = get_string("mode", mode, false); !got) return got;
+        const auto value = core::value_of(table, mode);
+        if (!value) return core::fail(core::Errc::invalid_argument, std::string(must));
+        out = *value;
+        return {};
+    };
 
     core::Result<void> r;
     if (r = get_duration("for", f.lasts); !r) return std::unexpected(r.error());
     switch (f.kind) {
         case FaultKind::outage: {
-            std::string mode = "5xx";
-            if (r = get_string("mode", mode, false); !r) return std::unexpected(r.error());
-            if (mode == "5xx") f.mode = OutageMode::http_5xx;
-            else if (mode == "timeout") f.mode = OutageMode::timeout;
-            else if (mode == "reset") f.mode = OutageMode::reset;
-            else return core::fail(core::Errc::invalid_argument, "\"mode\" must be 5xx, timeout or reset");
+            r = get_mode(kOutageModes, f.mode, "\"mode\" must be 5xx, timeout or reset");
+            if (!r) return std::unexpected(r.error());
             double status = 503;
             if (r = get_number("status", status, false); !r) return std::unexpected(r.error());
             if (status < 500 || status > 599) return core::fail(core::Errc::invalid_argument, "\"status\" must be 500..599");
@@ -212,16 +207,11 @@ core::Result<Fault> parse_fault_json(std::string_view body) {
             f.limit = static_cast<int>(limit);
             break;
         }
-        case FaultKind::tls_error: {
-            std::string mode = "expired";
-            if (r = get_string("mode", mode, false); !r) return std::unexpected(r.error());
-            if (mode == "expired") f.tls = TlsMode::expired;
-            else if (mode == "self_signed") f.tls = TlsMode::self_signed;
-            else if (mode == "wrong_host") f.tls = TlsMode::wrong_host;
-            else if (mode == "handshake") f.tls = TlsMode::handshake;
-            else return core::fail(core::Errc::invalid_argument, "\"mode\" must be expired, self_signed, wrong_host or handshake");
+        case FaultKind::tls_error:
+            r = get_mode(kTlsModes, f.tls,
+                         "\"mode\" must be expired, self_signed, wrong_host or handshake");
+            if (!r) return std::unexpected(r.error());
             break;
-        }
         case FaultKind::token_failure:
         case FaultKind::catalogue_change: break;
     }

@@ -29,6 +29,13 @@ TEST_CASE("name_of: the row's name, else the fallback", "[core][unit]") {
     CHECK(core::name_of(kColours, static_cast<Colour>(7), "none") == "none");
 }
 
+TEST_CASE("value_of: the value a row names, else nullopt", "[core][unit]") {
+    STATIC_REQUIRE(core::value_of(kColours, "red") == Colour::red);
+    CHECK(core::value_of(kColours, "green") == Colour::green);
+    CHECK_FALSE(core::value_of(kColours, "blue").has_value());
+    CHECK_FALSE(core::value_of(kColours, "").has_value());
+}
+
 TEST_CASE("UniqueHandle: releases its handle once with the library's function", "[core][unit]") {
     freed = 0;
     {

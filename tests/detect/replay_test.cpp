@@ -4,6 +4,7 @@
 
 #include "detect_test_support.hpp"
 #include "noctua/config/config.hpp"
+#include "noctua/detect/kinds/downtime.hpp"
 #include "noctua/detect/replay.hpp"
 #include "noctua/detect/traffic_loss.hpp"
 #include "noctua/testing/registry_parsers.hpp"
@@ -98,6 +99,39 @@ TEST_CASE("DetectorRegistry: every kind is registered; unknown kinds list the kn
     CHECK(detect::parse_measure("success_ratio") == Measure::success_ratio);
     CHECK(detect::to_string(Measure::volume) == "volume");
     CHECK_FALSE(detect::parse_measure("bogus"));
+}
+
+TEST_CASE("default_rule: each measure's shipped rule, kind, severity and source",
+          "[detect][unit]") {
+    struct Case {
+        Measure measure;
+        std::string name;
+        std::string kind;
+        std::string severity;
+        bool from_stream;
+    };
+    const Case cases[] = {
+        {Measure::probe, "ProviderDown", "downtime", "critical", false},
+        {Measure::outcome, "SuccessRateLow", "downtime", "critical", true},
+        {Measure::success_ratio, "SuccessRateLow", "downtime", "critical", true},
+        {Measure::volume, "TrafficLoss", "traffic_loss", "critical", false},
+        {Measure::latency, "LatencyHigh", "latency", "warning", false},
+        {Measure::balance, "BalanceLow", "balance", "critical", false},
+        {Measure::insufficient_balance, "BalanceLow", "balance", "critical", false},
+        {Measure::amount, "TrafficLoss", "traffic_loss", "critical", false},
+    };
+    for (const auto& c : cases) {
+        INFO("measure " << detect::to_string(c.measure));
+        const auto rule = detect::default_rule(c.measure);
+        CHECK(rule.name == c.name);
+        CHECK(rule.kind == c.kind);
+        CHECK(rule.severity == c.severity);
+        if (c.from_stream) {
+            CHECK(rule.options.get<detect::DowntimeOptions>().source == "stream");
+        } else {
+            CHECK(rule.options.empty());
+        }
+    }
 }
 
 TEST_CASE("Replay: the shipped TrafficLoss defaults run from a config file too",

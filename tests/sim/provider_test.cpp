@@ -420,3 +420,57 @@ TEST_CASE("faults: outage, latency, token failure, operator failure, drain, cata
         CHECK(env.get("/acme/accounts/balance").response.status == 200);
     }
 }
+
+TEST_CASE("parse_fault_json: outage and tls_error modes, their defaults and names", "[sim][unit]") {
+    struct Case {
+        std::string json;
+        std::optional<OutageMode> mode;  ///< outage: the mode read
+        std::optional<TlsMode> tls;      ///< tls_error: the mode read
+        std::string error;               ///< else the error
+    };
+    const Case cases[] = {
+        {R"({"kind":"outage"})", OutageMode::http_5xx, {}, ""},
+        {R"({"kind":"outage","mode":"5xx"})", OutageMode::http_5xx, {}, ""},
+        {R"({"kind":"outage","mode":"timeout"})", OutageMode::timeout, {}, ""},
+        {R"({"kind":"outage","mode":"reset"})", OutageMode::reset, {}, ""},
+        {R"({"kind":"outage","mode":"http_5xx"})",
+         {},
+         {},
+         "\"mode\" must be 5xx, timeout or reset"},
+        {R"({"kind":"outage","mode":""})",
+         {},
+         {},
+         "\"mode\" (non-empty string) is required for outage"},
+        {R"({"kind":"tls_error"})", {}, TlsMode::expired, ""},
+        {R"({"kind":"tls_error","mode":"expired"})", {}, TlsMode::expired, ""},
+        {R"({"kind":"tls_error","mode":"self_signed"})", {}, TlsMode::self_signed, ""},
+        {R"({"kind":"tls_error","mode":"wrong_host"})", {}, TlsMode::wrong_host, ""},
+        {R"({"kind":"tls_error","mode":"handshake"})", {}, TlsMode::handshake, ""},
+        {R"({"kind":"tls_error","mode":"5xx"})",
+         {},
+         {},
+         "\"mode\" must be expired, self_signed, wrong_host or handshake"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.json);
+        const auto f = parse_fault_json(c.json);
+        if (!c.error.empty()) {
+            REQUIRE_FALSE(f);
+            CHECK(f.error().message == c.error);
+            continue;
+        }
+        REQUIRE(f);
+        if (c.mode) CHECK(f->mode == *c.mode);
+        if (c.tls) CHECK(f->tls == *c.tls);
+    }
+    CHECK(to_string(OutageMode::http_5xx) == "5xx");
+    CHECK(to_string(OutageMode::timeout) == "timeout");
+    CHECK(to_string(OutageMode::reset) == "reset");
+    CHECK(to_string(TlsMode::expired) == "expired");
+    CHECK(to_string(TlsMode::self_signed) == "self_signed");
+    CHECK(to_string(TlsMode::wrong_host) == "wrong_host");
+    CHECK(to_string(TlsMode::handshake) == "handshake");
+    CHECK(to_string(FaultKind::tls_error) == "tls_error");
+    CHECK(parse_fault_kind("rate_limit") == FaultKind::rate_limit);
+    CHECK_FALSE(parse_fault_kind("bogus"));
+}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace noctua::core {
@@ -22,6 +23,16 @@ template <typename E, std::size_t N>
         if (row.value == value) return row.name;
     }
     return fallback;
+}
+
+/// The value `table` names `name`, or nullopt when no row does: name_of() read backwards.
+template <typename E, std::size_t N>
+[[nodiscard]] constexpr std::optional<E> value_of(const EnumName<E> (&table)[N],
+                                                  std::string_view name) {
+    for (const auto& row : table) {
+        if (row.name == name) return row.value;
+    }
+    return std::nullopt;
 }
 
 }  // namespace noctua::core
