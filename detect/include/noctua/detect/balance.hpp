@@ -51,7 +51,7 @@ namespace noctua::detect {
 /// The alert carries `severity` = warning|critical; a change of level resolves the old alert
 /// and fires the new one. Leaving a level needs 20% headroom (hysteresis).
 /// Not thread-safe (see Detector).
-class BalanceDetector final : public SeriesDetector<BalanceDetector> {
+class BalanceDetector final : public SeriesDetector<BalanceDetector, BalanceOptions> {
 public:
     explicit BalanceDetector(config::RuleConfig rule);
 
@@ -79,11 +79,7 @@ public:
     void advance(core::TimePoint now, std::vector<Signal>& out) override;
 
 private:
-    /// The rule's own keys (its kind's options).
-    [[nodiscard]] const BalanceOptions& options() const {
-        return rule_.options.get<BalanceOptions>();
-    }
-    friend class SeriesDetector<BalanceDetector>;
+    friend class SeriesDetector<BalanceDetector, BalanceOptions>;
     struct Series {
         core::Labels labels;
         std::deque<std::pair<core::TimePoint, double>> balances;

@@ -97,8 +97,9 @@ protected:
 /// A detector that keeps one state per series in `Self::series_` (by label fingerprint):
 /// forget(), series_count() and adopt_state() — a copy of every series of a detector of the
 /// same type, the same rule name, from before a reload — written once. `Self` derives from it
-/// (CRTP) and declares `friend class SeriesDetector<Self>`. Not thread-safe (see Detector).
-template <class Self>
+/// (CRTP) and declares `friend class SeriesDetector<Self, Options>`; `Options` is its kind's
+/// options struct. Not thread-safe (see Detector).
+template <class Self, class Options>
 class SeriesDetector : public Detector {
 public:
     using Detector::Detector;
@@ -119,6 +120,10 @@ public:
         for (const auto& [fp, s] : self().series_) n += Self::pending(s) ? 1 : 0;
         return n;
     }
+
+protected:
+    /// The rule's own keys (its kind's options).
+    [[nodiscard]] const Options& options() const { return rule_.options.get<Options>(); }
 
 private:
     Self& self() { return static_cast<Self&>(*this); }

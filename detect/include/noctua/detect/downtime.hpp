@@ -59,7 +59,7 @@ private:
 /// `flapping`) until the results settle, instead of resolving and firing again each time.
 ///
 /// Not thread-safe: owned by the daemon's pipeline strand.
-class DowntimeRule final : public SeriesDetector<DowntimeRule> {
+class DowntimeRule final : public SeriesDetector<DowntimeRule, DowntimeOptions> {
 public:
     explicit DowntimeRule(config::RuleConfig rule);
 
@@ -84,11 +84,7 @@ public:
     void adopt_state(const Detector& old) override;
 
 private:
-    /// The rule's own keys (its kind's options).
-    [[nodiscard]] const DowntimeOptions& options() const {
-        return rule_.options.get<DowntimeOptions>();
-    }
-    friend class SeriesDetector<DowntimeRule>;
+    friend class SeriesDetector<DowntimeRule, DowntimeOptions>;
     struct Series {
         core::Labels labels;
         HealthTracker tracker;

@@ -22,7 +22,7 @@ namespace noctua::detect {
 /// in the window. Samples that summarize many observations (Sample::weight > 1: a stream
 /// window's p95) are combined by their weighted median, raw observations by the quantile.
 /// Not thread-safe (see Detector).
-class LatencyDetector final : public SeriesDetector<LatencyDetector> {
+class LatencyDetector final : public SeriesDetector<LatencyDetector, LatencyOptions> {
 public:
     explicit LatencyDetector(config::RuleConfig rule);
 
@@ -40,11 +40,7 @@ public:
                  std::vector<Signal>& out) override;
 
 private:
-    /// The rule's own keys (its kind's options).
-    [[nodiscard]] const LatencyOptions& options() const {
-        return rule_.options.get<LatencyOptions>();
-    }
-    friend class SeriesDetector<LatencyDetector>;
+    friend class SeriesDetector<LatencyDetector, LatencyOptions>;
     struct Series {
         core::Labels labels;
         std::deque<std::pair<core::TimePoint, double>> window;

@@ -32,7 +32,7 @@ using core::ErrorClass;
 /// multi-window burn rates (Google SRE workbook): error rate ÷ (1 − slo) above 14.4 over both 1 h
 /// and 5 m, or above 6 over both 6 h and 30 m. The short window makes it resolve quickly once the
 /// errors stop. Not thread-safe (see Detector).
-class SuccessRatioDetector final : public SeriesDetector<SuccessRatioDetector> {
+class SuccessRatioDetector final : public SeriesDetector<SuccessRatioDetector, DowntimeOptions> {
 public:
     explicit SuccessRatioDetector(config::RuleConfig rule);
 
@@ -50,11 +50,7 @@ public:
                                    core::TimePoint now) const;
 
 private:
-    /// The rule's own keys (its kind's options).
-    [[nodiscard]] const DowntimeOptions& options() const {
-        return rule_.options.get<DowntimeOptions>();
-    }
-    friend class SeriesDetector<SuccessRatioDetector>;
+    friend class SeriesDetector<SuccessRatioDetector, DowntimeOptions>;
     struct Bucket {
         std::int64_t minute = 0;
         double ok = 0;
