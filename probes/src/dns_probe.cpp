@@ -212,6 +212,20 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
     core::TimePoint started{};
     bool finished = false;
 
+    // The completion handler of one I/O step: nothing once the run has finished, a failure
+    // with `reason` and `prefix` + the error on an error, else `next()`.
+    auto step(std::string_view reason, std::string_view prefix, void (DnsRun::*next)()) {
+        return [self = shared_from_this(), reason, prefix, next](boost::system::error_code e,
+                                                                 std::size_t = 0) {
+            if (self->finished) return;
+            if (e) {
+                self->fail(std::string(reason), std::string(prefix) + e.message());
+                return;
+            }
+            ((*self).*next)();
+        };
+    }
+
     void begin(std::uint16_t query_id) {
         started = clock.now();
         id = query_id;
@@ -238,14 +252,7 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
             self->fail("timeout", fmt::format("timeout: no DNS answer within {}", core::format_duration(self->config.timeout)));
         });
         query = dns_query(id, options.query.name, dns_type_code(options.query.type).value_or(1));
-        socket.async_send(asio::buffer(query), [self = shared_from_this()](boost::system::error_code e, std::size_t) {
-            if (self->finished) return;
-            if (e) {
-                self->fail("send", "send: " + e.message());
-                return;
-            }
-            self->receive();
-        });
+        socket.async_send(asio::buffer(query), step("send", "send: ", &DnsRun::receive));
     }
 
     void receive() {
@@ -325,38 +332,22 @@ struct DnsRun : std::enable_shared_from_this<DnsRun> {
             self->query.insert(0, 1, static_cast<char>(n >> 8));
             self->query.insert(1, 1, static_cast<char>(n & 0xFF));
             asio::async_write(self->tcp_socket, asio::buffer(self->query),
-                              [self](boost::system::error_code we, std::size_t) {
-                                  if (self->finished) return;
-                                  if (we) {
-                                      self->fail("send", "dns over tcp: send: " + we.message());
-                                      return;
-                                  }
-                                  self->read_tcp_answer();
-                              });
+                              self->step("send", "dns over tcp: send: ", &DnsRun::read_tcp_answer));
         });
     }
 
     void read_tcp_answer() {
-        asio::async_read(tcp_socket, asio::buffer(tcp_length), [self = shared_from_this()](
-                                                                   boost::system::error_code e, std::size_t) {
-            if (self->finished) return;
-            if (e) {
-                self->fail("receive", "dns over tcp: " + e.message());
-                return;
-            }
-            self->tcp_answer.resize(static_cast<std::size_t>(self->tcp_length[0]) << 8 |
-                                    self->tcp_length[1]);
-            asio::async_read(self->tcp_socket, asio::buffer(self->tcp_answer),
-                             [self](boost::system::error_code re, std::size_t) {
-                                 if (self->finished) return;
-                                 if (re) {
-                                     self->fail("receive", "dns over tcp: " + re.message());
-                                     return;
-                                 }
-                                 self->on_answer(self->tcp_answer);
-                             });
-        });
+        asio::async_read(tcp_socket, asio::buffer(tcp_length),
+                         step("receive", "dns over tcp: ", &DnsRun::read_tcp_body));
     }
+
+    void read_tcp_body() {
+        tcp_answer.resize(static_cast<std::size_t>(tcp_length[0]) << 8 | tcp_length[1]);
+        asio::async_read(tcp_socket, asio::buffer(tcp_answer),
+                         step("receive", "dns over tcp: ", &DnsRun::on_tcp_answer));
+    }
+
+    void on_tcp_answer() { on_answer(tcp_answer); }
 
     ProbeResult result() const {
         return ProbeResult::of(
