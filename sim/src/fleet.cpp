@@ -2,14 +2,13 @@
 
 #include <array>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "noctua/config/section.hpp"
+#include "toml_input.hpp"
 
 namespace noctua::sim {
 namespace {
@@ -186,12 +185,9 @@ FleetSpec default_fleet() {
     return f;
 }
 
-core::Result<FleetSpec> parse_fleet(std::string_view text, std::string_view source) {
-    const std::string file{source};
-    auto parsed = config::parse_toml(text, file);
-    if (!parsed) return core::fail(core::Errc::parse, config::to_string(parsed.error()));
-    config::LoadContext ctx(file, {});
-    const config::Section root(*parsed, "", ctx);
+namespace {
+
+FleetSpec read_fleet(const config::Section& root) {
     FleetSpec fleet;
 
     static constexpr std::string_view kRootKeys[] = {"providers", "seed", "traffic"};
@@ -299,19 +295,20 @@ core::Result<FleetSpec> parse_fleet(std::string_view text, std::string_view sour
         complete_defaults(p);
         fleet.providers.push_back(std::move(p));
     }
-    if (fleet.providers.empty() && !ctx.has_errors()) {
+    if (fleet.providers.empty() && !root.context().has_errors()) {
         root.error("providers", "at least one [[providers]] entry is required");
     }
-    if (ctx.has_errors()) return core::fail(core::Errc::parse, config::to_string(ctx.take_errors()));
     return fleet;
 }
 
+}  // namespace
+
+core::Result<FleetSpec> parse_fleet(std::string_view text, std::string_view source) {
+    return detail::read_toml(text, source, read_fleet);
+}
+
 core::Result<FleetSpec> load_fleet(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) return core::fail(core::Errc::io, fmt::format("{}: cannot open", path.string()));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_fleet(ss.str(), path.string());
+    return detail::load_toml(path, read_fleet);
 }
 
 }  // namespace noctua::sim

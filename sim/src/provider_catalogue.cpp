@@ -106,12 +106,19 @@ Reply ProviderSim::operator_by_id(std::string_view id, std::string_view path) {
 }
 
 Reply ProviderSim::operators_by_country(std::string_view iso, std::string_view path) {
+    return catalogue_by_country(iso, path,
+                                [this](const Operator& op) { return operator_json(op); });
+}
+
+Reply ProviderSim::catalogue_by_country(
+    std::string_view iso, std::string_view path,
+    const std::function<std::string(const Operator&)>& to_json) {
     std::string json = "[";
     bool any = false;
     for (const auto& op : catalogue_) {
         if (op.country != iso) continue;
         if (any) json += ',';
-        json += operator_json(op);
+        json += to_json(op);
         any = true;
     }
     json += ']';

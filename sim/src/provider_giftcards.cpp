@@ -77,19 +77,8 @@ Reply ProviderSim::product_by_id(std::string_view id, std::string_view path) {
 }
 
 Reply ProviderSim::products_by_country(std::string_view iso, std::string_view path) {
-    std::string json = "[";
-    bool any = false;
-    for (const auto& p : catalogue_) {
-        if (p.country != iso) continue;
-        if (any) json += ',';
-        json += product_json_of(p, spec_.currency);
-        any = true;
-    }
-    json += ']';
-    if (!any && std::find(spec_.countries.begin(), spec_.countries.end(), iso) == spec_.countries.end()) {
-        return Reply{app_error(404, "Country not found for given ISO code", "COUNTRY_NOT_SUPPORTED", path)};
-    }
-    return Reply{ok(std::move(json))};
+    return catalogue_by_country(
+        iso, path, [this](const Operator& p) { return product_json_of(p, spec_.currency); });
 }
 
 Reply ProviderSim::order(const ServerRequest& req, std::string_view path) {
@@ -168,16 +157,14 @@ Reply ProviderSim::order(const ServerRequest& req, std::string_view path) {
 }
 
 Reply ProviderSim::order_cards(std::string_view id, std::string_view path) {
-    auto n = to_int(id);
-    auto it = n ? transactions_.find(*n) : transactions_.end();
-    if (it == transactions_.end()) {
-        return Reply{app_error(404, "Transaction not found for given id", std::nullopt, path)};
-    }
+    auto* t = find_transaction(id);
+    if (t == nullptr) return transaction_not_found(path);
     JsonWriter w;
     w.begin_array();
-    for (int i = 0; i < it->second.quantity; ++i) {
+    for (int i = 0; i < t->quantity; ++i) {
         // Derived from the id so the same order always shows the same codes.
-        const auto x = static_cast<std::uint64_t>(it->second.id) * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(i);
+        const auto x = static_cast<std::uint64_t>(t->id) * 0x9E3779B97F4A7C15ULL +
+                       static_cast<std::uint64_t>(i);
         w.begin_object()
             .field("cardNumber", fmt::format("{:016}", x % 10'000'000'000'000'000ULL))
             .field("pinCode", fmt::format("{:04}", (x >> 20) % 10'000))

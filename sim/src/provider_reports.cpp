@@ -47,13 +47,21 @@ Reply ProviderSim::report(const ServerRequest& req, std::string_view path) {
 }
 
 Reply ProviderSim::report_one(std::string_view id, std::string_view path) {
-    auto n = to_int(id);
-    auto it = n ? transactions_.find(*n) : transactions_.end();
-    if (it == transactions_.end()) {
-        return Reply{app_error(404, "Transaction not found for given id", std::nullopt, path)};
-    }
-    settle(it->second);
-    return Reply{ok(transaction_json(it->second, false))};
+    auto* t = find_transaction(id);
+    if (t == nullptr) return transaction_not_found(path);
+    settle(*t);
+    return Reply{ok(transaction_json(*t, false))};
+}
+
+ApiTransaction* ProviderSim::find_transaction(std::string_view id) {
+    const auto n = to_int(id);
+    if (!n) return nullptr;
+    auto it = transactions_.find(*n);
+    return it == transactions_.end() ? nullptr : &it->second;
+}
+
+Reply ProviderSim::transaction_not_found(std::string_view path) {
+    return Reply{app_error(404, "Transaction not found for given id", std::nullopt, path)};
 }
 
 }  // namespace noctua::sim

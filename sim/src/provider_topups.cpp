@@ -202,13 +202,10 @@ Reply ProviderSim::topup(const ServerRequest& req, std::string_view path, bool a
 }
 
 Reply ProviderSim::topup_status(std::string_view id, std::string_view path) {
-    auto n = to_int(id);
-    auto it = n ? transactions_.find(*n) : transactions_.end();
-    if (it == transactions_.end()) {
-        return Reply{app_error(404, "Transaction not found for given id", std::nullopt, path)};
-    }
-    settle(it->second);
-    const auto& t = it->second;
+    auto* found = find_transaction(id);
+    if (found == nullptr) return transaction_not_found(path);
+    settle(*found);
+    const auto& t = *found;
     JsonWriter w;
     w.begin_object();
     if (t.status == "FAILED") {

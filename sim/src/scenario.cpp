@@ -1,7 +1,6 @@
 #include "noctua/sim/scenario.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
@@ -9,15 +8,13 @@
 
 #include "noctua/config/section.hpp"
 #include "noctua/sim/service.hpp"
+#include "toml_input.hpp"
 
 namespace noctua::sim {
 
-core::Result<Scenario> parse_scenario(std::string_view text, std::string_view source) {
-    const std::string file{source};
-    auto parsed = config::parse_toml(text, file);
-    if (!parsed) return core::fail(core::Errc::parse, config::to_string(parsed.error()));
-    config::LoadContext ctx(file, {});
-    const config::Section root(*parsed, "", ctx);
+namespace {
+
+Scenario read_scenario(const config::Section& root) {
     Scenario sc;
     static constexpr std::string_view kRootKeys[] = {"name", "step"};
     root.check_keys(kRootKeys);
@@ -75,18 +72,19 @@ core::Result<Scenario> parse_scenario(std::string_view text, std::string_view so
         }
         sc.steps.push_back(std::move(step));
     }
-    if (ctx.has_errors()) return core::fail(core::Errc::parse, config::to_string(ctx.take_errors()));
     std::stable_sort(sc.steps.begin(), sc.steps.end(),
                      [](const TimelineStep& a, const TimelineStep& b) { return a.at < b.at; });
     return sc;
 }
 
+}  // namespace
+
+core::Result<Scenario> parse_scenario(std::string_view text, std::string_view source) {
+    return detail::read_toml(text, source, read_scenario);
+}
+
 core::Result<Scenario> load_scenario(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) return core::fail(core::Errc::io, fmt::format("{}: cannot open", path.string()));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_scenario(ss.str(), path.string());
+    return detail::load_toml(path, read_scenario);
 }
 
 Timeline::Timeline(Scenario scenario, core::TimePoint start)

@@ -101,34 +101,30 @@ public:
                 tcp::endpoint(asio::ip::address_v4::loopback(), self->backend_port_),
                 [self](boost::system::error_code ec2) {
                     if (ec2) return self->close();
-                    self->pump_up();
-                    self->pump_down();
+                    pump(self, self->tls_, self->backend_, self->up_);    // client -> backend
+                    pump(self, self->backend_, self->tls_, self->down_);  // backend -> client
                 });
         });
     }
 
 private:
-    void pump_up() {  // client -> backend
-        auto self = shared_from_this();
-        tls_.async_read_some(asio::buffer(up_), [self](boost::system::error_code ec, std::size_t n) {
-            if (ec) return self->close();
-            asio::async_write(self->backend_, asio::buffer(self->up_.data(), n),
-                              [self](boost::system::error_code ec2, std::size_t) {
-                                  if (ec2) return self->close();
-                                  self->pump_up();
-                              });
-        });
-    }
-    void pump_down() {  // backend -> client
-        auto self = shared_from_this();
-        backend_.async_read_some(asio::buffer(down_), [self](boost::system::error_code ec, std::size_t n) {
-            if (ec) return self->close();
-            asio::async_write(self->tls_, asio::buffer(self->down_.data(), n),
-                              [self](boost::system::error_code ec2, std::size_t) {
-                                  if (ec2) return self->close();
-                                  self->pump_down();
-                              });
-        });
+    using Buffer = std::array<char, 16 * 1024>;
+
+    // Relays what `from` reads to `to` through `buffer` until either side fails, then closes
+    // both. `from`, `to` and `buffer` are members of `self`, which the handlers keep alive.
+    template <class From, class To>
+    static void pump(const std::shared_ptr<Relay>& self, From& from, To& to, Buffer& buffer) {
+        from.async_read_some(
+            asio::buffer(buffer),
+            [self, &from, &to, &buffer](boost::system::error_code ec, std::size_t n) {
+                if (ec) return self->close();
+                asio::async_write(
+                    to, asio::buffer(buffer.data(), n),
+                    [self, &from, &to, &buffer](boost::system::error_code ec2, std::size_t) {
+                        if (ec2) return self->close();
+                        pump(self, from, to, buffer);
+                    });
+            });
     }
     void close() {
         boost::system::error_code ignored;
@@ -139,8 +135,8 @@ private:
     ssl::stream<tcp::socket> tls_;
     tcp::socket backend_;
     std::uint16_t backend_port_;
-    std::array<char, 16 * 1024> up_{};
-    std::array<char, 16 * 1024> down_{};
+    Buffer up_{};
+    Buffer down_{};
 };
 
 }  // namespace

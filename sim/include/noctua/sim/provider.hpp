@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -156,6 +157,14 @@ private:
     std::string transaction_json(const ApiTransaction& t, bool with_balance);
     std::string operator_json(const Operator& op);
     const Operator* find_operator(std::int64_t id) const;
+    /// The catalogue entries of country `iso` as a JSON array, each written by `to_json`; a 404
+    /// (COUNTRY_NOT_SUPPORTED) when there are none and the provider does not serve `iso`.
+    Reply catalogue_by_country(std::string_view iso, std::string_view path,
+                               const std::function<std::string(const Operator&)>& to_json);
+    /// The transaction whose id is `id` (a path segment), or null.
+    ApiTransaction* find_transaction(std::string_view id);
+    /// The 404 answer to a transaction id that names none.
+    Reply transaction_not_found(std::string_view path);
     void remember(ApiTransaction t);
     void build_catalogue();
 
