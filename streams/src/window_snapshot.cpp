@@ -1,5 +1,6 @@
 // The window snapshot: WindowStore's state as one binary image for the store, and back.
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -68,6 +69,11 @@ public:
         put(static_cast<std::uint32_t>(s.size()));
         out.append(s);
     }
+    /// A count, then each string.
+    void strs(const std::vector<std::string>& v) {
+        put(static_cast<std::uint32_t>(v.size()));
+        for (const auto& s : v) str(s);
+    }
     std::string out;
 };
 
@@ -88,6 +94,17 @@ public:
         in_.remove_prefix(n);
         return true;
     }
+    /// What Writer::strs() wrote; false when it is cut short or counts more than `max`.
+    bool strs(std::vector<std::string>& v,
+              std::size_t max = std::numeric_limits<std::uint32_t>::max()) {
+        std::uint32_t n = 0;
+        if (!get(n) || n > max) return false;
+        v.assign(n, {});
+        for (auto& s : v) {
+            if (!str(s)) return false;
+        }
+        return true;
+    }
     [[nodiscard]] bool done() const { return in_.empty(); }
 
 private:
@@ -104,13 +121,11 @@ std::string WindowStore::snapshot() const {
     w.put(d.bucket_ms);
     w.put(d.history_ms);
     w.put(d.closed_until);
-    w.put(static_cast<std::uint32_t>(d.code_names.size()));
-    for (const auto& c : d.code_names) w.str(c);
+    w.strs(d.code_names);
     w.put(static_cast<std::uint32_t>(d.sets.size()));
     for (const auto& set : d.sets) {
         w.str(set.config.name);
-        w.put(static_cast<std::uint32_t>(set.config.by.size()));
-        for (const auto& b : set.config.by) w.str(b);
+        w.strs(set.config.by);
         w.put(static_cast<std::uint32_t>(set.series.size()));
         for (const auto& [k, s] : set.series) {
             w.str(k);
@@ -144,12 +159,9 @@ core::Result<void> WindowStore::restore(std::string_view image) {
     if (bucket_size != (v1 ? sizeof(BucketV1) : sizeof(Bucket))) {
         return core::fail(core::Errc::parse, "window snapshot from another build");
     }
-    std::uint32_t ncodes = 0;
-    if (!r.get(ncodes) || ncodes > kMaxErrorCodes) return corrupt();
-    std::vector<std::string> codes(ncodes);
-    for (auto& c : codes) {
-        if (!r.str(c)) return corrupt();
-    }
+    std::vector<std::string> codes;
+    if (!r.strs(codes, kMaxErrorCodes)) return corrupt();
+    const auto ncodes = static_cast<std::uint32_t>(codes.size());
     // Decode into fresh state first: a corrupt image leaves the store untouched.
     Impl next(impl_->cfg, impl_->metrics, impl_->sink);
     std::vector<std::uint16_t> remap(ncodes, 0);
@@ -160,12 +172,8 @@ core::Result<void> WindowStore::restore(std::string_view image) {
     if (!r.get(nsets)) return corrupt();
     for (std::uint32_t i = 0; i < nsets; ++i) {
         std::string name;
-        std::uint32_t ndims = 0;
-        if (!r.str(name) || !r.get(ndims)) return corrupt();
-        std::vector<std::string> by(ndims);
-        for (auto& b : by) {
-            if (!r.str(b)) return corrupt();
-        }
+        std::vector<std::string> by;
+        if (!r.str(name) || !r.strs(by)) return corrupt();
         Set* target = nullptr;
         for (auto& s : next.sets) {
             if (s.config.name == name && s.config.by == by) target = &s;
