@@ -1,9 +1,9 @@
 #pragma once
 
-// The plug-in shape every family of kinds shares (STYLE.md §4): a factory interface per family
-// (probe kinds, status-test kinds, rule kinds, stream kinds, receiver kinds) and a registry of
-// those factories that creates by the configuration's `kind` and publishes the kinds' parsers
-// to config::KindParsers.
+// The plug-in shape every family of kinds shares (docs/architecture.md, "Kinds and
+// registries"): a factory interface per family (probe kinds, status-test kinds, rule kinds,
+// stream kinds, receiver kinds) and a registry of those factories that creates by the
+// configuration's `kind` and publishes the kinds' parsers to config::KindParsers.
 
 #include <functional>
 #include <memory>
