@@ -77,13 +77,14 @@ std::optional<Alert> AlertEngine::update(const AlertInput& input) {
         a.state = AlertState::firing;
         a.starts_at = input.at;
         a.updated_at = input.at;
-        firing_.emplace(fp, a);
+        hold(a);
         if (on_transition_) on_transition_(a);
         return a;
     }
     if (it == firing_.end()) return std::nullopt;
     Alert a = std::move(it->second);
     firing_.erase(it);
+    order_.erase({a.starts_at, fp});
     // Keep the firing annotations (what broke) and add what the resolving input says.
     for (const auto& [k, v] : input.annotations) a.annotations[k] = v;
     a.state = AlertState::resolved;
@@ -101,22 +102,17 @@ void AlertEngine::resolve_if(const std::function<bool(const Alert&)>& pred, core
     for (const auto& in : to_resolve) update(in);
 }
 
-std::vector<Alert> AlertEngine::firing() const {
-    std::vector<Alert> out;
-    out.reserve(firing_.size());
-    for (const auto& [fp, a] : firing_) out.push_back(a);
-    std::sort(out.begin(), out.end(), [](const Alert& x, const Alert& y) {
-        if (x.starts_at != y.starts_at) return x.starts_at < y.starts_at;
-        return x.fingerprint() < y.fingerprint();
-    });
-    return out;
+void AlertEngine::hold(Alert a) {
+    const auto fp = a.fingerprint();
+    auto [it, added] = firing_.try_emplace(fp);
+    if (!added) order_.erase({it->second.starts_at, fp});
+    order_.emplace(a.starts_at, fp);
+    it->second = std::move(a);
 }
 
 void AlertEngine::restore(std::vector<Alert> alerts) {
     for (auto& a : alerts) {
-        if (a.state != AlertState::firing) continue;
-        const auto fp = a.fingerprint();
-        firing_.insert_or_assign(fp, std::move(a));
+        if (a.state == AlertState::firing) hold(std::move(a));
     }
 }
 

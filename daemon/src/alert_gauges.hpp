@@ -11,7 +11,7 @@
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 
-#include "noctua/alerts/alert.hpp"
+#include "noctua/alerts/engine.hpp"
 #include "noctua/detect/detector.hpp"
 
 namespace noctua::daemon {
@@ -23,7 +23,7 @@ class AlertGauges {
 public:
     explicit AlertGauges(prometheus::Family<prometheus::Gauge>& family) : family_(family) {}
 
-    void refresh(const std::vector<alerts::Alert>& firing,
+    void refresh(alerts::AlertsView firing,
                  const std::vector<std::unique_ptr<detect::Detector>>& rules);
 
 private:

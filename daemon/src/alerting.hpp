@@ -65,7 +65,7 @@ public:
     void tick(alerts::AlertEngine& engine, core::TimePoint now);
 
     /// Sets noctua_alerts{state,severity}.
-    void refresh_gauges(const std::vector<alerts::Alert>& firing,
+    void refresh_gauges(alerts::AlertsView firing,
                         const std::vector<std::unique_ptr<detect::Detector>>& rules) {
         gauges_.refresh(firing, rules);
     }

@@ -15,7 +15,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-#include "noctua/alerts/alert.hpp"
+#include "noctua/alerts/engine.hpp"
 #include "noctua/config/config.hpp"
 #include "noctua/core/clock.hpp"
 #include "noctua/core/sample.hpp"
@@ -125,7 +125,7 @@ public:
     struct Inputs {
         const config::Config& config;
         const std::vector<probes::ProbeStatus>& probes;
-        const std::vector<alerts::Alert>& firing;
+        alerts::AlertsView firing;  ///< the firing alerts, by start (a vector converts)
         const std::vector<std::unique_ptr<detect::Detector>>& rules;
         std::size_t notifications_pending = 0;
         bool ready = false;

@@ -25,7 +25,7 @@ TEST_CASE("AlertEngine: one firing and one resolved transition per episode", "[a
     CHECK(seen[0].state == AlertState::firing);
     CHECK(seen[0].starts_at == at(10));
     REQUIRE(engine.firing().size() == 1);
-    CHECK(engine.firing()[0].annotations.at("summary") == "still");
+    CHECK(engine.firing().begin()->annotations.at("summary") == "still");
 
     // Resolving something that never fired does nothing.
     CHECK_FALSE(engine.update(AlertInput{labels("zeta"), {}, false, at(25)}));
@@ -51,7 +51,7 @@ TEST_CASE("AlertEngine: resolve_if resolves only matching alerts", "[alerts][uni
     CHECK(transitions == 3);
     auto firing = engine.firing();
     REQUIRE(firing.size() == 1);
-    CHECK(firing[0].labels.get("provider") == "zeta");
+    CHECK(firing.begin()->labels.get("provider") == "zeta");
 }
 
 TEST_CASE("Alert: copies share labels, annotations and ack until one changes",
@@ -93,4 +93,44 @@ TEST_CASE("Alert: copies share labels, annotations and ack until one changes",
     CHECK_FALSE(c.ack);
     CHECK_FALSE(c.ack == b.ack);
     CHECK(c.ack == alerts::AckSlot{});
+}
+
+TEST_CASE("AlertEngine: firing() views its own set, kept in start order as alerts come and go",
+          "[alerts][unit]") {
+    alerts::AlertEngine engine{nullptr};
+    engine.update(AlertInput{labels("acme"), {}, true, at(30)});
+    engine.update(AlertInput{labels("zeta"), {}, true, at(10)});
+    engine.update(AlertInput{labels("beta"), {}, true, at(20)});
+    alerts::Alert restored;
+    restored.labels = labels("gamma");
+    restored.state = AlertState::firing;
+    restored.starts_at = at(15);
+    engine.restore({restored});
+    engine.update(AlertInput{labels("beta"), {}, false, at(40)});
+    // An alert restored again with another start moves to its new place.
+    restored.labels = labels("acme");
+    restored.starts_at = at(5);
+    engine.restore({restored});
+
+    std::vector<std::string> order;
+    for (const auto& a : engine.firing()) order.emplace_back(*a.labels.get("provider"));
+    CHECK(order == std::vector<std::string>{"acme", "zeta", "gamma"});
+    CHECK(engine.firing().size() == 3);
+
+    // A view of the alerts the engine holds, not a copy: two reads yield the same objects.
+    const auto first = engine.firing();
+    const auto second = engine.firing();
+    CHECK(&*first.begin() == &*second.begin());
+    CHECK(engine.is_firing(first.begin()->fingerprint()));
+}
+
+TEST_CASE("AlertsView: a vector of alerts is viewed in its own order", "[alerts][unit]") {
+    std::vector<alerts::Alert> v(2);
+    v[0].labels = labels("b");
+    v[1].labels = labels("a");
+    const alerts::AlertsView view = v;
+    REQUIRE(view.size() == 2);
+    CHECK(&*view.begin() == &v[0]);
+    CHECK(std::next(view.begin())->labels.get("provider") == "a");
+    CHECK(alerts::AlertsView{}.empty());
 }
