@@ -45,10 +45,12 @@ void bind_blob(sqlite3_stmt* s, int i, std::string_view v) {
 struct AlertStore::Impl {
     std::mutex mu;
     detail::DbHandle db;
-    std::atomic<std::uint64_t> commits{0};  // not guarded: read without the lock
+    bool full_sync = true;
+    std::atomic<std::uint64_t> commits{0};         // not guarded: read without the lock
+    std::atomic<std::uint64_t> synced_commits{0};  // likewise
     // apply()'s statements, prepared on first use and kept: a group commit runs them all.
     Stmt begin, commit, insert_outbox, put_record, erase_record, reschedule, dead_letter,
-        remove_outbox;
+        remove_outbox, sync_normal, sync_full;
 
     // The statement in `slot`, prepared once.
     core::Result<sqlite3_stmt*> cached(Stmt& slot, const char* sql) {
@@ -127,6 +129,7 @@ AlertStore::~AlertStore() = default;
 core::Result<std::unique_ptr<AlertStore>> AlertStore::open(const std::string& path,
                                                            bool full_sync) {
     auto d = std::make_unique<Impl>();
+    d->full_sync = full_sync;
     // A page cache of 512 KiB (SQLite's default is 2 MiB): a commit touches the outbox's tail,
     // the alert log's tail (its keys grow with time) and the groups' records it writes; the rest
     // of the file is read back only at start-up.
@@ -150,6 +153,8 @@ core::Result<std::vector<std::int64_t>> AlertStore::write(const std::vector<Outb
 }
 
 std::uint64_t AlertStore::commits() const { return impl_->commits.load(); }
+
+std::uint64_t AlertStore::synced_commits() const { return impl_->synced_commits.load(); }
 
 core::Result<std::vector<std::int64_t>> AlertStore::apply(const AlertBatch& batch) {
     Impl& d = *impl_;
@@ -239,17 +244,36 @@ core::Result<std::vector<std::int64_t>> AlertStore::apply(const AlertBatch& batc
     auto commit = d.cached(d.commit, "COMMIT");
     if (!begin) return std::unexpected(begin.error());
     if (!commit) return std::unexpected(commit.error());
-    if (auto r = d.run(*begin, "BEGIN"); !r) return std::unexpected(r.error());
-    auto out = body();
-    if (out) {
-        // COMMIT returns once the WAL is fsynced (synchronous=FULL): the batch is on disk.
-        if (auto c = d.run(*commit, "COMMIT"); !c) out = std::unexpected(c.error());
+    // A batch that only forgets delivered notifications or moves retries is committed without
+    // an fsync: it is in the OS's cache at once (a crash of the process keeps it), the next
+    // fsynced commit or checkpoint makes it durable, and a power cut before that only sends a
+    // delivered notification once more. The alert's own commit, which its push waits for,
+    // then never queues behind a second flush.
+    const bool relaxed =
+        d.full_sync && batch.items.empty() && batch.records.empty() && batch.dead_letters.empty();
+    if (relaxed) {
+        auto normal = d.cached(d.sync_normal, "PRAGMA synchronous=NORMAL");
+        if (!normal) return std::unexpected(normal.error());
+        if (auto r = d.run(*normal, "PRAGMA synchronous"); !r) return std::unexpected(r.error());
     }
-    if (!out) {
-        (void)d.exec("ROLLBACK");
-        return out;
+    auto out = [&]() -> core::Result<std::vector<std::int64_t>> {
+        if (auto r = d.run(*begin, "BEGIN"); !r) return std::unexpected(r.error());
+        auto ids = body();
+        if (ids) {
+            // COMMIT returns once the WAL is fsynced (synchronous=FULL): the batch is on disk.
+            if (auto c = d.run(*commit, "COMMIT"); !c) ids = std::unexpected(c.error());
+        }
+        if (!ids) (void)d.exec("ROLLBACK");
+        return ids;
+    }();
+    if (relaxed) {
+        auto full = d.cached(d.sync_full, "PRAGMA synchronous=FULL");
+        if (!full) return std::unexpected(full.error());
+        if (auto r = d.run(*full, "PRAGMA synchronous"); !r) return std::unexpected(r.error());
     }
+    if (!out) return out;
     ++d.commits;
+    if (d.full_sync && !relaxed) ++d.synced_commits;
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include "noctua/testing/temp_dir.hpp"
 
 using noctua::core::TimePoint;
+using noctua::store::AlertBatch;
 using noctua::store::AlertStore;
 using noctua::store::OutboxItem;
 using noctua::store::RecordWrite;
@@ -117,4 +118,56 @@ TEST_CASE("AlertStore: shares a database file with the offsets store", "[store][
     CHECK((*offsets)->schema_version() == noctua::store::kSchemaVersion);
     CHECK(*(*offsets)->offset("tx", "k") == 5);
     CHECK((*alerts)->pending()->size() == 1);
+}
+
+TEST_CASE("AlertStore: a commit that only forgets deliveries is not fsynced, and still kept",
+          "[store][unit]") {
+    TempDir dir;
+    const auto path = (dir.path / "noctua.db").string();
+    std::int64_t kept = 0;
+    {
+        auto s = AlertStore::open(path);
+        REQUIRE(s);
+        auto ids = (*s)->write({item("g1", "fire"), item("g2", "other")},
+                               {RecordWrite{"nflog", "noc/g1", std::string("rec")}});
+        REQUIRE(ids);
+        kept = (*ids)[1];
+        CHECK((*s)->commits() == 1);
+        CHECK((*s)->synced_commits() == 1);
+
+        // Deliveries and retries alone: committed, but with no flush of their own.
+        AlertBatch forget;
+        forget.delivered = {(*ids)[0]};
+        forget.reschedules = {{(*ids)[1], 2, at(50)}};
+        REQUIRE((*s)->apply(forget));
+        CHECK((*s)->commits() == 2);
+        CHECK((*s)->synced_commits() == 1);
+
+        // Anything a restart needs is flushed again, the deliveries before it with it.
+        AlertBatch more;
+        more.delivered = {(*ids)[1]};
+        more.records = {RecordWrite{"nflog", "noc/g2", std::string("rec2")}};
+        REQUIRE((*s)->apply(more));
+        CHECK((*s)->commits() == 3);
+        CHECK((*s)->synced_commits() == 2);
+        REQUIRE((*s)->write({item("g3", "later")}, {}));
+        CHECK((*s)->synced_commits() == 3);
+    }
+    auto s = AlertStore::open(path);
+    REQUIRE(s);
+    auto p = (*s)->pending();
+    REQUIRE(p);
+    REQUIRE(p->size() == 1);
+    CHECK((*p)[0].payload == "later");
+    CHECK((*p)[0].id > kept);
+    CHECK((*s)->records("nflog")->size() == 2);
+}
+
+TEST_CASE("AlertStore: without full_sync no commit counts as fsynced", "[store][unit]") {
+    TempDir dir;
+    auto s = AlertStore::open((dir.path / "noctua.db").string(), false);
+    REQUIRE(s);
+    REQUIRE((*s)->write({item("g1", "fire")}, {}));
+    CHECK((*s)->commits() == 1);
+    CHECK((*s)->synced_commits() == 0);
 }

@@ -59,8 +59,11 @@ struct AlertBatch {
 
 /// The alerting state in SQLite (WAL mode, its own connection to the daemon's database file):
 /// the notification outbox, its dead letters, and namespaced records. With `full_sync` every
-/// commit is fsynced before it returns, so what write() accepted survives a power cut, not only
-/// a crash.
+/// commit that adds or changes state (outbox items, records, dead letters) is fsynced before it
+/// returns, so what write() accepted survives a power cut, not only a crash. A commit that only
+/// removes delivered items or reschedules retries is not fsynced: it survives a crash of the
+/// process, and is made durable by the next fsynced commit; a power cut before that sends a
+/// delivered notification again, never loses one.
 ///
 /// Every call blocks on disk I/O: call it from the alert pipeline's store thread, never from an
 /// io_context thread. Thread-safety: all methods may be called from any thread (an internal
@@ -85,6 +88,8 @@ public:
     /// Transactions committed by write() and apply() since open (group commits are counted
     /// once).
     [[nodiscard]] std::uint64_t commits() const;
+    /// The commits among those that were fsynced before they returned (with `full_sync`).
+    [[nodiscard]] std::uint64_t synced_commits() const;
     /// Every undelivered item, by id.
     [[nodiscard]] core::Result<std::vector<OutboxItem>> pending();
     [[nodiscard]] core::Result<void> delivered(std::int64_t id);
