@@ -18,6 +18,32 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Hinnant's civil_from_days).
+struct Civil {
+    std::int64_t y;
+    unsigned m;
+    unsigned d;
+};
+constexpr Civil civil_from_days(std::int64_t z) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+// Writes `v` as `n` decimal digits at `p`, zero-padded.
+void put_digits(char* p, unsigned v, int n) {
+    for (int i = n - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    }
+}
+
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
     if (pos + n > s.size()) return false;
     int v = 0;
@@ -39,20 +65,43 @@ TimePoint SystemClock::now() const {
 
 std::string format_rfc3339(TimePoint t) {
     const auto ms_total = t.time_since_epoch().count();
-    auto secs = static_cast<std::time_t>(ms_total / 1000);
+    auto secs = static_cast<std::int64_t>(ms_total / 1000);
     auto ms = ms_total % 1000;
     if (ms < 0) {
         ms += 1000;
         secs -= 1;
     }
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    if (ms == 0) {
-        return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900,
-                           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    const std::int64_t day_secs = 86400;
+    const std::int64_t days = secs >= 0 ? secs / day_secs : (secs - (day_secs - 1)) / day_secs;
+    const auto in_day = static_cast<unsigned>(secs - days * day_secs);
+    const auto date = civil_from_days(days);
+    if (date.y < 0 || date.y > 9999) {
+        std::time_t tt = static_cast<std::time_t>(secs);
+        std::tm tm{};
+        gmtime_r(&tt, &tm);
+        return ms == 0
+                   ? fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900,
+                                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+                   : fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
     }
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    // "YYYY-MM-DDTHH:MM:SS" then ".mmm" when there are milliseconds, then "Z": digit by digit,
+    // since every notification and record carries a few of these.
+    char buf[24] = "0000-00-00T00:00:00.000";
+    put_digits(buf, static_cast<unsigned>(date.y), 4);
+    put_digits(buf + 5, date.m, 2);
+    put_digits(buf + 8, date.d, 2);
+    put_digits(buf + 11, in_day / 3600, 2);
+    put_digits(buf + 14, in_day / 60 % 60, 2);
+    put_digits(buf + 17, in_day % 60, 2);
+    std::size_t n = 19;
+    if (ms != 0) {
+        put_digits(buf + 20, static_cast<unsigned>(ms), 3);
+        n = 23;
+    }
+    std::string out(buf, n);
+    out += 'Z';
+    return out;
 }
 
 bool parse_rfc3339_ms(std::string_view s, std::int64_t& out) {

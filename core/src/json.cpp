@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -20,6 +22,38 @@ void append_integer(std::string& out, Int i) {
     out.append(buf, r.ptr);
 }
 
+// Whether a byte goes into a JSON string as it is: printable ASCII other than '"' and '\\'.
+constexpr bool plain_byte(unsigned char c) {
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+// Whether any of the 8 bytes of `w` is not plain: a control character (below 0x20), a byte of
+// a multi-byte sequence (0x80 and up), the quote or the backslash. A byte below a flagged one
+// may borrow and flag its neighbour too; the caller looks at the word byte by byte then.
+constexpr bool word_has_special(std::uint64_t w) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = kOnes * 0x80;
+    const auto has_byte = [](std::uint64_t x, unsigned char b) {
+        const std::uint64_t y = x ^ (kOnes * b);
+        return (y - kOnes) & ~y;
+    };
+    return (((w - kOnes * 0x20) | w | has_byte(w, '"') | has_byte(w, '\\')) & kHigh) != 0;
+}
+
+// How many leading bytes of `s` are plain: eight at a time, then one at a time. Strings in
+// payloads (label names and values, summaries) are mostly plain, and escaping them is the
+// bulk of encoding a notification.
+std::size_t plain_prefix(std::string_view s) {
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, s.data() + i, sizeof w);
+        if (word_has_special(w)) break;
+    }
+    while (i < s.size() && plain_byte(static_cast<unsigned char>(s[i]))) ++i;
+    return i;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -27,15 +61,10 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
         // A run of printable ASCII other than the quote and the backslash goes in at once.
-        std::size_t run = i;
-        while (run < s.size()) {
-            const auto r = static_cast<unsigned char>(s[run]);
-            if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
-            ++run;
-        }
-        if (run > i) {
-            out.append(s.data() + i, run - i);
-            i = run;
+        const std::size_t run = plain_prefix(s.substr(i));
+        if (run > 0) {
+            out.append(s.data() + i, run);
+            i += run;
             continue;
         }
         const auto c = static_cast<unsigned char>(s[i]);
@@ -59,12 +88,7 @@ void append_json_string(std::string& out, std::string_view s) {
             case '\t': out += "\\t"; break;
             case '\b': out += "\\b"; break;
             case '\f': out += "\\f"; break;
-            default:
-                if (c < 0x20) {
-                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-                } else {
-                    out += static_cast<char>(c);
-                }
+            default: out += fmt::format("\\u{:04x}", static_cast<unsigned>(c)); break;
         }
         ++i;
     }

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
 namespace noctua::core {
 namespace {
 
@@ -102,7 +100,14 @@ std::uint64_t Labels::fingerprint() const {
     return h;
 }
 
-std::string Labels::fingerprint_hex() const { return fmt::format("{:016x}", fingerprint()); }
+std::string Labels::fingerprint_hex() const {
+    // Sixteen digits by hand: every notification and alert record carries one.
+    constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(16, '0');
+    auto v = fingerprint();
+    for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = kDigits[v & 0xf];
+    return out;
+}
 
 std::string Labels::to_string() const {
     std::string out = "{";

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <ctime>
+#include <string>
+#include <vector>
+
 #include "noctua/core/clock.hpp"
 #include "noctua/core/duration.hpp"
 
@@ -55,6 +59,26 @@ TEST_CASE("format_rfc3339: UTC with optional milliseconds", "[core][unit]") {
     CHECK(format_rfc3339(TimePoint{0ms}) == "1970-01-01T00:00:00Z");
     CHECK(format_rfc3339(TimePoint{1714557600000ms}) == "2024-05-01T10:00:00Z");
     CHECK(format_rfc3339(TimePoint{1714557600250ms}) == "2024-05-01T10:00:00.250Z");
+}
+
+TEST_CASE("format_rfc3339: agrees with the C library's calendar across eras", "[core][unit]") {
+    // Before 1970, leap days, the turn of centuries, the last and first millisecond of a day.
+    std::vector<std::int64_t> times = {-1, -86400000, -86399999, 951782400000, 951868799999,
+                                       4107542400000, 253402300799999};
+    for (std::int64_t t = -2208988800000; t < 4102444800000; t += 7777777777) times.push_back(t);
+    for (const auto t : times) {
+        const auto secs = static_cast<std::time_t>(t >= 0 ? t / 1000 : (t - 999) / 1000);
+        const auto ms = t - static_cast<std::int64_t>(secs) * 1000;
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        char expected[40];
+        const auto n = std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%S", &tm);
+        std::string want(expected, n);
+        if (ms != 0) want += "." + std::to_string(1000 + ms).substr(1);
+        want += "Z";
+        INFO("ms since epoch " << t);
+        CHECK(format_rfc3339(TimePoint{std::chrono::milliseconds{t}}) == want);
+    }
 }
 
 TEST_CASE("ManualClock: moves only when told", "[core][unit]") {

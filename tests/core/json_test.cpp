@@ -76,3 +76,27 @@ TEST_CASE("append_json_string: plain runs around escapes and UTF-8 come out whol
     noctua::core::append_json_string(out, "\x01plain");
     CHECK(out == "\"\\u0001plain\"");
 }
+
+TEST_CASE("append_json_string: a byte to escape is found wherever it sits in an 8-byte word",
+          "[core][unit]") {
+    // Plain text is scanned eight bytes at a time: every position of each special byte, in
+    // strings longer and shorter than a word, next to bytes that borrow in the arithmetic.
+    const std::pair<std::string, std::string> specials[] = {
+        {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {std::string(1, '\0'), "\\u0000"},
+        {"\x1f", "\\u001f"}, {"\xC3\xA9", "\xC3\xA9"}, {"\xFF", "\xEF\xBF\xBD"}};
+    for (const auto& [raw, escaped] : specials) {
+        for (std::size_t len : {std::size_t{7}, std::size_t{8}, std::size_t{23}}) {
+            for (std::size_t pos = 0; pos <= len; ++pos) {
+                const std::string before(pos, ' ');
+                const std::string after(len - pos, '!');
+                std::string out;
+                noctua::core::append_json_string(out, before + raw + after);
+                INFO("special " << escaped << " at " << pos << " of " << len);
+                CHECK(out == "\"" + before + escaped + after + "\"");
+            }
+        }
+    }
+    std::string out;
+    noctua::core::append_json_string(out, " !#[]~\x7f" "0123456789abcdef");
+    CHECK(out == "\" !#[]~\x7f" "0123456789abcdef\"");
+}

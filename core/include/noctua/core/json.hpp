@@ -17,6 +17,10 @@ void append_json_string(std::string& out, std::string_view s);
 ///     JsonWriter w; w.begin_object(); w.key("a"); w.value(1); w.end_object();
 class JsonWriter {
 public:
+    /// Starts with room for a typical payload (a notification is under 1 KiB), so that writing
+    /// one does not regrow the buffer several times.
+    JsonWriter() { out_.reserve(512); }
+
     JsonWriter& begin_object();
     JsonWriter& end_object();
     JsonWriter& begin_array();
