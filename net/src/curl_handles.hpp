@@ -6,7 +6,7 @@
 
 namespace noctua::net::detail {
 
-/// RAII owners of libcurl's handles, one per handle (STYLE.md §7).
+/// RAII owners of libcurl's handles, one per handle (docs/contributing.md, "libcurl").
 using EasyHandle = core::UniqueHandle<CURL, curl_easy_cleanup>;
 using MultiHandle = core::UniqueHandle<CURLM, curl_multi_cleanup>;
 using Slist = core::UniqueHandle<curl_slist, curl_slist_free_all>;
