@@ -121,15 +121,18 @@ TEST_CASE("daemon: rule ticks during a backfill keep its history and page only t
     // A rule tick has run after the first half's samples reached the rules: it advanced them
     // to the first half's watermark (2m lateness behind its newest event), not to the wall
     // clock — the old tick fed "no traffic" at wall time here and the second half came late.
-    const double first_half = seconds_of(half - minutes(3));
     double stream_time = -1;
-    REQUIRE(testing::wait_for(
-        [&] {
-            stream_time = metric_value(http_call("GET", d.url("/metrics")).body,
-                                       "noctua_rules_stream_time_seconds");
-            return stream_time >= first_half;
-        },
-        seconds(30)));
+    // Waits until the rules' stream time reaches `at_least`; leaves the last reading.
+    const auto stream_time_reaches = [&](double at_least) {
+        return testing::wait_for(
+            [&] {
+                stream_time = metric_value(http_call("GET", d.url("/metrics")).body,
+                                           "noctua_rules_stream_time_seconds");
+                return stream_time >= at_least;
+            },
+            seconds(30));
+    };
+    REQUIRE(stream_time_reaches(seconds_of(half - minutes(3))));
     CHECK(stream_time < seconds_of(half));
     CHECK(firing_traffic_loss(d).empty());
 
@@ -149,14 +152,7 @@ TEST_CASE("daemon: rule ticks during a backfill keep its history and page only t
           0);
     // The rules follow the backfill to its end, still behind the wall clock. The page can come
     // from the samples before the next rule tick sets the gauge, so wait for that tick.
-    const double backfill_end = seconds_of(end - minutes(3));
-    CHECK(testing::wait_for(
-        [&] {
-            stream_time = metric_value(http_call("GET", d.url("/metrics")).body,
-                                       "noctua_rules_stream_time_seconds");
-            return stream_time >= backfill_end;
-        },
-        seconds(30)));
+    CHECK(stream_time_reaches(seconds_of(end - minutes(3))));
     CHECK(stream_time < seconds_of(end));
 }
 

@@ -61,32 +61,26 @@ public:
     /// The alerts of `map` in `order` (by start, then fingerprint): the engine's firing set.
     AlertsView(const FiringOrder& order, const FiringMap& map) : order_(&order), map_(&map) {}
 
-    [[nodiscard]] iterator begin() const {
-        iterator it;
-        if (map_) {
-            it.map_ = map_;
-            it.order_ = order_->begin();
-        } else {
-            it.at_ = begin_;
-        }
-        return it;
-    }
-    [[nodiscard]] iterator end() const {
-        iterator it;
-        if (map_) {
-            it.map_ = map_;
-            it.order_ = order_->end();
-        } else {
-            it.at_ = end_;
-        }
-        return it;
-    }
+    [[nodiscard]] iterator begin() const { return edge(false); }
+    [[nodiscard]] iterator end() const { return edge(true); }
     [[nodiscard]] std::size_t size() const {
         return map_ ? order_->size() : static_cast<std::size_t>(end_ - begin_);
     }
     [[nodiscard]] bool empty() const { return size() == 0; }
 
 private:
+    /// An iterator at the view's first alert, or past its last when `at_end`.
+    [[nodiscard]] iterator edge(bool at_end) const {
+        iterator it;
+        if (map_) {
+            it.map_ = map_;
+            it.order_ = at_end ? order_->end() : order_->begin();
+        } else {
+            it.at_ = at_end ? end_ : begin_;
+        }
+        return it;
+    }
+
     const Alert* begin_ = nullptr;
     const Alert* end_ = nullptr;
     const FiringOrder* order_ = nullptr;
